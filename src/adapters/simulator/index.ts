@@ -1,0 +1,2 @@
+// Public entry of src/adapters/simulator. (Filled in by the issue that builds it.)
+export {};
