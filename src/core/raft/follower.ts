@@ -6,7 +6,7 @@
  */
 import { append, findConflict, findConflictByTerm, lastIndex, matchTerm, restore, truncateFrom } from "./log.js";
 import { reject, send } from "./roles.js";
-import type { RaftState } from "./state.js";
+import { emit, type RaftState } from "./state.js";
 import { newTracker } from "./tracker/tracker.js";
 import type { AppendRequest, Entry, Heartbeat, Snapshot, SnapshotChunk } from "./types.js";
 
@@ -134,6 +134,6 @@ function installSnapshot(s: RaftState, from: number, snap: Snapshot): void {
   s.baseConfig = snap.config;
   s.configHistory = [];
   s.tracker = newTracker(snap.config, snap.index + 1, s.opts.maxInflightMsgs);
-  out.post.push({ type: "apply", entries: [], snapshot: snap });
+  emit(s, { type: "apply", entries: [], snapshot: snap });
   ack(s, from, snap.index);
 }
