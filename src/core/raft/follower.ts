@@ -49,10 +49,7 @@ export function handleAppend(s: RaftState, m: AppendRequest): void {
   const lastNew = m.prevIndex + m.entries.length;
   const conflict = m.entries.length === 0 ? 0 : findConflict(log, m.entries);
   if (conflict !== 0) {
-    if (conflict <= log.committed) {
-      reject(s, "malformed-message", `append from ${m.from} conflicts with committed entry ${conflict}; a correct leader never sends this`);
-      return;
-    }
+    // conflict > prevIndex ≥ committed: committed entries are never truncated.
     if (conflict <= lastIndex(log)) {
       truncateFrom(log, conflict);
       const out = s.out;
