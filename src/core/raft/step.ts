@@ -92,16 +92,21 @@ export function step(s: RaftState, input: Input): StepResult {
   while (emitApply(s)) {
     // Applying a conf change can commit more (a smaller quorum): hand that out in the same step.
   }
-  const outputs: Output[] = out.sends ?? [];
   const log = s.log;
   const hardChanged = s.term !== term0 || s.vote !== vote0 || log.committed !== commit0;
+  let outputs: Output[];
   if (hardChanged || out.entries !== undefined || out.truncateFrom !== 0 || out.snapshot !== undefined) {
     const p: Mutable<PersistOutput> = { type: "persist" };
     if (out.truncateFrom !== 0) p.truncateFrom = out.truncateFrom;
     if (out.snapshot !== undefined) p.snapshot = out.snapshot;
     if (out.entries !== undefined && out.entries.length > 0) p.entries = out.entries;
     if (hardChanged) p.hardState = { term: s.term, vote: s.vote, commit: log.committed };
-    outputs.unshift(p);
+    // The persist output comes first: everything after it may depend on it being durable.
+    outputs = [p];
+    const sends = out.sends;
+    if (sends !== undefined) for (let i = 0; i < sends.length; i++) outputs.push(sends[i]!);
+  } else {
+    outputs = out.sends ?? [];
   }
   if (s.role !== role0 || s.leader !== leader0 || s.term !== term0) {
     emit(s, { type: "role-change", role: s.role, term: s.term, leader: s.leader });
