@@ -161,3 +161,25 @@ describe("restart from snapshot plus log", () => {
     expect(c.storage.get(1)!.snapshot!.config.learners).toEqual([4]);
   });
 });
+
+describe("duplicated snapshot chunks", () => {
+  it("a late chunk of a snapshot already installed is answered with the commit index, not restarted", () => {
+    const c = new Cluster([1, 2, 3], { maxSizePerMsg: 8 });
+    c.campaign(1);
+    c.isolate(3);
+    c.propose(1, ["a", "b"]);
+    compact(c, 1, bytes(20));
+    c.heal();
+    const chunks: import("../../src/core/raft/index.js").Message[] = [];
+    const prev = c.drop;
+    c.drop = (m) => {
+      if (m.type === "snapshot") chunks.push(m);
+      return prev(m);
+    };
+    c.tickAll(10);
+    expect(c.snapshotsApplied.get(3)).toHaveLength(1);
+    const out = c.step(3, { type: "message", message: { ...chunks[0]!, term: c.node(3).term } });
+    expect(c.node(3).incoming).toBeUndefined();
+    expect(out).toContainEqual(expect.objectContaining({ message: expect.objectContaining({ type: "append-response", index: c.node(3).log.committed }) }));
+  });
+});

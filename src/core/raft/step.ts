@@ -92,6 +92,7 @@ export function step(s: RaftState, input: Input): StepResult {
   while (emitApply(s)) {
     // Applying a conf change can commit more (a smaller quorum): hand that out in the same step.
   }
+  maybeAutoLeave(s);
   const log = s.log;
   const hardChanged = s.term !== term0 || s.vote !== vote0 || log.committed !== commit0;
   let outputs: Output[];
@@ -506,7 +507,15 @@ function applyConfEntry(s: RaftState, e: Entry): void {
   }
   // A smaller quorum may commit more; new members are probed.
   if (!commitAndBroadcast(s)) for (const pr of s.tracker.progress.values()) if (pr.id !== s.id) sendAppend(s, pr, false);
-  if (r.config.autoLeave && r.config.votersOutgoing.length > 0 && s.pendingConfIndex <= e.index) {
+}
+
+/**
+ * A leader in a joint configuration entered with auto-leave proposes leaving it once every conf change it
+ * knows of is applied — also a leader elected after the entering entry was written.
+ */
+function maybeAutoLeave(s: RaftState): void {
+  const c = s.tracker.config;
+  if (s.role === "leader" && c.autoLeave && c.votersOutgoing.length > 0 && s.pendingConfIndex <= s.log.applying && s.leadTransferee === 0) {
     appendConfEntry(s, { changes: [] });
   }
 }
