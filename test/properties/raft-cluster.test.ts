@@ -21,7 +21,7 @@ type Action =
   | { k: "restart"; node: number }
   | { k: "read"; node: number }
   | { k: "compact"; node: number }
-  | { k: "conf"; node: number; target: number; learner: boolean };
+  | { k: "conf"; node: number; target: number; other: number; kind: number };
 
 const node = fc.integer({ min: 1, max: 5 });
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -34,7 +34,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant("restart" as const), node }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("read" as const), node }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("compact" as const), node }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant("conf" as const), node, target: node, learner: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("conf" as const), node, target: node, other: node, kind: fc.nat(4) }) },
 );
 
 function run(actions: readonly Action[], overrides: ConfigOverrides): void {
@@ -111,9 +111,20 @@ function run(actions: readonly Action[], overrides: ConfigOverrides): void {
         }
         break;
       }
-      case "conf":
-        c.step(a.node, { type: "conf-change", change: { changes: [{ type: a.learner ? "add-learner" : "add-voter", node: a.target }] } });
+      case "conf": {
+        // Mostly to a leader; one-step adds/removes, a joint swap, or leaving a joint configuration.
+        const leader = c.leader();
+        const to = leader === 0 ? a.node : leader;
+        const kinds = ["add-voter", "add-learner", "remove-node"] as const;
+        const change =
+          a.kind < 3
+            ? { changes: [{ type: kinds[a.kind]!, node: a.target }] }
+            : a.kind === 3 && a.target !== a.other
+              ? { changes: [{ type: "add-voter" as const, node: a.target }, { type: "remove-node" as const, node: a.other }] }
+              : { changes: [] };
+        c.step(to, { type: "conf-change", change });
         break;
+      }
     }
     observe();
   }
