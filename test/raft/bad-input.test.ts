@@ -119,6 +119,11 @@ describe("bad local inputs", () => {
     expectRefused(c, 1, { type: "persisted", index: -1, term: 0 }, "malformed-input");
     expectRefused(c, 1, { type: "explode" } as never, "malformed-input");
     expectRefused(c, 1, { type: "snapshot", index: 1, data: "x" as never }, "malformed-input");
+    expectRefused(c, 1, { type: "read-index", requestId: { id: 1 } as never }, "malformed-input");
+    expectRefused(c, 1, { type: "applied", index: "3" as never }, "malformed-input");
+    expectRefused(c, 1, { type: "conf-change", change: undefined as never }, "malformed-conf-change");
+    expectRefused(c, 1, { type: "message", message: undefined as never }, "malformed-message");
+    expectRefused(c, 1, null as never, "malformed-input");
   });
 
   it("stale persisted acknowledgements (entries since replaced) are ignored", () => {

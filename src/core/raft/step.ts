@@ -42,9 +42,9 @@ export interface StepResult {
  * its own entries toward commit only then, and entries are handed to `apply` only once committed AND
  * persisted locally. `apply` outputs carry committed entries only, each exactly once, in order.
  *
- * Well-formed but unacceptable inputs (a proposal to a follower, a stale message, …) produce a `rejected`
- * output and leave the state as it was. A structurally broken input object throws {@link RaftError}
- * (`malformed-input`); a malformed message from the network is refused with a `rejected` output.
+ * `step` never throws on bad input: unacceptable or malformed inputs and messages (a proposal to a follower,
+ * a stale or malformed message, an index beyond the log, …) produce a typed `rejected` output and leave the
+ * state as it was.
  */
 export function step(s: RaftState, input: Input): StepResult {
   const out = s.out;
@@ -65,7 +65,8 @@ export function step(s: RaftState, input: Input): StepResult {
       propose(s, input.data);
       break;
     case "read-index":
-      if (s.role !== "leader") reject(s, "not-leader", "read requests must go to the leader", input.requestId);
+      if (typeof input.requestId !== "string" && typeof input.requestId !== "number") reject(s, "malformed-input", "read-index needs a string or number requestId");
+      else if (s.role !== "leader") reject(s, "not-leader", "read requests must go to the leader", input.requestId);
       else readIndex(s, input.requestId);
       break;
     case "conf-change":
@@ -166,10 +167,6 @@ function tickLeader(s: RaftState): void {
 
 // ---------------------------------------------------------------------------------------------------------
 // Messages
-
-function isResponse(t: Message["type"]): boolean {
-  return t === "vote-response" || t === "pre-vote-response" || t === "append-response" || t === "heartbeat-response" || t === "snapshot-response";
-}
 
 function isFromLeader(t: Message["type"]): boolean {
   return t === "append" || t === "heartbeat" || t === "snapshot";
@@ -439,7 +436,11 @@ function persisted(s: RaftState, index: number, term: number): void {
 
 function applied(s: RaftState, index: number): void {
   const log = s.log;
-  if (!Number.isInteger(index) || index > log.applying) {
+  if (!Number.isInteger(index)) {
+    reject(s, "malformed-input", "applied needs an integer index");
+    return;
+  }
+  if (index > log.applying) {
     reject(s, "index-out-of-range", `applied index ${index} is beyond what was handed to apply (${log.applying})`);
     return;
   }
