@@ -1,7 +1,7 @@
 /** Bad input never corrupts state: typed rejections for messages and inputs, typed errors for configs. */
 import { describe, expect, it } from "vitest";
-import { assertInvariants, checkInvariants, createRaft, RaftError, step, type Input, type Message, type RaftConfig } from "../../src/core/raft/index.js";
-import { Cluster, entriesOfTerms, rejections } from "./harness.js";
+import { assertInvariants, checkInvariants, createRaft, RaftError, type Input, type Message, type RaftConfig } from "../../src/core/raft/index.js";
+import { Cluster, entriesOfTerms, rejections, checkedStep as step } from "./harness.js";
 
 const base: RaftConfig = { id: 1, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: 1 };
 

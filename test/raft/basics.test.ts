@@ -1,7 +1,7 @@
 /** §5.1 Raft basics: terms as a logical clock, three roles, stale requests rejected. */
 import { describe, expect, it } from "vitest";
-import { assertInvariants, createRaft, step, type Message } from "../../src/core/raft/index.js";
-import { Cluster, rejections, sends } from "./harness.js";
+import { assertInvariants, createRaft, type Message } from "../../src/core/raft/index.js";
+import { Cluster, rejections, sends, checkedStep as step } from "./harness.js";
 
 const cfg = (id: number) => ({ id, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: id });
 

@@ -1,7 +1,7 @@
 /** §7 Log compaction: user snapshots, snapshots sent in chunks to far-behind followers, restart from them. */
 import { describe, expect, it } from "vitest";
-import { createRaft, step, type Message, type Snapshot } from "../../src/core/raft/index.js";
-import { Cluster, rejections } from "./harness.js";
+import { createRaft, type Message, type Snapshot } from "../../src/core/raft/index.js";
+import { Cluster, rejections, checkedStep as step } from "./harness.js";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37) & 0xff);
 
