@@ -1,12 +1,12 @@
 /**
- * Randomized whole-cluster runs: ticks, lost, duplicated and reordered messages, crashes and restarts,
+ * Randomized whole-cluster runs (the properties of Figure 3): ticks, lost, duplicated and reordered messages, crashes and restarts,
  * proposals, reads, conf changes, compaction. After every step every node's invariants hold, and across the
  * cluster: one leader per term (Election Safety), applied sequences agree (State Machine Safety), and every
  * committed entry is in every later leader's log (Leader Completeness).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { termAt } from "../../src/core/raft/index.js";
+import { lastIndex, termAt } from "../../src/core/raft/index.js";
 import { Cluster, type ConfigOverrides } from "../raft/harness.js";
 
 const SEED = 424242;
@@ -42,6 +42,7 @@ function run(actions: readonly Action[], overrides: ConfigOverrides): void {
   const committed = new Map<number, number>(); // index -> term, everything ever committed anywhere
   const seenCommit = new Map<number, number>(); // node -> commit index already recorded
   const checkedLeaders = new Set<string>();
+  const leaderMarks = new Map<number, { term: number; index: number; entryTerm: number }>();
   let n = 0;
   const observe = (): void => {
     for (const s of c.nodes.values()) {
@@ -53,6 +54,13 @@ function run(actions: readonly Action[], overrides: ConfigOverrides): void {
         committed.set(i, t);
       }
       seenCommit.set(s.id, s.log.committed);
+      // Leader Append-Only (§5.3): while it leads, a leader never overwrites or deletes its entries.
+      const mark = leaderMarks.get(s.id);
+      if (mark !== undefined && s.role === "leader" && s.term === mark.term && mark.index > s.log.offset) {
+        if (termAt(s, mark.index) !== mark.entryTerm) throw new Error(`leader ${s.id} rewrote its entry ${mark.index} in term ${s.term}`);
+      }
+      if (s.role === "leader") leaderMarks.set(s.id, { term: s.term, index: lastIndex(s), entryTerm: termAt(s, lastIndex(s))! });
+      else leaderMarks.delete(s.id);
       // Leader Completeness, checked once per new leader: it holds every entry committed so far.
       if (s.role === "leader" && !checkedLeaders.has(`${s.id}@${s.term}`)) {
         checkedLeaders.add(`${s.id}@${s.term}`);
@@ -129,6 +137,19 @@ function run(actions: readonly Action[], overrides: ConfigOverrides): void {
     observe();
   }
   c.assertAppliedPrefixes();
+  // Log Matching (§5.3): two logs holding an entry with the same index and term agree on every entry before it.
+  const nodes = [...c.nodes.values()];
+  for (const x of nodes) {
+    for (const y of nodes) {
+      const top = Math.min(lastIndex(x), lastIndex(y));
+      let agreeFrom = -1;
+      for (let i = top; i > Math.max(x.log.offset, y.log.offset); i--) {
+        const t = termAt(x, i);
+        if (agreeFrom === -1 && t === termAt(y, i)) agreeFrom = i;
+        if (agreeFrom !== -1 && t !== termAt(y, i)) throw new Error(`logs of ${x.id} and ${y.id} match at ${agreeFrom} but differ at ${i}`);
+      }
+    }
+  }
 }
 
 describe(`randomized cluster runs (seed ${SEED}; replay: npx vitest run test/properties/raft-cluster.test.ts)`, () => {
