@@ -267,7 +267,7 @@ export class ZkService {
         return reply;
       }
       case "addAuth": {
-        const id = authIdFor(req.scheme, req.auth);
+        const id = authIdFor(req.scheme, req.auth, this.clientAddress);
         if (id === undefined) {
           this.dropConnection(sessionId, "disconnected");
           return { err: Code.AUTHFAILED, zxid: 0 };

@@ -96,14 +96,19 @@ const providers: Record<string, { valid(id: string): boolean; authenticated: boo
   },
 };
 
-/** Whether `scheme` is an authentication scheme this server accepts for `addAuth`. */
+/** Whether `scheme` is an authentication scheme this server accepts for `addAuth` (`digest`, `ip`). */
 export function isKnownAuthScheme(scheme: string): boolean {
-  return scheme === "digest";
+  return scheme === "digest" || scheme === "ip";
 }
 
-/** The id `addAuth(scheme, auth)` adds to a session, or `undefined` for an unknown scheme (AUTHFAILED). */
-export function authIdFor(scheme: string, auth: string): AuthId | undefined {
-  return scheme === "digest" ? { scheme, id: digestId(auth) } : undefined;
+/**
+ * The id `addAuth(scheme, auth)` adds to a connection, or `undefined` for an unknown scheme (AUTHFAILED):
+ * `digest` hashes `user:password`; `ip` ignores `auth` and names the connection's address, as ZooKeeper does.
+ */
+export function authIdFor(scheme: string, auth: string, clientAddress = "127.0.0.1"): AuthId | undefined {
+  if (scheme === "digest") return { scheme, id: digestId(auth) };
+  if (scheme === "ip") return { scheme, id: clientAddress };
+  return undefined;
 }
 
 /** Result of validating an ACL for create/setACL: the stored ACL, or ZooKeeper's INVALIDACL. */

@@ -230,8 +230,9 @@ export async function runTranscript(transcript: Transcript): Promise<RawRun> {
   const baseZxid = service.lastZxid;
   const steps: RawStep[] = [];
   for (const entry of transcript.steps) {
-    service.advance(STEP_GAP_MS);
+    // Anything the server does while the recorder sleeps before a step (reaping, expiry) belongs to that step.
     bucket = {};
+    service.advance(STEP_GAP_MS);
     const s = entry.step;
     let result: { [key: string]: RawValue } = {};
     let skip: string | undefined;
