@@ -234,3 +234,25 @@ describe("ZkClient", () => {
     await rejectsWith(a.multi([{ type: "getData", path: "/m" }]), Code.MARSHALLINGERROR);
   });
 });
+
+describe("wire-level creates through the raw entry point", () => {
+  it("decodes create bodies by opcode: the opcode decides the node kind; a short body is MARSHALLINGERROR and still a transaction", async () => {
+    const { encodeCreateBody, decodeCreateBody } = await import("../../src/core/zk/index.js");
+    const s = new ZkService();
+    const a = ZkClient.connect(s, 4000);
+    const plain = createRequest("/k", "x");
+    expect(decodeCreateBody(1, encodeCreateBody(plain, false))).toEqual(plain);
+    const ttl = createRequest("/t", null, { mode: "PERSISTENT_WITH_TTL", ttl: 2 ** 33 + 5 });
+    expect(decodeCreateBody(21, encodeCreateBody(ttl, true))).toEqual(ttl);
+    expect(a.send({ type: "raw", opcode: 19, body: encodeCreateBody(plain, false) })).toMatchObject({ err: 0, body: { kind: "create2", path: "/k" } });
+    expect(s.tree.containers.has("/k")).toBe(true);
+    const z = s.lastZxid;
+    expect(a.send({ type: "raw", opcode: 21, body: encodeCreateBody(createRequest("/n", "x"), false) })).toEqual({ err: Code.MARSHALLINGERROR, zxid: z + 1 });
+    expect(a.send({ type: "raw", opcode: 15, body: encodeCreateBody(ttl, true) })).toEqual({ err: Code.BADARGUMENTS, zxid: z + 2 });
+    for (const cut of [0, 3, 9, 14, 20, 30]) expect(decodeCreateBody(1, encodeCreateBody(plain, false).subarray(0, cut))).toBeUndefined();
+    expect(decodeCreateBody(1, Uint8Array.of(0, 0, 0, 1, 0x2f, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff))).toBeUndefined();
+    expect(a.send({ type: "raw", opcode: 11, body: new Uint8Array(0) })).toEqual({ err: 0, zxid: s.lastZxid });
+    expect(a.send({ type: "raw", opcode: -11, body: new Uint8Array(0) })).toEqual({ err: 0, zxid: z + 3 });
+    expect(s.isSessionAlive(a.sessionId)).toBe(false);
+  });
+});

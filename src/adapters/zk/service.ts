@@ -18,6 +18,7 @@ import {
   createSessionTracker,
   createTree,
   createWatchRegistry,
+  decodeCreateBody,
   expireSessions,
   negotiateTimeout,
   nextBoundary,
@@ -303,6 +304,13 @@ export class ZkService {
       this.dropConnection(sessionId, "disconnected");
       return { err: Code.UNIMPLEMENTED, zxid: -1 };
     }
+    if (opcode === OpCode.create || opcode === OpCode.create2 || opcode === OpCode.createContainer || opcode === OpCode.createTTL) {
+      const req = decodeCreateBody(opcode, body);
+      // An undecodable write is still a transaction in ZooKeeper: MARSHALLINGERROR with a zxid.
+      return this.commit(sessionId, conn.auth, req ?? { type: "malformed", code: Code.MARSHALLINGERROR });
+    }
+    if (opcode === OpCode.closeSession && body.length === 0) return this.request(sessionId, { type: "closeSession" });
+    if (opcode === OpCode.ping && body.length === 0) return { err: Code.OK, zxid: this.tree.lastZxid };
     if (opcode === OpCode.reconfig) {
       if (!isReconfigRequest(body)) throw new NotModelledError("reconfig with a body that is not a ReconfigRequest");
       return this.commit(sessionId, conn.auth, { type: "reconfig" });
