@@ -22,6 +22,7 @@ async function measure(ops: number): Promise<Record<string, number>> {
   return { create, setData, getData };
 }
 
+/** Runs the suite: `--ops N` operations per kind (default 50,000), `--repeat R` repetitions (default 3). */
 export async function run(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({ args: [...argv], options: { ops: { type: "string" }, repeat: { type: "string" } }, strict: true });
   const ops = Number(values.ops ?? 50_000);

@@ -305,23 +305,22 @@ function closeSession(ctx: Context): Reply {
   return { err: Code.OK, zxid: txn.zxid };
 }
 
+function reply(zxid: number, outcome: OpOutcome): Reply {
+  if (outcome.err !== 0) return { err: outcome.err, zxid };
+  return "body" in outcome && outcome.body !== undefined ? { err: 0, zxid, body: outcome.body } : { err: 0, zxid };
+}
+
 function single(ctx: Context, request: WriteRequest): Reply {
   const { tree, txn } = ctx;
-  const reply = (outcome: OpOutcome): Reply =>
-    outcome.err !== 0
-      ? { err: outcome.err, zxid: txn.zxid }
-      : "body" in outcome && outcome.body !== undefined
-        ? { err: 0, zxid: txn.zxid, body: outcome.body }
-        : { err: 0, zxid: txn.zxid };
   switch (request.type) {
     case "create":
-      return reply(create(ctx, request, false));
+      return reply(txn.zxid, create(ctx, request, false));
     case "delete":
-      return reply(deleteOp(ctx, request));
+      return reply(txn.zxid, deleteOp(ctx, request));
     case "setData":
-      return reply(setData(ctx, request));
+      return reply(txn.zxid, setData(ctx, request));
     case "setACL":
-      return reply(setAcl(ctx, request));
+      return reply(txn.zxid, setAcl(ctx, request));
     case "multi":
       return multi(ctx, request.ops);
     case "createSession":
@@ -331,7 +330,7 @@ function single(ctx: Context, request: WriteRequest): Reply {
     case "closeSession":
       return closeSession(ctx);
     case "deleteContainer":
-      return reply(deleteContainer(ctx, request.path));
+      return reply(txn.zxid, deleteContainer(ctx, request.path));
     case "reconfig":
       return { err: Code.RECONFIGDISABLED, zxid: txn.zxid };
     case "malformed":
