@@ -144,3 +144,27 @@ describe("quorate zk-replay", () => {
     expect(help.out).toContain("usage: quorate zk-replay");
   });
 });
+
+describe("wire-level steps in the runner", () => {
+  it("runs flags and opcode overrides (also inside a multi) and reports them as wire steps", async () => {
+    const { replayTranscript } = await import("../../src/adapters/zk/replay/index.js");
+    const ok = (zxid: number, extra = {}) => ({ err: "OK", code: 0, zxid, ...extra });
+    const transcript = parseTranscript(
+      "wire.json",
+      JSON.stringify({
+        format: "zk-golden/1",
+        id: "wire",
+        sessions: { a: { timeout_ms: 4000 } },
+        steps: [
+          { step: { session: "a", op: "create", path: "/f", flags: 7 }, result: { err: "BADARGUMENTS", code: -8, zxid: 1 }, zxid_after: 1 },
+          { step: { session: "a", op: "create", path: "/k", opcode: 19 }, result: ok(2, { path: "/k", stat: { czxid: 2, mzxid: 2, ctime: "t1", mtime: "t1", version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 0, numChildren: 0, pzxid: 2, mtime_rel: "=ctime" } }), zxid_after: 2 },
+          { step: { session: "a", op: "create", path: "/n", opcode: 21 }, result: { err: "MARSHALLINGERROR", code: -5, zxid: 3 }, zxid_after: 3 },
+          { step: { session: "a", op: "create", path: "/p", opcode: 15 }, result: ok(4, { path: "/p", stat: { czxid: 4, mzxid: 4, ctime: "t2", mtime: "t2", version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 0, numChildren: 0, pzxid: 4, mtime_rel: "=ctime" } }), zxid_after: 4 },
+          { step: { session: "a", op: "multi", ops: [{ op: "create", path: "/m", flags: 9 }] }, result: ok(5, { results: [{ type: "error", err: "BADARGUMENTS", code: -8 }] }), zxid_after: 5 },
+        ],
+      }),
+    );
+    const report = await replayTranscript(transcript);
+    expect(report).toMatchObject({ status: "pass", wireSteps: [0, 1, 2, 3, 4] });
+  });
+});

@@ -91,8 +91,11 @@ function subOp(o: JsonObject): MultiOp {
   const path = o.path as string;
   switch (o.op) {
     case "create":
-    case "create2":
-      return createRequest(path, inputData(o.data), createOptions(o, o.op === "create2"));
+    case "create2": {
+      const req = createRequest(path, inputData(o.data), createOptions(o, o.op === "create2"));
+      // A flags override inside a multi: ZooKeeper derives the sub-op's kind from the flags anyway.
+      return typeof o.flags === "number" ? { ...req, flags: o.flags } : req;
+    }
     case "delete":
       return { type: "delete", path, version: (o.version as number | undefined) ?? -1 };
     case "setData":
@@ -244,7 +247,8 @@ export async function runTranscript(transcript: Transcript): Promise<RawRun> {
     const s = entry.step;
     let result: { [key: string]: RawValue } = {};
     let skip: string | undefined;
-    const wire = s.op === "raw" || s.opcode !== undefined || s.flags !== undefined;
+    const subOps = Array.isArray(s.ops) ? (s.ops as JsonObject[]) : [];
+    const wire = s.op === "raw" || s.opcode !== undefined || s.flags !== undefined || subOps.some((o) => o.flags !== undefined);
     try {
       if (typeof s.op === "string") {
         result = await runOp(clients.get(s.session as string)!, s, baseZxid);
