@@ -201,6 +201,10 @@ describe("ZkClient", () => {
     await b.removeWatches("/n", "CHILDREN");
     await a.delete("/later");
     expect(seen.at(-1)).toBe("rec:NodeDeleted:/later");
+    // removeWatches ANY also dropped the persistent watch (server side) and its callback (client side).
+    const n = seen.length;
+    await a.setData("/n", "3");
+    expect(seen.slice(n)).toEqual(["rec:NodeDataChanged:/n"]);
   });
 
   it("re-registers watches with setWatches after a reconnect", async () => {

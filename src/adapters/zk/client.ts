@@ -163,8 +163,10 @@ export class ZkClient {
       fire(this.childWatchers);
     } else fire(this.dataWatchers);
     for (const p of this.persistentWatchers) {
-      const under = p.recursive ? event.path === p.path || event.path.startsWith(p.path === "/" ? "/" : `${p.path}/`) : event.path === p.path || (t === "NodeChildrenChanged" && event.path === p.path);
-      if (under && !(p.recursive && t === "NodeChildrenChanged")) p.watcher(event);
+      // PERSISTENT: events for the path itself (its NodeChildrenChanged included); PERSISTENT_RECURSIVE: the path
+      // and every descendant, never NodeChildrenChanged.
+      const inSubtree = event.path === p.path || event.path.startsWith(p.path === "/" ? "/" : `${p.path}/`);
+      if (p.recursive ? inSubtree && t !== "NodeChildrenChanged" : event.path === p.path) p.watcher(event);
     }
   }
 
@@ -304,6 +306,9 @@ export class ZkClient {
     const { zxid } = this.ok({ type: "removeWatches", path, watcherType: type });
     if (type !== "DATA") this.childWatchers.delete(path);
     if (type !== "CHILDREN") this.dataWatchers.delete(path);
+    if (type === "ANY") {
+      for (let i = this.persistentWatchers.length - 1; i >= 0; i--) if (this.persistentWatchers[i]!.path === path) this.persistentWatchers.splice(i, 1);
+    }
     return { zxid };
   }
 

@@ -233,8 +233,8 @@ export class ZkService {
   }
 
   private gate(sessionId: number): ServiceReply | undefined {
-    if (!this.tree.sessions.has(sessionId)) return { err: Code.SESSIONEXPIRED, clientSide: true, reason: "session closed or expired" };
-    const conn = this.connections.get(sessionId)!;
+    const conn = this.connections.get(sessionId);
+    if (!this.tree.sessions.has(sessionId) || conn === undefined) return { err: Code.SESSIONEXPIRED, clientSide: true, reason: "session closed or expired" };
     if (!conn.connected) return { err: Code.CONNECTIONLOSS, clientSide: true, reason: "not connected" };
     conn.lastPacket = this.clock;
     touchSession(this.tracker, sessionId, this.clock);
@@ -246,9 +246,9 @@ export class ZkService {
    * they fail); reads are answered locally. A frame above `jute.maxbuffer` closes the connection unanswered.
    */
   request(sessionId: number, req: ClientRequest): ServiceReply {
-    const conn = this.connections.get(sessionId);
     const gate = this.gate(sessionId);
-    if (gate !== undefined || conn === undefined) return gate!;
+    if (gate !== undefined) return gate;
+    const conn = this.connections.get(sessionId)!;
     if (requestFrameLength(req) > this.maxFrameBytes) {
       this.dropConnection(sessionId, "disconnected");
       return { err: Code.CONNECTIONLOSS, clientSide: true, reason: `request frame of ${requestFrameLength(req)} bytes exceeds jute.maxbuffer ${this.maxFrameBytes}; the server closed the connection` };

@@ -17,6 +17,7 @@ import type {
   CreateMode,
   CreateRequest,
   DeleteRequest,
+  MultiOp,
   NodeChange,
   NodeOwner,
   OpResult,
@@ -212,7 +213,7 @@ function setData(ctx: Context, req: SetDataRequest): OpOutcome {
   node.mtime = txn.time;
   node.mzxid = txn.zxid;
   node.version = old.version + 1;
-  ctx.changes.push({ change: "dataChanged", path: req.path === "" ? "/" : req.path });
+  ctx.changes.push({ change: "dataChanged", path: req.path });
   ctx.undo?.push(() => Object.assign(node, old));
   const stat = statOf(node);
   return { err: 0, body: { kind: "stat", stat }, result: { type: "setData", stat } };
@@ -265,7 +266,7 @@ function deleteContainer(ctx: Context, path: string): OpOutcome {
  * first failing op everything is undone and the results are ZooKeeper's: `error(0)` for the ops before, the
  * error, then `error(RUNTIMEINCONSISTENCY)`; the reply header is OK and no watch fires.
  */
-function multi(ctx: Context, ops: readonly import("./types.js").MultiOp[]): Reply {
+function multi(ctx: Context, ops: readonly MultiOp[]): Reply {
   const { txn } = ctx;
   if (ops.some((op) => op.type === "getData" || op.type === "getChildren")) return { err: Code.MARSHALLINGERROR, zxid: txn.zxid };
   ctx.undo = [];
