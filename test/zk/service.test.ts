@@ -73,6 +73,10 @@ describe("ZkService", () => {
     a.disconnect();
     s.advance(2000);
     expect((await b.exists("/e")).stat).toBeNull();
+    // The client cannot know its session died while it had no connection: CONNECTIONLOSS until it re-attaches.
+    await rejectsWith(a.exists("/"), Code.CONNECTIONLOSS);
+    await rejectsWith(a.reconnect(), Code.SESSIONEXPIRED);
+    await rejectsWith(a.exists("/"), Code.SESSIONEXPIRED);
     expect(s.reattach(b.sessionId, "wrong password").err).toBe(Code.SESSIONEXPIRED);
     expect(s.reattach(12345, "x").err).toBe(Code.SESSIONEXPIRED);
   });

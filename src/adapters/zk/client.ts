@@ -138,7 +138,11 @@ export class ZkClient {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** Set once the client learns that its session is closed or expired; later calls fail without sending. */
+  private dead = false;
+
   private changeState(state: SessionState): void {
+    if (state === "expired" || state === "closed") this.dead = true;
     if (state === "disconnected" || state === "expired" || state === "closed") {
       // Watches registered on the lost connection are gone server-side; forget the callbacks too.
       this.dataWatchers.clear();
@@ -178,6 +182,7 @@ export class ZkClient {
 
   /** Sends a request and returns the raw reply (or throws ZkError for a connection-level failure). */
   send(req: ClientRequest): Reply {
+    if (this.dead) throw new ZkError(Code.SESSIONEXPIRED, "path" in req ? (req as { path: string }).path : undefined, undefined, "the session is closed or expired; open a new session");
     const reply: ServiceReply = this.service.request(this.sessionId, req);
     if ("clientSide" in reply) throw new ZkError(reply.err, "path" in req ? (req as { path: string }).path : undefined, undefined, reply.reason);
     if (reply.zxid > this.lastZxidSeen) this.lastZxidSeen = reply.zxid;
@@ -341,6 +346,7 @@ export class ZkClient {
   /** Re-attaches to the session on a new connection (SESSIONEXPIRED when it is gone). */
   async reconnect(): Promise<{ timeoutMs: number }> {
     const r = this.service.reattach(this.sessionId, this.password);
+    if (r.err === Code.SESSIONEXPIRED) this.dead = true;
     if (r.err !== Code.OK) throw new ZkError(r.err, undefined, undefined, "the session is closed or expired; re-attaching was refused");
     this.timeoutMs = r.timeoutMs;
     return { timeoutMs: r.timeoutMs };

@@ -232,10 +232,15 @@ export class ZkService {
     return { err: Code.OK, zxid: this.tree.lastZxid };
   }
 
+  /**
+   * What a client sees before anything reaches the server: without a connection nothing can be sent
+   * (CONNECTIONLOSS, even if the session died meanwhile — a client learns that only when re-attaching).
+   */
   private gate(sessionId: number): ServiceReply | undefined {
     const conn = this.connections.get(sessionId);
-    if (!this.tree.sessions.has(sessionId) || conn === undefined) return { err: Code.SESSIONEXPIRED, clientSide: true, reason: "session closed or expired" };
-    if (!conn.connected) return { err: Code.CONNECTIONLOSS, clientSide: true, reason: "not connected" };
+    if (conn === undefined) return { err: Code.SESSIONEXPIRED, clientSide: true, reason: "unknown session" };
+    if (!conn.connected) return { err: Code.CONNECTIONLOSS, clientSide: true, reason: "not connected; reconnect the session first" };
+    if (!this.tree.sessions.has(sessionId)) return { err: Code.SESSIONEXPIRED, clientSide: true, reason: "session closed or expired" };
     conn.lastPacket = this.clock;
     touchSession(this.tracker, sessionId, this.clock);
     return undefined;
