@@ -264,7 +264,11 @@ export class ZkClient {
     return { path: body?.kind === "path" ? body.path : path, zxid };
   }
 
-  /** Runs write ops atomically; resolves with ZooKeeper's per-op results (a failed multi is not a rejection). */
+  /**
+   * Runs write ops atomically; resolves with ZooKeeper's per-op results (a failed multi is not a rejection). As in
+   * ZooKeeper, every multi uses one zxid — also an empty one, a failed one, and one rejected (MARSHALLINGERROR)
+   * for containing a read.
+   */
   async multi(ops: readonly MultiOp[]): Promise<{ results: readonly OpResult[]; zxid: number }> {
     const { body, zxid } = this.ok({ type: "multi", ops });
     return { results: body?.kind === "multi" ? body.results : [], zxid };

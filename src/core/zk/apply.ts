@@ -115,6 +115,10 @@ function versionMatches(current: number, expected: number): boolean {
  * create: the checks in ZooKeeper's order — flags and TTL, then slash and NUL, ACL (INVALIDACL), parent exists
  * (NONODE), CREATE permission on the parent, the sequential suffix from the parent's creation count, full path
  * validation (BADARGUMENTS), NODEEXISTS, then NOCHILDRENFOREPHEMERALS.
+ *
+ * Matches ZooKeeper deliberately: the suffix is `%010d` of the parent's stored creation count (not the visible
+ * cversion), so a node already sitting at the next sequential name blocks that parent's sequential creates with
+ * NODEEXISTS — the counter does not move — until something else advances it.
  */
 function create(ctx: Context, req: CreateRequest, inMulti: boolean): OpOutcome {
   const { tree, txn } = ctx;
