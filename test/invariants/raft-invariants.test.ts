@@ -104,7 +104,27 @@ describe("Raft invariants on hand-built traces", () => {
           after(t, isState(2, "follower", 1), { type: "ok", t: 7, client: 2, id: "w2", f: "write", index: 2, term: 1 }),
         ),
     ],
+    // A read that starts after w1 (index 1) was acknowledged returns the older absent value.
+    [
+      "linearizable-read",
+      () =>
+        withEdit((t) =>
+          t.push(
+            { type: "invoke", t: 40, client: 3, id: "r1", f: "read", key: "k" },
+            { type: "ok", t: 41, client: 3, id: "r1", f: "read", key: "k", value: null, index: 0, node: 2 },
+          ),
+        ),
+    ],
   ];
+
+  it("a read that returns the latest acknowledged write is fine", () => {
+    const t = goodTrace();
+    t.push(
+      { type: "invoke", t: 40, client: 3, id: "r1", f: "read", key: "k" },
+      { type: "ok", t: 41, client: 3, id: "r1", f: "read", key: "k", value: "a", index: 1, node: 2 },
+    );
+    expect(checkRaftTrace(t)).toEqual([]);
+  });
 
   it.each(bad.map(([name, make], k) => [`${name} #${k}`, name, make] as const))("%s is caught", (_label, name, make) => {
     const violations = checkRaftTrace(make());

@@ -11,3 +11,6 @@ export { FAULT_NAMES, SimOptionError, allFaults, checkOptions, formatFaults, noF
 export type { FaultSet, SimOptions } from "./options.js";
 export { Simulator, simulate } from "./simulator.js";
 export type { SimResult, SimStats } from "./simulator.js";
+export { DEFAULT_RAFT_SIM_CONFIG, entryDigest, raftProtocol } from "./raft-protocol.js";
+export type { RaftDisk, RaftNode, RaftSimConfig, RaftWrite } from "./raft-protocol.js";
+export { SYSTEMS } from "./systems.js";

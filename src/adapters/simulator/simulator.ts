@@ -169,10 +169,14 @@ export class Simulator {
         sim.reply(sim.current.id, requestId, reply);
       },
       log(from, entries) {
-        if (sim.observing) sim.record({ type: "log", t: sim.now, node: sim.current.id, from, entries: entries as ObservedEntry[] });
+        if (!sim.observing) return;
+        sim.observeRole(sim.current);
+        sim.record({ type: "log", t: sim.now, node: sim.current.id, from, entries: entries as ObservedEntry[] });
       },
       snapshot(index, term) {
-        if (sim.observing) sim.record({ type: "snapshot", t: sim.now, node: sim.current.id, index, term });
+        if (!sim.observing) return;
+        sim.observeRole(sim.current);
+        sim.record({ type: "snapshot", t: sim.now, node: sim.current.id, index, term });
       },
     };
   }
@@ -374,12 +378,33 @@ export class Simulator {
     this.observe(node);
   }
 
+  /**
+   * Before a log change is recorded: if the step changed term, role, vote or leader, record that first (with the
+   * old commit and applied), since within a step those change before the log (e.g. stepping down, then truncating).
+   */
+  private observeRole(node: SimNode): void {
+    const v = this.scratch;
+    this.protocol.view(node.state, v);
+    const old = node.view;
+    if (v.term === old.term && v.role === old.role && v.vote === old.vote && v.leader === old.leader) return;
+    if (old.commit >= 0) {
+      v.commit = old.commit;
+      v.applied = old.applied;
+    }
+    this.update(node, v);
+  }
+
   /** Emits a state record when the node's view changed, and keeps election statistics. */
   private observe(node: SimNode): void {
     const v = this.scratch;
     this.protocol.view(node.state, v);
     const old = node.view;
     if (v.term === old.term && v.role === old.role && v.vote === old.vote && v.commit === old.commit && v.applied === old.applied && v.leader === old.leader) return;
+    this.update(node, v);
+  }
+
+  private update(node: SimNode, v: NodeView): void {
+    const old = node.view;
     if (v.role === "leader" && (old.role !== "leader" || old.term !== v.term)) {
       this.stats.elections++;
       if (this.lastLeader !== node.id) this.stats.leaderChanges++;
@@ -565,7 +590,7 @@ export class Simulator {
       const rec: ClientRecord =
         r.f === "write"
           ? { type: "ok", t: this.now, client: op.client, id: r.id, f: "write", key: r.key, value: r.value, index: reply.index ?? 0, term: reply.term ?? 0, node: from }
-          : { type: "ok", t: this.now, client: op.client, id: r.id, f: "read", key: r.key, value: reply.value ?? null, node: from };
+          : { type: "ok", t: this.now, client: op.client, id: r.id, f: "read", key: r.key, value: reply.value ?? null, index: reply.index ?? 0, node: from };
       this.history(rec);
       op.target = from;
       this.next(op.client);

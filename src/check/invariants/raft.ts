@@ -59,6 +59,10 @@ export class RaftInvariants {
   private readonly appliedTerms: number[] = [0];
   private readonly appliedDigests: (Digest | undefined)[] = [undefined];
   private readonly acked: AckedWrite[] = [];
+  /** Per key: the highest index of an acknowledged write. */
+  private readonly keyAcked = new Map<string, number>();
+  /** Per read in progress: the key's highest acknowledged write index when it was invoked. */
+  private readonly readFloor = new Map<string | number, number>();
   private readonly found: Violation[] = [];
   private step = 0;
   private now = 0;
@@ -108,6 +112,13 @@ export class RaftInvariants {
         break;
       case "ok":
         this.onOk(record);
+        break;
+      case "invoke":
+        if (record.f === "read" && record.key !== undefined) this.readFloor.set(record.id, this.keyAcked.get(record.key) ?? 0);
+        break;
+      case "fail":
+      case "info":
+        this.readFloor.delete(record.id);
         break;
       default:
         break;
@@ -325,8 +336,17 @@ export class RaftInvariants {
   }
 
   private onOk(record: ClientRecord): void {
-    if (record.f !== "write" || record.index === undefined || record.term === undefined) return;
+    if (record.f === "read") {
+      const floor = this.readFloor.get(record.id);
+      this.readFloor.delete(record.id);
+      if (floor !== undefined && record.index !== undefined && record.index < floor) {
+        this.violate("linearizable-read", record.node, `read ${String(record.id)} of ${record.key} returned the value written at index ${record.index}, but the write at index ${floor} was acknowledged before the read began`);
+      }
+      return;
+    }
+    if (record.index === undefined || record.term === undefined) return;
     this.acked.push({ id: record.id, index: record.index, term: record.term });
+    if (record.key !== undefined && record.index > (this.keyAcked.get(record.key) ?? 0)) this.keyAcked.set(record.key, record.index);
   }
 }
 

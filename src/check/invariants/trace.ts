@@ -118,7 +118,7 @@ export function validateRecord(value: unknown, line: number): TraceRecord {
       const id = r["id"];
       if (typeof id !== "string" && typeof id !== "number") fail(line, `field "id" must be a string or number`);
       if (typeof r["f"] !== "string" || !CLIENT_FUNCTIONS.has(r["f"])) fail(line, `field "f" must be "write" or "read"`);
-      if (r["index"] !== undefined) int(r, "index", line, 1);
+      if (r["index"] !== undefined) int(r, "index", line, 0);
       if (r["term"] !== undefined) int(r, "term", line, 1);
       if (r["node"] !== undefined) int(r, "node", line, 1);
       break;

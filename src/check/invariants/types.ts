@@ -98,7 +98,10 @@ export interface ClientRecord {
   readonly f: "write" | "read";
   readonly key?: string;
   readonly value?: string | null;
-  /** For an acknowledged write: the log position it was committed at, so later leaders can be checked for it. */
+  /**
+   * For an acknowledged write: the log position it was committed at, so later leaders can be checked for it.
+   * For a successful read: the index of the write whose value it returned (0 when the key was absent).
+   */
   readonly index?: number;
   readonly term?: number;
   readonly node?: NodeId;
@@ -167,6 +170,7 @@ export const RAFT_INVARIANTS = {
   "applied-le-commit": "a node never applies past its commit index",
   "single-vote": "a node grants at most one vote per term, crashes included (a durable vote is never forgotten)",
   "acked-write-durable": "every acknowledged client write is in the log of every later leader",
+  "linearizable-read": "a read never returns a value older than a write to its key acknowledged before the read began",
 } as const;
 
 /** The name of one Raft safety invariant. */
