@@ -14,3 +14,7 @@ export type { SimResult, SimStats } from "./simulator.js";
 export { DEFAULT_RAFT_SIM_CONFIG, entryDigest, raftProtocol } from "./raft-protocol.js";
 export type { RaftDisk, RaftNode, RaftSimConfig, RaftWrite } from "./raft-protocol.js";
 export { SYSTEMS } from "./systems.js";
+export { CampaignError, runCampaign, workerPath } from "./campaign.js";
+export type { CampaignSpec, SeedOutcome } from "./campaign.js";
+export { renderSpaceTime } from "./html.js";
+export type { DiagramOptions } from "./html.js";
