@@ -292,11 +292,12 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
     },
     persisted(node, w, fx) {
       node.inflight.shift();
-      if (w.out.snapshot !== undefined) step(node, { type: "snapshot-persisted", index: w.out.snapshot.index, term: w.out.snapshot.term }, fx);
-      step(node, { type: "persisted", index: w.ackIndex, term: w.ackTerm }, fx);
+      // Applies that waited on this write go first: what the acknowledgement triggers comes after them.
       for (const a of w.applies) {
         if (a.type === "apply") apply(node, a, fx);
       }
+      if (w.out.snapshot !== undefined) step(node, { type: "snapshot-persisted", index: w.out.snapshot.index, term: w.out.snapshot.term }, fx);
+      step(node, { type: "persisted", index: w.ackIndex, term: w.ackTerm }, fx);
       return node;
     },
     request(node, r, fx) {
