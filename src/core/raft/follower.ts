@@ -6,7 +6,7 @@
  */
 import { append, findConflict, findConflictByTerm, lastIndex, matchTerm, restore, truncateFrom } from "./log.js";
 import { reject, send } from "./roles.js";
-import type { RaftState } from "./state.js";
+import { emit, type RaftState } from "./state.js";
 import { newTracker } from "./tracker/tracker.js";
 import type { AppendRequest, Entry, Heartbeat, Snapshot, SnapshotChunk } from "./types.js";
 
@@ -49,10 +49,7 @@ export function handleAppend(s: RaftState, m: AppendRequest): void {
   const lastNew = m.prevIndex + m.entries.length;
   const conflict = m.entries.length === 0 ? 0 : findConflict(log, m.entries);
   if (conflict !== 0) {
-    if (conflict <= log.committed) {
-      reject(s, "malformed-message", `append from ${m.from} conflicts with committed entry ${conflict}; a correct leader never sends this`);
-      return;
-    }
+    // conflict > prevIndex ≥ committed: committed entries are never truncated.
     if (conflict <= lastIndex(log)) {
       truncateFrom(log, conflict);
       const out = s.out;
@@ -134,6 +131,6 @@ function installSnapshot(s: RaftState, from: number, snap: Snapshot): void {
   s.baseConfig = snap.config;
   s.configHistory = [];
   s.tracker = newTracker(snap.config, snap.index + 1, s.opts.maxInflightMsgs);
-  out.post.push({ type: "apply", entries: [], snapshot: snap });
+  emit(s, { type: "apply", entries: [], snapshot: snap });
   ack(s, from, snap.index);
 }

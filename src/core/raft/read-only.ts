@@ -11,7 +11,7 @@
 import { jointCommitted } from "./quorum/joint.js";
 import { termAt } from "./log.js";
 import { bcastHeartbeat } from "./replication.js";
-import type { RaftState } from "./state.js";
+import { emit, type RaftState } from "./state.js";
 import type { ReadRequestId } from "./types.js";
 
 /** Whether the leader has committed an entry of its current term (its commit index is then up to date). */
@@ -23,7 +23,7 @@ export function committedInTerm(s: RaftState): boolean {
 function serve(s: RaftState, ids: readonly ReadRequestId[]): void {
   const index = s.log.committed;
   if (s.opts.readOnly === "lease-based") {
-    for (const requestId of ids) s.out.post.push({ type: "read-ready", requestId, index });
+    for (const requestId of ids) emit(s, { type: "read-ready", requestId, index });
     return;
   }
   const round = ++s.reads.round;
@@ -58,7 +58,7 @@ export function releaseReads(s: RaftState): void {
   let n = 0;
   while (n < r.pending.length && r.pending[n]!.round <= confirmed) {
     const p = r.pending[n]!;
-    s.out.post.push({ type: "read-ready", requestId: p.requestId, index: p.index });
+    emit(s, { type: "read-ready", requestId: p.requestId, index: p.index });
     n++;
   }
   if (n > 0) r.pending.splice(0, n);

@@ -3,7 +3,7 @@
  * @module
  */
 import { lastIndex, lastTerm } from "./log.js";
-import { resetRandomizedElectionTimeout, type RaftState } from "./state.js";
+import { emit, resetRandomizedElectionTimeout, type RaftState } from "./state.js";
 import { becomeReplicate } from "./tracker/progress.js";
 import { recordVote, syncProgress, tallyVotes, isVoter } from "./tracker/tracker.js";
 import type { Entry, Message, NodeId, RejectReason, ReadRequestId } from "./types.js";
@@ -11,12 +11,15 @@ import { appendEntries, bcastAppend } from "./replication.js";
 
 /** Queues `message` for sending (after this step's persist output). */
 export function send(s: RaftState, message: Message): void {
-  s.out.sends.push({ type: "send", to: message.to, message });
+  const out = s.out;
+  if (out.sends === undefined) out.sends = [{ type: "send", to: message.to, message }];
+  else out.sends.push({ type: "send", to: message.to, message });
 }
 
 /** Records a refusal of the current input. */
 export function reject(s: RaftState, reason: RejectReason, detail: string, requestId?: ReadRequestId): void {
-  s.out.post.push(
+  emit(
+    s,
     requestId === undefined
       ? { type: "rejected", reason, leaderHint: s.leader, detail }
       : { type: "rejected", reason, leaderHint: s.leader, detail, requestId },

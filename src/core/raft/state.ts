@@ -66,10 +66,10 @@ export interface IncomingSnapshot {
 
 /** Per-step scratch: outputs collected while handling one input (reset by every step). */
 export interface Outbox {
-  /** `send` outputs in order (the step puts the `persist` output before them). */
-  sends: Output[];
-  /** Outputs that follow the sends: apply, read-ready, role changes, rejections. */
-  post: Output[];
+  /** `send` outputs in order (the step puts the `persist` output before them); created on first use. */
+  sends: Output[] | undefined;
+  /** Outputs that follow the sends: apply, read-ready, role changes, rejections; created on first use. */
+  post: Output[] | undefined;
   /** New entries to persist, in order (undefined: none). */
   entries: Entry[] | undefined;
   /** Lowest index truncated in this step (0: none). */
@@ -201,7 +201,14 @@ export function resetRandomizedElectionTimeout(s: RaftState): void {
 
 /** A fresh, empty per-step outbox. */
 export function newOutbox(): Outbox {
-  return { sends: [], post: [], entries: undefined, truncateFrom: 0, snapshot: undefined };
+  return { sends: undefined, post: undefined, entries: undefined, truncateFrom: 0, snapshot: undefined };
+}
+
+/** Queues an output that follows this step's sends (apply, read-ready, role change, rejection). */
+export function emit(s: RaftState, o: Output): void {
+  const out = s.out;
+  if (out.post === undefined) out.post = [o];
+  else out.post.push(o);
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   sendAppend,
 } from "./replication.js";
 import { becomeFollower, becomeLeader, campaign, promotable, reject, send } from "./roles.js";
-import { newOutbox, type RaftState } from "./state.js";
+import { emit, type Outbox, type RaftState } from "./state.js";
 import { isVoter, members, recordVote, syncProgress, tallyVotes, quorumActive } from "./tracker/tracker.js";
 import type { ConfChange, ConfigState, Entry, Input, Message, Output, PersistOutput, Snapshot, VoteRequest } from "./types.js";
 import { validateMessage } from "./validate.js";
@@ -47,8 +47,8 @@ export interface StepResult {
  * (`malformed-input`); a malformed message from the network is refused with a `rejected` output.
  */
 export function step(s: RaftState, input: Input): StepResult {
-  const out = newOutbox();
-  s.out = out;
+  const out = s.out;
+  resetOutbox(out);
   const term0 = s.term;
   const vote0 = s.vote;
   const commit0 = s.log.committed;
@@ -92,7 +92,7 @@ export function step(s: RaftState, input: Input): StepResult {
   while (emitApply(s)) {
     // Applying a conf change can commit more (a smaller quorum): hand that out in the same step.
   }
-  const outputs = out.sends;
+  const outputs: Output[] = out.sends ?? [];
   const log = s.log;
   const hardChanged = s.term !== term0 || s.vote !== vote0 || log.committed !== commit0;
   if (hardChanged || out.entries !== undefined || out.truncateFrom !== 0 || out.snapshot !== undefined) {
@@ -104,10 +104,20 @@ export function step(s: RaftState, input: Input): StepResult {
     outputs.unshift(p);
   }
   if (s.role !== role0 || s.leader !== leader0 || s.term !== term0) {
-    out.post.push({ type: "role-change", role: s.role, term: s.term, leader: s.leader });
+    emit(s, { type: "role-change", role: s.role, term: s.term, leader: s.leader });
   }
-  for (const o of out.post) outputs.push(o);
+  const post = out.post;
+  if (post !== undefined) for (let i = 0; i < post.length; i++) outputs.push(post[i]!);
   return { state: s, outputs };
+}
+
+/** Empties the per-step outbox (reused across steps: one allocation less per step). */
+function resetOutbox(out: Outbox): void {
+  out.sends = undefined;
+  out.post = undefined;
+  out.entries = undefined;
+  out.truncateFrom = 0;
+  out.snapshot = undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -322,7 +332,11 @@ function propose(s: RaftState, data: Uint8Array | readonly Uint8Array[]): void {
     reject(s, "transfer-in-progress", `leadership is moving to node ${s.leadTransferee}; retry on the new leader`);
     return;
   }
-  const list: readonly Uint8Array[] = data instanceof Uint8Array ? [data] : data;
+  if (data instanceof Uint8Array) {
+    proposeOne(s, data);
+    return;
+  }
+  const list = data;
   if (!Array.isArray(list) || list.length === 0 || !list.every((d) => d instanceof Uint8Array)) {
     reject(s, "malformed-input", "propose needs a Uint8Array or a non-empty array of them");
     return;
@@ -339,6 +353,16 @@ function propose(s: RaftState, data: Uint8Array | readonly Uint8Array[]): void {
   let index = lastIndex(s.log);
   for (let i = 0; i < list.length; i++) entries[i] = { term: s.term, index: ++index, kind: "normal", data: list[i]! };
   appendEntries(s, entries);
+  bcastAppend(s);
+}
+
+/** The common case, one entry: no intermediate arrays. */
+function proposeOne(s: RaftState, data: Uint8Array): void {
+  if (s.opts.maxUncommittedEntriesSize !== Infinity && s.uncommittedSize > 0 && s.uncommittedSize + data.byteLength > s.opts.maxUncommittedEntriesSize) {
+    reject(s, "proposal-dropped", `uncommitted entries exceed maxUncommittedEntriesSize (${s.opts.maxUncommittedEntriesSize} bytes); retry once they commit`);
+    return;
+  }
+  appendEntries(s, [{ term: s.term, index: lastIndex(s.log) + 1, kind: "normal", data }]);
   bcastAppend(s);
 }
 
@@ -452,7 +476,7 @@ function emitApply(s: RaftState): boolean {
   if (upTo <= log.applying) return false;
   const entries = log.entries.slice(log.applying + 1 - log.offset - 1, upTo - log.offset);
   log.applying = upTo;
-  s.out.post.push({ type: "apply", entries });
+  emit(s, { type: "apply", entries });
   for (const e of entries) if (e.kind === "conf-change") applyConfEntry(s, e);
   return true;
 }
