@@ -13,7 +13,7 @@ export { Simulator, simulate } from "./simulator.js";
 export type { SimResult, SimStats } from "./simulator.js";
 export { DEFAULT_RAFT_SIM_CONFIG, entryDigest, raftProtocol } from "./raft-protocol.js";
 export type { RaftDisk, RaftNode, RaftSimConfig, RaftWrite } from "./raft-protocol.js";
-export { SYSTEMS } from "./systems.js";
+export { SYSTEMS, raftConfigFor } from "./systems.js";
 export { CampaignError, runCampaign, workerPath } from "./campaign.js";
 export type { CampaignSpec, SeedOutcome } from "./campaign.js";
 export { renderSpaceTime } from "./html.js";

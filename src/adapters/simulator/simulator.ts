@@ -121,6 +121,8 @@ export class Simulator {
   private msgId = 0;
   private opId = 0;
   private current!: SimNode;
+  private wroteThisStep = false;
+  private readonly strictOrder: boolean;
   private lastLeader: NodeId | 0 = 0;
   private readonly fx: Effects<unknown, unknown>;
   private readonly scratch: NodeView = { term: 0, role: "follower", vote: 0, commit: 0, applied: 0, leader: 0 };
@@ -152,17 +154,22 @@ export class Simulator {
     this.traceLines = options.trace === true ? [] : undefined;
     this.observing = this.checker !== undefined || this.traceLines !== undefined;
     this.clientCount = options.clients ?? 3;
+    this.strictOrder = options.sendOrder !== "contract";
     this.blocked = new Uint8Array((this.n + 1) * (this.n + 1));
     this.linkLast = new Float64Array((this.n + 1) * (this.n + 1));
     const sim = this;
     this.fx = {
       send(to, message) {
         const node = sim.current;
-        const last = node.io[node.io.length - 1];
+        // Strict order: behind every write in flight, unless the protocol lets this message overtake its writes.
+        // Contract order: only behind a write issued in this same step.
+        const wait = sim.strictOrder ? sim.protocol.overtakes?.(message) !== true : sim.wroteThisStep;
+        const last = wait ? node.io[node.io.length - 1] : undefined;
         if (last !== undefined) last.after.push({ to, message });
         else sim.transmit(node.id, to, message);
       },
       persist(write) {
+        sim.wroteThisStep = true;
         sim.persist(sim.current, write);
       },
       reply(requestId, reply) {
@@ -280,6 +287,7 @@ export class Simulator {
   private process(): void {
     const e = this.queue.pop()!;
     this.now = e.at;
+    this.wroteThisStep = false;
     this.step++;
     this.stats.events++;
     switch (e.kind) {
@@ -444,7 +452,7 @@ export class Simulator {
     }
     const link = from * (this.n + 1) + to;
     let at = this.now + rng.range(1, 8);
-    if (this.reorderP > 0 && rng.chance(this.reorderP)) at += rng.range(10, 200);
+    if (this.reorderP > 0 && rng.chance(this.reorderP)) at += rng.chance(0.1) ? rng.range(200, 2000) : rng.range(10, 200);
     else if (at < this.linkLast[link]!) at = this.linkLast[link]!;
     if (at > this.linkLast[link]!) this.linkLast[link] = at;
     const payload = { from, message };
@@ -452,7 +460,8 @@ export class Simulator {
     if (this.dupP > 0 && rng.chance(this.dupP)) {
       this.stats.duplicated++;
       if (this.traceLines !== undefined) this.traceMsg("dup", from, to, id, message);
-      this.queue.push(at + rng.range(0, 50), DELIVER, to, id, payload);
+      // Most duplicates follow closely; some arrive very late (a stale retransmission).
+      this.queue.push(at + (rng.chance(0.3) ? rng.range(50, 3000) : rng.range(0, 50)), DELIVER, to, id, payload);
     }
   }
 
