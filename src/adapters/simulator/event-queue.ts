@@ -36,6 +36,11 @@ export class EventQueue {
     h[i] = e;
   }
 
+  /** Time of the earliest event (Infinity when empty). */
+  peekTime(): number {
+    return this.heap[0]?.at ?? Infinity;
+  }
+
   /** Removes and returns the earliest event. */
   pop(): SimEvent | undefined {
     const h = this.heap;

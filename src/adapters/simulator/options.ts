@@ -87,6 +87,8 @@ export interface SimOptions {
    * write issued earlier in the same step.
    */
   readonly sendOrder?: "strict" | "contract";
+  /** Inject partitions and crashes at random (default true); false when a schedule drives them from outside. */
+  readonly nemesis?: boolean;
   /** Stop at the first violation (default true). */
   readonly stopOnViolation?: boolean;
 }

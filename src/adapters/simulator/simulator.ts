@@ -190,7 +190,29 @@ export class Simulator {
 
   /** Runs both phases and returns the outcome. */
   run(): SimResult {
+    this.start();
     const o = this.options;
+    const stop = o.stopOnViolation !== false;
+    let safetySteps = 0;
+    while (safetySteps < o.steps && this.queue.size > 0) {
+      this.process();
+      safetySteps++;
+      if (stop && this.found.length > 0) return this.result(safetySteps);
+    }
+    this.safetySteps = safetySteps;
+    return this.finish();
+  }
+
+  private started = false;
+  private safetySteps = 0;
+
+  /**
+   * Boots the cluster and the clients without running anything (done by `run`). For schedules driven from
+   * outside (`advance`, `crashNode`, …), pass `nemesis: false` so only the given faults happen.
+   */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
     const rng = this.rng;
     const f = this.faults;
     for (let id = 1; id <= this.n; id++) this.ids.push(id);
@@ -213,17 +235,72 @@ export class Simulator {
       this.okSinceHeal.push(false);
       this.queue.push(rng.range(0, 50), CLIENT_START, 0, c, undefined);
     }
-    if (f.partition || f.crash) this.queue.push(rng.range(100, 500), NEMESIS, 0, 0, undefined);
+    if ((f.partition || f.crash) && this.options.nemesis !== false) this.queue.push(rng.range(100, 500), NEMESIS, 0, 0, undefined);
+  }
 
-    const stop = o.stopOnViolation !== false;
-    let safetySteps = 0;
-    while (safetySteps < o.steps && this.queue.size > 0) {
+  /** Every violation so far. */
+  get violations(): readonly Violation[] {
+    return this.found;
+  }
+
+  /** Runs events for `ms` simulated milliseconds (stops early at a violation). */
+  advance(ms: number): void {
+    this.start();
+    const until = this.now + ms;
+    while (this.queue.size > 0 && this.queue.peekTime() <= until) {
       this.process();
-      safetySteps++;
-      if (stop && this.found.length > 0) return this.result(safetySteps);
+      this.safetySteps++;
+      if (this.found.length > 0) return;
     }
+    this.now = until;
+  }
+
+  /** Crashes a live node now (scheduled faults only). */
+  crashNode(id: NodeId): void {
+    const node = this.nodes[id];
+    if (node !== undefined && node.alive) this.crash(node);
+  }
+
+  /** Restarts a crashed node now from its disk. */
+  restartNode(id: NodeId): void {
+    const node = this.nodes[id];
+    if (node !== undefined && !node.alive) this.restart(node);
+  }
+
+  /** Cuts the network: `side` against the rest ("symmetric"), `side` unable to send ("one-way"), or a bridge. */
+  partitionNodes(side: readonly NodeId[], kind: "symmetric" | "one-way" | "bridge"): void {
+    const n = this.n;
+    const w = n + 1;
+    const inSide = new Uint8Array(w);
+    for (const id of side) if (id >= 1 && id <= n) inSide[id] = 1;
+    const bridge = this.ids.find((id) => inSide[id] === 0);
+    this.blocked.fill(0);
+    this.partitioned = true;
+    this.stats.partitions++;
+    for (let a = 1; a <= n; a++) {
+      for (let b = 1; b <= n; b++) {
+        if (inSide[a] === inSide[b]) continue;
+        if (kind === "one-way" && inSide[a] === 0) continue;
+        if (kind === "bridge" && (a === bridge || b === bridge)) continue;
+        this.blocked[a * w + b] = 1;
+      }
+    }
+    this.record({ type: "fault", t: this.now, fault: "partition", detail: kind === "bridge" ? `bridge through node ${bridge}` : kind, nodes: [...side] });
+  }
+
+  /** Heals every partition. */
+  healNetwork(): void {
+    this.blocked.fill(0);
+    this.partitioned = false;
+    this.record({ type: "fault", t: this.now, fault: "heal" });
+  }
+
+  /** Heals every fault, runs the liveness phase (unless disabled) and returns the outcome. */
+  finish(): SimResult {
+    this.start();
+    const o = this.options;
     if (o.liveness !== false && this.found.length === 0) this.livenessPhase(o.livenessBoundMs ?? 10_000);
-    return this.result(safetySteps);
+    return this.result(this.safetySteps);
   }
 
   private result(steps: number): SimResult {
