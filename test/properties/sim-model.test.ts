@@ -8,7 +8,8 @@ import { MUTANTS, loadMutant } from "../simulator/mutants.js";
 // restarts, partitions, heals and waits for a 5-node Raft cluster under load, checks every invariant after
 // each command and liveness at the end, and shrinks a failing schedule to a minimal one.
 //
-// Replay a failure: QUORATE_FC_SEED=<seed> QUORATE_FC_PATH=<path> npx vitest run test/properties/sim-model.test.ts
+// Replay a failure: QUORATE_FC_SEED=<seed> QUORATE_FC_PATH=<path> QUORATE_FC_COMMANDS=<replayPath> \
+//   npx vitest run test/properties/sim-model.test.ts
 
 type Sim = typeof correct;
 interface Model {
@@ -82,8 +83,9 @@ const commands = [
 ];
 
 /** The property: under any schedule, every invariant holds after each command, and liveness after healing. */
-function property(sim: Sim, readOnly: "safe" | "lease-based") {
-  return fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.commands(commands, { maxCommands: 25 }), (seed, cmds) => {
+function property(sim: Sim, readOnly: "safe" | "lease-based", replayPath = process.env["QUORATE_FC_COMMANDS"]) {
+  const schedules = fc.commands(commands, replayPath === undefined ? { maxCommands: 25 } : { maxCommands: 25, replayPath });
+  return fc.property(fc.integer({ min: 1, max: 1_000_000 }), schedules, (seed, cmds) => {
     const options = { seed, nodes: 5, steps: 0, faults: NETWORK, nemesis: false, livenessBoundMs: 10_000 };
     const s = new sim.Simulator(sim.raftProtocol({ ...sim.raftConfigFor(options), readOnly }), options);
     s.start();
@@ -113,15 +115,17 @@ describe("fault schedules as fast-check commands", () => {
     expect(details.failed).toBe(true);
     const [seed, cmds] = details.counterexample!;
     const schedule = String(cmds);
+    const replayPath = /replayPath="([^"]*)"/.exec(schedule)?.[1] ?? "";
     console.log(
       `mutant ${mutant.name}: failing schedule shrunk to "${schedule}" (simulator seed ${seed}) after ${details.numShrinks} shrinks\n` +
-        `replay: QUORATE_FC_SEED=${details.seed} QUORATE_FC_PATH=${details.counterexamplePath} npx vitest run test/properties/sim-model.test.ts`,
+        `replay: QUORATE_FC_SEED=${details.seed} QUORATE_FC_PATH=${details.counterexamplePath} QUORATE_FC_COMMANDS=${replayPath} npx vitest run test/properties/sim-model.test.ts`,
     );
     // A forgotten vote needs a crash (the liveness phase restarts every crashed node): little else remains.
     expect(schedule).toContain("crash(");
     expect(schedule.split(",").length).toBeLessThanOrEqual(8);
     // Replaying the reported seed and path reproduces the failure.
-    const again = fc.check(property(sim, "safe"), { seed: details.seed, path: details.counterexamplePath!, numRuns: 1 });
+    const again = fc.check(property(sim, "safe", replayPath), { seed: details.seed, path: details.counterexamplePath! });
     expect(again.failed).toBe(true);
+    expect(String(again.counterexample![1])).toBe(schedule);
   });
 });
