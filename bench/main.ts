@@ -4,6 +4,7 @@
  */
 const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => Promise<void> }>> = {
   raft: () => import("./raft.js"),
+  sim: () => import("./sim.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);
