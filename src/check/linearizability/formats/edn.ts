@@ -115,8 +115,19 @@ export function splitEdn(text: string, file: string, firstLine: number, collecti
   return elements;
 }
 
-/** Parses one EDN element into plain data: keywords become strings, nil null, maps objects, lists arrays. */
-export function parseEdnValue(text: string, file: string, line: number): Value {
+/**
+ * Parses one EDN element into plain data: keywords become strings, nil null, maps objects, lists arrays.
+ * With a `memo` (one per file), identical element texts — frequent in histories — are parsed once; the values
+ * are shared, so callers must treat them as immutable (the checker does).
+ */
+export function parseEdnValue(text: string, file: string, line: number, memo?: Map<string, Value>): Value {
+  if (memo !== undefined) {
+    const hit = memo.get(text);
+    if (hit !== undefined) return hit;
+    const value = parseEdnValue(text, file, line);
+    memo.set(text, value);
+    return value;
+  }
   let parsed: unknown;
   try {
     parsed = parseEDNString(text, { mapAs: "doubleArray", keywordAs: "string", listAs: "array", setAs: "array", symbolAs: "string", charAs: "string" });

@@ -23,6 +23,7 @@ function nextField(s: string, from: number): [string, number] {
 /** Parses a Jepsen etcd log. @throws HistoryParseError */
 export function parseEtcdLog(text: string, file = "<input>"): History {
   const events: JepsenEvent[] = [];
+  const memo = new Map<string, Value>();
   const lines = text.split("\n");
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
@@ -40,9 +41,12 @@ export function parseEtcdLog(text: string, file = "<input>"): History {
     if (!fText.startsWith(":") || fText.length < 2) throw new HistoryParseError(file, line, `expected an op keyword like :read after ${typeText}, found '${fText}'`);
     const valueText = raw.slice(afterF).trim();
     if (valueText === "") throw new HistoryParseError(file, line, "missing value (use nil when there is none)");
-    const forms = splitEdn(valueText, file, line, false);
-    if (forms.length !== 1) throw new HistoryParseError(file, line, `expected one EDN value after ${fText}, found ${forms.length}`);
-    const value: Value = parseEdnValue(forms[0]!.text, file, line);
+    let value = memo.get(valueText);
+    if (value === undefined) {
+      const forms = splitEdn(valueText, file, line, false);
+      if (forms.length !== 1) throw new HistoryParseError(file, line, `expected one EDN value after ${fText}, found ${forms.length}`);
+      value = parseEdnValue(forms[0]!.text, file, line, memo);
+    }
     events.push({ process, type: typeText.slice(1) as JepsenEvent["type"], f: fText.slice(1), value, line });
   }
   return eventsToHistory(events, file, (f) => (f === "cas" ? "completed" : "did-not-happen"));
