@@ -137,7 +137,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   const mismatches = timings.filter((t) => t.expected !== null && t.verdict !== t.expected).length + (unpartitioned && unpartitioned.verdict !== "linearizable" ? 1 : 0);
   process.stdout.write(`verdict mismatches: ${mismatches}\n`);
 
-  const e2e: { command: string; runs: number[]; mismatches: number | null }[] = [];
+  const e2e: { command: string; runs: number[]; cpus: number[]; mismatches: number | null }[] = [];
   if (!values["no-e2e"]) {
     process.stdout.write(`\nend to end (Node start-up included), ${Math.max(3, Math.min(reps, 5))} runs each\n`);
     for (const [command, args] of [
@@ -158,7 +158,7 @@ export async function run(argv: readonly string[]): Promise<void> {
       }
       runs.sort((a, b) => a - b);
       cpus.sort((a, b) => a - b);
-      e2e.push({ command, runs, cpus, mismatches: reported } as never);
+      e2e.push({ command, runs, cpus, mismatches: reported });
       process.stdout.write(`  ${command}\n    wall best ${fmt(runs[0]!)}  median ${fmt(runs[Math.floor(runs.length / 2)]!)}   cpu best ${fmt(cpus[0]!)}   mismatches ${reported}\n`);
     }
   }
