@@ -3,9 +3,9 @@
  * lines are log noise. A `:fail :cas` is a definite failed compare (the op happened); a failed read or write
  * returned nothing usable and is dropped.
  */
-import type { History, Value } from "../types.js";
+import type { History } from "../types.js";
 import { HistoryParseError } from "./errors.js";
-import { parseEdnValue, splitEdn } from "./edn.js";
+import { EdnReader, splitEdn } from "./edn.js";
 import { eventsToHistory } from "./jepsen.js";
 import type { JepsenEvent } from "./jepsen.js";
 
@@ -23,7 +23,7 @@ function nextField(s: string, from: number): [string, number] {
 /** Parses a Jepsen etcd log. @throws HistoryParseError */
 export function parseEtcdLog(text: string, file = "<input>"): History {
   const events: JepsenEvent[] = [];
-  const memo = new Map<string, Value>();
+  const reader = new EdnReader(file);
   const lines = text.split("\n");
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
@@ -41,12 +41,9 @@ export function parseEtcdLog(text: string, file = "<input>"): History {
     if (!fText.startsWith(":") || fText.length < 2) throw new HistoryParseError(file, line, `expected an op keyword like :read after ${typeText}, found '${fText}'`);
     const valueText = raw.slice(afterF).trim();
     if (valueText === "") throw new HistoryParseError(file, line, "missing value (use nil when there is none)");
-    let value = memo.get(valueText);
-    if (value === undefined) {
-      const forms = splitEdn(valueText, file, line, false);
-      if (forms.length !== 1) throw new HistoryParseError(file, line, `expected one EDN value after ${fText}, found ${forms.length}`);
-      value = parseEdnValue(forms[0]!.text, file, line, memo);
-    }
+    const forms = splitEdn(valueText, file, line, false);
+    if (forms.length !== 1) throw new HistoryParseError(file, line, `expected one EDN value after ${fText}, found ${forms.length}`);
+    const value = reader.read(forms[0]!.text, line);
     events.push({ process, type: typeText.slice(1) as JepsenEvent["type"], f: fText.slice(1), value, line });
   }
   return eventsToHistory(events, file, (f) => (f === "cas" ? "completed" : "did-not-happen"));
