@@ -33,3 +33,5 @@ export * from "./formats/index.js";
 export { formatReport, summarize, describeOp } from "./report.js";
 export { parseManifest } from "./manifest.js";
 export type { ManifestEntry } from "./manifest.js";
+export { checkLinearizabilityParallel } from "./parallel.js";
+export type { ParallelOptions } from "./parallel.js";

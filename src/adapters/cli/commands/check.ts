@@ -2,7 +2,7 @@
  * `quorate check`: linearizability of one history file, or of every file a manifest lists.
  *
  *   quorate check FILE --format jepsen-edn|jepsen-etcd-log|kv-edn-lines|json --model NAME
- *                 [--initial JSON] [--timeout 30s] [--json] [--html out.html]
+ *                 [--initial JSON] [--timeout 30s] [--json] [--html out.html] [--workers N]
  *   quorate check --manifest expected.json [--json] [--timeout 30s] [--workers N]
  *
  * Exit codes: 0 linearizable (manifest: every verdict as expected), 1 not linearizable (manifest: a
@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import {
   builtinModels,
   checkLinearizability,
+  checkLinearizabilityParallel,
   formatReport,
   historyFormats,
   isHistoryFormat,
@@ -31,14 +32,18 @@ import type { CommandRun } from "../main.js";
 
 const EXIT: Record<Verdict, number> = { linearizable: 0, "not-linearizable": 1, unknown: 2 };
 const BAD_INPUT = 3;
+/** From this many ops, a single history's partitions are checked on worker threads by default. */
+const PARALLEL_MIN_OPS = 5000;
 
-const USAGE = `usage: quorate check FILE --format FORMAT --model MODEL [--initial JSON] [--timeout 30s] [--json] [--html out.html]
+const USAGE = `usage: quorate check FILE --format FORMAT --model MODEL [--initial JSON] [--timeout 30s] [--json] [--html out.html] [--workers N]
        quorate check --manifest MANIFEST.json [--json] [--timeout 30s] [--workers N]
 
 formats: ${historyFormats.join(", ")}
 models:
 ${builtinModels.map((m) => `  ${m.name.padEnd(24)} ${m.summary}`).join("\n")}
 
+--workers N: threads for a manifest's files, or for a large history's partitions (default: up to 4; a single
+             history uses them from ${PARALLEL_MIN_OPS} ops on)
 exit codes: 0 linearizable (manifest: all verdicts as expected), 1 not linearizable (manifest: mismatches),
             2 unknown (time or memory limit), 3 bad input
 `;
@@ -63,6 +68,12 @@ function parseInitial(text: string | undefined): Value | undefined {
   } catch (error) {
     throw new UsageError(`--initial: not JSON (${(error as Error).message}); e.g. --initial null, --initial 0, --initial '""', --initial '{"x":0}'`);
   }
+}
+
+function parseWorkers(text: string): number {
+  const workers = Number(text);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got '${text}'`);
+  return workers;
 }
 
 function fail(message: string): number {
@@ -144,8 +155,7 @@ export const run: CommandRun = async (argv) => {
     const timeoutMs = values.timeout !== undefined ? parseTimeout(values.timeout) : undefined;
     if (values.manifest !== undefined) {
       if (positionals.length > 0) throw new UsageError("give either FILE or --manifest, not both");
-      const workers = values.workers !== undefined ? Number(values.workers) : Math.min(availableParallelism(), 4);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers: expected an integer 1..64, got '${values.workers}'`);
+      const workers = values.workers !== undefined ? parseWorkers(values.workers) : Math.min(availableParallelism(), 4);
       return await checkManifest(values.manifest, { json: values.json ?? false, workers, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     }
     if (positionals.length !== 1) throw new UsageError(`expected one history FILE (got ${positionals.length})\n\n${USAGE}`);
@@ -154,9 +164,12 @@ export const run: CommandRun = async (argv) => {
       throw new UsageError(`--format must be one of ${historyFormats.join(", ")}${values.format !== undefined ? ` (got '${values.format}')` : ""}`);
     }
     if (values.model === undefined) throw new UsageError(`--model is required; one of ${builtinModels.map((m) => m.name).join(", ")}`);
-    const model = modelByName(values.model, parseInitial(values.initial));
+    const initial = parseInitial(values.initial);
+    const model = modelByName(values.model, initial);
     const history = parseHistory(readFileSync(file, "utf8"), values.format, file);
-    const result = checkLinearizability(history, model, timeoutMs !== undefined ? { timeoutMs } : {});
+    const workers = values.workers !== undefined ? parseWorkers(values.workers) : history.length >= PARALLEL_MIN_OPS ? Math.min(availableParallelism(), 4) : 1;
+    const options = timeoutMs !== undefined ? { timeoutMs } : {};
+    const result = workers > 1 ? await checkLinearizabilityParallel(history, values.model, initial, { ...options, workers }) : checkLinearizability(history, model, options);
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ file, ops: history.length, ...(summarize(result, model) as object) })}\n`);
     } else {
