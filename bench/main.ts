@@ -5,6 +5,7 @@
 const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => Promise<void> }>> = {
   raft: () => import("./raft.js"),
   sim: () => import("./sim.js"),
+  linearizability: () => import("./linearizability.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);
