@@ -18,3 +18,5 @@ export { CampaignError, runCampaign, workerPath } from "./campaign.js";
 export type { CampaignSpec, SeedOutcome } from "./campaign.js";
 export { renderSpaceTime } from "./html.js";
 export type { DiagramOptions } from "./html.js";
+export { toNativeHistory } from "./history.js";
+export type { NativeHistory, NativeOperation } from "./history.js";
