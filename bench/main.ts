@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   raft: () => import("./raft.js"),
   sim: () => import("./sim.js"),
   linearizability: () => import("./linearizability.js"),
+  zk: () => import("./zk.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);
