@@ -134,6 +134,7 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
           return undefined;
       }
     },
+    readOnly: (input) => input.f === "get" || input.f === "read",
     equal: kvTextEqual,
     hash: (s) => mix32(s.fnv),
     partition(history: History<JepsenInput, JepsenOutput>) {
@@ -198,6 +199,7 @@ export function kvUnpartitioned(options: KvOptions = {}): Model<KvMapState, Jeps
       return true;
     },
     hash: (s) => s.hash,
+    readOnly: (input) => input.f === "get" || input.f === "read",
     describeOperation: describeKv,
     describeState: (s) =>
       `{${[...s.values.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")}}`,
