@@ -35,7 +35,7 @@ const MUST_BACKTRACK = -2;
 const DENSE_STATES = 32;
 /** Past this many memoised transitions in the hash table, further ones are computed every time. */
 const MAX_MEMO_ENTRIES = 1 << 22;
-/** After this many hashed-memo misses, the memo stays on only if at least as many lookups hit. */
+/** After this many hashed-memo lookups, the memo stays on only if three in four of them hit. */
 const MEMO_PROBATION = 4096;
 
 /** (op, state id) → next state id, open addressing in typed arrays. */
@@ -307,14 +307,14 @@ export class LinearizationSearch<S, I, O> {
     const hashed = sid >= DENSE_STATES && this.memoLookups >= 0;
     if (hashed) {
       const memo = this.memo.get(op, sid);
+      if (++this.memoLookups === MEMO_PROBATION && this.memoHits * 4 < MEMO_PROBATION * 3) {
+        // Models whose (op, state) pairs rarely repeat (appends) gain nothing from the hashed memo: switch it off.
+        this.memoLookups = -1;
+        this.memoTable = undefined;
+      }
       if (memo !== UNKNOWN) {
         this.memoHits++;
         return memo;
-      }
-      // Models whose states rarely repeat (appends) gain nothing from the hashed memo: switch it off.
-      if (++this.memoLookups === MEMO_PROBATION && this.memoHits * 2 < MEMO_PROBATION) {
-        this.memoLookups = -1;
-        this.memoTable = undefined;
       }
     }
     const state = this.states[sid]!;
