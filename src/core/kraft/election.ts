@@ -103,7 +103,7 @@ export function handleVoteResponse(ctx: Ctx, res: VoteResponse): void {
     observeEpoch(ctx, res.epoch, res.leaderId);
     return;
   }
-  if (res.leaderId >= 0 && res.leaderId !== s.config.id && s.role.kind !== "leader") {
+  if (res.leaderId >= 0 && res.leaderId !== s.config.id && leaderIdOf(s) === -1 && s.role.kind !== "resigned") {
     observeEpoch(ctx, res.epoch, res.leaderId);
     return;
   }

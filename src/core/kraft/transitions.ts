@@ -128,7 +128,20 @@ export function becomeFollower(ctx: Ctx, epoch: number, leaderId: NodeId): void 
     awaitingPersist: false,
     fetchingSnapshot: null,
   }, epoch);
-  sendFetch(ctx, leaderId);
+  fetchWhenDurable(ctx);
+}
+
+/**
+ * A follower's fetch offset acknowledges its log; send the next Fetch only once the whole log is durable,
+ * otherwise wait for the `persisted` input.
+ */
+export function fetchWhenDurable(ctx: Ctx): void {
+  const r = ctx.s.role;
+  if (r.kind !== "follower") return;
+  if (ctx.s.durableEnd >= logEndOffset(ctx.s.log)) {
+    ctx.s.role = { ...r, awaitingPersist: false };
+    sendFetch(ctx, r.leaderId);
+  } else ctx.s.role = { ...r, awaitingPersist: true, inFlightSince: -1 };
 }
 
 /** Send the next Fetch (or FetchSnapshot while downloading one) to `to`. */
@@ -288,17 +301,15 @@ export function sendEndQuorumEpoch(ctx: Ctx): void {
 
 /**
  * Kafka's `maybeTransition` on learning of (epoch, leader) from any message: a higher epoch moves us to it;
- * a known leader in our epoch that we are not following makes us follow it.
+ * a leader for our epoch, when we know none, makes us follow it.
  */
 export function observeEpoch(ctx: Ctx, epoch: number, leaderId: NodeId | -1): void {
   const s = ctx.s;
   if (epoch > s.epoch) {
     if (leaderId >= 0 && leaderId !== s.config.id) becomeFollower(ctx, epoch, leaderId);
     else becomeUnattached(ctx, epoch, null);
-  } else if (epoch === s.epoch && leaderId >= 0 && leaderId !== s.config.id) {
-    const r = s.role;
-    if (r.kind === "leader") return; // impossible in a correct cluster; handled by the caller as fatal
-    if (r.kind === "follower" && r.leaderId === leaderId) return;
+  } else if (epoch === s.epoch && leaderId >= 0 && leaderId !== s.config.id && leaderIdOf(s) === -1 && s.role.kind !== "resigned") {
+    // Kafka: only a replica that knows no leader for this epoch adopts one (`!quorum.hasLeader()`).
     becomeFollower(ctx, epoch, leaderId);
   }
 }
