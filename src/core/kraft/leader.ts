@@ -148,7 +148,9 @@ export function leaderHandleFetch(ctx: Ctx, req: FetchRequest): void {
   if (ctx.s.role.kind !== "leader") return; // resigned after its own removal committed
   const records = readFrom(ctx.s.log, req.fetchOffset, ctx.s.config.maxFetchRecords);
   const r = leaderRole(ctx);
-  if (records.length === 0 && advertisedHighWatermark(ctx) <= req.fetchOffset) {
+  const hw = advertisedHighWatermark(ctx);
+  const knowsHw = req.highWatermark === undefined || hw < 0 || req.highWatermark >= hw;
+  if (records.length === 0 && knowsHw) {
     // Nothing to return: park the fetch (Kafka's fetch purgatory) until records arrive, the HW moves or it expires.
     const parked = r.parked.filter((p) => p.from !== req.from);
     parked.push({ from: req.from, fetchOffset: req.fetchOffset, lastFetchedEpoch: req.lastFetchedEpoch, deadline: ctx.s.now + ctx.s.config.fetchMaxWaitTicks });

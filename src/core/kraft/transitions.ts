@@ -155,7 +155,7 @@ export function sendFetch(ctx: Ctx, to: NodeId): void {
       return;
     }
   }
-  send(ctx, { type: "fetch", from: s.config.id, to, epoch: s.epoch, replicaDirectoryId: s.config.directoryId, fetchOffset: logEndOffset(s.log), lastFetchedEpoch: lastEpoch(s.log) });
+  send(ctx, { type: "fetch", from: s.config.id, to, epoch: s.epoch, replicaDirectoryId: s.config.directoryId, fetchOffset: logEndOffset(s.log), lastFetchedEpoch: lastEpoch(s.log), highWatermark: s.highWatermark });
 }
 
 export function sendVoteRequests(ctx: Ctx, preVote: boolean, except: readonly NodeId[]): void {

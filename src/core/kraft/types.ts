@@ -205,6 +205,11 @@ export interface FetchRequest extends MessageBase {
   readonly replicaDirectoryId: string;
   readonly fetchOffset: number;
   readonly lastFetchedEpoch: number;
+  /**
+   * KIP-1166: the fetcher's high watermark (-1 unknown). A leader does not park a Fetch from a replica whose
+   * high watermark is behind its own. Absent: pre-KIP-1166 behaviour (park whenever there is nothing to send).
+   */
+  readonly highWatermark?: number;
 }
 
 export interface FetchResponse extends MessageBase {
