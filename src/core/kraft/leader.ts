@@ -86,8 +86,8 @@ function fetchResponse(ctx: Ctx, to: NodeId, req: { fetchOffset: number; lastFet
 
 /** Respond to parked fetches that `pred` selects (new records, HW moved, or wait expired). */
 export function completeParked(ctx: Ctx, pred: (p: ParkedFetch) => boolean): void {
-  const r = leaderRole(ctx);
-  if (r.parked.length === 0) return;
+  const r = ctx.s.role;
+  if (r.kind !== "leader" || r.parked.length === 0) return;
   const keep: ParkedFetch[] = [];
   const done: ParkedFetch[] = [];
   for (const p of r.parked) (pred(p) ? done : keep).push(p);
