@@ -47,15 +47,6 @@ export function compactHistory(h: VoterHistory, endOffset: number): VoterHistory
   return [{ offset: -1, voters: base }, ...h.filter((v) => v.offset >= endOffset)];
 }
 
-/** KIP-853 key match: same id and, when both directory ids are known, the same directory id. */
-export function keyMatches(a: ReplicaKey, id: NodeId, directoryId: string): boolean {
-  return a.id === id && (a.directoryId === "" || directoryId === "" || a.directoryId === directoryId);
-}
-
-export function findVoter(voters: readonly ReplicaKey[], id: NodeId): ReplicaKey | undefined {
-  return voters.find((v) => v.id === id);
-}
-
 export function isVoterId(voters: readonly ReplicaKey[], id: NodeId): boolean {
   return voters.some((v) => v.id === id);
 }
