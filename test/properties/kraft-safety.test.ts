@@ -32,7 +32,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant("crash" as const), node: fc.nat(5) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("restart" as const), node: fc.nat(5) }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("propose" as const), node: fc.nat(5) }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("ack" as const), node: fc.nat(5) }) },
+  { weight: 8, arbitrary: fc.record({ t: fc.constant("ack" as const), node: fc.nat(5) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("snapshot" as const), node: fc.nat(5) }) },
   { weight: 14, arbitrary: fc.constant({ t: "round" as const }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("deliverMany" as const), index: fc.nat(50) }) },
