@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   raft: () => import("./raft.js"),
   sim: () => import("./sim.js"),
   linearizability: () => import("./linearizability.js"),
+  kraft: () => import("./kraft.js"),
   zk: () => import("./zk.js"),
 };
 
