@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { leaderOf, NO_LEADER } from "../../src/core/metadata/index.js";
-import type { ControllerResponse, CreateTopicsResponse, BrokerHeartbeatResponse, AlterPartitionResponse, TopicImage } from "../../src/core/metadata/index.js";
+import type { AlterConfigsResponse, ControllerResponse, CreateTopicsResponse, BrokerHeartbeatResponse, AlterPartitionResponse, TopicImage } from "../../src/core/metadata/index.js";
 import { Harness } from "./harness.js";
 
 const TICK = 50;
@@ -537,7 +537,7 @@ describe("UnregisterBroker and AlterConfigs", () => {
       ],
     });
     h.commit();
-    expect((reply(h, id) as { resources: { errorCode: string }[] }).resources.map((r) => r.errorCode)).toEqual([
+    expect(reply<AlterConfigsResponse>(h, id).resources.map((r) => r.errorCode)).toEqual([
       "NONE", "NONE", "NONE", "UNKNOWN_TOPIC_OR_PARTITION", "INVALID_REQUEST", "INVALID_REQUEST", "INVALID_REQUEST", "INVALID_CONFIG",
     ]);
     expect(h.active.committed.config("topic", "c", "cleanup.policy")).toBe("compact");
