@@ -130,19 +130,37 @@ export class ByteReader {
     if (z > 0xffffffff) this.fail("signed varint exceeds 32 bits");
     return (z >>> 1) ^ -(z & 1);
   }
+  /** Short strings seen by this reader, by content hash: a batch names the same topic id hundreds of times. */
+  private readonly interned = new Map<number, string>();
   /** Reads a length-prefixed UTF-8 string. */
   string(): string {
     const n = this.varUint();
     if (this.pos + n > this.buf.length) this.fail(`string of ${n} bytes overruns the data`);
     const start = this.pos;
     this.pos += n;
+    const buf = this.buf;
     if (n <= 64) {
+      let h = n;
       let ascii = true;
-      for (let i = start; i < start + n; i++) if ((this.buf[i] as number) >= 0x80) { ascii = false; break; }
-      if (ascii) return String.fromCharCode.apply(null, this.buf.subarray(start, start + n) as unknown as number[]);
+      for (let i = start; i < start + n; i++) {
+        const b = buf[i] as number;
+        if (b >= 0x80) ascii = false;
+        h = Math.imul(h ^ b, 0x01000193);
+      }
+      if (ascii) {
+        const cached = this.interned.get(h);
+        if (cached !== undefined && cached.length === n) {
+          let same = true;
+          for (let i = 0; i < n && same; i++) same = cached.charCodeAt(i) === buf[start + i];
+          if (same) return cached;
+        }
+        const s = decoder.decode(buf.subarray(start, start + n));
+        if (this.interned.size < 4096) this.interned.set(h, s);
+        return s;
+      }
     }
     try {
-      return decoder.decode(this.buf.subarray(start, start + n));
+      return decoder.decode(buf.subarray(start, start + n));
     } catch {
       return this.fail("invalid UTF-8 in string");
     }
