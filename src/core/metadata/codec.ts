@@ -74,6 +74,10 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+  /** The bytes written so far, without copying (the view shares the writer's buffer: stop writing after this). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
   /** Forgets the content, keeping the buffer. */
   reset(): void {
     this.pos = 0;

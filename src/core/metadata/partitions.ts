@@ -156,7 +156,10 @@ export class PartitionTableBuilder extends PartitionTable {
     this.width = stride;
   }
   private writeList(p: number, offset: number, list: readonly number[]): void {
-    this.buf.set(list, p * this.rowWidth + HEADER + offset);
+    // A plain loop: TypedArray.set from a JS array takes V8's slow generic path.
+    const buf = this.buf;
+    const o = p * this.rowWidth + HEADER + offset;
+    for (let i = 0; i < list.length; i++) buf[o + i] = list[i] as number;
   }
   /**
    * Creates partition `p` (which must be the next id, or an existing one to overwrite).
@@ -177,7 +180,7 @@ export class PartitionTableBuilder extends PartitionTable {
       this.n++;
     }
     const o = p * w;
-    this.buf.fill(0, o, o + w);
+    for (let i = o; i < o + w; i++) this.buf[i] = 0;
     this.buf[o + LEADER] = leader;
     this.buf[o + LEADER_EPOCH] = leaderEpoch;
     this.buf[o + PARTITION_EPOCH] = partitionEpoch;

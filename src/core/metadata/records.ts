@@ -180,10 +180,16 @@ function checkBrokerList(r: MetadataRecord, v: unknown, field: string, allowEmpt
   if (v.length > MAX_REPLICAS) bad(r, `${field} has ${v.length} entries; at most ${MAX_REPLICAS} are allowed`);
   if (!allowEmpty && v.length === 0) bad(r, `${field} must not be empty`);
   for (let i = 0; i < v.length; i++) {
-    checkBrokerId(r, v[i], `${field}[${i}]`);
-    for (let j = 0; j < i; j++) if (v[j] === v[i]) bad(r, `${field} lists broker ${String(v[i])} twice`);
+    const b: unknown = v[i];
+    // Messages are built only on failure: this runs for every replica of every partition record.
+    if (!isInt(b, 0, INT32_MAX)) bad(r, `${field}[${i}] must be an integer in [0, 2^31), got ${String(b)}`);
+    for (let j = 0; j < i; j++) if (v[j] === b) bad(r, `${field} lists broker ${b} twice`);
   }
   return v as readonly number[];
+}
+function contains(list: readonly number[], b: number): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] === b) return true;
+  return false;
 }
 function checkPartitionRef(r: PartitionRecord | PartitionChangeRecord): void {
   checkString(r, r.topicId, "topicId", false);
@@ -229,10 +235,10 @@ export function validateRecord(record: unknown): MetadataRecord {
       checkPartitionRef(r);
       const replicas = checkBrokerList(r, r.replicas, "replicas", false);
       const isr = checkBrokerList(r, r.isr, "isr", false);
-      for (const b of isr) if (!replicas.includes(b)) bad(r, `isr member ${b} is not a replica`);
+      for (const b of isr) if (!contains(replicas, b)) bad(r, `isr member ${b} is not a replica`);
       if (r.leader !== NO_LEADER) {
         checkBrokerId(r, r.leader, "leader");
-        if (!isr.includes(r.leader)) bad(r, `leader ${r.leader} is not in the isr`);
+        if (!contains(isr, r.leader)) bad(r, `leader ${r.leader} is not in the isr`);
       }
       if (!isInt(r.leaderEpoch, 0, INT32_MAX)) bad(r, "leaderEpoch must be an integer in [0, 2^31)");
       if (!isInt(r.partitionEpoch, 0, INT32_MAX)) bad(r, "partitionEpoch must be an integer in [0, 2^31)");

@@ -83,7 +83,7 @@ export function encodeSnapshot(image: MetadataImage): Uint8Array {
     w.u8(t.partitions.stride);
     writeInt32s(w, t.partitions.rows.subarray(0, t.partitions.count * t.partitions.rowWidth));
   }
-  return w.finish();
+  return w.view();
 }
 
 function readRows(r: ByteReader, count: number, stride: number): Int32Array {
