@@ -51,3 +51,5 @@ export { brokerStep, initBroker, leaderOf } from "./broker.js";
 export type { BrokerInput, BrokerOutput, BrokerState, LeaderLookup } from "./broker.js";
 export { checkImage, fencedBrokersLeadNothing, imagesAgree, leaderEpochsMonotonic, leadersInIsrAndUnfenced } from "./invariants.js";
 export type { Violation } from "./invariants.js";
+export { assembleEntry, frameBatch } from "./framing.js";
+export type { AssembledBatch, BatchAssembler } from "./framing.js";
