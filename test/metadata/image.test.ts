@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  ByteWriter,
   MetadataDelta,
   MetadataError,
   MetadataImage,
@@ -276,5 +277,57 @@ describe("snapshots", () => {
       new DataView(c.buffer).setInt32(at + slot * 4, value, true);
       expect(codeOf(() => decodeSnapshot(c)), why).toBe("MALFORMED_SNAPSHOT");
     }
+  });
+});
+
+describe("snapshot sections are validated", () => {
+  /** Writes a snapshot by hand: header, then the caller's sections. */
+  function craft(body: (w: ByteWriter) => void): Uint8Array {
+    const w = new ByteWriter(64);
+    for (const b of [0x51, 0x4d, 0x44, 0x53, 1]) w.u8(b);
+    w.varUint(10);
+    body(w);
+    return w.finish();
+  }
+  const none = (w: ByteWriter, n = 1): void => {
+    for (let i = 0; i < n; i++) w.varUint(0);
+  };
+  const broker = (w: ByteWriter, id: number, inc: string): void => {
+    w.varUint(id);
+    w.varUint(1);
+    w.string(inc);
+    w.u8(0);
+    w.u8(0);
+    w.u8(0);
+  };
+  const topic = (w: ByteWriter, id: string, name: string, stride: number): void => {
+    w.string(id);
+    w.string(name);
+    w.varUint(0);
+    w.u8(stride);
+  };
+  const cases: [string, (w: ByteWriter) => void][] = [
+    ["feature level 0", (w) => { w.varUint(1); w.string("f"); w.varUint(0); none(w, 3); }],
+    ["duplicate feature", (w) => { w.varUint(2); w.string("f"); w.varUint(1); w.string("f"); w.varUint(2); none(w, 3); }],
+    ["duplicate broker", (w) => { none(w); w.varUint(2); broker(w, 1, "a"); broker(w, 1, "b"); none(w, 2); }],
+    ["empty incarnation", (w) => { none(w); w.varUint(1); broker(w, 1, ""); none(w, 2); }],
+    ["unknown config resource", (w) => { none(w, 2); w.varUint(1); w.u8(7); }],
+    ["empty config resource", (w) => { none(w, 2); w.varUint(1); w.u8(2); w.string(""); w.varUint(0); none(w); }],
+    ["duplicate topic id", (w) => { none(w, 3); w.varUint(2); topic(w, "T", "a", 3); topic(w, "T", "b", 3); }],
+    ["duplicate topic name", (w) => { none(w, 3); w.varUint(2); topic(w, "T", "a", 3); topic(w, "U", "a", 3); }],
+    ["illegal topic name", (w) => { none(w, 3); w.varUint(1); topic(w, "T", "a b", 3); }],
+    ["zero stride", (w) => { none(w, 3); w.varUint(1); topic(w, "T", "a", 0); }],
+    ["rows overrunning the data", (w) => { none(w, 3); w.varUint(1); w.string("T"); w.string("a"); w.varUint(5); w.u8(3); }],
+  ];
+  for (const [why, body] of cases) {
+    it(`rejects ${why}`, () => {
+      expect(codeOf(() => decodeSnapshot(craft(body)))).toBe("MALFORMED_SNAPSHOT");
+    });
+  }
+  it("accepts a well-formed hand-written snapshot (the crafting helper is right)", () => {
+    const img = decodeSnapshot(craft((w) => { none(w); w.varUint(1); broker(w, 1, "a"); none(w); w.varUint(1); topic(w, "T", "a", 3); }));
+    expect(img.offset).toBe(9);
+    expect(img.broker(1)?.incarnationId).toBe("a");
+    expect(img.topicByName("a")?.partitions.count).toBe(0);
   });
 });
