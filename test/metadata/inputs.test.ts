@@ -187,3 +187,20 @@ describe("brokers follow the log", () => {
     expect(s.outputs).toEqual([{ kind: "published", offset: 4, changedTopicIds: ["N"], removedTopicIds: ["T"] }]);
   });
 });
+
+describe("records committed from before the claim", () => {
+  it("update the speculative image and give newly seen brokers a full session", () => {
+    // A controller that claims with metadata.version already set writes nothing at first (no pending batch), so a
+    // late batch from before its claim can arrive.
+    let d = initController();
+    d = step(d, { kind: "commit", baseOffset: 0, epoch: 1, records: [{ type: "FeatureLevel", name: "metadata.version", featureLevel: 21 }] }).state;
+    d = step(d, { kind: "became-leader", epoch: 2, nextOffset: 10 }).state;
+    expect(d.active?.pending).toEqual([]);
+    const r = step(d, { kind: "commit", baseOffset: 5, epoch: 1, records: [{ type: "RegisterBroker", brokerId: 3, incarnationId: "x", brokerEpoch: 5, rack: null, fenced: false, inControlledShutdown: false }] });
+    expect(r.state.active?.speculative.broker(3)).toBeDefined();
+    expect(r.state.active?.heartbeats.get(3)?.lastContactMs).toBe(r.state.nowMs);
+    // One tick later the broker is still unfenced: its session started when the controller learned of it.
+    const t = step(r.state, { kind: "tick" });
+    expect(t.outputs.filter((o) => o.kind === "append" && o.records.some((x) => x.type === "FenceBroker"))).toEqual([]);
+  });
+});

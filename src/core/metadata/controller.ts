@@ -293,8 +293,14 @@ function onCommit(state: ControllerState, baseOffset: number, epoch: number, rec
   let s: ControllerState = { ...state, committed, epoch: Math.max(state.epoch, epoch) };
   if (act !== null) {
     if (act.pending.length === 0 && epoch <= act.epoch && baseOffset + records.length <= act.nextOffset) {
-      // Records from before our claim: nothing speculative to reconcile.
-      s = { ...s, active: { ...act, speculative: committed } };
+      // Records from before our claim: nothing speculative to reconcile. Brokers they registered get a full session.
+      let heartbeats = act.heartbeats;
+      for (const reg of committed.brokers.values()) {
+        if (heartbeats.has(reg.brokerId)) continue;
+        if (heartbeats === act.heartbeats) heartbeats = new Map(act.heartbeats);
+        (heartbeats as Map<number, HeartbeatState>).set(reg.brokerId, { lastContactMs: s.nowMs, metadataOffset: -1, controlledShutdownOffset: -1 });
+      }
+      s = { ...s, active: { ...act, speculative: committed, heartbeats } };
     } else {
       // Someone else's records where ours should be: we are no longer the leader. Roll back.
       s = renounce({ ...s, epoch: state.epoch }, outputs, epoch);
