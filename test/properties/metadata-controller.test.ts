@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MetadataImage, decodeSnapshot, encodeSnapshot, imageDiff, replayBatch } from "../../src/core/metadata/index.js";
+import { MetadataImage, brokerStep, decodeSnapshot, encodeSnapshot, imageDiff, initBroker, initController, replayBatch, step, takeSnapshot } from "../../src/core/metadata/index.js";
 import type { TopicImage } from "../../src/core/metadata/index.js";
 import { Harness } from "../metadata/harness.js";
 
@@ -25,7 +25,9 @@ type Action =
   | { k: "alive"; except: number }
   | { k: "tick"; n: number }
   | { k: "commit"; n: number }
-  | { k: "failover"; keep: boolean };
+  | { k: "failover"; keep: boolean }
+  | { k: "reload-broker"; b: number }
+  | { k: "restart-standby" };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ k: fc.constant("register" as const), b: fc.constantFrom(...BROKERS), inc: fc.nat(2) }), weight: 2 },
@@ -50,6 +52,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: fc.record({ k: fc.constant("tick" as const), n: fc.integer({ min: 1, max: 80 }) }), weight: 3 },
   { arbitrary: fc.record({ k: fc.constant("commit" as const), n: fc.nat(3) }), weight: 4 },
   { arbitrary: fc.record({ k: fc.constant("failover" as const), keep: fc.boolean() }), weight: 1 },
+  { arbitrary: fc.record({ k: fc.constant("reload-broker" as const), b: fc.constantFrom(...BROKERS) }), weight: 1 },
+  { arbitrary: fc.constant({ k: "restart-standby" as const }), weight: 1 },
 );
 
 function run(h: Harness, a: Action): void {
@@ -115,6 +119,26 @@ function run(h: Harness, a: Action): void {
     case "failover":
       h.elect(h.leader === 0 ? 1 : 0, a.keep);
       break;
+    case "reload-broker": {
+      // The broker restarts and catches up from a snapshot of the committed image instead of the log.
+      const committed = h.active.committed;
+      if (committed.offset < 0) break;
+      const r = brokerStep(initBroker(a.b), { kind: "load-snapshot", snapshot: encodeSnapshot(committed) });
+      expect(r.outputs[0]?.kind).toBe("published");
+      h.brokers.set(a.b, r.state);
+      break;
+    }
+    case "restart-standby": {
+      // The standby controller restarts from a snapshot (losing its heartbeat-free, in-memory state).
+      const standby = h.leader === 0 ? 1 : 0;
+      const committed = h.active.committed;
+      if (committed.offset < 0) break;
+      const fresh = initController({ nodeId: standby, seed: 100 + standby });
+      const r = step(fresh, { kind: "load-snapshot", snapshot: takeSnapshot(h.active) });
+      expect(r.outputs).toEqual([]);
+      h.controllers[standby] = r.state;
+      break;
+    }
   }
 }
 
