@@ -204,6 +204,9 @@ describe("controlled shutdown (leadership moves away first)", () => {
     const second = h.heartbeat(2, { wantShutDown: true }) as BrokerHeartbeatResponse;
     expect(second).toMatchObject({ isFenced: true, shouldShutDown: true });
     expect(h.active.committed.broker(2)?.fenced).toBe(true);
+    // It is not unfenced by a plain heartbeat: it must restart and register again.
+    expect(h.heartbeat(2)).toMatchObject({ isFenced: true, shouldShutDown: true });
+    expect(h.active.committed.broker(2)?.fenced).toBe(true);
     // New topics avoid the shut-down broker.
     const r = h.createTopic("after", 6, 2) as CreateTopicsResponse;
     expect(r.topics[0]?.errorCode).toBe("NONE");

@@ -200,7 +200,8 @@ export function brokerHeartbeat(ctx: HandlerContext, req: rq.BrokerHeartbeatRequ
   const caughtUp = hb.currentMetadataOffset >= reg.brokerEpoch;
   let result: rq.BrokerHeartbeatResponse;
   if (reg.fenced) {
-    if (hb.wantShutDown) result = reply("NONE", caughtUp, true, true);
+    // A broker fenced during its controlled shutdown must restart and re-register; it is never unfenced as is.
+    if (hb.wantShutDown || reg.inControlledShutdown) result = reply("NONE", caughtUp, true, true);
     else if (hb.wantFence || !caughtUp) result = reply("NONE", caughtUp, true, false);
     else {
       ctx.w.emit({ type: "UnfenceBroker", brokerId: reg.brokerId, brokerEpoch: reg.brokerEpoch });
