@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   sim: () => import("./sim.js"),
   linearizability: () => import("./linearizability.js"),
   kraft: () => import("./kraft.js"),
+  metadata: () => import("./metadata.js"),
   zk: () => import("./zk.js"),
 };
 
