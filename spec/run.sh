@@ -20,7 +20,7 @@ done
 # spec, invariant, samples, steps
 runs=(
   "raft.qnt safety 400 40"
-  "kraft.qnt safety 400 40"
+  "kraft.qnt safety 400 50"
   "zk.qnt safety 300 30"
 )
 status=0
