@@ -46,7 +46,8 @@ export function traceCommand(r: TraceRequest): string {
 }
 
 /** Writes (or reuses, when the specs and parameters are unchanged) the traces and returns them parsed. */
-export async function generateTraces(r: TraceRequest): Promise<GeneratedTrace[]> {
+export async function generateTraces(request: TraceRequest): Promise<GeneratedTrace[]> {
+  const r = { ...request, dir: path.resolve(request.dir) };
   const stamp = JSON.stringify({ spec: specHash(), protocol: r.protocol, seed: r.seed, traces: r.traces, steps: r.steps });
   const stampFile = path.join(r.dir, "stamp.json");
   let cached = false;
