@@ -6,6 +6,9 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path";
 import { packageRoot } from "../../src/adapters/conformance/quint.js";
 
+/** Time allowed for a step that runs Quint (seconds of CPU each; far more wall time on a loaded 2-core box). */
+export const QUINT_TIMEOUT_MS = 300_000;
+
 /** A textual patch of one file of a core. */
 export interface CorePatch {
   readonly name: string;

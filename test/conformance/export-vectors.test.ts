@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { run } from "../../src/adapters/cli/commands/export-vectors.js";
 import { describeMismatch } from "../../src/adapters/conformance/vector.js";
 import { replayZkVector, type ZkVector } from "../../src/adapters/conformance/zk.js";
+import { QUINT_TIMEOUT_MS } from "./core-mutants.js";
 
 const out = mkdtempSync(path.join(os.tmpdir(), "quorate-export-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -51,5 +52,5 @@ describe("quorate export-vectors", () => {
       expect(v.steps[0]!.state.zxid).toBe(1);
       expect(replayZkVector(v).map(describeMismatch)).toEqual([]);
     }
-  });
+  }, QUINT_TIMEOUT_MS);
 });

@@ -10,14 +10,14 @@ import { raftVectorFromItf, replayRaftVector, type RaftVector } from "../../src/
 import { packageRoot } from "../../src/adapters/conformance/quint.js";
 import { generateTraces } from "../../src/adapters/conformance/traces.js";
 import { describeMismatch } from "../../src/adapters/conformance/vector.js";
-import { loadCoreMutant } from "./core-mutants.js";
+import { loadCoreMutant, QUINT_TIMEOUT_MS } from "./core-mutants.js";
 
 const request = { protocol: "raft" as const, seed: "20261125", traces: 40, steps: 40, dir: path.join(packageRoot, ".cache", "conformance", "raft") };
 let vectors: RaftVector[] = [];
 
 beforeAll(async () => {
   vectors = (await generateTraces(request)).map((t) => raftVectorFromItf(t.trace, t.source));
-});
+}, QUINT_TIMEOUT_MS);
 
 describe("Raft core conformance to spec/raft.qnt", () => {
   it("replays every spec trace step by step without a mismatch", () => {

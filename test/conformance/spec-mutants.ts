@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot, quintRun, specDir, violatedInvariants } from "../../src/adapters/conformance/quint.js";
+import { QUINT_TIMEOUT_MS } from "./core-mutants.js";
 
 interface Mutant {
   name: string;
@@ -58,7 +59,7 @@ export function describeSpecMutants(specs: readonly string[]): void {
       const replay = `cd .cache/spec-mutants/${m.name} && npx quint ${mutated.args.join(" ")}`;
       expect(mutated.code, `mutant ${m.name} did not violate ${m.invariant} (replay: ${replay})\n${mutated.stdout}${mutated.stderr}`).toBe(1);
       expect(violatedInvariants(mutated), `replay: ${replay}`).toContain(m.invariant);
-    });
+    }, QUINT_TIMEOUT_MS);
   }
 });
 }

@@ -9,14 +9,14 @@ import { packageRoot } from "../../src/adapters/conformance/quint.js";
 import { generateTraces } from "../../src/adapters/conformance/traces.js";
 import { describeMismatch } from "../../src/adapters/conformance/vector.js";
 import { replayZkVector, zkVectorFromItf, type ZkVector } from "../../src/adapters/conformance/zk.js";
-import { loadCoreMutant } from "./core-mutants.js";
+import { loadCoreMutant, QUINT_TIMEOUT_MS } from "./core-mutants.js";
 
 const request = { protocol: "zk" as const, seed: "20261125", traces: 40, steps: 40, dir: path.join(packageRoot, ".cache", "conformance", "zk") };
 let vectors: ZkVector[] = [];
 
 beforeAll(async () => {
   vectors = (await generateTraces(request)).map((t) => zkVectorFromItf(t.trace, t.source));
-});
+}, QUINT_TIMEOUT_MS);
 
 describe("ZooKeeper tree core conformance to spec/zk.qnt", () => {
   it("replays every spec trace transaction by transaction without a mismatch", () => {
