@@ -162,9 +162,6 @@ export function kraftVectorFromItf(trace: ItfTrace, source: VectorSource): KRaft
 /** The parts of the KRaft core's public API the replay uses (a mutated copy of the core can stand in). */
 export type KRaftCore = Pick<typeof KRaftApi, "createKRaft" | "step" | "role" | "epoch" | "leader" | "votedId" | "highWatermark" | "endOffset" | "entryAt">;
 
-/** The message kinds the spec models; others the core sends (BeginQuorumEpoch responses) are not compared. */
-export const KRAFT_COMPARED_KINDS: ReadonlySet<string> = new Set(["vote", "vote-response", "begin-epoch", "fetch", "fetch-response"]);
-
 const none = (id: number): number => (id <= 0 ? -1 : id);
 const dir = (id: number): string => `dir-${id}`;
 
