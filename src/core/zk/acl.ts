@@ -6,6 +6,7 @@
 import { sha1, toBase64, utf8 } from "./bytes.js";
 import { Code } from "./codes.js";
 import type { Acl, AuthId } from "./types.js";
+import { OPEN_ACL_UNSAFE } from "./types.js";
 
 /** Java's `String.split(regex)` for a literal separator: trailing empty strings are dropped. */
 function javaSplit(text: string, separator: string): string[] {
@@ -96,14 +97,19 @@ const providers: Record<string, { valid(id: string): boolean; authenticated: boo
   },
 };
 
-/** Whether `scheme` is an authentication scheme this server accepts for `addAuth`. */
+/** Whether `scheme` is an authentication scheme this server accepts for `addAuth` (`digest`, `ip`). */
 export function isKnownAuthScheme(scheme: string): boolean {
-  return scheme === "digest";
+  return scheme === "digest" || scheme === "ip";
 }
 
-/** The id `addAuth(scheme, auth)` adds to a session, or `undefined` for an unknown scheme (AUTHFAILED). */
-export function authIdFor(scheme: string, auth: string): AuthId | undefined {
-  return scheme === "digest" ? { scheme, id: digestId(auth) } : undefined;
+/**
+ * The id `addAuth(scheme, auth)` adds to a connection, or `undefined` for an unknown scheme (AUTHFAILED):
+ * `digest` hashes `user:password`; `ip` ignores `auth` and names the connection's address, as ZooKeeper does.
+ */
+export function authIdFor(scheme: string, auth: string, clientAddress = "127.0.0.1"): AuthId | undefined {
+  if (scheme === "digest") return { scheme, id: digestId(auth) };
+  if (scheme === "ip") return { scheme, id: clientAddress };
+  return undefined;
 }
 
 /** Result of validating an ACL for create/setACL: the stored ACL, or ZooKeeper's INVALIDACL. */
@@ -115,6 +121,7 @@ export type FixupResult = { readonly ok: true; readonly acl: readonly Acl[] } | 
  * other schemes must be known and well formed.
  */
 export function fixupAcl(acl: readonly Acl[], auth: readonly AuthId[]): FixupResult {
+  if (acl === OPEN_ACL_UNSAFE) return { ok: true, acl }; // the common case, already valid
   const unique: Acl[] = [];
   for (const a of acl) {
     if (!unique.some((u) => u.perms === a.perms && u.scheme === a.scheme && u.id === a.id)) unique.push(a);

@@ -141,7 +141,8 @@ export function assertTreeInvariants(tree: ZkTree): void {
       if (tree.ephemerals.get(node.owner.session)?.has(path) !== true) fail(`ephemeral ${path} is not indexed`);
     }
     if (node.czxid > tree.lastZxid || node.mzxid > tree.lastZxid || node.pzxid > tree.lastZxid) fail(`${path} has a zxid above ${tree.lastZxid}`);
-    if (node.cversion < node.children.size) fail(`${path} has fewer creations than children`);
+    // System nodes hold children that were never "created"; every other child came from a create.
+    if (node.czxid > 0 && node.cversion < node.children.size) fail(`${path} has fewer creations than children`);
   }
   for (const [session, paths] of tree.ephemerals) {
     for (const path of paths) {
