@@ -70,6 +70,23 @@ export class Cluster {
     this.outputs.set(id, []);
   }
 
+  /** Replaces node `id` by one restarted from a log with the given entry terms (as if persisted). */
+  load(id: NodeId, terms: readonly number[], term: number, commit = 0, vote: NodeId | 0 = 0): void {
+    const store = new MemStorage();
+    store.entries = entriesOfTerms(terms);
+    store.hardState = { term, vote, commit };
+    this.storage.set(id, store);
+    this.nodes.set(id, createRaft({ ...this.configs.get(id)!, applied: commit }, store.persisted()));
+  }
+
+  /** Terms of node `id`'s log entries from index 1 (compacted ones as 0). */
+  terms(id: NodeId): number[] {
+    const s = this.node(id);
+    const out: number[] = [];
+    for (let i = 1; i <= s.log.offset + s.log.entries.length; i++) out.push(i <= s.log.offset ? 0 : s.log.entries[i - s.log.offset - 1]!.term);
+    return out;
+  }
+
   node(id: NodeId): RaftState {
     const n = this.nodes.get(id);
     if (n === undefined) throw new Error(`no node ${id}`);
@@ -225,6 +242,13 @@ export class Cluster {
   heal(): void {
     this.drop = () => false;
   }
+}
+
+/** `step` followed by `assertInvariants` on the resulting state: what every test uses. */
+export function checkedStep(s: RaftState, input: Parameters<typeof step>[1]): ReturnType<typeof step> {
+  const r = step(s, input);
+  assertInvariants(r.state);
+  return r;
 }
 
 /** A term/index log for building Figure 7/8-style logs directly: entry terms listed in order. */

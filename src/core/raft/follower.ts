@@ -49,10 +49,7 @@ export function handleAppend(s: RaftState, m: AppendRequest): void {
   const lastNew = m.prevIndex + m.entries.length;
   const conflict = m.entries.length === 0 ? 0 : findConflict(log, m.entries);
   if (conflict !== 0) {
-    if (conflict <= log.committed) {
-      reject(s, "malformed-message", `append from ${m.from} conflicts with committed entry ${conflict}; a correct leader never sends this`);
-      return;
-    }
+    // conflict > prevIndex ≥ committed: committed entries are never truncated.
     if (conflict <= lastIndex(log)) {
       truncateFrom(log, conflict);
       const out = s.out;
@@ -82,6 +79,12 @@ export function handleHeartbeat(s: RaftState, m: Heartbeat): void {
  */
 export function handleSnapshotChunk(s: RaftState, m: SnapshotChunk): void {
   const meta = m.snapshot;
+  if (meta.index <= s.log.committed) {
+    // Already covered (a duplicate or late chunk): tell the leader where we are instead of starting over.
+    s.incoming = undefined;
+    ack(s, m.from, s.log.committed);
+    return;
+  }
   let inc = s.incoming;
   if (m.offset === 0) {
     inc = { from: m.from, index: meta.index, term: meta.term, config: meta.config, size: m.size, chunks: [], received: 0 };
