@@ -7,6 +7,8 @@ export interface Storage {
   quorumState: QuorumStateRecord;
   entries: Entry[];
   snapshot?: Snapshot;
+  /** End offset last acknowledged durable: a crash loses entries written after it. */
+  ackedEnd: number;
 }
 
 export interface ClusterOptions {
@@ -16,6 +18,8 @@ export interface ClusterOptions {
   config?: Partial<KRaftConfig>;
   /** Acknowledge every persist at once (default true). */
   autoPersist?: boolean;
+  /** Test-only fault injection: rewrite a node's outputs (a "mutant" core) to prove the checks have teeth. */
+  mutate?: (id: number, outputs: Output[]) => Output[];
 }
 
 export class Cluster {
@@ -38,7 +42,7 @@ export class Cluster {
       const cfg: KRaftConfig = { id, voters: opts.voters, seed: (opts.seed ?? 1) * 1000 + id, ...opts.config };
       this.configs.set(id, cfg);
       this.nodes.set(id, createKRaft(cfg));
-      this.storage.set(id, { quorumState: { epoch: 0, leaderId: -1, votedId: -1, votedDirectoryId: "" }, entries: [] });
+      this.storage.set(id, { quorumState: { epoch: 0, leaderId: -1, votedId: -1, votedDirectoryId: "" }, entries: [], ackedEnd: 0 });
       this.outputs.set(id, []);
       this.delivered.set(id, []);
     }
@@ -55,7 +59,9 @@ export class Cluster {
   /** Feed one input to a node and process its outputs. */
   input(id: number, input: Input): Output[] {
     if (this.down.has(id)) return [];
-    const { state, outputs } = step(this.node(id), input);
+    const r = step(this.node(id), input);
+    const state = r.state;
+    const outputs = this.opts.mutate ? this.opts.mutate(id, r.outputs) : r.outputs;
     this.nodes.set(id, state);
     this.outputs.get(id)!.push(...outputs);
     let wrote = false;
@@ -81,13 +87,17 @@ export class Cluster {
     const last = st.entries[st.entries.length - 1];
     const end = last ? last.offset + 1 : (st.snapshot?.id.endOffset ?? 0);
     const ep = last ? last.epoch : (st.snapshot?.id.epoch ?? 0);
+    st.ackedEnd = end;
     return this.input(id, { type: "persisted", endOffset: end, epoch: ep });
   }
 
   private applyPersist(id: number, o: Extract<Output, { type: "persist" }>): void {
     const st = this.storage.get(id)!;
     if (o.quorumState) st.quorumState = o.quorumState;
-    if (o.truncateTo !== undefined) st.entries = st.entries.filter((e) => e.offset < o.truncateTo!);
+    if (o.truncateTo !== undefined) {
+      st.entries = st.entries.filter((e) => e.offset < o.truncateTo!);
+      st.ackedEnd = Math.min(st.ackedEnd, o.truncateTo);
+    }
     if (o.entries) {
       for (const e of o.entries) {
         const last = st.entries[st.entries.length - 1];
@@ -99,6 +109,7 @@ export class Cluster {
     if (o.snapshot) {
       st.snapshot = o.snapshot;
       st.entries = st.entries.filter((e) => e.offset >= o.snapshot!.id.endOffset);
+      st.ackedEnd = Math.max(st.ackedEnd, o.snapshot.id.endOffset);
     }
   }
 
@@ -151,8 +162,11 @@ export class Cluster {
     return this.leader();
   }
 
+  /** Stop a node; storage loses what was written but never acknowledged durable (the quorum state is synchronous). */
   crash(id: number): void {
     this.down.add(id);
+    const st = this.storage.get(id)!;
+    st.entries = st.entries.filter((e) => e.offset < st.ackedEnd);
     this.queue = this.queue.filter((m) => m.to !== id && m.from !== id);
   }
 

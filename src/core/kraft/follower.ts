@@ -7,7 +7,7 @@ import type { Entry, FetchResponse, FetchSnapshotResponse } from "./types.js";
 import type { FollowerRole } from "./state.js";
 import { appendEntries, emptyLog, endOffsetForEpoch, lastEpoch, logEndOffset, truncateTo } from "./log.js";
 import { latestVoters, pushVoters, truncateHistory } from "./voters.js";
-import { becomeProspective, becomeUnattached, isLocalVoter, observeEpoch, reject, sendFetch, type Ctx } from "./transitions.js";
+import { becomeProspective, becomeUnattached, fetchWhenDurable, isLocalVoter, observeEpoch, reject, sendFetch, type Ctx } from "./transitions.js";
 
 /** Raise the follower HW to min(leader HW, log end): Kafka's `updateFollowerHighWatermark`; never lowers it. */
 function updateFollowerHighWatermark(ctx: Ctx, leaderHw: number): void {
@@ -46,6 +46,7 @@ export function truncateLog(ctx: Ctx, endOffset: number): void {
   ctx.out.push({ type: "persist", truncateTo: endOffset });
 }
 
+/** Fetch response on a follower or observer: follow a newer leader, truncate, start a snapshot download, or append. */
 export function handleFetchResponse(ctx: Ctx, res: FetchResponse): void {
   const s = ctx.s;
   if (res.epoch < s.epoch) return; // from an older epoch: ignore
@@ -57,13 +58,13 @@ export function handleFetchResponse(ctx: Ctx, res: FetchResponse): void {
   if (r.kind !== "follower" || res.from !== r.leaderId || res.error !== "none") return;
   // Only the answer to the outstanding request counts: an echo mismatch means a stale or duplicated response.
   if (r.inFlightSince < 0 || r.fetchingSnapshot !== null || res.fetchOffset !== logEndOffset(ctx.s.log) || res.lastFetchedEpoch !== lastEpoch(ctx.s.log)) return;
-  let role: FollowerRole = { ...r, inFlightSince: -1, hasFetchedFromLeader: true, fetchDeadline: ctx.s.now + ctx.s.config.fetchTimeoutTicks };
+  const role: FollowerRole = { ...r, inFlightSince: -1, hasFetchedFromLeader: true, fetchDeadline: ctx.s.now + ctx.s.config.fetchTimeoutTicks };
   ctx.s.role = role;
   if (res.divergingEpoch !== undefined) {
     // Kafka's `truncateToEndOffset`: cut back to where our log and the leader's agree for that epoch.
     const local = endOffsetForEpoch(ctx.s.log, res.divergingEpoch.epoch);
     truncateLog(ctx, Math.min(local.endOffset, res.divergingEpoch.endOffset));
-    sendFetch(ctx, role.leaderId);
+    fetchWhenDurable(ctx);
     return;
   }
   if (res.snapshotId !== undefined) {
@@ -73,7 +74,7 @@ export function handleFetchResponse(ctx: Ctx, res: FetchResponse): void {
   }
   if (!recordsAreWellFormed(ctx, res.records, res.epoch)) {
     reject(ctx, "invalid-message", `fetch response from ${res.from} carries records that do not continue the log at ${logEndOffset(ctx.s.log)}`);
-    sendFetch(ctx, role.leaderId);
+    fetchWhenDurable(ctx);
     return;
   }
   if (res.records.length > 0) {
@@ -81,21 +82,19 @@ export function handleFetchResponse(ctx: Ctx, res: FetchResponse): void {
     ctx.s.log = appendEntries(ctx.s.log, records);
     for (const e of records) if (e.kind === "voters") ctx.s.voterHistory = pushVoters(ctx.s.voterHistory, e.offset, e.voters);
     ctx.out.push({ type: "persist", entries: records });
-    role = { ...role, awaitingPersist: true };
-    ctx.s.role = role;
   }
   updateFollowerHighWatermark(ctx, res.highWatermark);
-  if (!role.awaitingPersist) sendFetch(ctx, role.leaderId);
+  fetchWhenDurable(ctx);
 }
 
 /** The durable end advanced: a follower waiting on it acknowledges by fetching from the new end. */
 export function followerPersisted(ctx: Ctx): void {
   const r = ctx.s.role;
-  if (r.kind !== "follower" || !r.awaitingPersist || ctx.s.durableEnd < logEndOffset(ctx.s.log)) return;
-  ctx.s.role = { ...r, awaitingPersist: false };
-  sendFetch(ctx, r.leaderId);
+  if (r.kind !== "follower" || !r.awaitingPersist) return;
+  fetchWhenDurable(ctx);
 }
 
+/** FetchSnapshot response: store the chunk; when complete, replace the log with the snapshot. */
 export function handleFetchSnapshotResponse(ctx: Ctx, res: FetchSnapshotResponse): void {
   const s = ctx.s;
   if (res.epoch < s.epoch) return;
@@ -137,16 +136,20 @@ export function handleFetchSnapshotResponse(ctx: Ctx, res: FetchSnapshotResponse
     sendFetch(ctx, r.leaderId);
     return;
   }
+  // Kafka's `truncateToLatestSnapshot`: the log may hold stale records past the snapshot (from an older
+  // epoch), so the whole log goes, then the snapshot is written.
+  const dropFrom = ctx.s.log.startOffset;
   ctx.s.snapshot = snapshot;
   ctx.s.log = emptyLog(f.id.endOffset, f.id.epoch);
   ctx.s.durableEnd = f.id.endOffset;
   ctx.s.voterHistory = [{ offset: -1, voters: res.voters }];
   ctx.s.highWatermark = Math.max(s.highWatermark, f.id.endOffset);
-  ctx.out.push({ type: "persist", snapshot });
+  ctx.out.push({ type: "persist", truncateTo: dropFrom, snapshot });
   ctx.s.role = { ...base, fetchingSnapshot: null };
   sendFetch(ctx, r.leaderId);
 }
 
+/** Follower timers: fetch timeout (voters go Prospective, observers Unattached) and request retries. */
 export function followerTick(ctx: Ctx): void {
   const s = ctx.s;
   const r = s.role as FollowerRole;

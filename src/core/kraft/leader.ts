@@ -86,8 +86,8 @@ function fetchResponse(ctx: Ctx, to: NodeId, req: { fetchOffset: number; lastFet
 
 /** Respond to parked fetches that `pred` selects (new records, HW moved, or wait expired). */
 export function completeParked(ctx: Ctx, pred: (p: ParkedFetch) => boolean): void {
-  const r = leaderRole(ctx);
-  if (r.parked.length === 0) return;
+  const r = ctx.s.role;
+  if (r.kind !== "leader" || r.parked.length === 0) return;
   const keep: ParkedFetch[] = [];
   const done: ParkedFetch[] = [];
   for (const p of r.parked) (pred(p) ? done : keep).push(p);
@@ -130,6 +130,7 @@ function checkQuorumFetched(ctx: Ctx, r: LeaderRole, id: NodeId): LeaderRole {
   return { ...r, fetchedVoters: fetched };
 }
 
+/** Fetch on the leader: validate the position, record the acknowledgement, answer or park. */
 export function leaderHandleFetch(ctx: Ctx, req: FetchRequest): void {
   const s = ctx.s;
   const v = validateOffsetAndEpoch(s.log, req.fetchOffset, req.lastFetchedEpoch, s.snapshot?.id ?? null);
@@ -148,7 +149,9 @@ export function leaderHandleFetch(ctx: Ctx, req: FetchRequest): void {
   if (ctx.s.role.kind !== "leader") return; // resigned after its own removal committed
   const records = readFrom(ctx.s.log, req.fetchOffset, ctx.s.config.maxFetchRecords);
   const r = leaderRole(ctx);
-  if (records.length === 0 && advertisedHighWatermark(ctx) <= req.fetchOffset) {
+  const hw = advertisedHighWatermark(ctx);
+  const knowsHw = req.highWatermark === undefined || hw < 0 || req.highWatermark >= hw;
+  if (records.length === 0 && knowsHw) {
     // Nothing to return: park the fetch (Kafka's fetch purgatory) until records arrive, the HW moves or it expires.
     const parked = r.parked.filter((p) => p.from !== req.from);
     parked.push({ from: req.from, fetchOffset: req.fetchOffset, lastFetchedEpoch: req.lastFetchedEpoch, deadline: ctx.s.now + ctx.s.config.fetchMaxWaitTicks });
@@ -158,6 +161,7 @@ export function leaderHandleFetch(ctx: Ctx, req: FetchRequest): void {
   fetchResponse(ctx, req.from, req, { records });
 }
 
+/** FetchSnapshot on the leader: serve one chunk of the requested snapshot. */
 export function leaderHandleFetchSnapshot(ctx: Ctx, req: FetchSnapshotRequest): void {
   const s = ctx.s;
   const snap = s.snapshot;
@@ -176,6 +180,7 @@ export function leaderHandleFetchSnapshot(ctx: Ctx, req: FetchSnapshotRequest): 
   send(ctx, { ...base, error: "none", size: snap.data.length, position: req.position, bytes, voters: snap.voters });
 }
 
+/** DescribeQuorum: the leader reports epoch, high watermark and every replica's progress. */
 export function handleDescribeQuorum(ctx: Ctx, req: DescribeQuorumRequest): void {
   const s = ctx.s;
   if (s.role.kind !== "leader") {
@@ -233,6 +238,7 @@ function appendVoterSet(ctx: Ctx, kind: "add" | "remove", requester: NodeId, vot
   maybeAdvanceHighWatermark(ctx);
 }
 
+/** AddRaftVoter (KIP-853): append a VotersRecord adding a caught-up observer; answer on commit. */
 export function handleAddVoter(ctx: Ctx, req: AddRaftVoterRequest): void {
   const refusal = voterChangeRefusal(ctx);
   if (refusal) return voterChangeResponse(ctx, "add", req.from, ...refusal);
@@ -248,6 +254,7 @@ export function handleAddVoter(ctx: Ctx, req: AddRaftVoterRequest): void {
   appendVoterSet(ctx, "add", req.from, [...voters, { id: req.voter.id, directoryId: req.voter.directoryId }]);
 }
 
+/** RemoveRaftVoter (KIP-853): append a VotersRecord without the voter; answer on commit. */
 export function handleRemoveVoter(ctx: Ctx, req: RemoveRaftVoterRequest): void {
   const refusal = voterChangeRefusal(ctx);
   if (refusal) return voterChangeResponse(ctx, "remove", req.from, ...refusal);
@@ -269,6 +276,7 @@ export function leaderAppend(ctx: Ctx, records: readonly Uint8Array[]): void {
   completeParked(ctx, () => true);
 }
 
+/** Leader timers: check-quorum, BeginQuorumEpoch resends, parked fetch expiry. */
 export function leaderTick(ctx: Ctx): void {
   const s = ctx.s;
   let r = leaderRole(ctx);

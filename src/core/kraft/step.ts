@@ -74,6 +74,7 @@ export function validateMessage(m: Message): string | null {
     case "fetch":
       if (!isId(m.epoch) || !isStr(m.replicaDirectoryId)) return "malformed fetch";
       if (!isId(m.fetchOffset) || !isId(m.lastFetchedEpoch)) return `fetch offset ${String(m.fetchOffset)} / last fetched epoch ${String(m.lastFetchedEpoch)} must be non-negative integers`;
+      if (m.highWatermark !== undefined && !(Number.isInteger(m.highWatermark) && m.highWatermark >= -1)) return "fetch high watermark must be an integer ≥ -1";
       return m.lastFetchedEpoch > m.epoch ? `last fetched epoch ${m.lastFetchedEpoch} is above the fetcher's epoch ${m.epoch}` : null;
     case "fetch-response":
       return isId(m.epoch) && isIdOrNone(m.leaderId) && typeof m.highWatermark === "number" && m.highWatermark >= -1 && isId(m.fetchOffset) && isId(m.lastFetchedEpoch) && Array.isArray(m.records) && isStr(m.error) &&
