@@ -55,9 +55,9 @@ describe("KRaft core conformance to spec/kraft.qnt", () => {
     },
     {
       name: "vote-response-leader-ignored",
-      why: "KIP-595: a prospective or candidate node that hears of the epoch's leader in a vote response keeps campaigning",
+      why: "KIP-595: a node that knows no leader and hears of one in a vote response keeps campaigning",
       file: "election.ts",
-      find: "if (res.leaderId >= 0 && res.leaderId !== s.config.id && s.role.kind !== \"leader\") {",
+      find: "if (res.leaderId >= 0 && res.leaderId !== s.config.id && leaderIdOf(s) === -1 && s.role.kind !== \"resigned\") {",
       replace: "if (false) {",
     },
     {

@@ -8,7 +8,7 @@
  *   highWatermark = highWatermark(state); log = [entryAt(state, o) for o in 0..endOffset) as { epoch, value },
  *   value 0 for a LeaderChange record and the single data byte for a data record.
  * Messages: vote {epoch, preVote, lastEpoch, endOffset}; vote-response {epoch, preVote, granted, leaderId};
- *   begin-epoch {epoch}; fetch {epoch, fetchOffset, lastFetchedEpoch}; fetch-response {epoch, leaderId,
+ *   begin-epoch {epoch}; fetch {epoch, fetchOffset, lastFetchedEpoch, highWatermark}; fetch-response {epoch, leaderId,
  *   fetchOffset, lastFetchedEpoch, highWatermark (-1: unknown), records | divergingEpoch + divergingEndOffset}.
  *   Error responses, BeginQuorumEpoch responses and directory ids are not modelled.
  *
@@ -40,7 +40,7 @@ export type KRaftMessageView =
   | { readonly type: "vote"; readonly from: number; readonly to: number; readonly epoch: number; readonly preVote: boolean; readonly lastEpoch: number; readonly endOffset: number }
   | { readonly type: "vote-response"; readonly from: number; readonly to: number; readonly epoch: number; readonly preVote: boolean; readonly granted: boolean; readonly leaderId: number }
   | { readonly type: "begin-epoch"; readonly from: number; readonly to: number; readonly epoch: number }
-  | { readonly type: "fetch"; readonly from: number; readonly to: number; readonly epoch: number; readonly fetchOffset: number; readonly lastFetchedEpoch: number }
+  | { readonly type: "fetch"; readonly from: number; readonly to: number; readonly epoch: number; readonly fetchOffset: number; readonly lastFetchedEpoch: number; readonly highWatermark: number }
   | { readonly type: "fetch-response"; readonly from: number; readonly to: number; readonly epoch: number; readonly leaderId: number; readonly fetchOffset: number; readonly lastFetchedEpoch: number; readonly highWatermark: number; readonly records?: readonly KRaftRecordView[]; readonly divergingEpoch?: number; readonly divergingEndOffset?: number };
 
 /** An input of a KRaft vector. */
@@ -74,7 +74,7 @@ export function kraftMessageFromSpec(v: ItfValue, where: string): KRaftMessageVi
     case "begin-epoch":
       return { type: kind, ...base };
     case "fetch":
-      return { type: kind, ...base, fetchOffset: int(m.fetchOffset, `${where}.fetchOffset`), lastFetchedEpoch: int(m.lastFetchedEpoch, `${where}.lastFetchedEpoch`) };
+      return { type: kind, ...base, fetchOffset: int(m.fetchOffset, `${where}.fetchOffset`), lastFetchedEpoch: int(m.lastFetchedEpoch, `${where}.lastFetchedEpoch`), highWatermark: int(m.hw, `${where}.hw`) };
     case "fetch-response": {
       const common = {
         type: kind, ...base, leaderId: int(m.leaderId, `${where}.leaderId`), fetchOffset: int(m.fetchOffset, `${where}.fetchOffset`),
@@ -182,7 +182,7 @@ export function concreteKRaftMessage(m: KRaftMessageView, leaderOf: ReadonlyMap<
     case "begin-epoch":
       return { type: "begin-quorum-epoch", from: m.from, to: m.to, epoch: m.epoch, leaderId: m.from, voterDirectoryId: "" };
     case "fetch":
-      return { type: "fetch", from: m.from, to: m.to, epoch: m.epoch, replicaDirectoryId: dir(m.from), fetchOffset: m.fetchOffset, lastFetchedEpoch: m.lastFetchedEpoch };
+      return { type: "fetch", from: m.from, to: m.to, epoch: m.epoch, replicaDirectoryId: dir(m.from), fetchOffset: m.fetchOffset, lastFetchedEpoch: m.lastFetchedEpoch, highWatermark: m.highWatermark };
     case "fetch-response":
       return {
         type: "fetch-response", from: m.from, to: m.to, error: "none", epoch: m.epoch, leaderId: none(m.leaderId), highWatermark: m.highWatermark,
@@ -208,7 +208,7 @@ export function abstractKRaftMessage(m: KRaftApi.Message): KRaftMessageView | un
     case "begin-quorum-epoch":
       return { type: "begin-epoch", from: m.from, to: m.to, epoch: m.epoch };
     case "fetch":
-      return { type: "fetch", from: m.from, to: m.to, epoch: m.epoch, fetchOffset: m.fetchOffset, lastFetchedEpoch: m.lastFetchedEpoch };
+      return { type: "fetch", from: m.from, to: m.to, epoch: m.epoch, fetchOffset: m.fetchOffset, lastFetchedEpoch: m.lastFetchedEpoch, highWatermark: m.highWatermark ?? -1 };
     case "fetch-response": {
       if (m.error !== "none") return undefined;
       const common = { type: "fetch-response", from: m.from, to: m.to, epoch: m.epoch, leaderId: zero(m.leaderId), fetchOffset: m.fetchOffset, lastFetchedEpoch: m.lastFetchedEpoch, highWatermark: m.highWatermark } as const;
