@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run spec` (part of `npm test`): typecheck every Quint spec, then simulate each against its invariants with
-# a bounded budget (the whole run takes about a minute on 2 cores).
+# a bounded budget (about 70 s of CPU; wall time grows with the machine's load).
 #
 # Seeded, so CI is deterministic. To explore other behaviours: SPEC_SEED=12345 npm run spec
 # To explore harder:               SPEC_SAMPLES=5000 SPEC_STEPS=60 npm run spec
@@ -41,4 +41,5 @@ for r in "${runs[@]}"; do
     echo "spec: $file ok in $((SECONDS - start))s (seed $seed)"
   fi
 done
+echo "spec: done in ${SECONDS}s"
 exit $status
