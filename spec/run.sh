@@ -19,9 +19,9 @@ done
 
 # spec, invariant, samples, steps
 runs=(
-  "raft.qnt safety 400 40"
-  "kraft.qnt safety 400 50"
-  "zk.qnt safety 300 30"
+  "raft.qnt safety 300 40"
+  "kraft.qnt safety 300 50"
+  "zk.qnt safety 200 30"
 )
 status=0
 for r in "${runs[@]}"; do
