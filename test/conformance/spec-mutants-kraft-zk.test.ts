@@ -1,0 +1,3 @@
+import { describeSpecMutants } from "./spec-mutants.js";
+
+describeSpecMutants(["kraft.qnt", "zk.qnt"]);
