@@ -192,9 +192,9 @@ export class EnsembleClient implements TickListener {
           this.open();
           return;
         }
-        if (this.state !== "suspended") this.set("suspended");
+        // Re-attach on the next tick (as ZooKeeper's client pauses before reconnecting), on another replica.
         this.conn = 0;
-        this.tryReattach();
+        if (this.state !== "suspended") this.set("suspended");
         return;
       case "expired":
         this.failPending(Code.SESSIONEXPIRED);

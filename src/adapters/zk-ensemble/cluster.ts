@@ -254,6 +254,11 @@ export class EnsembleCluster {
     }
   }
 
+  /** Cuts one direction of one link: messages from `from` to `to` are lost. */
+  cut(from: NodeId, to: NodeId): void {
+    this.blocked.add(`${from}>${to}`);
+  }
+
   /** Restores every link. */
   heal(): void {
     this.blocked.clear();

@@ -107,6 +107,8 @@ export interface ReplicaState {
   /** Read-index requests of this replica: id → (connection, xid). */
   readonly readWaiters: Map<number, { conn: ConnId; xid: number }>;
   readSeq: number;
+  /** Indexed requests queued (linearizable reads, syncs) not yet answered. */
+  readsHeld: number;
   /** Leader: session ids created in this term. */
   sessionCounter: number;
   /** Leader: commands proposed in this term (duplicates from the network are proposed once). */
@@ -187,6 +189,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     touched: new Set(),
     readWaiters: new Map(),
     readSeq: 0,
+    readsHeld: 0,
     sessionCounter: 0,
     proposed: new Set(),
     reaping: new Set(),
@@ -491,6 +494,7 @@ function request(s: ReplicaState, conn: ConnId, xid: number, req: ClientRequest,
   const kind = isWrite ? "write" : req.type === "sync" || linearizable ? "indexed" : "local";
   const p: Pending = { xid, request: req, kind, readIndex: -1, reply: undefined, since: s.ticks };
   c.queue.push(p);
+  if (kind === "indexed") s.readsHeld++;
   if (!s.tree.sessions.has(c.sessionId)) p.reply = { err: Code.SESSIONEXPIRED, zxid: -1 };
   else if (isWrite) {
     const request = (req.type === "closeSession" ? { type: "closeSession" } : req) as WriteRequest;
@@ -510,6 +514,7 @@ function flush(s: ReplicaState, c: Connection): void {
       reply = serveLocal(s, c, p.request);
     }
     c.queue.shift();
+    if (p.kind === "indexed") s.readsHeld--;
     s.out.push({ type: "reply", conn: c.id, xid: p.xid, reply });
   }
 }
@@ -561,13 +566,14 @@ function deliver(s: ReplicaState, notifications: readonly { session: number; eve
 /** Closes a connection from the server side: its pending requests fail with CONNECTIONLOSS, its watches go. */
 function drop(s: ReplicaState, c: Connection, state: ConnectionState, reason: string): void {
   for (const p of c.queue) s.out.push({ type: "reply", conn: c.id, xid: p.xid, reply: p.reply ?? { err: Code.CONNECTIONLOSS, zxid: -1 } });
-  c.queue.length = 0;
   forget(s, c);
   stateOut(s, c.id, state, c, reason);
 }
 
 /** Forgets a connection (the client closed it, or {@link drop}). */
 function forget(s: ReplicaState, c: Connection): void {
+  for (const p of c.queue) if (p.kind === "indexed") s.readsHeld--;
+  c.queue.length = 0;
   s.conns.delete(c.id);
   s.byNonce.delete(c.id);
   if (c.sessionId !== 0 && s.bySession.get(c.sessionId) === c.id) {
@@ -591,7 +597,11 @@ function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "apply" }>
     s.out.push({ type: "applied", index: o.snapshot.index, command: undefined, reply: undefined });
   }
   for (const e of o.entries) applyEntry(s, e);
-  if (o.entries.length > 0) raftStep(s, { type: "applied", index: s.applied });
+  if (o.entries.length > 0) {
+    // Reads held for a read index may be servable now.
+    if (s.readsHeld > 0) for (const c of [...s.conns.values()]) if (c.queue[0]?.kind === "indexed") flush(s, c);
+    raftStep(s, { type: "applied", index: s.applied });
+  }
   const every = s.settings.snapshotEvery;
   if (every > 0 && s.applied - s.lastSnapshotAt >= every) {
     s.lastSnapshotAt = s.applied;
