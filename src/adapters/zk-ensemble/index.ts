@@ -6,3 +6,4 @@
 export { EnsembleCluster, ClusterError, type ClusterOptions, type ConnectionHandler, type Delivery, type TickListener } from "./cluster.js";
 export { EnsembleClient, Transaction, ZkMultiError, type ConnectOptions, type CreateOptions, type DataInput, type ReadOptions, type SessionState, type Watcher } from "./client.js";
 export { AsyncQueue } from "./async-queue.js";
+export { Barrier, LeaderElection, Lock, sequenceOf, type Hold } from "./recipes.js";
