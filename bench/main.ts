@@ -4,6 +4,7 @@
  */
 const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => Promise<void> }>> = {
   raft: () => import("./raft.js"),
+  zk: () => import("./zk.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);

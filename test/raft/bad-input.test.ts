@@ -1,7 +1,7 @@
 /** Bad input never corrupts state: typed rejections for messages and inputs, typed errors for configs. */
 import { describe, expect, it } from "vitest";
-import { assertInvariants, checkInvariants, createRaft, RaftError, step, type Input, type Message, type RaftConfig } from "../../src/core/raft/index.js";
-import { Cluster, entriesOfTerms, rejections } from "./harness.js";
+import { assertInvariants, checkInvariants, createRaft, RaftError, type Input, type Message, type RaftConfig } from "../../src/core/raft/index.js";
+import { Cluster, entriesOfTerms, rejections, checkedStep as step } from "./harness.js";
 
 const base: RaftConfig = { id: 1, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: 1 };
 
@@ -119,6 +119,11 @@ describe("bad local inputs", () => {
     expectRefused(c, 1, { type: "persisted", index: -1, term: 0 }, "malformed-input");
     expectRefused(c, 1, { type: "explode" } as never, "malformed-input");
     expectRefused(c, 1, { type: "snapshot", index: 1, data: "x" as never }, "malformed-input");
+    expectRefused(c, 1, { type: "read-index", requestId: { id: 1 } as never }, "malformed-input");
+    expectRefused(c, 1, { type: "applied", index: "3" as never }, "malformed-input");
+    expectRefused(c, 1, { type: "conf-change", change: undefined as never }, "malformed-conf-change");
+    expectRefused(c, 1, { type: "message", message: undefined as never }, "malformed-message");
+    expectRefused(c, 1, null as never, "malformed-input");
   });
 
   it("stale persisted acknowledgements (entries since replaced) are ignored", () => {

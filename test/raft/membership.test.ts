@@ -128,6 +128,25 @@ describe("membership changes in a running cluster", () => {
     expect(c.node(1).tracker.config).toEqual(conf([1, 4, 5, 6]));
   });
 
+  it("a leader elected while the cluster is joint (auto-leave) leaves the joint configuration", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    join(c, 4);
+    join(c, 5);
+    // Only the entering entry gets through; node 1 then dies before proposing to leave.
+    c.drop = (m) => m.from === 1 && m.type === "append" && m.entries.some((e) => e.kind === "conf-change" && new TextDecoder().decode(e.data) === '{"changes":[]}');
+    c.step(1, { type: "conf-change", change: { changes: [{ type: "add-voter", node: 4 }, { type: "add-voter", node: 5 }] } });
+    c.deliver();
+    c.tickAll(2);
+    expect(c.node(2).tracker.config.votersOutgoing).toEqual([1, 2, 3]);
+    c.down.add(1);
+    c.heal();
+    c.campaign(2);
+    expect(c.node(2).role).toBe("leader");
+    c.tickAll(3);
+    for (const id of [2, 3, 4, 5]) expect(c.node(id).tracker.config).toEqual(conf([1, 2, 3, 4, 5]));
+  });
+
   it("allows one pending change at a time", () => {
     const c = new Cluster([1, 2, 3]);
     c.campaign(1);

@@ -138,7 +138,11 @@ export class ZkClient {
     return () => this.stateListeners.delete(listener);
   }
 
+  /** Set once the client learns that its session is closed or expired; later calls fail without sending. */
+  private dead = false;
+
   private changeState(state: SessionState): void {
+    if (state === "expired" || state === "closed") this.dead = true;
     if (state === "disconnected" || state === "expired" || state === "closed") {
       // Watches registered on the lost connection are gone server-side; forget the callbacks too.
       this.dataWatchers.clear();
@@ -163,8 +167,10 @@ export class ZkClient {
       fire(this.childWatchers);
     } else fire(this.dataWatchers);
     for (const p of this.persistentWatchers) {
-      const under = p.recursive ? event.path === p.path || event.path.startsWith(p.path === "/" ? "/" : `${p.path}/`) : event.path === p.path || (t === "NodeChildrenChanged" && event.path === p.path);
-      if (under && !(p.recursive && t === "NodeChildrenChanged")) p.watcher(event);
+      // PERSISTENT: events for the path itself (its NodeChildrenChanged included); PERSISTENT_RECURSIVE: the path
+      // and every descendant, never NodeChildrenChanged.
+      const inSubtree = event.path === p.path || event.path.startsWith(p.path === "/" ? "/" : `${p.path}/`);
+      if (p.recursive ? inSubtree && t !== "NodeChildrenChanged" : event.path === p.path) p.watcher(event);
     }
   }
 
@@ -176,6 +182,7 @@ export class ZkClient {
 
   /** Sends a request and returns the raw reply (or throws ZkError for a connection-level failure). */
   send(req: ClientRequest): Reply {
+    if (this.dead) throw new ZkError(Code.SESSIONEXPIRED, "path" in req ? (req as { path: string }).path : undefined, undefined, "the session is closed or expired; open a new session");
     const reply: ServiceReply = this.service.request(this.sessionId, req);
     if ("clientSide" in reply) throw new ZkError(reply.err, "path" in req ? (req as { path: string }).path : undefined, undefined, reply.reason);
     if (reply.zxid > this.lastZxidSeen) this.lastZxidSeen = reply.zxid;
@@ -257,7 +264,11 @@ export class ZkClient {
     return { path: body?.kind === "path" ? body.path : path, zxid };
   }
 
-  /** Runs write ops atomically; resolves with ZooKeeper's per-op results (a failed multi is not a rejection). */
+  /**
+   * Runs write ops atomically; resolves with ZooKeeper's per-op results (a failed multi is not a rejection). As in
+   * ZooKeeper, every multi uses one zxid — also an empty one, a failed one, and one rejected (MARSHALLINGERROR)
+   * for containing a read.
+   */
   async multi(ops: readonly MultiOp[]): Promise<{ results: readonly OpResult[]; zxid: number }> {
     const { body, zxid } = this.ok({ type: "multi", ops });
     return { results: body?.kind === "multi" ? body.results : [], zxid };
@@ -304,6 +315,9 @@ export class ZkClient {
     const { zxid } = this.ok({ type: "removeWatches", path, watcherType: type });
     if (type !== "DATA") this.childWatchers.delete(path);
     if (type !== "CHILDREN") this.dataWatchers.delete(path);
+    if (type === "ANY") {
+      for (let i = this.persistentWatchers.length - 1; i >= 0; i--) if (this.persistentWatchers[i]!.path === path) this.persistentWatchers.splice(i, 1);
+    }
     return { zxid };
   }
 
@@ -336,6 +350,7 @@ export class ZkClient {
   /** Re-attaches to the session on a new connection (SESSIONEXPIRED when it is gone). */
   async reconnect(): Promise<{ timeoutMs: number }> {
     const r = this.service.reattach(this.sessionId, this.password);
+    if (r.err === Code.SESSIONEXPIRED) this.dead = true;
     if (r.err !== Code.OK) throw new ZkError(r.err, undefined, undefined, "the session is closed or expired; re-attaching was refused");
     this.timeoutMs = r.timeoutMs;
     return { timeoutMs: r.timeoutMs };

@@ -18,6 +18,7 @@ import {
   createSessionTracker,
   createTree,
   createWatchRegistry,
+  decodeCreateBody,
   expireSessions,
   negotiateTimeout,
   nextBoundary,
@@ -231,10 +232,15 @@ export class ZkService {
     return { err: Code.OK, zxid: this.tree.lastZxid };
   }
 
+  /**
+   * What a client sees before anything reaches the server: without a connection nothing can be sent
+   * (CONNECTIONLOSS, even if the session died meanwhile — a client learns that only when re-attaching).
+   */
   private gate(sessionId: number): ServiceReply | undefined {
+    const conn = this.connections.get(sessionId);
+    if (conn === undefined) return { err: Code.SESSIONEXPIRED, clientSide: true, reason: "unknown session" };
+    if (!conn.connected) return { err: Code.CONNECTIONLOSS, clientSide: true, reason: "not connected; reconnect the session first" };
     if (!this.tree.sessions.has(sessionId)) return { err: Code.SESSIONEXPIRED, clientSide: true, reason: "session closed or expired" };
-    const conn = this.connections.get(sessionId)!;
-    if (!conn.connected) return { err: Code.CONNECTIONLOSS, clientSide: true, reason: "not connected" };
     conn.lastPacket = this.clock;
     touchSession(this.tracker, sessionId, this.clock);
     return undefined;
@@ -245,9 +251,9 @@ export class ZkService {
    * they fail); reads are answered locally. A frame above `jute.maxbuffer` closes the connection unanswered.
    */
   request(sessionId: number, req: ClientRequest): ServiceReply {
-    const conn = this.connections.get(sessionId);
     const gate = this.gate(sessionId);
-    if (gate !== undefined || conn === undefined) return gate!;
+    if (gate !== undefined) return gate;
+    const conn = this.connections.get(sessionId)!;
     if (requestFrameLength(req) > this.maxFrameBytes) {
       this.dropConnection(sessionId, "disconnected");
       return { err: Code.CONNECTIONLOSS, clientSide: true, reason: `request frame of ${requestFrameLength(req)} bytes exceeds jute.maxbuffer ${this.maxFrameBytes}; the server closed the connection` };
@@ -303,6 +309,13 @@ export class ZkService {
       this.dropConnection(sessionId, "disconnected");
       return { err: Code.UNIMPLEMENTED, zxid: -1 };
     }
+    if (opcode === OpCode.create || opcode === OpCode.create2 || opcode === OpCode.createContainer || opcode === OpCode.createTTL) {
+      const req = decodeCreateBody(opcode, body);
+      // An undecodable write is still a transaction in ZooKeeper: MARSHALLINGERROR with a zxid.
+      return this.commit(sessionId, conn.auth, req ?? { type: "malformed", code: Code.MARSHALLINGERROR });
+    }
+    if (opcode === OpCode.closeSession && body.length === 0) return this.request(sessionId, { type: "closeSession" });
+    if (opcode === OpCode.ping && body.length === 0) return { err: Code.OK, zxid: this.tree.lastZxid };
     if (opcode === OpCode.reconfig) {
       if (!isReconfigRequest(body)) throw new NotModelledError("reconfig with a body that is not a ReconfigRequest");
       return this.commit(sessionId, conn.auth, { type: "reconfig" });

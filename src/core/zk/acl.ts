@@ -6,6 +6,7 @@
 import { sha1, toBase64, utf8 } from "./bytes.js";
 import { Code } from "./codes.js";
 import type { Acl, AuthId } from "./types.js";
+import { OPEN_ACL_UNSAFE } from "./types.js";
 
 /** Java's `String.split(regex)` for a literal separator: trailing empty strings are dropped. */
 function javaSplit(text: string, separator: string): string[] {
@@ -120,6 +121,7 @@ export type FixupResult = { readonly ok: true; readonly acl: readonly Acl[] } | 
  * other schemes must be known and well formed.
  */
 export function fixupAcl(acl: readonly Acl[], auth: readonly AuthId[]): FixupResult {
+  if (acl === OPEN_ACL_UNSAFE) return { ok: true, acl }; // the common case, already valid
   const unique: Acl[] = [];
   for (const a of acl) {
     if (!unique.some((u) => u.perms === a.perms && u.scheme === a.scheme && u.id === a.id)) unique.push(a);

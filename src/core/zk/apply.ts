@@ -17,6 +17,7 @@ import type {
   CreateMode,
   CreateRequest,
   DeleteRequest,
+  MultiOp,
   NodeChange,
   NodeOwner,
   OpResult,
@@ -114,6 +115,10 @@ function versionMatches(current: number, expected: number): boolean {
  * create: the checks in ZooKeeper's order — flags and TTL, then slash and NUL, ACL (INVALIDACL), parent exists
  * (NONODE), CREATE permission on the parent, the sequential suffix from the parent's creation count, full path
  * validation (BADARGUMENTS), NODEEXISTS, then NOCHILDRENFOREPHEMERALS.
+ *
+ * Matches ZooKeeper deliberately: the suffix is `%010d` of the parent's stored creation count (not the visible
+ * cversion), so a node already sitting at the next sequential name blocks that parent's sequential creates with
+ * NODEEXISTS — the counter does not move — until something else advances it.
  */
 function create(ctx: Context, req: CreateRequest, inMulti: boolean): OpOutcome {
   const { tree, txn } = ctx;
@@ -212,7 +217,7 @@ function setData(ctx: Context, req: SetDataRequest): OpOutcome {
   node.mtime = txn.time;
   node.mzxid = txn.zxid;
   node.version = old.version + 1;
-  ctx.changes.push({ change: "dataChanged", path: req.path === "" ? "/" : req.path });
+  ctx.changes.push({ change: "dataChanged", path: req.path });
   ctx.undo?.push(() => Object.assign(node, old));
   const stat = statOf(node);
   return { err: 0, body: { kind: "stat", stat }, result: { type: "setData", stat } };
@@ -265,7 +270,7 @@ function deleteContainer(ctx: Context, path: string): OpOutcome {
  * first failing op everything is undone and the results are ZooKeeper's: `error(0)` for the ops before, the
  * error, then `error(RUNTIMEINCONSISTENCY)`; the reply header is OK and no watch fires.
  */
-function multi(ctx: Context, ops: readonly import("./types.js").MultiOp[]): Reply {
+function multi(ctx: Context, ops: readonly MultiOp[]): Reply {
   const { txn } = ctx;
   if (ops.some((op) => op.type === "getData" || op.type === "getChildren")) return { err: Code.MARSHALLINGERROR, zxid: txn.zxid };
   ctx.undo = [];
@@ -305,23 +310,22 @@ function closeSession(ctx: Context): Reply {
   return { err: Code.OK, zxid: txn.zxid };
 }
 
+function reply(zxid: number, outcome: OpOutcome): Reply {
+  if (outcome.err !== 0) return { err: outcome.err, zxid };
+  return "body" in outcome && outcome.body !== undefined ? { err: 0, zxid, body: outcome.body } : { err: 0, zxid };
+}
+
 function single(ctx: Context, request: WriteRequest): Reply {
   const { tree, txn } = ctx;
-  const reply = (outcome: OpOutcome): Reply =>
-    outcome.err !== 0
-      ? { err: outcome.err, zxid: txn.zxid }
-      : "body" in outcome && outcome.body !== undefined
-        ? { err: 0, zxid: txn.zxid, body: outcome.body }
-        : { err: 0, zxid: txn.zxid };
   switch (request.type) {
     case "create":
-      return reply(create(ctx, request, false));
+      return reply(txn.zxid, create(ctx, request, false));
     case "delete":
-      return reply(deleteOp(ctx, request));
+      return reply(txn.zxid, deleteOp(ctx, request));
     case "setData":
-      return reply(setData(ctx, request));
+      return reply(txn.zxid, setData(ctx, request));
     case "setACL":
-      return reply(setAcl(ctx, request));
+      return reply(txn.zxid, setAcl(ctx, request));
     case "multi":
       return multi(ctx, request.ops);
     case "createSession":
@@ -331,7 +335,7 @@ function single(ctx: Context, request: WriteRequest): Reply {
     case "closeSession":
       return closeSession(ctx);
     case "deleteContainer":
-      return reply(deleteContainer(ctx, request.path));
+      return reply(txn.zxid, deleteContainer(ctx, request.path));
     case "reconfig":
       return { err: Code.RECONFIGDISABLED, zxid: txn.zxid };
     case "malformed":

@@ -30,7 +30,7 @@ export type { ReadRequest, ReadResult } from "./read.js";
 export * from "./watches.js";
 export * from "./sessions.js";
 export { reapCandidates } from "./reaper.js";
-export { requestFrameLength, fitsFrameLimit } from "./requests.js";
+export { requestFrameLength, fitsFrameLimit, encodeCreateBody, decodeCreateBody } from "./requests.js";
 export type { ClientRequest } from "./requests.js";
 
 /** One replica's state: the replicated tree and the watches of the sessions connected to this replica. */

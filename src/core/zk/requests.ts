@@ -90,3 +90,83 @@ export function requestFrameLength(req: ClientRequest): number {
 export function fitsFrameLimit(req: ClientRequest, limit = MAX_FRAME_BYTES): boolean {
   return requestFrameLength(req) <= limit;
 }
+
+/** Jute encoding of a create's body (CreateRequest, or CreateTTLRequest when `withTtl`): what a wire client sends. */
+export function encodeCreateBody(req: CreateRequest, withTtl: boolean): Uint8Array {
+  const parts: number[] = [];
+  const int = (n: number) => parts.push((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+  const bytes = (b: Uint8Array) => {
+    for (const x of b) parts.push(x);
+  };
+  const str = (s: string) => {
+    const b = new TextEncoder().encode(s);
+    int(b.length);
+    bytes(b);
+  };
+  str(req.path);
+  if (req.data === null) int(-1);
+  else {
+    int(req.data.length);
+    bytes(req.data);
+  }
+  int(req.acl.length);
+  for (const a of req.acl) {
+    int(a.perms);
+    str(a.scheme);
+    str(a.id);
+  }
+  int(req.flags);
+  if (withTtl) {
+    int(Math.floor(req.ttl / 2 ** 32));
+    int(req.ttl >>> 0);
+  }
+  return Uint8Array.from(parts);
+}
+
+/**
+ * Decodes a create body for `opcode` (21 expects the extra ttl field); `undefined` when the body is too short or
+ * malformed — ZooKeeper then answers MARSHALLINGERROR (and, for a write, still uses a zxid).
+ */
+export function decodeCreateBody(opcode: 1 | 15 | 19 | 21, body: Uint8Array): CreateRequest | undefined {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  let at = 0;
+  const int = (): number | undefined => {
+    if (at + 4 > body.length) return undefined;
+    const v = view.getInt32(at);
+    at += 4;
+    return v;
+  };
+  const buffer = (): Uint8Array | null | undefined => {
+    const len = int();
+    if (len === undefined) return undefined;
+    if (len < 0) return null;
+    if (at + len > body.length) return undefined;
+    const b = body.slice(at, at + len);
+    at += len;
+    return b;
+  };
+  const str = (): string | undefined => {
+    const b = buffer();
+    return b === undefined ? undefined : b === null ? "" : new TextDecoder().decode(b);
+  };
+  const path = str();
+  const data = buffer();
+  const count = int();
+  if (path === undefined || data === undefined || count === undefined || count < 0) return undefined;
+  const acl: Acl[] = [];
+  for (let i = 0; i < count; i++) {
+    const perms = int();
+    const scheme = str();
+    const id = str();
+    if (perms === undefined || scheme === undefined || id === undefined) return undefined;
+    acl.push({ perms, scheme, id });
+  }
+  const flags = int();
+  if (flags === undefined) return undefined;
+  let ttl = -1;
+  if (opcode === 21) {
+    if (at + 8 > body.length) return undefined;
+    ttl = Number(view.getBigInt64(at));
+  }
+  return { type: "create", opcode, path, data, acl, flags, ttl };
+}

@@ -4,7 +4,7 @@
  * pings and expiry cost no wall-clock time.
  */
 import type { Acl, Data, MultiOp, OpResult, Reply, Stat, WatchEvent } from "../../../core/zk/index.js";
-import { CREATE_MODES, Code, OPEN_ACL_UNSAFE, Perms, ZkError, codeName, fromBase64, utf8 } from "../../../core/zk/index.js";
+import { CREATE_MODES, Code, OPEN_ACL_UNSAFE, Perms, ZkError, codeName, encodeCreateBody, fromBase64, utf8 } from "../../../core/zk/index.js";
 import type { CreateOptions } from "../client.js";
 import { ZkClient, createRequest } from "../client.js";
 import { NotModelledError, ZkService } from "../service.js";
@@ -91,8 +91,11 @@ function subOp(o: JsonObject): MultiOp {
   const path = o.path as string;
   switch (o.op) {
     case "create":
-    case "create2":
-      return createRequest(path, inputData(o.data), createOptions(o, o.op === "create2"));
+    case "create2": {
+      const req = createRequest(path, inputData(o.data), createOptions(o, o.op === "create2"));
+      // A flags override inside a multi: ZooKeeper derives the sub-op's kind from the flags anyway.
+      return typeof o.flags === "number" ? { ...req, flags: o.flags } : req;
+    }
     case "delete":
       return { type: "delete", path, version: (o.version as number | undefined) ?? -1 };
     case "setData":
@@ -136,8 +139,16 @@ async function runOp(client: ZkClient, s: JsonObject, expectedRelativeBase: numb
     case "create2": {
       const options = createOptions(s, s.op === "create2");
       const req = createRequest(path, inputData(s.data), options);
-      const wire = { ...req, ...(typeof s.opcode === "number" ? { opcode: s.opcode as 1 } : {}), ...(typeof s.flags === "number" ? { flags: s.flags } : {}) };
-      const r = await client.createWith(wire);
+      if (typeof s.opcode === "number" || typeof s.flags === "number") {
+        // Wire-level override: the body is built for the step's mode (and flags), sent with the given opcode.
+        const body = { ...req, ...(typeof s.flags === "number" ? { flags: s.flags } : {}) };
+        const opcode = typeof s.opcode === "number" ? s.opcode : req.opcode;
+        const reply = client.send({ type: "raw", opcode, body: encodeCreateBody(body, req.opcode === 21) });
+        if (reply.err !== 0) return errResult(reply.err, reply.zxid);
+        const b = reply.body;
+        return okResult(reply.zxid, b?.kind === "create2" ? { path: b.path, stat: b.stat } : { path: b?.kind === "create" ? b.path : path });
+      }
+      const r = await client.createWith(req);
       return okResult(r.zxid, r.stat === undefined ? { path: r.path } : { path: r.path, stat: r.stat });
     }
     case "delete":
@@ -236,7 +247,8 @@ export async function runTranscript(transcript: Transcript): Promise<RawRun> {
     const s = entry.step;
     let result: { [key: string]: RawValue } = {};
     let skip: string | undefined;
-    const wire = s.op === "raw" || s.opcode !== undefined || s.flags !== undefined;
+    const subOps = Array.isArray(s.ops) ? (s.ops as JsonObject[]) : [];
+    const wire = s.op === "raw" || s.opcode !== undefined || s.flags !== undefined || subOps.some((o) => o.flags !== undefined);
     try {
       if (typeof s.op === "string") {
         result = await runOp(clients.get(s.session as string)!, s, baseZxid);
@@ -252,7 +264,8 @@ export async function runTranscript(transcript: Transcript): Promise<RawRun> {
         client.setPinging(false);
         for (let i = 0; service.isSessionAlive(client.sessionId); i++) {
           if (i > 10_000) throw new Error(`session ${s.expire} did not expire`);
-          service.advance(GOLDEN_SERVER.tickTimeMs);
+          // Expiry happens at tick boundaries: stop right at the one that expires the session.
+          service.advance(GOLDEN_SERVER.tickTimeMs - (service.now % GOLDEN_SERVER.tickTimeMs));
         }
         result = errResult(Code.SESSIONEXPIRED);
       } else if (typeof s.disconnect === "string") {
