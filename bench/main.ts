@@ -4,6 +4,8 @@
  */
 const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => Promise<void> }>> = {
   raft: () => import("./raft.js"),
+  sim: () => import("./sim.js"),
+  linearizability: () => import("./linearizability.js"),
   zk: () => import("./zk.js"),
 };
 

@@ -85,6 +85,19 @@ describe("Raft invariants on hand-built traces", () => {
     // Node 1 commits index 1 when only its own copy is durable.
     ["commit-durable-majority", () => withEdit((t) => after(t, (r) => r.type === "durable" && r.node === 1 && r.from === 1, st(4, 1, 1, "leader", 1, 1, 0)))],
     ["commit-durable-majority", () => withEdit((t) => t.push(st(40, 3, 2, "follower", 2, 5, 2)))],
+    // Node 2 leads term 2 and commits index 1 (term 1) before any entry of term 2.
+    [
+      "commit-current-term",
+      () => [
+        { type: "cluster", nodes: [1, 2, 3] },
+        log(1, 1, 1, [[1, "x"]]),
+        dur(1, 1, 2, 1, 1, [[1, "x"]]),
+        log(1, 2, 1, [[1, "x"]]),
+        dur(1, 2, 2, 1, 1, [[1, "x"]]),
+        st(2, 1, 2, "leader", 1, 0, 0),
+        st(3, 1, 2, "leader", 1, 1, 0),
+      ],
+    ],
     ["applied-le-commit", () => withEdit((t) => t.push(st(40, 2, 2, "leader", 2, 2, 3)))],
     // Node 2 forgets its durable vote for node 1 in term 1 across a crash, and votes for node 3.
     [

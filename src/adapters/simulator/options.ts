@@ -79,6 +79,16 @@ export interface SimOptions {
   readonly liveness?: boolean;
   /** Simulated milliseconds the liveness phase may take (default 10,000). */
   readonly livenessBoundMs?: number;
+  /**
+   * When a node's sends may leave while its durable writes are in flight. "strict" (default): every send waits
+   * for every earlier write of its node — except messages the protocol lets overtake them (`overtakes`: for
+   * Raft the leader's appends, which the dissertation (§10.2.1) lets a leader send while writing its own log;
+   * the leader may then count itself only once its write is durable). "contract": a send waits only for a
+   * write issued earlier in the same step.
+   */
+  readonly sendOrder?: "strict" | "contract";
+  /** Inject partitions and crashes at random (default true); false when a schedule drives them from outside. */
+  readonly nemesis?: boolean;
   /** Stop at the first violation (default true). */
   readonly stopOnViolation?: boolean;
 }

@@ -82,6 +82,8 @@ export interface Protocol<S, M, W, D> {
   view(state: S, out: NodeView): void;
   /** Short description of a message for traces and diagrams. */
   describe(message: M): { readonly kind: string; readonly term: number };
+  /** True for a message that may leave before its node's earlier writes are durable (see `SimOptions.sendOrder`). */
+  overtakes?(message: M): boolean;
   /** A fresh safety checker fed with every observation, or undefined for none. */
   checker?(): ObservationChecker;
 }

@@ -121,6 +121,8 @@ export class Simulator {
   private msgId = 0;
   private opId = 0;
   private current!: SimNode;
+  private wroteThisStep = false;
+  private readonly strictOrder: boolean;
   private lastLeader: NodeId | 0 = 0;
   private readonly fx: Effects<unknown, unknown>;
   private readonly scratch: NodeView = { term: 0, role: "follower", vote: 0, commit: 0, applied: 0, leader: 0 };
@@ -152,17 +154,22 @@ export class Simulator {
     this.traceLines = options.trace === true ? [] : undefined;
     this.observing = this.checker !== undefined || this.traceLines !== undefined;
     this.clientCount = options.clients ?? 3;
+    this.strictOrder = options.sendOrder !== "contract";
     this.blocked = new Uint8Array((this.n + 1) * (this.n + 1));
     this.linkLast = new Float64Array((this.n + 1) * (this.n + 1));
     const sim = this;
     this.fx = {
       send(to, message) {
         const node = sim.current;
-        const last = node.io[node.io.length - 1];
+        // Strict order: behind every write in flight, unless the protocol lets this message overtake its writes.
+        // Contract order: only behind a write issued in this same step.
+        const wait = sim.strictOrder ? sim.protocol.overtakes?.(message) !== true : sim.wroteThisStep;
+        const last = wait ? node.io[node.io.length - 1] : undefined;
         if (last !== undefined) last.after.push({ to, message });
         else sim.transmit(node.id, to, message);
       },
       persist(write) {
+        sim.wroteThisStep = true;
         sim.persist(sim.current, write);
       },
       reply(requestId, reply) {
@@ -183,7 +190,29 @@ export class Simulator {
 
   /** Runs both phases and returns the outcome. */
   run(): SimResult {
+    this.start();
     const o = this.options;
+    const stop = o.stopOnViolation !== false;
+    let safetySteps = 0;
+    while (safetySteps < o.steps && this.queue.size > 0) {
+      this.process();
+      safetySteps++;
+      if (stop && this.found.length > 0) return this.result(safetySteps);
+    }
+    this.safetySteps = safetySteps;
+    return this.finish();
+  }
+
+  private started = false;
+  private safetySteps = 0;
+
+  /**
+   * Boots the cluster and the clients without running anything (done by `run`). For schedules driven from
+   * outside (`advance`, `crashNode`, …), pass `nemesis: false` so only the given faults happen.
+   */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
     const rng = this.rng;
     const f = this.faults;
     for (let id = 1; id <= this.n; id++) this.ids.push(id);
@@ -206,17 +235,72 @@ export class Simulator {
       this.okSinceHeal.push(false);
       this.queue.push(rng.range(0, 50), CLIENT_START, 0, c, undefined);
     }
-    if (f.partition || f.crash) this.queue.push(rng.range(100, 500), NEMESIS, 0, 0, undefined);
+    if ((f.partition || f.crash) && this.options.nemesis !== false) this.queue.push(rng.range(100, 500), NEMESIS, 0, 0, undefined);
+  }
 
-    const stop = o.stopOnViolation !== false;
-    let safetySteps = 0;
-    while (safetySteps < o.steps && this.queue.size > 0) {
+  /** Every violation so far. */
+  get violations(): readonly Violation[] {
+    return this.found;
+  }
+
+  /** Runs events for `ms` simulated milliseconds (stops early at a violation). */
+  advance(ms: number): void {
+    this.start();
+    const until = this.now + ms;
+    while (this.queue.size > 0 && this.queue.peekTime() <= until) {
       this.process();
-      safetySteps++;
-      if (stop && this.found.length > 0) return this.result(safetySteps);
+      this.safetySteps++;
+      if (this.found.length > 0) return;
     }
+    this.now = until;
+  }
+
+  /** Crashes a live node now (scheduled faults only). */
+  crashNode(id: NodeId): void {
+    const node = this.nodes[id];
+    if (node !== undefined && node.alive) this.crash(node);
+  }
+
+  /** Restarts a crashed node now from its disk. */
+  restartNode(id: NodeId): void {
+    const node = this.nodes[id];
+    if (node !== undefined && !node.alive) this.restart(node);
+  }
+
+  /** Cuts the network: `side` against the rest ("symmetric"), `side` unable to send ("one-way"), or a bridge. */
+  partitionNodes(side: readonly NodeId[], kind: "symmetric" | "one-way" | "bridge"): void {
+    const n = this.n;
+    const w = n + 1;
+    const inSide = new Uint8Array(w);
+    for (const id of side) if (id >= 1 && id <= n) inSide[id] = 1;
+    const bridge = this.ids.find((id) => inSide[id] === 0);
+    this.blocked.fill(0);
+    this.partitioned = true;
+    this.stats.partitions++;
+    for (let a = 1; a <= n; a++) {
+      for (let b = 1; b <= n; b++) {
+        if (inSide[a] === inSide[b]) continue;
+        if (kind === "one-way" && inSide[a] === 0) continue;
+        if (kind === "bridge" && (a === bridge || b === bridge)) continue;
+        this.blocked[a * w + b] = 1;
+      }
+    }
+    this.record({ type: "fault", t: this.now, fault: "partition", detail: kind === "bridge" ? `bridge through node ${bridge}` : kind, nodes: [...side] });
+  }
+
+  /** Heals every partition. */
+  healNetwork(): void {
+    this.blocked.fill(0);
+    this.partitioned = false;
+    this.record({ type: "fault", t: this.now, fault: "heal" });
+  }
+
+  /** Heals every fault, runs the liveness phase (unless disabled) and returns the outcome. */
+  finish(): SimResult {
+    this.start();
+    const o = this.options;
     if (o.liveness !== false && this.found.length === 0) this.livenessPhase(o.livenessBoundMs ?? 10_000);
-    return this.result(safetySteps);
+    return this.result(this.safetySteps);
   }
 
   private result(steps: number): SimResult {
@@ -280,51 +364,53 @@ export class Simulator {
   private process(): void {
     const e = this.queue.pop()!;
     this.now = e.at;
+    this.wroteThisStep = false;
     this.step++;
     this.stats.events++;
     switch (e.kind) {
       case TICK: {
         const node = this.nodes[e.node]!;
-        if (!node.alive || node.inc !== e.tag) return;
+        if (!node.alive || node.inc !== e.tag) break;
         this.stats.ticks++;
         this.current = node;
         node.state = this.protocol.tick(node.state, this.fx);
         this.observe(node);
         this.queue.push(this.now + node.tickMs, TICK, node.id, node.inc, undefined);
-        return;
+        break;
       }
       case DELIVER:
-        this.deliver(e.node, e.tag, e.payload as { from: NodeId; message: unknown });
-        return;
+        this.deliver(e.node, e.tag, e.aux, e.payload);
+        break;
       case DISK:
         this.diskDone(this.nodes[e.node]!, e.tag);
-        return;
+        break;
       case RESTART: {
         const node = this.nodes[e.node]!;
         if (!node.alive && node.inc === e.tag) this.restart(node);
-        return;
+        break;
       }
       case NEMESIS:
         if (!this.healing) this.nemesis();
-        return;
+        break;
       case CLIENT_START:
         this.clientStart(e.tag);
-        return;
+        break;
       case CLIENT_ARRIVE:
         this.clientArrive(e.node, e.payload as ClientOp);
-        return;
+        break;
       case CLIENT_REPLY: {
         const p = e.payload as ReplyPayload;
         this.clientReply(p.op, p.reply, e.tag, e.node);
-        return;
+        break;
       }
       case CLIENT_RETRY:
         this.clientRetry(e.payload as ClientOp, e.tag);
-        return;
+        break;
       case CLIENT_DEADLINE:
         this.clientDeadline(e.payload as ClientOp);
-        return;
+        break;
     }
+    this.queue.release(e);
   }
 
   // ---- nodes ----
@@ -444,29 +530,29 @@ export class Simulator {
     }
     const link = from * (this.n + 1) + to;
     let at = this.now + rng.range(1, 8);
-    if (this.reorderP > 0 && rng.chance(this.reorderP)) at += rng.range(10, 200);
+    if (this.reorderP > 0 && rng.chance(this.reorderP)) at += rng.chance(0.1) ? rng.range(200, 2000) : rng.range(10, 200);
     else if (at < this.linkLast[link]!) at = this.linkLast[link]!;
     if (at > this.linkLast[link]!) this.linkLast[link] = at;
-    const payload = { from, message };
-    this.queue.push(at, DELIVER, to, id, payload);
+    this.queue.push(at, DELIVER, to, id, message, from);
     if (this.dupP > 0 && rng.chance(this.dupP)) {
       this.stats.duplicated++;
       if (this.traceLines !== undefined) this.traceMsg("dup", from, to, id, message);
-      this.queue.push(at + rng.range(0, 50), DELIVER, to, id, payload);
+      // Most duplicates follow closely; some arrive very late (a stale retransmission).
+      this.queue.push(at + (rng.chance(0.3) ? rng.range(50, 3000) : rng.range(0, 50)), DELIVER, to, id, message, from);
     }
   }
 
-  private deliver(to: NodeId, id: number, p: { from: NodeId; message: unknown }): void {
+  private deliver(to: NodeId, id: number, from: NodeId, message: unknown): void {
     const node = this.nodes[to]!;
-    if (!node.alive || (this.partitioned && this.blocked[p.from * (this.n + 1) + to] === 1)) {
+    if (!node.alive || (this.partitioned && this.blocked[from * (this.n + 1) + to] === 1)) {
       this.stats.dropped++;
-      if (this.traceLines !== undefined) this.traceMsg("drop", p.from, to, id, p.message);
+      if (this.traceLines !== undefined) this.traceMsg("drop", from, to, id, message);
       return;
     }
     this.stats.deliveries++;
-    if (this.traceLines !== undefined) this.traceMsg("deliver", p.from, to, id, p.message);
+    if (this.traceLines !== undefined) this.traceMsg("deliver", from, to, id, message);
     this.current = node;
-    node.state = this.protocol.receive(node.state, p.message, this.fx);
+    node.state = this.protocol.receive(node.state, message, this.fx);
     this.observe(node);
   }
 

@@ -245,6 +245,14 @@ export class RaftInvariants {
       this.violate("applied-le-commit", id, `applied ${record.applied} is past commit ${record.commit}`);
     }
 
+    // §5.4.2: a leader commits by counting replicas only entries of its own term (older ones commit with them).
+    if (!fresh && record.role === "leader" && wasLeader && record.commit > n.commit) {
+      const t = n.log.termAt(record.commit);
+      if (t !== undefined && t !== record.term) {
+        this.violate("commit-current-term", id, `leader of term ${record.term} advanced its commit to index ${record.commit}, an entry of term ${t}`);
+      }
+    }
+
     const oldCommit = fresh ? Math.min(n.commit, record.commit) : n.commit;
     const oldApplied = fresh ? 0 : n.applied;
     n.term = record.term;

@@ -167,6 +167,7 @@ export const RAFT_INVARIANTS = {
   "state-machine-safety": "no two nodes apply (or commit) different entries at one index",
   "commit-monotonic": "a node's commit index never decreases, and never falls below its durable commit after a restart",
   "commit-durable-majority": "a commit index never passes what a majority of voters has durably stored",
+  "commit-current-term": "a leader advances its commit index only to an entry of its own term (§5.4.2, Figure 8)",
   "applied-le-commit": "a node never applies past its commit index",
   "single-vote": "a node grants at most one vote per term, crashes included (a durable vote is never forgotten)",
   "acked-write-durable": "every acknowledged client write is in the log of every later leader",

@@ -30,3 +30,8 @@ export type {
 export { hashString, hashValue, mix32, showValue, valueEqual } from "./values.js";
 export * from "./models/index.js";
 export * from "./formats/index.js";
+export { formatReport, summarize, describeOp } from "./report.js";
+export { parseManifest } from "./manifest.js";
+export type { ManifestEntry } from "./manifest.js";
+export { checkLinearizabilityParallel } from "./parallel.js";
+export type { ParallelOptions } from "./parallel.js";

@@ -33,6 +33,8 @@ const IMPOSSIBLE = -1;
 const DENSE_STATES = 32;
 /** Past this many memoised transitions in the hash table, further ones are computed every time. */
 const MAX_MEMO_ENTRIES = 1 << 22;
+/** After this many hashed-memo misses, the memo stays on only if at least as many lookups hit. */
+const MEMO_PROBATION = 4096;
 
 /** (op, state id) → next state id, open addressing in typed arrays. */
 class TransitionMemo {
@@ -161,6 +163,8 @@ export class LinearizationSearch<S, I, O> {
   private internKeys = new Int32Array(32);
   private readonly transitions: Int32Array[];
   private memoTable: TransitionMemo | undefined;
+  private memoLookups = 0;
+  private memoHits = 0;
   private get memo(): TransitionMemo {
     return (this.memoTable ??= new TransitionMemo());
   }
@@ -290,9 +294,18 @@ export class LinearizationSearch<S, I, O> {
 
   /** The deterministic transition of `op` from state `sid`, memoised (dense for the first states, hashed after). */
   private transition(op: number, sid: number): number {
-    if (sid >= DENSE_STATES) {
+    const hashed = sid >= DENSE_STATES && this.memoLookups >= 0;
+    if (hashed) {
       const memo = this.memo.get(op, sid);
-      if (memo !== UNKNOWN) return memo;
+      if (memo !== UNKNOWN) {
+        this.memoHits++;
+        return memo;
+      }
+      // Models whose states rarely repeat (appends) gain nothing from the hashed memo: switch it off.
+      if (++this.memoLookups === MEMO_PROBATION && this.memoHits * 2 < MEMO_PROBATION) {
+        this.memoLookups = -1;
+        this.memoTable = undefined;
+      }
     }
     const next = this.model.step(this.states[sid]!, this.inputs[op]!, this.outputs[op]);
     const result = next === undefined ? IMPOSSIBLE : this.intern(next);
@@ -300,7 +313,7 @@ export class LinearizationSearch<S, I, O> {
       let table = this.transitions[op]!;
       if (table.length === 0) this.transitions[op] = table = new Int32Array(DENSE_STATES).fill(UNKNOWN);
       table[sid] = result;
-    } else {
+    } else if (hashed && this.memoLookups >= 0) {
       this.memo.set(op, sid, result);
     }
     return result;

@@ -12,6 +12,7 @@ import {
   renderSpaceTime,
   runCampaign,
   simulate,
+  toNativeHistory,
 } from "../../simulator/index.js";
 import type { CampaignSpec, FaultSet, SeedOutcome, SimStats } from "../../simulator/index.js";
 import type { CommandRun } from "../main.js";
@@ -29,6 +30,8 @@ const HELP = `usage: quorate simulate [options]
   --json            print one JSON object
   --trace FILE      write the NDJSON event trace (single seed)
   --html FILE       write the trace as an HTML space-time diagram (single seed)
+  --history FILE    write the client history as the linearizability checker's native JSON (single seed;
+                    check it with \`quorate check FILE --format json --model kv\`)
 
 Exit 0 when every invariant held, 1 on a violation, 2 on bad arguments.
 `;
@@ -95,6 +98,7 @@ export const run: CommandRun = async (argv) => {
         json: { type: "boolean" },
         trace: { type: "string" },
         html: { type: "string" },
+        history: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -120,7 +124,7 @@ export const run: CommandRun = async (argv) => {
     if (values.seeds !== undefined) {
       seeds = seedRange(values.seeds);
       if (values.shard !== undefined) seeds = shard(seeds, values.shard);
-      if (values.trace !== undefined || values.html !== undefined) throw new ArgError("--trace and --html need a single --seed");
+      if (values.trace !== undefined || values.html !== undefined || values.history !== undefined) throw new ArgError("--trace, --html and --history need a single --seed");
     } else if (values.shard !== undefined) throw new ArgError("--shard needs --seeds");
     workers = int("--workers", values.workers, workers, 1, 256);
     checkOptions({ seed, nodes: spec.nodes, steps: spec.steps, faults });
@@ -134,15 +138,16 @@ export const run: CommandRun = async (argv) => {
   return seeds === undefined ? runOne(spec, seed, values) : runMany(spec, seeds, workers, values.json === true);
 };
 
-function runOne(spec: CampaignSpec, seed: number, values: { json?: boolean; trace?: string; html?: string }): number {
+function runOne(spec: CampaignSpec, seed: number, values: { json?: boolean; trace?: string; html?: string; history?: string }): number {
   const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults, trace: values.trace !== undefined || values.html !== undefined };
   const result = simulate(SYSTEMS[spec.system]!(options), options);
   const replay = replayCommand(spec, seed);
   try {
     if (values.trace !== undefined) writeFileSync(values.trace, `${result.trace!.join("\n")}\n`);
     if (values.html !== undefined) writeFileSync(values.html, renderSpaceTime(result.trace!, { title: `quorate simulate — ${spec.system}, seed ${seed}` }));
+    if (values.history !== undefined) writeFileSync(values.history, `${JSON.stringify(toNativeHistory(result.history), null, 1)}\n`);
   } catch (e) {
-    process.stderr.write(`quorate simulate: cannot write --trace/--html file: ${(e as Error).message}\n`);
+    process.stderr.write(`quorate simulate: cannot write --trace/--html/--history file: ${(e as Error).message}\n`);
     return 2;
   }
   if (values.json === true) {

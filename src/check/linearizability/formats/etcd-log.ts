@@ -3,9 +3,9 @@
  * lines are log noise. A `:fail :cas` is a definite failed compare (the op happened); a failed read or write
  * returned nothing usable and is dropped.
  */
-import type { History, Value } from "../types.js";
+import type { History } from "../types.js";
 import { HistoryParseError } from "./errors.js";
-import { parseEdnValue, splitEdn } from "./edn.js";
+import { EdnReader, splitEdn } from "./edn.js";
 import { eventsToHistory } from "./jepsen.js";
 import type { JepsenEvent } from "./jepsen.js";
 
@@ -23,6 +23,7 @@ function nextField(s: string, from: number): [string, number] {
 /** Parses a Jepsen etcd log. @throws HistoryParseError */
 export function parseEtcdLog(text: string, file = "<input>"): History {
   const events: JepsenEvent[] = [];
+  const reader = new EdnReader(file);
   const lines = text.split("\n");
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
@@ -42,7 +43,7 @@ export function parseEtcdLog(text: string, file = "<input>"): History {
     if (valueText === "") throw new HistoryParseError(file, line, "missing value (use nil when there is none)");
     const forms = splitEdn(valueText, file, line, false);
     if (forms.length !== 1) throw new HistoryParseError(file, line, `expected one EDN value after ${fText}, found ${forms.length}`);
-    const value: Value = parseEdnValue(forms[0]!.text, file, line);
+    const value = reader.read(forms[0]!.text, line);
     events.push({ process, type: typeText.slice(1) as JepsenEvent["type"], f: fText.slice(1), value, line });
   }
   return eventsToHistory(events, file, (f) => (f === "cas" ? "completed" : "did-not-happen"));

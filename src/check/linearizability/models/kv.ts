@@ -64,10 +64,16 @@ function describeKv(input: JepsenInput, output: JepsenOutput | undefined): strin
   return `${input.f}(${op.key}, ${showValue(op.arg)})${unknown}`;
 }
 
-/** One key's value with the running FNV-1a accumulator of its text, so appends hash in O(appended). */
+/**
+ * One key's value with the running FNV-1a accumulator of its text, so an append hashes only what it appends.
+ * `parent` and `tail` record how an appended value was made: values made by the same append from the same
+ * (interned) parent are equal without comparing their texts, which would make V8 flatten them.
+ */
 export interface KvText {
   readonly text: string;
   readonly fnv: number;
+  readonly parent: KvText | null;
+  readonly tail: string;
 }
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
@@ -81,12 +87,27 @@ function fnvExtend(h: number, s: string): number {
 }
 
 function kvText(text: string): KvText {
-  return { text, fnv: fnvExtend(FNV_OFFSET, text) };
+  return { text, fnv: fnvExtend(FNV_OFFSET, text), parent: null, tail: text };
+}
+
+function kvTextEqual(a: KvText, b: KvText): boolean {
+  if (a === b) return true;
+  if (a.fnv !== b.fnv || a.text.length !== b.text.length) return false;
+  if (a.parent !== null && a.parent === b.parent) return a.tail === b.tail;
+  return a.text === b.text;
 }
 
 /** The key-value model partitioned by key: each part is checked against one string register. */
 export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOutput> {
   const initial = kvText(options.initial ?? "");
+  // Hashes of observed read values (strings from the history: a bounded set).
+  const observedFnv = new Map<string, number>();
+  const readMatches = (state: KvText, observed: string): boolean => {
+    if (observed.length !== state.text.length) return false;
+    let h = observedFnv.get(observed);
+    if (h === undefined) observedFnv.set(observed, (h = fnvExtend(FNV_OFFSET, observed)));
+    return h === state.fnv && observed === state.text;
+  };
   return {
     name: "kv",
     init: () => initial,
@@ -100,20 +121,20 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
           if (output === undefined) return undefined;
           const observed = tuple ? (Array.isArray(output.value) && output.value.length === 2 ? (output.value[1] as Value) : null) : output.value;
           if (observed === null) return state; // nothing observed
-          return asText(observed) === state.text ? state : undefined;
+          return readMatches(state, asText(observed)) ? state : undefined;
         }
         case "put":
         case "write":
           return kvText(asText(tuple ? ((input.value as readonly Value[])[1] as Value) : input.value));
         case "append": {
           const arg = asText(tuple ? ((input.value as readonly Value[])[1] as Value) : input.value);
-          return { text: state.text + arg, fnv: fnvExtend(state.fnv, arg) };
+          return { text: state.text + arg, fnv: fnvExtend(state.fnv, arg), parent: state, tail: arg };
         }
         default:
           return undefined;
       }
     },
-    equal: (a, b) => a.fnv === b.fnv && a.text === b.text,
+    equal: kvTextEqual,
     hash: (s) => mix32(s.fnv),
     partition(history: History<JepsenInput, JepsenOutput>) {
       const parts = new Map<string, Operation<JepsenInput, JepsenOutput>[]>();
