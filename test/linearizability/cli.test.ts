@@ -130,6 +130,22 @@ describe("quorate check --manifest", () => {
     expect(out).toMatch(new RegExp(`${entries.length} histories, 0 mismatch`));
   });
 
+  it("gives the same results on worker threads (compiled dist/)", async () => {
+    write("g.edn", good);
+    write("b.edn", bad);
+    const entries = [
+      { file: "g.edn", format: "jepsen-edn", model: "knossos-cas-register", initial: 0, expected: "linearizable" },
+      { file: "b.edn", format: "jepsen-edn", model: "knossos-cas-register", initial: 0, expected: "not-linearizable" },
+      { file: "missing.edn", format: "jepsen-edn", model: "register", expected: "linearizable" },
+    ];
+    const manifest = write("w.json", JSON.stringify({ histories: entries }));
+    expect(await run(["--manifest", manifest, "--json", "--workers", "2"])).toBe(1);
+    const json = JSON.parse(out);
+    expect(json.results.map((r: { verdict: string }) => r.verdict)).toEqual(["linearizable", "not-linearizable", "error"]);
+    expect(json.results[2].error).toMatch(/ENOENT/);
+    expect(json.mismatches).toBe(1);
+  });
+
   it("exits 3 for a bad manifest", async () => {
     expect(await run(["--manifest", write("m.json", `{"histories": [{"file": 3}]}`)])).toBe(3);
     expect(err).toMatch(/m\.json:1: histories\[0\]: "file"/);

@@ -29,11 +29,13 @@ export interface SearchOutcome<S> {
 
 const UNKNOWN = -2;
 const IMPOSSIBLE = -1;
+/** An `entry` value that sends the loop straight to backtracking. */
+const MUST_BACKTRACK = -2;
 /** Transitions from the first DENSE_STATES states are memoised in a per-op table, the rest in a hash table. */
 const DENSE_STATES = 32;
 /** Past this many memoised transitions in the hash table, further ones are computed every time. */
 const MAX_MEMO_ENTRIES = 1 << 22;
-/** After this many hashed-memo misses, the memo stays on only if at least as many lookups hit. */
+/** After this many hashed-memo lookups, the memo stays on only if three in four of them hit. */
 const MEMO_PROBATION = 4096;
 
 /** (op, state id) → next state id, open addressing in typed arrays. */
@@ -156,6 +158,9 @@ export class LinearizationSearch<S, I, O> {
   private readonly stackChoice: Int32Array;
   private readonly stackSuccessors: (Int32Array | undefined)[];
   private readonly twin: Int32Array;
+  /** 1 for completed ops the model says never change the state (linearized greedily, see Model.readOnly). */
+  private readonly readOnly: Uint8Array;
+  private readonly stackGreedy: Uint8Array;
   // Interned states and memoised transitions.
   private readonly states: S[] = [];
   private readonly stateKeys: number[] = [];
@@ -243,6 +248,11 @@ export class LinearizationSearch<S, I, O> {
     this.stackSuccessors = model.stepAll ? new Array<Int32Array | undefined>(n) : [];
     this.transitions = Array.from({ length: n }, () => new Int32Array(0));
     this.twin = twinPredecessors(ops);
+    this.readOnly = new Uint8Array(n);
+    if (model.readOnly !== undefined && model.stepAll === undefined) {
+      for (let i = 0; i < n; i++) if (ops[i]!.return !== Infinity && model.readOnly(ops[i]!.input, ops[i]!.output)) this.readOnly[i] = 1;
+    }
+    this.stackGreedy = new Uint8Array(n);
     this.sid = this.intern(init);
     this.remaining = returns;
     this.entry = this.next[m]!;
@@ -297,18 +307,20 @@ export class LinearizationSearch<S, I, O> {
     const hashed = sid >= DENSE_STATES && this.memoLookups >= 0;
     if (hashed) {
       const memo = this.memo.get(op, sid);
+      if (++this.memoLookups === MEMO_PROBATION && this.memoHits * 4 < MEMO_PROBATION * 3) {
+        // Models whose (op, state) pairs rarely repeat (appends) gain nothing from the hashed memo: switch it off.
+        this.memoLookups = -1;
+        this.memoTable = undefined;
+      }
       if (memo !== UNKNOWN) {
         this.memoHits++;
         return memo;
       }
-      // Models whose states rarely repeat (appends) gain nothing from the hashed memo: switch it off.
-      if (++this.memoLookups === MEMO_PROBATION && this.memoHits * 2 < MEMO_PROBATION) {
-        this.memoLookups = -1;
-        this.memoTable = undefined;
-      }
     }
-    const next = this.model.step(this.states[sid]!, this.inputs[op]!, this.outputs[op]);
-    const result = next === undefined ? IMPOSSIBLE : this.intern(next);
+    const state = this.states[sid]!;
+    const next = this.model.step(state, this.inputs[op]!, this.outputs[op]);
+    // Reads return the very state they were given: no need to intern it again.
+    const result = next === undefined ? IMPOSSIBLE : next === state ? sid : this.intern(next);
     if (sid < DENSE_STATES) {
       let table = this.transitions[op]!;
       if (table.length === 0) this.transitions[op] = table = new Int32Array(DENSE_STATES).fill(UNKNOWN);
@@ -352,7 +364,7 @@ export class LinearizationSearch<S, I, O> {
   }
 
   private loop(budget: number): boolean {
-    const { entryOp, entryIsCall, callEntry, returnEntry, next, prev, bits, zobrist, cache, stackOp, stackSid, transitions, stateKeys, twin } = this;
+    const { entryOp, entryIsCall, callEntry, returnEntry, next, prev, bits, zobrist, cache, stackOp, stackSid, transitions, stateKeys, twin, readOnly, stackGreedy } = this;
     const HEAD = this.m;
     const nondeterministic = this.model.stepAll !== undefined;
     let { sid, depth, setHash, remaining, entry, resume } = this;
@@ -371,7 +383,7 @@ export class LinearizationSearch<S, I, O> {
         save();
         return false;
       }
-      if (entry !== -1 && entryIsCall[entry] === 1) {
+      if (entry >= 0 && entryIsCall[entry] === 1) {
         const op = entryOp[entry]!;
         const t = twin[op]!;
         if (t !== -1 && (bits[t >>> 5]! & (1 << (t & 31))) === 0) {
@@ -391,6 +403,7 @@ export class LinearizationSearch<S, I, O> {
             if (cache.add(bits, h ^ stateKeys[nsid]!, nsid)) {
               stackOp[depth] = op;
               stackSid[depth] = sid;
+              stackGreedy[depth] = readOnly[op]!;
               depth++;
               sid = nsid;
               setHash = h;
@@ -471,6 +484,11 @@ export class LinearizationSearch<S, I, O> {
       }
       next[prev[c]!] = c;
       if (next[c] !== -1) prev[next[c]!] = c;
+      if (stackGreedy[depth] === 1) {
+        // A read linearized as soon as it was enabled: if nothing worked after it, nothing works without it.
+        entry = MUST_BACKTRACK;
+        continue;
+      }
       if (nondeterministic) {
         const successors = this.stackSuccessors[depth]!;
         this.stackSuccessors[depth] = undefined;

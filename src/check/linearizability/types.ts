@@ -66,6 +66,12 @@ export interface Model<S, I = JepsenInput, O = JepsenOutput> {
   equal(a: S, b: S): boolean;
   /** A 32-bit hash consistent with `equal`. */
   hash(state: S): number;
+  /**
+   * Optional: true when the op never changes the state in any state where it is accepted (a read). The search
+   * then linearizes such an op as soon as it is enabled and never tries alternatives to that choice: moving a
+   * read to the earliest point where it is legal and matches keeps every other step valid.
+   */
+  readOnly?(input: I, output: O | undefined): boolean;
   /** P-compositionality: split a history into parts that can be checked independently (e.g. by key). */
   partition?(history: History<I, O>): History<I, O>[];
   /** One op in words, for reports (`write 3`, `cas 1→4 failed`). */

@@ -134,6 +134,7 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
           return undefined;
       }
     },
+    readOnly: (input) => input.f === "get" || input.f === "read",
     equal: kvTextEqual,
     hash: (s) => mix32(s.fnv),
     partition(history: History<JepsenInput, JepsenOutput>) {
@@ -157,49 +158,61 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
   };
 }
 
-/** State of the unpartitioned kv model: sorted keys and their values, with a cached hash. */
+/**
+ * State of the unpartitioned kv model: one `KvText` per key slot (slots are numbered as keys are first met; an
+ * absent slot holds the initial value) and a hash that is a sum over keys, so it does not depend on numbering.
+ */
 export interface KvMapState {
-  readonly values: ReadonlyMap<string, string>;
+  readonly values: readonly (KvText | undefined)[];
   readonly hash: number;
-}
-
-function entryHash(key: string, value: string): number {
-  return Math.imul(hashString(key), 31) ^ hashString(value);
 }
 
 /** The same model over all keys at once (slower; for comparison with Porcupine's unpartitioned runs). */
 export function kvUnpartitioned(options: KvOptions = {}): Model<KvMapState, JepsenInput, JepsenOutput> {
-  const initial = options.initial ?? "";
+  const partitioned = kv(options);
+  const initial = partitioned.init();
+  const slots = new Map<string, number>();
+  const keyHashes: number[] = [];
+  const slotOf = (key: string): number => {
+    let slot = slots.get(key);
+    if (slot === undefined) {
+      slot = slots.size;
+      slots.set(key, slot);
+      keyHashes.push(hashString(key));
+    }
+    return slot;
+  };
+  // A key holding the initial value contributes nothing, so equal states hash alike however they were reached.
+  const contribution = (slot: number, value: KvText): number => (value.fnv === initial.fnv && value.text === initial.text ? 0 : mix32(Math.imul(keyHashes[slot]!, 31) ^ value.fnv));
   return {
     name: "kv-unpartitioned",
-    init: () => ({ values: new Map(), hash: 0 }),
+    init: () => ({ values: [], hash: 0 }),
     step(state, input, output) {
       const op = kvOp(input, output);
-      if (op === undefined || (output !== undefined && output.type === "fail")) return undefined;
-      const before = state.values.get(op.key);
-      const current = before ?? initial;
-      const after = kvStep(current, input.f, op, output !== undefined);
+      if (op === undefined) return undefined;
+      const slot = slotOf(op.key);
+      const before = state.values[slot] ?? initial;
+      const after = partitioned.step(before, input, output);
       if (after === undefined) return undefined;
-      if (after === current) return state;
-      // Keys holding the initial value are left out, so equal states have equal maps and hashes.
-      const values = new Map(state.values);
-      let hash = state.hash - (before === undefined ? 0 : entryHash(op.key, before));
-      if (after === initial) {
-        values.delete(op.key);
-      } else {
-        values.set(op.key, after);
-        hash += entryHash(op.key, after);
-      }
-      return { values, hash: hash | 0 };
+      if (after === before) return state;
+      const values = state.values.slice();
+      values[slot] = after;
+      return { values, hash: (state.hash - contribution(slot, before) + contribution(slot, after)) | 0 };
     },
     equal(a, b) {
-      if (a.hash !== b.hash || a.values.size !== b.values.size) return false;
-      for (const [k, v] of a.values) if (b.values.get(k) !== v) return false;
+      if (a.hash !== b.hash) return false;
+      const n = Math.max(a.values.length, b.values.length);
+      for (let i = 0; i < n; i++) if (!kvTextEqual(a.values[i] ?? initial, b.values[i] ?? initial)) return false;
       return true;
     },
     hash: (s) => s.hash,
+    readOnly: (input) => input.f === "get" || input.f === "read",
     describeOperation: describeKv,
     describeState: (s) =>
-      `{${[...s.values.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")}}`,
+      `{${[...slots.entries()]
+        .filter(([, slot]) => s.values[slot] !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, slot]) => `${k}: ${JSON.stringify(s.values[slot]!.text)}`)
+        .join(", ")}}`,
   };
 }

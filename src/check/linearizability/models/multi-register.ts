@@ -57,6 +57,10 @@ export function multiRegister(options: MultiRegisterOptions = {}): Model<MultiRe
       if (output === undefined && !changed) return undefined;
       return next ?? state;
     },
+    readOnly: (input, output) => {
+      const ops = microOps(output === undefined ? input.value : output.value);
+      return input.f === "txn" && ops !== undefined && ops.every(([f]) => f === "read");
+    },
     equal: (a, b) => valueEqual(a, b),
     hash(s) {
       let h = 0;

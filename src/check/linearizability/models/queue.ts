@@ -26,6 +26,7 @@ export function queue(options: QueueOptions = {}): Model<QueueState, JepsenInput
       }
       return undefined;
     },
+    readOnly: (input, output) => input.f === "dequeue" && output !== undefined && output.value === null,
     equal: (a, b) => a.length === b.length && a.every((v, i) => valueEqual(v, b[i])),
     hash: (s) => hashValue(s),
     describeOperation(input, output) {

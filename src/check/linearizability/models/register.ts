@@ -50,6 +50,7 @@ function makeRegister(semantics: RegisterSemantics, options: RegisterOptions): M
           return undefined;
       }
     },
+    readOnly: (input) => input.f === "read",
     equal: (a, b) => valueEqual(a, b),
     hash: (s) => hashValue(s),
     describeOperation(input, output) {

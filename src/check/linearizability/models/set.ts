@@ -40,6 +40,7 @@ export function setModel(options: SetOptions = {}): Model<SetState, JepsenInput,
       }
       return undefined;
     },
+    readOnly: (input) => input.f === "read",
     equal: (a, b) => a.length === b.length && a.every((v, i) => valueEqual(v, b[i])),
     hash: (s) => hashValue(s),
     describeOperation(input, output) {
