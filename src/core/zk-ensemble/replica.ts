@@ -80,6 +80,7 @@ interface Settings {
   readonly reaperIntervalMs: number;
   readonly secret: number;
   readonly snapshotEvery: number;
+  readonly inspect: ReplicaConfig["inspect"];
 }
 
 /** One replica's whole state. Read it through the observers below; never mutate it. */
@@ -152,6 +153,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     reaperIntervalMs: positiveInt("reaperIntervalMs", config.reaperIntervalMs, 1000, 0),
     secret: positiveInt("secret", config.secret, 0, 0),
     snapshotEvery: positiveInt("snapshotEvery", config.snapshotEvery, 0, 0),
+    inspect: config.inspect,
   };
   const startTimeMs = positiveInt("startTimeMs", config.startTimeMs, 1_700_000_000_000);
   if (!config.replicas.includes(config.id)) throw new EnsembleConfigError("replicas", `must include this replica's id ${config.id}`);
@@ -594,7 +596,8 @@ function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "apply" }>
     s.lastSnapshotAt = o.snapshot.index;
     // Watches refer to a tree that was replaced: ZooKeeper closes the connections of a server that resyncs.
     for (const c of [...s.conns.values()]) drop(s, c, "disconnected", `replica ${s.id} installed a snapshot`);
-    s.out.push({ type: "applied", index: o.snapshot.index, command: undefined, reply: undefined });
+    s.out.push({ type: "applied", index: o.snapshot.index, term: o.snapshot.term, command: undefined, reply: undefined });
+    s.settings.inspect?.(s.tree, o.snapshot.index, undefined, undefined);
   }
   for (const e of o.entries) applyEntry(s, e);
   if (o.entries.length > 0) {
@@ -621,7 +624,8 @@ export function decodeCommand(data: Uint8Array): Command {
 function applyEntry(s: ReplicaState, e: raft.Entry): void {
   s.applied = e.index;
   if (e.kind !== "normal" || e.data.length === 0) {
-    s.out.push({ type: "applied", index: e.index, command: undefined, reply: undefined });
+    s.out.push({ type: "applied", index: e.index, term: e.term, command: undefined, reply: undefined });
+    s.settings.inspect?.(s.tree, e.index, undefined, undefined);
     return;
   }
   const cmd = decodeCommand(e.data);
@@ -640,6 +644,8 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
     else if (req.type === "closeSession") s.lastXid.delete(sessionId);
     else if (req.type === "deleteContainer") s.reaping.delete(req.path);
   }
+  s.out.push({ type: "applied", index: e.index, term: e.term, command: cmd, reply });
+  s.settings.inspect?.(s.tree, e.index, cmd, reply);
   const connId = s.bySession.get(sessionId);
   const c = connId === undefined ? undefined : s.conns.get(connId);
   if (c !== undefined && cmd.xid > 0 && cmd.origin === s.id) {
@@ -655,7 +661,6 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
     if (isLeader(s)) untrackSession(s.tracker, sessionId);
     if (c !== undefined) drop(s, c, cmd.expiry === true ? "expired" : "closed", cmd.expiry === true ? `session ${sessionId} expired` : `session ${sessionId} closed`);
   }
-  s.out.push({ type: "applied", index: e.index, command: cmd, reply });
 }
 
 function sessionCreated(s: ReplicaState, cmd: Command): void {

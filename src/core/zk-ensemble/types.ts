@@ -4,7 +4,7 @@
  * @module
  */
 import type * as raft from "../raft/index.js";
-import type { AuthId, ClientRequest, Reply, WatchEvent, WriteRequest } from "../zk/index.js";
+import type { AuthId, ClientRequest, Reply, WatchEvent, WriteRequest, ZkTree } from "../zk/index.js";
 
 /** A replica's id: the Raft node id. */
 export type ReplicaId = raft.NodeId;
@@ -40,6 +40,12 @@ export interface ReplicaConfig {
   readonly seed: number;
   /** Compact the Raft log with a snapshot of the tree every this many applied entries (default 0: never). */
   readonly snapshotEvery?: number;
+  /**
+   * Called right after each entry is applied, with the tree as of that index (observers and invariant
+   * checkers: it must not mutate anything). Outputs are handed out after the whole step, when later entries
+   * of the same step may already be applied; this hook sees each index's own state.
+   */
+  readonly inspect?: (tree: ZkTree, index: number, command: Command | undefined, reply: Reply | undefined) => void;
   /** Raft's maximum entry bytes per append message (default 1 MiB). */
   readonly maxSizePerMsg?: number;
 }
@@ -139,4 +145,5 @@ export type ReplicaOutput =
       readonly reason?: string;
     }
   /** The replica applied log entry `index` (for observers: invariants compare replicas at equal indexes). */
-  | { readonly type: "applied"; readonly index: number; readonly command: Command | undefined; readonly reply: Reply | undefined };
+  /** Comes before the replies it causes. `term` is the entry's term (the snapshot's, for a restored snapshot). */
+  | { readonly type: "applied"; readonly index: number; readonly term: number; readonly command: Command | undefined; readonly reply: Reply | undefined };
