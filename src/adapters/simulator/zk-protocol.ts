@@ -19,6 +19,7 @@ import * as raft from "../../core/raft/index.js";
 import type { ClientRequest as ZkRequest, MultiOp, Reply, ZkTree } from "../../core/zk/index.js";
 import { CREATE_MODES, Code, OPEN_ACL_UNSAFE, fromUtf8, isSequential, utf8 } from "../../core/zk/index.js";
 import * as ens from "../../core/zk-ensemble/index.js";
+import { treeDigest } from "../../core/zk-ensemble/index.js";
 import type { Command, EnsembleMessage, ReplicaOutput, ReplicaState } from "../../core/zk-ensemble/index.js";
 import type { NodeId, ObservedEntry, TraceRecord, Violation } from "../../check/invariants/index.js";
 import { RaftInvariants } from "../../check/invariants/index.js";
@@ -68,11 +69,7 @@ export interface ZkSimNode {
 interface Shared {
   nextConn: number;
   latestNow: number;
-  readonly digests: Map<number, number>;
-  readonly firstApply: Set<number>;
-  readonly sequential: Map<string, Map<string, number>>;
-  lastToken: number;
-  readonly violations: Violation[];
+  readonly invariants: ZkEnsembleInvariants;
 }
 
 const diskWriter = raftProtocol();
@@ -81,9 +78,91 @@ function observed(entries: readonly raft.Entry[]): ObservedEntry[] {
   return entries.map((e) => [e.term, entryDigest(e)] as const);
 }
 
-function zkViolation(shared: Shared, invariant: keyof typeof ZK_INVARIANTS, node: NodeId, detail: string): void {
-  // The simulator's Violation names Raft's invariants; these are the service's own, reported the same way.
-  shared.violations.push({ invariant: invariant as unknown as Violation["invariant"], step: 0, t: 0, node, detail });
+
+
+/** Counts of what the workload exercised (a run that exercised nothing proves nothing). */
+export interface ZkSimCounts {
+  applied: number;
+  expiries: number;
+  sequentialCreates: number;
+  fencedWrites: number;
+}
+
+/**
+ * The service's invariants as a reusable checker: feed it every replica's applied entries with the tree as of
+ * that index (the replica's `inspect` hook); it reports violations of {@link ZK_INVARIANTS}.
+ */
+export class ZkEnsembleInvariants {
+  private readonly digests = new Map<number, number>();
+  private readonly firstApply = new Set<number>();
+  private readonly sequential = new Map<string, Map<string, number>>();
+  private lastToken = 0;
+  /** Violations found and not yet taken. */
+  readonly violations: Violation[] = [];
+  /** What the entries checked so far exercised. */
+  readonly counts: ZkSimCounts = { applied: 0, expiries: 0, sequentialCreates: 0, fencedWrites: 0 };
+
+  private violate(invariant: keyof typeof ZK_INVARIANTS, node: NodeId, detail: string): void {
+    // The simulator's Violation names Raft's invariants; these are the service's own, reported the same way.
+    this.violations.push({ invariant: invariant as unknown as Violation["invariant"], step: 0, t: 0, node, detail });
+  }
+
+  /** Checks replica `id`'s tree right after it applied `index`. */
+  applied(id: NodeId, tree: ZkTree, index: number, command: Command | undefined, reply: Reply | undefined): void {
+    this.counts.applied++;
+    const digest = treeDigest(tree);
+    const known = this.digests.get(index);
+    if (known === undefined) this.digests.set(index, digest);
+    else if (known !== digest) this.violate("zk-tree-equal", id, `replica ${id}'s tree at applied index ${index} differs from another replica's`);
+    for (const session of tree.ephemerals.keys()) {
+      if (!tree.sessions.has(session)) this.violate("zk-ephemeral-outlived", id, `session ${session} is closed at index ${index}, yet owns ${[...tree.ephemerals.get(session)!].join(", ")}`);
+    }
+    if (command === undefined || reply === undefined || this.firstApply.has(index)) return;
+    this.firstApply.add(index);
+    const req = command.request;
+    if (req.type === "closeSession" && command.expiry === true) this.counts.expiries++;
+    const created: string[] = [];
+    if (req.type === "create" && reply.err === Code.OK && isSequential(CREATE_MODES[req.flags] ?? "PERSISTENT")) {
+      if (reply.body?.kind === "create" || reply.body?.kind === "create2") created.push(reply.body.path);
+    }
+    if (req.type === "multi" && reply.body?.kind === "multi") {
+      const results = reply.body.results;
+      req.ops.forEach((op, k) => {
+        const r = results[k];
+        if (op.type === "create" && isSequential(CREATE_MODES[op.flags] ?? "PERSISTENT") && r !== undefined && (r.type === "create" || r.type === "create2")) created.push(r.path);
+      });
+      const check = req.ops[0];
+      const ok = results.length > 0 && results.every((r) => r.type !== "error");
+      if (ok && check?.type === "check" && check.path.startsWith("/lock-")) {
+        this.counts.fencedWrites++;
+        const holder = lowestLock(tree);
+        const lockNode = tree.nodes.get(check.path);
+        if (holder !== check.path || lockNode === undefined) {
+          this.violate("zk-lock-exclusive", id, `fenced write at index ${index} by ${check.path} while ${holder ?? "nobody"} holds the lock`);
+        } else if (lockNode.czxid < this.lastToken) {
+          this.violate("zk-lock-exclusive", id, `fenced write at index ${index} with token ${lockNode.czxid} after token ${this.lastToken}`);
+        } else this.lastToken = lockNode.czxid;
+      }
+    }
+    for (const path of created) {
+      this.counts.sequentialCreates++;
+      const slash = path.lastIndexOf("/");
+      const parent = slash === 0 ? "/" : path.slice(0, slash);
+      let names = this.sequential.get(parent);
+      if (names === undefined) this.sequential.set(parent, (names = new Map()));
+      const before = names.get(path);
+      if (before !== undefined && before !== index) this.violate("zk-sequential-unique", id, `${path} created at index ${index} and again at ${before}`);
+      names.set(path, index);
+    }
+  }
+}
+
+/** The lock holder: the lowest `/lock-` node under the root. */
+function lowestLock(tree: ZkTree): string | undefined {
+  const root = tree.nodes.get("/");
+  let best: string | undefined;
+  for (const child of root?.children ?? []) if (child.startsWith("lock-") && (best === undefined || child < best)) best = child;
+  return best === undefined ? undefined : `/${best}`;
 }
 
 /** Options of the simulated service. */
@@ -95,9 +174,9 @@ export interface ZkSimConfig {
 }
 
 /** The replicated ZooKeeper service as a simulator protocol. */
-export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNode, EnsembleMessage, RaftWrite, RaftDisk> {
+export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNode, EnsembleMessage, RaftWrite, RaftDisk> & { readonly invariants: ZkEnsembleInvariants } {
   const c: ZkSimConfig = { snapshotEvery: 64, sessionTimeoutMs: 200, ...config };
-  const shared: Shared = { nextConn: 1, latestNow: 1_700_000_000_000, digests: new Map(), firstApply: new Set(), sequential: new Map(), lastToken: 0, violations: [] };
+  const shared: Shared = { nextConn: 1, latestNow: 1_700_000_000_000, invariants: new ZkEnsembleInvariants() };
 
   function run(node: ZkSimNode, input: ens.ReplicaInput, fx: Fx): void {
     const r = ens.step(node.replica, input);
@@ -147,60 +226,6 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         gatewayState(node, o, fx);
         return;
     }
-  }
-
-  // ---- invariants at every applied entry ----
-
-  function checkApplied(id: NodeId, tree: ZkTree, index: number, command: Command | undefined, reply: Reply | undefined): void {
-    const node = { id };
-    const digest = ens.treeDigest(tree);
-    const known = shared.digests.get(index);
-    if (known === undefined) shared.digests.set(index, digest);
-    else if (known !== digest) zkViolation(shared, "zk-tree-equal", node.id, `replica ${node.id}'s tree at applied index ${index} differs from another replica's`);
-    for (const session of tree.ephemerals.keys()) {
-      if (!tree.sessions.has(session)) zkViolation(shared, "zk-ephemeral-outlived", node.id, `session ${session} is closed at index ${index}, yet owns ${[...tree.ephemerals.get(session)!].join(", ")}`);
-    }
-    if (command === undefined || reply === undefined || shared.firstApply.has(index)) return;
-    shared.firstApply.add(index);
-    const req = command.request;
-    const created: string[] = [];
-    if (req.type === "create" && reply.err === Code.OK && isSequential(CREATE_MODES[req.flags]!)) {
-      if (reply.body?.kind === "create" || reply.body?.kind === "create2") created.push(reply.body.path);
-    }
-    if (req.type === "multi" && reply.body?.kind === "multi") {
-      const results = reply.body.results;
-      req.ops.forEach((op, k) => {
-        const r = results[k];
-        if (op.type === "create" && isSequential(CREATE_MODES[op.flags]!) && r !== undefined && (r.type === "create" || r.type === "create2")) created.push(r.path);
-      });
-      const check = req.ops[0];
-      const ok = results.length > 0 && results.every((r) => r.type !== "error");
-      if (ok && check?.type === "check" && check.path.startsWith("/lock-")) {
-        const holder = lowestLock(tree);
-        const lockNode = tree.nodes.get(check.path);
-        if (holder !== check.path || lockNode === undefined) {
-          zkViolation(shared, "zk-lock-exclusive", node.id, `fenced write at index ${index} by ${check.path} while ${holder ?? "nobody"} holds the lock`);
-        } else if (lockNode.czxid < shared.lastToken) {
-          zkViolation(shared, "zk-lock-exclusive", node.id, `fenced write at index ${index} with token ${lockNode.czxid} after token ${shared.lastToken}`);
-        } else shared.lastToken = lockNode.czxid;
-      }
-    }
-    for (const path of created) {
-      const slash = path.lastIndexOf("/");
-      const parent = slash === 0 ? "/" : path.slice(0, slash);
-      let names = shared.sequential.get(parent);
-      if (names === undefined) shared.sequential.set(parent, (names = new Map()));
-      const before = names.get(path);
-      if (before !== undefined && before !== index) zkViolation(shared, "zk-sequential-unique", node.id, `${path} created at index ${index} and again at ${before}`);
-      names.set(path, index);
-    }
-  }
-
-  function lowestLock(tree: ZkTree): string | undefined {
-    const root = tree.nodes.get("/");
-    let best: string | undefined;
-    for (const child of root?.children ?? []) if (child.startsWith("lock-") && (best === undefined || child < best)) best = child;
-    return best === undefined ? undefined : `/${best}`;
   }
 
   // ---- the gateway session ----
@@ -325,6 +350,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
 
   return {
     name: "zk",
+    invariants: shared.invariants,
     emptyDisk: () => diskWriter.emptyDisk(),
 
     start(id, cluster, seed, disk) {
@@ -333,7 +359,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
           ? undefined
           : { hardState: disk.hardState, entries: disk.entries.slice(), ...(disk.snapshot === undefined ? {} : { snapshot: disk.snapshot }) };
       const replica = ens.createReplica(
-        { id, replicas: cluster, seed, inspect: (tree, index, command, reply) => checkApplied(id, tree, index, command, reply), tickMs: 10, tickTimeMs: 20, electionTick: 10, heartbeatTick: 2, snapshotEvery: c.snapshotEvery, maxSizePerMsg: 4096, startTimeMs: shared.latestNow },
+        { id, replicas: cluster, seed, inspect: (tree, index, command, reply) => shared.invariants.applied(id, tree, index, command, reply), tickMs: 10, tickTimeMs: 20, electionTick: 10, heartbeatTick: 2, snapshotEvery: c.snapshotEvery, maxSizePerMsg: 4096, startTimeMs: shared.latestNow },
         persisted,
       );
       return {
@@ -383,9 +409,10 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
       return {
         observe(record: TraceRecord, step: number): readonly Violation[] {
           const found = raftChecker.observe(record, step);
-          if (shared.violations.length === 0) return found;
+          const pending = shared.invariants.violations;
+          if (pending.length === 0) return found;
           const t = "t" in record && typeof record.t === "number" ? record.t : 0;
-          const mine = shared.violations.splice(0).map((v) => ({ ...v, step, t }));
+          const mine = pending.splice(0).map((v) => ({ ...v, step, t }));
           return [...found, ...mine];
         },
       };

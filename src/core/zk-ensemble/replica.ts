@@ -117,7 +117,9 @@ export interface ReplicaState {
   /** Leader: reaper deletions proposed and not yet applied. */
   readonly reaping: Set<string>;
   nextReapAt: number;
+  /** The last leader this replica heard of in `knownTerm` (kept through pre-vote rounds). */
   knownLeader: ReplicaId | 0;
+  knownTerm: number;
   /** Whether the last role change made this replica leader. */
   leading: boolean;
   out: ReplicaOutput[];
@@ -197,6 +199,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     reaping: new Set(),
     nextReapAt: startTimeMs,
     knownLeader: 0,
+    knownTerm: 0,
     leading: false,
     out: [],
   };
@@ -287,11 +290,15 @@ function roleChanged(s: ReplicaState, o: Extract<raft.Output, { type: "role-chan
     s.reaping.clear();
     s.sessionCounter = 0;
   }
-  if (s.knownLeader !== 0 && o.leader !== s.knownLeader) {
-    // ZooKeeper's servers shut their client connections down when they lose their leader.
-    for (const c of [...s.conns.values()]) drop(s, c, "disconnected", `replica ${s.id} lost its leader ${s.knownLeader}`);
+  // ZooKeeper's servers shut their client connections down when they lose their leader: here, when a new term
+  // starts (an election) or another leader appears. A pre-vote round keeps the term, and the connections.
+  if ((s.knownTerm !== 0 && o.term !== s.knownTerm) || (o.leader !== 0 && s.knownLeader !== 0 && o.leader !== s.knownLeader)) {
+    const reason = `replica ${s.id} lost its leader ${s.knownLeader} (term ${s.knownTerm} → ${o.term})`;
+    for (const c of [...s.conns.values()]) drop(s, c, "disconnected", reason);
   }
-  s.knownLeader = o.leader;
+  if (o.term !== s.knownTerm) s.knownLeader = 0;
+  if (o.leader !== 0) s.knownLeader = o.leader;
+  s.knownTerm = o.term;
 }
 
 function isLeader(s: ReplicaState): boolean {
