@@ -4,12 +4,11 @@
  * it caused has been delivered) or through a queue the caller drains (to interleave clients, reorder, drop,
  * partition, crash). Time only moves through {@link EnsembleCluster.tick}.
  */
-import type { NodeId, PersistedState } from "../../core/raft/index.js";
+import type { NodeId, PersistOutput, PersistedState } from "../../core/raft/index.js";
 import type { ClientRequest } from "../../core/zk/index.js";
 import * as ens from "../../core/zk-ensemble/index.js";
 import type { ConnId, EnsembleMessage, ReplicaInput, ReplicaOutput, ReplicaState } from "../../core/zk-ensemble/index.js";
-import { raftProtocol } from "../simulator/raft-protocol.js";
-import type { RaftDisk, RaftWrite } from "../simulator/raft-protocol.js";
+import type { RaftDisk } from "../simulator/raft-protocol.js";
 
 /** How messages travel. */
 export type Delivery = "sync" | "queue";
@@ -50,7 +49,25 @@ interface Slot {
   boots: number;
 }
 
-const diskWriter = raftProtocol();
+/** Makes a Raft write durable on an in-memory disk; returns the last (index, term) it holds. */
+function applyWrite(disk: RaftDisk, o: PersistOutput): { index: number; term: number } {
+  const base = () => disk.snapshot?.index ?? 0;
+  if (o.truncateFrom !== undefined) disk.entries.length = Math.max(0, Math.min(disk.entries.length, o.truncateFrom - base() - 1));
+  if (o.snapshot !== undefined) {
+    // Keep the entries after the snapshot when the log agrees at its index, else drop them all (§7).
+    const at = disk.entries[o.snapshot.index - base() - 1];
+    if (at !== undefined && at.term === o.snapshot.term) disk.entries.splice(0, o.snapshot.index - base());
+    else disk.entries.length = 0;
+    disk.snapshot = o.snapshot;
+  }
+  if (o.entries !== undefined && o.entries.length > 0) {
+    disk.entries.length = Math.max(0, Math.min(disk.entries.length, o.entries[0]!.index - base() - 1));
+    for (const e of o.entries) disk.entries.push(e);
+  }
+  if (o.hardState !== undefined) disk.hardState = o.hardState;
+  const last = disk.entries[disk.entries.length - 1];
+  return { index: last?.index ?? disk.snapshot?.index ?? 0, term: last?.term ?? disk.snapshot?.term ?? 0 };
+}
 
 /** The in-process ensemble. */
 export class EnsembleCluster {
@@ -83,7 +100,7 @@ export class EnsembleCluster {
     this.tickMs = options.replica?.tickMs ?? 10;
     this.ids = Array.from({ length: n }, (_, k) => k + 1);
     for (const id of this.ids) {
-      const slot: Slot = { state: undefined, disk: diskWriter.emptyDisk(), boots: 0 };
+      const slot: Slot = { state: undefined, disk: { hardState: { term: 0, vote: 0, commit: 0 }, snapshot: undefined, entries: [] }, boots: 0 };
       this.slots.set(id, slot);
       this.boot(id, slot);
     }
@@ -166,14 +183,12 @@ export class EnsembleCluster {
     if (slot.state === undefined) return;
     const { state, outputs } = ens.step(slot.state, input);
     slot.state = state;
-    let ack: RaftWrite | undefined;
+    let ack: { index: number; term: number } | undefined;
     for (const o of outputs) {
       switch (o.type) {
         case "persist": {
-          const w: RaftWrite = { out: o.write, applies: [], ackIndex: 0, ackTerm: 0 };
-          diskWriter.applyWrite(slot.disk, w);
+          ack = applyWrite(slot.disk, o.write);
           if (o.write.snapshot !== undefined) this.work.push({ to: id, input: { type: "snapshot-persisted", index: o.write.snapshot.index, term: o.write.snapshot.term } });
-          ack = w;
           break;
         }
         case "send":
@@ -190,7 +205,7 @@ export class EnsembleCluster {
           break;
       }
     }
-    if (ack !== undefined) this.work.push({ to: id, input: { type: "persisted", index: ack.ackIndex, term: ack.ackTerm } });
+    if (ack !== undefined) this.work.push({ to: id, input: { type: "persisted", index: ack.index, term: ack.term } });
   }
 
   /** Queue mode: messages waiting for delivery. */

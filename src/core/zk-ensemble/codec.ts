@@ -17,18 +17,41 @@ export class EnsembleCodecError extends Error {
   }
 }
 
+/** Copies `value` with every Uint8Array replaced by `{ $b: k }` (its index in `blobs`). */
+function extract(value: unknown, blobs: Uint8Array[]): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (value instanceof Uint8Array) {
+    blobs.push(value);
+    return { $b: blobs.length - 1 };
+  }
+  if (Array.isArray(value)) return value.map((v) => extract(v, blobs));
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[key] = extract((value as Record<string, unknown>)[key], blobs);
+  return out;
+}
+
+/** Puts the blobs back where {@link extract} left `{ $b: k }` (in place: `value` is freshly parsed). */
+function restore(value: unknown, blobs: readonly Uint8Array[]): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = restore(value[i], blobs);
+    return value;
+  }
+  const rec = value as Record<string, unknown>;
+  const ref = rec.$b;
+  if (typeof ref === "number") {
+    const blob = blobs[ref];
+    if (blob === undefined) throw new EnsembleCodecError(`blob reference ${ref} out of range`);
+    return blob;
+  }
+  for (const key in rec) rec[key] = restore(rec[key], blobs);
+  return rec;
+}
+
 /** Encodes any JSON-like value that may hold `Uint8Array`s. */
 export function encodeFrame(value: unknown): Uint8Array {
   const blobs: Uint8Array[] = [];
-  const header = utf8(
-    JSON.stringify(value, (_key: string, v: unknown) => {
-      if (v instanceof Uint8Array) {
-        blobs.push(v);
-        return { $b: blobs.length - 1 };
-      }
-      return v;
-    }),
-  );
+  const header = utf8(JSON.stringify(extract(value, blobs)));
   let size = 4 + header.length;
   for (const b of blobs) size += 4 + b.length;
   const out = new Uint8Array(size);
@@ -61,17 +84,9 @@ export function decodeFrame(bytes: Uint8Array): unknown {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fromUtf8(bytes.subarray(4, 4 + headerLength)), (_key, v: unknown) => {
-      if (v !== null && typeof v === "object" && "$b" in v) {
-        const blob = blobs[(v as { $b: number }).$b];
-        if (blob === undefined) throw new EnsembleCodecError(`blob reference ${(v as { $b: number }).$b} out of range`);
-        return blob;
-      }
-      return v;
-    });
+    parsed = JSON.parse(fromUtf8(bytes.subarray(4, 4 + headerLength)));
   } catch (e) {
-    if (e instanceof EnsembleCodecError) throw e;
     throw new EnsembleCodecError(`header is not JSON (${(e as Error).message})`);
   }
-  return parsed;
+  return restore(parsed, blobs);
 }
