@@ -14,7 +14,7 @@
  * @module
  */
 import * as raft from "../raft/index.js";
-import type { AuthId, ClientRequest, Reply, SessionTracker, WatchRegistry, WriteRequest, ZkTree } from "../zk/index.js";
+import type { AuthId, ClientRequest, ReadRequest, Reply, SessionTracker, WatchRegistry, WriteRequest, ZkTree } from "../zk/index.js";
 import {
   Code,
   MAX_FRAME_BYTES,
@@ -550,15 +550,9 @@ function serveLocal(s: ReplicaState, c: Connection, req: ClientRequest): Reply {
     }
     case "raw":
       return { err: Code.UNIMPLEMENTED, zxid: -1 };
-    case "create":
-    case "delete":
-    case "setData":
-    case "setACL":
-    case "multi":
-    case "closeSession":
-      return { err: Code.SYSTEMERROR, zxid }; // unreachable: writes never reach here
     default: {
-      const result = read(s.tree, session, c.auth, req);
+      // Writes never get here (they are forwarded): what is left are the reads.
+      const result = read(s.tree, session, c.auth, req as ReadRequest);
       if (result.watch !== undefined) addOneShotWatch(s.watches, result.watch.table, result.watch.path, session);
       return result.reply;
     }
