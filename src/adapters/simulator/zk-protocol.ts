@@ -199,9 +199,10 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         const w = o.write;
         if (w.snapshot !== undefined) fx.snapshot(w.snapshot.index, w.snapshot.term);
         const first = w.entries !== undefined && w.entries.length > 0 ? w.entries[0]!.index : undefined;
+        const seen = w.entries === undefined ? undefined : observed(w.entries);
         if (w.truncateFrom !== undefined && (first === undefined || w.truncateFrom < first)) fx.log(w.truncateFrom, []);
-        if (first !== undefined) fx.log(first, observed(w.entries!));
-        fx.persist({ out: w, applies: [], ackIndex: 0, ackTerm: 0 });
+        if (first !== undefined) fx.log(first, seen!);
+        fx.persist({ out: w, applies: [], observed: seen, ackIndex: 0, ackTerm: 0 });
         return;
       }
       case "send":
