@@ -4,7 +4,7 @@
  * in-memory disks. One client session, one request at a time (each awaited), 1 KiB of data:
  * create (N new nodes), setData (each once), getData (each once; local reads, and linearizable reads through
  * ReadIndex). The session is attached to the leader, then to a follower (which forwards writes to the leader).
- * Best of `rounds` fresh clusters; ops/s per phase.
+ * After one unmeasured warm-up round, best of `rounds` fresh clusters; ops/s per phase.
  */
 import { parseArgs } from "node:util";
 import { EnsembleClient, EnsembleCluster } from "../src/adapters/zk-ensemble/index.js";
@@ -50,6 +50,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     return;
   }
   const data = new Uint8Array(1024).fill(7);
+  await round("follower", Math.min(ops, 1000), data); // warm-up: let the JIT settle before measuring
   const cases: Case[] = [];
   for (const via of ["leader", "follower"] as const) {
     const best = new Map<Case["phase"], number>();

@@ -1,7 +1,8 @@
 // `quorate simulate --system zk`: seeded runs of the replicated service under crashes, partitions, loss,
 // duplication, drift and slow disks, with the service's invariants checked at every applied entry — and
 // those invariants shown to fire on broken trees.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { run as simulateCli } from "../../src/adapters/cli/commands/simulate.js";
 import { allFaults, simulate } from "../../src/adapters/simulator/index.js";
 import { SYSTEMS } from "../../src/adapters/simulator/systems.js";
 import { ZkEnsembleInvariants, zkProtocol } from "../../src/adapters/simulator/zk-protocol.js";
@@ -45,6 +46,24 @@ describe("seeded simulation runs", () => {
     }
     expect(expiries).toBeGreaterThan(0);
     expect(fenced).toBeGreaterThan(0);
+  });
+});
+
+describe("quorate simulate --system zk", () => {
+  it("prints the same JSON contract as --system raft, and exits 0 when every invariant held", async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (out.push(String(chunk)), true));
+    let code: number;
+    try {
+      code = await simulateCli(["--system", "zk", "--nodes", "3", "--seed", "5", "--steps", "2000", "--faults", "all", "--json"]);
+    } finally {
+      spy.mockRestore();
+    }
+    const o = JSON.parse(out.join("")) as Record<string, unknown>;
+    expect(code).toBe(0);
+    expect(o).toMatchObject({ ok: true, seed: 5, steps: 2000, violations: [] });
+    expect(Object.keys(o.stats as object)).toEqual(expect.arrayContaining(["elections", "leaderChanges", "committed", "messages", "dropped", "crashes"]));
+    expect(o.replay).toBe("npx --no-install quorate simulate --system zk --nodes 3 --seed 5 --steps 2000 --faults all");
   });
 });
 
