@@ -373,8 +373,13 @@ function receive(s: ReplicaState, m: EnsembleMessage): void {
 }
 
 /** Leader: assigns what only the leader decides (time, session id and password), then proposes. */
+/** The leader's key for a command it proposed (to propose network duplicates once); undefined: not deduplicated. */
+function proposalKey(c: ForwardedCommand): string | undefined {
+  return c.request.type === "createSession" ? `n:${c.origin}:${c.nonce}` : c.xid > 0 ? `x:${c.sessionId}:${c.xid}` : undefined;
+}
+
 function propose(s: ReplicaState, forwarded: ForwardedCommand): void {
-  const key = forwarded.request.type === "createSession" ? `n:${forwarded.origin}:${forwarded.nonce}` : forwarded.xid > 0 ? `x:${forwarded.sessionId}:${forwarded.xid}` : undefined;
+  const key = proposalKey(forwarded);
   if (key !== undefined) {
     if (s.proposed.has(key)) return;
     s.proposed.add(key);
@@ -631,6 +636,11 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
   }
   const cmd = decodeCommand(e.data);
   const req = cmd.request;
+  if (s.proposed.size > 0) {
+    // Applied: a duplicate arriving from now on is skipped by the xid check, so the leader can forget it.
+    const key = proposalKey(req.type === "createSession" ? { ...cmd, sessionId: 0 } : cmd);
+    if (key !== undefined) s.proposed.delete(key);
+  }
   const sessionId = cmd.sessionId;
   const lastXid = s.lastXid.get(sessionId) ?? 0;
   // A session's writes apply in xid order: an overtaken or duplicated one is skipped on every replica alike.
