@@ -20,14 +20,12 @@ import {
   MAX_FRAME_BYTES,
   addOneShotWatch,
   addPersistentWatch,
-  applyTransaction,
   authIdFor,
   checkWatches,
   createSessionTracker,
   createWatchRegistry,
   expireSessions,
   negotiateTimeout,
-  notify,
   read,
   reapCandidates,
   removeSessionWatches,
@@ -37,16 +35,16 @@ import {
   sha1,
   touchSession,
   trackSession,
-  untrackSession,
   utf8,
 } from "../zk/index.js";
-import { EnsembleCodecError, decodeFrame, encodeFrame } from "./codec.js";
-import { decodeSnapshot, encodeSnapshot } from "./snapshot.js";
+import { encodeFrame } from "./codec.js";
+import { applyOutput } from "./apply.js";
+import { decodeSnapshot } from "./snapshot.js";
 import type { Command, ConnId, ConnectionState, EnsembleMessage, ForwardedCommand, ReplicaConfig, ReplicaId, ReplicaInput, ReplicaOutput } from "./types.js";
 import { EnsembleConfigError } from "./types.js";
 
 /** A request waiting in its connection's queue. */
-interface Pending {
+export interface Pending {
   readonly xid: number;
   readonly request: ClientRequest;
   /** write: forwarded, answered when applied; local: served at the queue head; indexed: after a ReadIndex. */
@@ -60,7 +58,7 @@ interface Pending {
 }
 
 /** A client connection attached to this replica. */
-interface Connection {
+export interface Connection {
   readonly id: ConnId;
   /** 0 until the session exists. */
   sessionId: number;
@@ -73,7 +71,7 @@ interface Connection {
 }
 
 /** Resolved options. */
-interface Settings {
+export interface Settings {
   readonly tickMs: number;
   readonly tickTimeMs: number;
   readonly requestTimeoutTicks: number;
@@ -247,7 +245,8 @@ export function step(s: ReplicaState, input: ReplicaInput): ReplicaStepResult {
 // ---------------------------------------------------------------------------------------------------------
 // Raft plumbing
 
-function raftStep(s: ReplicaState, input: raft.Input): readonly raft.Output[] {
+/** @internal */
+export function raftStep(s: ReplicaState, input: raft.Input): readonly raft.Output[] {
   const r = raft.step(s.raft, input);
   s.raft = r.state;
   // The core reuses its output array on the next step: handle (and copy out) everything now.
@@ -301,7 +300,8 @@ function roleChanged(s: ReplicaState, o: Extract<raft.Output, { type: "role-chan
   s.knownTerm = o.term;
 }
 
-function isLeader(s: ReplicaState): boolean {
+/** @internal */
+export function isLeader(s: ReplicaState): boolean {
   return raft.role(s.raft) === "leader";
 }
 
@@ -374,7 +374,8 @@ function receive(s: ReplicaState, m: EnsembleMessage): void {
 
 /** Leader: assigns what only the leader decides (time, session id and password), then proposes. */
 /** The leader's key for a command it proposed (to propose network duplicates once); undefined: not deduplicated. */
-function proposalKey(c: ForwardedCommand): string | undefined {
+/** @internal */
+export function proposalKey(c: ForwardedCommand): string | undefined {
   return c.request.type === "createSession" ? `n:${c.origin}:${c.nonce}` : c.xid > 0 ? `x:${c.sessionId}:${c.xid}` : undefined;
 }
 
@@ -455,7 +456,8 @@ function readIndexAnswered(s: ReplicaState, id: number, index: number): void {
 // ---------------------------------------------------------------------------------------------------------
 // Clients
 
-function stateOut(s: ReplicaState, conn: ConnId, state: ConnectionState, c?: Connection, reason?: string): void {
+/** @internal */
+export function stateOut(s: ReplicaState, conn: ConnId, state: ConnectionState, c?: Connection, reason?: string): void {
   const session = c !== undefined && c.sessionId !== 0 ? { id: c.sessionId, password: c.password, timeoutMs: c.timeoutMs } : undefined;
   s.out.push({ type: "state", conn, state, ...(session === undefined ? {} : { session }), ...(reason === undefined ? {} : { reason }) });
 }
@@ -518,7 +520,8 @@ function request(s: ReplicaState, conn: ConnId, xid: number, req: ClientRequest,
 }
 
 /** Answers the connection's requests from the head while they are ready: in order, always. */
-function flush(s: ReplicaState, c: Connection): void {
+/** @internal */
+export function flush(s: ReplicaState, c: Connection): void {
   while (c.queue.length > 0 && s.conns.get(c.id) === c) {
     const p = c.queue[0]!;
     let reply = p.reply;
@@ -564,7 +567,8 @@ function serveLocal(s: ReplicaState, c: Connection, req: ClientRequest): Reply {
   }
 }
 
-function deliver(s: ReplicaState, notifications: readonly { session: number; event: import("../zk/index.js").WatchEvent }[]): void {
+/** @internal */
+export function deliver(s: ReplicaState, notifications: readonly { session: number; event: import("../zk/index.js").WatchEvent }[]): void {
   for (const n of notifications) {
     const conn = s.bySession.get(n.session);
     if (conn !== undefined) s.out.push({ type: "watch", conn, event: n.event });
@@ -572,7 +576,8 @@ function deliver(s: ReplicaState, notifications: readonly { session: number; eve
 }
 
 /** Closes a connection from the server side: its pending requests fail with CONNECTIONLOSS, its watches go. */
-function drop(s: ReplicaState, c: Connection, state: ConnectionState, reason: string): void {
+/** @internal */
+export function drop(s: ReplicaState, c: Connection, state: ConnectionState, reason: string): void {
   for (const p of c.queue) s.out.push({ type: "reply", conn: c.id, xid: p.xid, reply: p.reply ?? { err: Code.CONNECTIONLOSS, zxid: -1 } });
   forget(s, c);
   stateOut(s, c.id, state, c, reason);
@@ -588,135 +593,4 @@ function forget(s: ReplicaState, c: Connection): void {
     s.bySession.delete(c.sessionId);
     removeSessionWatches(s.watches, c.sessionId);
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Applying committed entries
-
-function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "apply" }>): void {
-  if (o.snapshot !== undefined) {
-    const restored = decodeSnapshot(o.snapshot.data);
-    s.tree = restored.tree;
-    s.lastXid = restored.lastXid;
-    s.applied = o.snapshot.index;
-    s.lastSnapshotAt = o.snapshot.index;
-    // Watches refer to a tree that was replaced: ZooKeeper closes the connections of a server that resyncs.
-    for (const c of [...s.conns.values()]) drop(s, c, "disconnected", `replica ${s.id} installed a snapshot`);
-    s.out.push({ type: "applied", index: o.snapshot.index, term: o.snapshot.term, command: undefined, reply: undefined });
-    s.settings.inspect?.(s.tree, o.snapshot.index, undefined, undefined);
-  }
-  for (const e of o.entries) applyEntry(s, e);
-  if (o.entries.length > 0) {
-    // Reads held for a read index may be servable now.
-    if (s.readsHeld > 0) for (const c of [...s.conns.values()]) if (c.queue[0]?.kind === "indexed") flush(s, c);
-    raftStep(s, { type: "applied", index: s.applied });
-  }
-  const every = s.settings.snapshotEvery;
-  if (every > 0 && s.applied - s.lastSnapshotAt >= every) {
-    s.lastSnapshotAt = s.applied;
-    raftStep(s, { type: "snapshot", index: s.applied, data: encodeSnapshot(s) });
-  }
-}
-
-/** Decodes an entry's command; throws EnsembleCodecError for bytes no leader could have proposed. */
-export function decodeCommand(data: Uint8Array): Command {
-  const c = decodeFrame(data) as Partial<Command> | null;
-  if (c === null || typeof c !== "object" || typeof c.time !== "number" || typeof c.sessionId !== "number" || typeof c.xid !== "number" || typeof c.request !== "object" || c.request === null || !Array.isArray(c.auth)) {
-    throw new EnsembleCodecError("a log entry lacks the command fields time, sessionId, xid, auth and request");
-  }
-  return c as Command;
-}
-
-function applyEntry(s: ReplicaState, e: raft.Entry): void {
-  s.applied = e.index;
-  if (e.kind !== "normal" || e.data.length === 0) {
-    s.out.push({ type: "applied", index: e.index, term: e.term, command: undefined, reply: undefined });
-    s.settings.inspect?.(s.tree, e.index, undefined, undefined);
-    return;
-  }
-  const cmd = decodeCommand(e.data);
-  const req = cmd.request;
-  if (s.proposed.size > 0) {
-    // Applied: a duplicate arriving from now on is skipped by the xid check, so the leader can forget it.
-    const key = proposalKey(req.type === "createSession" ? { ...cmd, sessionId: 0 } : cmd);
-    if (key !== undefined) s.proposed.delete(key);
-  }
-  const sessionId = cmd.sessionId;
-  const lastXid = s.lastXid.get(sessionId) ?? 0;
-  // A session's writes apply in xid order: an overtaken or duplicated one is skipped on every replica alike.
-  const skip = (cmd.xid > 0 && cmd.xid <= lastXid) || (req.type === "createSession" && s.tree.sessions.has(req.sessionId)) || (cmd.expiry === true && !s.tree.sessions.has(sessionId));
-  let reply: Reply | undefined;
-  if (!skip) {
-    if (cmd.xid > 0 && s.tree.sessions.has(sessionId)) s.lastXid.set(sessionId, cmd.xid);
-    const result = applyTransaction(s.tree, { zxid: e.index, time: cmd.time, sessionId, auth: cmd.auth, request: req });
-    reply = result.reply;
-    deliver(s, notify(s.watches, result.changes));
-    if (req.type === "createSession") sessionCreated(s, cmd);
-    else if (req.type === "closeSession") s.lastXid.delete(sessionId);
-    else if (req.type === "deleteContainer") s.reaping.delete(req.path);
-  }
-  s.out.push({ type: "applied", index: e.index, term: e.term, command: cmd, reply });
-  s.settings.inspect?.(s.tree, e.index, cmd, reply);
-  const connId = s.bySession.get(sessionId);
-  const c = connId === undefined ? undefined : s.conns.get(connId);
-  if (c !== undefined && cmd.xid > 0 && cmd.origin === s.id) {
-    for (const p of c.queue) {
-      if (p.kind !== "write" || p.reply !== undefined) continue;
-      if (p.xid === cmd.xid) p.reply = reply ?? { err: Code.CONNECTIONLOSS, zxid: -1 };
-      // An earlier write of the session that is not in the log by now can never apply: it failed.
-      else if (p.xid < cmd.xid && reply !== undefined) p.reply = { err: Code.CONNECTIONLOSS, zxid: -1 };
-    }
-    flush(s, c);
-  }
-  if (req.type === "closeSession" && !skip) {
-    if (isLeader(s)) untrackSession(s.tracker, sessionId);
-    if (c !== undefined) drop(s, c, cmd.expiry === true ? "expired" : "closed", cmd.expiry === true ? `session ${sessionId} expired` : `session ${sessionId} closed`);
-  }
-}
-
-function sessionCreated(s: ReplicaState, cmd: Command): void {
-  const req = cmd.request as Extract<WriteRequest, { type: "createSession" }>;
-  if (isLeader(s)) trackSession(s.tracker, req.sessionId, req.timeoutMs, s.now);
-  if (cmd.origin !== s.id || cmd.nonce === undefined) return;
-  const connId = s.byNonce.get(cmd.nonce);
-  const c = connId === undefined ? undefined : s.conns.get(connId);
-  if (c === undefined || c.sessionId !== 0) return;
-  s.byNonce.delete(cmd.nonce);
-  c.sessionId = req.sessionId;
-  c.password = req.password;
-  c.timeoutMs = req.timeoutMs;
-  s.bySession.set(req.sessionId, c.id);
-  stateOut(s, c.id, "connected", c);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Observers
-
-/** The replica's id. */
-export function replicaId(s: ReplicaState): ReplicaId {
-  return s.id;
-}
-/** The replica's Raft role. */
-export function replicaRole(s: ReplicaState): raft.Role {
-  return raft.role(s.raft);
-}
-/** The leader this replica follows (0: none known). */
-export function replicaLeader(s: ReplicaState): ReplicaId | 0 {
-  return raft.leader(s.raft);
-}
-/** Highest log index applied to this replica's tree. */
-export function appliedIndex(s: ReplicaState): number {
-  return s.applied;
-}
-/** The replica's tree (read it, never mutate it). */
-export function replicaTree(s: ReplicaState): ZkTree {
-  return s.tree;
-}
-/** The session ids of the clients attached to this replica. */
-export function connectedSessions(s: ReplicaState): number[] {
-  return [...s.bySession.keys()];
-}
-/** The replica's clock, ms. */
-export function replicaNow(s: ReplicaState): number {
-  return s.now;
 }
