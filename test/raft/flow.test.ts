@@ -33,6 +33,8 @@ describe("progress", () => {
     expect(maybeUpdate(pr, 9)).toBe(true);
     expect([pr.match, pr.next, pr.probeSent]).toEqual([9, 10, false]);
     expect(maybeUpdate(pr, 5)).toBe(false); // stale
+    expect(maybeUpdate(pr, 14)).toBe(true);
+    expect([pr.match, pr.next]).toEqual([14, 15]);
   });
 
   it("rejections lower next toward the hint but never to or below match; stale ones are ignored", () => {
@@ -56,6 +58,13 @@ describe("progress", () => {
     expect(isPaused(pr)).toBe(true);
     becomeProbe(pr);
     expect([pr.state, pr.next]).toEqual(["probe", 51]);
+    becomeSnapshot(pr, 50);
+    pr.match = 60; // acknowledged beyond the snapshot meanwhile
+    becomeProbe(pr);
+    expect(pr.next).toBe(61);
+    pr.match = 70;
+    becomeProbe(pr);
+    expect(pr.next).toBe(71);
   });
 });
 
@@ -75,6 +84,66 @@ describe("flow control in a cluster", () => {
     c.heal();
     c.tickAll(3);
     expect(c.appliedData(2)).toHaveLength(6);
+  });
+
+  it("a rejection in replicate state falls back to probing from match + 1", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.drop = (m) => m.from === 2;
+    c.propose(1, "a"); // append after index 1
+    c.propose(1, "b"); // append after index 2, pipelined
+    const pr = c.node(1).tracker.progress.get(2)!;
+    expect([pr.state, pr.match, pr.next]).toEqual(["replicate", 1, 4]);
+    const out = c.step(1, { type: "message", message: { type: "append-response", from: 2, to: 1, term: 1, reject: true, index: 2, hintIndex: 1, hintTerm: 1 } });
+    expect(pr.state).toBe("probe");
+    expect(out).toContainEqual(expect.objectContaining({ message: expect.objectContaining({ type: "append", to: 2, prevIndex: 1 }) }));
+  });
+
+  it("heartbeats tell a lagging follower to commit only up to what it holds", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.isolate(3);
+    c.propose(1, ["a", "b"]);
+    const out = c.step(1, { type: "tick" });
+    const hb = sends(out).filter((m) => m.type === "heartbeat");
+    expect(hb).toMatchObject([
+      { to: 2, commit: 3 },
+      { to: 3, commit: 1 },
+    ]);
+    // …and never beyond the leader's own commit index, even for a follower that holds more.
+    c.autoAck = false;
+    c.propose(1, "c"); // node 2 holds index 4; the leader has not persisted it: not committed
+    expect(c.node(1).tracker.progress.get(2)!.match).toBe(4);
+    expect(sends(c.step(1, { type: "tick" })).filter((m) => m.type === "heartbeat")[0]).toMatchObject({ to: 2, commit: 3 });
+  });
+
+  it("a heartbeat response frees one slot of a full in-flight window", () => {
+    const c = new Cluster([1, 2], { maxInflightMsgs: 2 });
+    c.campaign(1);
+    c.drop = (m) => m.type === "append-response";
+    c.propose(1, "a");
+    c.propose(1, "b");
+    const pr = c.node(1).tracker.progress.get(2)!;
+    expect(pr.inflights.count).toBe(2);
+    c.heal();
+    c.drop = (m) => m.type === "append";
+    c.step(1, { type: "message", message: { type: "heartbeat-response", from: 2, to: 1, term: 1, context: 0 } });
+    expect(pr.inflights.count).toBe(1);
+  });
+
+  it("the uncommitted size counts this term's uncommitted entries exactly", () => {
+    const c = new Cluster([1, 2, 3], { maxUncommittedEntriesSize: 100 });
+    c.campaign(1);
+    c.isolate(1);
+    c.step(1, { type: "propose", data: [new Uint8Array(5), new Uint8Array(7)] });
+    expect(c.node(1).uncommittedSize).toBe(12);
+    c.heal();
+    c.tickAll(2);
+    expect(c.node(1).log.committed).toBe(3);
+    expect(c.node(1).uncommittedSize).toBe(0);
+    c.isolate(1);
+    c.step(1, { type: "propose", data: new Uint8Array(9) });
+    expect(c.node(1).uncommittedSize).toBe(9);
   });
 
   it("appends carry at most maxSizePerMsg bytes (but always at least one entry)", () => {

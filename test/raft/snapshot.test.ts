@@ -1,7 +1,7 @@
 /** §7 Log compaction: user snapshots, snapshots sent in chunks to far-behind followers, restart from them. */
 import { describe, expect, it } from "vitest";
 import { createRaft, type Message, type Snapshot } from "../../src/core/raft/index.js";
-import { Cluster, rejections, checkedStep as step } from "./harness.js";
+import { Cluster, rejections, sends, checkedStep as step } from "./harness.js";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37) & 0xff);
 
@@ -58,6 +58,44 @@ describe("installing snapshots on far-behind followers", () => {
     expect(c.appliedData(3)).toEqual(["after"]);
     expect(c.node(3).log.committed).toBe(c.node(1).log.committed);
     expect(c.storage.get(3)!.snapshot?.index).toBe(9);
+    const applies = c.outputs.get(3)!.filter((o) => o.type === "apply" && o.snapshot !== undefined);
+    expect(applies).toMatchObject([{ entries: [] }]);
+    // The follower's membership and (fresh) history come from the snapshot.
+    expect(c.node(3).configHistory).toEqual([]);
+    expect(c.node(3).tracker.progress.get(1)!.next).toBe(10);
+  });
+
+  it("a chunk of a different snapshot (index or term) than the one being received restarts nothing", () => {
+    const s = createRaft({ id: 2, voters: [1, 2], electionTick: 10, heartbeatTick: 1, seed: 2 });
+    const config = { voters: [1, 2], votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
+    const chunk = (index: number, term: number, offset: number): Message => ({ type: "snapshot", from: 1, to: 2, term: 3, snapshot: { index, term, config }, size: 20, offset, data: bytes(10), done: false });
+    step(s, { type: "message", message: chunk(5, 2, 0) });
+    for (const [index, term] of [
+      [6, 2],
+      [5, 1],
+    ] as const) {
+      const out = step(s, { type: "message", message: chunk(index, term, 10) }).outputs;
+      expect(out).toContainEqual(expect.objectContaining({ message: expect.objectContaining({ type: "snapshot-response", index, received: index === 5 ? 10 : 0 }) }));
+      expect(s.incoming!.received).toBe(10);
+    }
+  });
+
+  it("the leader ignores chunk acknowledgements for another snapshot or when not sending one", () => {
+    const c = new Cluster([1, 2, 3], { maxSizePerMsg: 4 });
+    c.campaign(1);
+    c.isolate(3);
+    c.propose(1, ["a", "b"]);
+    compact(c, 1, bytes(20));
+    c.heal();
+    c.drop = (m) => m.type === "snapshot";
+    c.tickAll(1);
+    const pr = c.node(1).tracker.progress.get(3)!;
+    expect(pr.state).toBe("snapshot");
+    const wrong = c.step(1, { type: "message", message: { type: "snapshot-response", from: 3, to: 1, term: 1, index: 2, received: 8 } });
+    expect(sends(wrong)).toEqual([]);
+    expect(pr.snapshotOffset).toBe(0);
+    const notSending = c.step(1, { type: "message", message: { type: "snapshot-response", from: 2, to: 1, term: 1, index: 3, received: 8 } });
+    expect(sends(notSending)).toEqual([]);
   });
 
   it("a lost chunk is resent (from what the follower holds) after the next heartbeat response", () => {

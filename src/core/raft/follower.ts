@@ -33,7 +33,7 @@ export function handleAppend(s: RaftState, m: AppendRequest): void {
     return;
   }
   if (!matchTerm(log, m.prevIndex, m.prevTerm)) {
-    const hint = findConflictByTerm(log, Math.min(m.prevIndex, lastIndex(log)), m.prevTerm);
+    const hint = findConflictByTerm(log, m.prevIndex, m.prevTerm); // capped at our last index
     send(s, {
       type: "append-response",
       from: s.id,
@@ -49,19 +49,16 @@ export function handleAppend(s: RaftState, m: AppendRequest): void {
   const lastNew = m.prevIndex + m.entries.length;
   const conflict = m.entries.length === 0 ? 0 : findConflict(log, m.entries);
   if (conflict !== 0) {
-    // conflict > prevIndex ≥ committed: committed entries are never truncated.
+    // conflict > prevIndex ≥ committed: committed entries are never truncated. One message per step, so
+    // this is the step's only write.
     if (conflict <= lastIndex(log)) {
       truncateFrom(log, conflict);
-      const out = s.out;
-      if (out.truncateFrom === 0 || conflict < out.truncateFrom) out.truncateFrom = conflict;
-      if (out.entries !== undefined) out.entries = out.entries.filter((e) => e.index < conflict);
+      s.out.truncateFrom = conflict;
     }
     const start = conflict - m.prevIndex - 1;
     const fresh = (start === 0 ? m.entries : m.entries.slice(start)) as Entry[];
     append(log, fresh);
-    const out = s.out;
-    if (out.entries === undefined) out.entries = fresh;
-    else for (const e of fresh) out.entries.push(e);
+    s.out.entries = fresh;
   }
   commitTo(s, Math.min(m.commit, lastNew));
   ack(s, m.from, lastNew);
@@ -115,13 +112,9 @@ function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
   return data;
 }
 
-/** Installs a complete snapshot from the leader (§7), unless the log already covers it. */
+/** Installs a complete snapshot (above our commit index) from the leader (§7), unless the log covers it. */
 function installSnapshot(s: RaftState, from: number, snap: Snapshot): void {
   const log = s.log;
-  if (snap.index <= log.committed) {
-    ack(s, from, log.committed);
-    return;
-  }
   if (matchTerm(log, snap.index, snap.term)) {
     // Our log already holds the snapshot's last entry: it is committed, keep the entries after it.
     commitTo(s, snap.index);
