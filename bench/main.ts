@@ -4,6 +4,7 @@
  */
 const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => Promise<void> }>> = {
   raft: () => import("./raft.js"),
+  "zk-ensemble": () => import("./zk-ensemble.js"),
   sim: () => import("./sim.js"),
   linearizability: () => import("./linearizability.js"),
   kraft: () => import("./kraft.js"),

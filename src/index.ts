@@ -14,3 +14,5 @@ export * as metadata from "./core/metadata/index.js";
 export * as simulator from "./adapters/simulator/index.js";
 export * as linearizability from "./check/linearizability/index.js";
 export * as invariants from "./check/invariants/index.js";
+export * as zkEnsemble from "./core/zk-ensemble/index.js";
+export * as zkEnsembleService from "./adapters/zk-ensemble/index.js";

@@ -1,0 +1,422 @@
+/**
+ * The replicated ZooKeeper service as a simulator `Protocol` (`quorate simulate --system zk`). Each simulated
+ * node is a replica plus a co-located client library holding one session (a "gateway"): the simulator's
+ * clients send their operations to a node, which runs them through its session — so sessions die with their
+ * node's crashes and partitions and expire when idle, and the leader commits their expiry.
+ *
+ * Workload (from the simulator's read/write ops on keys k0..k2):
+ * - read k: a linearizable getData of /k (ReadIndex through the leader), null when absent;
+ * - write k (k ≠ k0): multi [setData /k, create /e- EPHEMERAL_SEQUENTIAL] (create /k when missing);
+ * - write k0: fenced by a lock — the gateway takes `/lock-` (ephemeral sequential); when its local tree shows
+ *   it lowest it writes multi [check its lock node, setData /k0]; otherwise the write fails.
+ *
+ * Invariants checked at every applied entry, besides Raft's: every replica's tree is equal at equal applied
+ * index (`zk-tree-equal`); no ephemeral outlives its session's close or expiry (`zk-ephemeral-outlived`);
+ * sequential names never repeat under a parent (`zk-sequential-unique`); a fenced write commits only for the
+ * lock's true holder, with a token (czxid) never below an earlier one (`zk-lock-exclusive`).
+ */
+import * as raft from "../../core/raft/index.js";
+import type { ClientRequest as ZkRequest, MultiOp, Reply, ZkTree } from "../../core/zk/index.js";
+import { CREATE_MODES, Code, OPEN_ACL_UNSAFE, fromUtf8, isSequential, utf8 } from "../../core/zk/index.js";
+import * as ens from "../../core/zk-ensemble/index.js";
+import { treeDigest } from "../../core/zk-ensemble/index.js";
+import type { Command, EnsembleMessage, ReplicaOutput, ReplicaState } from "../../core/zk-ensemble/index.js";
+import type { NodeId, ObservedEntry, TraceRecord, Violation } from "../../check/invariants/index.js";
+import { RaftInvariants } from "../../check/invariants/index.js";
+import type { ClientReply, ClientRequest, Effects, NodeView, ObservationChecker, Protocol } from "./protocol.js";
+import type { RaftDisk, RaftWrite } from "./raft-protocol.js";
+import { entryDigest, raftProtocol } from "./raft-protocol.js";
+
+/** The invariants this system adds to Raft's. */
+export const ZK_INVARIANTS = {
+  "zk-tree-equal": "every replica's tree is equal at equal applied index",
+  "zk-ephemeral-outlived": "no ephemeral node outlives the commit of its session's close or expiry",
+  "zk-sequential-unique": "a sequential name is never created twice under one parent",
+  "zk-lock-exclusive": "a fenced write commits only for the lock's holder, and fencing tokens never go back",
+} as const;
+
+type Fx = Effects<EnsembleMessage, RaftWrite>;
+
+/** The gateway session a node's client library holds. */
+interface Gateway {
+  conn: number;
+  sessionId: number;
+  password: string;
+  lastZxidSeen: number;
+  state: "idle" | "connecting" | "connected";
+  xid: number;
+  lockPath: string | undefined;
+}
+
+/** One simulated node. */
+export interface ZkSimNode {
+  replica: ReplicaState;
+  readonly id: NodeId;
+  readonly gw: Gateway;
+  /** Continuations of the gateway's requests by xid. */
+  readonly calls: Map<number, (reply: Reply) => void>;
+  /** Simulator ops waiting for the gateway's session. */
+  readonly waiting: ClientRequest[];
+  /** Simulator ops in progress here (a retry of one is not started twice). */
+  readonly running: Set<number>;
+  /** Continuations to run once the current step's outputs are all performed. */
+  readonly deferred: (() => void)[];
+  /** Entry terms of recently applied indexes (write acknowledgements carry (index, term)). */
+  readonly terms: Map<number, number>;
+}
+
+/** State shared by the nodes of one run and its checker. */
+interface Shared {
+  nextConn: number;
+  latestNow: number;
+  readonly invariants: ZkEnsembleInvariants;
+}
+
+const diskWriter = raftProtocol();
+
+function observed(entries: readonly raft.Entry[]): ObservedEntry[] {
+  return entries.map((e) => [e.term, entryDigest(e)] as const);
+}
+
+
+
+/** Counts of what the workload exercised (a run that exercised nothing proves nothing). */
+export interface ZkSimCounts {
+  applied: number;
+  expiries: number;
+  sequentialCreates: number;
+  fencedWrites: number;
+}
+
+/**
+ * The service's invariants as a reusable checker: feed it every replica's applied entries with the tree as of
+ * that index (the replica's `inspect` hook); it reports violations of {@link ZK_INVARIANTS}.
+ */
+export class ZkEnsembleInvariants {
+  private readonly digests = new Map<number, number>();
+  private readonly firstApply = new Set<number>();
+  private readonly sequential = new Map<string, Map<string, number>>();
+  private lastToken = 0;
+  /** Violations found and not yet taken. */
+  readonly violations: Violation[] = [];
+  /** What the entries checked so far exercised. */
+  readonly counts: ZkSimCounts = { applied: 0, expiries: 0, sequentialCreates: 0, fencedWrites: 0 };
+
+  private violate(invariant: keyof typeof ZK_INVARIANTS, node: NodeId, detail: string): void {
+    // The simulator's Violation names Raft's invariants; these are the service's own, reported the same way.
+    this.violations.push({ invariant: invariant as unknown as Violation["invariant"], step: 0, t: 0, node, detail });
+  }
+
+  /** Checks replica `id`'s tree right after it applied `index`. */
+  applied(id: NodeId, tree: ZkTree, index: number, command: Command | undefined, reply: Reply | undefined): void {
+    this.counts.applied++;
+    const digest = treeDigest(tree);
+    const known = this.digests.get(index);
+    if (known === undefined) this.digests.set(index, digest);
+    else if (known !== digest) this.violate("zk-tree-equal", id, `replica ${id}'s tree at applied index ${index} differs from another replica's`);
+    for (const session of tree.ephemerals.keys()) {
+      if (!tree.sessions.has(session)) this.violate("zk-ephemeral-outlived", id, `session ${session} is closed at index ${index}, yet owns ${[...tree.ephemerals.get(session)!].join(", ")}`);
+    }
+    if (command === undefined || reply === undefined || this.firstApply.has(index)) return;
+    this.firstApply.add(index);
+    const req = command.request;
+    if (req.type === "closeSession" && command.expiry === true) this.counts.expiries++;
+    const created: string[] = [];
+    if (req.type === "create" && reply.err === Code.OK && isSequential(CREATE_MODES[req.flags] ?? "PERSISTENT")) {
+      if (reply.body?.kind === "create" || reply.body?.kind === "create2") created.push(reply.body.path);
+    }
+    if (req.type === "multi" && reply.body?.kind === "multi") {
+      const results = reply.body.results;
+      req.ops.forEach((op, k) => {
+        const r = results[k];
+        if (op.type === "create" && isSequential(CREATE_MODES[op.flags] ?? "PERSISTENT") && r !== undefined && (r.type === "create" || r.type === "create2")) created.push(r.path);
+      });
+      const check = req.ops[0];
+      const ok = results.length > 0 && results.every((r) => r.type !== "error");
+      if (ok && check?.type === "check" && check.path.startsWith("/lock-")) {
+        this.counts.fencedWrites++;
+        const holder = lowestLock(tree);
+        const lockNode = tree.nodes.get(check.path);
+        if (holder !== check.path || lockNode === undefined) {
+          this.violate("zk-lock-exclusive", id, `fenced write at index ${index} by ${check.path} while ${holder ?? "nobody"} holds the lock`);
+        } else if (lockNode.czxid < this.lastToken) {
+          this.violate("zk-lock-exclusive", id, `fenced write at index ${index} with token ${lockNode.czxid} after token ${this.lastToken}`);
+        } else this.lastToken = lockNode.czxid;
+      }
+    }
+    for (const path of created) {
+      this.counts.sequentialCreates++;
+      const slash = path.lastIndexOf("/");
+      const parent = slash === 0 ? "/" : path.slice(0, slash);
+      let names = this.sequential.get(parent);
+      if (names === undefined) this.sequential.set(parent, (names = new Map()));
+      const before = names.get(path);
+      if (before !== undefined && before !== index) this.violate("zk-sequential-unique", id, `${path} created at index ${index} and again at ${before}`);
+      names.set(path, index);
+    }
+  }
+}
+
+/** The lock holder: the lowest `/lock-` node under the root. */
+function lowestLock(tree: ZkTree): string | undefined {
+  const root = tree.nodes.get("/");
+  let best: string | undefined;
+  for (const child of root?.children ?? []) if (child.startsWith("lock-") && (best === undefined || child < best)) best = child;
+  return best === undefined ? undefined : `/${best}`;
+}
+
+/** Options of the simulated service. */
+export interface ZkSimConfig {
+  /** Compact every this many applied entries (default 64: snapshots get installed on lagging replicas). */
+  readonly snapshotEvery: number;
+  /** Requested session timeout, ms (default 200: sessions of idle gateways expire within a run). */
+  readonly sessionTimeoutMs: number;
+}
+
+/** The replicated ZooKeeper service as a simulator protocol. */
+export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNode, EnsembleMessage, RaftWrite, RaftDisk> & { readonly invariants: ZkEnsembleInvariants } {
+  const c: ZkSimConfig = { snapshotEvery: 64, sessionTimeoutMs: 200, ...config };
+  const shared: Shared = { nextConn: 1, latestNow: 1_700_000_000_000, invariants: new ZkEnsembleInvariants() };
+
+  function run(node: ZkSimNode, input: ens.ReplicaInput, fx: Fx): void {
+    const r = ens.step(node.replica, input);
+    node.replica = r.state;
+    for (const o of r.outputs) handle(node, o, fx);
+    if (node.replica.now > shared.latestNow) shared.latestNow = node.replica.now;
+  }
+
+  /** Runs an entry point, then the continuations it queued (which may step the replica again). */
+  function entry(node: ZkSimNode, input: ens.ReplicaInput | undefined, fx: Fx, then?: () => void): ZkSimNode {
+    if (input !== undefined) run(node, input, fx);
+    then?.();
+    for (let k = 0; k < 10_000 && node.deferred.length > 0; k++) node.deferred.shift()!();
+    return node;
+  }
+
+  function handle(node: ZkSimNode, o: ReplicaOutput, fx: Fx): void {
+    switch (o.type) {
+      case "persist": {
+        const w = o.write;
+        if (w.snapshot !== undefined) fx.snapshot(w.snapshot.index, w.snapshot.term);
+        const first = w.entries !== undefined && w.entries.length > 0 ? w.entries[0]!.index : undefined;
+        const seen = w.entries === undefined ? undefined : observed(w.entries);
+        if (w.truncateFrom !== undefined && (first === undefined || w.truncateFrom < first)) fx.log(w.truncateFrom, []);
+        if (first !== undefined) fx.log(first, seen!);
+        fx.persist({ out: w, applies: [], observed: seen, ackIndex: 0, ackTerm: 0 });
+        return;
+      }
+      case "send":
+        fx.send(o.to, o.message);
+        return;
+      case "applied":
+        node.terms.set(o.index, o.term);
+        if (node.terms.size > 1024) node.terms.delete(node.terms.keys().next().value!);
+        return;
+      case "reply": {
+        if (o.conn !== node.gw.conn) return;
+        if (o.reply.zxid > node.gw.lastZxidSeen) node.gw.lastZxidSeen = o.reply.zxid;
+        const k = node.calls.get(o.xid);
+        node.calls.delete(o.xid);
+        if (k !== undefined) node.deferred.push(() => k(o.reply));
+        return;
+      }
+      case "watch":
+        return;
+      case "state":
+        if (o.conn !== node.gw.conn) return;
+        gatewayState(node, o, fx);
+        return;
+    }
+  }
+
+  // ---- the gateway session ----
+
+  function gatewayState(node: ZkSimNode, o: Extract<ReplicaOutput, { type: "state" }>, fx: Fx): void {
+    const gw = node.gw;
+    if (o.state === "connected" || o.state === "reconnected") {
+      gw.state = "connected";
+      gw.sessionId = o.session!.id;
+      gw.password = o.session!.password;
+      const ops = node.waiting.splice(0);
+      node.deferred.push(() => {
+        for (const r of ops) start(node, r, fx);
+      });
+      return;
+    }
+    gw.state = "idle";
+    gw.conn = 0;
+    if (o.state === "expired" || o.state === "closed") {
+      gw.sessionId = 0;
+      gw.lockPath = undefined;
+    }
+    // Everything in flight on this connection failed; tell the simulator so its clients retry.
+    for (const [xid, k] of node.calls) {
+      node.calls.delete(xid);
+      node.deferred.push(() => k({ err: Code.CONNECTIONLOSS, zxid: -1 }));
+    }
+    const ops = node.waiting.splice(0);
+    for (const r of ops) refuse(node, r, fx, o.reason ?? o.state);
+  }
+
+  function refuse(node: ZkSimNode, r: ClientRequest, fx: Fx, reason: string): void {
+    node.running.delete(r.id);
+    fx.reply(r.id, { ok: false, leaderHint: 0, reason: `session: ${reason}` });
+  }
+
+  function answer(node: ZkSimNode, r: ClientRequest, fx: Fx, reply: ClientReply): void {
+    node.running.delete(r.id);
+    fx.reply(r.id, reply);
+  }
+
+  function call(node: ZkSimNode, req: ZkRequest, linearizable: boolean, k: (reply: Reply) => void, fx: Fx): void {
+    const gw = node.gw;
+    if (gw.state !== "connected") return k({ err: Code.CONNECTIONLOSS, zxid: -1 });
+    const xid = ++gw.xid;
+    node.calls.set(xid, k);
+    run(node, { type: "request", conn: gw.conn, xid, request: req, linearizable }, fx);
+  }
+
+  function connect(node: ZkSimNode, fx: Fx): void {
+    const gw = node.gw;
+    gw.state = "connecting";
+    gw.conn = shared.nextConn++;
+    const session = gw.sessionId === 0 ? undefined : { id: gw.sessionId, password: gw.password, lastZxidSeen: gw.lastZxidSeen };
+    run(node, { type: "connect", conn: gw.conn, timeoutMs: c.sessionTimeoutMs, ...(session === undefined ? {} : { session }) }, fx);
+  }
+
+  function start(node: ZkSimNode, r: ClientRequest, fx: Fx): void {
+    const path = `/${r.key}`;
+    const fail = (reply: Reply) => answer(node, r, fx, { ok: false, leaderHint: 0, reason: `zk error ${reply.err}` });
+    const expired = (reply: Reply) => {
+      if (reply.err === Code.SESSIONEXPIRED) {
+        node.gw.sessionId = 0;
+        node.gw.lockPath = undefined;
+      }
+      fail(reply);
+    };
+    if (r.f === "read") {
+      call(node, { type: "getData", path, watch: false }, true, (reply) => {
+        if (reply.err === Code.NONODE) return answer(node, r, fx, { ok: true, value: null, index: 0 });
+        if (reply.err !== Code.OK || reply.body?.kind !== "data") return expired(reply);
+        const d = reply.body.data;
+        answer(node, r, fx, { ok: true, value: d === null ? null : fromUtf8(d), index: reply.body.stat.mzxid });
+      }, fx);
+      return;
+    }
+    const data = utf8(r.value);
+    const acked = (reply: Reply) => {
+      const term = node.terms.get(reply.zxid);
+      if (term === undefined) return answer(node, r, fx, { ok: false, leaderHint: 0, reason: "acknowledged without a known term" });
+      answer(node, r, fx, { ok: true, index: reply.zxid, term });
+    };
+    const create = (flags: number, p: string, d: Uint8Array): MultiOp => ({ type: "create", opcode: 1, path: p, data: d, acl: OPEN_ACL_UNSAFE, flags, ttl: -1 });
+    const EPH_SEQ = CREATE_MODES.indexOf("EPHEMERAL_SEQUENTIAL");
+    // Runs `first` (setData) and, when /k is missing, `second` (create), then once more `first`.
+    const upsert = (withSet: MultiOp[], withCreate: MultiOp[], attempt: number) => {
+      const ops = attempt % 2 === 0 ? withSet : withCreate;
+      call(node, { type: "multi", ops }, false, (reply) => {
+        if (reply.err !== Code.OK || reply.body?.kind !== "multi") return expired(reply);
+        const results = reply.body.results;
+        const failed = results.find((x) => x.type === "error" && x.err !== Code.OK && x.err !== Code.RUNTIMEINCONSISTENCY);
+        if (failed === undefined) return acked(reply);
+        const err = failed.type === "error" ? failed.err : Code.SYSTEMERROR;
+        if ((err === Code.NONODE || err === Code.NODEEXISTS) && attempt < 2 && ops.some((op) => op.path === path && op.type !== "check")) {
+          // The check on the lock node failing is NONODE too: only the key's op may be retried.
+          const keyOp = ops.findIndex((op) => op.path === path);
+          const failedAt = results.findIndex((x) => x.type === "error" && x.err !== Code.OK && x.err !== Code.RUNTIMEINCONSISTENCY);
+          if (failedAt === keyOp) return upsert(withSet, withCreate, attempt + 1);
+        }
+        if (err === Code.NONODE && ops[0]?.type === "check") node.gw.lockPath = undefined;
+        expired({ err, zxid: reply.zxid });
+      }, fx);
+    };
+    if (r.key !== "k0") {
+      const eph = create(EPH_SEQ, "/e-", new Uint8Array(0));
+      upsert([{ type: "setData", path, data, version: -1 }, eph], [create(0, path, data), eph], 0);
+      return;
+    }
+    const fenced = () => {
+      const lock = node.gw.lockPath!;
+      if (lowestLock(ens.replicaTree(node.replica)) !== lock) return answer(node, r, fx, { ok: false, leaderHint: 0, reason: "lock held by another session" });
+      const check: MultiOp = { type: "check", path: lock, version: -1 };
+      upsert([check, { type: "setData", path, data, version: -1 }], [check, create(0, path, data)], 0);
+    };
+    if (node.gw.lockPath !== undefined) return fenced();
+    call(node, { ...create(EPH_SEQ, "/lock-", new Uint8Array(0)), opcode: 1 } as ZkRequest, false, (reply) => {
+      if (reply.err !== Code.OK || reply.body?.kind !== "create") return expired(reply);
+      node.gw.lockPath = reply.body.path;
+      fenced();
+    }, fx);
+  }
+
+  return {
+    name: "zk",
+    invariants: shared.invariants,
+    emptyDisk: () => diskWriter.emptyDisk(),
+
+    start(id, cluster, seed, disk) {
+      const persisted: raft.PersistedState | undefined =
+        disk.hardState.term === 0 && disk.entries.length === 0 && disk.snapshot === undefined
+          ? undefined
+          : { hardState: disk.hardState, entries: disk.entries.slice(), ...(disk.snapshot === undefined ? {} : { snapshot: disk.snapshot }) };
+      const replica = ens.createReplica(
+        { id, replicas: cluster, seed, inspect: (tree, index, command, reply) => shared.invariants.applied(id, tree, index, command, reply), tickMs: 10, tickTimeMs: 20, electionTick: 10, heartbeatTick: 2, snapshotEvery: c.snapshotEvery, maxSizePerMsg: 4096, startTimeMs: shared.latestNow },
+        persisted,
+      );
+      return {
+        replica,
+        id,
+        gw: { conn: 0, sessionId: 0, password: "", lastZxidSeen: 0, state: "idle", xid: 0, lockPath: undefined },
+        calls: new Map(),
+        waiting: [],
+        running: new Set(),
+        deferred: [],
+        terms: new Map(),
+      };
+    },
+
+    applyWrite: (disk, w) => diskWriter.applyWrite(disk, w),
+
+    tick: (node, fx) => entry(node, { type: "tick" }, fx),
+    receive: (node, message, fx) => entry(node, { type: "message", message }, fx),
+    persisted(node, w, fx) {
+      return entry(node, undefined, fx, () => {
+        if (w.out.snapshot !== undefined) run(node, { type: "snapshot-persisted", index: w.out.snapshot.index, term: w.out.snapshot.term }, fx);
+        run(node, { type: "persisted", index: w.ackIndex, term: w.ackTerm }, fx);
+      });
+    },
+    request(node, r, fx) {
+      return entry(node, undefined, fx, () => {
+        if (node.running.has(r.id)) return; // a retry of an op still running here
+        node.running.add(r.id);
+        if (node.gw.state === "connected") return start(node, r, fx);
+        node.waiting.push(r);
+        if (node.gw.state === "idle") connect(node, fx);
+      });
+    },
+    view(node, out: NodeView) {
+      const s = node.replica.raft;
+      out.term = raft.term(s);
+      out.role = raft.role(s);
+      out.vote = raft.vote(s);
+      out.commit = raft.commitIndex(s);
+      out.applied = raft.appliedIndex(s);
+      out.leader = raft.leader(s);
+    },
+    describe: (m) => (m.type === "raft" ? { kind: m.message.type, term: m.message.term } : { kind: m.type, term: 0 }),
+    overtakes: (m) => m.type !== "raft",
+    checker(): ObservationChecker {
+      const raftChecker = new RaftInvariants();
+      return {
+        observe(record: TraceRecord, step: number): readonly Violation[] {
+          const found = raftChecker.observe(record, step);
+          const pending = shared.invariants.violations;
+          if (pending.length === 0) return found;
+          const t = "t" in record && typeof record.t === "number" ? record.t : 0;
+          const mine = pending.splice(0).map((v) => ({ ...v, step, t }));
+          return [...found, ...mine];
+        },
+      };
+    },
+  };
+}

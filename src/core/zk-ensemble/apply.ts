@@ -1,0 +1,112 @@
+/**
+ * Applying committed entries to a replica: each entry's command becomes a ZooKeeper transaction at the entry's
+ * index (its zxid), with the leader's time; a session's writes apply in xid order; the origin replica answers
+ * its client; snapshots restore the tree and compact the log.
+ * @module
+ */
+import * as raft from "../raft/index.js";
+import type { Reply, WriteRequest } from "../zk/index.js";
+import { Code, applyTransaction, notify, trackSession, untrackSession } from "../zk/index.js";
+import { EnsembleCodecError, decodeFrame } from "./codec.js";
+import type { ReplicaState } from "./replica.js";
+import { deliver, drop, flush, isLeader, proposalKey, raftStep, stateOut } from "./replica.js";
+import { decodeSnapshot, encodeSnapshot } from "./snapshot.js";
+import type { Command } from "./types.js";
+
+
+export function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "apply" }>): void {
+  if (o.snapshot !== undefined) {
+    const restored = decodeSnapshot(o.snapshot.data);
+    s.tree = restored.tree;
+    s.lastXid = restored.lastXid;
+    s.applied = o.snapshot.index;
+    s.lastSnapshotAt = o.snapshot.index;
+    // Watches refer to a tree that was replaced: ZooKeeper closes the connections of a server that resyncs.
+    for (const c of [...s.conns.values()]) drop(s, c, "disconnected", `replica ${s.id} installed a snapshot`);
+    s.out.push({ type: "applied", index: o.snapshot.index, term: o.snapshot.term, command: undefined, reply: undefined });
+    s.settings.inspect?.(s.tree, o.snapshot.index, undefined, undefined);
+  }
+  for (const e of o.entries) applyEntry(s, e);
+  if (o.entries.length > 0) {
+    // Reads held for a read index may be servable now.
+    if (s.readsHeld > 0) for (const c of [...s.conns.values()]) if (c.queue[0]?.kind === "indexed") flush(s, c);
+    raftStep(s, { type: "applied", index: s.applied });
+  }
+  const every = s.settings.snapshotEvery;
+  if (every > 0 && s.applied - s.lastSnapshotAt >= every) {
+    s.lastSnapshotAt = s.applied;
+    raftStep(s, { type: "snapshot", index: s.applied, data: encodeSnapshot(s) });
+  }
+}
+
+/** Decodes an entry's command; throws EnsembleCodecError for bytes no leader could have proposed. */
+export function decodeCommand(data: Uint8Array): Command {
+  const c = decodeFrame(data) as Partial<Command> | null;
+  if (c === null || typeof c !== "object" || typeof c.time !== "number" || typeof c.sessionId !== "number" || typeof c.xid !== "number" || typeof c.request !== "object" || c.request === null || !Array.isArray(c.auth)) {
+    throw new EnsembleCodecError("a log entry lacks the command fields time, sessionId, xid, auth and request");
+  }
+  return c as Command;
+}
+
+function applyEntry(s: ReplicaState, e: raft.Entry): void {
+  s.applied = e.index;
+  if (e.kind !== "normal" || e.data.length === 0) {
+    s.out.push({ type: "applied", index: e.index, term: e.term, command: undefined, reply: undefined });
+    s.settings.inspect?.(s.tree, e.index, undefined, undefined);
+    return;
+  }
+  const cmd = decodeCommand(e.data);
+  const req = cmd.request;
+  if (s.proposed.size > 0) {
+    // Applied: a duplicate arriving from now on is skipped by the xid check, so the leader can forget it.
+    const key = proposalKey(req.type === "createSession" ? { ...cmd, sessionId: 0 } : cmd);
+    if (key !== undefined) s.proposed.delete(key);
+  }
+  const sessionId = cmd.sessionId;
+  const lastXid = s.lastXid.get(sessionId) ?? 0;
+  // A session's writes apply in xid order: an overtaken or duplicated one is skipped on every replica alike.
+  const skip = (cmd.xid > 0 && cmd.xid <= lastXid) || (req.type === "createSession" && s.tree.sessions.has(req.sessionId)) || (cmd.expiry === true && !s.tree.sessions.has(sessionId));
+  let reply: Reply | undefined;
+  if (!skip) {
+    if (cmd.xid > 0 && s.tree.sessions.has(sessionId)) s.lastXid.set(sessionId, cmd.xid);
+    const result = applyTransaction(s.tree, { zxid: e.index, time: cmd.time, sessionId, auth: cmd.auth, request: req });
+    reply = result.reply;
+    deliver(s, notify(s.watches, result.changes));
+    if (req.type === "createSession") sessionCreated(s, cmd);
+    else if (req.type === "closeSession") s.lastXid.delete(sessionId);
+    else if (req.type === "deleteContainer") s.reaping.delete(req.path);
+  }
+  s.out.push({ type: "applied", index: e.index, term: e.term, command: cmd, reply });
+  s.settings.inspect?.(s.tree, e.index, cmd, reply);
+  const connId = s.bySession.get(sessionId);
+  const c = connId === undefined ? undefined : s.conns.get(connId);
+  if (c !== undefined && cmd.xid > 0 && cmd.origin === s.id) {
+    for (const p of c.queue) {
+      if (p.kind !== "write" || p.reply !== undefined) continue;
+      if (p.xid === cmd.xid) p.reply = reply ?? { err: Code.CONNECTIONLOSS, zxid: -1 };
+      // An earlier write of the session that is not in the log by now can never apply: it failed.
+      else if (p.xid < cmd.xid && reply !== undefined) p.reply = { err: Code.CONNECTIONLOSS, zxid: -1 };
+    }
+    flush(s, c);
+  }
+  if (req.type === "closeSession" && !skip) {
+    if (isLeader(s)) untrackSession(s.tracker, sessionId);
+    if (c !== undefined) drop(s, c, cmd.expiry === true ? "expired" : "closed", cmd.expiry === true ? `session ${sessionId} expired` : `session ${sessionId} closed`);
+  }
+}
+
+function sessionCreated(s: ReplicaState, cmd: Command): void {
+  const req = cmd.request as Extract<WriteRequest, { type: "createSession" }>;
+  if (isLeader(s)) trackSession(s.tracker, req.sessionId, req.timeoutMs, s.now);
+  if (cmd.origin !== s.id || cmd.nonce === undefined) return;
+  const connId = s.byNonce.get(cmd.nonce);
+  const c = connId === undefined ? undefined : s.conns.get(connId);
+  if (c === undefined || c.sessionId !== 0) return;
+  s.byNonce.delete(cmd.nonce);
+  c.sessionId = req.sessionId;
+  c.password = req.password;
+  c.timeoutMs = req.timeoutMs;
+  s.bySession.set(req.sessionId, c.id);
+  stateOut(s, c.id, "connected", c);
+}
+
