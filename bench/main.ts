@@ -2,7 +2,11 @@
  * `npm run bench [-- NAME [options]]`: runs one benchmark suite, or every suite when none is named.
  * Suites live beside this file, one module each, and export `run(argv)`.
  */
-const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => Promise<void> }>> = {};
+const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => Promise<void> }>> = {
+  metadata: () => import("./metadata.js"),
+  raft: () => import("./raft.js"),
+  sim: () => import("./sim.js"),
+};
 
 const [name, ...rest] = process.argv.slice(2);
 const selected = name === undefined || name.startsWith("-") ? Object.keys(suites) : [name];

@@ -1,2 +1,20 @@
-// Public entry of src/adapters/simulator. (Filled in by the issue that builds it.)
-export {};
+/**
+ * The deterministic cluster simulator: drives any pure core (through `Protocol`) under seeded network, disk
+ * and clock faults, checks safety after every event and liveness after healing.
+ * @packageDocumentation
+ */
+export type { AnyProtocol, ClientReply, ClientRequest, DurableInfo, Effects, NodeView, ObservationChecker, Protocol } from "./protocol.js";
+export { Prng } from "./prng.js";
+export { EventQueue } from "./event-queue.js";
+export type { SimEvent } from "./event-queue.js";
+export { FAULT_NAMES, SimOptionError, allFaults, checkOptions, formatFaults, noFaults, parseFaults } from "./options.js";
+export type { FaultSet, SimOptions } from "./options.js";
+export { Simulator, simulate } from "./simulator.js";
+export type { SimResult, SimStats } from "./simulator.js";
+export { DEFAULT_RAFT_SIM_CONFIG, entryDigest, raftProtocol } from "./raft-protocol.js";
+export type { RaftDisk, RaftNode, RaftSimConfig, RaftWrite } from "./raft-protocol.js";
+export { SYSTEMS, raftConfigFor } from "./systems.js";
+export { CampaignError, runCampaign, workerPath } from "./campaign.js";
+export type { CampaignSpec, SeedOutcome } from "./campaign.js";
+export { renderSpaceTime } from "./html.js";
+export type { DiagramOptions } from "./html.js";

@@ -1,7 +1,209 @@
+import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import type { Violation } from "../../../check/invariants/index.js";
+import {
+  CampaignError,
+  SYSTEMS,
+  SimOptionError,
+  checkOptions,
+  formatFaults,
+  parseFaults,
+  renderSpaceTime,
+  runCampaign,
+  simulate,
+} from "../../simulator/index.js";
+import type { CampaignSpec, FaultSet, SeedOutcome, SimStats } from "../../simulator/index.js";
 import type { CommandRun } from "../main.js";
 
-/** `quorate simulate`: not built yet (see the open issues). Exits 2 so nothing mistakes it for success. */
-export const run: CommandRun = async () => {
-  process.stderr.write("quorate simulate: not built yet\n");
-  return 2;
+const HELP = `usage: quorate simulate [options]
+
+  --system NAME     system to simulate (${Object.keys(SYSTEMS).join(", ")}; default raft)
+  --nodes N         cluster size (default 5)
+  --seed S          one run with seed S (default 1)
+  --seeds A..B      many seeds on worker threads; reports every failing seed
+  --shard K/N       with --seeds: run only the K-th of N equal slices of the range (for CI matrices)
+  --workers W       worker threads for --seeds (default: every core)
+  --steps N         events in the safety phase (default 10000); a liveness phase follows
+  --faults LIST     comma list of ${"drop,dup,reorder,partition,crash,drift,disk"}, or all, or none (default all)
+  --json            print one JSON object
+  --trace FILE      write the NDJSON event trace (single seed)
+  --html FILE       write the trace as an HTML space-time diagram (single seed)
+
+Exit 0 when every invariant held, 1 on a violation, 2 on bad arguments.
+`;
+
+class ArgError extends Error {}
+
+function int(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new ArgError(`${name} must be an integer, got '${text}'`);
+  const v = Number(text);
+  if (v < min || v > max) throw new ArgError(`${name} must be in ${min}..${max}, got ${v}`);
+  return v;
+}
+
+function seedRange(text: string): number[] {
+  const m = /^(\d+)\.\.(\d+)$/.exec(text);
+  if (m === null) throw new ArgError(`--seeds must look like A..B (e.g. 1..500), got '${text}'`);
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  if (b < a) throw new ArgError(`--seeds range ${text} is empty: the end is below the start`);
+  if (b > 0xffffffff) throw new ArgError(`--seeds must stay within 0..4294967295`);
+  if (b - a >= 10_000_000) throw new ArgError(`--seeds covers more than 10,000,000 seeds; split it with --shard`);
+  return Array.from({ length: b - a + 1 }, (_, k) => a + k);
+}
+
+function shard(seeds: number[], text: string): number[] {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (m === null) throw new ArgError(`--shard must look like K/N (e.g. 2/8), got '${text}'`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || k < 1 || k > n) throw new ArgError(`--shard ${text}: need 1 ≤ K ≤ N`);
+  const size = Math.ceil(seeds.length / n);
+  return seeds.slice((k - 1) * size, k * size);
+}
+
+/** The command that replays one seed of a campaign. */
+export function replayCommand(spec: CampaignSpec, seed: number): string {
+  return `npx --no-install quorate simulate --system ${spec.system} --nodes ${spec.nodes} --seed ${seed} --steps ${spec.steps} --faults ${formatFaults(spec.faults)}`;
+}
+
+function publicStats(s: SimStats): Record<string, number> {
+  return { elections: s.elections, leaderChanges: s.leaderChanges, committed: s.committed, messages: s.messages, dropped: s.dropped, crashes: s.crashes, duplicated: s.duplicated, restarts: s.restarts, partitions: s.partitions, deliveries: s.deliveries, ticks: s.ticks, events: s.events };
+}
+
+function describeViolation(v: Violation): string {
+  return `${v.invariant} at step ${v.step} (t=${v.t} ms${v.node === undefined ? "" : `, node ${v.node}`}): ${v.detail}`;
+}
+
+/** `quorate simulate`. */
+export const run: CommandRun = async (argv) => {
+  let values;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        system: { type: "string" },
+        nodes: { type: "string" },
+        seed: { type: "string" },
+        seeds: { type: "string" },
+        shard: { type: "string" },
+        workers: { type: "string" },
+        steps: { type: "string" },
+        faults: { type: "string" },
+        json: { type: "boolean" },
+        trace: { type: "string" },
+        html: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`quorate simulate: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let spec: CampaignSpec;
+  let seeds: number[] | undefined;
+  let seed = 1;
+  let workers = availableParallelism();
+  try {
+    const system = values.system ?? "raft";
+    if (SYSTEMS[system] === undefined) throw new ArgError(`--system must be one of ${Object.keys(SYSTEMS).join(", ")}, got '${system}'`);
+    const faults: FaultSet = parseFaults(values.faults ?? "all");
+    spec = { system, nodes: int("--nodes", values.nodes, 5, 1, 15), steps: int("--steps", values.steps, 10_000, 0, 1_000_000_000), faults };
+    if (values.seed !== undefined && values.seeds !== undefined) throw new ArgError("--seed and --seeds exclude each other");
+    seed = int("--seed", values.seed, 1, 0, 0xffffffff);
+    if (values.seeds !== undefined) {
+      seeds = seedRange(values.seeds);
+      if (values.shard !== undefined) seeds = shard(seeds, values.shard);
+      if (values.trace !== undefined || values.html !== undefined) throw new ArgError("--trace and --html need a single --seed");
+    } else if (values.shard !== undefined) throw new ArgError("--shard needs --seeds");
+    workers = int("--workers", values.workers, workers, 1, 256);
+    checkOptions({ seed, nodes: spec.nodes, steps: spec.steps, faults });
+  } catch (e) {
+    if (e instanceof ArgError || e instanceof SimOptionError) {
+      process.stderr.write(`quorate simulate: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  return seeds === undefined ? runOne(spec, seed, values) : runMany(spec, seeds, workers, values.json === true);
 };
+
+function runOne(spec: CampaignSpec, seed: number, values: { json?: boolean; trace?: string; html?: string }): number {
+  const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults, trace: values.trace !== undefined || values.html !== undefined };
+  const result = simulate(SYSTEMS[spec.system]!(options), options);
+  const replay = replayCommand(spec, seed);
+  try {
+    if (values.trace !== undefined) writeFileSync(values.trace, `${result.trace!.join("\n")}\n`);
+    if (values.html !== undefined) writeFileSync(values.html, renderSpaceTime(result.trace!, { title: `quorate simulate — ${spec.system}, seed ${seed}` }));
+  } catch (e) {
+    process.stderr.write(`quorate simulate: cannot write --trace/--html file: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (values.json === true) {
+    const violations = result.violations.map((v) => ({ invariant: v.invariant, step: v.step, detail: v.detail, t: v.t, ...(v.node === undefined ? {} : { node: v.node }) }));
+    process.stdout.write(`${JSON.stringify({ ok: result.ok, seed, steps: result.steps, violations, stats: publicStats(result.stats), replay })}\n`);
+  } else {
+    const s = result.stats;
+    process.stdout.write(
+      `${spec.system}, ${spec.nodes} nodes, seed ${seed}, ${result.steps} steps, faults ${formatFaults(spec.faults)}: ` +
+        `${s.elections} elections, ${s.leaderChanges} leader changes, commit index ${s.committed}, ${s.messages} messages (${s.dropped} dropped), ${s.crashes} crashes\n`,
+    );
+    if (result.ok) process.stdout.write("every invariant held, and liveness after healing\n");
+    else {
+      for (const v of result.violations) process.stdout.write(`VIOLATION ${describeViolation(v)}\n`);
+      process.stdout.write(`replay: ${replay}\n`);
+    }
+  }
+  return result.ok ? 0 : 1;
+}
+
+async function runMany(spec: CampaignSpec, seeds: number[], workers: number, json: boolean): Promise<number> {
+  const tty = process.stderr.isTTY === true && !json;
+  let done = 0;
+  let failing = 0;
+  const started = Date.now();
+  const progress = (o: SeedOutcome): void => {
+    done++;
+    if (!o.ok) failing++;
+    if (!tty || (done % 8 !== 0 && done !== seeds.length)) return;
+    const width = 30;
+    const filled = Math.round((done / seeds.length) * width);
+    process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${seeds.length} seeds, ${failing} failing, ${((Date.now() - started) / 1000).toFixed(0)} s `);
+  };
+  let outcomes: SeedOutcome[];
+  try {
+    outcomes = await runCampaign(spec, seeds, workers, progress);
+  } catch (e) {
+    if (e instanceof CampaignError) {
+      process.stderr.write(`quorate simulate: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (tty) process.stderr.write("\n");
+  const failed = outcomes.filter((o) => !o.ok);
+  const seconds = (Date.now() - started) / 1000;
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        ok: failed.length === 0,
+        seeds: { from: seeds[0] ?? 0, to: seeds[seeds.length - 1] ?? 0, count: seeds.length },
+        steps: spec.steps,
+        failed: failed.map((o) => ({ seed: o.seed, violations: o.violations, replay: replayCommand(spec, o.seed) })),
+        seconds,
+      })}\n`,
+    );
+  } else {
+    process.stdout.write(`${spec.system}: ${seeds.length} seeds × ${spec.steps} steps, faults ${formatFaults(spec.faults)}, ${workers} workers, ${seconds.toFixed(1)} s: ${failed.length} failing\n`);
+    for (const o of failed) {
+      process.stdout.write(`seed ${o.seed}: ${describeViolation(o.violations[0]!)}\n  replay: ${replayCommand(spec, o.seed)}\n`);
+    }
+  }
+  return failed.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,344 @@
+import * as raft from "../../core/raft/index.js";
+import type { Entry, HardState, Output, PersistOutput, PersistedState, RaftConfig, RaftState, Snapshot } from "../../core/raft/index.js";
+import type { NodeId, ObservedEntry } from "../../check/invariants/index.js";
+import { RaftInvariants } from "../../check/invariants/index.js";
+import type { ClientRequest, DurableInfo, Effects, NodeView, Protocol } from "./protocol.js";
+
+/** A node's durable storage in the simulator: exactly what `persist` outputs made durable. */
+export interface RaftDisk {
+  hardState: HardState;
+  snapshot: Snapshot | undefined;
+  entries: Entry[];
+}
+
+/** A storage write: the core's persist output, and what it acknowledges once durable. */
+export interface RaftWrite {
+  readonly out: PersistOutput;
+  /** Apply outputs that came after this write and must wait for it. */
+  readonly applies: Output[];
+  ackIndex: number;
+  ackTerm: number;
+}
+
+/** A committed write's position, remembered so duplicates (client retries) are answered, not re-applied. */
+interface Written {
+  readonly index: number;
+  readonly term: number;
+}
+
+/** One simulated Raft node: the pure core plus a small key-value state machine and client bookkeeping. */
+export interface RaftNode {
+  raft: RaftState;
+  readonly id: NodeId;
+  readonly kv: Map<string, { value: string; index: number }>;
+  readonly done: Map<number, Written>;
+  /** Client writes proposed here, answered when applied. */
+  readonly writes: Set<number>;
+  /** Reads waiting to be served: request id → key and read index (-1 until read-ready). */
+  readonly reads: Map<number, { key: string; index: number }>;
+  /** Writes issued and not yet durable (applies wait behind the last one). */
+  readonly inflight: RaftWrite[];
+  lastSnapshotAt: number;
+}
+
+/** How the simulated Raft nodes are configured. */
+export interface RaftSimConfig {
+  readonly electionTick: number;
+  readonly heartbeatTick: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly readOnly: "safe" | "lease-based";
+  /** Compact the log every this many applied entries (0: never). */
+  readonly snapshotEvery: number;
+  readonly maxSizePerMsg: number;
+}
+
+/** The default: pre-vote and check-quorum on, ReadIndex reads, compaction every 200 entries. */
+export const DEFAULT_RAFT_SIM_CONFIG: RaftSimConfig = {
+  electionTick: 10,
+  heartbeatTick: 2,
+  preVote: true,
+  checkQuorum: true,
+  readOnly: "safe",
+  snapshotEvery: 200,
+  maxSizePerMsg: 4096,
+};
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** 32-bit FNV-1a of an entry's payload and kind: the digest in observation records. */
+export function entryDigest(e: Entry): number {
+  let h = e.kind === "normal" ? 0x811c9dc5 : 0x050c5d1f;
+  const d = e.data;
+  for (let k = 0; k < d.length; k++) h = Math.imul(h ^ d[k]!, 0x01000193);
+  return h >>> 0;
+}
+
+function observed(entries: readonly Entry[]): ObservedEntry[] {
+  const out: ObservedEntry[] = new Array(entries.length);
+  for (let k = 0; k < entries.length; k++) out[k] = [entries[k]!.term, entryDigest(entries[k]!)];
+  return out;
+}
+
+/** Client command in an entry: `id|key|value`. */
+function encodeCommand(r: ClientRequest): Uint8Array {
+  return encoder.encode(`${r.id}|${r.key}|${r.value}`);
+}
+
+function encodeState(node: RaftNode): Uint8Array {
+  return encoder.encode(JSON.stringify({ kv: [...node.kv], done: [...node.done] }));
+}
+
+function restoreState(node: RaftNode, data: Uint8Array): void {
+  node.kv.clear();
+  node.done.clear();
+  if (data.length === 0) return;
+  const s = JSON.parse(decoder.decode(data)) as { kv: [string, { value: string; index: number }][]; done: [number, Written][] };
+  for (const [k, v] of s.kv) node.kv.set(k, v);
+  for (const [k, v] of s.done) node.done.set(k, v);
+}
+
+/**
+ * The Raft core as a simulator `Protocol`: drives `raft.step` with ticks, messages, storage
+ * acknowledgements and client commands, honouring the core's ordering contract (sends and applies that follow
+ * a persist wait until it is durable), and reports observations for the Raft invariants.
+ */
+export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<RaftNode, raft.Message, RaftWrite, RaftDisk> {
+  const c: RaftSimConfig = { ...DEFAULT_RAFT_SIM_CONFIG, ...config };
+
+  function handle(node: RaftNode, outputs: readonly Output[], fx: Effects<raft.Message, RaftWrite>): void {
+    for (let k = 0; k < outputs.length; k++) {
+      const o = outputs[k]!;
+      switch (o.type) {
+        case "send":
+          fx.send(o.to, o.message);
+          break;
+        case "persist": {
+          observePersist(o, fx);
+          const w: RaftWrite = { out: o, applies: [], ackIndex: 0, ackTerm: 0 };
+          node.inflight.push(w);
+          fx.persist(w);
+          break;
+        }
+        case "apply": {
+          const last = node.inflight[node.inflight.length - 1];
+          if (last !== undefined) last.applies.push(o);
+          else apply(node, o, fx);
+          break;
+        }
+        case "read-ready": {
+          const id = Number(o.requestId);
+          const r = node.reads.get(id);
+          if (r !== undefined) {
+            r.index = o.index;
+            serveReads(node, fx);
+          }
+          break;
+        }
+        case "rejected":
+          if (o.requestId !== undefined) {
+            const id = Number(o.requestId);
+            if (node.reads.delete(id)) fx.reply(id, { ok: false, leaderHint: o.leaderHint, reason: o.reason });
+          }
+          break;
+        case "role-change":
+          if (o.role !== "leader") {
+            // Pending client work here is now in doubt: refuse it so clients retry elsewhere.
+            for (const id of node.reads.keys()) fx.reply(id, { ok: false, leaderHint: o.leader, reason: "not-leader" });
+            node.reads.clear();
+          }
+          break;
+      }
+    }
+  }
+
+  function observePersist(o: PersistOutput, fx: Effects<raft.Message, RaftWrite>): void {
+    // A snapshot keeps the log after it when the log agrees at its index (§7), else replaces it.
+    if (o.snapshot !== undefined) fx.snapshot(o.snapshot.index, o.snapshot.term);
+    const first = o.entries !== undefined && o.entries.length > 0 ? o.entries[0]!.index : undefined;
+    if (o.truncateFrom !== undefined && (first === undefined || o.truncateFrom < first)) fx.log(o.truncateFrom, []);
+    if (first !== undefined) fx.log(first, observed(o.entries!));
+  }
+
+  function step(node: RaftNode, input: raft.Input, fx: Effects<raft.Message, RaftWrite>): void {
+    const r = raft.step(node.raft, input);
+    node.raft = r.state;
+    handle(node, r.outputs, fx);
+  }
+
+  function apply(node: RaftNode, o: Extract<Output, { type: "apply" }>, fx: Effects<raft.Message, RaftWrite>): void {
+    if (o.snapshot !== undefined) restoreState(node, o.snapshot.data);
+    let last = o.snapshot?.index ?? 0;
+    for (const e of o.entries) {
+      last = e.index;
+      if (e.kind !== "normal" || e.data.length === 0) continue;
+      const text = decoder.decode(e.data);
+      const a = text.indexOf("|");
+      const b = text.indexOf("|", a + 1);
+      const id = Number(text.slice(0, a));
+      let w = node.done.get(id);
+      if (w === undefined) {
+        w = { index: e.index, term: e.term };
+        node.done.set(id, w);
+        node.kv.set(text.slice(a + 1, b), { value: text.slice(b + 1), index: e.index });
+      }
+      if (node.writes.delete(id)) fx.reply(id, { ok: true, index: w.index, term: w.term });
+    }
+    if (last > 0) step(node, { type: "applied", index: last }, fx);
+    serveReads(node, fx);
+    const applied = raft.appliedIndex(node.raft);
+    if (c.snapshotEvery > 0 && applied - node.lastSnapshotAt >= c.snapshotEvery) {
+      node.lastSnapshotAt = applied;
+      step(node, { type: "snapshot", index: applied, data: encodeState(node) }, fx);
+    }
+  }
+
+  function serveReads(node: RaftNode, fx: Effects<raft.Message, RaftWrite>): void {
+    if (node.reads.size === 0) return;
+    const applied = raft.appliedIndex(node.raft);
+    for (const [id, r] of node.reads) {
+      if (r.index < 0 || r.index > applied) continue;
+      node.reads.delete(id);
+      const v = node.kv.get(r.key);
+      fx.reply(id, { ok: true, value: v?.value ?? null, index: v?.index ?? 0 });
+    }
+  }
+
+  return {
+    name: "raft",
+    emptyDisk: () => ({ hardState: { term: 0, vote: 0, commit: 0 }, snapshot: undefined, entries: [] }),
+
+    start(id, cluster, seed, disk, fx) {
+      const cfg: RaftConfig = {
+        id,
+        voters: cluster,
+        electionTick: c.electionTick,
+        heartbeatTick: c.heartbeatTick,
+        preVote: c.preVote,
+        checkQuorum: c.checkQuorum,
+        readOnly: c.readOnly,
+        maxSizePerMsg: c.maxSizePerMsg,
+        seed,
+        applied: disk.snapshot?.index ?? 0,
+      };
+      const fresh = disk.hardState.term === 0 && disk.entries.length === 0 && disk.snapshot === undefined;
+      const persisted: PersistedState | undefined = fresh
+        ? undefined
+        : disk.snapshot === undefined
+          ? { hardState: disk.hardState, entries: disk.entries.slice() }
+          : { hardState: disk.hardState, snapshot: disk.snapshot, entries: disk.entries.slice() };
+      const node: RaftNode = {
+        raft: raft.createRaft(cfg, persisted),
+        id,
+        kv: new Map(),
+        done: new Map(),
+        writes: new Set(),
+        reads: new Map(),
+        inflight: [],
+        lastSnapshotAt: disk.snapshot?.index ?? 0,
+      };
+      if (disk.snapshot !== undefined) restoreState(node, disk.snapshot.data);
+      void fx;
+      return node;
+    },
+
+    applyWrite(disk, w) {
+      const o = w.out;
+      if (o.truncateFrom !== undefined) {
+        const base = disk.snapshot?.index ?? 0;
+        disk.entries.length = Math.max(0, Math.min(disk.entries.length, o.truncateFrom - base - 1));
+      }
+      if (o.snapshot !== undefined) {
+        // §7: keep the entries after the snapshot when the log agrees at its index, else drop them all.
+        const base = disk.snapshot?.index ?? 0;
+        const at = disk.entries[o.snapshot.index - base - 1];
+        if (at !== undefined && at.term === o.snapshot.term) disk.entries.splice(0, o.snapshot.index - base);
+        else disk.entries.length = 0;
+        disk.snapshot = o.snapshot;
+      }
+      if (o.entries !== undefined && o.entries.length > 0) {
+        const base = disk.snapshot?.index ?? 0;
+        disk.entries.length = Math.max(0, Math.min(disk.entries.length, o.entries[0]!.index - base - 1));
+        for (const e of o.entries) disk.entries.push(e);
+      }
+      if (o.hardState !== undefined) disk.hardState = o.hardState;
+      const lastEntry = disk.entries[disk.entries.length - 1];
+      w.ackIndex = lastEntry?.index ?? disk.snapshot?.index ?? 0;
+      w.ackTerm = lastEntry?.term ?? disk.snapshot?.term ?? 0;
+      const info: DurableInfo = { term: disk.hardState.term, vote: disk.hardState.vote, commit: disk.hardState.commit };
+      const snap = o.snapshot === undefined ? undefined : { index: o.snapshot.index, term: o.snapshot.term };
+      if (snap !== undefined) {
+        if (o.entries === undefined || o.entries.length === 0) return { ...info, snapshot: snap };
+        return { ...info, snapshot: snap, from: o.entries[0]!.index, entries: observed(o.entries) };
+      }
+      const first = o.entries !== undefined && o.entries.length > 0 ? o.entries[0]!.index : undefined;
+      if (first !== undefined) {
+        // A truncation below the new entries, if any, is a separate durable change.
+        if (o.truncateFrom !== undefined && o.truncateFrom < first) return { ...info, from: o.truncateFrom, entries: observed(disk.entries.slice(o.truncateFrom - (disk.snapshot?.index ?? 0) - 1)) };
+        return { ...info, from: first, entries: observed(o.entries!) };
+      }
+      if (o.truncateFrom !== undefined) return { ...info, from: o.truncateFrom, entries: [] };
+      return info;
+    },
+
+    tick(node, fx) {
+      step(node, { type: "tick" }, fx);
+      return node;
+    },
+    receive(node, message, fx) {
+      step(node, { type: "message", message }, fx);
+      return node;
+    },
+    persisted(node, w, fx) {
+      node.inflight.shift();
+      // Applies that waited on this write go first: what the acknowledgement triggers comes after them.
+      for (const a of w.applies) {
+        if (a.type === "apply") apply(node, a, fx);
+      }
+      if (w.out.snapshot !== undefined) step(node, { type: "snapshot-persisted", index: w.out.snapshot.index, term: w.out.snapshot.term }, fx);
+      step(node, { type: "persisted", index: w.ackIndex, term: w.ackTerm }, fx);
+      return node;
+    },
+    request(node, r, fx) {
+      if (raft.role(node.raft) !== "leader") {
+        fx.reply(r.id, { ok: false, leaderHint: raft.leader(node.raft), reason: "not-leader" });
+        return node;
+      }
+      if (r.f === "write") {
+        const w = node.done.get(r.id);
+        if (w !== undefined) {
+          fx.reply(r.id, { ok: true, index: w.index, term: w.term });
+          return node;
+        }
+        node.writes.add(r.id);
+        const res = raft.step(node.raft, { type: "propose", data: encodeCommand(r) });
+        node.raft = res.state;
+        for (const o of res.outputs) {
+          if (o.type === "rejected") {
+            node.writes.delete(r.id);
+            fx.reply(r.id, { ok: false, leaderHint: o.leaderHint, reason: o.reason });
+          }
+        }
+        handle(node, res.outputs, fx);
+      } else {
+        node.reads.set(r.id, { key: r.key, index: -1 });
+        step(node, { type: "read-index", requestId: r.id }, fx);
+      }
+      return node;
+    },
+    view(node, out: NodeView) {
+      const s = node.raft;
+      out.term = raft.term(s);
+      out.role = raft.role(s);
+      out.vote = raft.vote(s);
+      out.commit = raft.commitIndex(s);
+      out.applied = raft.appliedIndex(s);
+      out.leader = raft.leader(s);
+    },
+    describe: (m) => ({ kind: m.type, term: m.term }),
+    // The leader may replicate entries while its own write is in progress (it counts itself once durable).
+    overtakes: (m) => m.type === "append" || m.type === "heartbeat" || m.type === "snapshot",
+    checker: () => new RaftInvariants(),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The follower's side of replication: accepting appends (§5.3), heartbeats, and snapshots in chunks (§7).
+ * Every acknowledgement is a `send` queued after this step's `persist`, so the driver makes the entries
+ * durable before the leader can count them.
+ * @module
+ */
+import { append, findConflict, findConflictByTerm, lastIndex, matchTerm, restore, truncateFrom } from "./log.js";
+import { reject, send } from "./roles.js";
+import { emit, type RaftState } from "./state.js";
+import { newTracker } from "./tracker/tracker.js";
+import type { AppendRequest, Entry, Heartbeat, Snapshot, SnapshotChunk } from "./types.js";
+
+function ack(s: RaftState, to: number, index: number): void {
+  send(s, { type: "append-response", from: s.id, to, term: s.term, reject: false, index, hintIndex: 0, hintTerm: 0 });
+}
+
+/** Raises the commit index (never lowers it). */
+function commitTo(s: RaftState, index: number): void {
+  if (index > s.log.committed) s.log.committed = index;
+}
+
+/**
+ * AppendEntries (§5.3): if the log holds (prevIndex, prevTerm), truncate at the first conflicting entry only
+ * (never a matching one: a stale, reordered append must not erase newer entries) and append the rest; the
+ * commit index follows the leader's only up to the last entry this message verified. Otherwise reject with a
+ * hint for fast back-off.
+ */
+export function handleAppend(s: RaftState, m: AppendRequest): void {
+  const log = s.log;
+  if (m.prevIndex < log.committed) {
+    // Everything up to our commit index is already known to match.
+    ack(s, m.from, log.committed);
+    return;
+  }
+  if (!matchTerm(log, m.prevIndex, m.prevTerm)) {
+    const hint = findConflictByTerm(log, Math.min(m.prevIndex, lastIndex(log)), m.prevTerm);
+    send(s, {
+      type: "append-response",
+      from: s.id,
+      to: m.from,
+      term: s.term,
+      reject: true,
+      index: m.prevIndex,
+      hintIndex: hint.index,
+      hintTerm: hint.term,
+    });
+    return;
+  }
+  const lastNew = m.prevIndex + m.entries.length;
+  const conflict = m.entries.length === 0 ? 0 : findConflict(log, m.entries);
+  if (conflict !== 0) {
+    // conflict > prevIndex ≥ committed: committed entries are never truncated.
+    if (conflict <= lastIndex(log)) {
+      truncateFrom(log, conflict);
+      const out = s.out;
+      if (out.truncateFrom === 0 || conflict < out.truncateFrom) out.truncateFrom = conflict;
+      if (out.entries !== undefined) out.entries = out.entries.filter((e) => e.index < conflict);
+    }
+    const start = conflict - m.prevIndex - 1;
+    const fresh = (start === 0 ? m.entries : m.entries.slice(start)) as Entry[];
+    append(log, fresh);
+    const out = s.out;
+    if (out.entries === undefined) out.entries = fresh;
+    else for (const e of fresh) out.entries.push(e);
+  }
+  commitTo(s, Math.min(m.commit, lastNew));
+  ack(s, m.from, lastNew);
+}
+
+/** A heartbeat: the leader's commit index (already capped at what we hold) and a read round to echo. */
+export function handleHeartbeat(s: RaftState, m: Heartbeat): void {
+  commitTo(s, Math.min(m.commit, lastIndex(s.log)));
+  send(s, { type: "heartbeat-response", from: s.id, to: m.from, term: s.term, context: m.context });
+}
+
+/**
+ * A snapshot chunk. Chunks must arrive in order (offset = bytes held); anything else is answered with how
+ * many bytes we hold so the leader resumes from there. The last chunk installs the snapshot.
+ */
+export function handleSnapshotChunk(s: RaftState, m: SnapshotChunk): void {
+  const meta = m.snapshot;
+  let inc = s.incoming;
+  if (m.offset === 0) {
+    inc = { from: m.from, index: meta.index, term: meta.term, config: meta.config, size: m.size, chunks: [], received: 0 };
+    s.incoming = inc;
+  }
+  if (inc === undefined || inc.index !== meta.index || inc.term !== meta.term || inc.received !== m.offset) {
+    send(s, { type: "snapshot-response", from: s.id, to: m.from, term: s.term, index: meta.index, received: inc?.index === meta.index ? inc.received : 0 });
+    return;
+  }
+  inc.chunks.push(m.data);
+  inc.received += m.data.byteLength;
+  if (!m.done) {
+    send(s, { type: "snapshot-response", from: s.id, to: m.from, term: s.term, index: meta.index, received: inc.received });
+    return;
+  }
+  s.incoming = undefined;
+  const data = inc.chunks.length === 1 ? inc.chunks[0]! : concat(inc.chunks, inc.received);
+  installSnapshot(s, m.from, { index: meta.index, term: meta.term, config: meta.config, data });
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const data = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    data.set(c, at);
+    at += c.byteLength;
+  }
+  return data;
+}
+
+/** Installs a complete snapshot from the leader (§7), unless the log already covers it. */
+function installSnapshot(s: RaftState, from: number, snap: Snapshot): void {
+  const log = s.log;
+  if (snap.index <= log.committed) {
+    ack(s, from, log.committed);
+    return;
+  }
+  if (matchTerm(log, snap.index, snap.term)) {
+    // Our log already holds the snapshot's last entry: it is committed, keep the entries after it.
+    commitTo(s, snap.index);
+    ack(s, from, log.committed);
+    return;
+  }
+  const firstDropped = log.offset + 1;
+  restore(log, snap);
+  const out = s.out;
+  out.truncateFrom = firstDropped;
+  out.entries = undefined;
+  out.snapshot = snap;
+  s.baseConfig = snap.config;
+  s.configHistory = [];
+  s.tracker = newTracker(snap.config, snap.index + 1, s.opts.maxInflightMsgs);
+  emit(s, { type: "apply", entries: [], snapshot: snap });
+  ack(s, from, snap.index);
+}

@@ -1,0 +1,146 @@
+/** Leadership transfer (§3.10 of the dissertation) and linearizable reads (§6.4: ReadIndex and leases). */
+import { describe, expect, it } from "vitest";
+import type { Output } from "../../src/core/raft/index.js";
+import { Cluster, rejections, sends } from "./harness.js";
+
+const readyOf = (outs: readonly Output[]) => outs.flatMap((o) => (o.type === "read-ready" ? [[o.requestId, o.index]] : []));
+
+describe("leadership transfer", () => {
+  it("transfers to a caught-up follower with TimeoutNow; it wins at once, even with pre-vote and check-quorum", () => {
+    const c = new Cluster([1, 2, 3], { preVote: true, checkQuorum: true });
+    c.campaign(1);
+    c.propose(1, "a");
+    const out = c.step(1, { type: "transfer-leadership", to: 2 });
+    expect(sends(out)).toMatchObject([{ type: "timeout-now", to: 2 }]);
+    c.deliver();
+    expect(c.node(2).role).toBe("leader");
+    expect(c.node(1).role).toBe("follower");
+    expect(c.node(1).leader).toBe(2);
+    c.propose(2, "b");
+    for (const id of [1, 2, 3]) expect(c.appliedData(id)).toEqual(["a", "b"]);
+  });
+
+  it("catches a lagging target up before sending TimeoutNow", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.isolate(3);
+    c.propose(1, ["a", "b", "c"]);
+    c.heal();
+    const out = c.step(1, { type: "transfer-leadership", to: 3 });
+    expect(sends(out).map((m) => m.type)).toEqual(["append"]);
+    c.deliver();
+    expect(c.node(3).role).toBe("leader");
+    expect(c.appliedData(3)).toEqual(["a", "b", "c"]);
+  });
+
+  it("refuses proposals while transferring and aborts after an election timeout without success", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.isolate(3);
+    c.step(1, { type: "transfer-leadership", to: 3 });
+    c.deliver();
+    expect(rejections(c.step(1, { type: "propose", data: new Uint8Array([1]) }))).toEqual(["transfer-in-progress"]);
+    expect(rejections(c.step(1, { type: "conf-change", change: { changes: [{ type: "add-learner", node: 4 }] } }))).toEqual(["transfer-in-progress"]);
+    c.tick(1, 10);
+    c.deliver();
+    expect(c.node(1).leadTransferee).toBe(0);
+    expect(rejections(c.step(1, { type: "propose", data: new Uint8Array([1]) }))).toEqual([]);
+  });
+
+  it("rejects a transfer to itself, to a non-member, and on a follower", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    expect(rejections(c.step(1, { type: "transfer-leadership", to: 1 }))).toEqual(["malformed-input"]);
+    expect(rejections(c.step(1, { type: "transfer-leadership", to: 9 }))).toEqual(["malformed-input"]);
+    expect(rejections(c.step(2, { type: "transfer-leadership", to: 3 }))).toEqual(["not-leader"]);
+    // Asking twice for the same target is a no-op.
+    c.isolate(3);
+    c.step(1, { type: "transfer-leadership", to: 3 });
+    expect(c.step(1, { type: "transfer-leadership", to: 3 })).toEqual([]);
+  });
+});
+
+describe("ReadIndex (safe)", () => {
+  it("a read is released at the commit index after a quorum acknowledged a heartbeat round", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.propose(1, "a");
+    const out = c.step(1, { type: "read-index", requestId: "r1" });
+    expect(readyOf(out)).toEqual([]);
+    expect(sends(out).map((m) => m.type)).toEqual(["heartbeat", "heartbeat"]);
+    c.deliver();
+    expect(readyOf(c.outputs.get(1)!)).toEqual([["r1", 2]]);
+  });
+
+  it("without a quorum of acknowledgements the read is never released (a deposed leader cannot serve stale data)", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.isolate(1);
+    c.step(1, { type: "read-index", requestId: 7 });
+    c.tickAll(3);
+    expect(readyOf(c.outputs.get(1)!)).toEqual([]);
+  });
+
+  it("is held until the leader commits an entry of its own term", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    // Node 2 wins term 2 but its empty entry does not reach anyone yet.
+    c.drop = (m) => m.type === "append";
+    c.campaign(2);
+    const s2 = c.node(2);
+    expect(s2.role).toBe("leader");
+    expect(s2.log.committed).toBe(1);
+    c.step(2, { type: "read-index", requestId: "w" });
+    c.deliver();
+    expect(s2.reads.waiting).toEqual(["w"]);
+    expect(readyOf(c.outputs.get(2)!)).toEqual([]);
+    c.heal();
+    c.tick(2);
+    c.deliver();
+    expect(s2.log.committed).toBe(2);
+    expect(readyOf(c.outputs.get(2)!)).toEqual([["w", 2]]);
+  });
+
+  it("a single-node leader serves reads without a round trip", () => {
+    const c = new Cluster([1]);
+    c.campaign(1);
+    expect(readyOf(c.step(1, { type: "read-index", requestId: "x" }))).toEqual([["x", 1]]);
+  });
+
+  it("reads on a follower are refused with a leader hint; pending reads fail when leadership is lost", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    const r = c.step(2, { type: "read-index", requestId: "f" });
+    expect(r).toMatchObject([{ type: "rejected", reason: "not-leader", leaderHint: 1, requestId: "f" }]);
+    c.isolate(1);
+    c.step(1, { type: "read-index", requestId: "lost" });
+    const out = c.step(1, { type: "message", message: { type: "vote", from: 2, to: 1, term: 9, lastIndex: 9, lastTerm: 9, transfer: false } });
+    expect(out).toContainEqual(expect.objectContaining({ type: "rejected", reason: "not-leader", requestId: "lost" }));
+  });
+
+  it("heartbeats on tick retransmit the latest read round", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.isolate(1);
+    c.step(1, { type: "read-index", requestId: "late" });
+    c.queue.length = 0;
+    c.heal();
+    c.tick(1);
+    c.deliver();
+    expect(readyOf(c.outputs.get(1)!)).toEqual([["late", 1]]);
+  });
+});
+
+describe("lease reads", () => {
+  it("are served at once by a leader with check-quorum", () => {
+    const c = new Cluster([1, 2, 3], { checkQuorum: true, readOnly: "lease-based" });
+    c.campaign(1);
+    const out = c.step(1, { type: "read-index", requestId: 1 });
+    expect(readyOf(out)).toEqual([[1, 1]]);
+    expect(sends(out)).toEqual([]);
+  });
+
+  it("are refused by configuration without check-quorum", () => {
+    expect(() => new Cluster([1], { readOnly: "lease-based" })).toThrow(/checkQuorum/);
+  });
+});

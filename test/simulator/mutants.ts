@@ -1,0 +1,118 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type * as Simulator from "../../src/adapters/simulator/index.js";
+import type { FaultSet, RaftSimConfig } from "../../src/adapters/simulator/index.js";
+
+/** One exact search/replace edit of a file under src/core/raft. */
+export interface Patch {
+  readonly file: string;
+  readonly search: string;
+  readonly replace: string;
+}
+
+/** A deliberately broken Raft core, and the conditions under which the simulator should catch it. */
+export interface Mutant {
+  readonly name: string;
+  readonly patches: readonly Patch[];
+  readonly faults: Partial<FaultSet>;
+  readonly raft?: Partial<RaftSimConfig>;
+}
+
+const ALL: FaultSet = { drop: true, dup: true, reorder: true, partition: true, crash: true, drift: true, disk: true };
+
+/** The mutants the simulator must catch (issue 3), as patches to a copy of the source. */
+export const MUTANTS: readonly Mutant[] = [
+  {
+    name: "commit-old-term-by-counting",
+    patches: [{ file: "replication.ts", search: "if (ci <= log.committed || termAt(log, ci) !== s.term) return false;", replace: "if (ci <= log.committed) return false;" }],
+    faults: ALL,
+  },
+  {
+    name: "forget-vote-on-restart",
+    patches: [{ file: "state.ts", search: "    vote: hs.vote,", replace: "    vote: 0," }],
+    faults: ALL,
+  },
+  {
+    name: "truncate-without-conflict",
+    patches: [
+      {
+        file: "follower.ts",
+        search: "const conflict = m.entries.length === 0 ? 0 : findConflict(log, m.entries);",
+        replace: "const conflict = m.entries.length === 0 ? 0 : (findConflict(log, m.entries), m.prevIndex + 1);",
+      },
+    ],
+    faults: ALL,
+  },
+  {
+    name: "commit-goes-backwards",
+    patches: [{ file: "follower.ts", search: "  if (index > s.log.committed) s.log.committed = index;", replace: "  s.log.committed = index;" }],
+    faults: ALL,
+  },
+  {
+    name: "count-own-entry-before-persisted",
+    patches: [
+      {
+        file: "replication.ts",
+        search: "  append(s.log, entries);\n  const out = s.out;",
+        replace:
+          "  append(s.log, entries);\n  const me = s.tracker.progress.get(s.id);\n  if (me !== undefined && s.role === \"leader\") {\n    me.match = lastIndex(s.log);\n    me.next = me.match + 1;\n  }\n  const out = s.out;",
+      },
+    ],
+    faults: ALL,
+  },
+  {
+    name: "lease-read-without-check-quorum",
+    patches: [{ file: "step.ts", search: "    if (s.opts.checkQuorum) {\n      if (!quorumActive(s.tracker, s.id)) {", replace: "    if (false) {\n      if (!quorumActive(s.tracker, s.id)) {" }],
+    // Leases assume bounded clock drift: without drift, a correct core passes in lease mode (see test).
+    faults: { ...ALL, drift: false },
+    raft: { readOnly: "lease-based" },
+  },
+  {
+    name: "skip-term-check-on-append-response",
+    patches: [{ file: "step.ts", search: "  } else if (m.term < s.term) {", replace: "  } else if (m.term < s.term && m.type !== \"append-response\") {" }],
+    faults: ALL,
+  },
+];
+
+/** Raised when a patch no longer matches the source exactly once: the mutant must be updated. */
+export class StalePatchError extends Error {}
+
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+
+/**
+ * Copies src/ into .cache/mutants/NAME/src, applies the mutant's patches (each must match exactly once) and
+ * imports the patched simulator. Throws `StalePatchError` naming the mutant and file when a patch is stale.
+ */
+export async function loadMutant(m: Mutant): Promise<typeof Simulator> {
+  const dir = path.join(repoRoot, ".cache", "mutants", m.name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  cpSync(path.join(repoRoot, "src"), path.join(dir, "src"), { recursive: true });
+  for (const p of m.patches) {
+    const file = path.join(dir, "src", "core", "raft", p.file);
+    if (!existsSync(file)) throw new StalePatchError(`mutant ${m.name}: src/core/raft/${p.file} no longer exists`);
+    const text = readFileSync(file, "utf8");
+    const count = text.split(p.search).length - 1;
+    if (count !== 1) {
+      throw new StalePatchError(`mutant ${m.name}: patch no longer applies to src/core/raft/${p.file} (search text found ${count} times): ${JSON.stringify(p.search)}`);
+    }
+    writeFileSync(file, text.replace(p.search, p.replace));
+  }
+  return (await import(path.join(dir, "src", "adapters", "simulator", "index.ts"))) as typeof Simulator;
+}
+
+/** Runs seeds 1..maxSeeds against the mutant until one fails; returns that seed (or undefined) and its violation. */
+export function hunt(
+  sim: typeof Simulator,
+  m: Mutant,
+  maxSeeds: number,
+  steps: number,
+): { seed: number | undefined; invariant?: string; detail?: string } {
+  const faults: FaultSet = { drop: false, dup: false, reorder: false, partition: false, crash: false, drift: false, disk: false, ...m.faults };
+  for (let seed = 1; seed <= maxSeeds; seed++) {
+    const options = { seed, nodes: 5, steps, faults };
+    const r = sim.simulate(sim.raftProtocol({ ...sim.raftConfigFor(options), ...m.raft }), options);
+    if (!r.ok) return { seed, invariant: r.violations[0]!.invariant, detail: r.violations[0]!.detail };
+  }
+  return { seed: undefined };
+}
