@@ -2,6 +2,7 @@ import type { SimOptions } from "./options.js";
 import type { AnyProtocol } from "./protocol.js";
 import { raftProtocol } from "./raft-protocol.js";
 import type { RaftSimConfig } from "./raft-protocol.js";
+import { kraftConfigFor, kraftProtocol } from "./kraft-protocol.js";
 
 /**
  * The Raft configuration for one run, varied by seed so a campaign covers more of the core: lease reads on odd
@@ -19,4 +20,5 @@ export function raftConfigFor(o: SimOptions): Partial<RaftSimConfig> {
 /** The systems `quorate simulate --system NAME` can run, each made for one run's options. */
 export const SYSTEMS: Readonly<Record<string, (options: SimOptions) => AnyProtocol>> = {
   raft: (o) => raftProtocol(raftConfigFor(o)),
+  kraft: (o) => kraftProtocol(kraftConfigFor(o)),
 };
