@@ -46,6 +46,8 @@ export interface KraftSimConfig {
   readonly demoPartitions: number;
   /** Called with every violation as it is found (scenarios); the simulator's checker gets them too. */
   readonly onViolation?: (v: ClusterViolation) => void;
+  /** The invariant checker's history (default: a fresh one), so a scenario can inspect or tune it. */
+  readonly history?: ClusterHistory;
 }
 
 /** Three voters (combined on even seeds, dedicated controllers on odd), the rest brokers; all combined when n ≤ 3. */
@@ -108,7 +110,7 @@ export function applyPersist(disk: NodeDisk, o: PersistOutput): void {
  * `registry` (optional) receives every live node's handle, so scenario runners can watch and steer the cluster.
  */
 export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimNode> = new Map()): Protocol<KraftSimNode, NodeMessage, KraftWrite, NodeDisk> {
-  const history: ClusterHistory = kraftNode.emptyClusterHistory();
+  const history: ClusterHistory = c.history ?? kraftNode.emptyClusterHistory();
   const pending: ClusterViolation[] = [];
   const starts = new Map<NodeId, number>();
 
