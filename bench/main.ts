@@ -6,6 +6,8 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   metadata: () => import("./metadata.js"),
   raft: () => import("./raft.js"),
   sim: () => import("./sim.js"),
+  kraft: () => import("./kraft.js"),
+  zk: () => import("./zk.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);

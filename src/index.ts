@@ -8,6 +8,7 @@
  */
 export * as raft from "./core/raft/index.js";
 export * as zk from "./core/zk/index.js";
+export * as zkService from "./adapters/zk/index.js";
 export * as kraft from "./core/kraft/index.js";
 export * as metadata from "./core/metadata/index.js";
 export * as simulator from "./adapters/simulator/index.js";

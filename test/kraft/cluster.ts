@@ -18,6 +18,8 @@ export interface ClusterOptions {
   config?: Partial<KRaftConfig>;
   /** Acknowledge every persist at once (default true). */
   autoPersist?: boolean;
+  /** Test-only fault injection: rewrite a node's outputs (a "mutant" core) to prove the checks have teeth. */
+  mutate?: (id: number, outputs: Output[]) => Output[];
 }
 
 export class Cluster {
@@ -57,7 +59,9 @@ export class Cluster {
   /** Feed one input to a node and process its outputs. */
   input(id: number, input: Input): Output[] {
     if (this.down.has(id)) return [];
-    const { state, outputs } = step(this.node(id), input);
+    const r = step(this.node(id), input);
+    const state = r.state;
+    const outputs = this.opts.mutate ? this.opts.mutate(id, r.outputs) : r.outputs;
     this.nodes.set(id, state);
     this.outputs.get(id)!.push(...outputs);
     let wrote = false;

@@ -74,6 +74,13 @@ describe("Fetch: pull replication", () => {
     expect(highWatermark(s)).toBe(1);
     s = feed(s, { type: "persisted", endOffset: 2, epoch: 1 }).state;
     expect(highWatermark(s)).toBe(2);
+    // Three voters: one follower holds "a" durably, the leader does not yet — not a majority.
+    let t = leaderWith([], 1, [1, 2, 3]);
+    t = feed(t, { type: "append", records: [enc("a")] }).state;
+    t = msg(t, fetch(2, 1, 1, 2, 1)).state;
+    expect(highWatermark(t)).toBe(1);
+    t = feed(t, { type: "persisted", endOffset: 2, epoch: 1 }).state;
+    expect(highWatermark(t)).toBe(2);
   });
 
   it("the high watermark is the median of the voters' acknowledged end offsets", () => {

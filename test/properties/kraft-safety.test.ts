@@ -2,7 +2,7 @@
 // delayed durability, proposals and snapshots. Invariants are checked after every action.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Cluster } from "../kraft/cluster.js";
+import { Cluster, type ClusterOptions } from "../kraft/cluster.js";
 import { invariants, role, highWatermark, epoch, epochAt } from "../../src/core/kraft/index.js";
 import type { KRaftState } from "../../src/core/kraft/index.js";
 
@@ -32,7 +32,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant("crash" as const), node: fc.nat(5) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("restart" as const), node: fc.nat(5) }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("propose" as const), node: fc.nat(5) }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("ack" as const), node: fc.nat(5) }) },
+  { weight: 8, arbitrary: fc.record({ t: fc.constant("ack" as const), node: fc.nat(5) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("snapshot" as const), node: fc.nat(5) }) },
   { weight: 14, arbitrary: fc.constant({ t: "round" as const }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("deliverMany" as const), index: fc.nat(50) }) },
@@ -64,10 +64,10 @@ function checkAll(c: Cluster, before: Map<number, KRaftState>, restarted: number
   for (const s of live) fail(invariants.highWatermarkHeldByMajority(s, all));
 }
 
-export function runScenario(voterCount: number, observers: number, seed: number, actions: Action[], autoPersist: boolean): void {
+export function runScenario(voterCount: number, observers: number, seed: number, actions: Action[], autoPersist: boolean, mutate?: ClusterOptions["mutate"]): void {
   const voters = Array.from({ length: voterCount }, (_, i) => i + 1);
   const obs = Array.from({ length: observers }, (_, i) => voterCount + i + 1);
-  const c = new Cluster({ voters, observers: obs, seed, autoPersist, config: { tickMs: 100, maxFetchRecords: 3, snapshotChunkBytes: 4 } });
+  const c = new Cluster({ voters, observers: obs, seed, autoPersist, config: { tickMs: 100, maxFetchRecords: 3, snapshotChunkBytes: 4 }, ...(mutate ? { mutate } : {}) });
   const history = invariants.emptyHistory();
   const ids = c.ids;
   let proposals = 0;
@@ -203,5 +203,21 @@ describe("KRaft safety properties (fast-check)", () => {
     expect(reach.elections).toBeGreaterThan(numRuns);
     expect(reach.truncations).toBeGreaterThan(0);
     expect(reach.maxHighWatermark).toBeGreaterThan(10);
+  });
+
+  // Kept mutants: a faulty core (simulated by rewriting its outputs) must make the property fail.
+  const mutants: [string, NonNullable<ClusterOptions["mutate"]>][] = [
+    ["grants every vote", (_id, outs) => outs.map((o) => (o.type === "send" && o.message.type === "vote-response" ? { ...o, message: { ...o.message, granted: true } } : o))],
+    ["advertises its log end as the high watermark", (_id, outs) => outs.map((o) => (o.type === "send" && o.message.type === "fetch-response" && o.message.highWatermark >= 0 ? { ...o, message: { ...o.message, highWatermark: o.message.fetchOffset + o.message.records.length } } : o))],
+    ["forgets to persist its vote", (_id, outs) => outs.filter((o) => !(o.type === "persist" && o.quorumState !== undefined && o.quorumState.leaderId === -1 && o.entries === undefined))],
+  ];
+  it.each(mutants)("has teeth: a core that %s is caught", (_name, mutate) => {
+    const result = fc.check(
+      fc.property(fc.integer({ min: 3, max: 5 }), fc.integer({ min: 1, max: 1_000_000 }), fc.boolean(), fc.array(action, { minLength: 300, maxLength: 800 }), (voters, clusterSeed, autoPersist, actions) =>
+        runScenario(voters, 0, clusterSeed, actions, autoPersist, mutate),
+      ),
+      { seed: 7, numRuns: 200, endOnFailure: true },
+    );
+    expect(result.failed).toBe(true);
   });
 });

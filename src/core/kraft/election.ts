@@ -60,6 +60,7 @@ function voteResponse(ctx: Ctx, req: VoteRequest, error: ErrorCode, granted: boo
   send(ctx, { type: "vote-response", from: ctx.s.config.id, to: req.from, error, epoch: ctx.s.epoch, leaderId: leaderIdOf(ctx.s), preVote: req.preVote, granted });
 }
 
+/** Vote request (KIP-595/996): validate, maybe move to the candidate's epoch, grant per `canGrantVote`. */
 export function handleVoteRequest(ctx: Ctx, req: VoteRequest): void {
   const s = ctx.s;
   if (req.lastEpoch > req.epoch) {
@@ -96,6 +97,7 @@ export function handleVoteRequest(ctx: Ctx, req: VoteRequest): void {
   voteResponse(ctx, req, "none", granted);
 }
 
+/** Vote response: learn a newer epoch/leader, or count a (pre-)vote toward the election. */
 export function handleVoteResponse(ctx: Ctx, res: VoteResponse): void {
   const s = ctx.s;
   if (res.epoch < s.epoch) return; // stale
@@ -127,6 +129,7 @@ function assertNoSecondLeader(ctx: Ctx, epoch: number, leaderId: number): void {
   }
 }
 
+/** BeginQuorumEpoch: a new leader announces itself; follow it unless the epoch is stale. */
 export function handleBeginQuorumEpoch(ctx: Ctx, req: BeginQuorumEpochRequest): void {
   const s = ctx.s;
   const respond = (error: ErrorCode): void =>
@@ -151,6 +154,7 @@ export function handleBeginQuorumEpoch(ctx: Ctx, req: BeginQuorumEpochRequest): 
   respond("none");
 }
 
+/** BeginQuorumEpoch response: the leader records the voter's acknowledgement. */
 export function handleBeginQuorumEpochResponse(ctx: Ctx, res: BeginQuorumEpochResponse): void {
   const s = ctx.s;
   if (res.epoch > s.epoch) {
@@ -163,6 +167,7 @@ export function handleBeginQuorumEpochResponse(ctx: Ctx, res: BeginQuorumEpochRe
   }
 }
 
+/** EndQuorumEpoch: the leader resigned; preferred successors start their election early. */
 export function handleEndQuorumEpoch(ctx: Ctx, req: EndQuorumEpochRequest): void {
   const s = ctx.s;
   const respond = (error: ErrorCode): void =>
@@ -187,6 +192,7 @@ export function handleEndQuorumEpoch(ctx: Ctx, req: EndQuorumEpochRequest): void
   respond("none");
 }
 
+/** EndQuorumEpoch response: a resigned leader stops retrying to that voter. */
 export function handleEndQuorumEpochResponse(ctx: Ctx, res: EndQuorumEpochResponse): void {
   const s = ctx.s;
   if (res.epoch > s.epoch) {

@@ -46,6 +46,7 @@ export function truncateLog(ctx: Ctx, endOffset: number): void {
   ctx.out.push({ type: "persist", truncateTo: endOffset });
 }
 
+/** Fetch response on a follower or observer: follow a newer leader, truncate, start a snapshot download, or append. */
 export function handleFetchResponse(ctx: Ctx, res: FetchResponse): void {
   const s = ctx.s;
   if (res.epoch < s.epoch) return; // from an older epoch: ignore
@@ -93,6 +94,7 @@ export function followerPersisted(ctx: Ctx): void {
   fetchWhenDurable(ctx);
 }
 
+/** FetchSnapshot response: store the chunk; when complete, replace the log with the snapshot. */
 export function handleFetchSnapshotResponse(ctx: Ctx, res: FetchSnapshotResponse): void {
   const s = ctx.s;
   if (res.epoch < s.epoch) return;
@@ -147,6 +149,7 @@ export function handleFetchSnapshotResponse(ctx: Ctx, res: FetchSnapshotResponse
   sendFetch(ctx, r.leaderId);
 }
 
+/** Follower timers: fetch timeout (voters go Prospective, observers Unattached) and request retries. */
 export function followerTick(ctx: Ctx): void {
   const s = ctx.s;
   const r = s.role as FollowerRole;

@@ -130,6 +130,7 @@ function checkQuorumFetched(ctx: Ctx, r: LeaderRole, id: NodeId): LeaderRole {
   return { ...r, fetchedVoters: fetched };
 }
 
+/** Fetch on the leader: validate the position, record the acknowledgement, answer or park. */
 export function leaderHandleFetch(ctx: Ctx, req: FetchRequest): void {
   const s = ctx.s;
   const v = validateOffsetAndEpoch(s.log, req.fetchOffset, req.lastFetchedEpoch, s.snapshot?.id ?? null);
@@ -160,6 +161,7 @@ export function leaderHandleFetch(ctx: Ctx, req: FetchRequest): void {
   fetchResponse(ctx, req.from, req, { records });
 }
 
+/** FetchSnapshot on the leader: serve one chunk of the requested snapshot. */
 export function leaderHandleFetchSnapshot(ctx: Ctx, req: FetchSnapshotRequest): void {
   const s = ctx.s;
   const snap = s.snapshot;
@@ -178,6 +180,7 @@ export function leaderHandleFetchSnapshot(ctx: Ctx, req: FetchSnapshotRequest): 
   send(ctx, { ...base, error: "none", size: snap.data.length, position: req.position, bytes, voters: snap.voters });
 }
 
+/** DescribeQuorum: the leader reports epoch, high watermark and every replica's progress. */
 export function handleDescribeQuorum(ctx: Ctx, req: DescribeQuorumRequest): void {
   const s = ctx.s;
   if (s.role.kind !== "leader") {
@@ -235,6 +238,7 @@ function appendVoterSet(ctx: Ctx, kind: "add" | "remove", requester: NodeId, vot
   maybeAdvanceHighWatermark(ctx);
 }
 
+/** AddRaftVoter (KIP-853): append a VotersRecord adding a caught-up observer; answer on commit. */
 export function handleAddVoter(ctx: Ctx, req: AddRaftVoterRequest): void {
   const refusal = voterChangeRefusal(ctx);
   if (refusal) return voterChangeResponse(ctx, "add", req.from, ...refusal);
@@ -250,6 +254,7 @@ export function handleAddVoter(ctx: Ctx, req: AddRaftVoterRequest): void {
   appendVoterSet(ctx, "add", req.from, [...voters, { id: req.voter.id, directoryId: req.voter.directoryId }]);
 }
 
+/** RemoveRaftVoter (KIP-853): append a VotersRecord without the voter; answer on commit. */
 export function handleRemoveVoter(ctx: Ctx, req: RemoveRaftVoterRequest): void {
   const refusal = voterChangeRefusal(ctx);
   if (refusal) return voterChangeResponse(ctx, "remove", req.from, ...refusal);
@@ -271,6 +276,7 @@ export function leaderAppend(ctx: Ctx, records: readonly Uint8Array[]): void {
   completeParked(ctx, () => true);
 }
 
+/** Leader timers: check-quorum, BeginQuorumEpoch resends, parked fetch expiry. */
 export function leaderTick(ctx: Ctx): void {
   const s = ctx.s;
   let r = leaderRole(ctx);

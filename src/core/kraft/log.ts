@@ -5,6 +5,7 @@
  */
 import type { Entry, OffsetAndEpoch, SnapshotId } from "./types.js";
 
+/** A window over a shared backing array; see the module comment. */
 export interface LogView {
   /** Backing storage; slot i holds the entry at offset `startOffset + i`. Never overwritten below `count`. */
   readonly backing: Entry[];
@@ -16,18 +17,22 @@ export interface LogView {
   readonly count: number;
 }
 
+/** An empty log starting at `startOffset` (after a snapshot whose last record has `startEpoch`). */
 export function emptyLog(startOffset = 0, startEpoch = 0): LogView {
   return { backing: [], startOffset, startEpoch, count: 0 };
 }
 
+/** Log end offset (exclusive). */
 export function logEndOffset(log: LogView): number {
   return log.startOffset + log.count;
 }
 
+/** Epoch of the last record, or of the snapshot when the log is empty. */
 export function lastEpoch(log: LogView): number {
   return log.count === 0 ? log.startEpoch : (log.backing[log.count - 1] as Entry).epoch;
 }
 
+/** The record at `offset`, or undefined when absent or compacted. */
 export function entryAt(log: LogView, offset: number): Entry | undefined {
   if (offset < log.startOffset || offset >= log.startOffset + log.count) return undefined;
   return log.backing[offset - log.startOffset];
@@ -39,6 +44,7 @@ export function epochBelow(log: LogView, endOffset: number): number | undefined 
   return entryAt(log, endOffset - 1)?.epoch;
 }
 
+/** Append records (offsets must continue the log); O(1) amortised when this view owns the tail. */
 export function appendEntries(log: LogView, entries: readonly Entry[]): LogView {
   if (entries.length === 0) return log;
   const backing = log.backing.length === log.count ? log.backing : log.backing.slice(0, log.count);

@@ -38,6 +38,7 @@ export interface ProspectiveRole {
   readonly resendAt: number;
 }
 
+/** Candidate (KIP-595): epoch bumped and persisted, voted for itself, collecting votes. */
 export interface CandidateRole {
   readonly kind: "candidate";
   readonly electionDeadline: number;
@@ -72,6 +73,7 @@ export interface PendingVoterChange {
   readonly offset: number;
 }
 
+/** Leader (Kafka's `LeaderState`): replica progress, check-quorum, BeginQuorumEpoch, purgatory, voter change. */
 export interface LeaderRole {
   readonly kind: "leader";
   readonly epochStartOffset: number;
@@ -95,6 +97,7 @@ export interface FetchingSnapshot {
   readonly voters: readonly ReplicaKey[];
 }
 
+/** Follower (Kafka's `FollowerState`): fetches from its leader, maybe downloading a snapshot. */
 export interface FollowerRole {
   readonly kind: "follower";
   readonly leaderId: NodeId;
@@ -116,6 +119,7 @@ export interface ResignedRole {
   readonly resendAt: number;
 }
 
+/** Per-role state, discriminated by `kind`. */
 export type RoleState = UnattachedRole | ProspectiveRole | CandidateRole | LeaderRole | FollowerRole | ResignedRole;
 
 /** The whole state of one KRaft replica. Treat as immutable; only `step` produces new ones. */

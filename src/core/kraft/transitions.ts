@@ -12,19 +12,23 @@ import { isVoterId, latestVoters, majority, voterIds } from "./voters.js";
 /** A mutable draft of the state for one step. Nested objects are replaced, never mutated. */
 export type Draft = { -readonly [K in keyof KRaftState]: KRaftState[K] };
 
+/** The draft state and the outputs of one step. */
 export interface Ctx {
   readonly s: Draft;
   readonly out: Output[];
 }
 
+/** Queue a message for sending. */
 export function send(ctx: Ctx, message: Message): void {
   ctx.out.push({ type: "send", message });
 }
 
+/** Report a refused input with a typed code and the known leader. */
 export function reject(ctx: Ctx, code: Extract<Output, { type: "rejected" }>["code"], detail: string): void {
   ctx.out.push({ type: "rejected", code, detail, leaderHint: leaderIdOf(ctx.s) });
 }
 
+/** Leader known for the current epoch, -1 when none. */
 export function leaderIdOf(s: KRaftState): NodeId | -1 {
   switch (s.role.kind) {
     case "leader":
@@ -38,6 +42,7 @@ export function leaderIdOf(s: KRaftState): NodeId | -1 {
   }
 }
 
+/** The replica this node voted for in the current epoch, if any. */
 export function votedKeyOf(s: KRaftState): ReplicaKey | null {
   switch (s.role.kind) {
     case "unattached":
@@ -50,13 +55,11 @@ export function votedKeyOf(s: KRaftState): ReplicaKey | null {
   }
 }
 
+/** Whether this node is in the voter set in effect. */
 export function isLocalVoter(s: KRaftState): boolean {
   return isVoterId(latestVoters(s.voterHistory), s.config.id);
 }
 
-export function localKey(s: KRaftState): ReplicaKey {
-  return { id: s.config.id, directoryId: s.config.directoryId };
-}
 
 function persistQuorumState(ctx: Ctx, q: QuorumStateRecord): void {
   const p = ctx.s.quorumState;
@@ -87,6 +90,7 @@ function setRole(ctx: Ctx, role: RoleState, epoch: number): void {
   }
 }
 
+/** A fresh randomized election deadline (advances the PRNG). */
 export function electionDeadline(ctx: Ctx): number {
   const [t, rng] = randomElectionTicks(ctx.s.config, ctx.s.rng);
   ctx.s.rng = rng;
@@ -111,11 +115,13 @@ export function endEpochBackoffTicks(ctx: Ctx, successors: readonly ReplicaKey[]
   return Math.ceil(ms / ctx.s.config.tickMs);
 }
 
+/** Transition to Unattached in `epoch`, with or without a vote; persisted. */
 export function becomeUnattached(ctx: Ctx, epoch: number, votedKey: ReplicaKey | null): void {
   persistQuorumState(ctx, { epoch, leaderId: -1, votedId: votedKey?.id ?? -1, votedDirectoryId: votedKey?.directoryId ?? "" });
   setRole(ctx, { kind: "unattached", votedKey, electionDeadline: electionDeadline(ctx), bootstrapFetchAt: ctx.s.now, bootstrapCursor: 0 }, epoch);
 }
 
+/** Transition to Follower of `leaderId` in `epoch`; persisted; fetches once the log is durable. */
 export function becomeFollower(ctx: Ctx, epoch: number, leaderId: NodeId): void {
   const voted = epoch === ctx.s.epoch ? votedKeyOf(ctx.s) : null;
   persistQuorumState(ctx, { epoch, leaderId, votedId: voted?.id ?? -1, votedDirectoryId: voted?.directoryId ?? "" });
@@ -158,6 +164,7 @@ export function sendFetch(ctx: Ctx, to: NodeId): void {
   send(ctx, { type: "fetch", from: s.config.id, to, epoch: s.epoch, replicaDirectoryId: s.config.directoryId, fetchOffset: logEndOffset(s.log), lastFetchedEpoch: lastEpoch(s.log), highWatermark: s.highWatermark });
 }
 
+/** Send (pre-)vote requests to every other voter not in `except`. */
 export function sendVoteRequests(ctx: Ctx, preVote: boolean, except: readonly NodeId[]): void {
   const s = ctx.s;
   for (const v of latestVoters(s.voterHistory)) {
@@ -193,6 +200,7 @@ export function becomeProspective(ctx: Ctx): void {
   maybeWinPreVote(ctx);
 }
 
+/** Decide a pre-vote: a majority granted → Candidate, a majority rejected → lost. */
 export function maybeWinPreVote(ctx: Ctx): void {
   const role = ctx.s.role;
   if (role.kind !== "prospective") return;
@@ -209,6 +217,7 @@ export function prospectiveLost(ctx: Ctx): void {
   else becomeUnattached(ctx, ctx.s.epoch, role.votedKey);
 }
 
+/** Transition to Candidate in epoch + 1, voting for itself; persisted before the vote requests. */
 export function becomeCandidate(ctx: Ctx): void {
   const s = ctx.s;
   const epoch = s.epoch + 1;
@@ -226,6 +235,7 @@ export function becomeCandidate(ctx: Ctx): void {
   maybeWinElection(ctx);
 }
 
+/** Decide an election: a majority granted → Leader, a majority rejected → back off. */
 export function maybeWinElection(ctx: Ctx): void {
   const role = ctx.s.role;
   if (role.kind !== "candidate" || role.backoffUntil >= 0) return;
@@ -236,6 +246,7 @@ export function maybeWinElection(ctx: Ctx): void {
   }
 }
 
+/** Transition to Leader: persist, append the LeaderChange record, send BeginQuorumEpoch. */
 export function becomeLeader(ctx: Ctx, grantingVoters: readonly NodeId[]): void {
   const s = ctx.s;
   ctx.s.electionRetries = 0;
@@ -291,6 +302,7 @@ export function becomeResigned(ctx: Ctx): void {
   sendEndQuorumEpoch(ctx);
 }
 
+/** Send EndQuorumEpoch to the voters that have not acknowledged the resignation. */
 export function sendEndQuorumEpoch(ctx: Ctx): void {
   const s = ctx.s;
   if (s.role.kind !== "resigned") return;

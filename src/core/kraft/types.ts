@@ -159,6 +159,7 @@ export interface VoteRequest extends MessageBase {
   readonly lastEndOffset: number;
 }
 
+/** Answer to a Vote; `leaderId` and `epoch` tell the candidate what the voter knows. */
 export interface VoteResponse extends MessageBase {
   readonly type: "vote-response";
   readonly error: ErrorCode;
@@ -168,6 +169,7 @@ export interface VoteResponse extends MessageBase {
   readonly granted: boolean;
 }
 
+/** BeginQuorumEpoch (KIP-595): a new leader announces itself to the voters. */
 export interface BeginQuorumEpochRequest extends MessageBase {
   readonly type: "begin-quorum-epoch";
   readonly epoch: number;
@@ -175,6 +177,7 @@ export interface BeginQuorumEpochRequest extends MessageBase {
   readonly voterDirectoryId: string;
 }
 
+/** Answer to BeginQuorumEpoch. */
 export interface BeginQuorumEpochResponse extends MessageBase {
   readonly type: "begin-quorum-epoch-response";
   readonly error: ErrorCode;
@@ -182,6 +185,7 @@ export interface BeginQuorumEpochResponse extends MessageBase {
   readonly leaderId: NodeId | -1;
 }
 
+/** EndQuorumEpoch (KIP-595): a resigning leader asks the voters to elect a successor now. */
 export interface EndQuorumEpochRequest extends MessageBase {
   readonly type: "end-quorum-epoch";
   readonly epoch: number;
@@ -190,6 +194,7 @@ export interface EndQuorumEpochRequest extends MessageBase {
   readonly preferredSuccessors: readonly ReplicaKey[];
 }
 
+/** Answer to EndQuorumEpoch. */
 export interface EndQuorumEpochResponse extends MessageBase {
   readonly type: "end-quorum-epoch-response";
   readonly error: ErrorCode;
@@ -212,6 +217,7 @@ export interface FetchRequest extends MessageBase {
   readonly highWatermark?: number;
 }
 
+/** Answer to Fetch: records, or a diverging epoch to truncate to, or a snapshot id to load. */
 export interface FetchResponse extends MessageBase {
   readonly type: "fetch-response";
   readonly error: ErrorCode;
@@ -227,6 +233,7 @@ export interface FetchResponse extends MessageBase {
   readonly snapshotId?: SnapshotId;
 }
 
+/** FetchSnapshot (KIP-630): read a chunk of the snapshot `snapshotId` from `position`. */
 export interface FetchSnapshotRequest extends MessageBase {
   readonly type: "fetch-snapshot";
   readonly epoch: number;
@@ -235,6 +242,7 @@ export interface FetchSnapshotRequest extends MessageBase {
   readonly position: number;
 }
 
+/** Answer to FetchSnapshot: one chunk of the snapshot. */
 export interface FetchSnapshotResponse extends MessageBase {
   readonly type: "fetch-snapshot-response";
   readonly error: ErrorCode;
@@ -261,10 +269,12 @@ export interface ReplicaDescription {
   readonly lastCaughtUpTick: number;
 }
 
+/** DescribeQuorum (KIP-595/836): ask the leader for the quorum's state. */
 export interface DescribeQuorumRequest extends MessageBase {
   readonly type: "describe-quorum";
 }
 
+/** Answer to DescribeQuorum. */
 export interface DescribeQuorumResponse extends MessageBase {
   readonly type: "describe-quorum-response";
   readonly error: ErrorCode;
@@ -275,16 +285,19 @@ export interface DescribeQuorumResponse extends MessageBase {
   readonly observers: readonly ReplicaDescription[];
 }
 
+/** AddRaftVoter (KIP-853): make an observer a voter. */
 export interface AddRaftVoterRequest extends MessageBase {
   readonly type: "add-raft-voter";
   readonly voter: ReplicaKey;
 }
 
+/** RemoveRaftVoter (KIP-853): remove a voter. */
 export interface RemoveRaftVoterRequest extends MessageBase {
   readonly type: "remove-raft-voter";
   readonly voter: ReplicaKey;
 }
 
+/** Answer to AddRaftVoter / RemoveRaftVoter, sent once the change commits (or is refused). */
 export interface VoterChangeResponse extends MessageBase {
   readonly type: "add-raft-voter-response" | "remove-raft-voter-response";
   readonly error: ErrorCode;

@@ -13,6 +13,7 @@ export interface VotersAt {
 /** Oldest first; never empty. */
 export type VoterHistory = readonly VotersAt[];
 
+/** The voter set in effect (latest record, committed or not). */
 export function latestVoters(h: VoterHistory): readonly ReplicaKey[] {
   return (h[h.length - 1] as VotersAt).voters;
 }
@@ -31,12 +32,14 @@ export function votersAt(h: VoterHistory, endOffset: number): readonly ReplicaKe
   return (h[0] as VotersAt).voters;
 }
 
+/** Forget voter sets introduced at or after `endOffset` (log truncation). */
 export function truncateHistory(h: VoterHistory, endOffset: number): VoterHistory {
   let n = h.length;
   while (n > 1 && (h[n - 1] as VotersAt).offset >= endOffset) n--;
   return n === h.length ? h : h.slice(0, n);
 }
 
+/** Record a voter set introduced by the VotersRecord at `offset`. */
 export function pushVoters(h: VoterHistory, offset: number, voters: readonly ReplicaKey[]): VoterHistory {
   return [...h, { offset, voters }];
 }
@@ -47,10 +50,12 @@ export function compactHistory(h: VoterHistory, endOffset: number): VoterHistory
   return [{ offset: -1, voters: base }, ...h.filter((v) => v.offset >= endOffset)];
 }
 
+/** Whether `id` is in the voter set. */
 export function isVoterId(voters: readonly ReplicaKey[], id: NodeId): boolean {
   return voters.some((v) => v.id === id);
 }
 
+/** The ids of a voter set. */
 export function voterIds(voters: readonly ReplicaKey[]): NodeId[] {
   return voters.map((v) => v.id);
 }
