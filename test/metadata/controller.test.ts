@@ -479,6 +479,27 @@ describe("NoOp records and leadership", () => {
     clean(h);
   });
 
+  it("a reply computed from uncommitted state waits for the last in-flight write (and fails with it)", () => {
+    const h = new Harness(2);
+    h.elect(0);
+    h.startBrokers([0, 1]);
+    h.send({ type: "CreateTopics", topics: [{ name: "pending", numPartitions: 1, replicationFactor: 1 }] });
+    // Deleting the not-yet-committed topic succeeds against the speculative image, so its reply must not go out early.
+    const del = h.send({ type: "DeleteTopics", names: ["pending"] });
+    const hb = h.send({ type: "BrokerHeartbeat", brokerId: 0, brokerEpoch: h.epochOf(0), currentMetadataOffset: h.active.committed.offset, wantFence: false, wantShutDown: false });
+    expect(h.replies.has(del)).toBe(false);
+    expect(h.replies.has(hb)).toBe(false);
+    h.commit();
+    expect(h.replies.get(del)).toMatchObject({ errorCode: "NONE" });
+    expect(h.replies.get(hb)).toMatchObject({ errorCode: "NONE", isFenced: false });
+    // With leadership lost first, the held reply fails instead of reporting state that never committed.
+    h.send({ type: "CreateTopics", topics: [{ name: "doomed", numPartitions: 1, replicationFactor: 1 }] });
+    const hb2 = h.send({ type: "BrokerHeartbeat", brokerId: 0, brokerEpoch: h.epochOf(0), currentMetadataOffset: h.active.committed.offset, wantFence: false, wantShutDown: false });
+    h.elect(1, false);
+    expect(h.replies.get(hb2)).toMatchObject({ errorCode: "NOT_CONTROLLER" });
+    clean(h);
+  });
+
   it("uncommitted records that the new leader kept still commit, and every controller applies them", () => {
     const h = new Harness(2);
     h.elect(0);

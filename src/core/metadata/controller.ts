@@ -176,6 +176,12 @@ function write(state: ControllerState, active: ActiveState, handler: Handler, re
   const response = handler(ctx);
   const records = ctx.w.records;
   if (records.length === 0) {
+    const last = active.pending[active.pending.length - 1];
+    if (replyId !== null && last !== undefined) {
+      // The response was computed from uncommitted state: release it with the last in-flight write, as Kafka does.
+      const held: PendingBatch = { ...last, replies: [...last.replies, { id: replyId, response }] };
+      return { ...state, prng: ctx.prng, active: { ...active, heartbeats: ctx.heartbeats, pending: [...active.pending.slice(0, -1), held] } };
+    }
     if (replyId !== null) outputs.push({ kind: "reply", id: replyId, response });
     return { ...state, prng: ctx.prng, active: { ...active, heartbeats: ctx.heartbeats } };
   }
