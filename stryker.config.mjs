@@ -8,8 +8,10 @@ export default {
   testRunner: "vitest",
   plugins: ["@stryker-mutator/vitest-runner"],
   mutate: ["src/core/raft/**/*.ts", "!src/core/raft/**/index.ts"],
-  // Only the tests that import a mutated file run against it.
-  vitest: { configFile: "vitest.config.ts", related: true },
+  // The Raft core's own tests and one short simulation suite (stryker.config.vitest.mjs), each mutant against the
+  // tests that cover it. The simulator's mutant hunts are left out: each takes seconds.
+  vitest: { configFile: "stryker.config.vitest.mjs", related: false },
+  ignorePatterns: [".cache", "reports", ".stryker-tmp"],
   coverageAnalysis: "perTest",
   ignoreStatic: true,
   concurrency: 2,

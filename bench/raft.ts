@@ -106,8 +106,10 @@ class Bench {
       this.messages++;
       this.step(this.nodes[m.to - 1]!, { type: "message", message: m });
     }
-    q.length = 0;
-    this.head = 0;
+    if (this.head > 0) {
+      q.length = 0;
+      this.head = 0;
+    }
   }
 
   /** Compacts every node whose applied tail reached COMPACT_EVERY entries. */
@@ -132,6 +134,9 @@ interface CaseResult {
   msgsPerOp: number;
 }
 
+/** CPU time (user + system, all threads) per op: less disturbed than wall time on a shared machine. */
+const cpuNsPerOp = new Map<string, number>();
+
 function runCase(nodes: number, mode: Mode, size: number, minMs: number): CaseResult {
   const b = new Bench(nodes);
   const leader = b.nodes[0]!;
@@ -153,6 +158,7 @@ function runCase(nodes: number, mode: Mode, size: number, minMs: number): CaseRe
   const applied0 = b.nodes.map((n) => n.applied);
   b.messages = 0;
   let rounds = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let elapsed = 0n;
   const minNs = BigInt(minMs) * 1_000_000n;
@@ -168,6 +174,8 @@ function runCase(nodes: number, mode: Mode, size: number, minMs: number): CaseRe
   });
   if (b.nodes[0]!.state.role !== "leader") throw new Error("node 1 lost leadership during the run");
   const nsPerOp = Number(elapsed) / ops;
+  const cpu = process.cpuUsage(cpu0);
+  cpuNsPerOp.set(`nodes=${nodes}/mode=${mode}/size=${size}@${nsPerOp}`, ((cpu.user + cpu.system) * 1000) / ops);
   return { name: `nodes=${nodes}/mode=${mode}/size=${size}`, nsPerOp, opsPerSec: 1e9 / nsPerOp, msgsPerOp: b.messages / ops };
 }
 
@@ -200,7 +208,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         results.push(best!);
         if (!values.json) {
           process.stdout.write(
-            `${name.padEnd(32)} ${best!.nsPerOp.toFixed(1).padStart(10)} ns/op ${Math.round(best!.opsPerSec).toString().padStart(10)} ops/s ${best!.msgsPerOp.toFixed(3).padStart(8)} msgs/op\n`,
+            `${name.padEnd(32)} ${best!.nsPerOp.toFixed(1).padStart(10)} ns/op ${Math.round(best!.opsPerSec).toString().padStart(10)} ops/s ${best!.msgsPerOp.toFixed(3).padStart(8)} msgs/op ${cpuNsPerOp.get(`${name}@${best!.nsPerOp}`)!.toFixed(1).padStart(10)} cpu-ns/op\n`,
           );
         }
       }

@@ -1,9 +1,9 @@
 /** §5.4.2 Committing entries from previous terms (Figure 8), and how commit indices move. */
 import { describe, expect, it } from "vitest";
-import { assertInvariants, step, type Message } from "../../src/core/raft/index.js";
-import { Cluster, entriesOfTerms, nodeWithLog } from "./harness.js";
+import { assertInvariants, type Message } from "../../src/core/raft/index.js";
+import { Cluster, entriesOfTerms, nodeWithLog, checkedStep as step } from "./harness.js";
 
-describe("Figure 8: a leader never commits an entry of an older term by counting replicas", () => {
+describe("§5.4.2 Figure 8: a leader never commits an entry of an older term by counting replicas", () => {
   // S1 led term 2 and wrote index 2; S5 led term 3 with its own index 2. Now S1 leads term 4 (state (c)) and
   // replicates index 2 to S2 and S3 (the paper has S2 holding it already; same situation).
   function figure8(): Cluster {
@@ -64,7 +64,7 @@ describe("Figure 8: a leader never commits an entry of an older term by counting
   });
 });
 
-describe("commit index", () => {
+describe("§5.4.2 commit index", () => {
   it("the leader counts its own entries only after storage acknowledged them (persisted)", () => {
     const c = new Cluster([1, 2, 3]);
     c.campaign(1);

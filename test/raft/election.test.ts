@@ -1,7 +1,7 @@
 /** §5.2 Leader election and §5.4.1 Election restriction. */
 import { describe, expect, it } from "vitest";
-import { assertInvariants, createRaft, step, type Message, type Output, type RaftState } from "../../src/core/raft/index.js";
-import { Cluster, nodeWithLog, sends } from "./harness.js";
+import { assertInvariants, createRaft, type Message, type Output, type RaftState } from "../../src/core/raft/index.js";
+import { Cluster, nodeWithLog, sends, checkedStep as step } from "./harness.js";
 
 const cfg = (id: number, extra: object = {}) => ({ id, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: id, ...extra });
 

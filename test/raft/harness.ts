@@ -244,6 +244,13 @@ export class Cluster {
   }
 }
 
+/** `step` followed by `assertInvariants` on the resulting state: what every test uses. */
+export function checkedStep(s: RaftState, input: Parameters<typeof step>[1]): ReturnType<typeof step> {
+  const r = step(s, input);
+  assertInvariants(r.state);
+  return r;
+}
+
 /** A term/index log for building Figure 7/8-style logs directly: entry terms listed in order. */
 export function entriesOfTerms(terms: readonly number[], start = 1): Entry[] {
   return terms.map((term, i) => ({ term, index: start + i, kind: "normal" as const, data: enc(`t${term}i${start + i}`) }));

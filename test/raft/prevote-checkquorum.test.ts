@@ -1,7 +1,7 @@
 /** §9.6 of the dissertation: pre-vote and check-quorum (leader stickiness and stepping down). */
 import { describe, expect, it } from "vitest";
-import { createRaft, step, type Message } from "../../src/core/raft/index.js";
-import { Cluster, rejections, sends } from "./harness.js";
+import { createRaft, type Message } from "../../src/core/raft/index.js";
+import { Cluster, rejections, sends, checkedStep as step } from "./harness.js";
 
 describe("pre-vote", () => {
   it("a partitioned node does not inflate its term, so it cannot disrupt the leader when it rejoins", () => {

@@ -1,7 +1,7 @@
 /** §5.3 Log replication, the log states of Figure 7, and the follower side of AppendEntries. */
 import { describe, expect, it } from "vitest";
-import { assertInvariants, step, type AppendRequest, type Message, type Output, type RaftState } from "../../src/core/raft/index.js";
-import { Cluster, entriesOfTerms, nodeWithLog, sends } from "./harness.js";
+import { assertInvariants, type AppendRequest, type Message, type Output, type RaftState } from "../../src/core/raft/index.js";
+import { Cluster, entriesOfTerms, nodeWithLog, sends, checkedStep as step } from "./harness.js";
 
 const cfg = (id: number) => ({ id, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: id });
 

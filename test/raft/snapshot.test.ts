@@ -1,7 +1,7 @@
 /** §7 Log compaction: user snapshots, snapshots sent in chunks to far-behind followers, restart from them. */
 import { describe, expect, it } from "vitest";
-import { createRaft, step, type Message, type Snapshot } from "../../src/core/raft/index.js";
-import { Cluster, rejections } from "./harness.js";
+import { createRaft, type Message, type Snapshot } from "../../src/core/raft/index.js";
+import { Cluster, rejections, checkedStep as step } from "./harness.js";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37) & 0xff);
 
@@ -159,5 +159,27 @@ describe("restart from snapshot plus log", () => {
     c.step(1, { type: "applied", index: 3 });
     c.step(1, { type: "snapshot", index: 3, data: bytes(1) });
     expect(c.storage.get(1)!.snapshot!.config.learners).toEqual([4]);
+  });
+});
+
+describe("duplicated snapshot chunks", () => {
+  it("a late chunk of a snapshot already installed is answered with the commit index, not restarted", () => {
+    const c = new Cluster([1, 2, 3], { maxSizePerMsg: 8 });
+    c.campaign(1);
+    c.isolate(3);
+    c.propose(1, ["a", "b"]);
+    compact(c, 1, bytes(20));
+    c.heal();
+    const chunks: import("../../src/core/raft/index.js").Message[] = [];
+    const prev = c.drop;
+    c.drop = (m) => {
+      if (m.type === "snapshot") chunks.push(m);
+      return prev(m);
+    };
+    c.tickAll(10);
+    expect(c.snapshotsApplied.get(3)).toHaveLength(1);
+    const out = c.step(3, { type: "message", message: { ...chunks[0]!, term: c.node(3).term } });
+    expect(c.node(3).incoming).toBeUndefined();
+    expect(out).toContainEqual(expect.objectContaining({ message: expect.objectContaining({ type: "append-response", index: c.node(3).log.committed }) }));
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { raftConfigFor, raftProtocol, simulate } from "../../src/adapters/simulator/index.js";
+import { checkLinearizability, modelByName, parseHistory } from "../../src/check/linearizability/index.js";
 import type { FaultSet } from "../../src/adapters/simulator/index.js";
 import { MUTANTS, StalePatchError, hunt, loadMutant } from "./mutants.js";
 
@@ -19,6 +20,12 @@ describe("the simulator catches mutants of the Raft core", () => {
     const options = { seed: found.seed!, nodes: 5, steps: STEPS, faults };
     const control = simulate(raftProtocol({ ...raftConfigFor(options), ...m.raft }), options);
     expect(control.violations).toEqual([]);
+    if (found.invariant === "linearizable-read") {
+      // The independent linearizability checker agrees: the mutant's history is not linearizable.
+      const bad = sim.simulate(sim.raftProtocol({ ...sim.raftConfigFor(options), ...m.raft }), { ...options, stopOnViolation: false, liveness: false });
+      const history = parseHistory(JSON.stringify(sim.toNativeHistory(bad.history)), "json");
+      expect(checkLinearizability(history, modelByName("kv"), { timeoutMs: 20_000 }).verdict).toBe("not-linearizable");
+    }
   });
 
   it("a patch that no longer applies fails loudly, naming the mutant and the file", async () => {

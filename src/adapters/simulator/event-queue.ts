@@ -6,6 +6,8 @@ export interface SimEvent {
   node: number;
   /** Incarnation of `node` the event belongs to (stale after a crash), or a message id. */
   tag: number;
+  /** A second number (e.g. a message's sender). */
+  aux: number;
   payload: unknown;
 }
 
@@ -14,6 +16,8 @@ export interface SimEvent {
  */
 export class EventQueue {
   private readonly heap: SimEvent[] = [];
+  /** Processed events kept for reuse: the simulator allocates no event object in steady state. */
+  private readonly free: SimEvent[] = [];
   private seq = 0;
 
   get size(): number {
@@ -21,8 +25,18 @@ export class EventQueue {
   }
 
   /** Schedules an event at time `at`. */
-  push(at: number, kind: number, node: number, tag: number, payload: unknown): void {
-    const e: SimEvent = { at, seq: this.seq++, kind, node, tag, payload };
+  push(at: number, kind: number, node: number, tag: number, payload: unknown, aux = 0): void {
+    let e = this.free.pop();
+    if (e === undefined) e = { at, seq: this.seq++, kind, node, tag, aux, payload };
+    else {
+      e.at = at;
+      e.seq = this.seq++;
+      e.kind = kind;
+      e.node = node;
+      e.tag = tag;
+      e.aux = aux;
+      e.payload = payload;
+    }
     const h = this.heap;
     let i = h.length;
     h.push(e);
@@ -34,6 +48,12 @@ export class EventQueue {
       i = p;
     }
     h[i] = e;
+  }
+
+  /** Returns a popped event for reuse; the caller must not touch it afterwards. */
+  release(e: SimEvent): void {
+    e.payload = undefined;
+    this.free.push(e);
   }
 
   /** Time of the earliest event (Infinity when empty). */

@@ -20,3 +20,5 @@ export { renderSpaceTime } from "./html.js";
 export type { DiagramOptions } from "./html.js";
 export { FAST_TIMING, KAFKA_DEFAULT_TIMING, applyPersist, defaultRoles, kraftConfigFor, kraftProtocol } from "./kraft-protocol.js";
 export type { KraftSimConfig, KraftSimNode, KraftWrite } from "./kraft-protocol.js";
+export { toNativeHistory } from "./history.js";
+export type { NativeHistory, NativeOperation } from "./history.js";

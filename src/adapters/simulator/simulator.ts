@@ -370,46 +370,47 @@ export class Simulator {
     switch (e.kind) {
       case TICK: {
         const node = this.nodes[e.node]!;
-        if (!node.alive || node.inc !== e.tag) return;
+        if (!node.alive || node.inc !== e.tag) break;
         this.stats.ticks++;
         this.current = node;
         node.state = this.protocol.tick(node.state, this.fx);
         this.observe(node);
         this.queue.push(this.now + node.tickMs, TICK, node.id, node.inc, undefined);
-        return;
+        break;
       }
       case DELIVER:
-        this.deliver(e.node, e.tag, e.payload as { from: NodeId; message: unknown });
-        return;
+        this.deliver(e.node, e.tag, e.aux, e.payload);
+        break;
       case DISK:
         this.diskDone(this.nodes[e.node]!, e.tag);
-        return;
+        break;
       case RESTART: {
         const node = this.nodes[e.node]!;
         if (!node.alive && node.inc === e.tag) this.restart(node);
-        return;
+        break;
       }
       case NEMESIS:
         if (!this.healing) this.nemesis();
-        return;
+        break;
       case CLIENT_START:
         this.clientStart(e.tag);
-        return;
+        break;
       case CLIENT_ARRIVE:
         this.clientArrive(e.node, e.payload as ClientOp);
-        return;
+        break;
       case CLIENT_REPLY: {
         const p = e.payload as ReplyPayload;
         this.clientReply(p.op, p.reply, e.tag, e.node);
-        return;
+        break;
       }
       case CLIENT_RETRY:
         this.clientRetry(e.payload as ClientOp, e.tag);
-        return;
+        break;
       case CLIENT_DEADLINE:
         this.clientDeadline(e.payload as ClientOp);
-        return;
+        break;
     }
+    this.queue.release(e);
   }
 
   // ---- nodes ----
@@ -532,27 +533,26 @@ export class Simulator {
     if (this.reorderP > 0 && rng.chance(this.reorderP)) at += rng.chance(0.1) ? rng.range(200, 2000) : rng.range(10, 200);
     else if (at < this.linkLast[link]!) at = this.linkLast[link]!;
     if (at > this.linkLast[link]!) this.linkLast[link] = at;
-    const payload = { from, message };
-    this.queue.push(at, DELIVER, to, id, payload);
+    this.queue.push(at, DELIVER, to, id, message, from);
     if (this.dupP > 0 && rng.chance(this.dupP)) {
       this.stats.duplicated++;
       if (this.traceLines !== undefined) this.traceMsg("dup", from, to, id, message);
       // Most duplicates follow closely; some arrive very late (a stale retransmission).
-      this.queue.push(at + (rng.chance(0.3) ? rng.range(50, 3000) : rng.range(0, 50)), DELIVER, to, id, payload);
+      this.queue.push(at + (rng.chance(0.3) ? rng.range(50, 3000) : rng.range(0, 50)), DELIVER, to, id, message, from);
     }
   }
 
-  private deliver(to: NodeId, id: number, p: { from: NodeId; message: unknown }): void {
+  private deliver(to: NodeId, id: number, from: NodeId, message: unknown): void {
     const node = this.nodes[to]!;
-    if (!node.alive || (this.partitioned && this.blocked[p.from * (this.n + 1) + to] === 1)) {
+    if (!node.alive || (this.partitioned && this.blocked[from * (this.n + 1) + to] === 1)) {
       this.stats.dropped++;
-      if (this.traceLines !== undefined) this.traceMsg("drop", p.from, to, id, p.message);
+      if (this.traceLines !== undefined) this.traceMsg("drop", from, to, id, message);
       return;
     }
     this.stats.deliveries++;
-    if (this.traceLines !== undefined) this.traceMsg("deliver", p.from, to, id, p.message);
+    if (this.traceLines !== undefined) this.traceMsg("deliver", from, to, id, message);
     this.current = node;
-    node.state = this.protocol.receive(node.state, p.message, this.fx);
+    node.state = this.protocol.receive(node.state, message, this.fx);
     this.observe(node);
   }
 

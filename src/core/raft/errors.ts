@@ -1,10 +1,10 @@
 /** Codes of {@link RaftError}. */
-export type RaftErrorCode = "invalid-config" | "invalid-persisted-state" | "invariant-violated" | "malformed-input";
+export type RaftErrorCode = "invalid-config" | "invalid-persisted-state" | "invariant-violated";
 
 /**
- * The one exception type of the Raft core. Thrown only for programming errors of the caller (a bad config,
- * inconsistent persisted state, a malformed input object) or a broken invariant; refusals of well-formed
- * inputs are `rejected` outputs instead.
+ * The one exception type of the Raft core, thrown only by `createRaft` (a bad config, inconsistent persisted
+ * state) and `assertInvariants` (a broken invariant). `step` never throws on bad input: it answers with a
+ * typed `rejected` output instead.
  */
 export class RaftError extends Error {
   /** Machine-readable reason. */

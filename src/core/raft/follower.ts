@@ -79,6 +79,12 @@ export function handleHeartbeat(s: RaftState, m: Heartbeat): void {
  */
 export function handleSnapshotChunk(s: RaftState, m: SnapshotChunk): void {
   const meta = m.snapshot;
+  if (meta.index <= s.log.committed) {
+    // Already covered (a duplicate or late chunk): tell the leader where we are instead of starting over.
+    s.incoming = undefined;
+    ack(s, m.from, s.log.committed);
+    return;
+  }
   let inc = s.incoming;
   if (m.offset === 0) {
     inc = { from: m.from, index: meta.index, term: meta.term, config: meta.config, size: m.size, chunks: [], received: 0 };

@@ -155,7 +155,8 @@ export function handleAppendResponse(s: RaftState, m: AppendResponse): void {
     return;
   }
   const wasPaused = isPaused(pr);
-  if (!maybeUpdate(pr, m.index)) return;
+  // A probe answered at the known match also confirms where the follower is: leave probe state (etcd does too).
+  if (!maybeUpdate(pr, m.index) && !(pr.state === "probe" && pr.match === m.index)) return;
   if (pr.state === "probe") becomeReplicate(pr);
   else if (pr.state === "snapshot" && pr.match >= pr.pendingSnapshot) {
     becomeProbe(pr);

@@ -26,9 +26,9 @@ export function reject(s: RaftState, reason: RejectReason, detail: string, reque
   );
 }
 
-/** Whether this node may campaign: a voter with no snapshot half-received. */
+/** Whether this node may campaign: it votes in its configuration (learners and removed nodes never do). */
 export function promotable(s: RaftState): boolean {
-  return isVoter(s.tracker.config, s.id) && s.incoming === undefined;
+  return isVoter(s.tracker.config, s.id);
 }
 
 /** Refuses every read waiting on this (former) leader. */

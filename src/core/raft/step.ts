@@ -42,9 +42,9 @@ export interface StepResult {
  * its own entries toward commit only then, and entries are handed to `apply` only once committed AND
  * persisted locally. `apply` outputs carry committed entries only, each exactly once, in order.
  *
- * Well-formed but unacceptable inputs (a proposal to a follower, a stale message, …) produce a `rejected`
- * output and leave the state as it was. A structurally broken input object throws {@link RaftError}
- * (`malformed-input`); a malformed message from the network is refused with a `rejected` output.
+ * `step` never throws on bad input: unacceptable or malformed inputs and messages (a proposal to a follower,
+ * a stale or malformed message, an index beyond the log, …) produce a typed `rejected` output and leave the
+ * state as it was.
  */
 export function step(s: RaftState, input: Input): StepResult {
   const out = s.out;
@@ -65,7 +65,8 @@ export function step(s: RaftState, input: Input): StepResult {
       propose(s, input.data);
       break;
     case "read-index":
-      if (s.role !== "leader") reject(s, "not-leader", "read requests must go to the leader", input.requestId);
+      if (typeof input.requestId !== "string" && typeof input.requestId !== "number") reject(s, "malformed-input", "read-index needs a string or number requestId");
+      else if (s.role !== "leader") reject(s, "not-leader", "read requests must go to the leader", input.requestId);
       else readIndex(s, input.requestId);
       break;
     case "conf-change":
@@ -92,16 +93,22 @@ export function step(s: RaftState, input: Input): StepResult {
   while (emitApply(s)) {
     // Applying a conf change can commit more (a smaller quorum): hand that out in the same step.
   }
-  const outputs: Output[] = out.sends ?? [];
+  maybeAutoLeave(s);
   const log = s.log;
   const hardChanged = s.term !== term0 || s.vote !== vote0 || log.committed !== commit0;
+  let outputs: Output[];
   if (hardChanged || out.entries !== undefined || out.truncateFrom !== 0 || out.snapshot !== undefined) {
     const p: Mutable<PersistOutput> = { type: "persist" };
     if (out.truncateFrom !== 0) p.truncateFrom = out.truncateFrom;
     if (out.snapshot !== undefined) p.snapshot = out.snapshot;
     if (out.entries !== undefined && out.entries.length > 0) p.entries = out.entries;
     if (hardChanged) p.hardState = { term: s.term, vote: s.vote, commit: log.committed };
-    outputs.unshift(p);
+    // The persist output comes first: everything after it may depend on it being durable.
+    outputs = [p];
+    const sends = out.sends;
+    if (sends !== undefined) for (let i = 0; i < sends.length; i++) outputs.push(sends[i]!);
+  } else {
+    outputs = out.sends ?? [];
   }
   if (s.role !== role0 || s.leader !== leader0 || s.term !== term0) {
     emit(s, { type: "role-change", role: s.role, term: s.term, leader: s.leader });
@@ -160,10 +167,6 @@ function tickLeader(s: RaftState): void {
 
 // ---------------------------------------------------------------------------------------------------------
 // Messages
-
-function isResponse(t: Message["type"]): boolean {
-  return t === "vote-response" || t === "pre-vote-response" || t === "append-response" || t === "heartbeat-response" || t === "snapshot-response";
-}
 
 function isFromLeader(t: Message["type"]): boolean {
   return t === "append" || t === "heartbeat" || t === "snapshot";
@@ -433,7 +436,11 @@ function persisted(s: RaftState, index: number, term: number): void {
 
 function applied(s: RaftState, index: number): void {
   const log = s.log;
-  if (!Number.isInteger(index) || index > log.applying) {
+  if (!Number.isInteger(index)) {
+    reject(s, "malformed-input", "applied needs an integer index");
+    return;
+  }
+  if (index > log.applying) {
     reject(s, "index-out-of-range", `applied index ${index} is beyond what was handed to apply (${log.applying})`);
     return;
   }
@@ -501,7 +508,15 @@ function applyConfEntry(s: RaftState, e: Entry): void {
   }
   // A smaller quorum may commit more; new members are probed.
   if (!commitAndBroadcast(s)) for (const pr of s.tracker.progress.values()) if (pr.id !== s.id) sendAppend(s, pr, false);
-  if (r.config.autoLeave && r.config.votersOutgoing.length > 0 && s.pendingConfIndex <= e.index) {
+}
+
+/**
+ * A leader in a joint configuration entered with auto-leave proposes leaving it once every conf change it
+ * knows of is applied — also a leader elected after the entering entry was written.
+ */
+function maybeAutoLeave(s: RaftState): void {
+  const c = s.tracker.config;
+  if (s.role === "leader" && c.autoLeave && c.votersOutgoing.length > 0 && s.pendingConfIndex <= s.log.applying && s.leadTransferee === 0) {
     appendConfEntry(s, { changes: [] });
   }
 }

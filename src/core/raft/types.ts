@@ -80,7 +80,11 @@ export interface ConfChange {
 export interface RaftConfig {
   /** This node's id (positive integer). */
   readonly id: NodeId;
-  /** The initial voters (ignored when restarting from a snapshot, whose configuration wins). */
+  /**
+   * The bootstrap voters. Every node of a cluster — including one that joins later — is created with the same
+   * bootstrap configuration; later membership changes are learned from conf-change entries in the log or
+   * from a snapshot (whose configuration wins on restart).
+   */
   readonly voters: readonly NodeId[];
   /** The initial learners. */
   readonly learners?: readonly NodeId[];

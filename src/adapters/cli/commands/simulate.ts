@@ -12,6 +12,7 @@ import {
   renderSpaceTime,
   runCampaign,
   simulate,
+  toNativeHistory,
 } from "../../simulator/index.js";
 import type { CampaignSpec, FaultSet, SeedOutcome, SimStats } from "../../simulator/index.js";
 import type { CommandRun } from "../main.js";
@@ -34,6 +35,8 @@ const HELP = `usage: quorate simulate [options]
   --scenario NAME   with --system kraft: run a narrated scenario (${"broker-failure, controller-failover, network-partition"})
                     on 3 controllers and 5 brokers with Kafka's default timing
   --partitions N    with --scenario: partitions created before the fault (default 100; 1000 for controller-failover)
+  --history FILE    write the client history as the linearizability checker's native JSON (single seed;
+                    check it with \`quorate check FILE --format json --model kv\`)
 
 Exit 0 when every invariant held, 1 on a violation, 2 on bad arguments.
 `;
@@ -102,6 +105,7 @@ export const run: CommandRun = async (argv) => {
         html: { type: "string" },
         scenario: { type: "string" },
         partitions: { type: "string" },
+        history: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -128,7 +132,7 @@ export const run: CommandRun = async (argv) => {
     if (values.seeds !== undefined) {
       seeds = seedRange(values.seeds);
       if (values.shard !== undefined) seeds = shard(seeds, values.shard);
-      if (values.trace !== undefined || values.html !== undefined) throw new ArgError("--trace and --html need a single --seed");
+      if (values.trace !== undefined || values.html !== undefined || values.history !== undefined) throw new ArgError("--trace, --html and --history need a single --seed");
     } else if (values.shard !== undefined) throw new ArgError("--shard needs --seeds");
     workers = int("--workers", values.workers, workers, 1, 256);
     checkOptions({ seed, nodes: spec.nodes, steps: spec.steps, faults });
@@ -142,15 +146,16 @@ export const run: CommandRun = async (argv) => {
   return seeds === undefined ? runOne(spec, seed, values) : runMany(spec, seeds, workers, values.json === true);
 };
 
-function runOne(spec: CampaignSpec, seed: number, values: { json?: boolean; trace?: string; html?: string }): number {
+function runOne(spec: CampaignSpec, seed: number, values: { json?: boolean; trace?: string; html?: string; history?: string }): number {
   const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults, trace: values.trace !== undefined || values.html !== undefined };
   const result = simulate(SYSTEMS[spec.system]!(options), options);
   const replay = replayCommand(spec, seed);
   try {
     if (values.trace !== undefined) writeFileSync(values.trace, `${result.trace!.join("\n")}\n`);
     if (values.html !== undefined) writeFileSync(values.html, renderSpaceTime(result.trace!, { title: `quorate simulate — ${spec.system}, seed ${seed}` }));
+    if (values.history !== undefined) writeFileSync(values.history, `${JSON.stringify(toNativeHistory(result.history), null, 1)}\n`);
   } catch (e) {
-    process.stderr.write(`quorate simulate: cannot write --trace/--html file: ${(e as Error).message}\n`);
+    process.stderr.write(`quorate simulate: cannot write --trace/--html/--history file: ${(e as Error).message}\n`);
     return 2;
   }
   if (values.json === true) {

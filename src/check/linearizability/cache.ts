@@ -1,0 +1,97 @@
+/**
+ * The memo cache of the search: a set of (linearized-ops bitset, interned model state id) pairs, stored in
+ * typed arrays (open addressing on a 32-bit key, bitsets packed in one growing arena) so that a probe
+ * allocates nothing and compares integers only.
+ */
+
+/** Thrown when the cache would outgrow its byte budget; the search reports `unknown`. */
+export class CacheFullError extends Error {
+  readonly code = "CACHE_FULL";
+  constructor(bytes: number) {
+    super(`the memo cache reached its budget of ${Math.round(bytes / 2 ** 20)} MiB; raise maxCacheBytes or check a smaller history`);
+    this.name = "CacheFullError";
+  }
+}
+
+/** A set of (bitset, state id) pairs. */
+export class StateCache {
+  private slots: Int32Array;
+  private mask: number;
+  private keys: Int32Array;
+  private stateIds: Int32Array;
+  private arena: Uint32Array;
+  /** Number of entries. */
+  size = 0;
+
+  constructor(
+    private readonly words: number,
+    private readonly maxBytes: number,
+  ) {
+    this.slots = new Int32Array(1024).fill(-1);
+    this.mask = 1023;
+    this.keys = new Int32Array(512);
+    this.stateIds = new Int32Array(512);
+    this.arena = new Uint32Array(Math.max(1, words) * 512);
+  }
+
+  /** Bytes held by the cache's arrays. */
+  get bytes(): number {
+    return this.slots.byteLength + this.keys.byteLength + this.stateIds.byteLength + this.arena.byteLength;
+  }
+
+  /** Adds (bits, state) unless present; returns true when it was added. `key` must hash both. */
+  add(bits: Uint32Array, key: number, stateId: number): boolean {
+    const words = this.words;
+    const slots = this.slots;
+    const mask = this.mask;
+    const keys = this.keys;
+    let slot = key & mask;
+    for (;;) {
+      const e = slots[slot]!;
+      if (e === -1) break;
+      if (keys[e] === key && this.stateIds[e] === stateId) {
+        const base = e * words;
+        const arena = this.arena;
+        let w = 0;
+        while (w < words && arena[base + w] === bits[w]) w++;
+        if (w === words) return false;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const e = this.size++;
+    if (e >= this.keys.length) this.grow();
+    this.keys[e] = key;
+    this.stateIds[e] = stateId;
+    this.arena.set(bits, e * words);
+    slots[slot] = e;
+    if (this.size * 2 > slots.length) this.rehash();
+    return true;
+  }
+
+  private grow(): void {
+    const capacity = this.keys.length * 2;
+    const bytes = capacity * (8 + 4 * this.words) + this.slots.length * 4 * 2;
+    if (bytes > this.maxBytes) throw new CacheFullError(this.maxBytes);
+    const keys = new Int32Array(capacity);
+    keys.set(this.keys);
+    this.keys = keys;
+    const ids = new Int32Array(capacity);
+    ids.set(this.stateIds);
+    this.stateIds = ids;
+    const arena = new Uint32Array(capacity * Math.max(1, this.words));
+    arena.set(this.arena);
+    this.arena = arena;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let e = 0; e < this.size; e++) {
+      let slot = this.keys[e]! & mask;
+      while (slots[slot] !== -1) slot = (slot + 1) & mask;
+      slots[slot] = e;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}

@@ -1,0 +1,33 @@
+/** History formats by name. */
+import type { History } from "../types.js";
+import { parseEtcdLog } from "./etcd-log.js";
+import { parseJepsenEdn } from "./jepsen-edn.js";
+import { parseKvEdnLines } from "./kv-lines.js";
+import { parseNativeJson } from "./native-json.js";
+
+export { HistoryParseError } from "./errors.js";
+export { parseEtcdLog, parseJepsenEdn, parseKvEdnLines, parseNativeJson };
+
+/** The formats `parseHistory` understands. */
+export const historyFormats = ["jepsen-edn", "jepsen-etcd-log", "kv-edn-lines", "json"] as const;
+/** One of `historyFormats`. */
+export type HistoryFormat = (typeof historyFormats)[number];
+
+/** True when `name` is a known format. */
+export function isHistoryFormat(name: string): name is HistoryFormat {
+  return (historyFormats as readonly string[]).includes(name);
+}
+
+/** Parses `text` in the given format; `file` names the source in errors. @throws HistoryParseError */
+export function parseHistory(text: string, format: HistoryFormat, file = "<input>"): History {
+  switch (format) {
+    case "jepsen-edn":
+      return parseJepsenEdn(text, file);
+    case "jepsen-etcd-log":
+      return parseEtcdLog(text, file);
+    case "kv-edn-lines":
+      return parseKvEdnLines(text, file);
+    case "json":
+      return parseNativeJson(text, file);
+  }
+}

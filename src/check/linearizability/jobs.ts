@@ -1,0 +1,49 @@
+/**
+ * One unit of manifest work: read a history file, parse it, check it. Used in-process and by `worker.ts`
+ * (worker threads load the compiled copy from `dist/`). This module only does file I/O and dispatch.
+ */
+import { readFileSync } from "node:fs";
+import { checkLinearizability } from "./check.js";
+import { parseHistory } from "./formats/index.js";
+import type { HistoryFormat } from "./formats/index.js";
+import { modelByName } from "./models/index.js";
+import type { Value, Verdict } from "./types.js";
+
+/** What to check. */
+export interface CheckJob {
+  readonly id: number;
+  /** Absolute path to read. */
+  readonly path: string;
+  /** Name used in messages (the manifest's relative path). */
+  readonly label: string;
+  readonly format: HistoryFormat;
+  readonly model: string;
+  readonly initial?: Value;
+  readonly timeoutMs?: number;
+}
+
+/** What came of it: a verdict, or an error (bad file, bad model) with its message. */
+export interface CheckJobResult {
+  readonly id: number;
+  readonly verdict: Verdict | "error";
+  readonly ms: number;
+  readonly ops?: number;
+  readonly error?: string;
+}
+
+/** Runs one job; never throws for bad input (the error is in the result). */
+export function runCheckJob(job: CheckJob): CheckJobResult {
+  const start = performance.now();
+  try {
+    const text = readFileSync(job.path, "utf8");
+    const history = parseHistory(text, job.format, job.label);
+    const model = modelByName(job.model, job.initial);
+    const result = checkLinearizability(history, model, job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {});
+    return { id: job.id, verdict: result.verdict, ms: performance.now() - start, ops: history.length };
+  } catch (error) {
+    // Typed errors (bad file, bad model, unreadable path) carry a code; anything else is a bug.
+    const e = error as Error & { code?: unknown };
+    if (typeof e.code !== "string") throw error;
+    return { id: job.id, verdict: "error", ms: performance.now() - start, error: e.message };
+  }
+}

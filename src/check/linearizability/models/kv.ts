@@ -1,0 +1,205 @@
+/**
+ * Key-value store of string registers with `get`, `put` and `append` (Porcupine's kv model). The key is in the
+ * op's `key` field, or — Jepsen's `independent` convention — `value` is a `[key value]` tuple. `kv` is
+ * partitioned by key (each part's state is one string); `kv-unpartitioned` checks all keys together.
+ */
+import type { History, JepsenInput, JepsenOutput, Model, Operation, Value } from "../types.js";
+import { hashString, mix32, showValue } from "../values.js";
+
+/** Options of the key-value models. */
+export interface KvOptions {
+  /** Initial value of every key (default ""). */
+  readonly initial?: string;
+}
+
+interface KvOp {
+  readonly key: string;
+  readonly arg: Value;
+  readonly result: Value | undefined;
+}
+
+function keyString(key: Value | undefined): string {
+  return typeof key === "string" ? key : JSON.stringify(key, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+/** The key, argument and observed result of a kv op in either convention. */
+function kvOp(input: JepsenInput, output: JepsenOutput | undefined): KvOp | undefined {
+  if (input.key !== undefined) {
+    return { key: keyString(input.key), arg: input.value, result: output?.value };
+  }
+  const tuple = input.value;
+  if (!Array.isArray(tuple) || tuple.length !== 2) return undefined;
+  const out = output?.value;
+  const result = Array.isArray(out) && out.length === 2 ? (out[1] as Value) : out === undefined ? undefined : null;
+  return { key: keyString(tuple[0] as Value), arg: tuple[1] as Value, result };
+}
+
+function asText(v: Value): string {
+  return typeof v === "string" ? v : v === null ? "" : String(v);
+}
+
+/** Applies one kv op to a key's value; undefined when impossible. */
+function kvStep(value: string, f: string, op: KvOp, known: boolean): string | undefined {
+  switch (f) {
+    case "get":
+    case "read":
+      if (!known) return undefined;
+      if (op.result === null || op.result === undefined) return value; // nothing observed
+      return asText(op.result) === value ? value : undefined;
+    case "put":
+    case "write":
+      return asText(op.arg);
+    case "append":
+      return value + asText(op.arg);
+    default:
+      return undefined;
+  }
+}
+
+function describeKv(input: JepsenInput, output: JepsenOutput | undefined): string {
+  const op = kvOp(input, output);
+  if (op === undefined) return `${input.f} ${showValue(input.value)}`;
+  const unknown = output === undefined ? " (outcome unknown)" : "";
+  if (input.f === "get" || input.f === "read") return `get(${op.key}) → ${showValue(op.result)}${unknown}`;
+  return `${input.f}(${op.key}, ${showValue(op.arg)})${unknown}`;
+}
+
+/**
+ * One key's value with the running FNV-1a accumulator of its text, so an append hashes only what it appends.
+ * `parent` and `tail` record how an appended value was made: values made by the same append from the same
+ * (interned) parent are equal without comparing their texts, which would make V8 flatten them.
+ */
+export interface KvText {
+  readonly text: string;
+  readonly fnv: number;
+  readonly parent: KvText | null;
+  readonly tail: string;
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+
+function fnvExtend(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h;
+}
+
+function kvText(text: string): KvText {
+  return { text, fnv: fnvExtend(FNV_OFFSET, text), parent: null, tail: text };
+}
+
+function kvTextEqual(a: KvText, b: KvText): boolean {
+  if (a === b) return true;
+  if (a.fnv !== b.fnv || a.text.length !== b.text.length) return false;
+  if (a.parent !== null && a.parent === b.parent) return a.tail === b.tail;
+  return a.text === b.text;
+}
+
+/** The key-value model partitioned by key: each part is checked against one string register. */
+export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOutput> {
+  const initial = kvText(options.initial ?? "");
+  // Hashes of observed read values (strings from the history: a bounded set).
+  const observedFnv = new Map<string, number>();
+  const readMatches = (state: KvText, observed: string): boolean => {
+    if (observed.length !== state.text.length) return false;
+    let h = observedFnv.get(observed);
+    if (h === undefined) observedFnv.set(observed, (h = fnvExtend(FNV_OFFSET, observed)));
+    return h === state.fnv && observed === state.text;
+  };
+  return {
+    name: "kv",
+    init: () => initial,
+    step(state, input, output) {
+      if (output !== undefined && output.type === "fail") return undefined;
+      const tuple = input.key === undefined;
+      if (tuple && !(Array.isArray(input.value) && input.value.length === 2)) return undefined;
+      switch (input.f) {
+        case "get":
+        case "read": {
+          if (output === undefined) return undefined;
+          const observed = tuple ? (Array.isArray(output.value) && output.value.length === 2 ? (output.value[1] as Value) : null) : output.value;
+          if (observed === null) return state; // nothing observed
+          return readMatches(state, asText(observed)) ? state : undefined;
+        }
+        case "put":
+        case "write":
+          return kvText(asText(tuple ? ((input.value as readonly Value[])[1] as Value) : input.value));
+        case "append": {
+          const arg = asText(tuple ? ((input.value as readonly Value[])[1] as Value) : input.value);
+          return { text: state.text + arg, fnv: fnvExtend(state.fnv, arg), parent: state, tail: arg };
+        }
+        default:
+          return undefined;
+      }
+    },
+    equal: kvTextEqual,
+    hash: (s) => mix32(s.fnv),
+    partition(history: History<JepsenInput, JepsenOutput>) {
+      const parts = new Map<string, Operation<JepsenInput, JepsenOutput>[]>();
+      const unkeyed: Operation<JepsenInput, JepsenOutput>[] = [];
+      for (const op of history) {
+        const k = kvOp(op.input, op.output);
+        if (k === undefined) {
+          unkeyed.push(op);
+          continue;
+        }
+        let part = parts.get(k.key);
+        if (part === undefined) parts.set(k.key, (part = []));
+        part.push(op);
+      }
+      // Ops without a key cannot be placed; they stay in a part of their own, where the model rejects them.
+      return unkeyed.length > 0 ? [...parts.values(), unkeyed] : [...parts.values()];
+    },
+    describeOperation: describeKv,
+    describeState: (s) => JSON.stringify(s.text),
+  };
+}
+
+/** State of the unpartitioned kv model: sorted keys and their values, with a cached hash. */
+export interface KvMapState {
+  readonly values: ReadonlyMap<string, string>;
+  readonly hash: number;
+}
+
+function entryHash(key: string, value: string): number {
+  return Math.imul(hashString(key), 31) ^ hashString(value);
+}
+
+/** The same model over all keys at once (slower; for comparison with Porcupine's unpartitioned runs). */
+export function kvUnpartitioned(options: KvOptions = {}): Model<KvMapState, JepsenInput, JepsenOutput> {
+  const initial = options.initial ?? "";
+  return {
+    name: "kv-unpartitioned",
+    init: () => ({ values: new Map(), hash: 0 }),
+    step(state, input, output) {
+      const op = kvOp(input, output);
+      if (op === undefined || (output !== undefined && output.type === "fail")) return undefined;
+      const before = state.values.get(op.key);
+      const current = before ?? initial;
+      const after = kvStep(current, input.f, op, output !== undefined);
+      if (after === undefined) return undefined;
+      if (after === current) return state;
+      // Keys holding the initial value are left out, so equal states have equal maps and hashes.
+      const values = new Map(state.values);
+      let hash = state.hash - (before === undefined ? 0 : entryHash(op.key, before));
+      if (after === initial) {
+        values.delete(op.key);
+      } else {
+        values.set(op.key, after);
+        hash += entryHash(op.key, after);
+      }
+      return { values, hash: hash | 0 };
+    },
+    equal(a, b) {
+      if (a.hash !== b.hash || a.values.size !== b.values.size) return false;
+      for (const [k, v] of a.values) if (b.values.get(k) !== v) return false;
+      return true;
+    },
+    hash: (s) => s.hash,
+    describeOperation: describeKv,
+    describeState: (s) =>
+      `{${[...s.values.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")}}`,
+  };
+}

@@ -1,0 +1,500 @@
+/**
+ * The Wing & Gong search with Lowe's memoisation, as in Porcupine: the history is a doubly linked list of call
+ * and return entries ordered by time. Walking it from the front, a call entry whose op the model accepts is
+ * linearized ("lifted" out of the list with its return) and the walk restarts; reaching a return entry means an
+ * op that has already returned was not linearized, so the last choice is undone ("unlifted") and the walk goes on
+ * after it. A cache of (set of linearized ops, model state) prunes configurations already explored.
+ *
+ * Ops with unknown outcome have no return entry: they may be linearized anywhere after their call, or never; the
+ * search succeeds once every op that returned is linearized.
+ *
+ * Speed: model states are interned to integer ids and deterministic transitions memoised per (op, state id), so
+ * the hot loop touches only typed arrays: one table lookup, one cache probe on an incrementally maintained
+ * Zobrist hash of the linearized set, and no allocation beyond new cache entries. The search is resumable
+ * (`run(budget)`), so several partitions can be interleaved and the first failure found early.
+ */
+import { CacheFullError, StateCache } from "./cache.js";
+import type { FailureInfo, History, LinearizationStep, Model, Verdict } from "./types.js";
+import { mix32 } from "./values.js";
+
+/** The outcome of searching one partition. */
+export interface SearchOutcome<S> {
+  readonly verdict: Verdict;
+  readonly linearization?: LinearizationStep<S>[];
+  readonly failure?: FailureInfo<S>;
+  readonly reason?: string;
+  readonly steps: number;
+  readonly cacheEntries: number;
+}
+
+const UNKNOWN = -2;
+const IMPOSSIBLE = -1;
+/** Transitions from the first DENSE_STATES states are memoised in a per-op table, the rest in a hash table. */
+const DENSE_STATES = 32;
+/** Past this many memoised transitions in the hash table, further ones are computed every time. */
+const MAX_MEMO_ENTRIES = 1 << 22;
+/** After this many hashed-memo misses, the memo stays on only if at least as many lookups hit. */
+const MEMO_PROBATION = 4096;
+
+/** (op, state id) → next state id, open addressing in typed arrays. */
+class TransitionMemo {
+  private ops = new Int32Array(1 << 14).fill(-1);
+  private sids = new Int32Array(1 << 14);
+  private results = new Int32Array(1 << 14);
+  private size = 0;
+
+  get(op: number, sid: number): number {
+    const mask = this.ops.length - 1;
+    let slot = mix32(Math.imul(op, 0x9e3779b1) ^ sid) & mask;
+    for (;;) {
+      const o = this.ops[slot]!;
+      if (o === -1) return UNKNOWN;
+      if (o === op && this.sids[slot] === sid) return this.results[slot]!;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  set(op: number, sid: number, result: number): void {
+    if (this.size >= MAX_MEMO_ENTRIES) return;
+    if ((this.size + 1) * 2 > this.ops.length) this.resize();
+    this.insert(op, sid, result);
+    this.size++;
+  }
+
+  private insert(op: number, sid: number, result: number): void {
+    const mask = this.ops.length - 1;
+    let slot = mix32(Math.imul(op, 0x9e3779b1) ^ sid) & mask;
+    while (this.ops[slot] !== -1) slot = (slot + 1) & mask;
+    this.ops[slot] = op;
+    this.sids[slot] = sid;
+    this.results[slot] = result;
+  }
+
+  private resize(): void {
+    const { ops, sids, results } = this;
+    this.ops = new Int32Array(ops.length * 2).fill(-1);
+    this.sids = new Int32Array(ops.length * 2);
+    this.results = new Int32Array(ops.length * 2);
+    for (let i = 0; i < ops.length; i++) if (ops[i] !== -1) this.insert(ops[i]!, sids[i]!, results[i]!);
+  }
+}
+
+/** Deterministic per-op Zobrist keys (xorshift32 from a fixed seed: results never depend on chance). */
+function zobristKeys(n: number): Int32Array {
+  const keys = new Int32Array(n);
+  let x = 0x9e3779b9 | 0;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    keys[i] = mix32(x + i);
+  }
+  return keys;
+}
+
+/** A structural key of an op's input and output, or undefined when it cannot be made. */
+function opKey(input: unknown, output: unknown): string | undefined {
+  try {
+    return JSON.stringify([input, output === undefined ? "\u0000unknown" : output], (_k, v: unknown) =>
+      typeof v === "bigint" ? `${v}n` : v === Infinity ? "\u0000inf" : v,
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Symmetry reduction: `twin[b] = a` when ops a and b have equal input and output, a was called no later and
+ * returned no later than b. Any linearization with b before a stays valid with the two swapped, so the search
+ * only linearizes b once a is linearized. -1 when b has no such predecessor.
+ */
+export function twinPredecessors<I, O>(ops: History<I, O>): Int32Array {
+  const twin = new Int32Array(ops.length).fill(-1);
+  const classes = new Map<string, number[]>();
+  ops.forEach((op, i) => {
+    const key = opKey(op.input, op.output);
+    if (key === undefined) return;
+    let members = classes.get(key);
+    if (members === undefined) classes.set(key, (members = []));
+    members.push(i);
+  });
+  for (const members of classes.values()) {
+    if (members.length < 2) continue;
+    members.sort((a, b) => ops[a]!.call - ops[b]!.call || ops[a]!.return - ops[b]!.return || a - b);
+    // Chain each member to the nearest earlier member that also returned no later.
+    for (let j = 1; j < members.length; j++) {
+      const b = members[j]!;
+      for (let k = j - 1; k >= 0; k--) {
+        const a = members[k]!;
+        if (ops[a]!.return <= ops[b]!.return) {
+          twin[b] = a;
+          break;
+        }
+      }
+    }
+  }
+  return twin;
+}
+
+/** A resumable linearizability search over one partition. */
+export class LinearizationSearch<S, I, O> {
+  private readonly n: number;
+  private readonly m: number;
+  private readonly entryOp: Int32Array;
+  private readonly entryIsCall: Uint8Array;
+  private readonly callEntry: Int32Array;
+  private readonly returnEntry: Int32Array;
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly inputs: I[];
+  private readonly outputs: (O | undefined)[];
+  private readonly bits: Uint32Array;
+  private readonly zobrist: Int32Array;
+  private readonly cache: StateCache;
+  private readonly stackOp: Int32Array;
+  private readonly stackSid: Int32Array;
+  private readonly stackChoice: Int32Array;
+  private readonly stackSuccessors: (Int32Array | undefined)[];
+  private readonly twin: Int32Array;
+  // Interned states and memoised transitions.
+  private readonly states: S[] = [];
+  private readonly stateKeys: number[] = [];
+  private internSlots = new Int32Array(64).fill(-1);
+  private internKeys = new Int32Array(32);
+  private readonly transitions: Int32Array[];
+  private memoTable: TransitionMemo | undefined;
+  private memoLookups = 0;
+  private memoHits = 0;
+  private get memo(): TransitionMemo {
+    return (this.memoTable ??= new TransitionMemo());
+  }
+  // Search registers, saved between `run` calls.
+  private sid: number;
+  private depth = 0;
+  private setHash = 0;
+  private remaining: number;
+  private entry: number;
+  private resume = 0;
+  private finished: SearchOutcome<S> | undefined;
+  /** Loop iterations so far. */
+  steps = 0;
+  // Diagnostics: the latest return entry any branch got stuck at, and the deepest stack seen there.
+  private stuckEntry = -1;
+  private stuckDepth = -1;
+  private stuckOps: number[] = [];
+  private stuckSids: number[] = [];
+
+  constructor(
+    ops: History<I, O>,
+    private readonly model: Model<S, I, O>,
+    init: S,
+    maxCacheBytes: number,
+  ) {
+    const n = ops.length;
+    this.n = n;
+    // Entries: op*2 for a call, op*2+1 for a return; sorted by time, calls before returns at equal times
+    // (ops that touch at an instant count as concurrent), then by op index.
+    const encoded: number[] = [];
+    let returns = 0;
+    for (let i = 0; i < n; i++) {
+      encoded.push(i * 2);
+      if (ops[i]!.return !== Infinity) {
+        encoded.push(i * 2 + 1);
+        returns++;
+      }
+    }
+    const timeOf = (e: number): number => ((e & 1) === 0 ? ops[e >> 1]!.call : ops[e >> 1]!.return);
+    encoded.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
+    const m = encoded.length;
+    this.m = m;
+    this.entryOp = new Int32Array(m);
+    this.entryIsCall = new Uint8Array(m);
+    this.callEntry = new Int32Array(n);
+    this.returnEntry = new Int32Array(n).fill(-1);
+    for (let e = 0; e < m; e++) {
+      const code = encoded[e]!;
+      const op = code >> 1;
+      this.entryOp[e] = op;
+      if ((code & 1) === 0) {
+        this.entryIsCall[e] = 1;
+        this.callEntry[op] = e;
+      } else {
+        this.returnEntry[op] = e;
+      }
+    }
+    // The list: entries 0..m-1 in time order, HEAD = m, -1 ends it.
+    this.next = new Int32Array(m + 1);
+    this.prev = new Int32Array(m + 1);
+    for (let e = 0; e < m; e++) {
+      this.next[e] = e + 1 < m ? e + 1 : -1;
+      this.prev[e] = e === 0 ? m : e - 1;
+    }
+    this.next[m] = m > 0 ? 0 : -1;
+    this.prev[m] = -1;
+    this.inputs = ops.map((o) => o.input);
+    this.outputs = ops.map((o) => o.output);
+    const words = (n + 31) >>> 5;
+    this.bits = new Uint32Array(words);
+    this.zobrist = zobristKeys(n);
+    this.cache = new StateCache(words, maxCacheBytes);
+    this.stackOp = new Int32Array(n);
+    this.stackSid = new Int32Array(n);
+    this.stackChoice = new Int32Array(model.stepAll ? n : 0);
+    this.stackSuccessors = model.stepAll ? new Array<Int32Array | undefined>(n) : [];
+    this.transitions = Array.from({ length: n }, () => new Int32Array(0));
+    this.twin = twinPredecessors(ops);
+    this.sid = this.intern(init);
+    this.remaining = returns;
+    this.entry = this.next[m]!;
+    if (returns === 0) this.finished = { verdict: "linearizable", linearization: [], steps: 0, cacheEntries: 0 };
+  }
+
+  /** The outcome once `run` has returned true. */
+  get outcome(): SearchOutcome<S> | undefined {
+    return this.finished;
+  }
+
+  /** Number of distinct model states met. */
+  get stateCount(): number {
+    return this.states.length;
+  }
+
+  private intern(state: S): number {
+    const key = this.model.hash(state) | 0;
+    let mask = this.internSlots.length - 1;
+    let slot = mix32(key) & mask;
+    for (;;) {
+      const id = this.internSlots[slot]!;
+      if (id === -1) break;
+      if (this.internKeys[id] === key && this.model.equal(this.states[id]!, state)) return id;
+      slot = (slot + 1) & mask;
+    }
+    const id = this.states.length;
+    this.states.push(state);
+    if (id >= this.internKeys.length) {
+      const keys = new Int32Array(this.internKeys.length * 2);
+      keys.set(this.internKeys);
+      this.internKeys = keys;
+    }
+    this.internKeys[id] = key;
+    this.stateKeys.push(mix32(Math.imul(id + 1, 0x9e3779b1)));
+    this.internSlots[slot] = id;
+    if ((id + 1) * 2 > this.internSlots.length) {
+      const slots = new Int32Array(this.internSlots.length * 2).fill(-1);
+      mask = slots.length - 1;
+      for (let i = 0; i <= id; i++) {
+        let t = mix32(this.internKeys[i]!) & mask;
+        while (slots[t] !== -1) t = (t + 1) & mask;
+        slots[t] = i;
+      }
+      this.internSlots = slots;
+    }
+    return id;
+  }
+
+  /** The deterministic transition of `op` from state `sid`, memoised (dense for the first states, hashed after). */
+  private transition(op: number, sid: number): number {
+    const hashed = sid >= DENSE_STATES && this.memoLookups >= 0;
+    if (hashed) {
+      const memo = this.memo.get(op, sid);
+      if (memo !== UNKNOWN) {
+        this.memoHits++;
+        return memo;
+      }
+      // Models whose states rarely repeat (appends) gain nothing from the hashed memo: switch it off.
+      if (++this.memoLookups === MEMO_PROBATION && this.memoHits * 2 < MEMO_PROBATION) {
+        this.memoLookups = -1;
+        this.memoTable = undefined;
+      }
+    }
+    const next = this.model.step(this.states[sid]!, this.inputs[op]!, this.outputs[op]);
+    const result = next === undefined ? IMPOSSIBLE : this.intern(next);
+    if (sid < DENSE_STATES) {
+      let table = this.transitions[op]!;
+      if (table.length === 0) this.transitions[op] = table = new Int32Array(DENSE_STATES).fill(UNKNOWN);
+      table[sid] = result;
+    } else if (hashed && this.memoLookups >= 0) {
+      this.memo.set(op, sid, result);
+    }
+    return result;
+  }
+
+  private successors(op: number, sid: number): Int32Array {
+    const list = this.model.stepAll!(this.states[sid]!, this.inputs[op]!, this.outputs[op]);
+    return Int32Array.from(list, (s) => this.intern(s));
+  }
+
+  private steps_(depth: number, lastSid: number, ops: ArrayLike<number>, sids: ArrayLike<number>): LinearizationStep<S>[] {
+    const out: LinearizationStep<S>[] = [];
+    for (let d = 0; d < depth; d++) out.push({ op: ops[d]!, stateAfter: this.states[d + 1 < depth ? sids[d + 1]! : lastSid]! });
+    return out;
+  }
+
+  /**
+   * Runs at most about `budget` loop iterations; returns true when the search has finished (see `outcome`).
+   */
+  run(budget: number): boolean {
+    if (this.finished !== undefined) return true;
+    try {
+      return this.loop(budget);
+    } catch (error) {
+      if (error instanceof CacheFullError) {
+        this.finished = { verdict: "unknown", reason: error.message, steps: this.steps, cacheEntries: this.cache.size };
+        return true;
+      }
+      throw error;
+    }
+  }
+
+  /** Gives up: the outcome becomes `unknown` with this reason. */
+  abandon(reason: string): void {
+    this.finished ??= { verdict: "unknown", reason, steps: this.steps, cacheEntries: this.cache.size };
+  }
+
+  private loop(budget: number): boolean {
+    const { entryOp, entryIsCall, callEntry, returnEntry, next, prev, bits, zobrist, cache, stackOp, stackSid, transitions, stateKeys, twin } = this;
+    const HEAD = this.m;
+    const nondeterministic = this.model.stepAll !== undefined;
+    let { sid, depth, setHash, remaining, entry, resume } = this;
+    let steps = 0;
+    const save = (): void => {
+      this.sid = sid;
+      this.depth = depth;
+      this.setHash = setHash;
+      this.remaining = remaining;
+      this.entry = entry;
+      this.resume = resume;
+      this.steps += steps;
+    };
+    for (;;) {
+      if (++steps > budget) {
+        save();
+        return false;
+      }
+      if (entry !== -1 && entryIsCall[entry] === 1) {
+        const op = entryOp[entry]!;
+        const t = twin[op]!;
+        if (t !== -1 && (bits[t >>> 5]! & (1 << (t & 31))) === 0) {
+          entry = next[entry]!; // its twin goes first
+          continue;
+        }
+        const word = op >>> 5;
+        const bit = 1 << (op & 31);
+        const h = setHash ^ zobrist[op]!;
+        let pushed = false;
+        if (!nondeterministic) {
+          const table = transitions[op]!;
+          let nsid = sid < table.length ? table[sid]! : UNKNOWN;
+          if (nsid === UNKNOWN) nsid = this.transition(op, sid);
+          if (nsid !== IMPOSSIBLE) {
+            bits[word]! |= bit;
+            if (cache.add(bits, h ^ stateKeys[nsid]!, nsid)) {
+              stackOp[depth] = op;
+              stackSid[depth] = sid;
+              depth++;
+              sid = nsid;
+              setHash = h;
+              pushed = true;
+            } else {
+              bits[word]! &= ~bit;
+            }
+          }
+        } else {
+          const successors = this.successors(op, sid);
+          bits[word]! |= bit;
+          for (let k = resume; k < successors.length; k++) {
+            const nsid = successors[k]!;
+            if (cache.add(bits, h ^ stateKeys[nsid]!, nsid)) {
+              stackOp[depth] = op;
+              stackSid[depth] = sid;
+              this.stackSuccessors[depth] = successors;
+              this.stackChoice[depth] = k;
+              depth++;
+              sid = nsid;
+              setHash = h;
+              pushed = true;
+              break;
+            }
+          }
+          if (!pushed) bits[word]! &= ~bit;
+          resume = 0;
+        }
+        if (!pushed) {
+          entry = next[entry]!;
+          continue;
+        }
+        // Lift the op's call and return entries out of the list.
+        const c = callEntry[op]!;
+        let p = prev[c]!;
+        let nx = next[c]!;
+        next[p] = nx;
+        if (nx !== -1) prev[nx] = p;
+        const r = returnEntry[op]!;
+        if (r !== -1) {
+          p = prev[r]!;
+          nx = next[r]!;
+          next[p] = nx;
+          if (nx !== -1) prev[nx] = p;
+          if (--remaining === 0) {
+            save();
+            this.finished = {
+              verdict: "linearizable",
+              linearization: this.steps_(depth, sid, stackOp, stackSid),
+              steps: this.steps,
+              cacheEntries: cache.size,
+            };
+            return true;
+          }
+        }
+        entry = next[HEAD]!;
+        continue;
+      }
+      // A return entry: the op it closes was not linearized in time, so undo the last choice.
+      if (entry > this.stuckEntry || (entry === this.stuckEntry && depth > this.stuckDepth)) {
+        this.stuckEntry = entry;
+        this.stuckDepth = depth;
+        this.stuckOps = Array.from(stackOp.subarray(0, depth));
+        this.stuckSids = [...Array.from(stackSid.subarray(0, depth)), sid];
+      }
+      if (depth === 0) break;
+      depth--;
+      const op = stackOp[depth]!;
+      sid = stackSid[depth]!;
+      bits[op >>> 5]! &= ~(1 << (op & 31));
+      setHash ^= zobrist[op]!;
+      const c = callEntry[op]!;
+      const r = returnEntry[op]!;
+      if (r !== -1) {
+        next[prev[r]!] = r;
+        if (next[r] !== -1) prev[next[r]!] = r;
+        remaining++;
+      }
+      next[prev[c]!] = c;
+      if (next[c] !== -1) prev[next[c]!] = c;
+      if (nondeterministic) {
+        const successors = this.stackSuccessors[depth]!;
+        this.stackSuccessors[depth] = undefined;
+        const choice = this.stackChoice[depth]!;
+        if (choice + 1 < successors.length) {
+          entry = c;
+          resume = choice + 1;
+          continue;
+        }
+      }
+      entry = next[c]!;
+    }
+    save();
+    const depthStuck = this.stuckOps.length;
+    const stuckOp = this.stuckEntry >= 0 && this.stuckEntry < this.m ? entryOp[this.stuckEntry]! : -1;
+    this.finished = {
+      verdict: "not-linearizable",
+      failure: {
+        stuckOp,
+        longestPrefix: this.steps_(depthStuck, this.stuckSids[depthStuck]!, this.stuckOps, this.stuckSids),
+      },
+      steps: this.steps,
+      cacheEntries: cache.size,
+    };
+    return true;
+  }
+}
