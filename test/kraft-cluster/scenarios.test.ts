@@ -11,6 +11,7 @@ const SESSION_MS = 9000;
 const HEARTBEAT_MS = 2000;
 const FETCH_TIMEOUT_MS = 2000;
 const ELECTION_MS = 1000;
+const FETCH_MAX_WAIT_MS = 500;
 
 describe("in-process cluster: 3 controllers, brokers following the metadata log as observers", () => {
   it("every broker answers which broker leads each partition, as the controller committed it", () => {
@@ -57,20 +58,25 @@ describe("scenario broker-failure", () => {
 });
 
 describe("scenario controller-failover", () => {
-  it("a standby leads within about one election after the fetch timeout, holding the whole image", () => {
-    const small = runScenario("controller-failover", { partitions: 300, seed: 1 });
-    const large = runScenario("controller-failover", { partitions: 3000, seed: 1 });
-    for (const r of [small, large]) {
-      expect(r.violations).toEqual([]);
-      expect(r.ok).toBe(true);
-      expect(r.metrics.failoverMs).toBeLessThanOrEqual(FETCH_TIMEOUT_MS + 2 * ELECTION_MS);
-      expect(r.metrics.failoverMs).toBeGreaterThan(0);
-      expect(r.metrics.recordsReplayedAtFailover).toBeLessThan(50);
-    }
-    expect(small.metrics.partitionsInImage).toBe(300);
-    expect(large.metrics.partitionsInImage).toBe(3000);
-    // Same seed, ten times the partitions: the failover time is set by timeouts, not by the image size.
-    expect(Math.abs(large.metrics.failoverMs! - small.metrics.failoverMs!)).toBeLessThanOrEqual(ELECTION_MS);
+  it("a standby leads within about one election after the fetch timeout, holding the whole image, at any size", () => {
+    const seeds = [1, 2, 3];
+    const failover = (partitions: number): number[] =>
+      seeds.map((seed) => {
+        const r = runScenario("controller-failover", { partitions, seed });
+        expect(r.violations).toEqual([]);
+        expect(r.ok).toBe(true);
+        expect(r.metrics.partitionsInImage).toBe(partitions);
+        expect(r.metrics.recordsReplayedAtFailover).toBeLessThan(50);
+        // Detection takes up to the fetch timeout; a split vote costs one more election timeout.
+        expect(r.metrics.failoverMs).toBeGreaterThan(FETCH_TIMEOUT_MS / 2);
+        expect(r.metrics.failoverMs).toBeLessThanOrEqual(FETCH_TIMEOUT_MS + 2 * ELECTION_MS);
+        return r.metrics.failoverMs!;
+      });
+    const small = failover(200);
+    const large = failover(2000);
+    // Ten times the partitions: the best failover is set by timeouts, not by the image size. It varies only with
+    // where in the fetch cycle (a Fetch is parked up to 500 ms) the crash falls.
+    expect(Math.abs(Math.min(...large) - Math.min(...small))).toBeLessThanOrEqual(FETCH_MAX_WAIT_MS);
   });
 });
 
