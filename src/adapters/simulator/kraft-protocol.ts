@@ -42,6 +42,8 @@ export interface KraftSimConfig {
   readonly heartbeatIntervalMs: number;
   readonly noOpIntervalMs: number;
   readonly requestTimeoutMs: number;
+  /** Each node writes a metadata snapshot after this many applied entries (0: never). */
+  readonly snapshotEveryEntries?: number;
   /** Partitions of the topic the first active controller creates once enough brokers are unfenced (0: none). */
   readonly demoPartitions: number;
   /** Called with every violation as it is found (scenarios); the simulator's checker gets them too. */
@@ -77,9 +79,9 @@ export const FAST_TIMING = {
   requestTimeoutMs: 200,
 } as const;
 
-/** The configuration of a random fault run: fast timing, roles by seed, a 6-partition demo topic. */
+/** The configuration of a random fault run: fast timing, roles by seed, a 6-partition demo topic, snapshots every 40 entries. */
 export function kraftConfigFor(o: { readonly seed: number }): KraftSimConfig {
-  return { roleOf: defaultRoles(o.seed), tickMs: 10, ...FAST_TIMING, demoPartitions: 6 };
+  return { roleOf: defaultRoles(o.seed), tickMs: 10, ...FAST_TIMING, demoPartitions: 6, snapshotEveryEntries: 40 };
 }
 
 const CLUSTER_CONFIG = configKey("cluster", "");
@@ -205,6 +207,7 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
           controller: { sessionTimeoutMs: c.sessionTimeoutMs, noOpIntervalMs: c.noOpIntervalMs },
           heartbeatIntervalMs: c.heartbeatIntervalMs,
           requestTimeoutMs: c.requestTimeoutMs,
+          snapshotEveryEntries: c.snapshotEveryEntries ?? 0,
         },
         persisted,
       );

@@ -50,6 +50,8 @@ export function resolveNodeConfig(c: KafkaNodeConfig): ResolvedNodeConfig {
   for (const [k, v] of [["tickMs", tickMs], ["heartbeatIntervalMs", heartbeatIntervalMs], ["requestTimeoutMs", requestTimeoutMs]] as const) {
     if (!Number.isSafeInteger(v) || v < 1) fail(`${k} must be a positive integer, got ${String(v)}`);
   }
+  const snapshotEveryEntries = c.snapshotEveryEntries ?? 0;
+  if (!Number.isSafeInteger(snapshotEveryEntries) || snapshotEveryEntries < 0) fail(`snapshotEveryEntries must be a non-negative integer`);
   const incarnation = c.incarnation ?? 0;
   if (!Number.isSafeInteger(incarnation) || incarnation < 0) fail(`incarnation must be a non-negative integer`);
   return {
@@ -61,6 +63,7 @@ export function resolveNodeConfig(c: KafkaNodeConfig): ResolvedNodeConfig {
     tickMs,
     heartbeatIntervalMs,
     requestTimeoutMs,
+    snapshotEveryEntries,
     quorum: { ...c.quorum, id: c.id, voters: [...c.voters], seed: c.seed, tickMs },
     controller: { heartbeatIntervalMs, ...c.controller, nodeId: c.id, tickMs, seed: c.seed },
   };
@@ -86,6 +89,8 @@ export function createNode(config: KafkaNodeConfig, persisted?: kraft.PersistedS
     assembler: null,
     served: new Map(),
     nextRequestId: 1,
+    applied: kraft.startOffset(quorum),
+    snapshotAt: kraft.startOffset(quorum),
   };
 }
 
@@ -117,9 +122,12 @@ function runQuorum(ctx: Ctx, input: kraft.Input): kraft.Output[] {
         break;
       case "commit":
         for (const e of o.entries) if (e.kind === "data") deliverEntry(ctx, e);
+        if (o.entries.length > 0) applied(ctx, (o.entries[o.entries.length - 1] as kraft.Entry).offset + 1);
         break;
       case "load-snapshot":
         loadSnapshot(ctx, o.snapshot.data);
+        ctx.n.applied = o.snapshot.id.endOffset;
+        ctx.n.snapshotAt = o.snapshot.id.endOffset;
         break;
       case "role-change":
         if (ctx.n.config.role !== "broker" || o.role === "follower") {
@@ -131,6 +139,17 @@ function runQuorum(ctx: Ctx, input: kraft.Input): kraft.Output[] {
     }
   }
   return r.outputs;
+}
+
+/** Everything below `offset` reached the images: tell the quorum, and snapshot at a batch boundary when due. */
+function applied(ctx: Ctx, offset: number): void {
+  ctx.n.applied = offset;
+  runQuorum(ctx, { type: "applied", offset });
+  const every = ctx.n.config.snapshotEveryEntries;
+  if (every === 0 || ctx.n.assembler !== null || offset - ctx.n.snapshotAt < every) return;
+  const image = ctx.n.controller?.committed ?? (ctx.n.broker as md.BrokerState).image;
+  ctx.n.snapshotAt = offset;
+  runQuorum(ctx, { type: "create-snapshot", endOffset: offset, data: md.encodeSnapshot(image) });
 }
 
 function deliverEntry(ctx: Ctx, e: kraft.DataEntry): void {
@@ -156,6 +175,17 @@ function deliverEntry(ctx: Ctx, e: kraft.DataEntry): void {
 function loadSnapshot(ctx: Ctx, data: Uint8Array): void {
   ctx.n.assembler = null;
   if (data.length === 0) return;
+  let offset: number;
+  try {
+    offset = md.decodeSnapshot(data).offset;
+  } catch (e) {
+    ctx.out.push({ type: "error", detail: `metadata snapshot: ${(e as Error).message}` });
+    return;
+  }
+  // The snapshot may end past our log only by control records or a batch head that never completed: our
+  // images already hold everything it holds (committed records never diverge).
+  const current = ctx.n.controller?.committed.offset ?? (ctx.n.broker as md.BrokerState).image.offset;
+  if (offset <= current) return;
   if (ctx.n.controller !== null) feedController(ctx, { kind: "load-snapshot", snapshot: data });
   if (ctx.n.broker !== null) {
     const b = md.brokerStep(ctx.n.broker, { kind: "load-snapshot", snapshot: data });

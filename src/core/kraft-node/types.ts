@@ -34,6 +34,11 @@ export interface KafkaNodeConfig {
   readonly heartbeatIntervalMs?: number;
   /** A broker's registration or heartbeat without an answer is resent after this. Default 2000. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Write a metadata snapshot (KIP-630) once this many log entries were applied since the last one, at a batch
+   * boundary (Kafka's `metadata.log.max.snapshot.interval` in records). 0 (default): never.
+   */
+  readonly snapshotEveryEntries?: number;
 }
 
 /** Messages between nodes: the quorum's RPCs and the broker-to-controller RPCs. */
@@ -95,6 +100,10 @@ export interface KafkaNode {
   /** Local request id → requester, for requests given to the local controller. */
   readonly served: ReadonlyMap<number, ServedRequest>;
   readonly nextRequestId: number;
+  /** Log offset below which every entry was handed to the images. */
+  readonly applied: number;
+  /** End offset of the last snapshot this node wrote or loaded. */
+  readonly snapshotAt: number;
 }
 
 /** Config after defaults. */
@@ -107,6 +116,7 @@ export interface ResolvedNodeConfig {
   readonly tickMs: number;
   readonly heartbeatIntervalMs: number;
   readonly requestTimeoutMs: number;
+  readonly snapshotEveryEntries: number;
   readonly quorum: KRaftConfig;
   readonly controller: Partial<ControllerConfig>;
 }
