@@ -131,3 +131,23 @@ describe("RemoveRaftVoter", () => {
     expect(voters(c.node(l)).map((v) => v.id).sort()).toEqual([1, 2, 3]);
   });
 });
+
+describe("uncommitted removal of the leader (Raft dissertation §4.2.2)", () => {
+  it("a leader that removed itself and lost leadership before the commit still takes part, so the quorum recovers", () => {
+    // Two voters {1, 2}; leader removes itself; the VotersRecord reaches nobody; the leader restarts.
+    const c = new Cluster({ voters: [1, 2], seed: 44 });
+    const l = c.electLeader();
+    c.run(10);
+    const other = c.ids.find((i) => i !== l)!;
+    c.dropIf = (m) => m.from === l || m.to === l;
+    c.input(l, { type: "message", message: remove(l, l) });
+    expect(voters(c.node(l)).map((v) => v.id)).toEqual([other]);
+    c.crash(l);
+    c.restart(l);
+    c.dropIf = () => false;
+    // The other voter still has {1, 2} and needs l's vote; l's log is longer, so only l can win — it must try.
+    c.runUntil(() => c.leaders().length === 1 && c.ids.every((i) => highWatermark(c.node(i)) >= endOffset(c.node(c.leader()))), 1000);
+    c.runUntil(() => c.leaders().length === 1 && c.leader() === other, 1000);
+    expect(voters(c.node(other)).map((v) => v.id)).toEqual([other]);
+  });
+});

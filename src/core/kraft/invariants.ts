@@ -5,7 +5,6 @@
 import type { NodeId } from "./types.js";
 import type { KRaftState } from "./state.js";
 import { entryAt as logEntryAt, logEndOffset } from "./log.js";
-import { latestVoters } from "./voters.js";
 
 /** Global history a checker accumulates across steps: the leader seen for each epoch, the committed prefix. */
 export interface KRaftHistory {
@@ -46,24 +45,32 @@ export function highWatermarkMonotonic(before: KRaftState, after: KRaftState): s
 }
 
 /**
- * A leader's high watermark is held by a majority of its voters: at least a majority of the voter set in
- * effect have the leader's record at HW-1 in their log (or in a snapshot covering it).
+ * A leader's high watermark is held by a majority of a voter set it was computed with: the set in effect at the
+ * high watermark or any later one in the leader's log (with one-at-a-time KIP-853 changes, any majority of
+ * consecutive sets intersect). Holding means having the leader's record at HW-1 durably, or a snapshot past it.
  */
 export function highWatermarkHeldByMajority(leader: KRaftState, nodes: readonly KRaftState[]): string | null {
   if (leader.role.kind !== "leader" || leader.highWatermark <= leader.role.epochStartOffset) return null;
   const hw = leader.highWatermark;
   const last = logEntryAt(leader.log, hw - 1);
   if (last === undefined) return null; // compacted into the leader's snapshot: already checked when it was committed
-  const voters = latestVoters(leader.voterHistory);
-  let holders = 0;
-  for (const v of voters) {
-    const n = nodes.find((x) => x.config.id === v.id);
-    if (n === undefined) continue;
+  const holds = (id: NodeId): boolean => {
+    const n = nodes.find((x) => x.config.id === id);
+    if (n === undefined) return false;
     const e = logEntryAt(n.log, hw - 1);
-    const covered = n.log.startOffset >= hw || (e !== undefined && e.epoch === last.epoch && n.durableEnd >= hw);
-    if (covered) holders++;
+    return n.log.startOffset >= hw || (e !== undefined && e.epoch === last.epoch && n.durableEnd >= hw);
+  };
+  const h = leader.voterHistory;
+  let first = h.length - 1;
+  while (first > 0 && (h[first] as { offset: number }).offset >= hw) first--;
+  let best = "";
+  for (let i = first; i < h.length; i++) {
+    const voters = (h[i] as { voters: readonly { id: NodeId }[] }).voters;
+    const holders = voters.filter((v) => holds(v.id)).length;
+    if (holders * 2 > voters.length) return null;
+    best = `${holders} of ${voters.length}`;
   }
-  return holders * 2 > voters.length ? null : `leader ${leader.config.id}: high watermark ${hw} is held by ${holders} of ${voters.length} voters`;
+  return `leader ${leader.config.id}: high watermark ${hw} is held by ${best} voters`;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { KRaftState, LeaderRole, ReplicaProgress, RoleState } from "./state
 import { randomElectionTicks } from "./state.js";
 import { appendEntries, lastEpoch, logEndOffset } from "./log.js";
 import { nextInt } from "./prng.js";
-import { isVoterId, latestVoters, majority, voterIds } from "./voters.js";
+import { isVoterId, latestVoters, majority, voterIds, votersAt } from "./voters.js";
 
 /** A mutable draft of the state for one step. Nested objects are replaced, never mutated. */
 export type Draft = { -readonly [K in keyof KRaftState]: KRaftState[K] };
@@ -55,9 +55,18 @@ export function votedKeyOf(s: KRaftState): ReplicaKey | null {
   }
 }
 
-/** Whether this node is in the voter set in effect. */
+/**
+ * Whether this node takes part in elections: it is in the voter set in effect, or in the committed one (Raft
+ * dissertation §4.2.2: a replica removed by an uncommitted VotersRecord may still be needed until it commits —
+ * otherwise a leader that removed itself and crashed could leave the quorum without a possible winner).
+ */
 export function isLocalVoter(s: KRaftState): boolean {
-  return isVoterId(latestVoters(s.voterHistory), s.config.id);
+  return isVoterId(latestVoters(s.voterHistory), s.config.id) || isVoterId(votersAt(s.voterHistory, s.highWatermark), s.config.id);
+}
+
+/** Votes from members of the voter set in effect (the candidate's own counts only if it is one). */
+function countIn(ids: readonly NodeId[], voters: readonly ReplicaKey[]): number {
+  return ids.filter((id) => isVoterId(voters, id)).length;
 }
 
 
@@ -205,8 +214,8 @@ export function maybeWinPreVote(ctx: Ctx): void {
   const role = ctx.s.role;
   if (role.kind !== "prospective") return;
   const voters = latestVoters(ctx.s.voterHistory);
-  if (role.granted.length >= majority(voters.length)) becomeCandidate(ctx);
-  else if (role.rejected.length >= majority(voters.length)) prospectiveLost(ctx);
+  if (countIn(role.granted, voters) >= majority(voters.length)) becomeCandidate(ctx);
+  else if (countIn(role.rejected, voters) >= majority(voters.length)) prospectiveLost(ctx);
 }
 
 /** Kafka's `prospectiveTransitionAfterElectionLoss`: back to the known leader, else unattached. */
@@ -240,8 +249,8 @@ export function maybeWinElection(ctx: Ctx): void {
   const role = ctx.s.role;
   if (role.kind !== "candidate" || role.backoffUntil >= 0) return;
   const voters = latestVoters(ctx.s.voterHistory);
-  if (role.granted.length >= majority(voters.length)) becomeLeader(ctx, role.granted);
-  else if (role.rejected.length >= majority(voters.length)) {
+  if (countIn(role.granted, voters) >= majority(voters.length)) becomeLeader(ctx, role.granted);
+  else if (countIn(role.rejected, voters) >= majority(voters.length)) {
     ctx.s.role = { ...role, backoffUntil: ctx.s.now + electionBackoffTicks(ctx, ctx.s.electionRetries) };
   }
 }
