@@ -54,6 +54,7 @@ describe("quorate simulate", () => {
       [["--seeds", "1..4", "--trace", "x.ndjson"], "--trace"],
       [["--seed", "1", "--seeds", "1..2"], "--seed"],
       [["--bogus"], "--bogus"],
+      [["--send-order", "loose"], "--send-order"],
     ];
     for (const [argv, name] of cases) {
       const r = await cli(simulateCmd, argv);

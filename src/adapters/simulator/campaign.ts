@@ -11,6 +11,8 @@ export interface CampaignSpec {
   readonly nodes: number;
   readonly steps: number;
   readonly faults: FaultSet;
+  /** See `SimOptions.sendOrder` (default strict). */
+  readonly sendOrder?: "strict" | "contract";
 }
 
 /** One seed's outcome, as a worker reports it. */

@@ -16,6 +16,8 @@ export interface RaftWrite {
   readonly out: PersistOutput;
   /** Apply outputs that came after this write and must wait for it. */
   readonly applies: Output[];
+  /** The written entries as observed (term, digest), computed once for both the log and the durable record. */
+  observed: ObservedEntry[] | undefined;
   ackIndex: number;
   ackTerm: number;
 }
@@ -115,8 +117,8 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
           fx.send(o.to, o.message);
           break;
         case "persist": {
-          observePersist(o, fx);
-          const w: RaftWrite = { out: o, applies: [], ackIndex: 0, ackTerm: 0 };
+          const w: RaftWrite = { out: o, applies: [], observed: o.entries === undefined ? undefined : observed(o.entries), ackIndex: 0, ackTerm: 0 };
+          observePersist(w, fx);
           node.inflight.push(w);
           fx.persist(w);
           break;
@@ -153,12 +155,13 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
     }
   }
 
-  function observePersist(o: PersistOutput, fx: Effects<raft.Message, RaftWrite>): void {
+  function observePersist(w: RaftWrite, fx: Effects<raft.Message, RaftWrite>): void {
+    const o = w.out;
     // A snapshot keeps the log after it when the log agrees at its index (§7), else replaces it.
     if (o.snapshot !== undefined) fx.snapshot(o.snapshot.index, o.snapshot.term);
     const first = o.entries !== undefined && o.entries.length > 0 ? o.entries[0]!.index : undefined;
     if (o.truncateFrom !== undefined && (first === undefined || o.truncateFrom < first)) fx.log(o.truncateFrom, []);
-    if (first !== undefined) fx.log(first, observed(o.entries!));
+    if (first !== undefined) fx.log(first, w.observed!);
   }
 
   function step(node: RaftNode, input: raft.Input, fx: Effects<raft.Message, RaftWrite>): void {
@@ -270,13 +273,13 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
       const snap = o.snapshot === undefined ? undefined : { index: o.snapshot.index, term: o.snapshot.term };
       if (snap !== undefined) {
         if (o.entries === undefined || o.entries.length === 0) return { ...info, snapshot: snap };
-        return { ...info, snapshot: snap, from: o.entries[0]!.index, entries: observed(o.entries) };
+        return { ...info, snapshot: snap, from: o.entries[0]!.index, entries: w.observed! };
       }
       const first = o.entries !== undefined && o.entries.length > 0 ? o.entries[0]!.index : undefined;
       if (first !== undefined) {
         // A truncation below the new entries, if any, is a separate durable change.
         if (o.truncateFrom !== undefined && o.truncateFrom < first) return { ...info, from: o.truncateFrom, entries: observed(disk.entries.slice(o.truncateFrom - (disk.snapshot?.index ?? 0) - 1)) };
-        return { ...info, from: first, entries: observed(o.entries!) };
+        return { ...info, from: first, entries: w.observed! };
       }
       if (o.truncateFrom !== undefined) return { ...info, from: o.truncateFrom, entries: [] };
       return info;

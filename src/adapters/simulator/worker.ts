@@ -11,7 +11,7 @@ if (make === undefined) throw new Error(`unknown system ${spec.system}`);
 parentPort!.on("message", (seeds: number[]) => {
   const out: SeedOutcome[] = [];
   for (const seed of seeds) {
-    const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults };
+    const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults, sendOrder: spec.sendOrder ?? "strict" };
     const r = simulate(make(options), options);
     out.push({ seed, ok: r.ok, violations: r.violations, stats: r.stats });
   }

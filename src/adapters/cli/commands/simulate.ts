@@ -29,6 +29,8 @@ const HELP = `usage: quorate simulate [options]
   --workers W       worker threads for --seeds (default: every core)
   --steps N         events in the safety phase (default 10000); a liveness phase follows
   --faults LIST     comma list of ${"drop,dup,reorder,partition,crash,drift,disk"}, or all, or none (default all)
+  --send-order O    strict (default: a node's sends wait for all its writes in flight, except a leader's
+                    appends) or contract (a send waits only for a write of the same step)
   --json            print one JSON object
   --trace FILE      write the NDJSON event trace (single seed)
   --html FILE       write the trace as an HTML space-time diagram (single seed)
@@ -74,7 +76,8 @@ function shard(seeds: number[], text: string): number[] {
 
 /** The command that replays one seed of a campaign. */
 export function replayCommand(spec: CampaignSpec, seed: number): string {
-  return `npx --no-install quorate simulate --system ${spec.system} --nodes ${spec.nodes} --seed ${seed} --steps ${spec.steps} --faults ${formatFaults(spec.faults)}`;
+  const order = spec.sendOrder === "contract" ? " --send-order contract" : "";
+  return `npx --no-install quorate simulate --system ${spec.system} --nodes ${spec.nodes} --seed ${seed} --steps ${spec.steps} --faults ${formatFaults(spec.faults)}${order}`;
 }
 
 function publicStats(s: SimStats): Record<string, number> {
@@ -106,6 +109,7 @@ export const run: CommandRun = async (argv) => {
         scenario: { type: "string" },
         partitions: { type: "string" },
         history: { type: "string" },
+        "send-order": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -126,7 +130,9 @@ export const run: CommandRun = async (argv) => {
     const system = values.system ?? "raft";
     if (SYSTEMS[system] === undefined) throw new ArgError(`--system must be one of ${Object.keys(SYSTEMS).join(", ")}, got '${system}'`);
     const faults: FaultSet = parseFaults(values.faults ?? "all");
-    spec = { system, nodes: int("--nodes", values.nodes, 5, 1, 15), steps: int("--steps", values.steps, 10_000, 0, 1_000_000_000), faults };
+    const order = values["send-order"] ?? "strict";
+    if (order !== "strict" && order !== "contract") throw new ArgError(`--send-order must be strict or contract, got '${order}'`);
+    spec = { system, nodes: int("--nodes", values.nodes, 5, 1, 15), steps: int("--steps", values.steps, 10_000, 0, 1_000_000_000), faults, sendOrder: order };
     if (values.seed !== undefined && values.seeds !== undefined) throw new ArgError("--seed and --seeds exclude each other");
     seed = int("--seed", values.seed, 1, 0, 0xffffffff);
     if (values.seeds !== undefined) {
@@ -147,7 +153,7 @@ export const run: CommandRun = async (argv) => {
 };
 
 function runOne(spec: CampaignSpec, seed: number, values: { json?: boolean; trace?: string; html?: string; history?: string }): number {
-  const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults, trace: values.trace !== undefined || values.html !== undefined };
+  const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults, sendOrder: spec.sendOrder ?? "strict", trace: values.trace !== undefined || values.html !== undefined };
   const result = simulate(SYSTEMS[spec.system]!(options), options);
   const replay = replayCommand(spec, seed);
   try {
