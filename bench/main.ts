@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   raft: () => import("./raft.js"),
   sim: () => import("./sim.js"),
   kraft: () => import("./kraft.js"),
+  "kraft-failover": () => import("./kraft-failover.js"),
   linearizability: () => import("./linearizability.js"),
   zk: () => import("./zk.js"),
 };
