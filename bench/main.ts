@@ -3,9 +3,12 @@
  * Suites live beside this file, one module each, and export `run(argv)`.
  */
 const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => Promise<void> }>> = {
+  metadata: () => import("./metadata.js"),
   raft: () => import("./raft.js"),
   "zk-ensemble": () => import("./zk-ensemble.js"),
   sim: () => import("./sim.js"),
+  kraft: () => import("./kraft.js"),
+  "kraft-failover": () => import("./kraft-failover.js"),
   linearizability: () => import("./linearizability.js"),
   kraft: () => import("./kraft.js"),
   metadata: () => import("./metadata.js"),

@@ -11,6 +11,8 @@ export * as zk from "./core/zk/index.js";
 export * as zkService from "./adapters/zk/index.js";
 export * as kraft from "./core/kraft/index.js";
 export * as metadata from "./core/metadata/index.js";
+export * as kraftNode from "./core/kraft-node/index.js";
+export * as kraftCluster from "./adapters/kraft/index.js";
 export * as simulator from "./adapters/simulator/index.js";
 export * as linearizability from "./check/linearizability/index.js";
 export * as invariants from "./check/invariants/index.js";

@@ -18,5 +18,7 @@ export { CampaignError, runCampaign, workerPath } from "./campaign.js";
 export type { CampaignSpec, SeedOutcome } from "./campaign.js";
 export { renderSpaceTime } from "./html.js";
 export type { DiagramOptions } from "./html.js";
+export { FAST_TIMING, KAFKA_DEFAULT_TIMING, applyPersist, defaultRoles, kraftConfigFor, kraftProtocol } from "./kraft-protocol.js";
+export type { KraftSimConfig, KraftSimNode, KraftWrite } from "./kraft-protocol.js";
 export { toNativeHistory } from "./history.js";
 export type { NativeHistory, NativeOperation } from "./history.js";

@@ -3,6 +3,7 @@ import type { AnyProtocol } from "./protocol.js";
 import { raftProtocol } from "./raft-protocol.js";
 import type { RaftSimConfig } from "./raft-protocol.js";
 import { zkProtocol } from "./zk-protocol.js";
+import { kraftConfigFor, kraftProtocol } from "./kraft-protocol.js";
 
 /**
  * The Raft configuration for one run, varied by seed so a campaign covers more of the core: lease reads on odd
@@ -21,4 +22,5 @@ export function raftConfigFor(o: SimOptions): Partial<RaftSimConfig> {
 export const SYSTEMS: Readonly<Record<string, (options: SimOptions) => AnyProtocol>> = {
   raft: (o) => raftProtocol(raftConfigFor(o)),
   zk: () => zkProtocol(),
+  kraft: (o) => kraftProtocol(kraftConfigFor(o)),
 };

@@ -16,6 +16,8 @@ import {
 } from "../../simulator/index.js";
 import type { CampaignSpec, FaultSet, SeedOutcome, SimStats } from "../../simulator/index.js";
 import type { CommandRun } from "../main.js";
+import { DEFAULT_PARTITIONS, SCENARIOS, ScenarioOptionError, formatScenario, runScenario } from "../../kraft/index.js";
+import type { ScenarioName } from "../../kraft/index.js";
 
 const HELP = `usage: quorate simulate [options]
 
@@ -32,6 +34,9 @@ const HELP = `usage: quorate simulate [options]
   --json            print one JSON object
   --trace FILE      write the NDJSON event trace (single seed)
   --html FILE       write the trace as an HTML space-time diagram (single seed)
+  --scenario NAME   with --system kraft: run a narrated scenario (${"broker-failure, controller-failover, network-partition"})
+                    on 3 controllers and 5 brokers with Kafka's default timing
+  --partitions N    with --scenario: partitions created before the fault (default 100; 1000 for controller-failover)
   --history FILE    write the client history as the linearizability checker's native JSON (single seed;
                     check it with \`quorate check FILE --format json --model kv\`)
 
@@ -101,6 +106,8 @@ export const run: CommandRun = async (argv) => {
         json: { type: "boolean" },
         trace: { type: "string" },
         html: { type: "string" },
+        scenario: { type: "string" },
+        partitions: { type: "string" },
         history: { type: "string" },
         "send-order": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -114,6 +121,7 @@ export const run: CommandRun = async (argv) => {
     process.stdout.write(HELP);
     return 0;
   }
+  if (values.scenario !== undefined || values.partitions !== undefined) return runKraftScenario(values);
   let spec: CampaignSpec;
   let seeds: number[] | undefined;
   let seed = 1;
@@ -217,4 +225,39 @@ async function runMany(spec: CampaignSpec, seeds: number[], workers: number, jso
     }
   }
   return failed.length === 0 ? 0 : 1;
+}
+
+function runKraftScenario(values: { system?: string; scenario?: string; partitions?: string; seed?: string; json?: boolean }): number {
+  let name: ScenarioName;
+  let partitions: number;
+  let seed: number;
+  try {
+    if (values.scenario === undefined) throw new ArgError("--partitions needs --scenario");
+    if ((values.system ?? "raft") !== "kraft") throw new ArgError(`--scenario needs --system kraft, got --system ${values.system ?? "raft"}`);
+    if (!(SCENARIOS as readonly string[]).includes(values.scenario)) throw new ArgError(`--scenario must be one of ${SCENARIOS.join(", ")}, got '${values.scenario}'`);
+    name = values.scenario as ScenarioName;
+    partitions = int("--partitions", values.partitions, DEFAULT_PARTITIONS[name], 1, 1_000_000);
+    seed = int("--seed", values.seed, 1, 0, 0xffffffff);
+  } catch (e) {
+    if (e instanceof ArgError) {
+      process.stderr.write(`quorate simulate: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  let result;
+  try {
+    result = runScenario(name, { partitions, seed });
+  } catch (e) {
+    if (e instanceof ScenarioOptionError) {
+      process.stderr.write(`quorate simulate: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (values.json === true) {
+    const { ok, scenario, events, metrics, expectations, violations } = result;
+    process.stdout.write(`${JSON.stringify({ ok, scenario, partitions, seed, events, metrics, expectations, violations })}\n`);
+  } else process.stdout.write(formatScenario(result));
+  return result.ok ? 0 : 1;
 }

@@ -1,0 +1,33 @@
+/**
+ * A Kafka node in KRaft mode (`process.roles` = controller, broker or combined) as one pure state machine: the
+ * KRaft quorum replica (`src/core/kraft`), the quorum controller and the broker's metadata image
+ * (`src/core/metadata`) wired together. No I/O, no clock: drivers feed ticks, messages and storage
+ * acknowledgements, and carry out `send` and `persist` outputs.
+ *
+ * ```ts
+ * import { kraftNode } from "quorate";
+ * let n = kraftNode.createNode({ id: 1, role: "controller", voters: [1, 2, 3], seed: 7 });
+ * const { node, outputs } = kraftNode.step(n, { type: "tick" });
+ * ```
+ * See docs/kraft-scenarios.md.
+ * @packageDocumentation
+ */
+export type {
+  BrokerLifecycle,
+  KafkaNode,
+  KafkaNodeConfig,
+  NodeDisk,
+  NodeId,
+  NodeInput,
+  NodeMessage,
+  NodeOutput,
+  NodeRole,
+  ResolvedNodeConfig,
+  ServedRequest,
+} from "./types.js";
+export { KafkaNodeConfigError } from "./types.js";
+export { createNode, resolveNodeConfig, step } from "./node.js";
+export type { NodeStepResult } from "./node.js";
+export { activeEpoch, brokerEpoch, brokerImage, controllerImage, isActiveController, nodeImage, quorumLeader } from "./observe.js";
+export { checkAfterStep, emptyClusterHistory, nodeRestarted } from "./invariants.js";
+export type { ClusterHistory, ClusterInvariant, ClusterViolation } from "./invariants.js";
