@@ -10,8 +10,6 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   kraft: () => import("./kraft.js"),
   "kraft-failover": () => import("./kraft-failover.js"),
   linearizability: () => import("./linearizability.js"),
-  kraft: () => import("./kraft.js"),
-  metadata: () => import("./metadata.js"),
   zk: () => import("./zk.js"),
 };
 
