@@ -37,8 +37,8 @@ export interface StepResult {
  * `result.state`; keep only the returned state (clone before stepping if an older version is needed).
  *
  * Durability contract (etcd's): perform the outputs in order. A `persist` output must be durable before any
- * later `send` or `apply` output is performed — this is what makes a vote reply or an append acknowledgement
- * trustworthy. Report durability back with a `persisted` input (and `snapshot-persisted`): the leader counts
+ * later `send` or `apply` output is performed — later in this step or in any later step: a send never overtakes
+ * a write still in flight — this is what makes a vote reply or an append acknowledgement trustworthy. Report durability back with a `persisted` input (and `snapshot-persisted`): the leader counts
  * its own entries toward commit only then, and entries are handed to `apply` only once committed AND
  * persisted locally. `apply` outputs carry committed entries only, each exactly once, in order.
  *
