@@ -11,7 +11,7 @@ export default defineConfig({
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
-      exclude: ["src/**/index.ts", "src/**/*.d.ts"],
+      exclude: ["src/**/index.ts", "src/**/*.d.ts", "**/.cache/**"],
       reporter: ["text-summary", "json-summary"],
       reportsDirectory: "reports/coverage",
       thresholds: {
