@@ -7,7 +7,8 @@
 import type { ClientRequest, Data, MultiOp, OpResult, Reply, ReplyBody, Stat, WatchEvent, WatchLists } from "../../core/zk/index.js";
 import { Code, ZkError } from "../../core/zk/index.js";
 import type { CreateOptions, DataInput } from "../zk/client.js";
-import { ZkMultiError, createRequest } from "../zk/client.js";
+import { Transaction, ZkMultiError, createRequest, toData } from "../zk/client.js";
+export { Transaction };
 import type { ConnId } from "../../core/zk-ensemble/index.js";
 import type { ConnectionHandler, EnsembleCluster, TickListener } from "./cluster.js";
 import { AsyncQueue } from "./async-queue.js";
@@ -37,45 +38,7 @@ export interface ConnectOptions {
   readonly replica?: number;
 }
 
-function toData(data: DataInput | undefined): Data {
-  if (data === undefined) return new Uint8Array(0);
-  return typeof data === "string" ? new TextEncoder().encode(data) : data;
-}
-
 let roundRobin = 0;
-
-/** Builds the ops of a multi; `commit()` runs them atomically. */
-export class Transaction {
-  private readonly ops: MultiOp[] = [];
-  constructor(private readonly client: EnsembleClient) {}
-  /** Adds a create. */
-  create(path: string, data?: DataInput, options?: CreateOptions): this {
-    this.ops.push(createRequest(path, data, options));
-    return this;
-  }
-  /** Adds a delete (version −1 = any). */
-  delete(path: string, version = -1): this {
-    this.ops.push({ type: "delete", path, version });
-    return this;
-  }
-  /** Adds a setData (version −1 = any). */
-  setData(path: string, data: DataInput, version = -1): this {
-    this.ops.push({ type: "setData", path, data: toData(data), version });
-    return this;
-  }
-  /** Adds a version check. */
-  check(path: string, version: number): this {
-    this.ops.push({ type: "check", path, version });
-    return this;
-  }
-  /** Runs the ops atomically; rejects with `ZkMultiError` (nothing applied) when one fails. */
-  async commit(): Promise<{ results: readonly OpResult[]; zxid: number }> {
-    const out = await this.client.multi(this.ops);
-    const failed = out.results.find((r) => r.type === "error" && r.err !== Code.OK && r.err !== Code.RUNTIMEINCONSISTENCY);
-    if (failed !== undefined && failed.type === "error") throw new ZkMultiError(failed.err, out.zxid, out.results);
-    return out;
-  }
-}
 
 interface PendingCall {
   readonly resolve: (reply: Reply) => void;

@@ -50,7 +50,8 @@ export class ZkMultiError extends ZkError {
   }
 }
 
-function toData(data: DataInput | undefined): Data {
+/** Data given as a string is UTF-8 encoded; absent data is empty. */
+export function toData(data: DataInput | undefined): Data {
   if (data === undefined) return new Uint8Array(0);
   return typeof data === "string" ? utf8(data) : data;
 }
@@ -64,10 +65,15 @@ export function createRequest(path: string, data: DataInput | undefined, options
   return { type: "create", opcode, path, data: toData(data), acl: options.acl ?? OPEN_ACL_UNSAFE, flags, ttl: options.ttl ?? -1 };
 }
 
-/** Builds the ops of a multi; `commit()` runs them atomically. */
+/** Anything that runs a multi atomically: the single-node client and the ensemble client alike. */
+export interface MultiRunner {
+  multi(ops: readonly MultiOp[]): Promise<{ results: readonly OpResult[]; zxid: number }>;
+}
+
+/** Builds the ops of a multi; `commit()` runs them atomically on the client that made it. */
 export class Transaction {
   private readonly ops: MultiOp[] = [];
-  constructor(private readonly client: ZkClient) {}
+  constructor(private readonly client: MultiRunner) {}
   /** Adds a create. */
   create(path: string, data?: DataInput, options?: CreateOptions): this {
     this.ops.push(createRequest(path, data, options));
