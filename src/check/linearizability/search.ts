@@ -161,6 +161,9 @@ export class LinearizationSearch<S, I, O> {
   /** 1 for completed ops the model says never change the state (linearized greedily, see Model.readOnly). */
   private readonly readOnly: Uint8Array;
   private readonly stackGreedy: Uint8Array;
+  /** 1 for ops accepted only in states whose hash is `guardHash[op]` (see Model.acceptedStateHash). */
+  private readonly guarded: Uint8Array;
+  private readonly guardHash: Int32Array;
   // Interned states and memoised transitions.
   private readonly states: S[] = [];
   private readonly stateKeys: number[] = [];
@@ -253,6 +256,16 @@ export class LinearizationSearch<S, I, O> {
       for (let i = 0; i < n; i++) if (ops[i]!.return !== Infinity && model.readOnly(ops[i]!.input, ops[i]!.output)) this.readOnly[i] = 1;
     }
     this.stackGreedy = new Uint8Array(n);
+    this.guarded = new Uint8Array(n);
+    this.guardHash = new Int32Array(n);
+    if (model.acceptedStateHash !== undefined && model.stepAll === undefined) {
+      for (let i = 0; i < n; i++) {
+        const required = model.acceptedStateHash(ops[i]!.input, ops[i]!.output);
+        if (required === undefined) continue;
+        this.guarded[i] = 1;
+        this.guardHash[i] = required | 0;
+      }
+    }
     this.sid = this.intern(init);
     this.remaining = returns;
     this.entry = this.next[m]!;
@@ -363,24 +376,57 @@ export class LinearizationSearch<S, I, O> {
     this.finished ??= { verdict: "unknown", reason, steps: this.steps, cacheEntries: this.cache.size };
   }
 
+  private save(sid: number, depth: number, setHash: number, remaining: number, entry: number, resume: number, steps: number): void {
+    this.sid = sid;
+    this.depth = depth;
+    this.setHash = setHash;
+    this.remaining = remaining;
+    this.entry = entry;
+    this.resume = resume;
+    this.steps += steps;
+  }
+
+  /** Records the deepest configuration stuck at the latest return entry (for the failure report). */
+  private noteStuck(entry: number, depth: number, sid: number): void {
+    this.stuckEntry = entry;
+    this.stuckDepth = depth;
+    this.stuckOps = Array.from(this.stackOp.subarray(0, depth));
+    this.stuckSids = [...Array.from(this.stackSid.subarray(0, depth)), sid];
+  }
+
+  private succeed(): void {
+    this.finished = {
+      verdict: "linearizable",
+      linearization: this.steps_(this.depth, this.sid, this.stackOp, this.stackSid),
+      steps: this.steps,
+      cacheEntries: this.cache.size,
+    };
+  }
+
+  private fail(): void {
+    const depthStuck = this.stuckOps.length;
+    const stuckOp = this.stuckEntry >= 0 && this.stuckEntry < this.m ? this.entryOp[this.stuckEntry]! : -1;
+    this.finished = {
+      verdict: "not-linearizable",
+      failure: {
+        stuckOp,
+        longestPrefix: this.steps_(depthStuck, this.stuckSids[depthStuck]!, this.stuckOps, this.stuckSids),
+      },
+      steps: this.steps,
+      cacheEntries: this.cache.size,
+    };
+  }
+
   private loop(budget: number): boolean {
-    const { entryOp, entryIsCall, callEntry, returnEntry, next, prev, bits, zobrist, cache, stackOp, stackSid, transitions, stateKeys, twin, readOnly, stackGreedy } = this;
+    const { entryOp, entryIsCall, callEntry, returnEntry, next, prev, bits, zobrist, cache, stackOp, stackSid, transitions, stateKeys, twin, readOnly, stackGreedy, guarded, guardHash } = this;
     const HEAD = this.m;
     const nondeterministic = this.model.stepAll !== undefined;
     let { sid, depth, setHash, remaining, entry, resume } = this;
+    // Registers stay plain locals (no closure over them, which would move them to the heap); `save` stores them.
     let steps = 0;
-    const save = (): void => {
-      this.sid = sid;
-      this.depth = depth;
-      this.setHash = setHash;
-      this.remaining = remaining;
-      this.entry = entry;
-      this.resume = resume;
-      this.steps += steps;
-    };
     for (;;) {
       if (++steps > budget) {
-        save();
+        this.save(sid, depth, setHash, remaining, entry, resume, steps);
         return false;
       }
       if (entry >= 0 && entryIsCall[entry] === 1) {
@@ -397,7 +443,10 @@ export class LinearizationSearch<S, I, O> {
         if (!nondeterministic) {
           const table = transitions[op]!;
           let nsid = sid < table.length ? table[sid]! : UNKNOWN;
-          if (nsid === UNKNOWN) nsid = this.transition(op, sid);
+          if (nsid === UNKNOWN) {
+            // A read of a definite value fails in every state of another hash: no need to ask the model.
+            nsid = guarded[op] === 1 && this.internKeys[sid] !== guardHash[op] ? IMPOSSIBLE : this.transition(op, sid);
+          }
           if (nsid !== IMPOSSIBLE) {
             bits[word]! |= bit;
             if (cache.add(bits, h ^ stateKeys[nsid]!, nsid)) {
@@ -449,13 +498,8 @@ export class LinearizationSearch<S, I, O> {
           next[p] = nx;
           if (nx !== -1) prev[nx] = p;
           if (--remaining === 0) {
-            save();
-            this.finished = {
-              verdict: "linearizable",
-              linearization: this.steps_(depth, sid, stackOp, stackSid),
-              steps: this.steps,
-              cacheEntries: cache.size,
-            };
+            this.save(sid, depth, setHash, remaining, entry, resume, steps);
+            this.succeed();
             return true;
           }
         }
@@ -463,12 +507,7 @@ export class LinearizationSearch<S, I, O> {
         continue;
       }
       // A return entry: the op it closes was not linearized in time, so undo the last choice.
-      if (entry > this.stuckEntry || (entry === this.stuckEntry && depth > this.stuckDepth)) {
-        this.stuckEntry = entry;
-        this.stuckDepth = depth;
-        this.stuckOps = Array.from(stackOp.subarray(0, depth));
-        this.stuckSids = [...Array.from(stackSid.subarray(0, depth)), sid];
-      }
+      if (entry > this.stuckEntry || (entry === this.stuckEntry && depth > this.stuckDepth)) this.noteStuck(entry, depth, sid);
       if (depth === 0) break;
       depth--;
       const op = stackOp[depth]!;
@@ -501,18 +540,8 @@ export class LinearizationSearch<S, I, O> {
       }
       entry = next[c]!;
     }
-    save();
-    const depthStuck = this.stuckOps.length;
-    const stuckOp = this.stuckEntry >= 0 && this.stuckEntry < this.m ? entryOp[this.stuckEntry]! : -1;
-    this.finished = {
-      verdict: "not-linearizable",
-      failure: {
-        stuckOp,
-        longestPrefix: this.steps_(depthStuck, this.stuckSids[depthStuck]!, this.stuckOps, this.stuckSids),
-      },
-      steps: this.steps,
-      cacheEntries: cache.size,
-    };
+    this.save(sid, depth, setHash, remaining, entry, resume, steps);
+    this.fail();
     return true;
   }
 }

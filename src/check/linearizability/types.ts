@@ -72,6 +72,13 @@ export interface Model<S, I = JepsenInput, O = JepsenOutput> {
    * read to the earliest point where it is legal and matches keeps every other step valid.
    */
   readOnly?(input: I, output: O | undefined): boolean;
+  /**
+   * Optional, for speed: when the op can only be accepted in states whose `hash` is one value (a read that
+   * observed a definite value), that hash; otherwise undefined. The search then rejects the op in any other state
+   * with one integer compare instead of calling `step`. Must agree with `step` and `hash`: a wrong value makes
+   * the checker reject histories it should accept.
+   */
+  acceptedStateHash?(input: I, output: O | undefined): number | undefined;
   /** P-compositionality: split a history into parts that can be checked independently (e.g. by key). */
   partition?(history: History<I, O>): History<I, O>[];
   /** One op in words, for reports (`write 3`, `cas 1→4 failed`). */

@@ -34,6 +34,12 @@ function kvOp(input: JepsenInput, output: JepsenOutput | undefined): KvOp | unde
   return { key: keyString(tuple[0] as Value), arg: tuple[1] as Value, result };
 }
 
+/** What a completed get observed: its value, the second element of a `[key value]` tuple, or null (nothing). */
+function observedValue(input: JepsenInput, output: JepsenOutput): Value {
+  if (input.key !== undefined) return output.value;
+  return Array.isArray(output.value) && output.value.length === 2 ? (output.value[1] as Value) : null;
+}
+
 function asText(v: Value): string {
   return typeof v === "string" ? v : v === null ? "" : String(v);
 }
@@ -119,7 +125,7 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
         case "get":
         case "read": {
           if (output === undefined) return undefined;
-          const observed = tuple ? (Array.isArray(output.value) && output.value.length === 2 ? (output.value[1] as Value) : null) : output.value;
+          const observed = observedValue(input, output);
           if (observed === null) return state; // nothing observed
           return readMatches(state, asText(observed)) ? state : undefined;
         }
@@ -135,6 +141,12 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
       }
     },
     readOnly: (input) => input.f === "get" || input.f === "read",
+    acceptedStateHash(input, output) {
+      if ((input.f !== "get" && input.f !== "read") || output === undefined || output.type === "fail") return undefined;
+      if (input.key === undefined && !(Array.isArray(input.value) && input.value.length === 2)) return undefined;
+      const observed = observedValue(input, output);
+      return observed === null ? undefined : mix32(fnvExtend(FNV_OFFSET, asText(observed)));
+    },
     equal: kvTextEqual,
     hash: (s) => mix32(s.fnv),
     partition(history: History<JepsenInput, JepsenOutput>) {

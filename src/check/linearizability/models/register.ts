@@ -51,6 +51,10 @@ function makeRegister(semantics: RegisterSemantics, options: RegisterOptions): M
       }
     },
     readOnly: (input) => input.f === "read",
+    acceptedStateHash(input, output) {
+      if (input.f !== "read" || output === undefined || output.type === "fail") return undefined;
+      return output.value === null && semantics.nilReadMatchesAny ? undefined : hashValue(output.value);
+    },
     equal: (a, b) => valueEqual(a, b),
     hash: (s) => hashValue(s),
     describeOperation(input, output) {
