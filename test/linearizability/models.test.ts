@@ -189,6 +189,25 @@ describe("multi-register", () => {
     const h = [txn(0, [["write", "x", 1], ["write", "y", 2]], 0, 10), txn(1, [["read", "x", 1], ["read", "y", 0]], 2, 3)];
     expect(verdict(h, model)).toBe("not-linearizable");
   });
+
+  it("checks groups of keys that no txn joins apart; a nil read joins nothing", () => {
+    const h = [
+      txn(0, [["write", "x", 1], ["write", "y", 1]], 0, 1),
+      txn(1, [["write", "z", 5]], 2, 3),
+      txn(2, [["read", "z", 5], ["read", "x", null]], 4, 5),
+      txn(3, [["read", "x", 1], ["read", "y", 1]], 6, 7),
+    ];
+    const result = checkLinearizability(h, model);
+    expect(result.verdict).toBe("linearizable");
+    expect(result.partitions.map((p) => p.originalIndex)).toEqual([[0, 3], [1, 2]]);
+  });
+
+  it("finds a stale read in one key group while another group is fine", () => {
+    const h = [txn(0, [["write", "x", 1]], 0, 1), txn(1, [["read", "x", 0]], 2, 3), txn(2, [["write", "z", 1]], 0, 1), txn(3, [["read", "z", 1]], 2, 3)];
+    const result = checkLinearizability(h, model);
+    expect(result.verdict).toBe("not-linearizable");
+    expect(result.partitions.find((p) => p.verdict === "not-linearizable")?.originalIndex).toEqual([0, 1]);
+  });
 });
 
 describe("mutex", () => {

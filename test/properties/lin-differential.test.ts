@@ -3,7 +3,7 @@
 // Replay a failure: LIN_SEED=<seed printed below> npx vitest run test/properties/lin-differential.test.ts
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { casRegister, checkLinearizability, knossosCasRegister, kv, kvUnpartitioned, mutex, queue } from "../../src/check/linearizability/index.js";
+import { casRegister, checkLinearizability, knossosCasRegister, kv, kvUnpartitioned, multiRegister, mutex, queue } from "../../src/check/linearizability/index.js";
 import type { History, JepsenOutput, Model, Operation, Value } from "../../src/check/linearizability/index.js";
 import { bruteForceLinearizable } from "./lin-brute-force.js";
 
@@ -39,6 +39,21 @@ const queueOp = fc.oneof(
   fc.record({ f: fc.constant("dequeue"), value: fc.constant(null), out: fc.constantFrom<Value>(null, 0, 1, 2), outType: fc.constant<"ok">("ok"), ...timing }),
 );
 
+// Txns of one or two micro-ops over x, y, z: the invocation carries nil reads, the completion what was read.
+const microOp = fc.oneof(
+  fc.record({ f: fc.constant("read"), k: fc.constantFrom("x", "y", "z"), v: fc.constantFrom<Value>(null, 0, 1) }),
+  fc.record({ f: fc.constant("write"), k: fc.constantFrom("x", "y", "z"), v: fc.constantFrom<Value>(0, 1) }),
+);
+const txnOp = fc.record({ micro: fc.array(microOp, { minLength: 1, maxLength: 2 }), ...timing }).map(
+  ({ micro, ...time }): OpShape => ({
+    f: "txn",
+    value: micro.map((m) => [m.f, m.k, m.f === "read" ? null : m.v]),
+    out: micro.map((m) => [m.f, m.k, m.v]),
+    outType: "ok",
+    ...time,
+  }),
+);
+
 /** `reference` is the model the brute force uses (the unpartitioned one where the checker partitions). */
 function differential(name: string, model: Model<unknown>, op: fc.Arbitrary<OpShape>, reference: Model<unknown> = model): void {
   it(`${name}: agrees with brute force on random histories of up to 8 ops`, () => {
@@ -68,6 +83,9 @@ describe("differential: search vs brute force", () => {
   differential("knossos-cas-register", knossosCasRegister() as Model<unknown>, registerOp);
   differential("kv (partitioned, against the unpartitioned model)", kv() as Model<unknown>, kvOp, kvUnpartitioned() as Model<unknown>);
   differential("mutex", mutex() as Model<unknown>, mutexOp);
+  const multi = multiRegister({ initial: { x: 0, y: 0, z: 0 } });
+  const { partition: _byKeyGroups, ...multiUnpartitioned } = multi;
+  differential("multi-register (key groups, against one state)", multi as Model<unknown>, txnOp, multiUnpartitioned as Model<unknown>);
   differential("queue", queue() as Model<unknown>, queueOp);
 
   // A non-deterministic model: bump adds 1 or 2; read observes the value.

@@ -56,7 +56,7 @@ const factories: Record<string, { readonly summary: string; readonly make: (init
     make: (initial) => kvUnpartitioned({ initial: requireString("kv-unpartitioned", initial) }) as AnyModel,
   },
   "multi-register": {
-    summary: "transactions [[:read k v] [:write k v] …] over several registers",
+    summary: "transactions [[:read k v] [:write k v] …] over several registers, partitioned by key groups",
     make: (initial) => multiRegisterWith("multi-register", initial),
   },
   "knossos-multi-register": {

@@ -2,7 +2,7 @@
  * Knossos's multi-register: `txn` ops carry `[[f k v] …]` micro-ops over named registers (`read` / `write`),
  * applied atomically in order. A read whose value is nil matches anything (its value was not observed).
  */
-import type { JepsenInput, JepsenOutput, Model, Value } from "../types.js";
+import type { History, JepsenInput, JepsenOutput, Model, Operation, Value } from "../types.js";
 import { hashString, hashValue, showValue, valueEqual } from "../values.js";
 
 /** State: register name → value. */
@@ -26,7 +26,49 @@ function microOps(value: Value): MicroOp[] | undefined {
   return out;
 }
 
-/** Transactions over several registers (one state, no partitioning: a txn may span keys). */
+/**
+ * P-compositionality for transactions: keys that some txn touches together are joined (union-find), and each
+ * group of keys is checked on its own. A read of nil observed nothing, so it joins nothing; a txn that touches
+ * no key constrains nothing and goes to a part of its own. Malformed txns go to a part where the model rejects them.
+ */
+function partitionByKeyGroups(history: History<JepsenInput, JepsenOutput>): History<JepsenInput, JepsenOutput>[] {
+  const parent = new Map<string, string>();
+  const find = (k: string): string => {
+    let root = k;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    for (let x = k; x !== root; ) {
+      const up = parent.get(x)!;
+      parent.set(x, root);
+      x = up;
+    }
+    return root;
+  };
+  const keysOf = (op: Operation<JepsenInput, JepsenOutput>): string[] | undefined => {
+    const sides = [microOps(op.input.value), op.output === undefined ? [] : microOps(op.output.value)];
+    if (op.input.f !== "txn" || sides.some((m) => m === undefined)) return undefined;
+    return sides.flatMap((m) => m!.filter(([f, , v]) => f !== "read" || v !== null).map(([, k]) => k));
+  };
+  const keys = history.map(keysOf);
+  for (const ks of keys) {
+    for (const k of ks ?? []) if (!parent.has(k)) parent.set(k, k);
+    for (let i = 1; i < (ks?.length ?? 0); i++) parent.set(find(ks![i]!), find(ks![0]!));
+  }
+  const parts = new Map<string, Operation<JepsenInput, JepsenOutput>[]>();
+  const loose: Operation<JepsenInput, JepsenOutput>[] = [];
+  const malformed: Operation<JepsenInput, JepsenOutput>[] = [];
+  history.forEach((op, i) => {
+    const ks = keys[i];
+    if (ks === undefined) return void malformed.push(op);
+    if (ks.length === 0) return void loose.push(op);
+    const root = find(ks[0]!);
+    let part = parts.get(root);
+    if (part === undefined) parts.set(root, (part = []));
+    part.push(op);
+  });
+  return [...parts.values(), ...[loose, malformed].filter((p) => p.length > 0)];
+}
+
+/** Transactions over several registers, partitioned into groups of keys that txns touch together. */
 export function multiRegister(options: MultiRegisterOptions = {}): Model<MultiRegisterState, JepsenInput, JepsenOutput> {
   const initial = options.initial ?? {};
   return {
@@ -61,6 +103,7 @@ export function multiRegister(options: MultiRegisterOptions = {}): Model<MultiRe
       const ops = microOps(output === undefined ? input.value : output.value);
       return input.f === "txn" && ops !== undefined && ops.every(([f]) => f === "read");
     },
+    partition: partitionByKeyGroups,
     equal: (a, b) => valueEqual(a, b),
     hash(s) {
       let h = 0;
