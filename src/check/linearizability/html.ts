@@ -97,14 +97,14 @@ for (const part of DATA.partitions) {
   const root = document.getElementById("parts");
   h("h2", "Partition " + part.index + " of " + DATA.count + ' — <span class="verdict ' + part.verdict + '">' + part.verdict + "</span>" + (part.reason ? " " + esc(part.reason) : "") + (part.truncated ? " (first ops only)" : ""), root);
   const stepOf = new Map(part.steps.map((s, k) => [s.op, k]));
-  if (part.stuck >= 0) { const o = part.ops[part.stuck]; h("p", "Every search got stuck at <b>op #" + o.i + "</b> (process " + esc(o.p) + (o.line !== null ? ", line " + o.line : "") + "): <b>" + esc(o.d) + "</b>. No order of the earlier ops accepted by the model can include it before it returned. The longest linearizable prefix found (" + part.steps.length + " steps) is drawn below.", root); }
+  if (part.stuck >= 0) { const o = part.ops[part.stuck]; h("p", "Every search got stuck at <b>op #" + o.i + "</b> (process " + esc(o.p) + (o.line !== null ? ", line " + o.line : "") + "): <b>" + esc(o.d) + "</b>. No order of the earlier ops accepted by the model can include it before it returned. The longest linearizable prefix found (" + part.steps.length + " steps) is drawn below; after it the model state is <b>" + esc(part.steps.length > 0 ? part.steps[part.steps.length - 1].state : part.initial) + "</b>. The chart opens scrolled to the stuck op (red).", root); }
   // Compressed time: every distinct call/return time gets a column.
   const times = [...new Set(part.ops.flatMap(o => o.r === null ? [o.c] : [o.c, o.r]))].sort((a, b) => a - b);
   const col = new Map(times.map((t, k) => [t, k]));
   const procs = [...new Set(part.ops.map(o => o.p))].sort((a, b) => (Number(a) - Number(b)) || (a < b ? -1 : a > b ? 1 : 0));
   const row = new Map(procs.map((p, k) => [p, k]));
-  const W = 26, RH = 30, LEFT = 70, TOP = 14;
-  const width = LEFT + (times.length + 3) * W, height = TOP + procs.length * RH + 20;
+  const W = 30, RH = 30, LEFT = 70, TOP = 14;
+  const width = LEFT + (times.length + 12) * W, height = TOP + procs.length * RH + 20;
   const wrap = document.createElement("div"); wrap.className = "wrap"; root.appendChild(wrap);
   const svg = el("svg", { width, height }, wrap);
   const defs = el("defs", {}, svg);
@@ -112,7 +112,7 @@ for (const part of DATA.partitions) {
   el("stop", { offset: "0", "stop-color": "#d7dbe6" }, grad); el("stop", { offset: "1", "stop-color": "#fff" }, grad);
   const gradG = el("linearGradient", { id: "fadeg" + part.index }, defs);
   el("stop", { offset: "0", "stop-color": "#7cc48f" }, gradG); el("stop", { offset: "1", "stop-color": "#fff" }, gradG);
-  procs.forEach((p, k) => { el("text", { x: 6, y: TOP + k * RH + 19, class: "proc" }, svg, "p " + p); el("line", { x1: LEFT, x2: width, y1: TOP + k * RH + RH - 2, y2: TOP + k * RH + RH - 2, stroke: "#f0f0f4" }, svg); });
+  procs.forEach((p, k) => el("line", { x1: LEFT, x2: width, y1: TOP + k * RH + RH - 2, y2: TOP + k * RH + RH - 2, stroke: "#f0f0f4" }, svg));
   const xOf = t => LEFT + col.get(t) * W + W / 2;
   const bars = [];
   part.ops.forEach((o, k) => {
@@ -121,9 +121,11 @@ for (const part of DATA.partitions) {
     const fill = k === part.stuck ? "#e5534b" : o.r === null ? "url(#" + (linearized ? "fadeg" : "fade") + part.index + ")" : linearized ? "#7cc48f" : "#d7dbe6";
     const g = el("g", {}, svg);
     const rect = el("rect", { x: x1, y, width: Math.max(4, x2 - x1), height: RH - 10, rx: 3, fill, stroke: "#8890a6", class: "bar" }, g);
-    const label = o.d.length * 6.6 < x2 - x1 - 6 ? o.d : o.d.slice(0, Math.max(0, Math.floor((x2 - x1 - 10) / 6.6))) + (o.d.length * 6.6 < x2 - x1 - 6 ? "" : "…");
-    if (x2 - x1 > 16) el("text", { x: x1 + 4, y: y + 14 }, g, label);
     const s = stepOf.get(k);
+    // A linearized op's numbered dot sits at the left of its bar: its label starts after the dot.
+    const textX = x1 + (s !== undefined ? 15 : 4), room = x2 - textX - 4;
+    const label = o.d.length * 6.6 <= room ? o.d : o.d.slice(0, Math.max(0, Math.floor((room - 6) / 6.6))) + "…";
+    if (room > 12) el("text", { x: textX, y: y + 14 }, g, label);
     const text = "op #" + o.i + (o.line !== null ? " (line " + o.line + ")" : "") + "\\nprocess " + o.p + "\\n" + o.d + "\\ncall " + o.c + ", return " + (o.r === null ? "never (unknown outcome)" : o.r) + (s !== undefined ? "\\nlinearized as step " + (s + 1) + "; state after: " + part.steps[s].state : "\\nnot linearized") + (k === part.stuck ? "\\nEVERY SEARCH GOT STUCK HERE" : "");
     g.addEventListener("mousemove", ev => showTip(ev, text)); g.addEventListener("mouseleave", hideTip);
     bars.push(rect);
@@ -133,6 +135,17 @@ for (const part of DATA.partitions) {
   part.steps.forEach((s, k) => { const o = part.ops[s.op]; const lo = xOf(o.c), hi = o.r === null ? width - 8 : xOf(o.r); const x = Math.min(Math.max(lo + 4, last + 6), Math.max(lo + 4, hi - 2)); last = x; pts.push([x, TOP + row.get(o.p) * RH + RH / 2 - 1, k, s]); });
   if (pts.length > 1) el("polyline", { points: pts.map(p => p[0] + "," + p[1]).join(" "), fill: "none", stroke: "#2f5fb3", "stroke-width": 1.5, "stroke-opacity": 0.7 }, svg);
   for (const [x, y, k, s] of pts) { const c = el("circle", { cx: x, cy: y, r: 7, fill: "#2f5fb3" }, svg); el("text", { x, y: y + 4, "text-anchor": "middle", fill: "#fff", style: "font-size:9px" }, svg, String(k + 1)); c.addEventListener("mousemove", ev => showTip(ev, "step " + (k + 1) + ": " + part.ops[s.op].d + "\\nstate after: " + s.state)); c.addEventListener("mouseleave", hideTip); }
+  if (part.stuck >= 0) {
+    // The stuck op's full description, beside its bar, however narrow the bar is.
+    const o = part.ops[part.stuck], y = TOP + row.get(o.p) * RH + 4;
+    el("text", { x: (o.r === null ? width - 4 : xOf(o.r)) + 6, y: y + 14, fill: "#c2372f", style: "font-weight:700" }, svg, "✗ " + o.d);
+  }
+  // Process names stay in view while the chart scrolls sideways.
+  const lanes = el("g", {}, svg);
+  el("rect", { x: 0, y: 0, width: LEFT - 6, height, fill: "#fff" }, lanes);
+  procs.forEach((p, k) => el("text", { x: 6, y: TOP + k * RH + 19, class: "proc" }, lanes, "p " + p));
+  wrap.addEventListener("scroll", () => lanes.setAttribute("transform", "translate(" + wrap.scrollLeft + ",0)"));
+  if (part.stuck >= 0) { wrap.scrollLeft = Math.max(0, xOf(part.ops[part.stuck].c) - wrap.clientWidth / 2); lanes.setAttribute("transform", "translate(" + wrap.scrollLeft + ",0)"); }
   // The steps with the model state after each.
   const table = document.createElement("table"); root.appendChild(table);
   table.innerHTML = "<tr><th>step</th><th>op</th><th>process</th><th>operation</th><th>state after</th></tr><tr><td>0</td><td></td><td></td><td><i>initial state</i></td><td>" + esc(part.initial) + "</td></tr>";
