@@ -69,9 +69,13 @@ describe("renderHtml", () => {
     expect(html).toContain("quorate check — t&lt;1&gt;");
     expect(html).not.toMatch(/<script src=|<link |https?:\/\/(?!www\.w3\.org)/);
     const nodes = runPage(html);
-    const rects = nodes.filter((n) => n.tag === "rect");
+    const rects = nodes.filter((n) => n.tag === "rect" && n.attrs["class"] === "bar");
     expect(rects).toHaveLength(4);
     expect(rects.filter((r) => r.attrs["fill"] === "#e5534b")).toHaveLength(1);
+    // The stuck op (the read of 1 after 2 was written) is named beside its bar.
+    expect(nodes.filter((n) => n.tag === "text").map((n) => n.textContent)).toContain("✗ read → 1");
+    // One lane name per process.
+    expect(nodes.filter((n) => n.tag === "text" && n.attrs["class"] === "proc").map((n) => n.textContent)).toEqual(["p 0", "p 1", "p 2", "p 3"]);
     expect(nodes.filter((n) => n.tag === "circle")).toHaveLength(result.partitions[0]!.failure!.longestPrefix.length);
     expect(nodes.filter((n) => n.tag === "tr").map((n) => n.innerHTML).join("\n")).toMatch(/write 2<\/td><td>2/);
   });
