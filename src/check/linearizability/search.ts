@@ -31,6 +31,10 @@ const UNKNOWN = -2;
 const IMPOSSIBLE = -1;
 /** An `entry` value that sends the loop straight to backtracking. */
 const MUST_BACKTRACK = -2;
+// How a slice of the search loop ended.
+const OUT_OF_BUDGET = 0;
+const LINEARIZED = 1;
+const EXHAUSTED = 2;
 /** Transitions from the first DENSE_STATES states are memoised in a per-op table, the rest in a hash table. */
 const DENSE_STATES = 32;
 /** Past this many memoised transitions in the hash table, further ones are computed every time. */
@@ -361,7 +365,11 @@ export class LinearizationSearch<S, I, O> {
   run(budget: number): boolean {
     if (this.finished !== undefined) return true;
     try {
-      return this.loop(budget);
+      const ending = this.loop(budget);
+      if (ending === OUT_OF_BUDGET) return false;
+      if (ending === LINEARIZED) this.succeed();
+      else this.fail();
+      return true;
     } catch (error) {
       if (error instanceof CacheFullError) {
         this.finished = { verdict: "unknown", reason: error.message, steps: this.steps, cacheEntries: this.cache.size };
@@ -417,30 +425,28 @@ export class LinearizationSearch<S, I, O> {
     };
   }
 
-  private loop(budget: number): boolean {
+  /** Searches for at most `budget` iterations; returns how it ended (OUT_OF_BUDGET, LINEARIZED, EXHAUSTED). */
+  private loop(budget: number): number {
     const { entryOp, entryIsCall, callEntry, returnEntry, next, prev, bits, zobrist, cache, stackOp, stackSid, transitions, stateKeys, twin, readOnly, stackGreedy, guarded, guardHash } = this;
     const HEAD = this.m;
     const nondeterministic = this.model.stepAll !== undefined;
     let { sid, depth, setHash, remaining, entry, resume } = this;
     // Registers stay plain locals (no closure over them, which would move them to the heap); `save` stores them.
     let steps = 0;
+    // How the loop ended; every exit goes through the one `save` after it (one call site: no late deopts).
+    let ending = OUT_OF_BUDGET;
     for (;;) {
-      if (++steps > budget) {
-        this.save(sid, depth, setHash, remaining, entry, resume, steps);
-        return false;
-      }
+      if (++steps > budget) break;
       if (entry >= 0 && entryIsCall[entry] === 1) {
         const op = entryOp[entry]!;
         const t = twin[op]!;
-        if (t !== -1 && (bits[t >>> 5]! & (1 << (t & 31))) === 0) {
-          entry = next[entry]!; // its twin goes first
-          continue;
-        }
         const word = op >>> 5;
         const bit = 1 << (op & 31);
         const h = setHash ^ zobrist[op]!;
         let pushed = false;
-        if (!nondeterministic) {
+        if (t !== -1 && (bits[t >>> 5]! & (1 << (t & 31))) === 0) {
+          // Its twin goes first: skip it (through the one "not pushed" exit below, to share its type feedback).
+        } else if (!nondeterministic) {
           const table = transitions[op]!;
           let nsid = sid < table.length ? table[sid]! : UNKNOWN;
           if (nsid === UNKNOWN) {
@@ -498,9 +504,8 @@ export class LinearizationSearch<S, I, O> {
           next[p] = nx;
           if (nx !== -1) prev[nx] = p;
           if (--remaining === 0) {
-            this.save(sid, depth, setHash, remaining, entry, resume, steps);
-            this.succeed();
-            return true;
+            ending = LINEARIZED;
+            break;
           }
         }
         entry = next[HEAD]!;
@@ -508,7 +513,10 @@ export class LinearizationSearch<S, I, O> {
       }
       // A return entry: the op it closes was not linearized in time, so undo the last choice.
       if (entry > this.stuckEntry || (entry === this.stuckEntry && depth > this.stuckDepth)) this.noteStuck(entry, depth, sid);
-      if (depth === 0) break;
+      if (depth === 0) {
+        ending = EXHAUSTED;
+        break;
+      }
       depth--;
       const op = stackOp[depth]!;
       sid = stackSid[depth]!;
@@ -541,7 +549,6 @@ export class LinearizationSearch<S, I, O> {
       entry = next[c]!;
     }
     this.save(sid, depth, setHash, remaining, entry, resume, steps);
-    this.fail();
-    return true;
+    return ending;
   }
 }
