@@ -132,11 +132,12 @@ export function renderSpaceTime(lines: readonly string[], options: DiagramOption
 
   const header = nodes.map((n) => `<text x="${x(n)}" y="${top - 20}" text-anchor="middle" class="lane">node ${n}</text><line x1="${x(n)}" y1="${top}" x2="${x(n)}" y2="${y(end)}" stroke="#eee"/>`).join("");
   const legend = Object.entries(ROLE_COLOURS).map(([role, c]) => `<span style="background:${c}">&nbsp;${role}&nbsp;</span>`).join(" ");
+  const messageLegend = Object.entries(MSG_COLOURS).map(([kind, c]) => `<span style="border-bottom:3px solid ${c}">${kind}</span>`).join(" ");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${esc(options.title ?? "quorate simulation")}</title>
 <style>body{font-family:sans-serif;margin:16px}.term{font-size:10px;fill:#333}.lane{font-weight:bold;font-size:13px}.crash{fill:#e53935;font-size:14px}.drop{fill:#e53935;font-size:12px}.fault{stroke:#e53935;stroke-dasharray:6,4}.faulttext{fill:#e53935;font-size:11px}line{stroke-width:1}</style></head>
 <body><h1>${esc(options.title ?? "quorate simulation")}</h1>
-<p>Time flows down (1 px = ${1 / scale} simulated ms, first ${maxTime} ms). Lanes: ${legend}. Arrows are messages (hover for details); × marks a dropped message; ✖ a crash; dashed red rules faults.</p>
+<p>Time flows down (1 px = ${1 / scale} simulated ms, first ${maxTime} ms). Lanes: ${legend}. Arrows are messages (hover for details): ${messageLegend}; × marks a dropped message; ✖ a crash; dashed red rules faults.</p>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>
 ${header}
