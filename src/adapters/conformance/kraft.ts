@@ -20,7 +20,7 @@
 import type * as KRaftApi from "../../core/kraft/index.js";
 import * as realKRaft from "../../core/kraft/index.js";
 import { bool, int, itfGet, list, map, record, str, type ItfTrace, type ItfValue } from "./itf.js";
-import { compareFields, stableJson, traceName, VECTOR_FORMAT, type Mismatch, type Vector, type VectorSource, type VectorStep } from "./vector.js";
+import { compareFields, messageVectorSteps, stableJson, traceName, unknownAction, VECTOR_FORMAT, type Mismatch, type Vector, type VectorSource, type VectorStep } from "./vector.js";
 
 /** An abstract record. */
 export interface KRaftRecordView { readonly epoch: number; readonly value: number }
@@ -111,49 +111,37 @@ function messagesOf(vars: Readonly<Record<string, ItfValue>>, where: string): KR
   return list(vars.msgs, `${where}.msgs`).map((m, i) => kraftMessageFromSpec(m, `${where}.msgs[${i}]`));
 }
 
+/** The input a KRaft spec action stands for, and the message it consumes. */
+function kraftInput(action: string, p: Readonly<Record<string, ItfValue>>, where: string): { input: KRaftVectorInput; consumed?: KRaftMessageView } {
+  switch (action) {
+    case "timeout":
+    case "fetch":
+    case "restart":
+      return { input: { type: action, node: int(p.i, `${where} pick i`) } };
+    case "clientRequest":
+      return { input: { type: "propose", node: int(p.i, `${where} pick i`), value: int(p.v, `${where} pick v`) } };
+    case "drop": {
+      const consumed = kraftMessageFromSpec(p.m as ItfValue, `${where} pick m`);
+      return { input: { type: "drop", message: consumed }, consumed };
+    }
+    case "handleVote":
+    case "handleVoteResponse":
+    case "handleBeginEpoch":
+    case "handleFetch":
+    case "handleFetchResponse": {
+      const consumed = kraftMessageFromSpec(p.m as ItfValue, `${where} pick m`);
+      return { input: { type: "deliver", node: consumed.to, message: consumed }, consumed };
+    }
+    default:
+      throw unknownAction(action, where);
+  }
+}
+
 /** Turns a spec trace (ITF from `quint run --mbt`) into a KRaft vector. */
 export function kraftVectorFromItf(trace: ItfTrace, source: VectorSource): KRaftVector {
-  const states = trace.states;
-  const nodes = map(states[0]!.vars.epoch, "epoch").entries.map(([k]) => int(k, "node id")).sort((a, b) => a - b);
-  const steps: VectorStep<KRaftVectorInput, KRaftMessageView, Record<string, KRaftNodeView>>[] = [];
-  for (let k = 1; k < states.length; k++) {
-    const prev = states[k - 1]!;
-    const cur = states[k]!;
-    const where = `${source.spec} state ${k}`;
-    const action = cur.action ?? "";
-    const p = cur.picks;
-    let input: KRaftVectorInput;
-    let consumed: KRaftMessageView | undefined;
-    switch (action) {
-      case "timeout":
-      case "fetch":
-      case "restart":
-        input = { type: action, node: int(p.i, `${where} pick i`) };
-        break;
-      case "clientRequest":
-        input = { type: "propose", node: int(p.i, `${where} pick i`), value: int(p.v, `${where} pick v`) };
-        break;
-      case "drop":
-        consumed = kraftMessageFromSpec(p.m as ItfValue, `${where} pick m`);
-        input = { type: "drop", message: consumed };
-        break;
-      case "handleVote":
-      case "handleVoteResponse":
-      case "handleBeginEpoch":
-      case "handleFetch":
-      case "handleFetchResponse":
-        consumed = kraftMessageFromSpec(p.m as ItfValue, `${where} pick m`);
-        input = { type: "deliver", node: consumed.to, message: consumed };
-        break;
-      default:
-        throw new Error(`${where}: unknown action ${JSON.stringify(action)} (was the trace written with --mbt?)`);
-    }
-    const before = new Set(messagesOf(prev.vars, where).map(stableJson));
-    if (consumed !== undefined) before.delete(stableJson(consumed));
-    const inFlight = messagesOf(cur.vars, where);
-    steps.push({ step: k, action, input, outputs: inFlight.filter((m) => !before.has(stableJson(m))), inFlight, state: kraftStateFromSpec(cur.vars, nodes, where) });
-  }
-  return { format: VECTOR_FORMAT, protocol: "kraft", source, nodes, initial: kraftStateFromSpec(states[0]!.vars, nodes, `${source.spec} state 0`), steps };
+  const nodes = map(trace.states[0]!.vars.epoch, "epoch").entries.map(([k]) => int(k, "node id")).sort((a, b) => a - b);
+  const steps = messageVectorSteps(trace, source, { messages: messagesOf, state: (vars, where) => kraftStateFromSpec(vars, nodes, where), input: kraftInput });
+  return { format: VECTOR_FORMAT, protocol: "kraft", source, nodes, initial: kraftStateFromSpec(trace.states[0]!.vars, nodes, `${source.spec} state 0`), steps };
 }
 
 // ---------------------------------------------------------------------------------------------------------

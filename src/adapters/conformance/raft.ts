@@ -19,7 +19,7 @@
 import type * as RaftApi from "../../core/raft/index.js";
 import * as realRaft from "../../core/raft/index.js";
 import { bool, int, itfGet, list, map, record, str, type ItfTrace, type ItfValue } from "./itf.js";
-import { compareFields, stableJson, traceName, VECTOR_FORMAT, type Mismatch, type Vector, type VectorSource, type VectorStep } from "./vector.js";
+import { compareFields, messageVectorSteps, stableJson, traceName, unknownAction, VECTOR_FORMAT, type Mismatch, type Vector, type VectorSource, type VectorStep } from "./vector.js";
 
 /** An abstract log entry. */
 export interface RaftEntryView { readonly term: number; readonly value: number }
@@ -115,60 +115,38 @@ function messagesOf(vars: Readonly<Record<string, ItfValue>>, where: string): Ra
   return list(vars.msgs, `${where}.msgs`).map((m, i) => raftMessageFromSpec(m, `${where}.msgs[${i}]`));
 }
 
+/** The input a Raft spec action stands for, and the message it consumes. */
+function raftInput(action: string, p: Readonly<Record<string, ItfValue>>, where: string): { input: RaftVectorInput; consumed?: RaftMessageView } {
+  switch (action) {
+    case "timeout":
+      return { input: { type: "timeout", node: int(p.i, `${where} pick i`) } };
+    case "clientRequest":
+      return { input: { type: "propose", node: int(p.i, `${where} pick i`), value: int(p.v, `${where} pick v`) } };
+    case "sendAppend":
+      return { input: { type: "send-append", node: int(p.i, `${where} pick i`), to: int(p.j, `${where} pick j`) } };
+    case "restart":
+      return { input: { type: "restart", node: int(p.i, `${where} pick i`) } };
+    case "drop": {
+      const consumed = raftMessageFromSpec(p.m as ItfValue, `${where} pick m`);
+      return { input: { type: "drop", message: consumed }, consumed };
+    }
+    case "handleVote":
+    case "handleVoteResponse":
+    case "handleAppend":
+    case "handleAppendResponse": {
+      const consumed = raftMessageFromSpec(p.m as ItfValue, `${where} pick m`);
+      return { input: { type: "deliver", node: consumed.to, message: consumed }, consumed };
+    }
+    default:
+      throw unknownAction(action, where);
+  }
+}
+
 /** Turns a spec trace (ITF from `quint run --mbt`) into a Raft vector. */
 export function raftVectorFromItf(trace: ItfTrace, source: VectorSource): RaftVector {
   const nodes = nodesOf(trace);
-  const states = trace.states;
-  const steps: VectorStep<RaftVectorInput, RaftMessageView, Record<string, RaftNodeView>>[] = [];
-  for (let k = 1; k < states.length; k++) {
-    const prev = states[k - 1]!;
-    const cur = states[k]!;
-    const where = `${source.spec} state ${k}`;
-    const action = cur.action ?? "";
-    const p = cur.picks;
-    let input: RaftVectorInput;
-    let consumed: RaftMessageView | undefined;
-    switch (action) {
-      case "timeout":
-        input = { type: "timeout", node: int(p.i, `${where} pick i`) };
-        break;
-      case "clientRequest":
-        input = { type: "propose", node: int(p.i, `${where} pick i`), value: int(p.v, `${where} pick v`) };
-        break;
-      case "sendAppend":
-        input = { type: "send-append", node: int(p.i, `${where} pick i`), to: int(p.j, `${where} pick j`) };
-        break;
-      case "restart":
-        input = { type: "restart", node: int(p.i, `${where} pick i`) };
-        break;
-      case "drop":
-        consumed = raftMessageFromSpec(p.m as ItfValue, `${where} pick m`);
-        input = { type: "drop", message: consumed };
-        break;
-      case "handleVote":
-      case "handleVoteResponse":
-      case "handleAppend":
-      case "handleAppendResponse":
-        consumed = raftMessageFromSpec(p.m as ItfValue, `${where} pick m`);
-        input = { type: "deliver", node: consumed.to, message: consumed };
-        break;
-      default:
-        throw new Error(`${where}: unknown action ${JSON.stringify(action)} (was the trace written with --mbt?)`);
-    }
-    const before = new Set(messagesOf(prev.vars, where).map(stableJson));
-    if (consumed !== undefined) before.delete(stableJson(consumed));
-    const inFlight = messagesOf(cur.vars, where);
-    const outputs = inFlight.filter((m) => !before.has(stableJson(m)));
-    steps.push({ step: k, action, input, outputs, inFlight, state: raftStateFromSpec(cur.vars, nodes, where) });
-  }
-  return {
-    format: VECTOR_FORMAT,
-    protocol: "raft",
-    source,
-    nodes,
-    initial: raftStateFromSpec(states[0]!.vars, nodes, `${source.spec} state 0`),
-    steps,
-  };
+  const steps = messageVectorSteps(trace, source, { messages: messagesOf, state: (vars, where) => raftStateFromSpec(vars, nodes, where), input: raftInput });
+  return { format: VECTOR_FORMAT, protocol: "raft", source, nodes, initial: raftStateFromSpec(trace.states[0]!.vars, nodes, `${source.spec} state 0`), steps };
 }
 
 // ---------------------------------------------------------------------------------------------------------

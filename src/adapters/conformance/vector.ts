@@ -5,6 +5,8 @@
  * quorate's cores; other implementations can replay the same files.
  */
 
+import type { ItfTrace, ItfValue } from "./itf.js";
+
 /** The vector format's version tag. */
 export const VECTOR_FORMAT = "quorate-vectors/1";
 
@@ -95,4 +97,39 @@ export function compareFields(
       into.push({ ...at, variable: `${prefix}${k}`, expected: expected[k], actual: actual[k] });
     }
   }
+}
+
+/** How a message-passing protocol's spec trace reads as vector steps (see `messageVectorSteps`). */
+export interface MessageTraceReading<I, M, S> {
+  /** The messages in flight in one spec state. */
+  messages(vars: Readonly<Record<string, ItfValue>>, where: string): M[];
+  /** The abstract state of every node in one spec state. */
+  state(vars: Readonly<Record<string, ItfValue>>, where: string): S;
+  /** The input a spec action stands for, and the message it consumes (delivers or drops), if any. */
+  input(action: string, picks: Readonly<Record<string, ItfValue>>, where: string): { readonly input: I; readonly consumed?: M };
+}
+
+/**
+ * The steps of a message-protocol vector: per spec state after the first, its input, the messages it adds to
+ * the in-flight set (what the step sends), the in-flight set and the abstract state.
+ */
+export function messageVectorSteps<I, M, S>(trace: ItfTrace, source: VectorSource, reading: MessageTraceReading<I, M, S>): VectorStep<I, M, S>[] {
+  const steps: VectorStep<I, M, S>[] = [];
+  for (let k = 1; k < trace.states.length; k++) {
+    const prev = trace.states[k - 1]!;
+    const cur = trace.states[k]!;
+    const where = `${source.spec} state ${k}`;
+    const action = cur.action ?? "";
+    const { input, consumed } = reading.input(action, cur.picks, where);
+    const before = new Set(reading.messages(prev.vars, where).map(stableJson));
+    if (consumed !== undefined) before.delete(stableJson(consumed));
+    const inFlight = reading.messages(cur.vars, where);
+    steps.push({ step: k, action, input, outputs: inFlight.filter((m) => !before.has(stableJson(m))), inFlight, state: reading.state(cur.vars, where) });
+  }
+  return steps;
+}
+
+/** The error for a spec action a reading does not know. */
+export function unknownAction(action: string, where: string): Error {
+  return new Error(`${where}: unknown action ${JSON.stringify(action)} (was the trace written with --mbt?)`);
 }
