@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { MetadataError, assembleEntry, frameBatch } from "../../src/core/metadata/index.js";
+import { assembleEntry, frameBatch } from "../../src/core/metadata/index.js";
 import type { BatchAssembler, MetadataRecord } from "../../src/core/metadata/index.js";
+import { codeOf } from "./errors.js";
 
 const batch: MetadataRecord[] = [
   { type: "Topic", name: "t", topicId: "T" },
@@ -8,15 +9,6 @@ const batch: MetadataRecord[] = [
   { type: "NoOp" },
 ];
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof MetadataError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
 
 describe("batch framing over a record-per-entry log", () => {
   it("hands over a batch only when its last entry commits", () => {
@@ -46,13 +38,13 @@ describe("batch framing over a record-per-entry log", () => {
   it("rejects entries out of sequence and corrupt frames with typed errors", () => {
     const a = frameBatch(batch);
     const r0 = assembleEntry(null, 10, 2, a[0]!);
-    expect(code(() => assembleEntry(r0.state, 12, 2, a[1]!))).toBe("MALFORMED_RECORD"); // offset gap
-    expect(code(() => assembleEntry(r0.state, 11, 3, a[1]!))).toBe("MALFORMED_RECORD"); // epoch change
-    expect(code(() => assembleEntry(r0.state, 11, 2, a[2]!))).toBe("MALFORMED_RECORD"); // skipped index
-    expect(code(() => assembleEntry(null, 11, 2, a[1]!))).toBe("MALFORMED_RECORD"); // no open batch
-    expect(code(() => assembleEntry(null, 0, 0, Uint8Array.of(0, 0, 11)))).toBe("MALFORMED_RECORD"); // count 0
-    expect(code(() => assembleEntry(null, 0, 0, Uint8Array.of(3, 2, 11)))).toBe("MALFORMED_RECORD"); // index ≥ count
-    expect(code(() => assembleEntry(null, 0, 0, Uint8Array.of(0, 1, 11, 0)))).toBe("MALFORMED_RECORD"); // trailing
-    expect(code(() => assembleEntry(null, 0, 0, Uint8Array.of(0, 1, 77)))).toBe("MALFORMED_RECORD"); // bad tag
+    expect(codeOf(() => assembleEntry(r0.state, 12, 2, a[1]!))).toBe("MALFORMED_RECORD"); // offset gap
+    expect(codeOf(() => assembleEntry(r0.state, 11, 3, a[1]!))).toBe("MALFORMED_RECORD"); // epoch change
+    expect(codeOf(() => assembleEntry(r0.state, 11, 2, a[2]!))).toBe("MALFORMED_RECORD"); // skipped index
+    expect(codeOf(() => assembleEntry(null, 11, 2, a[1]!))).toBe("MALFORMED_RECORD"); // no open batch
+    expect(codeOf(() => assembleEntry(null, 0, 0, Uint8Array.of(0, 0, 11)))).toBe("MALFORMED_RECORD"); // count 0
+    expect(codeOf(() => assembleEntry(null, 0, 0, Uint8Array.of(3, 2, 11)))).toBe("MALFORMED_RECORD"); // index ≥ count
+    expect(codeOf(() => assembleEntry(null, 0, 0, Uint8Array.of(0, 1, 11, 0)))).toBe("MALFORMED_RECORD"); // trailing
+    expect(codeOf(() => assembleEntry(null, 0, 0, Uint8Array.of(0, 1, 77)))).toBe("MALFORMED_RECORD"); // bad tag
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   ByteWriter,
   MetadataDelta,
-  MetadataError,
   MetadataImage,
   PartitionTable,
   PersistentMap,
@@ -14,16 +13,8 @@ import {
   replayBatch,
 } from "../../src/core/metadata/index.js";
 import type { MetadataRecord } from "../../src/core/metadata/index.js";
+import { codeOf } from "./errors.js";
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof MetadataError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
 
 const BROKERS: MetadataRecord[] = [0, 1, 2, 3].map((b) => ({
   type: "RegisterBroker",

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   ByteReader,
   ByteWriter,
-  MetadataError,
   decodeBatch,
   decodeRecord,
   encodeBatch,
@@ -11,6 +10,7 @@ import {
   validateRecord,
 } from "../../src/core/metadata/index.js";
 import type { MetadataRecord } from "../../src/core/metadata/index.js";
+import { codeOf } from "./errors.js";
 
 /** One of each record type, with edge values (negative leaders, nulls, non-ASCII strings, large epochs). */
 export const SAMPLE_RECORDS: MetadataRecord[] = [
@@ -35,15 +35,6 @@ export const SAMPLE_RECORDS: MetadataRecord[] = [
   { type: "NoOp" },
 ];
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof MetadataError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
 
 describe("record codec", () => {
   it("round-trips every record type", () => {
