@@ -48,6 +48,21 @@ describe("quorate check FILE", () => {
     expect(json.partitions[0].longestPrefix).toEqual([{ index: 0, op: "write 1", stateAfter: "1" }]);
   });
 
+  it("checks ZooKeeper-style histories with the znode model, path by path", async () => {
+    // Failed ops are kept (failedOps: completed): a create that failed with NODEEXISTS says the path existed.
+    const history = (ops: unknown[]) => JSON.stringify({ failedOps: "completed", operations: ops });
+    const createA = { process: 0, f: "create", key: "/a", value: "x", call: 0, return: 1 };
+    const readA = (output: unknown) => ({ process: 2, f: "read", key: "/a", value: null, output, call: 2, return: 3 });
+    const failedCreateB = { process: 1, f: "create", key: "/b", value: "y", output: "NODEEXISTS", type: "fail", call: 0, return: 1 };
+    expect(await run([write("z1.json", history([createA, readA(["x", 0])])), "--format", "json", "--model", "znode"])).toBe(0);
+    expect(await run([write("z2.json", history([createA, readA(["x", 1])])), "--format", "json", "--model", "znode"])).toBe(1);
+    out = "";
+    // /b was never created, so its create cannot have failed with NODEEXISTS.
+    expect(await run([write("z3.json", history([createA, readA(["x", 0]), failedCreateB])), "--format", "json", "--model", "znode"])).toBe(1);
+    expect(out).toMatch(/create \/b "y" → NODEEXISTS/);
+    expect(await run([write("z1.json", history([createA])), "--format", "json", "--model", "znode", "--initial", "1"])).toBe(3);
+  });
+
   it("exits 2 when the time limit is reached", async () => {
     const ops = Array.from({ length: 30 }, (_, i) => `{:process ${i} :type :invoke :f :write :value ${i % 4}}`).join("\n");
     const file = write("slow.edn", `[${ops}\n{:process 99 :type :invoke :f :read :value nil}\n{:process 99 :type :ok :f :read :value 77}]`);

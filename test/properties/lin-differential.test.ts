@@ -3,7 +3,7 @@
 // Replay a failure: LIN_SEED=<seed printed below> npx vitest run test/properties/lin-differential.test.ts
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { casRegister, checkLinearizability, knossosCasRegister, kv, kvUnpartitioned, multiRegister, mutex, queue } from "../../src/check/linearizability/index.js";
+import { casRegister, checkLinearizability, knossosCasRegister, kv, kvUnpartitioned, multiRegister, mutex, queue, znodeModel } from "../../src/check/linearizability/index.js";
 import type { History, JepsenOutput, Model, Operation, Value } from "../../src/check/linearizability/index.js";
 import { bruteForceLinearizable } from "./lin-brute-force.js";
 
@@ -54,6 +54,14 @@ const txnOp = fc.record({ micro: fc.array(microOp, { minLength: 1, maxLength: 2 
   }),
 );
 
+// ZooKeeper-style ops on one path, with the definite failures the znode model knows.
+const znodeOp = fc.oneof(
+  fc.record({ f: fc.constant("create"), key: fc.constant("/a"), value: fc.constantFrom("x", "y"), out: fc.constantFrom<Value>(null, "NODEEXISTS"), outType: fc.constantFrom<"ok" | "fail">("ok", "fail"), ...timing }),
+  fc.record({ f: fc.constant("set"), key: fc.constant("/a"), value: fc.tuple(fc.constantFrom("x", "y"), fc.constantFrom(-1, 0, 1)), out: fc.constantFrom<Value>(1, 2, "BADVERSION", "NONODE"), outType: fc.constantFrom<"ok" | "fail">("ok", "fail"), ...timing }),
+  fc.record({ f: fc.constant("delete"), key: fc.constant("/a"), value: fc.constantFrom(-1, 0, 1), out: fc.constantFrom<Value>(null, "NONODE"), outType: fc.constantFrom<"ok" | "fail">("ok", "fail"), ...timing }),
+  fc.record({ f: fc.constant("read"), key: fc.constant("/a"), value: fc.constant(null), out: fc.constantFrom<Value>(null, ["x", 0], ["y", 1]), outType: fc.constant<"ok">("ok"), ...timing, unknown: fc.constant(false) }),
+);
+
 /** `reference` is the model the brute force uses (the unpartitioned one where the checker partitions). */
 function differential(name: string, model: Model<unknown>, op: fc.Arbitrary<OpShape>, reference: Model<unknown> = model): void {
   it(`${name}: agrees with brute force on random histories of up to 8 ops`, () => {
@@ -83,6 +91,9 @@ describe("differential: search vs brute force", () => {
   differential("knossos-cas-register", knossosCasRegister() as Model<unknown>, registerOp);
   differential("kv (partitioned, against the unpartitioned model)", kv() as Model<unknown>, kvOp, kvUnpartitioned() as Model<unknown>);
   differential("mutex", mutex() as Model<unknown>, mutexOp);
+  const znode = znodeModel();
+  const { partition: _byPath, acceptedStateHash: _guard, readOnly: _greedy, ...znodePlain } = znode;
+  differential("znode (reads greedy and hash-guarded, against plain steps)", znode as Model<unknown>, znodeOp, znodePlain as Model<unknown>);
   const multi = multiRegister({ initial: { x: 0, y: 0, z: 0 } });
   const { partition: _byKeyGroups, ...multiUnpartitioned } = multi;
   differential("multi-register (key groups, against one state)", multi as Model<unknown>, txnOp, multiUnpartitioned as Model<unknown>);

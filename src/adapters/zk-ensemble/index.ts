@@ -7,4 +7,4 @@ export { EnsembleCluster, ClusterError, type ClusterOptions, type ConnectionHand
 export { EnsembleClient, Transaction, ZkMultiError, type ConnectOptions, type CreateOptions, type DataInput, type ReadOptions, type SessionState, type Watcher } from "./client.js";
 export { AsyncQueue } from "./async-queue.js";
 export { Barrier, LeaderElection, Lock, sequenceOf, type Hold } from "./recipes.js";
-export { znodeModel, type ZnodeState } from "./znode-model.js";
+export { znodeModel, type ZnodeState } from "../../check/linearizability/models/znode.js";

@@ -7,8 +7,10 @@ import { mutex } from "./mutex.js";
 import { queue } from "./queue.js";
 import { casRegister, knossosCasRegister, register } from "./register.js";
 import { setModel } from "./set.js";
+import { znodeModel } from "./znode.js";
 
-export { kv, kvUnpartitioned, multiRegister, mutex, queue, casRegister, knossosCasRegister, register, setModel };
+export { kv, kvUnpartitioned, multiRegister, mutex, queue, casRegister, knossosCasRegister, register, setModel, znodeModel };
+export type { ZnodeState } from "./znode.js";
 export type { KvMapState, KvOptions } from "./kv.js";
 export type { MultiRegisterOptions, MultiRegisterState } from "./multi-register.js";
 export type { MutexOptions } from "./mutex.js";
@@ -74,6 +76,13 @@ const factories: Record<string, { readonly summary: string; readonly make: (init
   },
   set: { summary: "set with add and read-all", make: (initial) => setModel({ initial: requireList("set", initial) ?? [] }) as AnyModel },
   queue: { summary: "FIFO queue with enqueue/dequeue", make: (initial) => queue({ initial: requireList("queue", initial) ?? [] }) as AnyModel },
+  znode: {
+    summary: "znodes by path: create/set/delete with versions, linearizable reads (every path starts absent)",
+    make: (initial) => {
+      if (initial !== undefined && initial !== null) throw new ModelConfigError(`model znode: every path starts absent; drop --initial (got ${JSON.stringify(initial)})`);
+      return znodeModel() as AnyModel;
+    },
+  },
 };
 
 function multiRegisterWith(name: string, initial: Value | undefined): AnyModel {

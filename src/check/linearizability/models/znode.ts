@@ -7,10 +7,11 @@
  * - `delete` (value: expectedVersion) — ok; definite failures `NONODE` and `BADVERSION`;
  * - `read` (a linearizable getData) — ok with `[data, version]` or `null` when absent.
  * An op whose outcome is unknown (connection loss) may take effect once at any point, or never.
- * Paths are independent (no parent/child ops), so histories are checked path by path.
+ * Paths are independent (no parent/child ops), so histories are checked path by path. The ZooKeeper-style
+ * service's simulations check their client histories with it (`quorate check FILE --model znode`).
  */
-import type { History, JepsenInput, JepsenOutput, Model, Value } from "../../check/linearizability/index.js";
-import { hashValue, showValue, valueEqual } from "../../check/linearizability/index.js";
+import type { History, JepsenInput, JepsenOutput, Model, Value } from "../types.js";
+import { hashValue, showValue, valueEqual } from "../values.js";
 
 /** A znode's state: absent, or `[data, version]`. */
 export type ZnodeState = null | readonly [data: string, version: number];
@@ -53,6 +54,8 @@ export function znodeModel(): Model<ZnodeState, JepsenInput, JepsenOutput> {
           return undefined;
       }
     },
+    readOnly: (input) => input.f === "read",
+    acceptedStateHash: (input, output) => (input.f === "read" && output !== undefined && output.type !== "fail" ? hashValue(output.value) : undefined),
     equal: (a, b) => valueEqual(a as Value, b as Value),
     hash: (s) => hashValue(s as Value),
     partition(history: History<JepsenInput, JepsenOutput>) {
