@@ -156,6 +156,28 @@ export async function run(argv: readonly string[]): Promise<void> {
   const mismatches = timings.filter((t) => t.expected !== null && t.verdict !== t.expected).length + (unpartitioned && unpartitioned.verdict !== "linearizable" ? 1 : 0);
   process.stdout.write(`verdict mismatches: ${mismatches}\n`);
 
+  // A CLI run checks each history once, in a fresh process: V8 has not optimized the search yet. The `ms` that
+  // `quorate check --json` reports is the check alone (parsing and Node's start-up excluded), as Porcupine's are.
+  const cold: { file: string; checkMs: number[] }[] = [];
+  if (!values["no-e2e"]) {
+    process.stdout.write(`\nfirst run in a fresh process (cold JIT), quorate check FILE --json, 3 runs each: the check's own ms\n`);
+    for (const file of ["jepsen-etcd/etcd_002.log", "jepsen-etcd/etcd_007.log", "kv/c50-ok.txt"]) {
+      const entry = entries.find((e) => e.file === file);
+      if (entry === undefined) continue;
+      const checkMs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const args = ["bin/quorate.js", "check", path.resolve(path.dirname(manifestPath), file), "--format", entry.format, "--model", entry.model, "--json"];
+        if (entry.initial !== undefined) args.push("--initial", JSON.stringify(entry.initial));
+        const child = spawnSync("node", args, { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+        checkMs.push((JSON.parse(child.stdout) as { ms: number }).ms);
+      }
+      checkMs.sort((a, b) => a - b);
+      cold.push({ file, checkMs });
+      const porcupine = PORCUPINE[file] ?? PORCUPINE[`${file} (partitioned)`];
+      process.stdout.write(`  ${file.padEnd(32)} best ${fmt(checkMs[0]!)}  median ${fmt(checkMs[1]!)}${porcupine !== undefined ? `   porcupine ${fmt(porcupine)} (${(porcupine / checkMs[0]!).toFixed(1)}x)` : ""}\n`);
+    }
+  }
+
   const e2e: { command: string; runs: number[]; cpus: number[]; mismatches: number | null }[] = [];
   if (!values["no-e2e"]) {
     process.stdout.write(`\nend to end (Node start-up included), ${Math.max(3, Math.min(reps, 5))} runs each\n`);
@@ -181,5 +203,5 @@ export async function run(argv: readonly string[]): Promise<void> {
       process.stdout.write(`  ${command}\n    wall best ${fmt(runs[0]!)}  median ${fmt(runs[Math.floor(runs.length / 2)]!)}   cpu best ${fmt(cpus[0]!)}   mismatches ${reported}\n`);
     }
   }
-  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ reps, timings, unpartitioned, peakRssMiB: peakRss, e2e }, null, 1));
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ reps, timings, unpartitioned, peakRssMiB: peakRss, cold, e2e }, null, 1));
 }
