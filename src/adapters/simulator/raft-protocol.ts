@@ -77,6 +77,14 @@ export function entryDigest(e: Entry): number {
   return h >>> 0;
 }
 
+/** Shortens `entries` to its first `n` (never lengthens it; a no-op when already that short). */
+function keepFirst(entries: Entry[], n: number): void {
+  if (n < entries.length) entries.length = n > 0 ? n : 0;
+}
+
+/** The tick input: immutable, so one object serves every tick. */
+const TICK: raft.Input = Object.freeze({ type: "tick" });
+
 function observed(entries: readonly Entry[]): ObservedEntry[] {
   const out: ObservedEntry[] = new Array(entries.length);
   for (let k = 0; k < entries.length; k++) out[k] = [entries[k]!.term, entryDigest(entries[k]!)];
@@ -248,45 +256,47 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
 
     applyWrite(disk, w) {
       const o = w.out;
-      if (o.truncateFrom !== undefined) {
-        const base = disk.snapshot?.index ?? 0;
-        disk.entries.length = Math.max(0, Math.min(disk.entries.length, o.truncateFrom - base - 1));
-      }
+      const entries = disk.entries;
+      if (o.truncateFrom !== undefined) keepFirst(entries, o.truncateFrom - (disk.snapshot?.index ?? 0) - 1);
       if (o.snapshot !== undefined) {
         // §7: keep the entries after the snapshot when the log agrees at its index, else drop them all.
         const base = disk.snapshot?.index ?? 0;
-        const at = disk.entries[o.snapshot.index - base - 1];
-        if (at !== undefined && at.term === o.snapshot.term) disk.entries.splice(0, o.snapshot.index - base);
-        else disk.entries.length = 0;
+        const at = entries[o.snapshot.index - base - 1];
+        if (at !== undefined && at.term === o.snapshot.term) entries.splice(0, o.snapshot.index - base);
+        else entries.length = 0;
         disk.snapshot = o.snapshot;
       }
-      if (o.entries !== undefined && o.entries.length > 0) {
-        const base = disk.snapshot?.index ?? 0;
-        disk.entries.length = Math.max(0, Math.min(disk.entries.length, o.entries[0]!.index - base - 1));
-        for (const e of o.entries) disk.entries.push(e);
+      const written = o.entries;
+      const first = written !== undefined && written.length > 0 ? written[0]!.index : undefined;
+      if (first !== undefined) {
+        keepFirst(entries, first - (disk.snapshot?.index ?? 0) - 1);
+        for (let k = 0; k < written!.length; k++) entries.push(written![k]!);
       }
       if (o.hardState !== undefined) disk.hardState = o.hardState;
-      const lastEntry = disk.entries[disk.entries.length - 1];
+      const lastEntry = entries[entries.length - 1];
       w.ackIndex = lastEntry?.index ?? disk.snapshot?.index ?? 0;
       w.ackTerm = lastEntry?.term ?? disk.snapshot?.term ?? 0;
-      const info: DurableInfo = { term: disk.hardState.term, vote: disk.hardState.vote, commit: disk.hardState.commit };
-      const snap = o.snapshot === undefined ? undefined : { index: o.snapshot.index, term: o.snapshot.term };
-      if (snap !== undefined) {
-        if (o.entries === undefined || o.entries.length === 0) return { ...info, snapshot: snap };
-        return { ...info, snapshot: snap, from: o.entries[0]!.index, entries: w.observed! };
+      // Object literals per case (not spreads): one durable record per disk event, keys always in this order.
+      const hs = disk.hardState;
+      if (o.snapshot !== undefined) {
+        const snapshot = { index: o.snapshot.index, term: o.snapshot.term };
+        if (first === undefined) return { term: hs.term, vote: hs.vote, commit: hs.commit, snapshot };
+        return { term: hs.term, vote: hs.vote, commit: hs.commit, snapshot, from: first, entries: w.observed! };
       }
-      const first = o.entries !== undefined && o.entries.length > 0 ? o.entries[0]!.index : undefined;
       if (first !== undefined) {
         // A truncation below the new entries, if any, is a separate durable change.
-        if (o.truncateFrom !== undefined && o.truncateFrom < first) return { ...info, from: o.truncateFrom, entries: observed(disk.entries.slice(o.truncateFrom - (disk.snapshot?.index ?? 0) - 1)) };
-        return { ...info, from: first, entries: w.observed! };
+        if (o.truncateFrom !== undefined && o.truncateFrom < first) {
+          const from = o.truncateFrom;
+          return { term: hs.term, vote: hs.vote, commit: hs.commit, from, entries: observed(entries.slice(from - (disk.snapshot?.index ?? 0) - 1)) };
+        }
+        return { term: hs.term, vote: hs.vote, commit: hs.commit, from: first, entries: w.observed! };
       }
-      if (o.truncateFrom !== undefined) return { ...info, from: o.truncateFrom, entries: [] };
-      return info;
+      if (o.truncateFrom !== undefined) return { term: hs.term, vote: hs.vote, commit: hs.commit, from: o.truncateFrom, entries: [] };
+      return { term: hs.term, vote: hs.vote, commit: hs.commit };
     },
 
     tick(node, fx) {
-      step(node, { type: "tick" }, fx);
+      step(node, TICK, fx);
       return node;
     },
     receive(node, message, fx) {
