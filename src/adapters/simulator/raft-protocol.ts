@@ -116,6 +116,7 @@ function restoreState(node: RaftNode, data: Uint8Array): void {
  */
 export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<RaftNode, raft.Message, RaftWrite, RaftDisk> {
   const c: RaftSimConfig = { ...DEFAULT_RAFT_SIM_CONFIG, ...config };
+  const messageInput: { type: "message"; message: raft.Message } = { type: "message", message: undefined as unknown as raft.Message };
 
   function handle(node: RaftNode, outputs: readonly Output[], fx: Effects<raft.Message, RaftWrite>): void {
     for (let k = 0; k < outputs.length; k++) {
@@ -300,7 +301,9 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
       return node;
     },
     receive(node, message, fx) {
-      step(node, { type: "message", message }, fx);
+      // One input object per protocol, refilled: the core reads its input during the step and keeps no reference.
+      messageInput.message = message;
+      step(node, messageInput, fx);
       return node;
     },
     persisted(node, w, fx) {

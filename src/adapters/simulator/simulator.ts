@@ -161,12 +161,12 @@ export class Simulator {
     this.fx = {
       send(to, message) {
         const node = sim.current;
+        const io = node.io;
         // Strict order: behind every write in flight, unless the protocol lets this message overtake its writes.
-        // Contract order: only behind a write issued in this same step.
-        const wait = sim.strictOrder ? sim.protocol.overtakes?.(message) !== true : sim.wroteThisStep;
-        const last = wait ? node.io[node.io.length - 1] : undefined;
-        if (last !== undefined) last.after.push({ to, message });
-        else sim.transmit(node.id, to, message);
+        // Contract order: only behind a write issued in this same step. (No write in flight: nothing to wait for.)
+        if (io.length > 0 && (sim.strictOrder ? sim.protocol.overtakes?.(message) !== true : sim.wroteThisStep)) {
+          io[io.length - 1]!.after.push({ to, message });
+        } else sim.transmit(node.id, to, message);
       },
       persist(write) {
         sim.wroteThisStep = true;
@@ -512,7 +512,7 @@ export class Simulator {
     if (this.traceLines !== undefined) this.traceLines.push(JSON.stringify(r));
     if (this.checker !== undefined) {
       const v = this.checker.observe(r, this.step);
-      for (const x of v) this.found.push(x);
+      for (let k = 0; k < v.length; k++) this.found.push(v[k]!);
     }
   }
 
