@@ -91,9 +91,35 @@ function observed(entries: readonly Entry[]): ObservedEntry[] {
   return out;
 }
 
+/** UTF-8 bytes of `text`; ASCII (every command the simulated clients send) without a call into the encoder. */
+function encodeText(text: string): Uint8Array {
+  const n = text.length;
+  if (n > 64) return encoder.encode(text);
+  const out = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 0x80) return encoder.encode(text);
+    out[k] = c;
+  }
+  return out;
+}
+
+/** The text of UTF-8 `bytes`; short ASCII without a call into the decoder. */
+function decodeText(bytes: Uint8Array): string {
+  const n = bytes.length;
+  if (n > 64) return decoder.decode(bytes);
+  let text = "";
+  for (let k = 0; k < n; k++) {
+    const c = bytes[k]!;
+    if (c >= 0x80) return decoder.decode(bytes);
+    text += String.fromCharCode(c);
+  }
+  return text;
+}
+
 /** Client command in an entry: `id|key|value`. */
 function encodeCommand(r: ClientRequest): Uint8Array {
-  return encoder.encode(`${r.id}|${r.key}|${r.value}`);
+  return encodeText(`${r.id}|${r.key}|${r.value}`);
 }
 
 function encodeState(node: RaftNode): Uint8Array {
@@ -185,7 +211,7 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
     for (const e of o.entries) {
       last = e.index;
       if (e.kind !== "normal" || e.data.length === 0) continue;
-      const text = decoder.decode(e.data);
+      const text = decodeText(e.data);
       const a = text.indexOf("|");
       const b = text.indexOf("|", a + 1);
       const id = Number(text.slice(0, a));

@@ -17,9 +17,10 @@ export type { SimResult, SimStats } from "./stats.js";
 /** Simulated milliseconds between a node's ticks (without clock drift). */
 const TICK_MS = 10;
 
+/** A durable write in flight, and the messages that leave once it is done (created on the first). */
 interface IoBatch {
   readonly write: unknown;
-  readonly after: { to: NodeId; message: unknown }[];
+  after: { to: NodeId; message: unknown }[] | undefined;
 }
 
 class SimNode {
@@ -106,7 +107,9 @@ export class Simulator {
         // Strict order: behind every write in flight, unless the protocol lets this message overtake its writes.
         // Contract order: only behind a write issued in this same step. (No write in flight: nothing to wait for.)
         if (io.length > 0 && (sim.strictOrder ? sim.protocol.overtakes?.(message) !== true : sim.wroteThisStep)) {
-          io[io.length - 1]!.after.push({ to, message });
+          const last = io[io.length - 1]!;
+          if (last.after === undefined) last.after = [{ to, message }];
+          else last.after.push({ to, message });
         } else sim.transmit(node.id, to, message);
       },
       persist(write) {
@@ -368,7 +371,7 @@ export class Simulator {
   }
 
   private persist(node: SimNode, write: unknown): void {
-    node.io.push({ write, after: [] });
+    node.io.push({ write, after: undefined });
     const at = Math.max(this.now + this.rng.range(node.diskMinMs, node.diskMaxMs), node.diskFreeAt);
     node.diskFreeAt = at;
     this.queue.push(at, DISK, node.id, node.inc, undefined);
@@ -381,7 +384,8 @@ export class Simulator {
     const info = this.protocol.applyWrite(node.disk, batch.write);
     if (this.observing) this.record(durableRecord(this.now, node.id, info));
     // Messages that waited on this write (and on earlier ones) may leave now.
-    for (const m of batch.after) this.transmit(node.id, m.to, m.message);
+    const after = batch.after;
+    if (after !== undefined) for (let k = 0; k < after.length; k++) this.transmit(node.id, after[k]!.to, after[k]!.message);
     this.current = node;
     node.state = this.protocol.persisted(node.state, batch.write, this.fx);
     this.observe(node);
