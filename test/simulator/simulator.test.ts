@@ -43,6 +43,36 @@ describe("seeded PRNG and event queue", () => {
       { numRuns: 100, seed: 42 },
     );
   });
+
+  it("pushes and pops interleaved keep (time, insertion) order: far future, past and fractional times too", () => {
+    // Offsets from the time of the last pop: near (the usual case), fractional, beyond the queue's 4096 ms wheel,
+    // and before the last pop (the queue must still order them, though the simulator never schedules the past).
+    const offset = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 5, noNaN: true }), fc.integer({ min: 4000, max: 20_000 }), fc.integer({ min: -5000, max: -1 }));
+    const op = fc.oneof(offset.map((d) => ({ push: d })), fc.constant({ push: undefined }));
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const q = new EventQueue();
+        const model: [number, number][] = [];
+        let now = 0;
+        let tag = 0;
+        for (const o of ops) {
+          if (o.push !== undefined) {
+            q.push(now + o.push, 0, 0, tag, undefined);
+            model.push([now + o.push, tag++]);
+            continue;
+          }
+          model.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+          const want = model.shift();
+          expect(q.peekTime()).toBe(want === undefined ? Infinity : want[0]);
+          const e = q.pop();
+          expect(e === undefined ? undefined : [e.at, e.tag]).toEqual(want);
+          if (e !== undefined) now = e.at;
+          expect(q.size).toBe(model.length);
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
 });
 
 describe("options", () => {

@@ -77,15 +77,49 @@ export function entryDigest(e: Entry): number {
   return h >>> 0;
 }
 
+/** Shortens `entries` to its first `n` (never lengthens it; a no-op when already that short). */
+function keepFirst(entries: Entry[], n: number): void {
+  if (n < entries.length) entries.length = n > 0 ? n : 0;
+}
+
+/** The tick input: immutable, so one object serves every tick. */
+const TICK: raft.Input = Object.freeze({ type: "tick" });
+
 function observed(entries: readonly Entry[]): ObservedEntry[] {
   const out: ObservedEntry[] = new Array(entries.length);
   for (let k = 0; k < entries.length; k++) out[k] = [entries[k]!.term, entryDigest(entries[k]!)];
   return out;
 }
 
+/** UTF-8 bytes of `text`; ASCII (every command the simulated clients send) without a call into the encoder. */
+function encodeText(text: string): Uint8Array {
+  const n = text.length;
+  if (n > 64) return encoder.encode(text);
+  const out = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 0x80) return encoder.encode(text);
+    out[k] = c;
+  }
+  return out;
+}
+
+/** The text of UTF-8 `bytes`; short ASCII without a call into the decoder. */
+function decodeText(bytes: Uint8Array): string {
+  const n = bytes.length;
+  if (n > 64) return decoder.decode(bytes);
+  let text = "";
+  for (let k = 0; k < n; k++) {
+    const c = bytes[k]!;
+    if (c >= 0x80) return decoder.decode(bytes);
+    text += String.fromCharCode(c);
+  }
+  return text;
+}
+
 /** Client command in an entry: `id|key|value`. */
 function encodeCommand(r: ClientRequest): Uint8Array {
-  return encoder.encode(`${r.id}|${r.key}|${r.value}`);
+  return encodeText(`${r.id}|${r.key}|${r.value}`);
 }
 
 function encodeState(node: RaftNode): Uint8Array {
@@ -108,6 +142,7 @@ function restoreState(node: RaftNode, data: Uint8Array): void {
  */
 export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<RaftNode, raft.Message, RaftWrite, RaftDisk> {
   const c: RaftSimConfig = { ...DEFAULT_RAFT_SIM_CONFIG, ...config };
+  const messageInput: { type: "message"; message: raft.Message } = { type: "message", message: undefined as unknown as raft.Message };
 
   function handle(node: RaftNode, outputs: readonly Output[], fx: Effects<raft.Message, RaftWrite>): void {
     for (let k = 0; k < outputs.length; k++) {
@@ -176,7 +211,7 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
     for (const e of o.entries) {
       last = e.index;
       if (e.kind !== "normal" || e.data.length === 0) continue;
-      const text = decoder.decode(e.data);
+      const text = decodeText(e.data);
       const a = text.indexOf("|");
       const b = text.indexOf("|", a + 1);
       const id = Number(text.slice(0, a));
@@ -248,49 +283,53 @@ export function raftProtocol(config: Partial<RaftSimConfig> = {}): Protocol<Raft
 
     applyWrite(disk, w) {
       const o = w.out;
-      if (o.truncateFrom !== undefined) {
-        const base = disk.snapshot?.index ?? 0;
-        disk.entries.length = Math.max(0, Math.min(disk.entries.length, o.truncateFrom - base - 1));
-      }
+      const entries = disk.entries;
+      if (o.truncateFrom !== undefined) keepFirst(entries, o.truncateFrom - (disk.snapshot?.index ?? 0) - 1);
       if (o.snapshot !== undefined) {
         // §7: keep the entries after the snapshot when the log agrees at its index, else drop them all.
         const base = disk.snapshot?.index ?? 0;
-        const at = disk.entries[o.snapshot.index - base - 1];
-        if (at !== undefined && at.term === o.snapshot.term) disk.entries.splice(0, o.snapshot.index - base);
-        else disk.entries.length = 0;
+        const at = entries[o.snapshot.index - base - 1];
+        if (at !== undefined && at.term === o.snapshot.term) entries.splice(0, o.snapshot.index - base);
+        else entries.length = 0;
         disk.snapshot = o.snapshot;
       }
-      if (o.entries !== undefined && o.entries.length > 0) {
-        const base = disk.snapshot?.index ?? 0;
-        disk.entries.length = Math.max(0, Math.min(disk.entries.length, o.entries[0]!.index - base - 1));
-        for (const e of o.entries) disk.entries.push(e);
+      const written = o.entries;
+      const first = written !== undefined && written.length > 0 ? written[0]!.index : undefined;
+      if (first !== undefined) {
+        keepFirst(entries, first - (disk.snapshot?.index ?? 0) - 1);
+        for (let k = 0; k < written!.length; k++) entries.push(written![k]!);
       }
       if (o.hardState !== undefined) disk.hardState = o.hardState;
-      const lastEntry = disk.entries[disk.entries.length - 1];
+      const lastEntry = entries[entries.length - 1];
       w.ackIndex = lastEntry?.index ?? disk.snapshot?.index ?? 0;
       w.ackTerm = lastEntry?.term ?? disk.snapshot?.term ?? 0;
-      const info: DurableInfo = { term: disk.hardState.term, vote: disk.hardState.vote, commit: disk.hardState.commit };
-      const snap = o.snapshot === undefined ? undefined : { index: o.snapshot.index, term: o.snapshot.term };
-      if (snap !== undefined) {
-        if (o.entries === undefined || o.entries.length === 0) return { ...info, snapshot: snap };
-        return { ...info, snapshot: snap, from: o.entries[0]!.index, entries: w.observed! };
+      // Object literals per case (not spreads): one durable record per disk event, keys always in this order.
+      const hs = disk.hardState;
+      if (o.snapshot !== undefined) {
+        const snapshot = { index: o.snapshot.index, term: o.snapshot.term };
+        if (first === undefined) return { term: hs.term, vote: hs.vote, commit: hs.commit, snapshot };
+        return { term: hs.term, vote: hs.vote, commit: hs.commit, snapshot, from: first, entries: w.observed! };
       }
-      const first = o.entries !== undefined && o.entries.length > 0 ? o.entries[0]!.index : undefined;
       if (first !== undefined) {
         // A truncation below the new entries, if any, is a separate durable change.
-        if (o.truncateFrom !== undefined && o.truncateFrom < first) return { ...info, from: o.truncateFrom, entries: observed(disk.entries.slice(o.truncateFrom - (disk.snapshot?.index ?? 0) - 1)) };
-        return { ...info, from: first, entries: w.observed! };
+        if (o.truncateFrom !== undefined && o.truncateFrom < first) {
+          const from = o.truncateFrom;
+          return { term: hs.term, vote: hs.vote, commit: hs.commit, from, entries: observed(entries.slice(from - (disk.snapshot?.index ?? 0) - 1)) };
+        }
+        return { term: hs.term, vote: hs.vote, commit: hs.commit, from: first, entries: w.observed! };
       }
-      if (o.truncateFrom !== undefined) return { ...info, from: o.truncateFrom, entries: [] };
-      return info;
+      if (o.truncateFrom !== undefined) return { term: hs.term, vote: hs.vote, commit: hs.commit, from: o.truncateFrom, entries: [] };
+      return { term: hs.term, vote: hs.vote, commit: hs.commit };
     },
 
     tick(node, fx) {
-      step(node, { type: "tick" }, fx);
+      step(node, TICK, fx);
       return node;
     },
     receive(node, message, fx) {
-      step(node, { type: "message", message }, fx);
+      // One input object per protocol, refilled: the core reads its input during the step and keeps no reference.
+      messageInput.message = message;
+      step(node, messageInput, fx);
       return node;
     },
     persisted(node, w, fx) {

@@ -137,7 +137,8 @@ function tick(s: RaftState): void {
 
 function tickElection(s: RaftState): void {
   s.electionElapsed++;
-  if (promotable(s) && s.electionElapsed >= s.randomizedElectionTimeout) {
+  // The cheap comparison first: a tick rarely ends the timeout (both checks are pure).
+  if (s.electionElapsed >= s.randomizedElectionTimeout && promotable(s)) {
     s.electionElapsed = 0;
     campaign(s, s.opts.preVote ? "pre-vote" : "election");
   }
