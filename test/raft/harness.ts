@@ -102,6 +102,7 @@ export class Cluster {
     this.outputs.get(id)!.push(...outputs);
     const store = this.storage.get(id)!;
     let ack: { index: number; term: number } | undefined;
+    let snapshotAck: { index: number; term: number } | undefined;
     let sawPersist = false;
     for (const o of outputs) {
       switch (o.type) {
@@ -112,6 +113,7 @@ export class Cluster {
           if (o.snapshot !== undefined) {
             store.snapshot = o.snapshot;
             store.entries = store.entries.filter((e) => e.index > o.snapshot!.index);
+            snapshotAck = { index: o.snapshot.index, term: o.snapshot.term };
           }
           if (o.entries !== undefined && o.entries.length > 0) {
             const first = o.entries[0]!.index;
@@ -140,6 +142,7 @@ export class Cluster {
         default:
       }
     }
+    if (snapshotAck !== undefined) this.step(id, { type: "snapshot-persisted", ...snapshotAck });
     if (ack !== undefined) {
       if (this.autoAck) this.step(id, { type: "persisted", index: ack.index, term: ack.term });
       else this.unacked.set(id, ack);

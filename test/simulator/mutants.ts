@@ -16,6 +16,8 @@ export interface Mutant {
   readonly patches: readonly Patch[];
   readonly faults: Partial<FaultSet>;
   readonly raft?: Partial<RaftSimConfig>;
+  /** The driver's send order (default strict; see `SimOptions.sendOrder`). */
+  readonly sendOrder?: "strict" | "contract";
 }
 
 const ALL: FaultSet = { drop: true, dup: true, reorder: true, partition: true, crash: true, drift: true, disk: true };
@@ -59,6 +61,14 @@ export const MUTANTS: readonly Mutant[] = [
       },
     ],
     faults: ALL,
+  },
+  {
+    // The old durability gap: a follower acknowledges entries it holds from a write still in flight. Only a
+    // driver that lets sends of a later step overtake that write (contract order) exposes it.
+    name: "ack-entries-not-yet-durable",
+    patches: [{ file: "follower.ts", search: "  if (index > durable) {", replace: "  if (false) {" }],
+    faults: ALL,
+    sendOrder: "contract",
   },
   {
     name: "lease-read-without-check-quorum",
@@ -111,7 +121,7 @@ export function hunt(
 ): { seed: number | undefined; invariant?: string; detail?: string } {
   const faults: FaultSet = { drop: false, dup: false, reorder: false, partition: false, crash: false, drift: false, disk: false, ...m.faults };
   for (let seed = 1; seed <= maxSeeds; seed++) {
-    const options = { seed, nodes: 5, steps, faults };
+    const options = { seed, nodes: 5, steps, faults, sendOrder: m.sendOrder ?? "strict" };
     const r = sim.simulate(sim.raftProtocol({ ...sim.raftConfigFor(options), ...m.raft }), options);
     if (!r.ok) return { seed, invariant: r.violations[0]!.invariant, detail: r.violations[0]!.detail };
   }

@@ -84,7 +84,7 @@ export interface SimOptions {
    * for every earlier write of its node — except messages the protocol lets overtake them (`overtakes`: for
    * Raft the leader's appends, which the dissertation (§10.2.1) lets a leader send while writing its own log;
    * the leader may then count itself only once its write is durable). "contract": a send waits only for a
-   * write issued earlier in the same step.
+   * write issued earlier in the same step — exactly what the Raft core's durability contract asks of a driver.
    */
   readonly sendOrder?: "strict" | "contract";
   /** Inject partitions and crashes at random (default true); false when a schedule drives them from outside. */

@@ -1,7 +1,10 @@
 /**
  * The follower's side of replication: accepting appends (§5.3), heartbeats, and snapshots in chunks (§7).
- * Every acknowledgement is a `send` queued after this step's `persist`, so the driver makes the entries
- * durable before the leader can count them.
+ * An acknowledgement claims only entries that are durable by the time it leaves (etcd acks stable entries
+ * only): entries this step writes (the `send` waits for this step's `persist`) or that storage already
+ * reported durable. Entries held but still in flight from an earlier write are acknowledged later, when the
+ * `persisted` input for them arrives (`ackNowDurable`); otherwise the leader could count them toward commit
+ * and lose them in a crash.
  * @module
  */
 import { append, findConflict, findConflictByTerm, lastIndex, matchTerm, restore, truncateFrom } from "./log.js";
@@ -12,6 +15,33 @@ import type { AppendRequest, Entry, Heartbeat, Snapshot, SnapshotChunk } from ".
 
 function ack(s: RaftState, to: number, index: number): void {
   send(s, { type: "append-response", from: s.id, to, term: s.term, reject: false, index, hintIndex: 0, hintTerm: 0 });
+}
+
+/**
+ * Acknowledges that the log matches the leader's up to `index` — now if that much is durable once this
+ * step's persist is (writes become durable in the order issued, so a step that writes entries or a snapshot
+ * makes the whole log durable), else once storage reports it (kept in `pendingAck`).
+ */
+function ackMatch(s: RaftState, to: number, index: number): void {
+  const out = s.out;
+  const durable = out.entries !== undefined || out.snapshot !== undefined ? lastIndex(s.log) : s.log.stable;
+  if (index > durable) {
+    if (index > s.pendingAck) s.pendingAck = index;
+    return;
+  }
+  if (index >= s.pendingAck) s.pendingAck = 0;
+  ack(s, to, index);
+}
+
+/**
+ * Called when storage reported more of the log durable: sends the acknowledgement that waited for it to the
+ * current leader, in the current term.
+ */
+export function ackNowDurable(s: RaftState): void {
+  const index = s.pendingAck;
+  if (index === 0 || index > s.log.stable || s.role !== "follower" || s.leader === 0) return;
+  s.pendingAck = 0;
+  ack(s, s.leader, index);
 }
 
 /** Raises the commit index (never lowers it). */
@@ -29,7 +59,7 @@ export function handleAppend(s: RaftState, m: AppendRequest): void {
   const log = s.log;
   if (m.prevIndex < log.committed) {
     // Everything up to our commit index is already known to match.
-    ack(s, m.from, log.committed);
+    ackMatch(s, m.from, log.committed);
     return;
   }
   if (!matchTerm(log, m.prevIndex, m.prevTerm)) {
@@ -61,7 +91,8 @@ export function handleAppend(s: RaftState, m: AppendRequest): void {
     s.out.entries = fresh;
   }
   commitTo(s, Math.min(m.commit, lastNew));
-  ack(s, m.from, lastNew);
+  // With no conflict this step writes nothing: the entries were already held, maybe not yet durable.
+  ackMatch(s, m.from, lastNew);
 }
 
 /** A heartbeat: the leader's commit index (already capped at what we hold) and a read round to echo. */
@@ -79,7 +110,7 @@ export function handleSnapshotChunk(s: RaftState, m: SnapshotChunk): void {
   if (meta.index <= s.log.committed) {
     // Already covered (a duplicate or late chunk): tell the leader where we are instead of starting over.
     s.incoming = undefined;
-    ack(s, m.from, s.log.committed);
+    ackMatch(s, m.from, s.log.committed);
     return;
   }
   let inc = s.incoming;
@@ -118,7 +149,7 @@ function installSnapshot(s: RaftState, from: number, snap: Snapshot): void {
   if (matchTerm(log, snap.index, snap.term)) {
     // Our log already holds the snapshot's last entry: it is committed, keep the entries after it.
     commitTo(s, snap.index);
-    ack(s, from, log.committed);
+    ackMatch(s, from, log.committed);
     return;
   }
   const firstDropped = log.offset + 1;
@@ -131,5 +162,5 @@ function installSnapshot(s: RaftState, from: number, snap: Snapshot): void {
   s.configHistory = [];
   s.tracker = newTracker(snap.config, snap.index + 1, s.opts.maxInflightMsgs);
   emit(s, { type: "apply", entries: [], snapshot: snap });
-  ack(s, from, snap.index);
+  ackMatch(s, from, snap.index);
 }

@@ -17,8 +17,10 @@ export function checkInvariants(s: RaftState): string[] {
   if (log.applied > log.applying) bad.push(`applied ${log.applied} > applying ${log.applying}`);
   if (log.applying > c) bad.push(`applying ${log.applying} > commit ${c}`);
   if (c > last) bad.push(`commit ${c} > last index ${last}`);
-  if (log.applying > log.stable) bad.push(`applying ${log.applying} > stable ${log.stable}`);
+  // A snapshot from the leader is applied (after its persist) before storage reports it durable.
+  if (log.applying > Math.max(log.stable, log.offset)) bad.push(`applying ${log.applying} > stable ${log.stable}`);
   if (log.stable > last) bad.push(`stable ${log.stable} > last index ${last}`);
+  if (s.pendingAck > last) bad.push(`pending acknowledgement ${s.pendingAck} > last index ${last}`);
   let prevTerm = log.offsetTerm;
   for (let i = 0; i < log.entries.length; i++) {
     const e = log.entries[i]!;

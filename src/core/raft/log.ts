@@ -3,7 +3,8 @@
  * far it is durable (`stable`), committed, handed to the application (`applying`) and applied.
  *
  * Invariant: `entries[i].index === offset + 1 + i`; `offset ≤ applied ≤ applying ≤ committed ≤ lastIndex`
- * (a follower may momentarily have `committed` beyond what it has persisted: applying is bounded by `stable`).
+ * (a follower may momentarily have `committed` beyond what it has persisted: applying is bounded by `stable`,
+ * or by the offset right after a snapshot from the leader, which is handed to apply after its own persist).
  * Entries with index > `stable` are the unstable tail: written to storage but not yet acknowledged durable.
  * Nothing here copies the log; slices share entry objects.
  * @module
@@ -146,8 +147,13 @@ export function compact(log: RaftLog, snapshot: Snapshot): void {
   log.snapshot = snapshot;
 }
 
-/** Replaces the whole log by a snapshot received from the leader. */
+/**
+ * Replaces the whole log by a snapshot received from the leader. The snapshot is not durable until storage
+ * says so (`snapshot-persisted`): until then only the committed prefix that was durable before stays so
+ * (committed entries are the snapshot's own), which leaves `stable` below the offset.
+ */
 export function restore(log: RaftLog, snapshot: Snapshot): void {
+  log.stable = Math.min(log.stable, log.committed);
   log.entries = [];
   log.offset = snapshot.index;
   log.offsetTerm = snapshot.term;
@@ -155,5 +161,4 @@ export function restore(log: RaftLog, snapshot: Snapshot): void {
   log.committed = snapshot.index;
   log.applying = snapshot.index;
   log.applied = snapshot.index;
-  log.stable = snapshot.index;
 }

@@ -54,6 +54,7 @@ function reset(s: RaftState, term: number): void {
   s.tracker.votes.clear();
   s.pendingConfIndex = 0;
   s.uncommittedSize = 0;
+  s.pendingAck = 0; // owed to the leader of the term being left
   if (s.reads.pending.length > 0 || s.reads.waiting.length > 0) dropReads(s);
 }
 

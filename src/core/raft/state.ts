@@ -76,6 +76,11 @@ export interface Outbox {
   truncateFrom: number;
   /** Snapshot to persist in this step. */
   snapshot: Snapshot | undefined;
+  /**
+   * Persist the hard state even if it did not change: a send of this step vouches for it (a vote granted
+   * again), so that send must wait for this step's write — and so for every earlier write still in flight.
+   */
+  syncHardState: boolean;
 }
 
 /**
@@ -109,6 +114,11 @@ export interface RaftState {
   uncommittedSize: number;
   reads: ReadState;
   incoming: IncomingSnapshot | undefined;
+  /**
+   * A follower's acknowledgement that waits for storage (0: none): the highest index it verified against the
+   * current leader's log but does not hold durably yet. Sent when a `persisted` input covers it.
+   */
+  pendingAck: number;
   out: Outbox;
 }
 
@@ -201,7 +211,7 @@ export function resetRandomizedElectionTimeout(s: RaftState): void {
 
 /** A fresh, empty per-step outbox. */
 export function newOutbox(): Outbox {
-  return { sends: undefined, post: undefined, entries: undefined, truncateFrom: 0, snapshot: undefined };
+  return { sends: undefined, post: undefined, entries: undefined, truncateFrom: 0, snapshot: undefined, syncHardState: false };
 }
 
 /** Queues an output that follows this step's sends (apply, read-ready, role change, rejection). */
@@ -267,6 +277,7 @@ export function createRaft(config: RaftConfig, persisted?: PersistedState): Raft
     uncommittedSize: 0,
     reads: { round: 0, pending: [], waiting: [], acked: new Map() },
     incoming: undefined,
+    pendingAck: 0,
     out: newOutbox(),
   };
   resetRandomizedElectionTimeout(s);

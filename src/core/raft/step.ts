@@ -5,7 +5,7 @@
  * @module
  */
 import { applyConfChange, decodeConfChange, encodeConfChange } from "./confchange.js";
-import { handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower.js";
+import { ackNowDurable, handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower.js";
 import { compact, isUpToDate, lastIndex, termAt } from "./log.js";
 import { readIndex } from "./read-only.js";
 import {
@@ -36,11 +36,16 @@ export interface StepResult {
  * Feeds one input to a node. The input state is CONSUMED: it is updated in place and returned as
  * `result.state`; keep only the returned state (clone before stepping if an older version is needed).
  *
- * Durability contract (etcd's): perform the outputs in order. A `persist` output must be durable before any
- * later `send` or `apply` output is performed — later in this step or in any later step: a send never overtakes
- * a write still in flight — this is what makes a vote reply or an append acknowledgement trustworthy. Report durability back with a `persisted` input (and `snapshot-persisted`): the leader counts
- * its own entries toward commit only then, and entries are handed to `apply` only once committed AND
- * persisted locally. `apply` outputs carry committed entries only, each exactly once, in order.
+ * Durability contract (etcd's): perform the outputs in order. A `persist` output must be durable before the
+ * `send` and `apply` outputs after it in the same step are performed, and storage must make writes durable in
+ * the order they were issued. That is all: a send of a later step may leave while an earlier write is still in
+ * flight, because no message claims what is not durable when it leaves. A vote reply follows the persist of
+ * the vote (again when the vote is granted again); a follower's append acknowledgement claims only entries
+ * written in its own step or already reported durable, and the follower acknowledges the others when their
+ * `persisted` input arrives. Report durability back with a `persisted` input (and `snapshot-persisted`): the
+ * leader counts its own entries toward commit only then (it sends them to followers before: §10.2.1), and
+ * entries are handed to `apply` only once committed AND persisted locally. `apply` outputs carry committed
+ * entries only, each exactly once, in order.
  *
  * `step` never throws on bad input: unacceptable or malformed inputs and messages (a proposal to a follower,
  * a stale or malformed message, an index beyond the log, …) produce a typed `rejected` output and leave the
@@ -79,7 +84,10 @@ export function step(s: RaftState, input: Input): StepResult {
       persisted(s, input.index, input.term);
       break;
     case "snapshot-persisted":
-      if (input.index === s.log.offset && input.term === s.log.offsetTerm && s.log.stable < input.index) s.log.stable = input.index;
+      if (input.index === s.log.offset && input.term === s.log.offsetTerm && s.log.stable < input.index) {
+        s.log.stable = input.index;
+        ackNowDurable(s);
+      }
       break;
     case "applied":
       applied(s, input.index);
@@ -95,7 +103,7 @@ export function step(s: RaftState, input: Input): StepResult {
   }
   maybeAutoLeave(s);
   const log = s.log;
-  const hardChanged = s.term !== term0 || s.vote !== vote0 || log.committed !== commit0;
+  const hardChanged = s.term !== term0 || s.vote !== vote0 || log.committed !== commit0 || out.syncHardState;
   let outputs: Output[];
   if (hardChanged || out.entries !== undefined || out.truncateFrom !== 0 || out.snapshot !== undefined) {
     const p: Mutable<PersistOutput> = { type: "persist" };
@@ -125,6 +133,7 @@ function resetOutbox(out: Outbox): void {
   out.entries = undefined;
   out.truncateFrom = 0;
   out.snapshot = undefined;
+  out.syncHardState = false;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -236,7 +245,10 @@ function handleVoteRequest(s: RaftState, m: VoteRequest): void {
   if (canVote && isUpToDate(s.log, m.lastIndex, m.lastTerm)) {
     if (m.type === "vote") {
       s.electionElapsed = 0;
-      s.vote = m.from; // Persisted by this step's persist output, which precedes the reply.
+      s.vote = m.from;
+      // Persisted by this step's persist output, which precedes the reply — also when granted again (a resent
+      // request), as the first grant's write may still be in flight.
+      s.out.syncHardState = true;
     }
     send(s, { type, from: s.id, to: m.from, term: m.term, reject: false });
   } else {
@@ -425,6 +437,7 @@ function persisted(s: RaftState, index: number, term: number): void {
   // An acknowledgement for entries since overwritten (term differs) or compacted says nothing: ignore it.
   if (termAt(log, index) !== term || index <= log.stable) return;
   log.stable = index;
+  ackNowDurable(s);
   if (s.role === "leader") {
     const self = s.tracker.progress.get(s.id);
     if (self !== undefined && index > self.match) {

@@ -243,8 +243,8 @@ export type Input =
 
 /**
  * Write to stable storage, in this order: delete entries with index ≥ `truncateFrom`; install `snapshot`
- * (replacing the whole log); append `entries`; save `hardState`. Must be durable before any later `send` or
- * `apply` output is performed.
+ * (replacing the whole log); append `entries`; save `hardState`. Must be durable before the `send` and `apply`
+ * outputs that follow it in the same step are performed; writes become durable in the order issued.
  */
 export interface PersistOutput {
   readonly type: "persist";

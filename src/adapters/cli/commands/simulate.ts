@@ -30,7 +30,8 @@ const HELP = `usage: quorate simulate [options]
   --steps N         events in the safety phase (default 10000); a liveness phase follows
   --faults LIST     comma list of ${"drop,dup,reorder,partition,crash,drift,disk"}, or all, or none (default all)
   --send-order O    strict (default: a node's sends wait for all its writes in flight, except a leader's
-                    appends) or contract (a send waits only for a write of the same step)
+                    appends) or contract (a send waits only for a write of the same step: all that the
+                    Raft core's durability contract asks)
   --json            print one JSON object
   --trace FILE      write the NDJSON event trace (single seed)
   --html FILE       write the trace as an HTML space-time diagram (single seed)

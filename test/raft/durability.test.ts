@@ -1,0 +1,124 @@
+/**
+ * The durability side of AppendEntries (etcd's rule): a follower's success response claims only entries that
+ * are durable when it leaves. Entries written in the same step are (the send follows the step's persist, and
+ * writes become durable in order); entries held from an earlier write still in flight are acknowledged when
+ * the `persisted` input for them arrives.
+ */
+import { describe, expect, it } from "vitest";
+import { createRaft, type AppendRequest, type Message, type Output, type RaftState } from "../../src/core/raft/index.js";
+import { entriesOfTerms, sends, checkedStep as step } from "./harness.js";
+
+const follower = (): RaftState => createRaft({ id: 2, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: 2 });
+
+/** An append from leader 1 in term 5: `count` entries of term 5 after (prevIndex, prevTerm). */
+function append(prevIndex: number, prevTerm: number, count: number, commit = 0): AppendRequest {
+  const terms = Array.from({ length: count }, () => 5);
+  return { type: "append", from: 1, to: 2, term: 5, prevIndex, prevTerm, entries: entriesOfTerms(terms, prevIndex + 1), commit };
+}
+
+function deliver(s: RaftState, m: Message): Output[] {
+  return step(s, { type: "message", message: m }).outputs;
+}
+
+/** The success acknowledgements among `outputs`, as (to, term, index). */
+function acks(outputs: readonly Output[]): { to: number; term: number; index: number }[] {
+  return sends(outputs).flatMap((m) => (m.type === "append-response" && !m.reject ? [{ to: m.to, term: m.term, index: m.index }] : []));
+}
+
+describe("a follower acknowledges only durable entries", () => {
+  it("entries written by this step are acknowledged at once, after the persist output", () => {
+    const s = follower();
+    const out = deliver(s, append(0, 0, 2));
+    expect(out[0]).toMatchObject({ type: "persist", entries: [{ index: 1 }, { index: 2 }] });
+    expect(acks(out)).toEqual([{ to: 1, term: 5, index: 2 }]);
+  });
+
+  it("a resent append of entries still being written is acknowledged only when storage reports them durable", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 2)); // the write of entries 1–2 is in flight
+    const resent = deliver(s, append(0, 0, 2));
+    // No conflict, so nothing to write: an acknowledgement now would overtake the write in flight.
+    expect(resent.some((o) => o.type === "persist")).toBe(false);
+    expect(acks(resent)).toEqual([]);
+    const later = step(s, { type: "persisted", index: 2, term: 5 }).outputs;
+    expect(acks(later)).toEqual([{ to: 1, term: 5, index: 2 }]);
+  });
+
+  it("an empty append probing an entry still being written waits for the write too", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 3));
+    expect(acks(deliver(s, append(3, 5, 0)))).toEqual([]);
+    // Storage reports entries up to 2 first: entry 3 is still not durable, so still nothing to claim.
+    expect(acks(step(s, { type: "persisted", index: 2, term: 5 }).outputs)).toEqual([]);
+    expect(acks(step(s, { type: "persisted", index: 3, term: 5 }).outputs)).toEqual([{ to: 1, term: 5, index: 3 }]);
+  });
+
+  it("an append that writes new entries acknowledges them and the held ones before them (writes are durable in order)", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 2)); // entries 1–2 in flight
+    deliver(s, append(0, 0, 2)); // resent: acknowledgement of 2 waits
+    const out = deliver(s, append(2, 5, 1)); // writes entry 3: durable after entries 1–2
+    expect(out[0]).toMatchObject({ type: "persist", entries: [{ index: 3 }] });
+    expect(acks(out)).toEqual([{ to: 1, term: 5, index: 3 }]);
+    // The waiting acknowledgement of 2 is covered by the one of 3: storage reports send nothing more.
+    expect(acks(step(s, { type: "persisted", index: 3, term: 5 }).outputs)).toEqual([]);
+  });
+
+  it("an append below the commit index acknowledges the commit index only once it is durable", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 2, 2)); // entries 1–2, committed 2, write in flight
+    expect(s.log.committed).toBe(2);
+    expect(acks(deliver(s, append(1, 5, 0)))).toEqual([]);
+    expect(acks(step(s, { type: "persisted", index: 2, term: 5 }).outputs)).toEqual([{ to: 1, term: 5, index: 2 }]);
+  });
+
+  it("an acknowledgement still waiting when the term changes is never sent: it was owed to the old leader", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 2));
+    deliver(s, append(0, 0, 2)); // acknowledgement of 2 waits
+    // Node 3 leads term 6 and has not checked our log yet: its entry 2 may well differ from ours.
+    deliver(s, { type: "heartbeat", from: 3, to: 2, term: 6, commit: 0, context: 0 });
+    expect([s.term, s.leader]).toEqual([6, 3]);
+    expect(acks(step(s, { type: "persisted", index: 2, term: 5 }).outputs)).toEqual([]);
+  });
+
+  it("entries durable before the append arrives are acknowledged at once", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 2));
+    step(s, { type: "persisted", index: 2, term: 5 });
+    expect(acks(deliver(s, append(0, 0, 2)))).toEqual([{ to: 1, term: 5, index: 2 }]);
+  });
+});
+
+describe("a vote reply vouches only for a durable vote", () => {
+  it("a vote granted again (a resent request) is persisted again, so the reply waits for the first grant's write", () => {
+    const s = follower();
+    const vote: Message = { type: "vote", from: 3, to: 2, term: 6, lastIndex: 0, lastTerm: 0, transfer: false };
+    const first = deliver(s, vote);
+    const again = deliver(s, vote);
+    for (const out of [first, again]) {
+      // Without the persist, the second reply could reach the candidate before the vote is on disk; after a
+      // crash node 2 could vote for someone else in term 6.
+      expect(out.filter((o) => o.type === "persist" || o.type === "send").map((o) => o.type)).toEqual(["persist", "send"]);
+      expect(out[0]).toMatchObject({ hardState: { term: 6, vote: 3, commit: 0 } });
+      expect(sends(out)).toEqual([{ type: "vote-response", from: 2, to: 3, term: 6, reject: false }]);
+    }
+  });
+});
+
+describe("a snapshot from the leader is durable only once storage says so", () => {
+  const config = { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
+  const chunk: Message = {
+    type: "snapshot", from: 1, to: 2, term: 5, snapshot: { index: 10, term: 3, config }, size: 2, offset: 0, data: new Uint8Array([7, 7]), done: true,
+  };
+
+  it("the snapshot is acknowledged right after its persist; a later claim on it waits for snapshot-persisted", () => {
+    const s = follower();
+    const installed = deliver(s, chunk);
+    expect(installed[0]).toMatchObject({ type: "persist", snapshot: { index: 10, term: 3 } });
+    expect(acks(installed)).toEqual([{ to: 1, term: 5, index: 10 }]);
+    // An empty append at the snapshot's index, while the snapshot write may still be in flight.
+    expect(acks(deliver(s, append(10, 3, 0)))).toEqual([]);
+    expect(acks(step(s, { type: "snapshot-persisted", index: 10, term: 3 }).outputs)).toEqual([{ to: 1, term: 5, index: 10 }]);
+  });
+});
