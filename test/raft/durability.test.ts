@@ -30,6 +30,7 @@ describe("a follower acknowledges only durable entries", () => {
     const s = follower();
     const out = deliver(s, append(0, 0, 2));
     expect(out[0]).toMatchObject({ type: "persist", entries: [{ index: 1 }, { index: 2 }] });
+    expect(out[0]).not.toHaveProperty("truncateFrom"); // the log only grows: nothing to delete
     expect(acks(out)).toEqual([{ to: 1, term: 5, index: 2 }]);
   });
 
@@ -115,7 +116,8 @@ describe("a snapshot from the leader is durable only once storage says so", () =
   it("the snapshot is acknowledged right after its persist; a later claim on it waits for snapshot-persisted", () => {
     const s = follower();
     const installed = deliver(s, chunk);
-    expect(installed[0]).toMatchObject({ type: "persist", snapshot: { index: 10, term: 3 } });
+    // It held nothing: the snapshot replaces the log from index 1.
+    expect(installed[0]).toMatchObject({ type: "persist", snapshot: { index: 10, term: 3 }, truncateFrom: 1 });
     expect(acks(installed)).toEqual([{ to: 1, term: 5, index: 10 }]);
     // An empty append at the snapshot's index, while the snapshot write may still be in flight.
     expect(acks(deliver(s, append(10, 3, 0)))).toEqual([]);
