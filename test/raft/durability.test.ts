@@ -65,6 +65,17 @@ describe("a follower acknowledges only durable entries", () => {
     expect(acks(step(s, { type: "persisted", index: 3, term: 5 }).outputs)).toEqual([]);
   });
 
+  it("a waiting acknowledgement is neither lowered nor dropped by a shorter resend", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 3)); // entries 1–3 in flight
+    expect(acks(deliver(s, append(0, 0, 3)))).toEqual([]); // acknowledgement of 3 waits
+    expect(acks(deliver(s, append(0, 0, 2)))).toEqual([]); // a stale, shorter resend: 2 is not durable either
+    expect(acks(step(s, { type: "persisted", index: 2, term: 5 }).outputs)).toEqual([]);
+    // Entries 1–2 are durable now: a resend of them is acknowledged at once, and 3 still waits for its write.
+    expect(acks(deliver(s, append(0, 0, 2)))).toEqual([{ to: 1, term: 5, index: 2 }]);
+    expect(acks(step(s, { type: "persisted", index: 3, term: 5 }).outputs)).toEqual([{ to: 1, term: 5, index: 3 }]);
+  });
+
   it("an append below the commit index acknowledges the commit index only once it is durable", () => {
     const s = follower();
     deliver(s, append(0, 0, 2, 2)); // entries 1–2, committed 2, write in flight
