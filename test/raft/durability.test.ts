@@ -30,6 +30,7 @@ describe("a follower acknowledges only durable entries", () => {
     const s = follower();
     const out = deliver(s, append(0, 0, 2));
     expect(out[0]).toMatchObject({ type: "persist", entries: [{ index: 1 }, { index: 2 }] });
+    expect(out[0]).not.toHaveProperty("truncateFrom"); // the log only grows: nothing to delete
     expect(acks(out)).toEqual([{ to: 1, term: 5, index: 2 }]);
   });
 
@@ -62,6 +63,17 @@ describe("a follower acknowledges only durable entries", () => {
     expect(acks(out)).toEqual([{ to: 1, term: 5, index: 3 }]);
     // The waiting acknowledgement of 2 is covered by the one of 3: storage reports send nothing more.
     expect(acks(step(s, { type: "persisted", index: 3, term: 5 }).outputs)).toEqual([]);
+  });
+
+  it("a waiting acknowledgement is neither lowered nor dropped by a shorter resend", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 3)); // entries 1–3 in flight
+    expect(acks(deliver(s, append(0, 0, 3)))).toEqual([]); // acknowledgement of 3 waits
+    expect(acks(deliver(s, append(0, 0, 2)))).toEqual([]); // a stale, shorter resend: 2 is not durable either
+    expect(acks(step(s, { type: "persisted", index: 2, term: 5 }).outputs)).toEqual([]);
+    // Entries 1–2 are durable now: a resend of them is acknowledged at once, and 3 still waits for its write.
+    expect(acks(deliver(s, append(0, 0, 2)))).toEqual([{ to: 1, term: 5, index: 2 }]);
+    expect(acks(step(s, { type: "persisted", index: 3, term: 5 }).outputs)).toEqual([{ to: 1, term: 5, index: 3 }]);
   });
 
   it("an append below the commit index acknowledges the commit index only once it is durable", () => {
@@ -115,7 +127,8 @@ describe("a snapshot from the leader is durable only once storage says so", () =
   it("the snapshot is acknowledged right after its persist; a later claim on it waits for snapshot-persisted", () => {
     const s = follower();
     const installed = deliver(s, chunk);
-    expect(installed[0]).toMatchObject({ type: "persist", snapshot: { index: 10, term: 3 } });
+    // It held nothing: the snapshot replaces the log from index 1.
+    expect(installed[0]).toMatchObject({ type: "persist", snapshot: { index: 10, term: 3 }, truncateFrom: 1 });
     expect(acks(installed)).toEqual([{ to: 1, term: 5, index: 10 }]);
     // An empty append at the snapshot's index, while the snapshot write may still be in flight.
     expect(acks(deliver(s, append(10, 3, 0)))).toEqual([]);

@@ -160,3 +160,52 @@ describe("§5.4.1 election restriction", () => {
     expect(c.node(2).role).toBe("leader");
   });
 });
+
+describe("what a new leader assumes", () => {
+  it("a re-elected leader does not trust what it knew of followers' logs in an earlier term", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.propose(1, "a");
+    expect(c.node(1).tracker.progress.get(2)!.match).toBe(2);
+    c.campaign(2);
+    c.drop = (m) => m.type === "append-response"; // node 1 hears nothing from its followers this time
+    c.campaign(1);
+    const s = c.node(1);
+    expect([s.role, s.term]).toEqual(["leader", 3]);
+    for (const id of [2, 3]) expect(s.tracker.progress.get(id)).toMatchObject({ match: 0, next: 4, state: "probe" });
+  });
+
+  it("with check-quorum, a new leader that hears from no follower steps down after one election timeout", () => {
+    const c = new Cluster([1, 2, 3], { checkQuorum: true });
+    c.drop = (m) => m.to === 1 && (m.type === "append-response" || m.type === "heartbeat-response");
+    c.campaign(1);
+    expect(c.node(1).role).toBe("leader");
+    c.tick(1, 9);
+    expect(c.node(1).role).toBe("leader");
+    c.tick(1);
+    expect(c.node(1).role).toBe("follower");
+  });
+
+  it("a learner told to campaign (TimeoutNow) does not: it has no vote", () => {
+    const s = createRaft({ id: 4, voters: [1, 2, 3], learners: [4], electionTick: 10, heartbeatTick: 1, seed: 4 });
+    const out = stepOk(s, { type: "timeout-now", from: 1, to: 4, term: 1 });
+    expect([s.role, s.term]).toEqual(["follower", 1]);
+    expect(sends(out)).toEqual([]);
+  });
+
+  it("a single voter with pre-vote wins its own pre-vote, then the election of term 1", () => {
+    const c = new Cluster([1], { preVote: true });
+    c.campaign(1);
+    expect([c.node(1).role, c.node(1).term, c.node(1).vote]).toEqual(["leader", 1, 1]);
+  });
+
+  it("an ordinary election's vote requests do not claim a leadership transfer (which would bypass leases)", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    const votes = sends(c.outputs.get(1)!).filter((m) => m.type === "vote");
+    expect(votes.map((m) => [m.to, m.type === "vote" && m.transfer])).toEqual([
+      [2, false],
+      [3, false],
+    ]);
+  });
+});

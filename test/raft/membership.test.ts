@@ -49,6 +49,47 @@ describe("applyConfChange (pure)", () => {
     for (const b of bad) expect(applyConfChange(conf([1]), b as never).ok, JSON.stringify(b)).toBe(false);
   });
 
+  it("adding a node that is already a voter leaves the voters as they are", () => {
+    expect(applyConfChange(conf([1, 2, 3]), { changes: [{ type: "add-voter", node: 2 }] })).toEqual({ ok: true, config: conf([1, 2, 3]) });
+  });
+
+  it("learners do not vote: adding two learners is a one-step change, and existing learners stay", () => {
+    const r = applyConfChange(conf([1, 2, 3], { learners: [4] }), { changes: [{ type: "add-learner", node: 5 }, { type: "add-learner", node: 6 }] });
+    expect(r).toEqual({ ok: true, config: conf([1, 2, 3], { learners: [4, 5, 6] }) });
+    expect(applyConfChange(conf([1, 2, 3], { learners: [4] }), { changes: [{ type: "add-voter", node: 5 }] })).toEqual({
+      ok: true,
+      config: conf([1, 2, 3, 5], { learners: [4] }),
+    });
+  });
+
+  it("leaving a joint configuration keeps the learners it already had", () => {
+    const joint = conf([1, 2], { votersOutgoing: [1, 2, 3], learners: [4], learnersNext: [3] });
+    expect(applyConfChange(joint, { changes: [] })).toEqual({ ok: true, config: conf([1, 2], { learners: [4, 3] }) });
+  });
+
+  it("refusals say what is wrong, and odd shapes are refused rather than thrown", () => {
+    const reason = (config: ConfigState, change: unknown): string => {
+      const r = applyConfChange(config, change as never);
+      return r.ok ? "accepted" : r.reason;
+    };
+    const add2 = [{ type: "add-voter", node: 2 }];
+    const cases: [ConfigState, unknown, RegExp][] = [
+      [conf([1]), null, /must be an object/],
+      [conf([1]), {}, /`changes` must be an array/],
+      [conf([1]), { changes: add2, joint: "yes" }, /`joint` must be a boolean/],
+      [conf([1]), { changes: add2, autoLeave: 1 }, /`autoLeave` must be a boolean/],
+      [conf([1]), { changes: [null] }, /each conf change item must be/],
+      [conf([1]), { changes: [{ type: "promote", node: 2 }] }, /unknown conf change type "promote"/],
+      [conf([1]), { changes: [{ type: "add-voter", node: 2.5 }] }, /must be a positive integer, got 2.5/],
+      [conf([1]), { changes: [{ type: "add-voter", node: "2" }] }, /must be a positive integer, got "2"/],
+      [conf([1]), { changes: [...add2, { type: "remove-node", node: 2 }] }, /node 2 appears twice/],
+      [conf([1]), { changes: [] }, /not in one/],
+      [conf([1, 2], { votersOutgoing: [1] }), { changes: add2 }, /already in a joint configuration/],
+      [conf([1]), { changes: [{ type: "remove-node", node: 1 }] }, /at least one voter/],
+    ];
+    for (const [config, change, why] of cases) expect(reason(config, change), JSON.stringify(change)).toMatch(why);
+  });
+
   it("encodes and decodes; undecodable data gives undefined", () => {
     const c = { changes: [{ type: "add-learner" as const, node: 5 }] };
     expect(decodeConfChange(encodeConfChange(c))).toEqual(c);

@@ -221,3 +221,21 @@ describe("duplicated snapshot chunks", () => {
     expect(out).toContainEqual(expect.objectContaining({ message: expect.objectContaining({ type: "append-response", index: c.node(3).log.committed }) }));
   });
 });
+
+describe("snapshot chunks out of order", () => {
+  it("a chunk at the wrong offset is not taken: the follower says how many bytes it holds, and installs nothing", () => {
+    const s = createRaft({ id: 2, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: 2 });
+    const config = { voters: [1, 2, 3], votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
+    const chunk = (offset: number, data: number[], done: boolean): Message => ({
+      type: "snapshot", from: 1, to: 2, term: 5, snapshot: { index: 10, term: 3, config }, size: 4, offset, data: Uint8Array.from(data), done,
+    });
+    const first = step(s, { type: "message", message: chunk(0, [1, 2], false) }).outputs;
+    expect(sends(first)).toMatchObject([{ type: "snapshot-response", index: 10, received: 2 }]);
+    const skipped = step(s, { type: "message", message: chunk(3, [4], true) }).outputs;
+    expect(skipped.some((o) => o.type === "persist")).toBe(false);
+    expect(sends(skipped)).toMatchObject([{ type: "snapshot-response", index: 10, received: 2 }]);
+    expect(s.log.offset).toBe(0);
+    const last = step(s, { type: "message", message: chunk(2, [3, 4], true) }).outputs;
+    expect(last[0]).toMatchObject({ type: "persist", snapshot: { index: 10, data: Uint8Array.from([1, 2, 3, 4]) } });
+  });
+});

@@ -1,6 +1,6 @@
 /** Leadership transfer (§3.10 of the dissertation) and linearizable reads (§6.4: ReadIndex and leases). */
 import { describe, expect, it } from "vitest";
-import type { Output } from "../../src/core/raft/index.js";
+import type { Message, Output } from "../../src/core/raft/index.js";
 import { Cluster, rejections, sends } from "./harness.js";
 
 const readyOf = (outs: readonly Output[]) => outs.flatMap((o) => (o.type === "read-ready" ? [[o.requestId, o.index]] : []));
@@ -99,6 +99,40 @@ describe("ReadIndex (safe)", () => {
     c.deliver();
     expect(s2.log.committed).toBe(2);
     expect(readyOf(c.outputs.get(2)!)).toEqual([["w", 2]]);
+  });
+
+  it("a read held for the first commit of the term is refused once when leadership is lost", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.drop = (m) => m.type === "append"; // node 2's empty entry of term 2 reaches no one: nothing commits
+    c.campaign(2);
+    c.step(2, { type: "read-index", requestId: "w" });
+    const vote = (term: number): Message => ({ type: "vote", from: 3, to: 2, term, lastIndex: 9, lastTerm: 9, transfer: false });
+    const lost = c.step(2, { type: "message", message: vote(9) });
+    expect(lost.filter((o) => o.type === "rejected")).toMatchObject([{ reason: "not-leader", requestId: "w" }]);
+    expect(c.step(2, { type: "message", message: vote(10) }).filter((o) => o.type === "rejected")).toEqual([]);
+  });
+
+  it("a held read, once served, is not refused when leadership is lost later", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.drop = (m) => m.type === "append";
+    c.campaign(2);
+    c.step(2, { type: "read-index", requestId: "w" });
+    c.heal();
+    c.tick(2);
+    c.deliver();
+    expect(readyOf(c.outputs.get(2)!)).toEqual([["w", 2]]);
+    const out = c.step(2, { type: "message", message: { type: "vote", from: 3, to: 2, term: 9, lastIndex: 9, lastTerm: 9, transfer: false } });
+    expect(out.filter((o) => o.type === "rejected")).toEqual([]);
+  });
+
+  it("the only voter needs no heartbeat round for a read, even with a learner to replicate to", () => {
+    const c = new Cluster([1, 2], { learners: [2] }, [1]);
+    c.campaign(1);
+    const out = c.step(1, { type: "read-index", requestId: "x" });
+    expect(readyOf(out)).toEqual([["x", 1]]);
+    expect(sends(out)).toEqual([]);
   });
 
   it("a single-node leader serves reads without a round trip", () => {
