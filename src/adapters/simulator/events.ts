@@ -4,6 +4,22 @@
  * @module
  */
 
+import type { NodeId, TraceRecord } from "../../check/invariants/index.js";
+import type { EventQueue } from "./event-queue.js";
+import type { Prng } from "./prng.js";
+import type { SimStats } from "./stats.js";
+
+/** What every part that schedules events (fault injection, the client workload) gets from the simulator. */
+export interface SimHost {
+  readonly rng: Prng;
+  readonly queue: EventQueue;
+  readonly stats: SimStats;
+  readonly ids: readonly NodeId[];
+  /** Simulated milliseconds now. */
+  now(): number;
+  record(r: TraceRecord): void;
+}
+
 /** A node's clock ticks (`node`, `tag` = its incarnation). */
 export const TICK = 0;
 /** A message arrives (`node` = receiver, `aux` = sender, `tag` = message id, `payload` = the message). */

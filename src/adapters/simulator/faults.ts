@@ -1,19 +1,10 @@
-import type { NodeId, TraceRecord } from "../../check/invariants/index.js";
-import type { EventQueue } from "./event-queue.js";
+import type { NodeId } from "../../check/invariants/index.js";
 import { NEMESIS, RESTART } from "./events.js";
+import type { SimHost } from "./events.js";
 import type { FaultSet } from "./options.js";
-import type { Prng } from "./prng.js";
-import type { SimStats } from "./stats.js";
 
 /** What fault injection needs from the simulator running it. */
-export interface FaultHost {
-  readonly rng: Prng;
-  readonly queue: EventQueue;
-  readonly stats: SimStats;
-  readonly ids: readonly NodeId[];
-  /** Simulated milliseconds now. */
-  now(): number;
-  record(r: TraceRecord): void;
+export interface FaultHost extends SimHost {
   isAlive(id: NodeId): boolean;
   isLeader(id: NodeId): boolean;
   /** Crashes live node `id` now; returns its new incarnation (a restart event must carry it). */

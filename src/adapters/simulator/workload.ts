@@ -1,23 +1,14 @@
-import type { ClientRecord, NodeId, TraceRecord } from "../../check/invariants/index.js";
-import type { EventQueue } from "./event-queue.js";
+import type { ClientRecord, NodeId } from "../../check/invariants/index.js";
 import { CLIENT_ARRIVE, CLIENT_DEADLINE, CLIENT_REPLY, CLIENT_RETRY, CLIENT_START } from "./events.js";
-import type { Prng } from "./prng.js";
+import type { SimHost } from "./events.js";
 import type { ClientReply, ClientRequest } from "./protocol.js";
-import type { SimStats } from "./stats.js";
 
 // Simulated milliseconds.
 const OP_DEADLINE_MS = 1500;
 const ATTEMPT_TIMEOUT_MS = 300;
 
 /** What the client workload needs from the simulator running it. */
-export interface WorkloadHost {
-  readonly rng: Prng;
-  readonly queue: EventQueue;
-  readonly stats: SimStats;
-  readonly ids: readonly NodeId[];
-  /** Simulated milliseconds now. */
-  now(): number;
-  record(r: TraceRecord): void;
+export interface WorkloadHost extends SimHost {
   /** Hands `request` to node `to`, if it is up. */
   request(to: NodeId, request: ClientRequest): void;
 }
