@@ -169,6 +169,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         const args = ["bin/quorate.js", "check", path.resolve(path.dirname(manifestPath), file), "--format", entry.format, "--model", entry.model, "--json"];
         if (entry.initial !== undefined) args.push("--initial", JSON.stringify(entry.initial));
         const child = spawnSync("node", args, { cwd: repoRoot, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+        if (child.status !== 0 && child.status !== 1) throw new Error(`node ${args.join(" ")} exited ${child.status}: ${child.stderr}`);
         checkMs.push((JSON.parse(child.stdout) as { ms: number }).ms);
       }
       checkMs.sort((a, b) => a - b);

@@ -169,6 +169,14 @@ describe("kv", () => {
     expect(verdict([...h, ok(3, "get", ["k", null], ["k", ""], 4, 5)], kv())).toBe("not-linearizable");
   });
 
+  it("rejects an op that names no key (no :key field and no [key value] tuple)", () => {
+    const model = kv();
+    expect(model.step(model.init(), { f: "put", value: "x" }, { type: "ok", value: "x" })).toBeUndefined();
+    expect(model.step(model.init(), { f: "get", value: null }, { type: "ok", value: "" })).toBeUndefined();
+    expect(model.acceptedStateHash!({ f: "get", value: null }, { type: "ok", value: "" })).toBeUndefined();
+    expect(verdict([ok(0, "put", "x", "x", 0, 1)], model)).toBe("not-linearizable");
+  });
+
   it("the unpartitioned model agrees", () => {
     const h = [ok(0, "put", "a", "a", 0, 1, "k1"), ok(1, "put", "b", "b", 0, 1, "k2"), ok(2, "get", null, "a", 2, 3, "k1"), ok(3, "put", "", "", 4, 5, "k1"), ok(4, "get", null, "", 6, 7, "k1")];
     expect(verdict(h, kvUnpartitioned())).toBe("linearizable");

@@ -34,6 +34,11 @@ function kvOp(input: JepsenInput, output: JepsenOutput | undefined): KvOp | unde
   return { key: keyString(tuple[0] as Value), arg: tuple[1] as Value, result };
 }
 
+/** An op without a `key` must carry a `[key value]` tuple: anything else names no key and is rejected. */
+function namesKey(input: JepsenInput): boolean {
+  return input.key !== undefined || (Array.isArray(input.value) && input.value.length === 2);
+}
+
 /** What a completed get observed: its value, the second element of a `[key value]` tuple, or null (nothing). */
 function observedValue(input: JepsenInput, output: JepsenOutput): Value {
   if (input.key !== undefined) return output.value;
@@ -119,8 +124,8 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
     init: () => initial,
     step(state, input, output) {
       if (output !== undefined && output.type === "fail") return undefined;
+      if (!namesKey(input)) return undefined;
       const tuple = input.key === undefined;
-      if (tuple && !(Array.isArray(input.value) && input.value.length === 2)) return undefined;
       switch (input.f) {
         case "get":
         case "read": {
@@ -143,7 +148,7 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
     readOnly: (input) => input.f === "get" || input.f === "read",
     acceptedStateHash(input, output) {
       if ((input.f !== "get" && input.f !== "read") || output === undefined || output.type === "fail") return undefined;
-      if (input.key === undefined && !(Array.isArray(input.value) && input.value.length === 2)) return undefined;
+      if (!namesKey(input)) return undefined;
       const observed = observedValue(input, output);
       return observed === null ? undefined : mix32(fnvExtend(FNV_OFFSET, asText(observed)));
     },
