@@ -165,7 +165,7 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
 
   function step(h: KraftSimNode, input: kraftNode.NodeInput, fx: Effects<NodeMessage, KraftWrite>): void {
     const r = kraftNode.step(h.node, input);
-    h.node = r.node;
+    h.node = r.state;
     handle(h, r.outputs, fx);
   }
 

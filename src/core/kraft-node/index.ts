@@ -7,7 +7,7 @@
  * ```ts
  * import { kraftNode } from "quorate";
  * let n = kraftNode.createNode({ id: 1, role: "controller", voters: [1, 2, 3], seed: 7 });
- * const { node, outputs } = kraftNode.step(n, { type: "tick" });
+ * const { state, outputs } = kraftNode.step(n, { type: "tick" });
  * ```
  * See docs/kraft-scenarios.md.
  * @packageDocumentation
@@ -31,3 +31,4 @@ export type { NodeStepResult } from "./node.js";
 export { activeEpoch, brokerEpoch, brokerImage, controllerImage, isActiveController, nodeImage, quorumLeader } from "./observe.js";
 export { checkAfterStep, emptyClusterHistory, nodeRestarted } from "./invariants.js";
 export type { ClusterHistory, ClusterInvariant, ClusterViolation } from "./invariants.js";
+export { kraftNodeCore, cloneNode, fingerprintNode } from "./core.js";

@@ -53,3 +53,4 @@ export { checkImage, fencedBrokersLeadNothing, imagesAgree, leaderEpochsMonotoni
 export type { Violation } from "./invariants.js";
 export { assembleEntry, frameBatch } from "./framing.js";
 export type { AssembledBatch, BatchAssembler } from "./framing.js";
+export { metadataCore, cloneController, fingerprintController, fingerprintImage } from "./core.js";
