@@ -29,6 +29,7 @@ export { KafkaNodeConfigError } from "./types.js";
 export { createNode, resolveNodeConfig, step } from "./node.js";
 export type { NodeStepResult } from "./node.js";
 export { activeEpoch, brokerEpoch, brokerImage, controllerImage, isActiveController, nodeImage, quorumLeader } from "./observe.js";
-export { checkAfterStep, emptyClusterHistory, nodeRestarted } from "./invariants.js";
-export type { ClusterHistory, ClusterInvariant, ClusterViolation } from "./invariants.js";
+/** @deprecated The cluster invariants live in `quorate/check` (`invariants.kraftNode`); kept for the public API. */
+export { checkAfterStep, emptyClusterHistory, nodeRestarted } from "../../check/invariants/kraft-node.js";
+export type { ClusterHistory, ClusterInvariant, ClusterViolation } from "../../check/invariants/kraft-node.js";
 export { kraftNodeCore, cloneNode, fingerprintNode } from "./core.js";
