@@ -1,5 +1,5 @@
 /**
- * A Kafka node in KRaft mode as one pure state machine: `step(node, input) → { node, outputs }`.
+ * A Kafka node in KRaft mode as one pure state machine: `step(node, input) → { state, outputs }`.
  *
  * Composition, not new protocol logic. The KRaft replica (voter for controllers, observer for brokers) replicates
  * the metadata log; committed entries are reassembled into controller batches (`assembleEntry`) and fed to the
