@@ -26,6 +26,7 @@ export function parseManifest(text: string, file: string): ManifestEntry[] {
   }
   const histories = doc !== null && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>)["histories"] : undefined;
   if (!Array.isArray(histories)) throw new HistoryParseError(file, 1, 'expected {"histories": [ … ]}');
+  if (histories.length === 0) throw new HistoryParseError(file, 1, '"histories" is empty: a manifest must list at least one file');
   const lineOf = (index: number): number => {
     // The line of the index-th entry: count '"file"' keys (entries are objects with a file field).
     let seen = -1;
