@@ -1,0 +1,45 @@
+// Shared helpers of the wire tests: an in-process server on a free loopback port, stopped by its handle.
+import net from "node:net";
+import type { ZkWireConfig } from "../../src/adapters/zk-wire/config.js";
+import { defaultConfig } from "../../src/adapters/zk-wire/config.js";
+import type { ZkWireServer } from "../../src/adapters/zk-wire/server.js";
+import { startZkWireServer } from "../../src/adapters/zk-wire/server.js";
+
+/** A config for tests: port 0 (free), short ticks, TTL on, every four-letter word. */
+export function testConfig(overrides: Partial<ZkWireConfig> = {}): ZkWireConfig {
+  return { ...defaultConfig(), clientPort: 0, tickTimeMs: 200, minSessionTimeoutMs: 400, maxSessionTimeoutMs: 4000, extendedTypesEnabled: true, fourLetterWords: new Set(["*"]), ...overrides };
+}
+
+/** Starts a server; the caller closes it. Diagnostics are collected in `logs`. */
+export async function startTestServer(overrides: Partial<ZkWireConfig> = {}): Promise<{ server: ZkWireServer; logs: string[] }> {
+  const logs: string[] = [];
+  const server = await startZkWireServer({ config: testConfig(overrides), log: (l) => logs.push(l) });
+  return { server, logs };
+}
+
+/** Sends raw bytes and collects everything the server sends until it closes the connection or `ms` pass. */
+export function exchange(port: number, bytes: Uint8Array, ms = 2000): Promise<{ data: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(bytes));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ data: Buffer.concat(chunks), closed: false });
+    }, ms);
+    socket.on("data", (c) => chunks.push(c));
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve({ data: Buffer.concat(chunks), closed: true });
+    });
+  });
+}
+
+/** Resolves when `check` holds, polling every 20 ms; rejects after `ms`. */
+export async function eventually(check: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
