@@ -13,9 +13,11 @@ import type { Goal, Invariant, Model, StepInvariant } from "./model.js";
 import { Network, type Envelope, type NetworkKind } from "./network.js";
 
 /** What one output of a core asks the environment to do. */
-export type Effect<M, W> =
+export type Effect<M, W, I = never> =
   | { readonly kind: "send"; readonly to: number; readonly msg: M }
   | { readonly kind: "write"; readonly write: W }
+  /** Feed `input` back to the same node once this step's outputs are performed (e.g. "applied"). */
+  | { readonly kind: "input"; readonly input: I }
   | { readonly kind: "none" };
 
 /** Durable storage of a node: writes are applied to its disk; a restart rebuilds the node from the disk. */
@@ -82,7 +84,7 @@ export interface ActorSystem<C, S, I extends Typed, O extends Typed, M, W = neve
   /** The input delivering `msg` from node `from`. */
   deliver(from: number, msg: M): I;
   /** What `output` asks of the environment. */
-  effect(output: O): Effect<M, W>;
+  effect(output: O): Effect<M, W, I>;
   hashMessage(h: Hasher, msg: M): void;
   /** An input stepped right after creation and after every restart (e.g. a client's first request). */
   boot?(index: number): I | undefined;
@@ -155,9 +157,9 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
     d.net.send(env);
   };
 
-  /** Performs `outputs` of node `i` (already stepped), then any storage acknowledgements they cause. */
+  /** Performs `outputs` of node `i` (already stepped), then the inputs they cause (storage acknowledgements, …). */
   const perform = (d: Draft, i: number, outputs: readonly O[]): void => {
-    const acks: I[] = [];
+    const followUps: I[] = [];
     // Writes issued by this step, for the contract order; under strict order, any write in flight.
     let heldBy: PendingWrite<M, W>[] | undefined;
     for (const o of outputs) {
@@ -181,15 +183,17 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
         if (mode === "sync") {
           const r = storage.apply(d.disks[i]!, e.write);
           d.disks[i] = r.disk;
-          if (r.ack !== undefined) acks.push(r.ack);
+          if (r.ack !== undefined) followUps.push(r.ack);
         } else {
           const w: PendingWrite<M, W> = { write: e.write, held: [] };
           d.writes[i] = [...d.writes[i]!, w];
           (heldBy ??= []).push(w);
         }
+      } else if (e.kind === "input") {
+        followUps.push(e.input);
       }
     }
-    for (const ack of acks) stepNode(d, i, ack);
+    for (const input of followUps) stepNode(d, i, input);
   };
 
   /**
