@@ -147,7 +147,7 @@ describe("quorate check --manifest never comes out green on bad files", () => {
   it("a manifest listing nothing is bad input", async () => {
     const file = write("none.json", JSON.stringify({ histories: [] }));
     expect(await run(["--manifest", file])).toBe(2);
-    expect(err).toContain('"histories" is empty');
+    expect(err).toContain('none.json:1: field "histories" must NOT have fewer than 1 items');
   });
 });
 
