@@ -89,6 +89,7 @@ export function parseNativeJson(text: string, file = "<input>"): History {
   }
   const operations = (bare ? doc : (doc as Record<string, unknown>)["operations"]) as unknown[];
   const failedOps = bare ? "did-not-happen" : ((doc as Record<string, unknown>)["failedOps"] ?? "did-not-happen");
+  if (operations.length === 0) throw new HistoryParseError(file, 1, 'no client operations to check: the list of operations is empty');
   // Shapes are the schema's job (above); what it cannot say (a return before its call) is checked here.
   const lines = operationLines(text);
   const ops: Operation[] = [];
