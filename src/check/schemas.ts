@@ -15,7 +15,9 @@ export type SchemaFile = "raft-trace.schema.json" | "history.schema.json" | "man
 export interface SchemaProblem {
   /** JSON Pointer segments of the field (`["operations", 3, "call"]`); empty for the value itself. */
   readonly path: readonly (string | number)[];
-  /** One sentence: `field "call" must be number, got "soon"`. */
+  /** What is wrong with that field: `must be number, got "soon"`. */
+  readonly detail: string;
+  /** One sentence: `field "operations"[3].call must be number, got "soon"` (see {@link fieldName}). */
   readonly message: string;
 }
 
@@ -50,7 +52,7 @@ export function schemaDocument(file: SchemaFile): SchemaDocument {
 function ajv(): Ajv2020 {
   if (compiler === undefined) {
     const { Ajv2020: Ajv } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
-    compiler = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } });
+    compiler = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } });
   }
   return compiler;
 }
@@ -101,29 +103,32 @@ function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
   return v;
 }
 
+function problem(path: readonly (string | number)[], detail: string): SchemaProblem {
+  return { path, detail, message: `${fieldName(path)} ${detail}` };
+}
+
 function describeError(validate: ValidateFunction, value: unknown): SchemaProblem {
-  const error = (validate.errors ?? [])[0] as ErrorObject | undefined;
-  if (error === undefined) return { path: [], message: "does not match the schema" };
+  // Of all errors, name the plainest: a field given with a wrong type or value, then a missing field, then a
+  // conditional requirement (`if`/`then`/`else`) that the same mistake may have triggered.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if");
+  const conditional = (e: ErrorObject): boolean => /\/(then|else)\//.test(e.schemaPath);
+  const error = errors.find((e) => !conditional(e) && e.keyword !== "required") ?? errors.find((e) => !conditional(e)) ?? errors[0];
+  if (error === undefined) return problem([], "does not match the schema");
   const path = pointerSegments(error.instancePath);
   const params = error.params as Record<string, unknown>;
+  const got = JSON.stringify(valueAt(value, path)) ?? "nothing";
   switch (error.keyword) {
-    case "required": {
-      const missing = [...path, String(params["missingProperty"])];
-      return { path: missing, message: `${fieldName(missing)} is required` };
-    }
-    case "dependentRequired": {
-      const needs = [...path, String(params["missingProperty"])];
-      return { path: needs, message: `${fieldName([...path, String(params["property"])])} needs ${JSON.stringify(String(params["missingProperty"]))}` };
-    }
-    case "additionalProperties": {
-      const extra = [...path, String(params["additionalProperty"])];
-      return { path: extra, message: `${fieldName(extra)} is not allowed here` };
-    }
+    case "required":
+      return problem([...path, String(params["missingProperty"])], "is required");
+    case "dependentRequired":
+      return problem([...path, String(params["property"])], `needs ${JSON.stringify(String(params["missingProperty"]))}`);
+    case "additionalProperties":
+      return problem([...path, String(params["additionalProperty"])], "is not allowed here");
     case "enum":
-      return { path, message: `${fieldName(path)} must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}; got ${JSON.stringify(valueAt(value, path)) ?? "nothing"}` };
+      return problem(path, `must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}; got ${got}`);
     case "const":
-      return { path, message: `${fieldName(path)} must be ${JSON.stringify(params["allowedValue"])}; got ${JSON.stringify(valueAt(value, path)) ?? "nothing"}` };
+      return problem(path, `must be ${JSON.stringify(params["allowedValue"])}; got ${got}`);
     default:
-      return { path, message: `${fieldName(path)} ${error.message ?? "does not match the schema"}, got ${JSON.stringify(valueAt(value, path)) ?? "nothing"}` };
+      return problem(path, `${error.message ?? "does not match the schema"}, got ${got}`);
   }
 }

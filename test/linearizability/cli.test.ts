@@ -163,7 +163,7 @@ describe("quorate check --manifest", () => {
 
   it("exits 2 for a bad manifest", async () => {
     expect(await run(["--manifest", write("m.json", `{"histories": [{"file": 3}]}`)])).toBe(2);
-    expect(err).toMatch(/m\.json:1: histories\[0\]: "file"/);
+    expect(err).toMatch(/m\.json:1: histories\[0\]: field "file"/);
     expect(await run(["--manifest", write("m.json", "{}"), "extra.edn"])).toBe(2);
     expect(await run(["--manifest", write("m.json", "{}"), "--workers", "0"])).toBe(2);
   });
