@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   kraft: () => import("./kraft.js"),
   "kraft-failover": () => import("./kraft-failover.js"),
   linearizability: () => import("./linearizability.js"),
+  "lin-recorded": () => import("./lin-recorded.js"),
   zk: () => import("./zk.js"),
 };
 
