@@ -9,7 +9,7 @@ const bytes = (rng: Prng, n: number): Uint8Array => Uint8Array.from({ length: n 
  * A valid random write sequence: appends (sometimes overwriting a suffix with a higher term), truncations,
  * snapshots (matching or not), commits and hard-state changes. Terms never exceed the hard state's.
  */
-export function randomScript(seed: number, writes: number, payloadMax = 40): WalOp[][] {
+export function randomScript(seed: number, writes: number, payloadMax = 40, snapshots = true): WalOp[][] {
   const rng = new Prng(seed);
   let m = emptyModel();
   let term = 0;
@@ -34,12 +34,12 @@ export function randomScript(seed: number, writes: number, payloadMax = 40): Wal
       ops.push({ type: "entries", entries: Array.from({ length: n }, (_, k) => ({ index: from + k, term: Math.max(t, prevTerm), payload: bytes(rng, rng.int(payloadMax)) })) });
     } else if (roll === 6 && lastIndex > base) {
       ops.push({ type: "truncate", from: rng.range(base + 1, lastIndex) });
-    } else if (roll === 7 && lastIndex > (m.snapshot?.index ?? 0)) {
+    } else if (roll === 7 && snapshots && lastIndex > (m.snapshot?.index ?? 0)) {
       const at = rng.range((m.snapshot?.index ?? 0) + 1, lastIndex);
       const e = m.entries.find((x) => x.index === at)!;
       const matching = rng.chance(0.7);
       ops.push({ type: "snapshot", index: at, term: matching ? e.term : e.term, retention: matching ? "matching" : "after", payload: bytes(rng, rng.int(100)) });
-    } else if (roll === 8 && lastIndex > base + 2 && rng.chance(0.3)) {
+    } else if (roll === 8 && snapshots && lastIndex > base + 2 && rng.chance(0.3)) {
       // A snapshot from a leader beyond our log: replaces it.
       ops.push({ type: "snapshot", index: lastIndex + rng.range(1, 5), term, retention: "matching", payload: bytes(rng, 30) });
     } else if (lastIndex > m.commit) {
