@@ -62,7 +62,6 @@ export class LogModel {
     if (!Number.isSafeInteger(first) || first <= this.snapIndex || first > this.lastIndex + 1) {
       return `entries starting at index ${first} would leave a gap or overwrite the snapshot (snapshot ${this.snapIndex}, last index ${this.lastIndex})`;
     }
-    if (first <= this.commit && this.termAt(first) !== terms[0]) return `entries from index ${first} would overwrite committed entries (commit ${this.commit})`;
     let prev = this.termAt(first - 1) ?? 0;
     for (let k = 0; k < terms.length; k++) {
       const t = terms[k]!;
@@ -91,7 +90,6 @@ export class LogModel {
   /** Why a truncation from `from` is refused, or null. */
   checkTruncate(from: number): string | null {
     if (!Number.isSafeInteger(from) || from <= this.snapIndex) return `truncation from ${from} reaches into the snapshot at ${this.snapIndex}`;
-    if (from <= this.commit && from <= this.lastIndex) return `truncation from ${from} would remove committed entries (commit ${this.commit})`;
     return null;
   }
 
@@ -138,6 +136,16 @@ export class LogModel {
       this.baseTerm = term;
     }
     if (this.commit < index) this.commit = index;
+  }
+
+  /**
+   * Why a write may not drop or replace entries from `from` on: they are committed. (A write that also installs a
+   * snapshot covering the commit index may: the snapshot replaces them.) Checked by the writer only.
+   */
+  checkCommitted(from: number, firstTerm: number | undefined): string | null {
+    if (from > this.commit || from > this.lastIndex) return null;
+    if (firstTerm !== undefined && this.termAt(from) === firstTerm) return null;
+    return `the write would drop or replace committed entries from index ${from} (commit ${this.commit})`;
   }
 
   /** Why the commit index cannot become `index`, or null. */

@@ -201,6 +201,8 @@ export class WriteAheadLog {
     let state: Pending["state"];
     let snapshot: Pending["snapshot"];
     const m = this.model;
+    // A follower installing a leader's snapshot drops its whole log, committed entries included.
+    const replacesLog = ops.some((op) => op.type === "snapshot" && op.index >= m.commit);
     for (const op of ops) {
       let why: string | null = null;
       switch (op.type) {
@@ -208,7 +210,7 @@ export class WriteAheadLog {
           if (op.entries.length === 0) break;
           const first = op.entries[0]!.index;
           const terms = op.entries.map((e, k) => (e.index === first + k ? e.term : NaN));
-          why = m.checkEntries(first, terms);
+          why = m.checkEntries(first, terms) ?? (replacesLog ? null : m.checkCommitted(first, terms[0]));
           if (why === null && terms[terms.length - 1]! > Math.max(this.stateTerm, state?.term ?? 0)) why = `entry term ${terms[terms.length - 1]} is above the hard state's term`;
           if (why !== null) break;
           m.appendEntries(first, terms);
@@ -216,7 +218,7 @@ export class WriteAheadLog {
           break;
         }
         case "truncate":
-          why = m.checkTruncate(op.from);
+          why = m.checkTruncate(op.from) ?? (replacesLog ? null : m.checkCommitted(op.from, undefined));
           if (why !== null) break;
           m.truncate(op.from);
           records.push({ type: "truncate", from: op.from });
