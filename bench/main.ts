@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   linearizability: () => import("./linearizability.js"),
   "lin-recorded": () => import("./lin-recorded.js"),
   zk: () => import("./zk.js"),
+  storage: () => import("./storage.js"),
 };
 
 process.exitCode = await runBench(process.argv.slice(2));
