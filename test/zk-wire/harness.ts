@@ -1,4 +1,5 @@
 // Shared helpers of the wire tests: an in-process server on a free loopback port, stopped by its handle.
+import { spawn } from "node:child_process";
 import net from "node:net";
 import type { ZkWireConfig } from "../../src/adapters/zk-wire/config.js";
 import { defaultConfig } from "../../src/adapters/zk-wire/config.js";
@@ -42,4 +43,30 @@ export async function eventually(check: () => boolean, ms = 5000, what = "condit
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Runs a program with `input` on stdin, bounded by `ms` (then killed by PID); resolves with its output. */
+export function runProgram(command: string, args: readonly string[], input: string, ms: number, env: NodeJS.ProcessEnv = process.env): Promise<{ stdout: string; stderr: string; code: number | null; timedOut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { stdio: ["pipe", "pipe", "pipe"], env });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+    }, ms);
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code, timedOut });
+    });
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(input);
+  });
 }

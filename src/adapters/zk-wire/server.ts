@@ -141,13 +141,13 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     else closeAfterFlush(conn);
   };
 
-  const reply = (conn: Connection, xid: number, r: ServiceReply) => {
+  const reply = (conn: Connection, xid: number, r: ServiceReply, opcode?: number) => {
     if ("clientSide" in r) {
       // The session is gone or the backend dropped this connection: ZooKeeper would have closed it already.
       closeAfterFlush(conn);
       return;
     }
-    send(conn, encodeReply(xid, r as Reply));
+    send(conn, encodeReply(xid, r as Reply, opcode));
   };
 
   const handshake = (conn: Connection, frame: Uint8Array) => {
@@ -215,7 +215,7 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
       reply(conn, xid, backend.rejectWrite(session, Code.UNIMPLEMENTED));
       return;
     }
-    reply(conn, xid, backend.request(session, decoded));
+    reply(conn, xid, backend.request(session, decoded), opcode);
   };
 
   const onData = (conn: Connection, chunk: Buffer) => {
