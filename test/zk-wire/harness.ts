@@ -2,6 +2,10 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import type { ZkWireConfig } from "../../src/adapters/zk-wire/config.js";
+import type { JuteWriter } from "../../src/adapters/zk-wire/jute.js";
+import { beginFrame, endFrame } from "../../src/adapters/zk-wire/protocol.js";
+import type { ConnectRequest } from "../../src/adapters/zk-wire/records.js";
+import { ConnectRequestCodec } from "../../src/adapters/zk-wire/records.js";
 import { defaultConfig } from "../../src/adapters/zk-wire/config.js";
 import type { ZkWireServer } from "../../src/adapters/zk-wire/server.js";
 import { startZkWireServer } from "../../src/adapters/zk-wire/server.js";
@@ -69,4 +73,42 @@ export function runProgram(command: string, args: readonly string[], input: stri
     child.stdin.on("error", () => undefined);
     child.stdin.end(input);
   });
+}
+
+/** A frame built with the codec's writer (length prefix added). */
+export function frame(write: (w: JuteWriter) => void): Uint8Array {
+  const w = beginFrame();
+  write(w);
+  return endFrame(w);
+}
+
+/** A ConnectRequest frame (new session unless `sessionId`/`passwd` say otherwise). */
+export function connectFrame(extra: Partial<ConnectRequest> = {}): Uint8Array {
+  return frame((w) => ConnectRequestCodec.write(w, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30000, sessionId: 0n, passwd: new Uint8Array(16), ...extra }));
+}
+
+/** A request frame: header (xid, opcode) and a body. */
+export function requestFrame(xid: number, opcode: number, body: (w: JuteWriter) => void = () => undefined): Uint8Array {
+  return frame((w) => {
+    w.int(xid).int(opcode);
+    body(w);
+  });
+}
+
+/** Splits a byte stream into frame bodies (a trailing partial frame is returned as `rest`). */
+export function frames(data: Uint8Array): { bodies: Uint8Array[]; rest: number } {
+  const bodies: Uint8Array[] = [];
+  let at = 0;
+  while (data.length - at >= 4) {
+    const len = new DataView(data.buffer, data.byteOffset + at, 4).getInt32(0);
+    if (data.length - at - 4 < len) break;
+    bodies.push(data.subarray(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  return { bodies, rest: data.length - at };
+}
+
+/** Concatenates frames. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  return Uint8Array.from(Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
 }

@@ -237,7 +237,7 @@ export class FrameSplitter {
 
   /** Appends received bytes. */
   push(chunk: Uint8Array): void {
-    if (this.failed) return;
+    if (this.failed || chunk.length === 0) return;
     const rest = this.buf.length - this.at;
     if (rest === 0) this.buf = chunk;
     else {
