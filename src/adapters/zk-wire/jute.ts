@@ -75,7 +75,8 @@ export class JuteReader {
     if (len === -1) return null;
     if (len < 0) throw new JuteError("invalid", start, `buffer length ${len} is negative`);
     this.need(len, "buffer");
-    const b = this.bytes.slice(this.at, this.at + len);
+    // A copy as a plain Uint8Array: a Buffer's slice would share (and keep alive) the whole received chunk.
+    const b = new Uint8Array(this.bytes.subarray(this.at, this.at + len));
     this.at += len;
     return b;
   }

@@ -191,11 +191,15 @@ export function endFrame(w: JuteWriter): Uint8Array {
   return w.bytes();
 }
 
-/** A whole reply frame: length, ReplyHeader(xid, zxid, err) and the body if the reply has one. */
-export function encodeReply(xid: number, reply: Reply): Uint8Array {
+/**
+ * A whole reply frame: length, ReplyHeader(xid, zxid, err) and the body if the reply has one. A successful
+ * addWatch carries an ErrorResponse(0) body, as ZooKeeper 3.8 sends it (its client reads one).
+ */
+export function encodeReply(xid: number, reply: Reply, opcode?: number): Uint8Array {
   const w = beginFrame();
   ReplyHeaderCodec.write(w, { xid, zxid: reply.zxid, err: reply.err });
   if (reply.body !== undefined) writeReplyBody(w, reply.body);
+  else if (opcode === OpCode.addWatch && reply.err === 0) IntCodec.write(w, 0);
   return endFrame(w);
 }
 
@@ -233,7 +237,7 @@ export class FrameSplitter {
 
   /** Appends received bytes. */
   push(chunk: Uint8Array): void {
-    if (this.failed) return;
+    if (this.failed || chunk.length === 0) return;
     const rest = this.buf.length - this.at;
     if (rest === 0) this.buf = chunk;
     else {

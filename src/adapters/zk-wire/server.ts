@@ -57,6 +57,8 @@ interface Connection {
   sessionId: number;
   handshakeDone: boolean;
   closing: boolean;
+  /** Reading is paused until the client drains its replies. */
+  paused: boolean;
   received: number;
   sent: number;
 }
@@ -75,6 +77,7 @@ export function backendFor(config: ZkWireConfig, now: number): ServiceBackend {
 }
 
 const TTL_FLAGS = new Set([5, 6]);
+const EMPTY = new Uint8Array(0);
 
 /** Starts the server on `config.clientPortAddress:config.clientPort` and resolves once it listens. */
 export async function startZkWireServer(options: ZkWireServerOptions): Promise<ZkWireServer> {
@@ -116,10 +119,16 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     if (queued > dropAbove) {
       log(`zk-wire: closing ${conn.remote}: ${queued} bytes queued, the client is not reading`);
       destroy(conn);
-    } else if (queued > pauseAbove && !conn.socket.isPaused()) {
+    } else if (queued > pauseAbove && !conn.paused) {
+      // Stop reading (and serving) this client until it has read its replies: its queue stays bounded.
+      log(`zk-wire: pausing reads from ${conn.remote}: ${queued} bytes queued`);
+      conn.paused = true;
       conn.socket.pause();
       conn.socket.once("drain", () => {
-        if (!conn.closing) conn.socket.resume();
+        conn.paused = false;
+        if (conn.closing) return;
+        conn.socket.resume();
+        onData(conn, EMPTY);
       });
     }
   };
@@ -141,13 +150,13 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     else closeAfterFlush(conn);
   };
 
-  const reply = (conn: Connection, xid: number, r: ServiceReply) => {
+  const reply = (conn: Connection, xid: number, r: ServiceReply, opcode?: number) => {
     if ("clientSide" in r) {
       // The session is gone or the backend dropped this connection: ZooKeeper would have closed it already.
       closeAfterFlush(conn);
       return;
     }
-    send(conn, encodeReply(xid, r as Reply));
+    send(conn, encodeReply(xid, r as Reply, opcode));
   };
 
   const handshake = (conn: Connection, frame: Uint8Array) => {
@@ -199,6 +208,18 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
       reply(conn, Xid.ping, backend.ping(session));
       return;
     }
+    if (opcode === OpCode.sasl) {
+      // No SASL provider is configured, as on a default ZooKeeper: OK with a null token.
+      const w = beginFrame(32);
+      w.int(xid).long(0).int(Code.OK).buffer(null);
+      send(conn, endFrame(w));
+      return;
+    }
+    if (opcode === OpCode.createSession) {
+      // A createSession after the handshake is an error transaction in ZooKeeper (MARSHALLINGERROR, with a zxid).
+      reply(conn, xid, backend.rejectWrite(session, Code.MARSHALLINGERROR));
+      return;
+    }
     const decoded = decodeRequest(opcode, body);
     if (decoded.type === "undecodable") {
       const answer = backend.raw(session, opcode, body);
@@ -215,14 +236,14 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
       reply(conn, xid, backend.rejectWrite(session, Code.UNIMPLEMENTED));
       return;
     }
-    reply(conn, xid, backend.request(session, decoded));
+    reply(conn, xid, backend.request(session, decoded), opcode);
   };
 
-  const onData = (conn: Connection, chunk: Buffer) => {
+  const onData = (conn: Connection, chunk: Uint8Array) => {
     if (conn.closing) return;
     conn.splitter.push(chunk);
     for (;;) {
-      if (conn.closing) return;
+      if (conn.closing || conn.paused) return;
       const event = conn.splitter.next(!conn.handshakeDone);
       if (event === undefined) return;
       if (event.kind === "fourLetterWord") {
@@ -262,6 +283,7 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
       sessionId: 0,
       handshakeDone: false,
       closing: false,
+      paused: false,
       received: 0,
       sent: 0,
     };
