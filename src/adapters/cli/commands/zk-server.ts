@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, defaultConfig, parseZooCfg } from "../../zk-wire/config.js";
 import type { ZkWireConfig } from "../../zk-wire/config.js";
 import { startZkWireServer } from "../../zk-wire/server.js";
+import { Exit, type ExitCode } from "../exit-codes.js";
 import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate zk-server [--config zoo.cfg] [--port N] [--data DIR] [--id N]
@@ -23,12 +24,12 @@ over ZooKeeper 3.8's wire protocol.
   --id N         this server's id among the server.N lines
 
 The server listens on 127.0.0.1 unless clientPortAddress says otherwise. Exit: 0 after SIGINT/SIGTERM, 2 for bad
-usage or configuration, 1 when the port cannot be bound.
+usage or configuration or a port that cannot be bound.
 `;
 
-function fail(message: string): number {
+function fail(message: string): ExitCode {
   process.stderr.write(`quorate zk-server: ${message}\n\n${USAGE}`);
-  return 2;
+  return Exit.badInput;
 }
 
 /** Runs the command. */
@@ -46,7 +47,7 @@ export const run: CommandRun = async (argv) => {
   const v = parsed.values;
   if (v.help === true) {
     process.stdout.write(USAGE);
-    return 0;
+    return Exit.ok;
   }
   let config: ZkWireConfig = defaultConfig();
   if (v.config !== undefined) {
@@ -83,7 +84,7 @@ export const run: CommandRun = async (argv) => {
     server = await startZkWireServer({ config, log: (line) => process.stderr.write(`${line}\n`) });
   } catch (e) {
     process.stderr.write(`quorate zk-server: cannot listen on ${config.clientPortAddress}:${config.clientPort}: ${(e as Error).message}\n`);
-    return 1;
+    return Exit.badInput;
   }
   process.stdout.write(`quorate zk-server listening on ${server.host}:${server.port}\n`);
   await new Promise<void>((resolve) => {
@@ -96,5 +97,5 @@ export const run: CommandRun = async (argv) => {
     process.on("SIGTERM", stop);
   });
   await server.close();
-  return 0;
+  return Exit.ok;
 };
