@@ -50,6 +50,8 @@ export interface ZkServiceOptions {
   readonly maxFrameBytes?: number;
   /** Seed for session passwords. Default 0. */
   readonly secret?: number;
+  /** `zookeeper.extendedTypesEnabled`: TTL nodes allowed (else TTL creates are UNIMPLEMENTED). Default true. */
+  readonly extendedTypesEnabled?: boolean;
 }
 
 /** Connection and session life-cycle events a client observes. */
@@ -99,6 +101,7 @@ export class ZkService {
   private readonly clientAddress: string;
   private readonly maxFrameBytes: number;
   private readonly secret: number;
+  private readonly extendedTypesEnabled: boolean;
   private readonly origin: number;
   private clock: number;
   private nextSession = 1;
@@ -110,6 +113,7 @@ export class ZkService {
     this.clientAddress = options.clientAddress ?? "127.0.0.1";
     this.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     this.secret = options.secret ?? 0;
+    this.extendedTypesEnabled = options.extendedTypesEnabled ?? true;
     for (const [name, value] of Object.entries({ tickTimeMs: this.tickTimeMs, reaperIntervalMs: this.reaperIntervalMs, startTimeMs: this.origin, maxFrameBytes: this.maxFrameBytes })) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`ZkService: ${name} must be a positive integer, got ${value}`);
     }
@@ -141,7 +145,7 @@ export class ZkService {
   private commit(sessionId: number, auth: readonly AuthId[], request: WriteRequest): Reply {
     const zxid = this.tree.lastZxid + 1;
     if (zxid > ZXID_LIMIT) throw new RangeError("ZkService: zxid space exhausted");
-    const txn: Transaction = { zxid, time: this.clock, sessionId, auth, request };
+    const txn: Transaction = { zxid, time: this.clock, sessionId, auth, request, ...(this.extendedTypesEnabled ? {} : { extendedTypesEnabled: false }) };
     const { reply, changes } = applyTransaction(this.tree, txn);
     this.deliver(notify(this.watches, changes));
     return reply;
