@@ -1,11 +1,13 @@
 import { parseArgs } from "node:util";
 import { exportVectors } from "../../conformance/export.js";
+import { QuintUnavailableError } from "../../conformance/quint.js";
 import type { Protocol } from "../../conformance/vector.js";
 import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate export-vectors --protocol raft|kraft|zk --out DIR [--seed S] [--traces N] [--steps N]
 
-Simulates spec/<protocol>.qnt with Quint and writes each trace as a language-neutral JSON test vector
+Simulates spec/<protocol>.qnt with Quint (needs @informalsystems/quint installed beside quorate, e.g.
+\`npm install --save-dev @informalsystems/quint@0.33.1\`, or \`quint\` on PATH) and writes each trace as a language-neutral JSON test vector
 (inputs in order, expected outputs, abstract state after every step) into DIR, with README.md describing
 the format. Same seed, traces and steps: same vectors.
 
@@ -66,6 +68,7 @@ export const run: CommandRun = async (argv) => {
     return 0;
   } catch (e) {
     process.stderr.write(`quorate export-vectors: ${(e as Error).message}\n`);
-    return 1;
+    // Quint missing is a setup problem of the caller (usage), not a failed export.
+    return e instanceof QuintUnavailableError ? 2 : 1;
   }
 };
