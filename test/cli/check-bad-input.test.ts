@@ -97,6 +97,20 @@ describe("quorate check refuses garbage with exit 2", () => {
     expect(err).toContain(`${file}:2: not UTF-8 text: byte 0xe9 at offset 57`);
   });
 
+  it("values nested deep enough to exhaust the stack: bad input, not a crash", async () => {
+    const edn = write("deep.edn", `[{:process 0 :type :invoke :f :write :value ${"[".repeat(100_000)}${"]".repeat(100_000)}} {:process 0 :type :ok :f :write :value 1}]`);
+    expect(await run([edn, "--format", "jepsen-edn", "--model", "register"])).toBe(2);
+    expect(err).toContain(`${edn}:1: values nest too deeply to read`);
+    err = "";
+    const json = write("deep.json", `[{"process": 0, "f": "write", "call": 0, "return": 1,\n "value": ${"[".repeat(5000)}${"]".repeat(5000)}}]`);
+    expect(await run([json, "--format", "json", "--model", "register"])).toBe(2);
+    expect(err).toContain(`${json}:2: values nest more than 1000 deep`);
+    err = "";
+    const bare = write("deep2.json", `${"[".repeat(200_000)}${"]".repeat(200_000)}`);
+    expect(await run([bare, "--format", "json", "--model", "register"])).toBe(2);
+    expect(err).toContain(`${bare}:1: values nest more than 1000 deep`);
+  });
+
   it("an op the model does not define is bad input, not a violation of the user's system", async () => {
     const put = write("put.edn", "[{:process 0 :type :invoke :f :write :value 1}\n {:process 0 :type :ok :f :write :value 1}\n {:process 1 :type :invoke :f :put :value 2}\n {:process 1 :type :ok :f :put :value 2}]");
     expect(await run([put, "--format", "jepsen-edn", "--model", "register"])).toBe(2);
