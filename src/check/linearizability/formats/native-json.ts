@@ -111,5 +111,31 @@ export function parseNativeJson(text: string, file = "<input>"): History {
     const output: JepsenOutput = { type, value: (o["output"] === undefined ? value : o["output"]) as Value };
     ops.push({ process, input, output, call, return: ret, line });
   });
+  checkProcessesSequential(ops, file);
   return ops;
+}
+
+/**
+ * One process's ops never overlap (the format's contract, and what the checker's answer relies on): each is
+ * called after the previous one returned, and after an op of unknown outcome the process issues nothing more
+ * (Jepsen's rule: a new process id takes over).
+ * @throws HistoryParseError naming the later op's line and the earlier op's.
+ */
+function checkProcessesSequential(ops: readonly Operation[], file: string): void {
+  const byProcess = new Map<number | string, Operation[]>();
+  for (const op of ops) {
+    let list = byProcess.get(op.process);
+    if (list === undefined) byProcess.set(op.process, (list = []));
+    list.push(op);
+  }
+  for (const [process, list] of byProcess) {
+    list.sort((a, b) => a.call - b.call);
+    for (let k = 1; k < list.length; k++) {
+      const before = list[k - 1]!;
+      const op = list[k]!;
+      if (before.return < op.call) continue;
+      const why = before.return === Infinity ? `after its op of unknown outcome on line ${before.line ?? 1} (a process issues nothing after "type": "info"; use a new process)` : `while its op from line ${before.line ?? 1} is pending (called ${before.call}, returns ${before.return})`;
+      throw new HistoryParseError(file, op.line ?? 1, `process ${JSON.stringify(process)} calls an op at ${op.call} ${why}`);
+    }
+  }
 }
