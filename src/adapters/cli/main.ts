@@ -36,6 +36,10 @@ const commands: Record<string, CommandEntry> = {
     summary: "replay ZooKeeper golden transcripts through quorate's ZooKeeper-style service",
     load: () => import("./commands/zk-replay.js"),
   },
+  "zk-server": {
+    summary: "serve the ZooKeeper-style service to real ZooKeeper clients over ZooKeeper 3.8's wire protocol",
+    load: () => import("./commands/zk-server.js"),
+  },
   "export-vectors": {
     summary: "write spec-generated test vectors as language-neutral JSON",
     load: () => import("./commands/export-vectors.js"),
