@@ -136,6 +136,7 @@ describe("jepsen-edn fast path", () => {
     ["a nested map", "[{:type :invoke, :f :txn, :value {:x 1}, :process 0}]"],
     ["a top-level list", "({:type :invoke, :f :read, :value nil, :process 0})"],
     ["a big integer", "[{:type :invoke, :f :write, :value 12345678901234567890, :process 0}]"],
+    ["a leading zero (a symbol to EDN)", "[{:type :invoke, :f :write, :value 007, :process 0}]"],
     ["a namespaced keyword", "[{:type :invoke, :f :jepsen/read, :value nil, :process 0}]"],
     ["a tagged literal", '[{:type :invoke, :f :read, :value nil, :process 0, :time #inst "2020-01-01T00:00:00Z"}]'],
     ["content after the vector", "[{:type :invoke, :f :read, :value nil, :process 0}] 3"],
