@@ -126,10 +126,12 @@ async function checkManifest(manifestPath: string, options: { json: boolean; tim
   let outcomes: CheckJobResult[];
   try {
     let mismatched = 0;
-    outcomes = await runJobs(jobs, options.workers, (r) => {
-      const expected = entries[r.id]!.expected;
-      if (expected !== undefined && r.verdict !== expected) mismatched++;
-      bar.advance(1, `${mismatched} mismatch(es)`);
+    outcomes = await runJobs(jobs, options.workers, {
+      onResult: (r) => {
+        const expected = entries[r.id]!.expected;
+        if (expected !== undefined && r.verdict !== expected) mismatched++;
+        bar.advance(1, `${mismatched} mismatch(es)`);
+      },
     });
   } finally {
     bar.stop();
