@@ -8,3 +8,4 @@ export { DEFAULT_MAX_FRAME_BYTES, FrameReader, PROTOCOL_VERSION, decodeFrame, de
 export type { Family, FamilyMessage, Frame, Hello, MessageFrame, Refuse, Welcome } from "./codec.js";
 export { Transport, type PeerAddress, type TransportOptions, type TransportStats } from "./transport.js";
 export { CodecError, type Decoded } from "../codec/bytes.js";
+export { Backoff } from "./backoff.js";

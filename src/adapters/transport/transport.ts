@@ -9,7 +9,7 @@
  * @module
  */
 import * as net from "node:net";
-import { Prng } from "../simulator/prng.js";
+import { Backoff } from "./backoff.js";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FrameReader,
@@ -85,7 +85,7 @@ interface Link {
   queue: Uint8Array[];
   socket: net.Socket | undefined;
   ready: boolean;
-  attempt: number;
+  backoff: Backoff;
   timer: NodeJS.Timeout | undefined;
   /** What the last failure was, so a peer that stays down is reported once, not at every redial. */
   lastFailure: string;
@@ -96,14 +96,12 @@ export class Transport<F extends Family> {
   private readonly links = new Map<number, Link>();
   private readonly inbound = new Set<net.Socket>();
   private readonly server: net.Server;
-  private readonly rng: Prng;
   private readonly log: (line: string) => void;
   private readonly maxFrame: number;
   private closed = false;
   private readonly counters: TransportStats = { sent: 0, received: 0, dropped: { queueFull: 0, oversized: 0, noPeer: 0 }, badFrames: 0, refused: 0, refusedByPeer: 0, connects: 0, accepted: 0 };
 
   private constructor(private readonly o: TransportOptions<F>) {
-    this.rng = new Prng(o.seed ?? o.nodeId);
     this.maxFrame = o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const prefix = `transport[${o.nodeId}]`;
     this.log = o.log ?? ((line) => process.stderr.write(`${prefix}: ${line}\n`));
@@ -150,7 +148,9 @@ export class Transport<F extends Family> {
       old.socket?.destroy();
       return;
     }
-    const link: Link = { address, queue: [], socket: undefined, ready: false, attempt: 0, timer: undefined, lastFailure: "" };
+    // One jitter sequence per link, derived from the transport's seed and the peer id: reproducible.
+    const backoff = new Backoff(((this.o.seed ?? this.o.nodeId) * 1_000_003 + id) >>> 0, this.o.backoffInitialMs ?? 50, this.o.backoffMaxMs ?? 2000);
+    const link: Link = { address, queue: [], socket: undefined, ready: false, backoff, timer: undefined, lastFailure: "" };
     this.links.set(id, link);
     this.dial(id, link);
   }
@@ -216,7 +216,7 @@ export class Transport<F extends Family> {
           v.version !== PROTOCOL_VERSION ? `protocol version ${v.version}, ours is ${PROTOCOL_VERSION}` : v.clusterId !== this.o.clusterId ? `cluster id '${v.clusterId}', ours is '${this.o.clusterId}'` : v.nodeId !== id ? `node id ${v.nodeId}, expected ${id}` : null;
         if (why !== null) return this.fail(link, s, `peer at ${link.address.host}:${link.address.port} answered with ${why}`, false);
         link.ready = true;
-        link.attempt = 0;
+        link.backoff.reset();
         if (link.lastFailure !== "") this.log(`connected to peer ${id}`);
         link.lastFailure = "";
         this.counters.connects++;
@@ -230,10 +230,7 @@ export class Transport<F extends Family> {
       link.socket = undefined;
       link.ready = false;
       if (this.closed || this.links.get(id) !== link) return;
-      const base = Math.min(this.o.backoffMaxMs ?? 2000, (this.o.backoffInitialMs ?? 50) * 2 ** Math.min(link.attempt, 20));
-      link.attempt++;
-      // Jitter in [base/2, base): peers that lost each other at once do not redial in lockstep.
-      link.timer = setTimeout(() => this.dial(id, link), Math.round(base / 2 + (this.rng.float() * base) / 2));
+      link.timer = setTimeout(() => this.dial(id, link), link.backoff.next());
     });
   }
 
