@@ -20,3 +20,4 @@ export * as zkEnsemble from "./core/zk-ensemble/index.js";
 export * as zkEnsembleService from "./adapters/zk-ensemble/index.js";
 export * as storage from "./adapters/storage/index.js";
 export * as transport from "./adapters/transport/index.js";
+export * as runtime from "./adapters/node/index.js";

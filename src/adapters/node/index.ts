@@ -1,0 +1,6 @@
+/**
+ * The node runtime: drives a pure core with a tick timer, durable storage and the TCP transport, per the core's
+ * durability contract. See docs/runtime.md.
+ * @module
+ */
+export { RaftNode, type RaftApplication, type RaftNodeOptions, type RaftNodeStatus } from "./raft-node.js";
