@@ -3,4 +3,4 @@
  * durability contract. See docs/runtime.md.
  * @module
  */
-export { RaftNode, type RaftApplication, type RaftNodeOptions, type RaftNodeStatus } from "./raft-node.js";
+export { RaftNode, type RaftApplication, type RaftNodeOptions, type RaftNodeStatus, type PlantedBug } from "./raft-node.js";

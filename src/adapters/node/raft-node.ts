@@ -58,7 +58,16 @@ export interface RaftNodeOptions {
   readonly log?: (line: string) => void;
   /** Called once if the node stops because storage failed. */
   readonly onFatal?: (error: Error) => void;
+  /**
+   * A deliberately broken durability rule, for the tests that prove the checks catch it — never in production:
+   * `ack-before-fsync` sends every message of a step before its persist is durable; `vote-before-durable` sends
+   * vote replies before the persisted vote is.
+   */
+  readonly plantedBug?: PlantedBug;
 }
+
+/** The durability bugs a node can be started with (tests only). */
+export type PlantedBug = "ack-before-fsync" | "vote-before-durable";
 
 /** A snapshot of the node's progress. */
 export interface RaftNodeStatus {
@@ -168,7 +177,8 @@ export class RaftNode {
     if (first.type === "persist") {
       const durable = this.storage.persist(first);
       durable.catch(() => undefined); // handled through the chain below; marks the rejection as seen now
-      const rest = outputs.slice(1);
+      let rest = outputs.slice(1);
+      if (this.o.plantedBug !== undefined) rest = this.sendEarly(rest, this.o.plantedBug);
       this.chain = this.chain.then(
         () => durable.then((acks) => {
           for (const o of rest) this.perform(o);
@@ -189,6 +199,16 @@ export class RaftNode {
         for (const o of later) this.perform(o);
       });
     }
+  }
+
+  /** The planted bugs: sends that leave before the write they depend on is durable. Returns what is left. */
+  private sendEarly(outputs: Output[], bug: PlantedBug): Output[] {
+    const left: Output[] = [];
+    for (const o of outputs) {
+      if (o.type === "send" && (bug === "ack-before-fsync" || o.message.type === "vote-response")) this.transport.send(o.message);
+      else left.push(o);
+    }
+    return left;
   }
 
   private perform(o: Output): void {
