@@ -1,20 +1,15 @@
 /**
  * The node runtime for the Raft core: a process-level driver that feeds the pure core ticks from a timer,
  * messages from the TCP transport and acknowledgements from durable storage, and performs its outputs exactly
- * per the durability contract (docs/raft.md):
- *
- * - a step's `persist` is issued to storage at once (storage makes writes durable in issue order);
- * - the outputs after a `persist` in the same step (sends, applies, …) are performed only once it is durable,
- *   and then its `snapshot-persisted` / `persisted` acknowledgements are fed back;
- * - a step without a `persist` sends at once (no message claims what is not durable), and its other outputs
- *   (applies above all) queue behind every earlier write, so they stay in order.
+ * per the durability contract (docs/raft.md) through the shared {@link OutputPipeline}.
  *
  * No protocol logic lives here: the application state machine is a callback interface. A storage failure stops
  * the node (`onFatal`): it must restart from what is durable.
  * @module
  */
 import * as raft from "../../core/raft/index.js";
-import type { Entry, Input, Message, Output, RaftConfig, RaftState, RejectedOutput, Role, Snapshot } from "../../core/raft/index.js";
+import type { Entry, Input, Message, Output, PersistOutput, RaftConfig, RaftState, RejectedOutput, Role, SendOutput, Snapshot } from "../../core/raft/index.js";
+import { OutputPipeline } from "./pipeline.js";
 import { RaftStorage, loseUnsynced, nodeFileSystem, type FileSystem } from "../storage/index.js";
 import { Transport, type PeerAddress, type TransportStats } from "../transport/index.js";
 import type { WalStats } from "../storage/index.js";
@@ -83,7 +78,7 @@ export interface RaftNodeStatus {
 /** A running Raft node. */
 export class RaftNode {
   private state!: RaftState;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly pipeline: OutputPipeline<Output, Input>;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly log: (line: string) => void;
@@ -94,6 +89,15 @@ export class RaftNode {
     private readonly transport: Transport<"raft">,
   ) {
     this.log = o.log ?? ((line) => process.stderr.write(`node[${o.id}]: ${line}\n`));
+    const bug = o.plantedBug;
+    this.pipeline = new OutputPipeline<Output, Input>({
+      persist: (p) => this.storage.persist(p as PersistOutput),
+      send: (s) => this.transport.send((s as SendOutput).message),
+      perform: (x) => this.perform(x),
+      feed: (i) => this.step(i),
+      fatal: (e) => this.fatal(e),
+      ...(bug === undefined ? {} : { sendsEarly: (s: Output) => bug === "ack-before-fsync" || (s as SendOutput).message.type === "vote-response" }),
+    });
   }
 
   /** Recovers the node from its data directory, starts the transport and the tick timer. */
@@ -168,55 +172,12 @@ export class RaftNode {
     if (this.stopped) return;
     const r = raft.step(this.state, input);
     this.state = r.state;
-    this.handle(r.outputs);
-  }
-
-  private handle(outputs: readonly Output[]): void {
-    if (outputs.length === 0) return;
-    const first = outputs[0]!;
-    if (first.type === "persist") {
-      const durable = this.storage.persist(first);
-      durable.catch(() => undefined); // handled through the chain below; marks the rejection as seen now
-      let rest = outputs.slice(1);
-      if (this.o.plantedBug !== undefined) rest = this.sendEarly(rest, this.o.plantedBug);
-      this.chain = this.chain.then(
-        () => durable.then((acks) => {
-          for (const o of rest) this.perform(o);
-          for (const a of acks) this.step(a);
-        }),
-        () => undefined,
-      ).catch((e: unknown) => this.fatal(e));
-      return;
-    }
-    let deferred: Output[] | undefined;
-    for (const o of outputs) {
-      if (o.type === "send") this.transport.send(o.message);
-      else (deferred ??= []).push(o);
-    }
-    if (deferred !== undefined) {
-      const later = deferred;
-      this.chain = this.chain.then(() => {
-        for (const o of later) this.perform(o);
-      });
-    }
-  }
-
-  /** The planted bugs: sends that leave before the write they depend on is durable. Returns what is left. */
-  private sendEarly(outputs: Output[], bug: PlantedBug): Output[] {
-    const left: Output[] = [];
-    for (const o of outputs) {
-      if (o.type === "send" && (bug === "ack-before-fsync" || o.message.type === "vote-response")) this.transport.send(o.message);
-      else left.push(o);
-    }
-    return left;
+    this.pipeline.handle(r.outputs);
   }
 
   private perform(o: Output): void {
     if (this.stopped) return;
     switch (o.type) {
-      case "send":
-        this.transport.send(o.message);
-        return;
       case "apply": {
         this.o.app.apply(o.entries, o.snapshot);
         const last = o.entries.length > 0 ? o.entries[o.entries.length - 1]!.index : o.snapshot?.index;
@@ -233,8 +194,9 @@ export class RaftNode {
       case "rejected":
         this.o.app.rejected?.(o);
         return;
+      case "send":
       case "persist":
-        return; // only ever first in a step's outputs
+        return; // the pipeline performs these
     }
   }
 
@@ -252,7 +214,7 @@ export class RaftNode {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.transport.close();
-    await this.chain.catch(() => undefined);
+    await this.pipeline.idle();
     await this.storage.close();
   }
 }
