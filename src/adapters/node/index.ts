@@ -4,3 +4,4 @@
  * @module
  */
 export { RaftNode, type RaftApplication, type RaftNodeOptions, type RaftNodeStatus, type PlantedBug } from "./raft-node.js";
+export { KRaftNode, type KRaftApplication, type KRaftNodeOptions, type KRaftNodeStatus } from "./kraft-node.js";
