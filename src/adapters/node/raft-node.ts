@@ -44,7 +44,10 @@ export interface RaftNodeOptions {
   readonly loseUnsynced?: boolean;
   /** Milliseconds per tick. Default 100. */
   readonly tickMs?: number;
-  /** Raft options. Defaults: electionTick 10, heartbeatTick 1, preVote and checkQuorum on. */
+  /**
+   * Raft options. Defaults: electionTick 10, heartbeatTick 1, preVote and checkQuorum on, maxSizePerMsg 1 MiB
+   * (an append or snapshot chunk must fit in one transport frame).
+   */
   readonly raft?: Partial<Omit<RaftConfig, "id" | "voters" | "seed" | "applied">>;
   /** Seed of the core's PRNG and the transport's backoff jitter. Default: the node id. */
   readonly seed?: number;
@@ -125,7 +128,7 @@ export class RaftNode {
     }
     node = new RaftNode(o, storage, transport);
     const applied = persisted?.snapshot?.index ?? 0;
-    node.state = raft.createRaft({ electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true, ...o.raft, id: o.id, voters: o.voters, seed: o.seed ?? o.id, applied }, persisted);
+    node.state = raft.createRaft({ electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true, maxSizePerMsg: 1 << 20, ...o.raft, id: o.id, voters: o.voters, seed: o.seed ?? o.id, applied }, persisted);
     // The application starts from the snapshot; the core hands out the committed entries after it again.
     if (persisted?.snapshot !== undefined) o.app.apply([], persisted.snapshot);
     node.timer = setInterval(() => node.step({ type: "tick" }), o.tickMs ?? 100);
