@@ -24,12 +24,18 @@ function sizeOf(path: string): number {
   }
 }
 
-/** Runs every job, on `workers` threads when possible; results come back in job order. */
-export async function runJobs(jobs: readonly CheckJob[], workers: number): Promise<CheckJobResult[]> {
+/**
+ * Runs every job, on `workers` threads when possible; results come back in job order. `onResult` hears of each
+ * result as it arrives (for progress), in completion order.
+ */
+export async function runJobs(jobs: readonly CheckJob[], workers: number, onResult?: (result: CheckJobResult) => void): Promise<CheckJobResult[]> {
   const results = new Array<CheckJobResult>(jobs.length);
   const workerPath = workers > 1 ? compiledWorkerPath() : undefined;
   if (workerPath === undefined || jobs.length < 2) {
-    jobs.forEach((job, i) => (results[i] = runCheckJob(job)));
+    jobs.forEach((job, i) => {
+      results[i] = runCheckJob(job);
+      onResult?.(results[i]);
+    });
     return results;
   }
   const byId = new Map(jobs.map((job, i) => [job.id, i]));
@@ -48,6 +54,7 @@ export async function runJobs(jobs: readonly CheckJob[], workers: number): Promi
         };
         worker.on("message", (result: CheckJobResult) => {
           results[byId.get(result.id)!] = result;
+          onResult?.(result);
           feed();
         });
         worker.on("error", reject);

@@ -6,6 +6,7 @@ import { parseKvEdnLines } from "./kv-lines.js";
 import { parseNativeJson } from "./native-json.js";
 
 export { HistoryParseError } from "./errors.js";
+export { decodeHistoryText } from "./text.js";
 export { parseEtcdLog, parseJepsenEdn, parseKvEdnLines, parseNativeJson };
 
 /** The formats `parseHistory` understands. */
@@ -18,8 +19,17 @@ export function isHistoryFormat(name: string): name is HistoryFormat {
   return (historyFormats as readonly string[]).includes(name);
 }
 
-/** Parses `text` in the given format; `file` names the source in errors. @throws HistoryParseError */
+/**
+ * Parses `text` in the given format; `file` names the source in errors. A file without a single client event
+ * is refused (checking nothing would always come out linearizable); a history whose events all failed is not
+ * (it is a real, if vacuous, history).
+ * @throws HistoryParseError
+ */
 export function parseHistory(text: string, format: HistoryFormat, file = "<input>"): History {
+  return parseInFormat(text, format, file);
+}
+
+function parseInFormat(text: string, format: HistoryFormat, file: string): History {
   switch (format) {
     case "jepsen-edn":
       return parseJepsenEdn(text, file);
