@@ -18,6 +18,7 @@ clientPortAddress=0.0.0.0
 dataDir=/var/lib/zk
 initLimit=10
 syncLimit=5
+maxClientCnxns=10
 extendedTypesEnabled=true
 zookeeper.4lw.commands.whitelist=ruok, srvr ,mntr
 jute.maxbuffer=2000000
@@ -41,6 +42,7 @@ frobnicate=yes
       ],
       maxFrameBytes: 2_000_000,
       containerCheckIntervalMs: 1000,
+      maxClientCnxns: 10,
     });
     expect(unknownKeys).toEqual(["frobnicate"]);
     expect(ignoredKeys).toEqual(["initLimit", "syncLimit"]);
