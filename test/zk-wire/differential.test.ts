@@ -31,7 +31,12 @@ type Op =
   | { op: "multi"; s: number; ops: MultiSubOp[] }
   | { op: "addWatch"; s: number; path: string; recursive: boolean }
   | { op: "sync" | "getAllChildrenNumber"; s: number; path: string }
-  | { op: "getEphemerals"; s: number }
+  | { op: "getEphemerals" | "whoAmI"; s: number }
+  | { op: "getACL"; s: number; path: string }
+  | { op: "setACL"; s: number; path: string; acl: "open" | "read" | "digest"; version: number }
+  | { op: "checkWatches" | "removeWatches"; s: number; path: string; watcherType: 1 | 2 | 3 }
+  | { op: "multiRead"; s: number; reads: { path: string; children: boolean }[] }
+  | { op: "addAuth"; s: number }
   | { op: "reopen"; s: number };
 type MultiSubOp =
   | { op: "create"; path: string; flags: number }
@@ -39,7 +44,8 @@ type MultiSubOp =
   | { op: "setData"; path: string; data: string; version: number }
   | { op: "check"; path: string; version: number };
 
-const path = fc.constantFrom(...PATHS);
+// Mostly valid paths, some that ZooKeeper refuses or treats specially.
+const path = fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...PATHS) }, { weight: 1, arbitrary: fc.constantFrom("/a/", "//a", "/a/.", "/a\u0000b") });
 const version = fc.constantFrom(-1, 0, 1, 2);
 const text = fc.constantFrom("", "x", "hello");
 const opArb = (sessions: number): fc.Arbitrary<Op> => {
@@ -70,6 +76,11 @@ const opArb = (sessions: number): fc.Arbitrary<Op> => {
     { weight: 1, arbitrary: fc.record({ s, path, recursive: fc.boolean() }).map((c) => ({ op: "addWatch" as const, ...c })) },
     { weight: 1, arbitrary: fc.record({ s, path, op: fc.constantFrom<"sync" | "getAllChildrenNumber">("sync", "getAllChildrenNumber") }) },
     { weight: 1, arbitrary: s.map((x) => ({ op: "getEphemerals" as const, s: x })) },
+    { weight: 1, arbitrary: fc.record({ s, op: fc.constantFrom<"whoAmI" | "addAuth">("whoAmI", "addAuth") }) },
+    { weight: 1, arbitrary: fc.record({ s, path }).map((c) => ({ op: "getACL" as const, ...c })) },
+    { weight: 1, arbitrary: fc.record({ s, path, acl: fc.constantFrom<"open" | "read" | "digest">("open", "read", "digest"), version }).map((c) => ({ op: "setACL" as const, ...c })) },
+    { weight: 1, arbitrary: fc.record({ s, path, watcherType: fc.constantFrom<1 | 2 | 3>(1, 2, 3), op: fc.constantFrom<"checkWatches" | "removeWatches">("checkWatches", "removeWatches") }) },
+    { weight: 1, arbitrary: fc.record({ s, reads: fc.array(fc.record({ path, children: fc.boolean() }), { minLength: 1, maxLength: 3 }) }).map((c) => ({ op: "multiRead" as const, ...c })) },
     { weight: 1, arbitrary: s.map((x) => ({ op: "reopen" as const, s: x })) },
   );
 };
@@ -100,6 +111,34 @@ function encodeOp(root: string, op: Exclude<Op, { op: "reopen" }>): { opcode: nu
       return { opcode: op.op === "sync" ? OpCode.sync : OpCode.getAllChildrenNumber, body: enc((w) => w.ustring(p)) };
     case "getEphemerals":
       return { opcode: OpCode.getEphemerals, body: enc((w) => w.ustring(root)) };
+    case "whoAmI":
+      return { opcode: OpCode.whoAmI, body: new Uint8Array(0) };
+    case "addAuth":
+      return { opcode: OpCode.auth, body: enc((w) => w.int(0).ustring("digest").buffer(new TextEncoder().encode("user:pass"))) };
+    case "getACL":
+      return { opcode: OpCode.getACL, body: enc((w) => w.ustring(p)) };
+    case "setACL":
+      return {
+        opcode: OpCode.setACL,
+        body: enc((w) => {
+          w.ustring(p);
+          if (op.acl === "open") openAcl(w);
+          else if (op.acl === "read") w.int(1).int(1).ustring("world").ustring("anyone");
+          else w.int(1).int(31).ustring("digest").ustring("user:+Ir5sN1lGJEEs8xBZhZXKvjLJ7c=");
+          w.int(op.version);
+        }),
+      };
+    case "checkWatches":
+    case "removeWatches":
+      return { opcode: op.op === "checkWatches" ? OpCode.checkWatches : OpCode.removeWatches, body: enc((w) => w.ustring(p).int(op.watcherType)) };
+    case "multiRead":
+      return {
+        opcode: OpCode.multiRead,
+        body: enc((w) => {
+          for (const r of op.reads) w.int(r.children ? 8 : 4).bool(false).int(-1).ustring(root + r.path).bool(false);
+          w.int(-1).bool(true).int(-1);
+        }),
+      };
     case "multi":
       return {
         opcode: OpCode.multi,
