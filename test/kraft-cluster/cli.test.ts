@@ -82,7 +82,7 @@ describe("quorate simulate --system kraft --scenario", () => {
       [["--scenario", "broker-failure"], /--scenario needs --system kraft/],
       [["--system", "kraft", "--scenario", "meteor"], /--scenario must be one of broker-failure, controller-failover, network-partition/],
       [["--system", "kraft", "--scenario", "broker-failure", "--partitions", "0"], /--partitions must be in 1\.\.1000000/],
-      [["--system", "kraft", "--partitions", "10"], /--partitions needs --scenario/],
+      [["--system", "kraft", "--partitions", "10"], /--partitions does not apply to a single run \(--seed\) \(only to a KRaft scenario \(--scenario\)\)/],
     ];
     for (const [argv, msg] of cases) {
       const r = await cli(argv);

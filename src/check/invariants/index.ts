@@ -9,7 +9,7 @@
 export * from "./types.js";
 export { LogView } from "./log-view.js";
 export { RaftInvariants, checkRaftTrace } from "./raft.js";
-export { parseTrace, parseTraceLines, validateRecord, verifyRaftTrace } from "./trace.js";
+export { checkTraceStructure, parseTrace, parseTraceLines, validateRecord, verifyRaftTrace } from "./trace.js";
 export type { TraceVerdict } from "./trace.js";
 export * as raftState from "./raft-state.js";
 export * as kraft from "./kraft.js";
