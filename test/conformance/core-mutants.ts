@@ -26,6 +26,8 @@ export async function loadCoreMutant<T = never>(core: "raft" | "kraft" | "zk", p
   mkdirSync(root, { recursive: true });
   const dir = path.join(root, core);
   cpSync(path.join(packageRoot, "src", "core", core), dir, { recursive: true });
+  // The contract every core implements sits beside the core directories.
+  for (const shared of ["contract.ts", "fingerprint.ts"]) cpSync(path.join(packageRoot, "src", "core", shared), path.join(root, shared));
   const file = path.join(dir, p.file);
   const text = readFileSync(file, "utf8");
   const hits = text.split(p.find).length - 1;

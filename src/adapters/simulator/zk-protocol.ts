@@ -63,6 +63,8 @@ export interface ZkSimNode {
   readonly deferred: (() => void)[];
   /** Entry terms of recently applied indexes (write acknowledgements carry (index, term)). */
   readonly terms: Map<number, number>;
+  /** Hands the tree after each applied entry to the invariant checker (given to every step of the replica). */
+  readonly inspect: ens.ApplyInspector;
 }
 
 /** State shared by the nodes of one run and its checker. */
@@ -179,7 +181,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
   const shared: Shared = { nextConn: 1, latestNow: 1_700_000_000_000, invariants: new ZkEnsembleInvariants() };
 
   function run(node: ZkSimNode, input: ens.ReplicaInput, fx: Fx): void {
-    const r = ens.step(node.replica, input);
+    const r = ens.step(node.replica, input, node.inspect);
     node.replica = r.state;
     for (const o of r.outputs) handle(node, o, fx);
     if (node.replica.now > shared.latestNow) shared.latestNow = node.replica.now;
@@ -360,7 +362,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
           ? undefined
           : { hardState: disk.hardState, entries: disk.entries.slice(), ...(disk.snapshot === undefined ? {} : { snapshot: disk.snapshot }) };
       const replica = ens.createReplica(
-        { id, replicas: cluster, seed, inspect: (tree, index, command, reply) => shared.invariants.applied(id, tree, index, command, reply), tickMs: 10, tickTimeMs: 20, electionTick: 10, heartbeatTick: 2, snapshotEvery: c.snapshotEvery, maxSizePerMsg: 4096, startTimeMs: shared.latestNow },
+        { id, replicas: cluster, seed, tickMs: 10, tickTimeMs: 20, electionTick: 10, heartbeatTick: 2, snapshotEvery: c.snapshotEvery, maxSizePerMsg: 4096, startTimeMs: shared.latestNow },
         persisted,
       );
       return {
@@ -372,6 +374,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         running: new Set(),
         deferred: [],
         terms: new Map(),
+        inspect: (tree, index, command, reply) => shared.invariants.applied(id, tree, index, command, reply),
       };
     },
 

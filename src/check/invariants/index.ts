@@ -6,5 +6,5 @@
 export * from "./types.js";
 export { LogView } from "./log-view.js";
 export { RaftInvariants, checkRaftTrace } from "./raft.js";
-export { parseTrace, parseTraceLines, validateRecord, verifyRaftTrace } from "./trace.js";
+export { checkTraceStructure, parseTrace, parseTraceLines, validateRecord, verifyRaftTrace } from "./trace.js";
 export type { TraceVerdict } from "./trace.js";

@@ -14,6 +14,7 @@ export type * from "./types.js";
 export { RaftError, type RaftErrorCode } from "./errors.js";
 export { createRaft, validateConfig, type RaftState, type Options, type PendingRead, type ReadState, type IncomingSnapshot, type Outbox } from "./state.js";
 export { step, type StepResult } from "./step.js";
+export { raftCore, cloneRaft, fingerprintRaft } from "./core.js";
 export { assertInvariants, checkInvariants } from "./invariants.js";
 export { encodeConfChange, decodeConfChange, applyConfChange, validateConfChange, type ConfChangeResult } from "./confchange.js";
 export {

@@ -121,7 +121,7 @@ export function validateTranscript(file: string, value: unknown): Transcript {
   }
   const ignore = value.ignore === undefined ? [] : value.ignore;
   need(file, "ignore", Array.isArray(ignore) && ignore.every((x) => typeof x === "string"), "must be a list of strings", 0);
-  const stepsValue = need(file, "steps", Array.isArray(value.steps), "must be a list", value.steps as Json[]);
+  const stepsValue = need(file, "steps", Array.isArray(value.steps) && value.steps.length > 0, "must be a non-empty list (a transcript without steps compares nothing)", value.steps as Json[]);
   const known = new Set(sessions.map((s) => s.name));
   const steps = stepsValue.map((entry, index) => validateStep(file, index, entry, known));
   let extendedTypesEnabled = true;
