@@ -17,13 +17,18 @@ export const specDir: string = path.join(packageRoot, "spec");
 
 /** The Quint release the specs are written and tested against. */
 export const QUINT_VERSION = "0.33.1";
+/** Quint 0.33.1 fails to start with a newer antlr4ts than it was built with; quorate's package.json pins it too. */
+export const QUINT_OVERRIDE = `"overrides": {"antlr4ts": "0.5.0-alpha.4"}`;
 
 /** Quint could not be started: it is not a runtime dependency of quorate, and was not found. */
 export class QuintUnavailableError extends Error {
   /** Stable code for programmatic handling. */
   readonly code = "QUINT_UNAVAILABLE";
   constructor(detail: string) {
-    super(`cannot run Quint (${detail}); this needs @informalsystems/quint: \`npm install --save-dev @informalsystems/quint@${QUINT_VERSION}\` in your project (or a \`quint\` command on PATH)`);
+    super(
+      `cannot run Quint (${detail}); this needs @informalsystems/quint beside quorate: \`npm install --save-dev @informalsystems/quint@${QUINT_VERSION}\` ` +
+        `with ${QUINT_OVERRIDE} in your package.json (or a \`quint\` command on PATH)`,
+    );
     this.name = "QuintUnavailableError";
   }
 }
