@@ -4,11 +4,12 @@
  * `listening on HOST:PORT` line when ready; SIGINT/SIGTERM stop it (exit 0).
  */
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { ConfigError, defaultConfig, parseZooCfg } from "../../zk-wire/config.js";
 import type { ZkWireConfig } from "../../zk-wire/config.js";
 import { startZkWireServer } from "../../zk-wire/server.js";
-import { Exit, type ExitCode } from "../exit-codes.js";
+import { EXIT_CODES_HELP, Exit, type ExitCode } from "../exit-codes.js";
+import { parseCommandLine } from "../flags.js";
+import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate zk-server [--config zoo.cfg] [--port N] [--data DIR] [--id N]
@@ -25,7 +26,16 @@ over ZooKeeper 3.8's wire protocol.
 
 The server listens on 127.0.0.1 unless clientPortAddress says otherwise. Exit: 0 after SIGINT/SIGTERM, 2 for bad
 usage or configuration or a port that cannot be bound.
+${EXIT_CODES_HELP}
 `;
+
+const FLAGS = {
+  config: { type: "string" },
+  port: { type: "string" },
+  data: { type: "string" },
+  id: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies FlagTable;
 
 function fail(message: string): ExitCode {
   process.stderr.write(`quorate zk-server: ${message}\n\n${USAGE}`);
@@ -36,11 +46,7 @@ function fail(message: string): ExitCode {
 export const run: CommandRun = async (argv) => {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { config: { type: "string" }, port: { type: "string" }, data: { type: "string" }, id: { type: "string" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-    });
+    parsed = parseCommandLine(FLAGS, argv, { positionals: false });
   } catch (e) {
     return fail((e as Error).message);
   }
