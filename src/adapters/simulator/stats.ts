@@ -9,6 +9,10 @@ export interface SimStats {
   messages: number;
   dropped: number;
   duplicated: number;
+  /** Messages delayed past later ones on their link. */
+  reordered: number;
+  /** Link stalls the nemesis caused (a node's outgoing or incoming messages held back). */
+  stalls: number;
   crashes: number;
   restarts: number;
   partitions: number;
@@ -26,7 +30,7 @@ export interface SimStats {
 /** All counters at zero. */
 export function newStats(): SimStats {
   return {
-    elections: 0, leaderChanges: 0, committed: 0, messages: 0, dropped: 0, duplicated: 0, crashes: 0, restarts: 0,
+    elections: 0, leaderChanges: 0, committed: 0, messages: 0, dropped: 0, duplicated: 0, reordered: 0, stalls: 0, crashes: 0, restarts: 0,
     partitions: 0, deliveries: 0, ticks: 0, events: 0, ok: 0, fail: 0, info: 0,
   };
 }

@@ -286,3 +286,49 @@ export function splitRequest(frame: Uint8Array): Decoded<{ xid: number; opcode: 
   const view = new DataView(frame.buffer, frame.byteOffset, 8);
   return { ok: true, value: { xid: view.getInt32(0), opcode: view.getInt32(4), body: frame.subarray(8) } };
 }
+
+/**
+ * Decodes the body of a reply to `opcode` (what a client does): `undefined` when the reply has no body (an error,
+ * delete, setWatches, …), else the record as the core's {@link ReplyBody}. Never throws.
+ */
+export function decodeReplyBody(opcode: number, err: number, bytes: Uint8Array): Decoded<ReplyBody | undefined> {
+  const isMulti = opcode === OpCode.multi || opcode === OpCode.multiRead;
+  if (bytes.length === 0 || (err !== 0 && !isMulti)) return { ok: true, value: undefined };
+  const as = <T>(codec: Codec<T>, to: (v: T) => ReplyBody): Decoded<ReplyBody | undefined> => {
+    const d = decodeWith(bytes, codec.read);
+    return d.ok ? { ok: true, value: to(d.value) } : d;
+  };
+  switch (opcode) {
+    case OpCode.create:
+      return as(PathCodec, (path) => ({ kind: "create", path }));
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      return as(Create2ResponseCodec, (c) => ({ kind: "create2", ...c }));
+    case OpCode.exists:
+    case OpCode.setData:
+    case OpCode.setACL:
+      return as(StatCodec, (stat) => ({ kind: "stat", stat }));
+    case OpCode.getData:
+      return as(DataResponseCodec, (d) => ({ kind: "data", ...d }));
+    case OpCode.getChildren:
+      return as(ChildrenResponseCodec, (c) => ({ kind: "children", children: c.children }));
+    case OpCode.getChildren2:
+      return as(Children2ResponseCodec, (c) => ({ kind: "children", ...c }));
+    case OpCode.getACL:
+      return as(AclResponseCodec, (a) => ({ kind: "acl", ...a }));
+    case OpCode.sync:
+      return as(PathCodec, (path) => ({ kind: "path", path }));
+    case OpCode.multi:
+    case OpCode.multiRead:
+      return as(MultiResponseCodec, (results) => ({ kind: "multi", results }));
+    case OpCode.getEphemerals:
+      return as(StringsCodec, (paths) => ({ kind: "ephemerals", paths }));
+    case OpCode.getAllChildrenNumber:
+      return as(IntCodec, (number) => ({ kind: "number", number }));
+    case OpCode.whoAmI:
+      return as(WhoAmICodec, (clientInfo) => ({ kind: "whoAmI", clientInfo }));
+    default:
+      return { ok: true, value: undefined };
+  }
+}

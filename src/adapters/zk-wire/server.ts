@@ -274,7 +274,18 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     }
   };
 
+  const perAddress = new Map<string, number>();
   const server = net.createServer((socket) => {
+    const address = socket.remoteAddress ?? "?";
+    const count = perAddress.get(address) ?? 0;
+    if (config.maxClientCnxns > 0 && count >= config.maxClientCnxns) {
+      // As ZooKeeper: the connection is closed at once, nothing is sent.
+      log(`zk-wire: too many connections from ${address} - max is ${config.maxClientCnxns}`);
+      socket.on("error", () => undefined);
+      socket.destroy();
+      return;
+    }
+    perAddress.set(address, count + 1);
     socket.setNoDelay(true);
     const conn: Connection = {
       socket,
@@ -293,6 +304,9 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     socket.on("close", () => {
       conn.closing = true;
       connections.delete(conn);
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left === 0) perAddress.delete(address);
+      else perAddress.set(address, left);
       if (conn.sessionId !== 0 && owners.get(conn.sessionId) === conn) {
         owners.delete(conn.sessionId);
         try {
