@@ -174,3 +174,25 @@ describe("TCP transport on loopback", () => {
     expect(b.got.map((m) => (m as { commit: number }).commit)).toEqual([...Array(10).keys()]);
   });
 });
+
+describe("TCP transport housekeeping", () => {
+  it("closes an accepted connection that sends no handshake in time", async () => {
+    const b = await node(2, { handshakeTimeoutMs: 100 });
+    const c = await raw(b.t.port);
+    await waitFor("the silent connection to close", c.closed, 5000);
+    expect(b.logs.join("\n")).toMatch(/no handshake within 100 ms/);
+  });
+
+  it("moving a peer to a new address redials there", async () => {
+    const a = await node(1);
+    const b = await node(2);
+    a.t.setPeer(2, here(b.t));
+    a.t.send(hb(1, 2, 1));
+    await waitFor("the first message", () => b.got.length === 1);
+    const b2 = await node(2);
+    a.t.setPeer(2, here(b2.t));
+    await waitFor("a reconnection to the new address", () => a.t.stats().connects === 2);
+    a.t.send(hb(1, 2, 2));
+    await waitFor("the message at the new address", () => b2.got.length === 1);
+  });
+});
