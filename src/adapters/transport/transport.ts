@@ -291,7 +291,8 @@ export class Transport<F extends Family> {
             this.log(`refused connection from node ${v.from} (${who}): ${why}`);
             clearTimeout(timer);
             s.end(encodeControl({ type: "refuse", reason: why }));
-            s.destroySoon();
+            // The refusal is flushed by end(); a peer that keeps its side open is cut off a little later.
+            setTimeout(() => s.destroy(), 1000).unref();
             return;
           }
           peer = v;
