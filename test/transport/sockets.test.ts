@@ -112,8 +112,14 @@ describe("TCP transport on loopback", () => {
       await waitFor("the connection to close", c.closed);
       expect(c.data().subarray(5).toString("latin1")).toMatch(why);
     }
-    expect(b.t.stats().refused).toBe(3);
-    expect(b.logs.filter((l) => l.startsWith("refused connection")).length).toBe(3);
+    // A refused peer that sends a good hello right after is not let in.
+    const c = await raw(b.t.port);
+    c.s.write(encodeControl({ type: "hello", version: PROTOCOL_VERSION + 1, family: "raft", clusterId: "test", from: 1, to: 2 }));
+    c.s.write(encodeControl({ type: "hello", version: PROTOCOL_VERSION, family: "raft", clusterId: "test", from: 1, to: 2 }));
+    await waitFor("the connection to close", c.closed);
+    expect(b.t.stats().accepted).toBe(0);
+    expect(b.t.stats().refused).toBe(4);
+    expect(b.logs.filter((l) => l.startsWith("refused connection")).length).toBe(4);
   });
 
   it("a garbage or oversized frame closes that connection only; the transport keeps serving others", async () => {
