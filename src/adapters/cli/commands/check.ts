@@ -157,6 +157,7 @@ async function checkManifest(manifestPath: string, options: { json: boolean; tim
       verdict: r.verdict,
       expected: e.expected ?? null,
       ms: Number(r.ms.toFixed(3)),
+      cpuMs: Number(r.cpuMs.toFixed(3)),
       ...(r.ops !== undefined ? { ops: r.ops } : {}),
       ...(r.error !== undefined ? { error: r.error } : {}),
       ...(mismatch ? { mismatch: true } : {}),
