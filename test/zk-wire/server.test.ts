@@ -171,6 +171,22 @@ describe("zk-server: bad input", () => {
     expect(replies.at(-1)).toEqual({ xid: 99, zxid: 22, err: 0 });
   });
 
+  it("closes connections beyond maxClientCnxns from one address at once; others keep working", async () => {
+    const s = await start({ maxClientCnxns: 2 });
+    const a = new Raw(s.port);
+    const b = new Raw(s.port);
+    a.send(connectFrame());
+    b.send(connectFrame());
+    await a.waitFrames(1);
+    await b.waitFrames(1);
+    expect(await exchange(s.port, connectFrame())).toEqual({ data: Buffer.alloc(0), closed: true });
+    expect(logs).toContain("zk-wire: too many connections from 127.0.0.1 - max is 2");
+    a.socket.destroy();
+    await eventually(() => s.connectionCount === 1, 2000, "the slot to free");
+    expect(frames((await exchange(s.port, connectFrame(), 300)).data).bodies).toHaveLength(1);
+    b.socket.destroy();
+  });
+
   it("refuses TTL creates with UNIMPLEMENTED (a transaction) unless extendedTypesEnabled", async () => {
     const s = await start({ extendedTypesEnabled: false });
     const ttl = requestFrame(1, 21, (w) => w.ustring("/t").buffer(null).int(1).int(31).ustring("world").ustring("anyone").int(5).long(1000));

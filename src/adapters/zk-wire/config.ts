@@ -35,6 +35,8 @@ export interface ZkWireConfig {
   readonly maxFrameBytes: number;
   /** `znode.container.checkIntervalMs`: period of the container/TTL reaper. Default 60,000 (ZooKeeper's). */
   readonly containerCheckIntervalMs: number;
+  /** `maxClientCnxns`: concurrent connections allowed from one address (0 = no limit). Default 60. */
+  readonly maxClientCnxns: number;
 }
 
 /** The parse result: the configuration, keys quorate does not know, and known keys it accepts but does not act on. */
@@ -58,7 +60,7 @@ export class ConfigError extends Error {
 
 /** Keys ZooKeeper knows that a single quorate wire server accepts without acting on them. */
 const IGNORED = new Set([
-  "dataLogDir", "initLimit", "syncLimit", "maxClientCnxns", "autopurge.snapRetainCount", "autopurge.purgeInterval",
+  "dataLogDir", "initLimit", "syncLimit", "autopurge.snapRetainCount", "autopurge.purgeInterval",
   "admin.enableServer", "admin.serverPort", "admin.serverAddress", "standaloneEnabled", "reconfigEnabled", "preAllocSize",
   "snapCount", "globalOutstandingLimit", "electionAlg", "quorumListenOnAllIPs", "metricsProvider.className",
   "metricsProvider.httpPort", "dynamicConfigFile", "secureClientPort", "secureClientPortAddress", "clientPortListenBacklog",
@@ -78,6 +80,7 @@ export function defaultConfig(): ZkWireConfig {
     servers: [],
     maxFrameBytes: MAX_FRAME_BYTES,
     containerCheckIntervalMs: 60_000,
+    maxClientCnxns: 60,
   };
 }
 
@@ -132,7 +135,7 @@ export function parseZooCfg(text: string): ParsedConfig {
       servers.push(parseServerLine(i + 1, key, Number(server[1]), value));
       continue;
     }
-    if (["tickTime", "clientPort", "clientPortAddress", "dataDir", "minSessionTimeout", "maxSessionTimeout", "extendedTypesEnabled", "4lw.commands.whitelist", "jute.maxbuffer", "znode.container.checkIntervalMs"].includes(name)) {
+    if (["tickTime", "clientPort", "clientPortAddress", "dataDir", "minSessionTimeout", "maxSessionTimeout", "extendedTypesEnabled", "4lw.commands.whitelist", "jute.maxbuffer", "znode.container.checkIntervalMs", "maxClientCnxns"].includes(name)) {
       values[name] = { value, line: i + 1 };
     } else if (IGNORED.has(name) || /^(group|weight)\.\d+$/.test(name)) ignoredKeys.push(key);
     else unknownKeys.push(key);
@@ -163,6 +166,7 @@ export function parseZooCfg(text: string): ParsedConfig {
       servers: servers.sort((a, b) => a.id - b.id),
       maxFrameBytes: get("jute.maxbuffer", (l, v) => parseInteger(l, "jute.maxbuffer", v, 1, 2 ** 31 - 1), base.maxFrameBytes),
       containerCheckIntervalMs: get("znode.container.checkIntervalMs", (l, v) => parseInteger(l, "znode.container.checkIntervalMs", v, 1, 2 ** 31 - 1), base.containerCheckIntervalMs),
+      maxClientCnxns: get("maxClientCnxns", (l, v) => parseInteger(l, "maxClientCnxns", v, 0, 2 ** 31 - 1), base.maxClientCnxns),
     },
     unknownKeys,
     ignoredKeys,

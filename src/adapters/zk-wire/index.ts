@@ -12,3 +12,5 @@ export { fourLetterWordReply, VERSION } from "./four-letter-words.js";
 export type { FourLetterInput, ServerCounters } from "./four-letter-words.js";
 export { startZkWireServer, backendFor } from "./server.js";
 export type { ZkWireServer, ZkWireServerOptions } from "./server.js";
+export { WireClient } from "./client.js";
+export type { WireReply, WireConnectOptions } from "./client.js";

@@ -286,3 +286,132 @@ export function splitRequest(frame: Uint8Array): Decoded<{ xid: number; opcode: 
   const view = new DataView(frame.buffer, frame.byteOffset, 8);
   return { ok: true, value: { xid: view.getInt32(0), opcode: view.getInt32(4), body: frame.subarray(8) } };
 }
+
+/**
+ * Decodes the body of a reply to `opcode` (what a client does): `undefined` when the reply has no body (an error,
+ * delete, setWatches, …), else the record as the core's {@link ReplyBody}. Never throws.
+ */
+export function decodeReplyBody(opcode: number, err: number, bytes: Uint8Array): Decoded<ReplyBody | undefined> {
+  const isMulti = opcode === OpCode.multi || opcode === OpCode.multiRead;
+  if (bytes.length === 0 || (err !== 0 && !isMulti)) return { ok: true, value: undefined };
+  const as = <T>(codec: Codec<T>, to: (v: T) => ReplyBody): Decoded<ReplyBody | undefined> => {
+    const d = decodeWith(bytes, codec.read);
+    return d.ok ? { ok: true, value: to(d.value) } : d;
+  };
+  switch (opcode) {
+    case OpCode.create:
+      return as(PathCodec, (path) => ({ kind: "create", path }));
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      return as(Create2ResponseCodec, (c) => ({ kind: "create2", ...c }));
+    case OpCode.exists:
+    case OpCode.setData:
+    case OpCode.setACL:
+      return as(StatCodec, (stat) => ({ kind: "stat", stat }));
+    case OpCode.getData:
+      return as(DataResponseCodec, (d) => ({ kind: "data", ...d }));
+    case OpCode.getChildren:
+      return as(ChildrenResponseCodec, (c) => ({ kind: "children", children: c.children }));
+    case OpCode.getChildren2:
+      return as(Children2ResponseCodec, (c) => ({ kind: "children", ...c }));
+    case OpCode.getACL:
+      return as(AclResponseCodec, (a) => ({ kind: "acl", ...a }));
+    case OpCode.sync:
+      return as(PathCodec, (path) => ({ kind: "path", path }));
+    case OpCode.multi:
+    case OpCode.multiRead:
+      return as(MultiResponseCodec, (results) => ({ kind: "multi", results }));
+    case OpCode.getEphemerals:
+      return as(StringsCodec, (paths) => ({ kind: "ephemerals", paths }));
+    case OpCode.getAllChildrenNumber:
+      return as(IntCodec, (number) => ({ kind: "number", number }));
+    case OpCode.whoAmI:
+      return as(WhoAmICodec, (clientInfo) => ({ kind: "whoAmI", clientInfo }));
+    default:
+      return { ok: true, value: undefined };
+  }
+}
+
+const watcherTypeCodes: Record<WatcherType, number> = { CHILDREN: 1, DATA: 2, ANY: 3 };
+
+/**
+ * Encodes a request as a client sends it: its opcode and body (the inverse of {@link decodeRequest}). A `raw`
+ * request is sent as given; setWatches uses SetWatches (v1) or SetWatches2 by its version.
+ */
+export function encodeRequest(req: ClientRequest): { opcode: number; body: Uint8Array } {
+  const w = new JuteWriter(64);
+  let opcode: number;
+  switch (req.type) {
+    case "create":
+      opcode = req.opcode;
+      createCodecs[req.opcode].write(w, req);
+      break;
+    case "delete":
+      opcode = OpCode.delete;
+      PathVersionCodec.write(w, req);
+      break;
+    case "exists":
+    case "getData":
+      opcode = req.type === "exists" ? OpCode.exists : OpCode.getData;
+      PathWatchCodec.write(w, req);
+      break;
+    case "getChildren":
+      opcode = req.withStat ? OpCode.getChildren2 : OpCode.getChildren;
+      PathWatchCodec.write(w, req);
+      break;
+    case "setData":
+      opcode = OpCode.setData;
+      SetDataCodec.write(w, req);
+      break;
+    case "getACL":
+    case "sync":
+    case "getAllChildrenNumber":
+      opcode = req.type === "getACL" ? OpCode.getACL : req.type === "sync" ? OpCode.sync : OpCode.getAllChildrenNumber;
+      PathCodec.write(w, req.path);
+      break;
+    case "getEphemerals":
+      opcode = OpCode.getEphemerals;
+      PathCodec.write(w, req.prefix);
+      break;
+    case "setACL":
+      opcode = OpCode.setACL;
+      SetAclCodec.write(w, req);
+      break;
+    case "whoAmI":
+      opcode = OpCode.whoAmI;
+      break;
+    case "closeSession":
+      opcode = OpCode.closeSession;
+      break;
+    case "multi":
+    case "multiRead":
+      opcode = req.type === "multi" ? OpCode.multi : OpCode.multiRead;
+      MultiRequestCodec.write(w, [...req.ops]);
+      break;
+    case "checkWatches":
+    case "removeWatches":
+      opcode = req.type === "checkWatches" ? OpCode.checkWatches : OpCode.removeWatches;
+      PathIntCodec.write(w, { path: req.path, value: watcherTypeCodes[req.watcherType] });
+      break;
+    case "addWatch":
+      opcode = OpCode.addWatch;
+      PathIntCodec.write(w, { path: req.path, value: req.recursive ? 1 : 0 });
+      break;
+    case "setWatches": {
+      const l = req.lists;
+      opcode = req.version === 1 ? OpCode.setWatches : OpCode.setWatches2;
+      const record = { relativeZxid: BigInt(req.relativeZxid), data: l.data ?? [], exist: l.exist ?? [], child: l.child ?? [] };
+      if (req.version === 1) SetWatchesCodec.write(w, record);
+      else SetWatches2Codec.write(w, { ...record, persistent: l.persistent ?? [], persistentRecursive: l.persistentRecursive ?? [] });
+      break;
+    }
+    case "addAuth":
+      opcode = OpCode.auth;
+      AuthPacketCodec.write(w, { type: 0, scheme: req.scheme, auth: new TextEncoder().encode(req.auth) });
+      break;
+    case "raw":
+      return { opcode: req.opcode, body: req.body };
+  }
+  return { opcode, body: w.bytes() };
+}

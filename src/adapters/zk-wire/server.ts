@@ -46,6 +46,8 @@ export interface ZkWireServer {
   readonly backend: ZkWireBackend;
   /** Number of open client connections. */
   readonly connectionCount: number;
+  /** Frames sent on the session's current connection (handshake included); 0 when it has none. */
+  framesSent(sessionId: number): number;
   /** Stops accepting, closes every connection and the timer. Sessions are not closed (as a ZooKeeper shutdown). */
   close(): Promise<void>;
 }
@@ -274,7 +276,18 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     }
   };
 
+  const perAddress = new Map<string, number>();
   const server = net.createServer((socket) => {
+    const address = socket.remoteAddress ?? "?";
+    const count = perAddress.get(address) ?? 0;
+    if (config.maxClientCnxns > 0 && count >= config.maxClientCnxns) {
+      // As ZooKeeper: the connection is closed at once, nothing is sent.
+      log(`zk-wire: too many connections from ${address} - max is ${config.maxClientCnxns}`);
+      socket.on("error", () => undefined);
+      socket.destroy();
+      return;
+    }
+    perAddress.set(address, count + 1);
     socket.setNoDelay(true);
     const conn: Connection = {
       socket,
@@ -293,6 +306,9 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     socket.on("close", () => {
       conn.closing = true;
       connections.delete(conn);
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left === 0) perAddress.delete(address);
+      else perAddress.set(address, left);
       if (conn.sessionId !== 0 && owners.get(conn.sessionId) === conn) {
         owners.delete(conn.sessionId);
         try {
@@ -321,6 +337,7 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     get connectionCount() {
       return connections.size;
     },
+    framesSent: (sessionId) => owners.get(sessionId)?.sent ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);

@@ -135,10 +135,12 @@ async function checkManifest(manifestPath: string, options: { json: boolean; tim
   let outcomes: CheckJobResult[];
   try {
     let mismatched = 0;
-    outcomes = await runJobs(jobs, options.workers, (r) => {
-      const expected = entries[r.id]!.expected;
-      if (expected !== undefined && r.verdict !== expected) mismatched++;
-      bar.advance(1, `${mismatched} mismatch(es)`);
+    outcomes = await runJobs(jobs, options.workers, {
+      onResult: (r) => {
+        const expected = entries[r.id]!.expected;
+        if (expected !== undefined && r.verdict !== expected) mismatched++;
+        bar.advance(1, `${mismatched} mismatch(es)`);
+      },
     });
   } finally {
     bar.stop();
@@ -155,6 +157,7 @@ async function checkManifest(manifestPath: string, options: { json: boolean; tim
       verdict: r.verdict,
       expected: e.expected ?? null,
       ms: Number(r.ms.toFixed(3)),
+      cpuMs: Number(r.cpuMs.toFixed(3)),
       ...(r.ops !== undefined ? { ops: r.ops } : {}),
       ...(r.error !== undefined ? { error: r.error } : {}),
       ...(mismatch ? { mismatch: true } : {}),

@@ -7,7 +7,8 @@ import { readFile } from "node:fs/promises";
 import { ConfigError, defaultConfig, parseZooCfg } from "../../zk-wire/config.js";
 import type { ZkWireConfig } from "../../zk-wire/config.js";
 import { startZkWireServer } from "../../zk-wire/server.js";
-import { EXIT_CODES_HELP, Exit, type ExitCode } from "../exit-codes.js";
+import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
+import type { ExitCode } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
 import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
@@ -24,8 +25,8 @@ over ZooKeeper 3.8's wire protocol.
   --data DIR     data directory (overrides dataDir)
   --id N         this server's id among the server.N lines
 
-The server listens on 127.0.0.1 unless clientPortAddress says otherwise. Exit: 0 after SIGINT/SIGTERM, 2 for bad
-usage or configuration or a port that cannot be bound.
+The server listens on 127.0.0.1 unless clientPortAddress says otherwise. It runs until SIGINT or SIGTERM
+(then exits 0); bad usage, a bad configuration or a port that cannot be bound exit 2.
 ${EXIT_CODES_HELP}
 `;
 
@@ -38,19 +39,19 @@ const FLAGS = {
 } as const satisfies FlagTable;
 
 function fail(message: string): ExitCode {
-  process.stderr.write(`quorate zk-server: ${message}\n\n${USAGE}`);
+  process.stderr.write(`quorate zk-server: ${message}\n`);
   return Exit.badInput;
 }
 
 /** Runs the command. */
 export const run: CommandRun = async (argv) => {
-  let parsed;
+  let v;
   try {
-    parsed = parseCommandLine(FLAGS, argv, { positionals: false });
+    v = parseCommandLine(FLAGS, argv, { positionals: false }).values;
   } catch (e) {
-    return fail((e as Error).message);
+    if (!(e instanceof UsageError)) throw e;
+    return fail(`${e.message}\n\n${USAGE}`);
   }
-  const v = parsed.values;
   if (v.help === true) {
     process.stdout.write(USAGE);
     return Exit.ok;
@@ -89,8 +90,7 @@ export const run: CommandRun = async (argv) => {
   try {
     server = await startZkWireServer({ config, log: (line) => process.stderr.write(`${line}\n`) });
   } catch (e) {
-    process.stderr.write(`quorate zk-server: cannot listen on ${config.clientPortAddress}:${config.clientPort}: ${(e as Error).message}\n`);
-    return Exit.badInput;
+    return fail(`cannot listen on ${config.clientPortAddress}:${config.clientPort}: ${(e as Error).message}`);
   }
   process.stdout.write(`quorate zk-server listening on ${server.host}:${server.port}\n`);
   await new Promise<void>((resolve) => {
