@@ -5,7 +5,6 @@
  * it from the schema files and fails on any difference; see `schema-codegen.ts`), so no run pays for ajv's
  * compiler; ajv's errors are turned here into one sentence naming the field.
  */
-import { readFileSync } from "node:fs";
 import type { ErrorObject } from "ajv/dist/2020.js";
 import * as generated from "./schema-validators.generated.js";
 import { validatorName } from "./schema-codegen-names.js";
@@ -33,18 +32,14 @@ interface CompiledValidator {
 }
 
 const compiled = generated as unknown as Readonly<Record<string, CompiledValidator>>;
-const documents = new Map<SchemaFile, { $defs?: Record<string, unknown> }>();
 const validators = new Map<string, SchemaValidator>();
 
-/** The names of a schema file's `$defs` (e.g. the trace record types), read from the file. */
+/** The `$defs` of a schema file that have a validator (for the trace schema: every record type). */
 export function schemaDefinitions(file: SchemaFile): string[] {
-  let doc = documents.get(file);
-  if (doc === undefined) {
-    // `src/check/` and `dist/check/` both sit two folders below the package root, beside `schemas/`.
-    doc = JSON.parse(readFileSync(new URL(`../../schemas/${file}`, import.meta.url), "utf8")) as { $defs?: Record<string, unknown> };
-    documents.set(file, doc);
-  }
-  return Object.keys(doc.$defs ?? {});
+  const prefix = `${validatorName(file, "")}__`;
+  return Object.keys(compiled)
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => name.slice(prefix.length));
 }
 
 /** A validator for the whole schema file, or for one of its `$defs` when `definition` is given. */
