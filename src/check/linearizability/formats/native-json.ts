@@ -116,9 +116,9 @@ export function parseNativeJson(text: string, file = "<input>"): History {
 }
 
 /**
- * One process's completed ops never overlap (the format's contract, and what the checker's answer relies on):
- * each is called at or after the return of the one before. An op of unknown outcome ("type": "info") never
- * returns, and a client that timed out may go on, so it constrains nothing here.
+ * One process's ops never overlap (the format's contract, and what the checker's answer relies on): each is
+ * called when or after the previous one returned, and after an op of unknown outcome the process issues nothing more
+ * (Jepsen's rule: a new process id takes over).
  * @throws HistoryParseError naming the later op's line and the earlier op's.
  */
 function checkProcessesSequential(ops: readonly Operation[], file: string): void {
@@ -130,13 +130,13 @@ function checkProcessesSequential(ops: readonly Operation[], file: string): void
   }
   for (const [process, list] of byProcess) {
     list.sort((a, b) => a.call - b.call);
-    let before: Operation | undefined;
-    for (const op of list) {
-      if (op.return === Infinity) continue;
-      if (before !== undefined && op.call < before.return) {
-        throw new HistoryParseError(file, op.line ?? 1, `process ${JSON.stringify(process)} calls an op at ${op.call} while its op from line ${before.line ?? 1} is pending (called ${before.call}, returns ${before.return})`);
-      }
-      before = op;
+    for (let k = 1; k < list.length; k++) {
+      const before = list[k - 1]!;
+      const op = list[k]!;
+      // Returning and calling at the same instant is sequential too (a client's next op may leave at once).
+      if (before.return <= op.call) continue;
+      const why = before.return === Infinity ? `after its op of unknown outcome on line ${before.line ?? 1} (a process issues nothing after "type": "info"; use a new process)` : `while its op from line ${before.line ?? 1} is pending (called ${before.call}, returns ${before.return})`;
+      throw new HistoryParseError(file, op.line ?? 1, `process ${JSON.stringify(process)} calls an op at ${op.call} ${why}`);
     }
   }
 }
