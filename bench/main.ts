@@ -1,3 +1,5 @@
+/** `npm run bench -- SUITE [options]`: runs one benchmark suite (see `suites.ts`; `--help` lists them). */
+import { runBench } from "./suites.js";
 /**
  * `npm run bench [-- NAME [options]]`: runs one benchmark suite, or every suite when none is named.
  * Suites live beside this file, one module each, and export `run(argv)`.
@@ -12,15 +14,8 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   linearizability: () => import("./linearizability.js"),
   "lin-recorded": () => import("./lin-recorded.js"),
   zk: () => import("./zk.js"),
+  storage: () => import("./storage.js"),
+  contract: () => import("./contract.js"),
 };
 
-const [name, ...rest] = process.argv.slice(2);
-const selected = name === undefined || name.startsWith("-") ? Object.keys(suites) : [name];
-for (const suite of selected) {
-  const load = suites[suite];
-  if (load === undefined) {
-    process.stderr.write(`bench: unknown suite '${suite}'; known: ${Object.keys(suites).join(", ") || "(none yet)"}\n`);
-    process.exit(2);
-  }
-  await (await load()).run(name === undefined || name.startsWith("-") ? process.argv.slice(2) : rest);
-}
+process.exitCode = await runBench(process.argv.slice(2));

@@ -4,10 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { checkLinearizability } from "./check.js";
-import { parseHistory } from "./formats/index.js";
+import { decodeHistoryText, parseHistory } from "./formats/index.js";
 import type { HistoryFormat } from "./formats/index.js";
 import { modelByName } from "./models/index.js";
 import type { Value, Verdict } from "./types.js";
+import { validateOperations } from "./validate.js";
 
 /** What to check. */
 export interface CheckJob {
@@ -45,9 +46,10 @@ export function runCheckJob(job: CheckJob): CheckJobResult {
     return (used.user + used.system) / 1000;
   };
   try {
-    const text = readFileSync(job.path, "utf8");
+    const text = decodeHistoryText(readFileSync(job.path), job.label);
     const history = parseHistory(text, job.format, job.label);
     const model = modelByName(job.model, job.initial);
+    validateOperations(history, model, job.label);
     const result = checkLinearizability(history, model, job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {});
     return { id: job.id, verdict: result.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: history.length };
   } catch (error) {

@@ -37,6 +37,8 @@ export const IN_PROCESS_BUDGET_MS = 1000;
 export interface RunJobsOptions {
   /** CPU milliseconds of in-process checking before the remaining jobs go to worker threads (default IN_PROCESS_BUDGET_MS). */
   readonly inProcessBudgetMs?: number;
+  /** Hears of each result as it arrives (for progress), in completion order. */
+  readonly onResult?: (result: CheckJobResult) => void;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function runJobs(jobs: readonly CheckJob[], workers: number, option
   const byId = new Map(jobs.map((job, i) => [job.id, i]));
   const queue = [...jobs].sort((a, b) => sizeOf(b.path) - sizeOf(a.path));
   const budget = options.inProcessBudgetMs ?? IN_PROCESS_BUDGET_MS;
+  const onResult = options.onResult;
   const workerPath = workers > 1 ? compiledWorkerPath() : undefined;
   const start = process.cpuUsage();
   const cpuMs = (): number => {
@@ -57,7 +60,9 @@ export async function runJobs(jobs: readonly CheckJob[], workers: number, option
   };
   while (queue.length > 0 && (workerPath === undefined || queue.length < 2 || cpuMs() < budget)) {
     const job = queue.shift()!;
-    results[byId.get(job.id)!] = runCheckJob(job);
+    const result = runCheckJob(job);
+    results[byId.get(job.id)!] = result;
+    onResult?.(result);
   }
   if (queue.length === 0 || workerPath === undefined) return results;
   await Promise.all(
@@ -74,6 +79,7 @@ export async function runJobs(jobs: readonly CheckJob[], workers: number, option
         };
         worker.on("message", (result: CheckJobResult) => {
           results[byId.get(result.id)!] = result;
+          onResult?.(result);
           feed();
         });
         worker.on("error", reject);

@@ -2,7 +2,7 @@
 import type { History, Value } from "../types.js";
 import { EdnReader, splitEdn } from "./edn.js";
 import { readEdnLineMaps } from "./jepsen-edn-lines.js";
-import { eventFromMap, eventsToHistory } from "./jepsen.js";
+import { eventFromMap, eventsToHistory, noOperations } from "./jepsen.js";
 import type { JepsenEvent } from "./jepsen.js";
 
 /**
@@ -11,7 +11,8 @@ import type { JepsenEvent } from "./jepsen.js";
  */
 export function parseJepsenEdn(text: string, file = "<input>"): History {
   const maps = readEdnLineMaps(text);
-  if (maps === undefined) return parseJepsenEdnGeneral(text, file);
+  // No maps at all: the general reader says precisely why (empty file, not a vector, …).
+  if (maps === undefined || maps.length === 0) return parseJepsenEdnGeneral(text, file);
   const events: JepsenEvent[] = [];
   for (const { map, line } of maps) {
     // Absent fields are undefined, exactly what eventFromMap reads from a map without them.
@@ -25,7 +26,9 @@ export function parseJepsenEdn(text: string, file = "<input>"): History {
 export function parseJepsenEdnGeneral(text: string, file = "<input>"): History {
   const events: JepsenEvent[] = [];
   const reader = new EdnReader(file);
-  for (const element of splitEdn(text, file, 1, true)) {
+  const elements = splitEdn(text, file, 1, true);
+  if (elements.length === 0) throw noOperations(file, "a vector of op maps like [{:process 0, :type :invoke, :f :read, :value nil} …]");
+  for (const element of elements) {
     const event = eventFromMap(reader.read(element.text, element.line), file, element.line);
     if (event !== undefined) events.push(event);
   }

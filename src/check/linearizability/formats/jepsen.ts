@@ -48,6 +48,11 @@ export function eventFromMap(map: Value, file: string, line: number): JepsenEven
   return key !== undefined ? { process, type: kind, f, value, line, key } : { process, type: kind, f, value, line };
 }
 
+/** The error for a file without a single op map: checking nothing would always come out linearizable. */
+export function noOperations(file: string, expected: string): HistoryParseError {
+  return new HistoryParseError(file, 1, `no client operations to check: not one op map (expected ${expected})`);
+}
+
 /** Pairs invocations with completions. */
 export function eventsToHistory(events: readonly JepsenEvent[], file: string, failPolicy: FailPolicy): History {
   const pending = new Map<number | string, { event: JepsenEvent; time: number }>();
