@@ -244,6 +244,16 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
   const onData = (conn: Connection, chunk: Uint8Array) => {
     if (conn.closing) return;
     conn.splitter.push(chunk);
+    // The replies to one chunk's requests leave in one write.
+    if (!conn.paused) conn.socket.cork();
+    try {
+      serveFrames(conn);
+    } finally {
+      if (!conn.socket.destroyed && conn.socket.writableCorked > 0) conn.socket.uncork();
+    }
+  };
+
+  const serveFrames = (conn: Connection) => {
     for (;;) {
       if (conn.closing || conn.paused) return;
       const event = conn.splitter.next(!conn.handshakeDone);
