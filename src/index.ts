@@ -19,3 +19,5 @@ export * as invariants from "./check/invariants/index.js";
 export * as zkEnsemble from "./core/zk-ensemble/index.js";
 export * as zkEnsembleService from "./adapters/zk-ensemble/index.js";
 export * as storage from "./adapters/storage/index.js";
+export * as transport from "./adapters/transport/index.js";
+export * as runtime from "./adapters/node/index.js";

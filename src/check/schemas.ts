@@ -97,6 +97,18 @@ export function fieldName(path: readonly (string | number)[]): string {
   return `field ${JSON.stringify(String(first))}${rest.map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`)).join("")}`;
 }
 
+/** A value in a message: JSON, cut to 60 characters; never throws (a value may nest too deeply to print). */
+function show(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = Array.isArray(value) ? "[…]" : "{…}";
+  }
+  if (text === undefined) return "nothing";
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
 function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
   let v = value;
   for (const s of path) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[s] : undefined;
@@ -116,7 +128,7 @@ function describeError(validate: ValidateFunction, value: unknown): SchemaProble
   if (error === undefined) return problem([], "does not match the schema");
   const path = pointerSegments(error.instancePath);
   const params = error.params as Record<string, unknown>;
-  const got = JSON.stringify(valueAt(value, path)) ?? "nothing";
+  const got = show(valueAt(value, path));
   switch (error.keyword) {
     case "required":
       return problem([...path, String(params["missingProperty"])], "is required");

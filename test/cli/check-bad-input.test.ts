@@ -97,6 +97,20 @@ describe("quorate check refuses garbage with exit 2", () => {
     expect(err).toContain(`${file}:2: not UTF-8 text: byte 0xe9 at offset 57`);
   });
 
+  it("values nested deep enough to exhaust the stack: bad input, not a crash", async () => {
+    const edn = write("deep.edn", `[{:process 0 :type :invoke :f :write :value ${"[".repeat(100_000)}${"]".repeat(100_000)}} {:process 0 :type :ok :f :write :value 1}]`);
+    expect(await run([edn, "--format", "jepsen-edn", "--model", "register"])).toBe(2);
+    expect(err).toContain(`${edn}:1: values nest too deeply to read`);
+    err = "";
+    const json = write("deep.json", `[{"process": 0, "f": "write", "call": 0, "return": 1,\n "value": ${"[".repeat(5000)}${"]".repeat(5000)}}]`);
+    expect(await run([json, "--format", "json", "--model", "register"])).toBe(2);
+    expect(err).toContain(`${json}:2: values nest more than 1000 deep`);
+    err = "";
+    const bare = write("deep2.json", `${"[".repeat(200_000)}${"]".repeat(200_000)}`);
+    expect(await run([bare, "--format", "json", "--model", "register"])).toBe(2);
+    expect(err).toContain(`${bare}:1: values nest more than 1000 deep`);
+  });
+
   it("an op the model does not define is bad input, not a violation of the user's system", async () => {
     const put = write("put.edn", "[{:process 0 :type :invoke :f :write :value 1}\n {:process 0 :type :ok :f :write :value 1}\n {:process 1 :type :invoke :f :put :value 2}\n {:process 1 :type :ok :f :put :value 2}]");
     expect(await run([put, "--format", "jepsen-edn", "--model", "register"])).toBe(2);
@@ -117,6 +131,16 @@ describe("quorate check refuses garbage with exit 2", () => {
     const lock = write("lock.json", JSON.stringify([{ process: 0, f: "lock", value: null, call: 0, return: 1 }]));
     expect(await run([lock, "--format", "json", "--model", "mutex"])).toBe(2);
     expect(err).toContain("model mutex has no operation :lock (it knows :acquire, :release)");
+  });
+
+  it("one process's ops overlapping in a json history: bad input naming both lines", async () => {
+    const overlap = write("overlap.json", `[\n{"process": 0, "f": "write", "value": 1, "call": 0, "return": 5},\n{"process": 0, "f": "read", "value": null, "output": 1, "call": 3, "return": 6}\n]`);
+    expect(await run([overlap, "--format", "json", "--model", "register"])).toBe(2);
+    expect(err).toContain(`${overlap}:3: process 0 calls an op at 3 while its op from line 2 is pending (called 0, returns 5)`);
+    err = "";
+    const afterInfo = write("afterinfo.json", `[\n{"process": 0, "f": "write", "value": 1, "call": 0, "type": "info"},\n{"process": 0, "f": "read", "value": null, "output": 1, "call": 3, "return": 6}\n]`);
+    expect(await run([afterInfo, "--format", "json", "--model", "register"])).toBe(2);
+    expect(err).toContain(`${afterInfo}:3: process 0 calls an op at 3 after its op of unknown outcome on line 2`);
   });
 
   it("the same op a model does define still checks (the refusal is not blanket)", async () => {

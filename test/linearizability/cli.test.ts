@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { run, parseTimeout } from "../../src/adapters/cli/commands/check.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const shared = path.resolve(repoRoot, "../shared/histories");
+const dataManifest = path.resolve(repoRoot, "test/data/histories/expected.json");
 let out = "";
 let err = "";
 let dir = "";
@@ -138,11 +138,21 @@ describe("quorate check --manifest", () => {
     expect(typeof json.totalMs).toBe("number");
   });
 
-  it("exits 0 when every verdict matches (a slice of the shared manifest)", async () => {
-    const entries = JSON.parse(readFileSync(path.join(shared, "expected.json"), "utf8")).histories.filter((_: unknown, i: number) => i % 23 === 0);
-    const manifest = write("slice.json", JSON.stringify({ histories: entries.map((e: { file: string }) => ({ ...e, file: path.join(shared, e.file) })) }));
-    expect(await run(["--manifest", manifest, "--workers", "1"])).toBe(0);
+  it("exits 0 when every verdict matches (the project's manifest, test/data/histories/expected.json)", async () => {
+    const entries = JSON.parse(readFileSync(dataManifest, "utf8")).histories;
+    expect(await run(["--manifest", dataManifest, "--workers", "1"])).toBe(0);
     expect(out).toMatch(new RegExp(`${entries.length} histories, 0 mismatch`));
+  });
+
+  it("exits 1 when a verdict of the project's manifest is flipped", async () => {
+    const entries = JSON.parse(readFileSync(dataManifest, "utf8")).histories;
+    const flipped = entries.map((e: { file: string; expected: string }, i: number) => ({
+      ...e,
+      file: path.join(path.dirname(dataManifest), e.file),
+      expected: i === 0 ? (e.expected === "linearizable" ? "not-linearizable" : "linearizable") : e.expected,
+    }));
+    expect(await run(["--manifest", write("flipped.json", JSON.stringify({ histories: flipped })), "--workers", "1"])).toBe(1);
+    expect(out).toMatch(new RegExp(`${entries.length} histories, 1 mismatch`));
   });
 
   it("gives the same results on worker threads (compiled dist/)", async () => {

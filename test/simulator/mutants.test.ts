@@ -17,7 +17,7 @@ describe("the simulator catches mutants of the Raft core", () => {
     expect(found.seed, `mutant ${m.name} survived ${MAX_SEEDS} seeds`).toBeDefined();
     // Control: the unpatched core passes the very run that caught the mutant.
     const faults: FaultSet = { drop: false, dup: false, reorder: false, partition: false, crash: false, drift: false, disk: false, ...m.faults };
-    const options = { seed: found.seed!, nodes: 5, steps: STEPS, faults, sendOrder: m.sendOrder ?? "strict" };
+    const options = { seed: found.seed!, nodes: m.nodes ?? 5, steps: STEPS, faults, sendOrder: m.sendOrder ?? "strict" };
     const control = simulate(raftProtocol({ ...raftConfigFor(options), ...m.raft }), options);
     expect(control.violations).toEqual([]);
     if (found.invariant === "linearizable-read") {

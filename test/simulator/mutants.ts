@@ -18,6 +18,8 @@ export interface Mutant {
   readonly raft?: Partial<RaftSimConfig>;
   /** The driver's send order (default strict; see `SimOptions.sendOrder`). */
   readonly sendOrder?: "strict" | "contract";
+  /** Cluster size of the hunt (default 5). */
+  readonly nodes?: number;
 }
 
 const ALL: FaultSet = { drop: true, dup: true, reorder: true, partition: true, crash: true, drift: true, disk: true };
@@ -79,9 +81,14 @@ export const MUTANTS: readonly Mutant[] = [
     raft: { readOnly: "lease-based" },
   },
   {
+    // Harmful only when an acknowledgement from an old term reaches the same node leading again, after its log
+    // changed under it (a crash lost its unsynced tail), while the new entries are not yet committed: rare under
+    // any random schedule (about 1 seed in 1,000). Three nodes make the stale acknowledgement a quorum on its
+    // own; late duplicates and reordering carry it across the crash and the election.
     name: "skip-term-check-on-append-response",
     patches: [{ file: "step.ts", search: "  } else if (m.term < s.term) {", replace: "  } else if (m.term < s.term && m.type !== \"append-response\") {" }],
-    faults: ALL,
+    faults: { crash: true, dup: true, reorder: true },
+    nodes: 3,
   },
 ];
 
@@ -95,7 +102,15 @@ const repoRoot = path.resolve(import.meta.dirname, "../..");
  * imports the patched simulator. Throws `StalePatchError` naming the mutant and file when a patch is stale.
  */
 export async function loadMutant(m: Mutant): Promise<typeof Simulator> {
-  const dir = path.join(repoRoot, ".cache", "mutants", m.name);
+  return (await loadPatched(m, "simulator", "src/adapters/simulator/index.ts")) as typeof Simulator;
+}
+
+/**
+ * Like `loadMutant`, but imports `entry` (a path under the repository root) from the patched copy, kept in
+ * .cache/mutants/NAME-TAG so that test files running in parallel do not share a copy.
+ */
+export async function loadPatched(m: Pick<Mutant, "name" | "patches">, tag: string, entry: string): Promise<unknown> {
+  const dir = path.join(repoRoot, ".cache", "mutants", tag === "simulator" ? m.name : `${m.name}-${tag}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(path.join(repoRoot, "src"), path.join(dir, "src"), { recursive: true });
@@ -109,7 +124,7 @@ export async function loadMutant(m: Mutant): Promise<typeof Simulator> {
     }
     writeFileSync(file, text.replace(p.search, p.replace));
   }
-  return (await import(path.join(dir, "src", "adapters", "simulator", "index.ts"))) as typeof Simulator;
+  return import(path.join(dir, entry));
 }
 
 /** Runs seeds 1..maxSeeds against the mutant until one fails; returns that seed (or undefined) and its violation. */
@@ -121,7 +136,7 @@ export function hunt(
 ): { seed: number | undefined; invariant?: string; detail?: string } {
   const faults: FaultSet = { drop: false, dup: false, reorder: false, partition: false, crash: false, drift: false, disk: false, ...m.faults };
   for (let seed = 1; seed <= maxSeeds; seed++) {
-    const options = { seed, nodes: 5, steps, faults, sendOrder: m.sendOrder ?? "strict" };
+    const options = { seed, nodes: m.nodes ?? 5, steps, faults, sendOrder: m.sendOrder ?? "strict" };
     const r = sim.simulate(sim.raftProtocol({ ...sim.raftConfigFor(options), ...m.raft }), options);
     if (!r.ok) return { seed, invariant: r.violations[0]!.invariant, detail: r.violations[0]!.detail };
   }

@@ -83,3 +83,17 @@ describe("lose-unsynced mode", () => {
     await Promise.allSettled(all);
   });
 });
+
+describe("identity", () => {
+  it("a directory written for another cluster or node refuses to open", async () => {
+    const fs = new MemoryFileSystem();
+    const { storage } = await RaftStorage.open({ fs, dir: "/d", identity: "cluster-a/1" });
+    await storage.persist({ type: "persist", hardState: { term: 1, vote: 1, commit: 0 } });
+    await storage.close();
+    const e = await RaftStorage.open({ fs, dir: "/d", identity: "cluster-b/1" }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "wrong-format" });
+    expect(String(e)).toContain("raft:cluster-a/1");
+    const ok = await RaftStorage.open({ fs, dir: "/d", identity: "cluster-a/1" });
+    expect(ok.persisted?.hardState).toEqual({ term: 1, vote: 1, commit: 0 });
+  });
+});

@@ -254,3 +254,30 @@ describe("group commit", () => {
     expect(fs.points).toBe(points);
   });
 });
+
+describe("invalid writes", () => {
+  it("refuses non-contiguous entries, a truncation into the snapshot and overwriting committed entries", async () => {
+    const e = (index: number, term = 1) => ({ index, term, payload: new Uint8Array(1) });
+    const setup: WalOp[] = [{ type: "state", term: 2, payload: new Uint8Array(1) }, { type: "entries", entries: [e(1), e(2), e(3), e(4)] }, { type: "commit", index: 3 }, { type: "snapshot", index: 2, term: 1, retention: "matching", payload: new Uint8Array(1) }];
+    for (const [ops, why] of [
+      [[{ type: "entries", entries: [e(5), e(7)] }], /contiguous/],
+      [[{ type: "truncate", from: 2 }], /into the snapshot/],
+      [[{ type: "entries", entries: [e(3, 2)] }], /committed entries/],
+      [[{ type: "truncate", from: 3 }], /committed entries/],
+      [[{ type: "entries", entries: [e(5, 3)] }], /above the hard state's term/],
+      [[{ type: "state", term: 1, payload: new Uint8Array(1) }], /goes backwards/],
+    ] as [WalOp[], RegExp][]) {
+      const { wal } = await WriteAheadLog.open({ fs: new MemoryFileSystem(), dir: DIR, vocabulary: "raft" });
+      await wal.append(setup);
+      await expect(wal.append(ops)).rejects.toThrow(why);
+      expect(wal.failure?.code).toBe("invalid-write");
+    }
+  });
+
+  it("accepts a leader's snapshot that replaces committed entries (truncate + snapshot in one write)", async () => {
+    const { wal } = await WriteAheadLog.open({ fs: new MemoryFileSystem(), dir: DIR, vocabulary: "raft" });
+    await wal.append([{ type: "state", term: 2, payload: new Uint8Array(1) }, { type: "entries", entries: [1, 2, 3].map((i) => ({ index: i, term: 1, payload: new Uint8Array(1) })) }, { type: "commit", index: 3 }]);
+    const pos = await wal.append([{ type: "truncate", from: 1 }, { type: "snapshot", index: 10, term: 2, retention: "matching", payload: new Uint8Array(1) }]);
+    expect([pos.snapIndex, pos.lastIndex, pos.commit]).toEqual([10, 10, 10]);
+  });
+});

@@ -11,8 +11,14 @@ import { StorageError } from "./errors.js";
 import type { RecoveredLog } from "./recovery.js";
 import { WriteAheadLog, type WalOp, type WalOptions, type WalStats } from "./wal.js";
 
-/** Options of {@link KRaftStorage.open}: the log's, without the vocabulary. */
-export type KRaftStorageOptions = Omit<WalOptions, "vocabulary">;
+/** Options of {@link KRaftStorage.open}: the log's, without the vocabulary, plus the owner's identity. */
+export type KRaftStorageOptions = Omit<WalOptions, "vocabulary"> & {
+  /**
+   * Who owns the directory, e.g. `<cluster id>/<node id>`: recorded in every file, and a directory written under
+   * another identity (another cluster's, another node's) refuses to open with `wrong-format`.
+   */
+  readonly identity?: string;
+};
 
 /** KRaft's persist output. */
 export type KRaftPersist = Extract<Output, { type: "persist" }>;
@@ -65,7 +71,8 @@ export class KRaftStorage {
 
   /** Opens (recovering) the storage in `options.dir`; `persisted` is what to give `createKRaft`. */
   static async open(options: KRaftStorageOptions): Promise<{ storage: KRaftStorage; persisted: PersistedState | undefined }> {
-    const { wal, recovered } = await WriteAheadLog.open({ ...options, vocabulary: VOCABULARY });
+    const vocabulary = options.identity === undefined ? VOCABULARY : `${VOCABULARY}:${options.identity}`;
+    const { wal, recovered } = await WriteAheadLog.open({ ...options, vocabulary });
     let persisted: PersistedState | undefined;
     try {
       persisted = toKRaftPersistedState(recovered);

@@ -12,8 +12,14 @@ import { StorageError } from "./errors.js";
 import type { RecoveredLog } from "./recovery.js";
 import { WriteAheadLog, type WalOp, type WalOptions, type WalStats } from "./wal.js";
 
-/** Options of {@link RaftStorage.open}: the log's, without the vocabulary. */
-export type RaftStorageOptions = Omit<WalOptions, "vocabulary">;
+/** Options of {@link RaftStorage.open}: the log's, without the vocabulary, plus the owner's identity. */
+export type RaftStorageOptions = Omit<WalOptions, "vocabulary"> & {
+  /**
+   * Who owns the directory, e.g. `<cluster id>/<node id>`: recorded in every file, and a directory written under
+   * another identity (another cluster's, another node's) refuses to open with `wrong-format`.
+   */
+  readonly identity?: string;
+};
 
 /** The storage acknowledgements a persist turns into, to feed back to the core in order. */
 export type RaftDurableInput = Extract<Input, { type: "persisted" } | { type: "snapshot-persisted" }>;
@@ -70,7 +76,8 @@ export class RaftStorage {
 
   /** Opens (recovering) the storage in `options.dir`; `persisted` is what to give `createRaft`. */
   static async open(options: RaftStorageOptions): Promise<{ storage: RaftStorage; persisted: PersistedState | undefined }> {
-    const { wal, recovered } = await WriteAheadLog.open({ ...options, vocabulary: VOCABULARY });
+    const vocabulary = options.identity === undefined ? VOCABULARY : `${VOCABULARY}:${options.identity}`;
+    const { wal, recovered } = await WriteAheadLog.open({ ...options, vocabulary });
     let persisted: PersistedState | undefined;
     try {
       persisted = toPersistedState(recovered);

@@ -209,7 +209,12 @@ export class WriteAheadLog {
         case "entries": {
           if (op.entries.length === 0) break;
           const first = op.entries[0]!.index;
-          const terms = op.entries.map((e, k) => (e.index === first + k ? e.term : NaN));
+          const terms = op.entries.map((e) => e.term);
+          const gap = op.entries.findIndex((e, k) => e.index !== first + k);
+          if (gap >= 0) {
+            why = `the entries of a write must be contiguous: index ${op.entries[gap]!.index} at position ${gap} after ${first}`;
+            break;
+          }
           why = m.checkEntries(first, terms) ?? (replacesLog ? null : m.checkCommitted(first, terms[0]));
           if (why === null && terms[terms.length - 1]! > Math.max(this.stateTerm, state?.term ?? 0)) why = `entry term ${terms[terms.length - 1]} is above the hard state's term`;
           if (why !== null) break;

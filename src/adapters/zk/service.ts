@@ -60,6 +60,8 @@ export interface ZkServiceOptions {
   readonly minSessionTimeoutMs?: number;
   /** Upper bound of negotiated session timeouts (`maxSessionTimeout`). Default 20 × tickTime. */
   readonly maxSessionTimeoutMs?: number;
+  /** `zookeeper.extendedTypesEnabled`: TTL nodes allowed (else TTL creates are UNIMPLEMENTED). Default true. */
+  readonly extendedTypesEnabled?: boolean;
 }
 
 /** Connection and session life-cycle events a client observes. */
@@ -111,6 +113,7 @@ export class ZkService {
   private readonly secret: number;
   private readonly newPassword: ((sessionId: number) => string) | undefined;
   private readonly timing: SessionTiming;
+  private readonly extendedTypesEnabled: boolean;
   private readonly origin: number;
   private clock: number;
   private nextSession = 1;
@@ -128,6 +131,7 @@ export class ZkService {
       ...(options.minSessionTimeoutMs === undefined ? {} : { minSessionTimeoutMs: options.minSessionTimeoutMs }),
       ...(options.maxSessionTimeoutMs === undefined ? {} : { maxSessionTimeoutMs: options.maxSessionTimeoutMs }),
     };
+    this.extendedTypesEnabled = options.extendedTypesEnabled ?? true;
     for (const [name, value] of Object.entries({ tickTimeMs: this.tickTimeMs, reaperIntervalMs: this.reaperIntervalMs, startTimeMs: this.origin, maxFrameBytes: this.maxFrameBytes })) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`ZkService: ${name} must be a positive integer, got ${value}`);
     }
@@ -159,7 +163,7 @@ export class ZkService {
   private commit(sessionId: number, auth: readonly AuthId[], request: WriteRequest): Reply {
     const zxid = this.tree.lastZxid + 1;
     if (zxid > ZXID_LIMIT) throw new RangeError("ZkService: zxid space exhausted");
-    const txn: Transaction = { zxid, time: this.clock, sessionId, auth, request };
+    const txn: Transaction = { zxid, time: this.clock, sessionId, auth, request, ...(this.extendedTypesEnabled ? {} : { extendedTypesEnabled: false }) };
     const { reply, changes } = applyTransaction(this.tree, txn);
     this.deliver(notify(this.watches, changes));
     return reply;

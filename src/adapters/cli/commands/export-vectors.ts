@@ -19,7 +19,8 @@ const FLAGS = {
 
 const USAGE = `usage: quorate export-vectors --protocol raft|kraft|zk --out DIR [--seed S] [--traces N] [--steps N]
 
-Simulates spec/<protocol>.qnt with Quint and writes each trace as a language-neutral JSON test vector
+Simulates spec/<protocol>.qnt with Quint (needs @informalsystems/quint 0.33.1 installed beside quorate, or
+\`quint\` on PATH; see README) and writes each trace as a language-neutral JSON test vector
 (inputs in order, expected outputs, abstract state after every step) into DIR, with README.md describing
 the format. Same seed, traces and steps: same vectors. Vectors are generated in batches and streamed to disk,
 so memory stays bounded; the expected size is printed before starting, progress on a terminal.

@@ -233,7 +233,7 @@ async function runOp(client: ZkClient, s: JsonObject, expectedRelativeBase: numb
 
 /** Replays a transcript on a fresh service and returns quorate's raw answers. */
 export async function runTranscript(transcript: Transcript): Promise<RawRun> {
-  const service = new ZkService(GOLDEN_SERVER);
+  const service = new ZkService({ ...GOLDEN_SERVER, extendedTypesEnabled: transcript.server.extendedTypesEnabled });
   const clients = new Map<string, ZkClient>();
   const sessionNames = new Map<number, string>();
   let bucket: Record<string, WatchEvent[]> = {};

@@ -7,6 +7,7 @@ import { parseNativeJson } from "./native-json.js";
 
 export { HistoryParseError } from "./errors.js";
 export { decodeHistoryText } from "./text.js";
+import { HistoryParseError } from "./errors.js";
 export { parseEtcdLog, parseJepsenEdn, parseKvEdnLines, parseNativeJson };
 
 /** The formats `parseHistory` understands. */
@@ -26,7 +27,13 @@ export function isHistoryFormat(name: string): name is HistoryFormat {
  * @throws HistoryParseError
  */
 export function parseHistory(text: string, format: HistoryFormat, file = "<input>"): History {
-  return parseInFormat(text, format, file);
+  try {
+    return parseInFormat(text, format, file);
+  } catch (error) {
+    // The readers recurse into nested values: nesting deep enough to exhaust the stack is bad input, not a crash.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) throw new HistoryParseError(file, 1, "values nest too deeply to read (the stack ran out)");
+    throw error;
+  }
 }
 
 function parseInFormat(text: string, format: HistoryFormat, file: string): History {

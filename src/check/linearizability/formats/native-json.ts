@@ -20,8 +20,11 @@ function lineAt(text: string, offset: number): number {
   return line;
 }
 
+/** Values may nest this deep (the checker hashes and compares values recursively). */
+export const MAX_JSON_DEPTH = 1000;
+
 /** The line on which each element of the operations array starts, in one pass over the text. */
-function operationLines(text: string): number[] {
+function operationLines(text: string, file = "<input>"): number[] {
   const lines: number[] = [];
   const stack: string[] = [];
   let lastKey = "";
@@ -39,16 +42,12 @@ function operationLines(text: string): number[] {
       if (opsDepth >= 0 && stack.length === opsDepth && ch === "{") lines.push(line);
       if (ch === "[" && opsDepth < 0 && (stack.length === 0 || (stack.length === 1 && lastKey === "operations"))) opsDepth = stack.length + 1;
       stack.push(ch);
+      if (stack.length > MAX_JSON_DEPTH) throw new HistoryParseError(file, line, `values nest more than ${MAX_JSON_DEPTH} deep`);
     } else if (ch === "]" || ch === "}") {
       stack.pop();
     }
   }
   return lines;
-}
-
-/** The line on which the `index`-th element of the operations array starts (1 if not found). */
-function lineOfOperation(text: string, index: number): number {
-  return operationLines(text)[index] ?? 1;
 }
 
 function jsonErrorLine(text: string, error: Error): number {
@@ -66,6 +65,7 @@ export function parseNativeJson(text: string, file = "<input>"): History {
   } catch (error) {
     throw new HistoryParseError(file, jsonErrorLine(text, error as Error), `invalid JSON: ${(error as Error).message}`);
   }
+  const lines = operationLines(text, file);
   // The schema's root is a oneOf (document or bare array); validating the branch the value takes names the
   // offending field instead of reporting that neither branch matched.
   if (doc === null || typeof doc !== "object") throw new HistoryParseError(file, 1, 'expected {"operations": [ … ]} or an array of operations');
@@ -75,7 +75,7 @@ export function parseNativeJson(text: string, file = "<input>"): History {
     const index = bare ? path[0] : path[0] === "operations" ? path[1] : undefined;
     if (typeof index !== "number") throw new HistoryParseError(file, 1, `${problem.message} (expected {"operations": [ … ]} or an array of operations)`);
     const inner = path.slice(bare ? 1 : 2);
-    throw new HistoryParseError(file, lineOfOperation(text, index), `operation ${index}: ${inner.length === 0 ? "the operation" : fieldName(inner)} ${problem.detail}`);
+    throw new HistoryParseError(file, (lines[index] ?? 1), `operation ${index}: ${inner.length === 0 ? "the operation" : fieldName(inner)} ${problem.detail}`);
   };
   if (bare) {
     const operation = schemaValidator("history.schema.json", "operation");
@@ -91,7 +91,6 @@ export function parseNativeJson(text: string, file = "<input>"): History {
   const failedOps = bare ? "did-not-happen" : ((doc as Record<string, unknown>)["failedOps"] ?? "did-not-happen");
   if (operations.length === 0) throw new HistoryParseError(file, 1, 'no client operations to check: the list of operations is empty');
   // Shapes are the schema's job (above); what it cannot say (a return before its call) is checked here.
-  const lines = operationLines(text);
   const ops: Operation[] = [];
   operations.forEach((raw: unknown, index) => {
     const o = raw as Record<string, unknown>;
@@ -112,5 +111,31 @@ export function parseNativeJson(text: string, file = "<input>"): History {
     const output: JepsenOutput = { type, value: (o["output"] === undefined ? value : o["output"]) as Value };
     ops.push({ process, input, output, call, return: ret, line });
   });
+  checkProcessesSequential(ops, file);
   return ops;
+}
+
+/**
+ * One process's ops never overlap (the format's contract, and what the checker's answer relies on): each is
+ * called after the previous one returned, and after an op of unknown outcome the process issues nothing more
+ * (Jepsen's rule: a new process id takes over).
+ * @throws HistoryParseError naming the later op's line and the earlier op's.
+ */
+function checkProcessesSequential(ops: readonly Operation[], file: string): void {
+  const byProcess = new Map<number | string, Operation[]>();
+  for (const op of ops) {
+    let list = byProcess.get(op.process);
+    if (list === undefined) byProcess.set(op.process, (list = []));
+    list.push(op);
+  }
+  for (const [process, list] of byProcess) {
+    list.sort((a, b) => a.call - b.call);
+    for (let k = 1; k < list.length; k++) {
+      const before = list[k - 1]!;
+      const op = list[k]!;
+      if (before.return < op.call) continue;
+      const why = before.return === Infinity ? `after its op of unknown outcome on line ${before.line ?? 1} (a process issues nothing after "type": "info"; use a new process)` : `while its op from line ${before.line ?? 1} is pending (called ${before.call}, returns ${before.return})`;
+      throw new HistoryParseError(file, op.line ?? 1, `process ${JSON.stringify(process)} calls an op at ${op.call} ${why}`);
+    }
+  }
 }

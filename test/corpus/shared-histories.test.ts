@@ -1,12 +1,12 @@
-// Every third-party history with a known verdict (../shared/histories/expected.json) gets that verdict.
+// Corpus: every third-party history with a known verdict (<corpus>/histories/expected.json) gets that verdict.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { checkLinearizability, modelByName, parseHistory, parseManifest } from "../../src/check/linearizability/index.js";
+import { describe, expect, it, vi } from "vitest";
+import { checkLinearizability, checkLinearizabilityParallel, modelByName, parseHistory, parseManifest } from "../../src/check/linearizability/index.js";
+import { run } from "../../src/adapters/cli/commands/check.js";
+import { corpusPath } from "./corpus-dir.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const manifestPath = path.resolve(repoRoot, "../shared/histories/expected.json");
+const manifestPath = corpusPath("histories", "expected.json");
 const entries = parseManifest(readFileSync(manifestPath, "utf8"), manifestPath);
 
 describe("shared histories (expected.json)", () => {
@@ -41,5 +41,34 @@ describe("shared histories (expected.json)", () => {
     const file = path.resolve(path.dirname(manifestPath), "kv/c10-bad.txt");
     const history = parseHistory(readFileSync(file, "utf8"), "kv-edn-lines", "kv/c10-bad.txt");
     expect(checkLinearizability(history, modelByName("kv-unpartitioned", ""), { timeoutMs: 30_000 }).verdict).toBe("not-linearizable");
+  });
+});
+
+describe("shared kv histories on worker threads (compiled dist/)", () => {
+  const kvFile = (name: string) => parseHistory(readFileSync(path.join(path.dirname(manifestPath), "kv", name), "utf8"), "kv-edn-lines", name);
+  it("agrees with the single-thread check, reporting every partition", async () => {
+    for (const [name, expected] of [["c10-ok.txt", "linearizable"], ["c10-bad.txt", "not-linearizable"], ["c50-bad.txt", "not-linearizable"]] as const) {
+      const history = kvFile(name);
+      const parallel = await checkLinearizabilityParallel(history, "kv", "", { workers: 2 });
+      expect(parallel.verdict, name).toBe(expected);
+      expect(parallel.verdict).toBe(checkLinearizability(history, modelByName("kv", "")).verdict);
+      expect(parallel.partitions).toHaveLength(10);
+      expect(parallel.partitions.reduce((n, p) => n + p.history.length, 0)).toBe(history.length);
+    }
+  });
+});
+
+describe("quorate check --manifest on the shared manifest", () => {
+  it("exits 0: every verdict matches", async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
+    try {
+      expect(await run(["--manifest", manifestPath, "--json"])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const report = JSON.parse(out.join(""));
+    expect(report.mismatches).toBe(0);
+    expect(report.results).toHaveLength(entries.length);
   });
 });
