@@ -44,6 +44,7 @@ export const PAGE_SCRIPT = String.raw`
   "use strict";
   var D = JSON.parse(document.getElementById("diagram-data").textContent);
   var N = D.nodes.length, MSG = 7, SEG = 5;
+  var TERM = D.termName;
   var msgCount = D.msg.length / MSG;
   var maxDelay = 0;
   for (var i = 0; i < msgCount; i++) maxDelay = Math.max(maxDelay, D.msg[i * MSG + 4] - D.msg[i * MSG + 3]);
@@ -119,7 +120,7 @@ export const PAGE_SCRIPT = String.raw`
   D.faults.forEach(function (f) { rows.push([f.t0, f.t1, f.label]); });
   for (var q = 0; q < D.elections.length; q += 4) {
     var w = D.elections[q + 2];
-    rows.push([D.elections[q], D.elections[q + 1], w < 0 ? "no leader until the end" : "election: " + laneName(w) + " leads term " + D.elections[q + 3]]);
+    rows.push([D.elections[q], D.elections[q + 1], w < 0 ? "no leader until the end" : "election: " + laneName(w) + " leads " + TERM + " " + D.elections[q + 3]]);
   }
   D.violations.forEach(function (v) { rows.push([v.t, v.t, "VIOLATION " + v.label]); });
   rows.sort(function (a, b) { return a[0] - b[0]; });
@@ -240,7 +241,7 @@ export const PAGE_SCRIPT = String.raw`
       var ex0 = xOf(et0), ex1 = Math.max(xOf(et1), ex0 + 2);
       ctx.fillStyle = "#ffb74d"; ctx.fillRect(ex0, ly, ex1 - ex0, LEAD_H);
       var win = D.elections[e + 2];
-      var etext = win < 0 ? "no leader" : "election → " + laneName(win) + ", term " + D.elections[e + 3];
+      var etext = win < 0 ? "no leader" : "election → " + laneName(win) + ", " + TERM + " " + D.elections[e + 3];
       if (ctx.measureText(etext).width + 6 < ex1 - ex0) { ctx.fillStyle = "#4e342e"; ctx.fillText(etext, Math.max(ex0, GUTTER) + 3, ly + LEAD_H / 2); }
       leadHits.push({ x0: ex0, x1: ex1, text: etext + " (" + fmt(et1 - et0) + " without a leader)\n" + fmt(et0) + " – " + fmt(et1) });
     }
@@ -251,7 +252,7 @@ export const PAGE_SCRIPT = String.raw`
       var lx0 = xOf(lt0), lx1 = Math.max(xOf(lt1), lx0 + 1);
       ctx.fillStyle = D.leaders[l + 1] % 2 ? "#2e7d32" : "#43a047";
       ctx.fillRect(lx0, ly + 2, lx1 - lx0, LEAD_H - 4);
-      var ltext = "★ " + laneName(D.leaders[l]) + " · term " + D.leaders[l + 1];
+      var ltext = "★ " + laneName(D.leaders[l]) + " · " + TERM + " " + D.leaders[l + 1];
       if (ctx.measureText(ltext).width + 6 < lx1 - Math.max(lx0, GUTTER)) { ctx.fillStyle = "#fff"; ctx.fillText(ltext, Math.max(lx0, GUTTER) + 3, ly + LEAD_H / 2); }
       leadHits.push({ x0: lx0, x1: lx1, text: ltext + "\n" + fmt(lt0) + " – " + fmt(lt1) });
     }
@@ -423,14 +424,14 @@ export const PAGE_SCRIPT = String.raw`
     if (best !== null) {
       var o = best, kind = D.kinds[D.msg[o]];
       var fate = D.msg[o + 5] & 1 ? "dropped at " + fmt(D.msg[o + 4]) : "delivered at " + fmt(D.msg[o + 4]) + " (" + fmt(D.msg[o + 4] - D.msg[o + 3]) + " later)";
-      return kind.label + (D.msg[o + 6] ? " · term " + D.msg[o + 6] : "") + (D.msg[o + 5] & 2 ? " · duplicate" : "") + "\n" +
+      return kind.label + (D.msg[o + 6] ? " · " + TERM + " " + D.msg[o + 6] : "") + (D.msg[o + 5] & 2 ? " · duplicate" : "") + "\n" +
         laneName(D.msg[o + 1]) + " → " + laneName(D.msg[o + 2]) + "\nsent at " + fmt(D.msg[o + 3]) + ", " + fate;
     }
     var lane = Math.floor((py - top()) / size.laneH), t = tOf(px);
     if (lane < 0 || lane >= N) return null;
     for (var s = 0; s < D.seg.length; s += SEG) {
       if (D.seg[s] === lane && D.seg[s + 3] <= t && t <= D.seg[s + 4]) {
-        return laneName(lane) + ": " + D.roles[D.seg[s + 1]].label + ", term " + D.seg[s + 2] + "\n" + fmt(D.seg[s + 3]) + " – " + fmt(D.seg[s + 4]);
+        return laneName(lane) + ": " + D.roles[D.seg[s + 1]].label + ", " + TERM + " " + D.seg[s + 2] + "\n" + fmt(D.seg[s + 3]) + " – " + fmt(D.seg[s + 4]);
       }
     }
     return null;

@@ -35,6 +35,8 @@ export interface LegendEntry {
 
 /** A protocol's legend: lane colours by role, arrow colours by message kind. */
 export interface ProtocolLegend {
+  /** What the protocol calls its terms (KRaft: epoch). */
+  readonly termName: string;
   readonly roles: readonly LegendEntry[];
   readonly messages: readonly LegendEntry[];
 }
@@ -66,8 +68,9 @@ const RAFT_MESSAGES: readonly LegendEntry[] = [
 
 /** Every protocol's legend. */
 export const LEGENDS: Readonly<Record<DiagramSystem, ProtocolLegend>> = {
-  raft: { roles: RAFT_ROLES, messages: RAFT_MESSAGES },
+  raft: { termName: "term", roles: RAFT_ROLES, messages: RAFT_MESSAGES },
   zk: {
+    termName: "term",
     roles: RAFT_ROLES.filter((r) => r.name !== "learner"),
     messages: [
       ...RAFT_MESSAGES.filter((m) => m.name !== "timeout-now"),
@@ -78,6 +81,7 @@ export const LEGENDS: Readonly<Record<DiagramSystem, ProtocolLegend>> = {
     ],
   },
   kraft: {
+    termName: "epoch",
     roles: [
       e("follower", "voter (follower)", "#b0bec5", "a controller voter following the leader of its epoch"),
       e("pre-candidate", "prospective", "#fdd835", "a voter checking it could win before bumping the epoch (KIP-996)"),
@@ -144,6 +148,8 @@ interface FaultBand {
 export interface DiagramData {
   readonly title: string;
   readonly system: DiagramSystem;
+  /** What the protocol calls its terms. */
+  readonly termName: string;
   readonly end: number;
   readonly nodes: readonly { readonly id: number; readonly label: string; readonly kind: string }[];
   readonly roles: readonly LegendEntry[];
@@ -284,6 +290,7 @@ export function diagramData(lines: readonly string[], options: DiagramOptions = 
   return {
     title: options.title ?? "quorate simulation",
     system,
+    termName: legend.termName,
     end,
     nodes: ids.map((id) => ({ id, label: `node ${id}`, kind: options.nodeKinds?.[id] ?? "" })),
     roles,
