@@ -1,0 +1,298 @@
+/**
+ * The Raft core (src/core/raft) as an explorable actor system: n voters, durable storage per node (restart
+ * from exactly what was persisted), client proposals at the leader, explicit election and heartbeat timeouts.
+ * Until the core takes a `timeout` input itself, `raftExploreCore` implements it by ticking until the timer
+ * fires; the election timer's elapsed count, its randomized deadline and the PRNG are then invisible to the
+ * explorer and left out of the fingerprint (every state the explorer reaches has them "just reset").
+ * @module
+ */
+import type { Core } from "../../../core/contract.js";
+import { Hasher } from "../../../core/fingerprint.js";
+import * as raft from "../../../core/raft/index.js";
+import type { Entry, HardState, Input, Message, Output, PersistOutput, RaftState } from "../../../core/raft/index.js";
+import type { ActorSystem, SystemState } from "../actors.js";
+import { hashValue } from "../hash.js";
+import type { NetworkKind } from "../network.js";
+import { raftInvariants, raftStepInvariants } from "./raft-invariants.js";
+
+/** Limits of the explored space. */
+export interface RaftBounds {
+  /** No node's term goes above this. */
+  readonly maxTerm: number;
+  /** No log grows past this many entries (a leader's no-op entry counts). */
+  readonly maxLog: number;
+  /** Crashes on one path. */
+  readonly maxCrashes: number;
+  /** Messages in flight at once. */
+  readonly maxInFlight: number;
+}
+
+/** The defaults of `quorate explore --system raft --nodes 3` (measured to finish in minutes; docs/explore.md). */
+export const DEFAULT_RAFT_BOUNDS: RaftBounds = { maxTerm: 2, maxLog: 2, maxCrashes: 1, maxInFlight: 3 };
+
+/** How the Raft system is explored. */
+export interface RaftSystemOptions {
+  readonly nodes: number;
+  readonly bounds?: Partial<RaftBounds>;
+  readonly network?: NetworkKind;
+  readonly lossy?: boolean;
+  readonly preVote?: boolean;
+  /** When a send may leave while its node's writes are in flight (see `Storage.mode`); default "sync". */
+  readonly storage?: "sync" | "async-contract" | "async-strict";
+}
+
+/** A node's config in the explored system. */
+export interface RaftNodeConfig {
+  readonly id: number;
+  readonly voters: readonly number[];
+  readonly preVote: boolean;
+}
+
+/** What a node's storage made durable. */
+export interface RaftDisk {
+  readonly hardState: HardState;
+  readonly entries: readonly Entry[];
+}
+
+/** The explorer's inputs to a node: the core's, plus the explicit timeout. */
+export type RaftExploreInput = Input | { readonly type: "timeout"; readonly timer: "election" | "heartbeat" };
+
+/** A state of the explored Raft system. */
+export type RaftSystemState = SystemState<RaftState, Message, PersistOutput, RaftDisk, undefined>;
+
+const ELECTION_TICK = 2;
+const TICK: Input = Object.freeze({ type: "tick" });
+const EMPTY_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
+const PAYLOAD = new Uint8Array([1]);
+
+/** The Raft core under the contract, with the explicit timeout input. */
+export function raftExploreCore(): Core<RaftNodeConfig, RaftState, RaftExploreInput, Output> {
+  return {
+    name: "raft",
+    create: (c) => raft.createRaft(nodeConfig(c)),
+    step(s, input) {
+      if (input.type !== "timeout") return raft.step(s, input);
+      // Tick until the timer fires: something is sent or the role changes (at most 2·electionTick ticks).
+      const outputs: Output[] = [];
+      for (let i = 0; i < 2 * ELECTION_TICK + 1; i++) {
+        const role = s.role;
+        const r = raft.step(s, TICK);
+        outputs.push(...r.outputs);
+        if (r.outputs.length > 0 || s.role !== role) break;
+      }
+      return { state: s, outputs };
+    },
+    clone: cloneRaft,
+    fingerprint: fingerprintRaft,
+  };
+}
+
+function nodeConfig(c: RaftNodeConfig): raft.RaftConfig {
+  return { id: c.id, voters: c.voters, electionTick: ELECTION_TICK, heartbeatTick: 1, preVote: c.preVote, maxInflightMsgs: 4, seed: c.id };
+}
+
+/**
+ * A copy sharing only immutable parts (entries, configurations, options). Written out field by field in
+ * `createRaft`'s order so the copy keeps the original's hidden class (a spread made cloning 30% of the run).
+ */
+export function cloneRaft(s: RaftState): RaftState {
+  const progress = new Map<number, raft.Progress>();
+  for (const [id, pr] of s.tracker.progress) {
+    const f = pr.inflights;
+    progress.set(id, {
+      id: pr.id,
+      match: pr.match,
+      next: pr.next,
+      state: pr.state,
+      probeSent: pr.probeSent,
+      pendingSnapshot: pr.pendingSnapshot,
+      snapshotOffset: pr.snapshotOffset,
+      recentActive: pr.recentActive,
+      isLearner: pr.isLearner,
+      inflights: { index: f.index.slice(), start: f.start, count: f.count, capacity: f.capacity },
+    });
+  }
+  const log = s.log;
+  const t = s.tracker;
+  const r = s.reads;
+  return {
+    id: s.id,
+    opts: s.opts,
+    rng: s.rng,
+    term: s.term,
+    vote: s.vote,
+    role: s.role,
+    leader: s.leader,
+    log: {
+      entries: log.entries.slice(),
+      offset: log.offset,
+      offsetTerm: log.offsetTerm,
+      snapshot: log.snapshot,
+      committed: log.committed,
+      applying: log.applying,
+      applied: log.applied,
+      stable: log.stable,
+    },
+    tracker: { config: t.config, progress, votes: new Map(t.votes), maxInflight: t.maxInflight },
+    baseConfig: s.baseConfig,
+    configHistory: s.configHistory.slice(),
+    electionElapsed: s.electionElapsed,
+    heartbeatElapsed: s.heartbeatElapsed,
+    randomizedElectionTimeout: s.randomizedElectionTimeout,
+    leadTransferee: s.leadTransferee,
+    pendingConfIndex: s.pendingConfIndex,
+    uncommittedSize: s.uncommittedSize,
+    reads: { round: r.round, pending: r.pending.slice(), waiting: r.waiting.slice(), acked: new Map(r.acked) },
+    incoming: s.incoming === undefined ? undefined : { ...s.incoming, chunks: s.incoming.chunks.slice() },
+    pendingAck: s.pendingAck,
+    out: { sends: undefined, post: undefined, entries: undefined, truncateFrom: 0, snapshot: undefined, syncHardState: false },
+  };
+}
+
+function hashEntry(h: Hasher, e: Entry): void {
+  h.int(e.index).int(e.term).int(e.kind === "normal" ? 1 : 2).bytes(e.data);
+}
+
+/** The protocol-relevant state: everything but the timers' counters, the PRNG and the per-step outbox. */
+export function fingerprintRaft(s: RaftState): bigint {
+  const h = new Hasher().int(s.id).int(s.term).int(s.vote).str(s.role).int(s.leader);
+  const log = s.log;
+  h.int(log.offset).int(log.offsetTerm).int(log.committed).int(log.applying).int(log.applied).int(log.stable).int(log.entries.length);
+  for (const e of log.entries) hashEntry(h, e);
+  const ids = [...s.tracker.progress.keys()].sort((a, b) => a - b);
+  h.int(ids.length);
+  if (s.role === "leader") {
+    for (const id of ids) {
+      const pr = s.tracker.progress.get(id)!;
+      h.int(id).int(pr.match).int(pr.next).str(pr.state).bool(pr.probeSent).int(pr.pendingSnapshot).int(pr.snapshotOffset).bool(pr.recentActive);
+      const f = pr.inflights;
+      h.int(f.count);
+      for (let k = 0; k < f.count; k++) h.int(f.index[(f.start + k) % f.capacity]!);
+    }
+  }
+  const votes = [...s.tracker.votes.entries()].sort((a, b) => a[0] - b[0]);
+  h.int(votes.length);
+  for (const [id, granted] of votes) h.int(id).bool(granted);
+  h.int(s.leadTransferee).int(s.pendingConfIndex).int(s.uncommittedSize).int(s.pendingAck);
+  // Rarely non-empty (reads, snapshots, membership changes are not explored yet): the generic hasher suffices.
+  const r = s.reads;
+  h.int(r.round).int(r.pending.length).int(r.waiting.length).int(r.acked.size);
+  if (r.pending.length + r.waiting.length + r.acked.size > 0) hashValue(h, r);
+  h.bool(s.incoming !== undefined).int(s.configHistory.length);
+  if (s.incoming !== undefined) hashValue(h, s.incoming);
+  if (s.configHistory.length > 0) hashValue(h, s.configHistory);
+  return h.digest();
+}
+
+/** Feeds a Raft message to a hasher, field by field (the generic `hashValue` sorts keys: 15% of a run). */
+export function hashRaftMessage(h: Hasher, m: Message): void {
+  h.str(m.type).int(m.from).int(m.to).int(m.term);
+  switch (m.type) {
+    case "vote":
+    case "pre-vote":
+      h.int(m.lastIndex).int(m.lastTerm).bool(m.transfer);
+      break;
+    case "vote-response":
+    case "pre-vote-response":
+      h.bool(m.reject);
+      break;
+    case "append":
+      h.int(m.prevIndex).int(m.prevTerm).int(m.commit).int(m.entries.length);
+      for (const e of m.entries) hashEntry(h, e);
+      break;
+    case "append-response":
+      h.bool(m.reject).int(m.index).int(m.hintIndex).int(m.hintTerm);
+      break;
+    case "heartbeat":
+      h.int(m.commit).int(m.context);
+      break;
+    case "heartbeat-response":
+      h.int(m.context);
+      break;
+    case "timeout-now":
+      break;
+    default:
+      hashValue(h, m);
+  }
+}
+
+/** Applies a persist output to a disk (a new disk; the old one is unchanged), as the simulator's storage does. */
+export function applyPersist(disk: RaftDisk, o: PersistOutput): RaftDisk {
+  let entries = disk.entries;
+  if (o.truncateFrom !== undefined && o.truncateFrom <= entries.length) entries = entries.slice(0, o.truncateFrom - 1);
+  const written = o.entries;
+  if (written !== undefined && written.length > 0) entries = [...entries.slice(0, written[0]!.index - 1), ...written];
+  return { hardState: o.hardState ?? disk.hardState, entries };
+}
+
+/** The Raft system for the explorer. */
+export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, RaftState, RaftExploreInput, Output, Message, PersistOutput, RaftDisk, undefined> {
+  const bounds: RaftBounds = { ...DEFAULT_RAFT_BOUNDS, ...o.bounds };
+  const ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
+  const configs = ids.map((id) => ({ id, voters: ids, preVote: o.preVote === true }));
+  const proposal: Input = { type: "propose", data: PAYLOAD };
+  return {
+    name: `raft(nodes=${o.nodes}, max-term=${bounds.maxTerm}, max-log=${bounds.maxLog}, max-crashes=${bounds.maxCrashes}, max-in-flight=${bounds.maxInFlight})`,
+    core: raftExploreCore(),
+    ids,
+    configs,
+    deliver: (_from, message) => ({ type: "message", message }),
+    effect(out) {
+      switch (out.type) {
+        case "send":
+          return { kind: "send", to: out.to, msg: out.message };
+        case "persist":
+          return { kind: "write", write: out };
+        case "apply": {
+          const last = out.entries[out.entries.length - 1];
+          return last === undefined ? { kind: "none" } : { kind: "input", input: { type: "applied", index: last.index } };
+        }
+        default:
+          return { kind: "none" };
+      }
+    },
+    hashMessage: hashRaftMessage,
+    timers: (s) => (s.role === "leader" ? ["heartbeat"] : ["election"]),
+    external: (sys, i) => {
+      const s = sys.nodes[i]!;
+      return s.role === "leader" && raft.lastIndex(s) < bounds.maxLog ? [proposal] : [];
+    },
+    storage: {
+      empty: EMPTY_DISK,
+      mode: o.storage ?? "sync",
+      apply(disk, w) {
+        const next = applyPersist(disk, w);
+        const last = next.entries[next.entries.length - 1];
+        return { disk: next, ack: { type: "persisted", index: last?.index ?? 0, term: last?.term ?? 0 } };
+      },
+      restart(c, disk) {
+        const fresh = disk.hardState.term === 0 && disk.entries.length === 0;
+        return raft.createRaft(nodeConfig(c), fresh ? undefined : { hardState: disk.hardState, entries: disk.entries.slice() });
+      },
+      hash(h, disk) {
+        h.int(disk.hardState.term).int(disk.hardState.vote).int(disk.hardState.commit).int(disk.entries.length);
+        for (const e of disk.entries) hashEntry(h, e);
+      },
+    },
+    network: o.network ?? "unordered",
+    lossy: o.lossy ?? false,
+    maxCrashes: bounds.maxCrashes,
+    within(sys) {
+      if (sys.net.size > bounds.maxInFlight) return false;
+      for (const s of sys.nodes) if (s !== undefined && (s.term > bounds.maxTerm || raft.lastIndex(s) > bounds.maxLog)) return false;
+      return true;
+    },
+    invariants: raftInvariants(ids),
+    stepInvariants: raftStepInvariants(ids),
+    describeMessage: describeRaftMessage,
+  };
+}
+
+/** A compact, readable form of a Raft message for paths. */
+export function describeRaftMessage(m: Message): unknown {
+  if (m.type === "append") {
+    const { entries, ...rest } = m;
+    return { ...rest, entries: entries.map((e) => [e.index, e.term]) };
+  }
+  return m;
+}
