@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { run as simulateCmd } from "../../src/adapters/cli/commands/simulate.js";
-import { LEGENDS } from "../../src/adapters/simulator/index.js";
+import { LEGENDS, renderSpaceTime } from "../../src/adapters/simulator/index.js";
 import type { DiagramSystem } from "../../src/adapters/simulator/index.js";
 import { checkLinearizability, register } from "../../src/check/linearizability/index.js";
 import { renderHtml } from "../../src/check/linearizability/html.js";
@@ -93,47 +93,78 @@ const OWN_LEGEND: Record<DiagramSystem, { kinds: string[]; roles: string[] }> = 
   kraft: { kinds: ["fetch", "fetch-response", "begin-quorum-epoch", "end-quorum-epoch", "fetch-snapshot", "controller-request", "controller-response"], roles: ["leader", "learner", "down"] },
 };
 
+/**
+ * What is wrong with a simulate page, judged against its trace (empty when nothing is): script errors, network
+ * requests, lanes, arrows per kind, drops, fault bands, elections, the window, and the protocol's own legend.
+ */
+async function problems(page: Page, errors: readonly string[], requests: readonly string[], system: DiagramSystem, trace: Record<string, unknown>[]): Promise<string[]> {
+  const out: string[] = [...errors.map((e) => `script error: ${e}`), ...requests.map((r) => `network request: ${r}`)];
+  const d = await page.evaluate(() => (globalThis as unknown as { quorateDiagram?: { lastDraw: Drawn | null } }).quorateDiagram?.lastDraw ?? null);
+  if (d === null) return [...out, "nothing was drawn"];
+  const want = expected(trace);
+  if (d.lanes !== want.nodes) out.push(`lanes: drew ${d.lanes}, the trace has ${want.nodes} nodes`);
+  for (const k of new Set([...Object.keys(want.arrows), ...Object.keys(d.arrows)])) {
+    if (d.arrows[k] !== want.arrows[k]) out.push(`arrows of kind ${k}: drew ${d.arrows[k] ?? 0}, the trace has ${want.arrows[k] ?? 0}`);
+  }
+  const drops = trace.filter((r) => r["type"] === "msg" && r["ev"] === "drop").length;
+  if (d.drops !== drops) out.push(`drops: drew ${d.drops}, the trace has ${drops}`);
+  for (const k of new Set([...Object.keys(want.faults), ...Object.keys(d.faultBands), "partition", "crash", "stall"])) {
+    if ((d.faultBands[k] ?? 0) !== (want.faults[k] ?? 0)) out.push(`${k} bands: drew ${d.faultBands[k] ?? 0}, the trace has ${want.faults[k] ?? 0}`);
+    else if ((want.faults[k] ?? 0) === 0) out.push(`no ${k} in this run: pick a seed that has one`);
+  }
+  if (d.faultLabels === 0) out.push("no fault label drawn");
+  if (d.leaders === 0 || d.elections === 0) out.push(`leaders ${d.leaders}, elections ${d.elections}: expected some of each`);
+  const end = Math.max(...trace.map((r) => r["t"] as number));
+  if (d.window[0] !== 0 || d.window[1] !== end) out.push(`the page opens on ${d.window.join("..")}, not the whole run 0..${end}`);
+  const kinds = await page.locator("#legend-messages li").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-kind") ?? ""));
+  const own = LEGENDS[system].messages.map((m) => m.name);
+  if (kinds.slice(0, own.length).join() !== own.join()) out.push(`the message legend is not ${system}'s own: ${kinds.join(", ")}`);
+  for (const k of Object.keys(want.arrows)) if (!own.includes(k)) out.push(`kind ${k} is not in ${system}'s legend`);
+  for (const k of OWN_LEGEND[system].kinds) if (!kinds.includes(k)) out.push(`the legend lacks ${system}'s kind ${k}`);
+  const roles = await page.locator("#legend-roles li").evaluateAll((lis) => lis.map((li) => `${li.getAttribute("data-role")}=${li.textContent}`));
+  for (const r of OWN_LEGEND[system].roles) if (!roles.some((x) => x.startsWith(`${r}=`))) out.push(`the role legend lacks ${r}`);
+  if (system === "kraft") {
+    if (!roles.includes("learner=broker (observer)")) out.push(`brokers are not named as such: ${roles.join(", ")}`);
+    const lanes = await page.evaluate(() => (globalThis as unknown as PageGlobals).quorateDiagram.data.nodes.map((n) => n.kind));
+    if (lanes.slice(3).join() !== "broker,broker" || !lanes.slice(0, 3).every((k) => k === "controller" || k === "combined")) out.push(`lane kinds ${lanes.join(",")}`);
+  }
+  const rows = await page.locator("#events tbody tr").count();
+  const listed = Object.values(want.faults).reduce((a, b) => a + b, 0) + d.elections;
+  if (rows < listed) out.push(`the table lists ${rows} rows, fewer than ${listed} faults and elections`);
+  return out;
+}
+
 describe("simulate --html in Chromium", () => {
   it.each(["raft", "zk", "kraft"] as const)("the %s page loads cleanly and draws every lane, arrow, fault band and its own legend", async (system) => {
     const { file, trace } = await simulatePage(system, 3, 8000);
     const { page, errors, requests } = await browser!.open(file);
     try {
-      expect(errors).toEqual([]);
-      expect(requests).toEqual([]); // self-contained: nothing fetched
-      const want = expected(trace);
-      const d = await drawn(page);
-      expect(d.lanes).toBe(want.nodes);
-      expect(d.arrows).toEqual(want.arrows);
-      expect(d.drops).toBe(trace.filter((r) => r["type"] === "msg" && r["ev"] === "drop").length);
-      expect(d.faultBands).toEqual(want.faults);
-      expect(d.faultBands["partition"] ?? 0).toBeGreaterThan(0);
-      expect(d.faultBands["crash"] ?? 0).toBeGreaterThan(0);
-      expect(d.faultBands["stall"] ?? 0).toBeGreaterThan(0);
-      expect(d.faultLabels).toBeGreaterThan(0);
-      expect(d.leaders).toBeGreaterThan(0);
-      expect(d.elections).toBeGreaterThan(0);
-      // The whole run is shown: the window ends at the last record.
-      expect(d.window).toEqual([0, Math.max(...trace.map((r) => r["t"] as number))]);
-      // Its own legend: every kind in the trace is named there, with its protocol's own kinds and roles.
-      const kinds = await page.locator("#legend-messages li").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-kind")));
-      expect(kinds).toEqual(LEGENDS[system].messages.map((m) => m.name));
-      for (const k of Object.keys(want.arrows)) expect(kinds, `kind ${k} is in the legend`).toContain(k);
-      for (const k of OWN_LEGEND[system].kinds) expect(kinds).toContain(k);
-      const roles = await page.locator("#legend-roles li").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-role")));
-      for (const r of OWN_LEGEND[system].roles) expect(roles).toContain(r);
-      if (system === "kraft") {
-        await expect(page.locator("#legend-roles li[data-role=learner]").textContent()).resolves.toBe("broker (observer)");
-        await expect(page.locator("#legend-messages li[data-kind=begin-quorum-epoch]").textContent()).resolves.toContain("BeginQuorumEpoch");
-        const lanes = await page.evaluate(() => (globalThis as unknown as PageGlobals).quorateDiagram.data.nodes.map((n) => n.kind));
-        expect(lanes.slice(3)).toEqual(["broker", "broker"]);
-        expect(lanes.slice(0, 3).every((k) => k === "controller" || k === "combined")).toBe(true);
-      }
-      // Every fault and election is listed in full in the table.
-      const rows = await page.locator("#events tbody tr").count();
-      expect(rows).toBeGreaterThanOrEqual(Object.values(want.faults).reduce((a, b) => a + b, 0) + d.elections);
+      expect(await problems(page, errors, requests, system, trace)).toEqual([]);
       await page.screenshot({ path: screenshotPath(`simulate-${system}`), fullPage: true });
     } finally {
       await page.close();
+    }
+  });
+
+  it("teeth: a KRaft run drawn with Raft's legend, a page whose script fails, a page that fetches: each is caught", async () => {
+    const { file, trace } = await simulatePage("kraft", 3, 8000);
+    const lines = trace.map((r) => JSON.stringify(r));
+    const html = readFileSync(file, "utf8");
+    const variants: [string, string, RegExp][] = [
+      ["raft-legend", renderSpaceTime(lines, { system: "raft" }), /the message legend is not kraft's own|kind fetch is not in kraft's legend|brokers are not named/],
+      ["script-throws", html.replace("(function () {", '(function () { throw new Error("deliberately broken");'), /script error: .*deliberately broken/],
+      ["fetches", html.replace("<body>", '<body><img src="http://192.0.2.1/x.png" alt="">'), /network request: http:\/\/192\.0\.2\.1/],
+    ];
+    for (const [name, page, want] of variants) {
+      const broken = path.join(dir, `broken-${name}.html`);
+      writeFileSync(broken, page);
+      const opened = await browser!.open(broken);
+      try {
+        const found = await problems(opened.page, opened.errors, opened.requests, "kraft", trace);
+        expect(found.join("\n"), name).toMatch(want);
+      } finally {
+        await opened.page.close();
+      }
     }
   });
 
