@@ -29,6 +29,7 @@ canvas{display:block;width:100%;border:1px solid var(--line);border-radius:4px}
 .legend{list-style:none;padding:0;margin:0;columns:2 220px}
 .legend li{margin:2px 0;break-inside:avoid}
 .legend label{cursor:pointer}
+.legend li.none{opacity:.5}
 .swatch{display:inline-block;width:14px;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle}
 .line{display:inline-block;width:22px;height:0;border-top:3px solid;margin-right:6px;vertical-align:middle}
 .count{color:var(--muted);font-size:12px}
@@ -88,7 +89,7 @@ export const PAGE_SCRIPT = String.raw`
   var kindList = document.getElementById("legend-messages");
   var boxes = [];
   D.kinds.forEach(function (k, idx) {
-    var li = el("li", { "data-kind": k.name, title: k.hint });
+    var li = el("li", { "data-kind": k.name, title: k.hint + (k.count ? "" : " (none in this run)"), "class": k.count ? "" : "none" });
     var label = el("label");
     var box = el("input", { type: "checkbox", "data-kind": k.name });
     box.checked = true;
