@@ -276,6 +276,8 @@ export function diagramData(lines: readonly string[], options: DiagramOptions = 
         const ms = Number(STALL.exec(r.detail ?? "")?.[1] ?? 0);
         faults.push({ kind: "stall", t0: r.t, t1: Math.min(end, r.t + ms), nodes: nodes.map((id) => lane.get(id)!), label: `stall: ${nodes.map(nodeName).join(",")} ${r.detail ?? ""}` });
       } else if (f === "heal-all") {
+        // The liveness phase ends every stall for what is sent from now on.
+        for (const b of faults) if (b.kind === "stall" && b.t1 > r.t) b.t1 = r.t;
         faults.push({ kind: "heal-all", t0: r.t, t1: r.t, nodes: [], label: r.detail ?? "every fault healed" });
       } else if (f !== "heal") {
         faults.push({ kind: "other", t0: r.t, t1: r.t, nodes: nodes.map((id) => lane.get(id)!), label: `${f}${r.detail === undefined ? "" : ` ${r.detail}`}` });
