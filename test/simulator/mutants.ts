@@ -74,7 +74,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: "lease-read-without-check-quorum",
-    patches: [{ file: "step.ts", search: "    if (s.opts.checkQuorum) {\n      if (!quorumActive(s.tracker, s.id)) {", replace: "    if (false) {\n      if (!quorumActive(s.tracker, s.id)) {" }],
+    patches: [{ file: "step.ts", search: "  if (s.opts.checkQuorum) {\n    if (!quorumActive(s.tracker, s.id)) {", replace: "  if (false) {\n    if (!quorumActive(s.tracker, s.id)) {" }],
     // The bug shows when a partition cuts off the leader (which then never steps down); leases assume bounded
     // clock drift, so no drift (a correct core passes in lease mode: see the control in the test).
     faults: { partition: true },

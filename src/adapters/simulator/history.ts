@@ -21,22 +21,30 @@ export interface NativeHistory {
 /**
  * Converts the simulator's client records (invoke / ok / fail / info) into the linearizability checker's native
  * JSON history for its `kv` model: writes put a key's value, reads observe it ("" for an absent key, the model's
- * initial value). An operation still pending at the end counts as `info` (outcome unknown).
+ * initial value). An operation still pending at the end counts as `info` (outcome unknown). A client that goes on
+ * after an `info` op continues as a new process (Jepsen's rule: a process issues nothing after an op of unknown
+ * outcome), numbered after the highest client id, in order of appearance.
  */
 export function toNativeHistory(records: readonly ClientRecord[]): NativeHistory {
   const open = new Map<string | number, { rec: ClientRecord; index: number }>();
   const ops: (NativeOperation | undefined)[] = [];
+  // The process each client currently speaks as; a client moves to a fresh process after an info op.
+  const processOf = new Map<number, number>();
+  let nextProcess = records.reduce((max, r) => Math.max(max, r.client), -1) + 1;
   for (const r of records) {
     if (r.type === "invoke") {
       open.set(r.id, { rec: r, index: ops.length });
-      ops.push({ process: r.client, f: r.f, key: r.key ?? "", value: r.f === "write" ? (r.value ?? "") : null, type: "info", call: r.t });
+      ops.push({ process: processOf.get(r.client) ?? r.client, f: r.f, key: r.key ?? "", value: r.f === "write" ? (r.value ?? "") : null, type: "info", call: r.t });
       continue;
     }
     const inv = open.get(r.id);
     if (inv === undefined) continue;
     open.delete(r.id);
     const base = ops[inv.index]!;
-    if (r.type === "info") continue;
+    if (r.type === "info") {
+      processOf.set(inv.rec.client, nextProcess++);
+      continue;
+    }
     ops[inv.index] =
       r.type === "ok" && r.f === "read"
         ? { ...base, type: "ok", output: r.value ?? "", return: r.t }

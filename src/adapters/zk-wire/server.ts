@@ -72,11 +72,12 @@ export function backendFor(config: ZkWireConfig, now: number): ServiceBackend {
     maxFrameBytes: config.maxFrameBytes,
     minSessionTimeoutMs: config.minSessionTimeoutMs,
     maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+    // TTL creates without extended types: UNIMPLEMENTED, decided by the core in ZooKeeper's order of checks.
+    extendedTypesEnabled: config.extendedTypesEnabled,
     newPassword: () => randomBytes(16).toString("hex"),
   });
 }
 
-const TTL_FLAGS = new Set([5, 6]);
 const EMPTY = new Uint8Array(0);
 
 /** Starts the server on `config.clientPortAddress:config.clientPort` and resolves once it listens. */
@@ -232,10 +233,6 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
       reply(conn, xid, answer);
       return;
     }
-    if (!config.extendedTypesEnabled && isTtlCreate(decoded)) {
-      reply(conn, xid, backend.rejectWrite(session, Code.UNIMPLEMENTED));
-      return;
-    }
     reply(conn, xid, backend.request(session, decoded), opcode);
   };
 
@@ -344,8 +341,3 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
   };
 }
 
-function isTtlCreate(req: ClientRequest): boolean {
-  if (req.type === "create") return req.opcode === OpCode.createTTL || TTL_FLAGS.has(req.flags);
-  if (req.type === "multi") return req.ops.some((op) => op.type === "create" && (op.opcode === OpCode.createTTL || TTL_FLAGS.has(op.flags)));
-  return false;
-}

@@ -133,7 +133,8 @@ function checkProcessesSequential(ops: readonly Operation[], file: string): void
     for (let k = 1; k < list.length; k++) {
       const before = list[k - 1]!;
       const op = list[k]!;
-      if (before.return < op.call) continue;
+      // An op may start at the instant the process's previous one returned (a client's next call on the same tick).
+      if (before.return <= op.call) continue;
       const why = before.return === Infinity ? `after its op of unknown outcome on line ${before.line ?? 1} (a process issues nothing after "type": "info"; use a new process)` : `while its op from line ${before.line ?? 1} is pending (called ${before.call}, returns ${before.return})`;
       throw new HistoryParseError(file, op.line ?? 1, `process ${JSON.stringify(process)} calls an op at ${op.call} ${why}`);
     }
