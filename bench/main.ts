@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   "lin-recorded": () => import("./lin-recorded.js"),
   zk: () => import("./zk.js"),
   storage: () => import("./storage.js"),
+  contract: () => import("./contract.js"),
 };
 
 process.exitCode = await runBench(process.argv.slice(2));

@@ -21,6 +21,7 @@ export const SUITES: Readonly<Record<string, Suite>> = {
   "kraft-failover": { usage: "[--sizes 1000,10000,100000] [--seeds 1,2,3] [--json]", load: () => import("./kraft-failover.js") },
   linearizability: { usage: "[--reps N] [--filter TEXT] [--no-e2e] [--json FILE]", load: () => import("./linearizability.js") },
   zk: { usage: "[--ops N] [--repeat R]", load: () => import("./zk.js") },
+  storage: { usage: "[--ms 2000] [--clients 1,16,64] [--size 100] [--dir DIR] [--json]", load: () => import("./storage.js") },
 };
 
 /** The list of suites, as `--help` prints it. */

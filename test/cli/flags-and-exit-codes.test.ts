@@ -37,7 +37,7 @@ describe("the exit-code convention", () => {
   it("is printed by quorate --help and by every command's --help", async () => {
     expect(await runCli(["--help"])).toBe(0);
     expect(out).toContain(EXIT_CODES_HELP);
-    for (const command of ["demo", "simulate", "verify-trace", "check", "zk-replay", "export-vectors"]) {
+    for (const command of ["demo", "simulate", "verify-trace", "check", "zk-replay", "export-vectors", "zk-server"]) {
       out = "";
       expect(await runCli([command, "--help"]), command).toBe(0);
       expect(out, command).toContain("exit codes: 0 all held, 1 a violation or not linearizable, 2 bad usage or bad input");

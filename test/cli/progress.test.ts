@@ -1,5 +1,6 @@
 // The progress bar: draws on a terminal with a count and an ETA; quiet with --json or when not on a terminal.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { run } from "../../src/adapters/cli/commands/simulate.js";
 import { progressDraws, startProgress } from "../../src/adapters/cli/progress.js";
 
 function fakeStream(isTTY: boolean): { isTTY: boolean; columns: number; written: string[]; write(chunk: string): boolean } {
@@ -50,4 +51,27 @@ describe("progress bars", () => {
       expect(stream.written).toEqual([]);
     }
   });
+});
+
+describe("progress in a command (simulate --seeds) on a terminal", () => {
+  it("draws the bar on stderr, and nothing with --json", async () => {
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, "isTTY");
+    Object.defineProperty(process.stderr, "isTTY", { value: true, configurable: true });
+    let err = "";
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const errSpy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
+    try {
+      expect(await run(["--seeds", "1..2", "--steps", "300", "--workers", "1"])).toBe(0);
+      expect(err).toContain("seeds [");
+      expect(err).toContain("2/2 100%");
+      err = "";
+      expect(await run(["--seeds", "1..2", "--steps", "300", "--workers", "1", "--json"])).toBe(0);
+      expect(err).toBe("");
+    } finally {
+      out.mockRestore();
+      errSpy.mockRestore();
+      if (tty === undefined) delete (process.stderr as { isTTY?: boolean }).isTTY;
+      else Object.defineProperty(process.stderr, "isTTY", tty);
+    }
+  }, 60_000);
 });

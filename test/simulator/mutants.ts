@@ -102,7 +102,15 @@ const repoRoot = path.resolve(import.meta.dirname, "../..");
  * imports the patched simulator. Throws `StalePatchError` naming the mutant and file when a patch is stale.
  */
 export async function loadMutant(m: Mutant): Promise<typeof Simulator> {
-  const dir = path.join(repoRoot, ".cache", "mutants", m.name);
+  return (await loadPatched(m, "simulator", "src/adapters/simulator/index.ts")) as typeof Simulator;
+}
+
+/**
+ * Like `loadMutant`, but imports `entry` (a path under the repository root) from the patched copy, kept in
+ * .cache/mutants/NAME-TAG so that test files running in parallel do not share a copy.
+ */
+export async function loadPatched(m: Pick<Mutant, "name" | "patches">, tag: string, entry: string): Promise<unknown> {
+  const dir = path.join(repoRoot, ".cache", "mutants", tag === "simulator" ? m.name : `${m.name}-${tag}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(path.join(repoRoot, "src"), path.join(dir, "src"), { recursive: true });
@@ -116,7 +124,7 @@ export async function loadMutant(m: Mutant): Promise<typeof Simulator> {
     }
     writeFileSync(file, text.replace(p.search, p.replace));
   }
-  return (await import(path.join(dir, "src", "adapters", "simulator", "index.ts"))) as typeof Simulator;
+  return import(path.join(dir, entry));
 }
 
 /** Runs seeds 1..maxSeeds against the mutant until one fails; returns that seed (or undefined) and its violation. */

@@ -6,7 +6,8 @@ import type { Acl, CreateOpcode, MultiOp, OpResult, Stat } from "../../src/core/
 import { JuteReader, JuteWriter, decodeWith, encodeWith } from "../../src/adapters/zk-wire/jute.js";
 import type { Codec } from "../../src/adapters/zk-wire/records.js";
 import * as R from "../../src/adapters/zk-wire/records.js";
-import { FrameSplitter, decodeRequest, encodeNotification, encodeReply, splitRequest } from "../../src/adapters/zk-wire/protocol.js";
+import type { ClientRequest } from "../../src/core/zk/index.js";
+import { FrameSplitter, decodeReplyBody, decodeRequest, encodeNotification, encodeReply, encodeRequest, splitRequest } from "../../src/adapters/zk-wire/protocol.js";
 
 const seed = process.env.ZKWIRE_SEED === undefined ? 20261205 : Number(process.env.ZKWIRE_SEED);
 const params = { numRuns: 200, seed };
@@ -146,6 +147,64 @@ describe("jute decoders never throw on garbage", () => {
       }),
       params,
     );
+  });
+});
+
+const clientRequest: fc.Arbitrary<ClientRequest> = fc.oneof(
+  createReq(createOpcode),
+  fc.record({ path: str, version: int32 }).map((d) => ({ type: "delete" as const, ...d })),
+  fc.record({ path: str, data: bytes, version: int32 }).map((d) => ({ type: "setData" as const, ...d })),
+  fc.record({ path: str, acl: acls, version: int32 }).map((d) => ({ type: "setACL" as const, ...d })),
+  fc.record({ path: str, watch: fc.boolean(), type: fc.constantFrom("exists" as const, "getData" as const) }),
+  fc.record({ path: str, watch: fc.boolean(), withStat: fc.boolean() }).map((d) => ({ type: "getChildren" as const, ...d })),
+  fc.record({ path: str, type: fc.constantFrom("getACL" as const, "sync" as const, "getAllChildrenNumber" as const) }),
+  str.map((prefix) => ({ type: "getEphemerals" as const, prefix })),
+  fc.constantFrom({ type: "whoAmI" as const }, { type: "closeSession" as const }),
+  fc.record({ type: fc.constantFrom("multi" as const, "multiRead" as const), ops: fc.array(multiOp, { maxLength: 4 }) }),
+  fc.record({ type: fc.constantFrom("checkWatches" as const, "removeWatches" as const), path: str, watcherType: fc.constantFrom("CHILDREN" as const, "DATA" as const, "ANY" as const) }),
+  fc.record({ path: str, recursive: fc.boolean() }).map((d) => ({ type: "addWatch" as const, ...d })),
+  fc.record({ relativeZxid: safeLong, data: strings, exist: strings, child: strings, persistent: strings, persistentRecursive: strings, v2: fc.boolean() }).map(({ relativeZxid, v2, ...l }) => ({
+    type: "setWatches" as const,
+    relativeZxid,
+    lists: v2 ? l : { ...l, persistent: [], persistentRecursive: [] },
+    version: v2 ? (2 as const) : (1 as const),
+  })),
+  fc.record({ scheme: str, auth: fc.string({ maxLength: 12 }) }).map((d) => ({ type: "addAuth" as const, ...d })),
+);
+
+describe("requests and replies", () => {
+  it("decodeRequest(encodeRequest(r)) = r for every request a client sends", () => {
+    fc.assert(
+      fc.property(clientRequest, (req) => {
+        const { opcode, body } = encodeRequest(req);
+        expect(decodeRequest(opcode, body)).toEqual(req);
+      }),
+      params,
+    );
+  });
+
+  it("decodeReplyBody reads what encodeReply wrote", () => {
+    const s = { czxid: 1, mzxid: 2, ctime: 3, mtime: 4, version: 5, cversion: 6, aversion: 7, ephemeralOwner: 8, dataLength: 9, numChildren: 10, pzxid: 11 };
+    const cases: [number, import("../../src/core/zk/index.js").ReplyBody][] = [
+      [1, { kind: "create", path: "/a" }],
+      [15, { kind: "create2", path: "/a", stat: s }],
+      [3, { kind: "stat", stat: s }],
+      [4, { kind: "data", data: Uint8Array.of(1), stat: s }],
+      [8, { kind: "children", children: ["a"] }],
+      [12, { kind: "children", children: ["a"], stat: s }],
+      [6, { kind: "acl", acl: [{ perms: 31, scheme: "world", id: "anyone" }], stat: s }],
+      [9, { kind: "path", path: "/" }],
+      [14, { kind: "multi", results: [{ type: "check" }, { type: "error", err: -101 }] }],
+      [103, { kind: "ephemerals", paths: ["/e"] }],
+      [104, { kind: "number", number: 3 }],
+      [107, { kind: "whoAmI", clientInfo: [{ scheme: "ip", user: "127.0.0.1" }] }],
+    ];
+    for (const [opcode, body] of cases) {
+      const frame = encodeReply(1, { err: 0, zxid: 2, body });
+      expect(decodeReplyBody(opcode, 0, frame.subarray(20))).toEqual({ ok: true, value: body });
+    }
+    expect(decodeReplyBody(4, -101, new Uint8Array(0))).toEqual({ ok: true, value: undefined });
+    expect(decodeReplyBody(4, 0, Uint8Array.of(0, 0))).toMatchObject({ ok: false });
   });
 });
 

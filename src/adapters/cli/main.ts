@@ -28,6 +28,10 @@ const commands: Record<string, CommandEntry> = {
     summary: "check an NDJSON trace of any Raft implementation against quorate's invariants",
     load: () => import("./commands/verify-trace.js"),
   },
+  explore: {
+    summary: "exhaustive model checking of a core or a calibration model within bounds",
+    load: () => import("./commands/explore.js"),
+  },
   check: {
     summary: "linearizability check of a history file (or every file of a manifest)",
     load: () => import("./commands/check.js"),

@@ -40,16 +40,18 @@ export class ExportTargetError extends Error {
 /** The format description shipped next to the vectors. */
 export const vectorReadme: string = path.join(packageRoot, "docs", "test-vectors.md");
 
-/** Bytes of one vector step at 100 steps per vector, measured per protocol (pretty-printed JSON, one space). */
-const BYTES_PER_STEP: Record<Protocol, number> = { raft: 1144, kraft: 1327, zk: 717 };
+/**
+ * Bytes per vector step, measured per protocol on the default seed (pretty-printed JSON, one space): zk 717 at
+ * 100 steps (4 vectors) and 670 at 200 steps (100 vectors); raft 1144 and kraft 1327 at 100 steps (4 vectors).
+ */
+const BYTES_PER_STEP: Record<Protocol, number> = { raft: 1144, kraft: 1327, zk: 690 };
 
 /**
- * About how many bytes `traces` vectors of `steps` steps take on disk: a step's state grows with the trace, so
- * the size grows a little faster than the steps (fitted on 100- and 200-step ZooKeeper vectors). An estimate
- * for the user before a long export, not a bound: Quint may end a trace early.
+ * About how many bytes `traces` vectors of `steps` steps take on disk. An estimate for the user before a long
+ * export, not a bound: traces differ, and Quint may end one early.
  */
 export function estimateExportBytes(protocol: Protocol, traces: number, steps: number): number {
-  return Math.round(traces * steps * BYTES_PER_STEP[protocol] * (0.68 + 0.0032 * steps));
+  return Math.round(traces * steps * BYTES_PER_STEP[protocol]);
 }
 
 /**

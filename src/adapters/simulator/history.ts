@@ -21,16 +21,16 @@ export interface NativeHistory {
 /**
  * Converts the simulator's client records (invoke / ok / fail / info) into the linearizability checker's native
  * JSON history for its `kv` model: writes put a key's value, reads observe it ("" for an absent key, the model's
- * initial value). An operation still pending at the end counts as `info` (outcome unknown). A client that goes on
- * after an `info` op continues as a new process (Jepsen's rule: a process issues nothing after an op of unknown
- * outcome), numbered after the highest client id, in order of appearance.
+ * initial value). An operation still pending at the end counts as `info` (outcome unknown).
  */
 export function toNativeHistory(records: readonly ClientRecord[]): NativeHistory {
   const open = new Map<string | number, { rec: ClientRecord; index: number }>();
   const ops: (NativeOperation | undefined)[] = [];
-  // The process each client currently speaks as; a client moves to a fresh process after an info op.
+  // Jepsen's rule: after an op of unknown outcome its client goes on as a new process, so that one process's
+  // ops never overlap (the checker's formats refuse overlapping ones). Fresh ids start above every client id.
+  let nextProcess = 1;
+  for (const r of records) nextProcess = Math.max(nextProcess, r.client + 1);
   const processOf = new Map<number, number>();
-  let nextProcess = records.reduce((max, r) => Math.max(max, r.client), -1) + 1;
   for (const r of records) {
     if (r.type === "invoke") {
       open.set(r.id, { rec: r, index: ops.length });
@@ -42,7 +42,7 @@ export function toNativeHistory(records: readonly ClientRecord[]): NativeHistory
     open.delete(r.id);
     const base = ops[inv.index]!;
     if (r.type === "info") {
-      processOf.set(inv.rec.client, nextProcess++);
+      processOf.set(r.client, nextProcess++);
       continue;
     }
     ops[inv.index] =

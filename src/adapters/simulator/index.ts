@@ -7,10 +7,12 @@ export type { AnyProtocol, ClientReply, ClientRequest, DurableInfo, Effects, Nod
 export { Prng } from "./prng.js";
 export { EventQueue } from "./event-queue.js";
 export type { SimEvent } from "./event-queue.js";
-export { FAULT_NAMES, SimOptionError, allFaults, checkOptions, formatFaults, noFaults, parseFaults } from "./options.js";
+export { DEFAULT_CLIENTS, FAULT_NAMES, SimOptionError, allFaults, checkOptions, formatFaults, noFaults, parseFaults } from "./options.js";
 export type { FaultSet, SimOptions } from "./options.js";
 export { Simulator, simulate } from "./simulator.js";
 export type { SimResult, SimStats } from "./simulator.js";
+export { addStats, newStats, provesNothing, publicStats } from "./stats.js";
+export type { PublicStats } from "./stats.js";
 export { DEFAULT_RAFT_SIM_CONFIG, entryDigest, raftProtocol } from "./raft-protocol.js";
 export type { RaftDisk, RaftNode, RaftSimConfig, RaftWrite } from "./raft-protocol.js";
 export { SYSTEMS, raftConfigFor } from "./systems.js";

@@ -165,9 +165,11 @@ export class Simulator {
     for (const id of this.ids) {
       const node = new SimNode(id, this.protocol.emptyDisk());
       if (f.drift) node.tickMs = rng.range(7, 13);
+      if (node.tickMs !== TICK_MS) this.stats.driftingClocks++;
       if (f.disk && rng.chance(0.6)) {
         node.diskMinMs = rng.range(1, 5);
         node.diskMaxMs = node.diskMinMs + rng.range(5, 60);
+        this.stats.slowDisks++;
       }
       this.nodes[id] = node;
     }
@@ -224,11 +226,13 @@ export class Simulator {
   }
 
   private result(steps: number): SimResult {
+    if (!this.healing) this.stats.committedBeforeHeal = this.stats.committed;
     const base = { ok: this.found.length === 0, seed: this.options.seed, steps, violations: this.found, stats: this.stats, time: this.now, history: this.clients.history };
     return this.traceLines === undefined ? base : { ...base, trace: this.traceLines };
   }
 
   private livenessPhase(boundMs: number): void {
+    this.stats.committedBeforeHeal = this.stats.committed;
     this.healing = true;
     this.healAll();
     this.clients.healed();

@@ -133,6 +133,23 @@ export class MemoryFileSystem implements FileSystem {
     for (const [p, n] of this.names) if (p.startsWith(prefix)) this.durableNames.set(p, n);
   }
 
+  /** The power fails now: every later call fails with {@link SimulatedCrash}. */
+  crashNow(): void {
+    this.crashed = true;
+  }
+
+  /** Replaces this disk's content by `other`'s (durably), e.g. to give a restarted disk a new crash point. */
+  restoreFrom(other: MemoryFileSystem): void {
+    this.names = new Map();
+    this.durableNames = new Map();
+    for (const [p, n] of other.names) {
+      const c = { data: n.data.slice(), durable: n.durable.slice() };
+      this.names.set(p, c);
+      this.durableNames.set(p, c);
+    }
+    this.dirs = new Set(other.dirs);
+  }
+
   /** The bytes of a file as the process sees them (undefined if absent). */
   peek(path: string): Uint8Array | undefined {
     return this.names.get(path)?.data;

@@ -152,8 +152,9 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan | StorageError 
     segments.push(info);
     let at = h.end;
     while (at < bytes.length) {
-      const damage = readBatch(bytes, at);
-      if ("why" in damage) {
+      const batch = readBatch(bytes, at);
+      if ("why" in batch) {
+        const damage = batch;
         const later = findBatchAfter(bytes, damage.searchFrom);
         if (!isLast || later !== undefined) {
           const where = isLast ? `a later batch at offset ${later} is intact, so this is not a torn tail` : "a later segment exists, so this is not a torn tail";
@@ -162,17 +163,17 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan | StorageError 
         truncate = { name, offset: at, dropped: bytes.length - at, why: `${damage.why} at offset ${damage.offset}` };
         break;
       }
-      if (nextBatchSeq >= 0 && damage.seq !== nextBatchSeq) {
-        return new StorageError(damage.seq > nextBatchSeq ? "missing-segment" : "corrupt-record", `batch ${damage.seq} follows batch ${nextBatchSeq - 1}`, name, at);
+      if (nextBatchSeq >= 0 && batch.seq !== nextBatchSeq) {
+        return new StorageError(batch.seq > nextBatchSeq ? "missing-segment" : "corrupt-record", `batch ${batch.seq} follows batch ${nextBatchSeq - 1}`, name, at);
       }
-      nextBatchSeq = damage.seq + 1;
-      const bad = applyOps(model, damage.ops, damage.offsets);
-      if (bad !== null) return new StorageError("term-regression", bad.why, name, bad.offset);
-      for (const op of damage.ops) {
+      nextBatchSeq = batch.seq + 1;
+      const bad = applyOps(model, batch.ops, batch.offsets);
+      if (bad !== null) return new StorageError(/term goes backwards/.test(bad.why) ? "term-regression" : "corrupt-record", `a record breaks the log's rules: ${bad.why}`, name, bad.offset);
+      for (const op of batch.ops) {
         if (op.type === "entry" && op.index > info.maxIndex) info.maxIndex = op.index;
         if (op.type === "snapshot") markerSeq = seq;
       }
-      at = damage.end;
+      at = batch.end;
     }
     if (isLast) lastSegmentSize = truncate === undefined ? bytes.length : truncate.offset;
   }

@@ -62,7 +62,14 @@ export class ServiceBackend implements ZkWireBackend {
   /** The service (exposed for tests and diagnostics). */
   readonly service: ZkService;
 
-  constructor(options: ZkServiceOptions) {
+  /**
+   * `simulateClientPings`: the service pings for connected sessions as their clients would (for replays on a
+   * simulated clock, where no client pings in real time). Default false: clients ping over the wire.
+   */
+  constructor(
+    options: ZkServiceOptions,
+    private readonly simulateClientPings = false,
+  ) {
     this.service = new ZkService(options);
   }
 
@@ -83,7 +90,7 @@ export class ServiceBackend implements ZkWireBackend {
     const timeout = Math.max(0, requestedTimeoutMs);
     if (sessionId === 0) {
       const opened = this.service.openSession(timeout, forward);
-      this.service.setAutoPing(opened.sessionId, false);
+      this.service.setAutoPing(opened.sessionId, this.simulateClientPings);
       return { ok: true, sessionId: opened.sessionId, password: fromHex(opened.password), timeoutMs: opened.timeoutMs };
     }
     const { err, timeoutMs } = this.service.reattach(sessionId, toHex(password), timeout);

@@ -42,6 +42,7 @@ export class WireClient {
   readonly session: ConnectResponse;
   private readonly pending: { resolve: (r: WireReply) => void; reject: (e: Error) => void }[] = [];
   private nextXid = 1;
+  private received = 1;
   private closedError: Error | undefined;
   /** Resolves when the connection has closed. */
   readonly closed: Promise<void>;
@@ -120,7 +121,13 @@ export class WireClient {
     });
   }
 
+  /** Frames received on this connection, the handshake's included. */
+  get framesReceived(): number {
+    return this.received;
+  }
+
   private onFrame(body: Uint8Array): void {
+    this.received++;
     const header = decodeWith(body, ReplyHeaderCodec.read);
     if (!header.ok) {
       this.socket.destroy();

@@ -332,3 +332,86 @@ export function decodeReplyBody(opcode: number, err: number, bytes: Uint8Array):
       return { ok: true, value: undefined };
   }
 }
+
+const watcherTypeCodes: Record<WatcherType, number> = { CHILDREN: 1, DATA: 2, ANY: 3 };
+
+/**
+ * Encodes a request as a client sends it: its opcode and body (the inverse of {@link decodeRequest}). A `raw`
+ * request is sent as given; setWatches uses SetWatches (v1) or SetWatches2 by its version.
+ */
+export function encodeRequest(req: ClientRequest): { opcode: number; body: Uint8Array } {
+  const w = new JuteWriter(64);
+  let opcode: number;
+  switch (req.type) {
+    case "create":
+      opcode = req.opcode;
+      createCodecs[req.opcode].write(w, req);
+      break;
+    case "delete":
+      opcode = OpCode.delete;
+      PathVersionCodec.write(w, req);
+      break;
+    case "exists":
+    case "getData":
+      opcode = req.type === "exists" ? OpCode.exists : OpCode.getData;
+      PathWatchCodec.write(w, req);
+      break;
+    case "getChildren":
+      opcode = req.withStat ? OpCode.getChildren2 : OpCode.getChildren;
+      PathWatchCodec.write(w, req);
+      break;
+    case "setData":
+      opcode = OpCode.setData;
+      SetDataCodec.write(w, req);
+      break;
+    case "getACL":
+    case "sync":
+    case "getAllChildrenNumber":
+      opcode = req.type === "getACL" ? OpCode.getACL : req.type === "sync" ? OpCode.sync : OpCode.getAllChildrenNumber;
+      PathCodec.write(w, req.path);
+      break;
+    case "getEphemerals":
+      opcode = OpCode.getEphemerals;
+      PathCodec.write(w, req.prefix);
+      break;
+    case "setACL":
+      opcode = OpCode.setACL;
+      SetAclCodec.write(w, req);
+      break;
+    case "whoAmI":
+      opcode = OpCode.whoAmI;
+      break;
+    case "closeSession":
+      opcode = OpCode.closeSession;
+      break;
+    case "multi":
+    case "multiRead":
+      opcode = req.type === "multi" ? OpCode.multi : OpCode.multiRead;
+      MultiRequestCodec.write(w, [...req.ops]);
+      break;
+    case "checkWatches":
+    case "removeWatches":
+      opcode = req.type === "checkWatches" ? OpCode.checkWatches : OpCode.removeWatches;
+      PathIntCodec.write(w, { path: req.path, value: watcherTypeCodes[req.watcherType] });
+      break;
+    case "addWatch":
+      opcode = OpCode.addWatch;
+      PathIntCodec.write(w, { path: req.path, value: req.recursive ? 1 : 0 });
+      break;
+    case "setWatches": {
+      const l = req.lists;
+      opcode = req.version === 1 ? OpCode.setWatches : OpCode.setWatches2;
+      const record = { relativeZxid: BigInt(req.relativeZxid), data: l.data ?? [], exist: l.exist ?? [], child: l.child ?? [] };
+      if (req.version === 1) SetWatchesCodec.write(w, record);
+      else SetWatches2Codec.write(w, { ...record, persistent: l.persistent ?? [], persistentRecursive: l.persistentRecursive ?? [] });
+      break;
+    }
+    case "addAuth":
+      opcode = OpCode.auth;
+      AuthPacketCodec.write(w, { type: 0, scheme: req.scheme, auth: new TextEncoder().encode(req.auth) });
+      break;
+    case "raw":
+      return { opcode: req.opcode, body: req.body };
+  }
+  return { opcode, body: w.bytes() };
+}

@@ -46,6 +46,8 @@ export interface ZkWireServer {
   readonly backend: ZkWireBackend;
   /** Number of open client connections. */
   readonly connectionCount: number;
+  /** Frames sent on the session's current connection (handshake included); 0 when it has none. */
+  framesSent(sessionId: number): number;
   /** Stops accepting, closes every connection and the timer. Sessions are not closed (as a ZooKeeper shutdown). */
   close(): Promise<void>;
 }
@@ -332,6 +334,7 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     get connectionCount() {
       return connections.size;
     },
+    framesSent: (sessionId) => owners.get(sessionId)?.sent ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);

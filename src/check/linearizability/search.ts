@@ -185,7 +185,8 @@ export class LinearizationSearch<S, I, O> {
     const words = (n + 31) >>> 5;
     this.bits = new Uint32Array(words);
     this.zobrist = zobristKeys(n);
-    this.cache = new StateCache(words, maxCacheBytes);
+    // Sized to the history: a successful search adds an entry per op, and usually not many more.
+    this.cache = new StateCache(words, maxCacheBytes, 2 * n);
     this.stackOp = new Int32Array(n);
     this.stackSid = new Int32Array(n);
     this.stackChoice = new Int32Array(model.stepAll ? n : 0);

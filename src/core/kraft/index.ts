@@ -81,4 +81,5 @@ export {
   votedId,
   voters,
 } from "./observe.js";
-export * as invariants from "./invariants.js";
+/** @deprecated The KRaft invariants live in `quorate/check` (`invariants.kraft`); kept for the public API. */
+export * as invariants from "../../check/invariants/kraft.js";

@@ -95,6 +95,15 @@ function parseWorkers(text: string): number {
   return workers;
 }
 
+/** The bytes of a file named on the command line. @throws UsageError naming the file when it cannot be read. */
+function readInput(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
+  }
+}
+
 function fail(message: string): ExitCode {
   process.stderr.write(`quorate check: ${message}\n`);
   return Exit.badInput;
@@ -110,7 +119,7 @@ function entryExit(result: CheckJobResult, expected: Verdict | undefined): ExitC
 
 async function checkManifest(manifestPath: string, options: { json: boolean; timeoutMs?: number; workers: number }): Promise<ExitCode> {
   const start = performance.now();
-  const text = readFileSync(manifestPath, "utf8");
+  const text = readInput(manifestPath, "--manifest").toString("utf8");
   const entries = parseManifest(text, manifestPath);
   const dir = path.dirname(path.resolve(manifestPath));
   const jobs: CheckJob[] = entries.map((e, id) => ({
@@ -148,6 +157,7 @@ async function checkManifest(manifestPath: string, options: { json: boolean; tim
       verdict: r.verdict,
       expected: e.expected ?? null,
       ms: Number(r.ms.toFixed(3)),
+      cpuMs: Number(r.cpuMs.toFixed(3)),
       ...(r.ops !== undefined ? { ops: r.ops } : {}),
       ...(r.error !== undefined ? { error: r.error } : {}),
       ...(mismatch ? { mismatch: true } : {}),
@@ -195,7 +205,7 @@ export const run: CommandRun = async (argv) => {
     if (values.model === undefined) throw new UsageError(`--model is required; one of ${builtinModels.map((m) => m.name).join(", ")}`);
     const initial = parseInitial(values.initial);
     const model = modelByName(values.model, initial);
-    const history = parseHistory(decodeHistoryText(readFileSync(file), file), values.format, file);
+    const history = parseHistory(decodeHistoryText(readInput(file, "FILE"), file), values.format, file);
     validateOperations(history, model, file);
     const workers = values.workers !== undefined ? parseWorkers(values.workers) : history.length >= PARALLEL_MIN_OPS ? Math.min(availableParallelism(), 4) : 1;
     const options = timeoutMs !== undefined ? { timeoutMs } : {};

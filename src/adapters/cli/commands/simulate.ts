@@ -7,7 +7,11 @@ import {
   SimOptionError,
   checkOptions,
   formatFaults,
+  addStats,
+  newStats,
   parseFaults,
+  provesNothing,
+  publicStats,
   renderSpaceTime,
   runCampaign,
   simulate,
@@ -116,11 +120,17 @@ export function replayCommand(spec: CampaignSpec, seed: number): string {
   return `npx --no-install quorate simulate --system ${spec.system} --nodes ${spec.nodes} --seed ${seed} --steps ${spec.steps} --faults ${formatFaults(spec.faults)}${order}`;
 }
 
-function publicStats(s: SimStats): Record<string, number> {
-  return { elections: s.elections, leaderChanges: s.leaderChanges, committed: s.committed, messages: s.messages, dropped: s.dropped, crashes: s.crashes, duplicated: s.duplicated, restarts: s.restarts, partitions: s.partitions, deliveries: s.deliveries, ticks: s.ticks, events: s.events };
+/** Why a run failed: a broken invariant, or `progress` when it committed nothing and so proved nothing. */
+type RunFailure = Omit<Violation, "invariant"> & { readonly invariant: Violation["invariant"] | "progress" };
+
+/** A run's violations, and a `progress` failure when the run committed nothing. */
+function withProgress(violations: readonly Violation[], stats: SimStats, steps: number, t: number): RunFailure[] {
+  const idle = provesNothing(stats, steps);
+  return idle === undefined ? [...violations] : [...violations, { invariant: "progress", step: stats.events, t, detail: idle }];
 }
 
-function describeViolation(v: Violation): string {
+function describeViolation(v: RunFailure): string {
+  if (v.invariant === "progress") return `progress: ${v.detail}`;
   return `${v.invariant} at step ${v.step} (t=${v.t} ms${v.node === undefined ? "" : `, node ${v.node}`}): ${v.detail}`;
 }
 
@@ -175,6 +185,8 @@ function runOne(spec: CampaignSpec, seed: number, values: Values): ExitCode {
   const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults, sendOrder: spec.sendOrder ?? "strict", trace: values.trace !== undefined || values.html !== undefined };
   const result = simulate(SYSTEMS[spec.system]!(options), options);
   const replay = replayCommand(spec, seed);
+  const found = withProgress(result.violations, result.stats, spec.steps, result.time);
+  const ok = found.length === 0;
   try {
     if (values.trace !== undefined) writeFileSync(values.trace, `${result.trace!.join("\n")}\n`);
     if (values.html !== undefined) writeFileSync(values.html, renderSpaceTime(result.trace!, { title: `quorate simulate — ${spec.system}, seed ${seed}` }));
@@ -184,21 +196,21 @@ function runOne(spec: CampaignSpec, seed: number, values: Values): ExitCode {
     return Exit.badInput;
   }
   if (values.json === true) {
-    const violations = result.violations.map((v) => ({ invariant: v.invariant, step: v.step, detail: v.detail, t: v.t, ...(v.node === undefined ? {} : { node: v.node }) }));
-    process.stdout.write(`${JSON.stringify({ ok: result.ok, seed, steps: result.steps, violations, stats: publicStats(result.stats), replay })}\n`);
+    const violations = found.map((v) => ({ invariant: v.invariant, step: v.step, detail: v.detail, t: v.t, ...(v.node === undefined ? {} : { node: v.node }) }));
+    process.stdout.write(`${JSON.stringify({ ok, seed, steps: result.steps, violations, stats: publicStats(result.stats), replay })}\n`);
   } else {
     const s = result.stats;
     process.stdout.write(
       `${spec.system}, ${spec.nodes} nodes, seed ${seed}, ${result.steps} steps, faults ${formatFaults(spec.faults)}: ` +
-        `${s.elections} elections, ${s.leaderChanges} leader changes, commit index ${s.committed}, ${s.messages} messages (${s.dropped} dropped), ${s.crashes} crashes\n`,
+        `${s.elections} elections, ${s.leaderChanges} leader changes, commit index ${s.committed} (${s.committedBeforeHeal} under faults), ${s.ok} client operations acknowledged, ${s.messages} messages (${s.dropped} dropped), ${s.crashes} crashes\n`,
     );
-    if (result.ok) process.stdout.write("every invariant held, and liveness after healing\n");
+    if (ok) process.stdout.write("every invariant held, and liveness after healing\n");
     else {
-      for (const v of result.violations) process.stdout.write(`VIOLATION ${describeViolation(v)}\n`);
+      for (const v of found) process.stdout.write(`VIOLATION ${describeViolation(v)}\n`);
       process.stdout.write(`replay: ${replay}\n`);
     }
   }
-  return result.ok ? Exit.ok : Exit.violation;
+  return ok ? Exit.ok : Exit.violation;
 }
 
 async function runMany(spec: CampaignSpec, seeds: number[], workers: number, json: boolean): Promise<ExitCode> {
@@ -220,7 +232,14 @@ async function runMany(spec: CampaignSpec, seeds: number[], workers: number, jso
   } finally {
     bar.stop();
   }
-  const failed = outcomes.filter((o) => !o.ok);
+  // A seed fails on a violation, or when it committed nothing (it proved nothing).
+  const failed = outcomes.map((o) => ({ seed: o.seed, violations: withProgress(o.violations, o.stats, spec.steps, 0) })).filter((o) => o.violations.length > 0);
+  const total = newStats();
+  let least: SeedOutcome | undefined;
+  for (const o of outcomes) {
+    addStats(total, o.stats);
+    if (least === undefined || o.stats.committedBeforeHeal < least.stats.committedBeforeHeal) least = o;
+  }
   const seconds = (Date.now() - started) / 1000;
   if (json) {
     process.stdout.write(
@@ -228,12 +247,20 @@ async function runMany(spec: CampaignSpec, seeds: number[], workers: number, jso
         ok: failed.length === 0,
         seeds: { from: seeds[0] ?? 0, to: seeds[seeds.length - 1] ?? 0, count: seeds.length },
         steps: spec.steps,
+        stats: publicStats(total),
+        leastCommitted: least === undefined ? null : { seed: least.seed, committedBeforeHeal: least.stats.committedBeforeHeal },
         failed: failed.map((o) => ({ seed: o.seed, violations: o.violations, replay: replayCommand(spec, o.seed) })),
         seconds,
       })}\n`,
     );
   } else {
-    process.stdout.write(`${spec.system}: ${seeds.length} seeds × ${spec.steps} steps, faults ${formatFaults(spec.faults)}, ${workers} workers, ${seconds.toFixed(1)} s: ${failed.length} failing\n`);
+    const ops = total.ok + total.fail + total.info;
+    process.stdout.write(
+      `${spec.system}: ${seeds.length} seeds × ${spec.steps} steps, faults ${formatFaults(spec.faults)}, ${workers} workers, ${seconds.toFixed(1)} s: ${failed.length} failing\n` +
+        `exercised: ${total.committedBeforeHeal} entries committed under faults (${total.committed} in all; the least: ${least?.stats.committedBeforeHeal ?? 0}, seed ${least?.seed ?? "-"}), ${total.elections} elections, ${total.leaderChanges} leader changes, ` +
+        `${ops} client operations completed (${total.ok} ok); faults: ${total.dropped} dropped, ${total.duplicated} duplicated, ${total.reordered} reordered, ${total.stalls} stalls, ` +
+        `${total.partitions} partitions, ${total.crashes} crashes, ${total.driftingClocks} drifting clocks, ${total.slowDisks} slow disks\n`,
+    );
     for (const o of failed) {
       process.stdout.write(`seed ${o.seed}: ${describeViolation(o.violations[0]!)}\n  replay: ${replayCommand(spec, o.seed)}\n`);
     }

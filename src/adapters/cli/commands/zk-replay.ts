@@ -1,5 +1,5 @@
 /**
- * `quorate zk-replay DIR|FILE [--json]`: replays ZooKeeper 3.8 golden transcripts through quorate's
+ * `quorate zk-replay DIR|FILE [--json] [--wire]`: replays ZooKeeper 3.8 golden transcripts through quorate's
  * ZooKeeper-style service and compares every step. Exit codes as in exit-codes.ts: 0 when every scenario
  * passed, 1 when one failed, 2 for bad usage, a malformed transcript or a directory without any, 3 when every
  * scenario was skipped (nothing was compared).
@@ -13,29 +13,33 @@ import type { CommandRun } from "../main.js";
 
 const FLAGS = {
   json: { type: "boolean" },
+  wire: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable;
 
-const USAGE = `usage: quorate zk-replay DIR|FILE [--json]
+const USAGE = `usage: quorate zk-replay DIR|FILE [--json] [--wire]
 
 Replays zk-golden/1 transcripts (a directory of *.json, or one file) through a fresh quorate ZooKeeper-style
 service configured as the recording server (tickTime 200 ms, TTL nodes on, reaper every 1000 ms, 1,048,575-byte
 frames), and compares replies, events and zxid_after after the README's normalisation.
 
   --json   print {"scenarios":[{"id","status","step","diff"}],"passed","failed","skipped"}
+  --wire   send every step over ZooKeeper's wire protocol to quorate's wire server (zk-server) on a loopback
+           port, raw steps as their bytes (nothing skipped), instead of through the in-process client
 
 A directory without transcripts is bad input (2); when every scenario is skipped nothing was compared (3).
 ${EXIT_CODES_HELP}
 `;
 
-function human(report: ReplayReport): string {
+function human(report: ReplayReport, wire: boolean): string {
   const lines = report.scenarios.map((s) => {
     if (s.status === "fail") {
       return `FAIL ${s.id}: step ${String(s.step)}, ${s.diff!.field}: expected ${JSON.stringify(s.diff!.expected)}, got ${JSON.stringify(s.diff!.got)}`;
     }
-    const wire = s.wireSteps.length > 0 ? ` (wire-level steps ${s.wireSteps.join(", ")} run at request level)` : "";
+    const how = wire ? "sent as raw frames" : "run at request level";
+    const wireNote = s.wireSteps.length > 0 ? ` (wire-level steps ${s.wireSteps.join(", ")} ${how})` : "";
     if (s.status === "skip") return `SKIP ${s.id}: ${s.skipped.map((k) => `step ${k.step}: ${k.reason}`).join("; ")}`;
-    return `PASS ${s.id}${wire}`;
+    return `PASS ${s.id}${wireNote}`;
   });
   lines.push(`${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped (of ${report.scenarios.length})`);
   return `${lines.join("\n")}\n`;
@@ -45,6 +49,7 @@ function human(report: ReplayReport): string {
 export const run: CommandRun = async (argv) => {
   let target: string;
   let json: boolean;
+  let wire: boolean;
   try {
     const { values, positionals } = parseCommandLine(FLAGS, argv, { positionals: true });
     if (values.help === true) {
@@ -54,6 +59,7 @@ export const run: CommandRun = async (argv) => {
     if (positionals.length !== 1) throw new UsageError(`give exactly one DIR or FILE\n\n${USAGE}`);
     target = positionals[0]!;
     json = values.json === true;
+    wire = values.wire === true;
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`quorate zk-replay: ${e.message}\n`);
@@ -61,7 +67,7 @@ export const run: CommandRun = async (argv) => {
   }
   let report: ReplayReport;
   try {
-    report = await replayPath(target);
+    report = await replayPath(target, { wire });
   } catch (e) {
     if (e instanceof TranscriptError) {
       process.stderr.write(`quorate zk-replay: malformed transcript: ${e.message}\n`);
@@ -89,7 +95,7 @@ export const run: CommandRun = async (argv) => {
     }));
     process.stdout.write(`${JSON.stringify({ scenarios, passed: report.passed, failed: report.failed, skipped: report.skipped })}\n`);
   } else {
-    process.stdout.write(human(report));
+    process.stdout.write(human(report, wire));
   }
   if (report.failed > 0) return Exit.violation;
   if (report.passed === 0) {

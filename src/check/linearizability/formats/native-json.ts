@@ -117,7 +117,7 @@ export function parseNativeJson(text: string, file = "<input>"): History {
 
 /**
  * One process's ops never overlap (the format's contract, and what the checker's answer relies on): each is
- * called after the previous one returned, and after an op of unknown outcome the process issues nothing more
+ * called when or after the previous one returned, and after an op of unknown outcome the process issues nothing more
  * (Jepsen's rule: a new process id takes over).
  * @throws HistoryParseError naming the later op's line and the earlier op's.
  */
@@ -133,7 +133,7 @@ function checkProcessesSequential(ops: readonly Operation[], file: string): void
     for (let k = 1; k < list.length; k++) {
       const before = list[k - 1]!;
       const op = list[k]!;
-      // An op may start at the instant the process's previous one returned (a client's next call on the same tick).
+      // Returning and calling at the same instant is sequential too (a client's next op may leave at once).
       if (before.return <= op.call) continue;
       const why = before.return === Infinity ? `after its op of unknown outcome on line ${before.line ?? 1} (a process issues nothing after "type": "info"; use a new process)` : `while its op from line ${before.line ?? 1} is pending (called ${before.call}, returns ${before.return})`;
       throw new HistoryParseError(file, op.line ?? 1, `process ${JSON.stringify(process)} calls an op at ${op.call} ${why}`);

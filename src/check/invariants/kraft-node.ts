@@ -1,27 +1,18 @@
 /**
- * Cluster-wide invariants of KRaft nodes, checked after every event: the quorum's (from `kraft.invariants`), the
+ * Cluster-wide invariants of KRaft nodes, checked after every event: the quorum's (`kraft.ts` here), the
  * metadata images' (from `metadata`'s invariants), and the composition's own — never two active controllers in
  * one epoch, and every image at offset X equal to every other image at offset X. A checker keeps a
  * {@link ClusterHistory} and calls {@link checkAfterStep} after each step of any node.
  */
-import * as kraft from "../kraft/index.js";
-import { checkImage, imagesAgree, leaderEpochsMonotonic } from "../metadata/index.js";
-import type { MetadataImage } from "../metadata/index.js";
-import type { KafkaNode, NodeId } from "./types.js";
+import type { KafkaNode, NodeId } from "../../core/kraft-node/types.js";
+import type { MetadataImage } from "../../core/metadata/image.js";
+import * as kraftInvariants from "./kraft.js";
+import type { KRaftInvariant } from "./kraft.js";
+import { checkImage, imagesAgree, leaderEpochsMonotonic } from "./metadata.js";
+import type { MetadataInvariant } from "./metadata.js";
 
-/** Names of the invariants {@link checkAfterStep} reports. */
-export type ClusterInvariant =
-  | "kraft-one-leader-per-epoch"
-  | "kraft-epoch-monotonic"
-  | "kraft-high-watermark-monotonic"
-  | "kraft-high-watermark-majority"
-  | "kraft-committed-never-diverges"
-  | "one-active-controller-per-epoch"
-  | "leader-in-isr-and-unfenced"
-  | "fenced-broker-leads-nothing"
-  | "leader-epoch-monotonic"
-  | "images-agree"
-  | "node-error";
+/** Names of the invariants {@link checkAfterStep} reports: the quorum's, the images', and the composition's own. */
+export type ClusterInvariant = KRaftInvariant | MetadataInvariant | "one-active-controller-per-epoch" | "node-error";
 
 /** One violation: which invariant, which node, what is wrong. */
 export interface ClusterViolation {
@@ -37,7 +28,7 @@ interface Checked {
 
 /** What a checker remembers across events. */
 export interface ClusterHistory {
-  readonly quorum: kraft.invariants.KRaftHistory;
+  readonly quorum: kraftInvariants.KRaftHistory;
   /** epoch → the node whose controller was active in it. */
   readonly activeByEpoch: Map<number, NodeId>;
   /** The node's state at its previous check, in this process lifetime. */
@@ -52,7 +43,7 @@ export interface ClusterHistory {
 
 /** A fresh history. */
 export function emptyClusterHistory(): ClusterHistory {
-  return { quorum: kraft.invariants.emptyHistory(), activeByEpoch: new Map(), previous: new Map(), imagesByOffset: new Map(), lastChecked: new Map(), compareImages: true };
+  return { quorum: kraftInvariants.emptyHistory(), activeByEpoch: new Map(), previous: new Map(), imagesByOffset: new Map(), lastChecked: new Map(), compareImages: true };
 }
 
 /** A node restarted: what held for its previous process (high watermark, image lineage) starts over. */
@@ -71,8 +62,8 @@ function checkOneImage(h: ClusterHistory, id: NodeId, kind: "controller" | "brok
   const key = `${id}/${kind}`;
   const last = h.lastChecked.get(key);
   if (last !== undefined && last.image === image) return;
-  const push = (vs: readonly { invariant: string; message: string }[]): void => {
-    for (const v of vs) out.push({ invariant: v.invariant as ClusterInvariant, node: id, detail: `${kind} image: ${v.message}` });
+  const push = (vs: readonly { invariant: MetadataInvariant; message: string }[]): void => {
+    for (const v of vs) out.push({ invariant: v.invariant, node: id, detail: `${kind} image: ${v.message}` });
   };
   if (last === undefined || !sameMaps(last.image, image)) {
     push(checkImage(image));
@@ -103,13 +94,13 @@ export function checkAfterStep(history: ClusterHistory, node: KafkaNode, live: r
   };
   const before = history.previous.get(id);
   if (before !== undefined) {
-    add("kraft-epoch-monotonic", kraft.invariants.epochMonotonic(before.quorum, q));
-    add("kraft-high-watermark-monotonic", kraft.invariants.highWatermarkMonotonic(before.quorum, q));
+    add("kraft-epoch-monotonic", kraftInvariants.epochMonotonic(before.quorum, q));
+    add("kraft-high-watermark-monotonic", kraftInvariants.highWatermarkMonotonic(before.quorum, q));
   }
-  add("kraft-one-leader-per-epoch", kraft.invariants.atMostOneLeaderPerEpoch([q], history.quorum));
-  add("kraft-committed-never-diverges", kraft.invariants.committedNeverDiverges([q], history.quorum));
+  add("kraft-one-leader-per-epoch", kraftInvariants.atMostOneLeaderPerEpoch([q], history.quorum));
+  add("kraft-committed-never-diverges", kraftInvariants.committedNeverDiverges([q], history.quorum));
   const states = live.map((n) => n.quorum);
-  for (const s of states) if (kraft.role(s) === "leader") add("kraft-high-watermark-majority", kraft.invariants.highWatermarkHeldByMajority(s, states));
+  for (const s of states) if (s.role.kind === "leader") add("kraft-high-watermark-majority", kraftInvariants.highWatermarkHeldByMajority(s, states));
   const active = node.controller?.active;
   if (active != null) {
     const seen = history.activeByEpoch.get(active.epoch);

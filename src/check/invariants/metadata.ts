@@ -2,14 +2,25 @@
  * The metadata invariants as pure predicates over images. Each returns the violations it finds (empty when the
  * invariant holds), so checkers can report every problem with the partition it concerns.
  */
-import type { MetadataImage } from "./image.js";
-import { NO_LEADER } from "./records.js";
-import { imageDiff } from "./snapshot.js";
+import type { MetadataImage } from "../../core/metadata/image.js";
+import { NO_LEADER } from "../../core/metadata/records.js";
+import { imageDiff } from "../../core/metadata/snapshot.js";
+
+/** The metadata images' invariants, by name. */
+export const METADATA_INVARIANTS = {
+  "leader-in-isr-and-unfenced": "every partition's leader is none, or an ISR member that is registered and unfenced",
+  "fenced-broker-leads-nothing": "a fenced broker leads no partition",
+  "leader-epoch-monotonic": "a partition's leader epoch never goes back",
+  "images-agree": "every image at one offset is the same image",
+} as const;
+
+/** The name of one metadata invariant. */
+export type MetadataInvariant = keyof typeof METADATA_INVARIANTS;
 
 /** One broken invariant. */
 export interface Violation {
   /** Which invariant. */
-  readonly invariant: "leader-in-isr-and-unfenced" | "fenced-broker-leads-nothing" | "leader-epoch-monotonic" | "images-agree";
+  readonly invariant: MetadataInvariant;
   /** What is wrong, naming topic/partition/broker. */
   readonly message: string;
 }

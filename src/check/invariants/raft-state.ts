@@ -1,11 +1,12 @@
 /**
- * The state's own invariants, checked after every step in the tests (TigerBeetle style: assert everything).
+ * The Raft node state's own invariants, checked after every step in the tests (TigerBeetle style: assert
+ * everything). The cluster-wide Raft safety invariants over observed traces are in `raft.ts`.
  * @module
  */
-import { RaftError } from "./errors.js";
-import { lastIndex } from "./log.js";
-import type { RaftState } from "./state.js";
-import { isVoter } from "./tracker/tracker.js";
+import { RaftError } from "../../core/raft/errors.js";
+import { lastIndex } from "../../core/raft/log.js";
+import type { RaftState } from "../../core/raft/state.js";
+import { isVoter } from "../../core/raft/tracker/tracker.js";
 
 /** Every invariant `s` breaks, as readable sentences (empty when all hold). O(log length). */
 export function checkInvariants(s: RaftState): string[] {

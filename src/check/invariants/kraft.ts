@@ -1,10 +1,23 @@
 /**
  * KRaft safety invariants as pure predicates over snapshots of replica states. Each returns `null` when it
  * holds, or a message naming the violation. A checker keeps whatever history the predicate needs.
+ * @module
  */
-import type { NodeId } from "./types.js";
-import type { KRaftState } from "./state.js";
-import { entryAt as logEntryAt, logEndOffset } from "./log.js";
+import type { NodeId } from "../../core/kraft/types.js";
+import type { KRaftState } from "../../core/kraft/state.js";
+import { entryAt as logEntryAt, logEndOffset } from "../../core/kraft/log.js";
+
+/** The KRaft quorum's safety invariants, by name (the predicates below, one each). */
+export const KRAFT_INVARIANTS = {
+  "kraft-one-leader-per-epoch": "at most one leader per epoch, over all time",
+  "kraft-epoch-monotonic": "a replica's epoch never decreases, restarts included",
+  "kraft-high-watermark-monotonic": "while a process lives its high watermark never decreases",
+  "kraft-high-watermark-majority": "a leader's high watermark is held durably by a majority of voters",
+  "kraft-committed-never-diverges": "no two replicas ever commit different records at one offset",
+} as const;
+
+/** The name of one KRaft safety invariant. */
+export type KRaftInvariant = keyof typeof KRAFT_INVARIANTS;
 
 /** Global history a checker accumulates across steps: the leader seen for each epoch, the committed prefix. */
 export interface KRaftHistory {

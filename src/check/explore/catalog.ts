@@ -1,0 +1,104 @@
+/**
+ * The models and systems `quorate explore` knows, built from plain options: the calibration models
+ * (`--model`) and the real cores (`--system`). Shared by the CLI and by path replay.
+ * @module
+ */
+import { actorModel } from "./actors.js";
+import type { Model } from "./model.js";
+import { abdServer } from "./models/abd.js";
+import { paxosServer } from "./models/paxos.js";
+import { registerSystem } from "./models/register.js";
+import { singleCopyServer } from "./models/single-copy-register.js";
+import { twoPhaseCommit } from "./models/two-phase-commit.js";
+import type { NetworkKind } from "./network.js";
+import { DEFAULT_RAFT_BOUNDS, raftSystem, type RaftBounds } from "./systems/raft.js";
+
+/** The calibration models. */
+export const MODELS = ["2pc", "paxos", "linearizable-register", "single-copy-register"] as const;
+/** The real cores. */
+export const SYSTEMS = ["raft", "kraft", "zk"] as const;
+
+/** What to explore. */
+export interface Target {
+  readonly model?: (typeof MODELS)[number];
+  readonly system?: (typeof SYSTEMS)[number];
+  readonly rms?: number;
+  readonly servers?: number;
+  readonly clients?: number;
+  readonly nodes?: number;
+  readonly bounds?: Partial<RaftBounds>;
+  readonly network?: NetworkKind;
+  readonly lossy?: boolean;
+  readonly storage?: "sync" | "async-contract" | "async-strict";
+  readonly preVote?: boolean;
+}
+
+/** A target that cannot be built, with a sentence saying what to fix. */
+export class TargetError extends Error {
+  override readonly name = "TargetError";
+}
+
+/** Parses `max-term=3,max-log=2,max-crashes=1,max-in-flight=4` (any subset). */
+export function parseBounds(text: string): Partial<RaftBounds> {
+  const keys: Record<string, keyof RaftBounds> = { "max-term": "maxTerm", "max-log": "maxLog", "max-crashes": "maxCrashes", "max-in-flight": "maxInFlight" };
+  const out: Partial<Record<keyof RaftBounds, number>> = {};
+  for (const part of text.split(",").filter((p) => p.length > 0)) {
+    const [k, v, ...rest] = part.split("=");
+    const key = keys[k ?? ""];
+    if (key === undefined || v === undefined || rest.length > 0) throw new TargetError(`--bounds: expected NAME=N with NAME one of ${Object.keys(keys).join(", ")}, got "${part}"`);
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 1000) throw new TargetError(`--bounds: ${k} must be an integer in 0..1000, got "${v}"`);
+    out[key] = n;
+  }
+  return out;
+}
+
+/** Formats bounds the way `parseBounds` reads them. */
+export function formatBounds(b: RaftBounds): string {
+  return `max-term=${b.maxTerm},max-log=${b.maxLog},max-crashes=${b.maxCrashes},max-in-flight=${b.maxInFlight}`;
+}
+
+function count(name: string, v: number | undefined, fallback: number, min: number, max: number): number {
+  const n = v ?? fallback;
+  if (!Number.isInteger(n) || n < min || n > max) throw new TargetError(`--${name} must be an integer in ${min}..${max}, got ${v}`);
+  return n;
+}
+
+/** Builds the model of `t`; throws {@link TargetError} on a bad combination. */
+export function buildModel(t: Target): Model<unknown, unknown> {
+  if ((t.model === undefined) === (t.system === undefined)) throw new TargetError("give exactly one of --model NAME or --system NAME");
+  const register = { network: t.network ?? "unordered", lossy: t.lossy === true };
+  let m: Model<never, never>;
+  switch (t.model ?? t.system) {
+    case "2pc":
+      m = twoPhaseCommit(count("rms", t.rms, 3, 1, 20)) as Model<never, never>;
+      break;
+    case "paxos":
+      m = actorModel(registerSystem(paxosServer, { servers: count("servers", t.servers, 3, 1, 7), clients: count("clients", t.clients, 2, 1, 5), ...register })) as Model<never, never>;
+      break;
+    case "linearizable-register":
+      m = actorModel(registerSystem(abdServer, { servers: count("servers", t.servers, 2, 1, 7), clients: count("clients", t.clients, 2, 1, 5), ...register })) as Model<never, never>;
+      break;
+    case "single-copy-register":
+      m = actorModel(registerSystem(singleCopyServer, { servers: count("servers", t.servers, 1, 1, 7), clients: count("clients", t.clients, 2, 1, 5), ...register })) as Model<never, never>;
+      break;
+    case "raft":
+      m = actorModel(
+        raftSystem({
+          nodes: count("nodes", t.nodes, 3, 1, 7),
+          bounds: { ...DEFAULT_RAFT_BOUNDS, ...t.bounds },
+          network: t.network ?? "unordered",
+          lossy: t.lossy === true,
+          storage: t.storage ?? "sync",
+          preVote: t.preVote === true,
+        }),
+      ) as Model<never, never>;
+      break;
+    case "kraft":
+    case "zk":
+      throw new TargetError(`--system ${t.system} cannot be explored yet: its core does not implement the contract of src/core/contract.ts (clone, fingerprint, timeout input); see docs/explore.md`);
+    default:
+      throw new TargetError(`unknown ${t.model !== undefined ? `--model ${t.model} (one of ${MODELS.join(", ")})` : `--system ${t.system} (one of ${SYSTEMS.join(", ")})`}`);
+  }
+  return m as Model<unknown, unknown>;
+}

@@ -1,0 +1,35 @@
+/**
+ * The exhaustive explorer (issue 13): breadth- or depth-first search over every interleaving of a model, with
+ * fingerprint deduplication, symmetry reduction, bounds and replayable counterexamples; actor systems over the
+ * one core contract; Stateright's calibration models; the Raft core as an explorable system. See docs/explore.md.
+ * @packageDocumentation
+ */
+export type { Goal, Invariant, Model, StepInvariant } from "./model.js";
+export { explore, type Discovery, type ExploreOptions, type ExploreResult, type Progress } from "./search.js";
+export { FingerprintSet, splitFp, joinFp, type Fp } from "./fpset.js";
+export { Network, type Envelope, type NetworkKind } from "./network.js";
+export { actorModel, type ActorSystem, type Effect, type History, type PendingWrite, type Storage, type SystemAction, type SystemState } from "./actors.js";
+export { hashValue } from "./hash.js";
+export { twoPhaseCommit, type TwoPhaseAction, type TwoPhaseState } from "./models/two-phase-commit.js";
+export { registerSystem, registerCore, majority, type RegisterMsg, type ServerProtocol, type RegisterSystemOptions } from "./models/register.js";
+export { paxosServer } from "./models/paxos.js";
+export { abdServer } from "./models/abd.js";
+export { singleCopyServer } from "./models/single-copy-register.js";
+export { EMPTY_TESTER, linearizable, onInvoke, onReturn, type Tester } from "./models/linearizability-tester.js";
+export {
+  raftSystem,
+  raftExploreCore,
+  cloneRaft,
+  fingerprintRaft,
+  hashRaftMessage,
+  applyPersist,
+  DEFAULT_RAFT_BOUNDS,
+  type RaftBounds,
+  type RaftDisk,
+  type RaftSystemOptions,
+  type RaftSystemState,
+  type RaftExploreInput,
+} from "./systems/raft.js";
+export { raftInvariants, raftStepInvariants } from "./systems/raft-invariants.js";
+export { replayPath, ReplayError, type ReplayViolation } from "./replay.js";
+export { buildModel, parseBounds, formatBounds, TargetError, MODELS, SYSTEMS, type Target } from "./catalog.js";
