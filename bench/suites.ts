@@ -21,6 +21,8 @@ export const SUITES: Readonly<Record<string, Suite>> = {
   "kraft-failover": { usage: "[--sizes 1000,10000,100000] [--seeds 1,2,3] [--json]", load: () => import("./kraft-failover.js") },
   linearizability: { usage: "[--reps N] [--filter TEXT] [--no-e2e] [--json FILE]", load: () => import("./linearizability.js") },
   zk: { usage: "[--ops N] [--repeat R]", load: () => import("./zk.js") },
+  "lin-recorded": { usage: "[--reps N] [--cold N] [--porcupine BIN] [--manifest FILE] [--json FILE]", load: () => import("./lin-recorded.js") },
+  contract: { usage: "[--entries N] [--json]", load: () => import("./contract.js") },
   storage: { usage: "[--ms 2000] [--clients 1,16,64] [--size 100] [--dir DIR] [--json]", load: () => import("./storage.js") },
 };
 

@@ -25,10 +25,10 @@ describe("quorate simulate --system kraft (random faults)", () => {
     const o = JSON.parse(r.out) as Record<string, unknown>;
     expect(Object.keys(o)).toEqual(["ok", "seed", "steps", "violations", "stats", "replay"]);
     expect(o).toMatchObject({ ok: true, seed: 5, steps: 4000, violations: [] });
-    const stats = o["stats"] as Record<string, number>;
-    expect(stats["elections"]).toBeGreaterThan(0);
-    expect(stats["committed"]).toBeGreaterThan(10);
-    expect(stats["crashes"]! + stats["partitions"]!).toBeGreaterThan(0);
+    const stats = o["stats"] as { elections: number; committed: number; faults: Record<string, number> };
+    expect(stats.elections).toBeGreaterThan(0);
+    expect(stats.committed).toBeGreaterThan(10);
+    expect(stats.faults["crashes"]! + stats.faults["partitions"]!).toBeGreaterThan(0);
     expect(o["replay"]).toBe("npx --no-install quorate simulate --system kraft --nodes 6 --seed 5 --steps 4000 --faults all");
     expect((await cli(argv)).out).toBe(r.out);
   });

@@ -281,3 +281,25 @@ describe("invalid writes", () => {
     expect([pos.snapIndex, pos.lastIndex, pos.commit]).toEqual([10, 10, 10]);
   });
 });
+
+describe("compaction and closing", () => {
+  it("a snapshot removes the segments wholly below it and the previous snapshot file; a restart finds the same log", async () => {
+    const fs = new MemoryFileSystem();
+    const { wal } = await WriteAheadLog.open({ fs, dir: DIR, vocabulary: "raft", segmentBytes: 300 });
+    await wal.append([{ type: "state", term: 1, payload: new Uint8Array(1) }]);
+    for (let i = 1; i <= 60; i++) await wal.append([{ type: "entries", entries: [{ index: i, term: 1, payload: new Uint8Array(20).fill(i) }] }, { type: "commit", index: i }]);
+    const before = wal.stats().segments;
+    expect(before).toBeGreaterThan(5);
+    await wal.append([{ type: "snapshot", index: 20, term: 1, retention: "matching", payload: Uint8Array.of(1) }]);
+    await wal.append([{ type: "snapshot", index: 50, term: 1, retention: "matching", payload: Uint8Array.of(2) }]);
+    const after = wal.stats().segments;
+    expect(after).toBeLessThan(before);
+    expect((await fs.list(DIR)).filter((n) => n.endsWith(".snap"))).toEqual(["snap-0000000000000032-0000000000000001.snap"]);
+    await wal.close();
+    await expect(wal.append([{ type: "commit", index: 60 }])).rejects.toMatchObject({ code: "closed" });
+    const { recovered } = await WriteAheadLog.open({ fs: fs.afterCrash("lose"), dir: DIR, vocabulary: "raft", segmentBytes: 300 });
+    expect(recovered.snapshot).toMatchObject({ index: 50, term: 1, payload: Uint8Array.of(2) });
+    expect(recovered.entries.map((e) => e.index)).toEqual([51, 52, 53, 54, 55, 56, 57, 58, 59, 60]);
+    expect(recovered.commit).toBe(60);
+  });
+});

@@ -112,8 +112,14 @@ describe("TCP transport on loopback", () => {
       await waitFor("the connection to close", c.closed);
       expect(c.data().subarray(5).toString("latin1")).toMatch(why);
     }
-    expect(b.t.stats().refused).toBe(3);
-    expect(b.logs.filter((l) => l.startsWith("refused connection")).length).toBe(3);
+    // A refused peer that sends a good hello right after is not let in.
+    const c = await raw(b.t.port);
+    c.s.write(encodeControl({ type: "hello", version: PROTOCOL_VERSION + 1, family: "raft", clusterId: "test", from: 1, to: 2 }));
+    c.s.write(encodeControl({ type: "hello", version: PROTOCOL_VERSION, family: "raft", clusterId: "test", from: 1, to: 2 }));
+    await waitFor("the connection to close", c.closed);
+    expect(b.t.stats().accepted).toBe(0);
+    expect(b.t.stats().refused).toBe(4);
+    expect(b.logs.filter((l) => l.startsWith("refused connection")).length).toBe(4);
   });
 
   it("a garbage or oversized frame closes that connection only; the transport keeps serving others", async () => {
@@ -172,5 +178,27 @@ describe("TCP transport on loopback", () => {
     const b = await node(2, { port });
     await waitFor("the queued messages", () => b.got.length === 10);
     expect(b.got.map((m) => (m as { commit: number }).commit)).toEqual([...Array(10).keys()]);
+  });
+});
+
+describe("TCP transport housekeeping", () => {
+  it("closes an accepted connection that sends no handshake in time", async () => {
+    const b = await node(2, { handshakeTimeoutMs: 100 });
+    const c = await raw(b.t.port);
+    await waitFor("the silent connection to close", c.closed, 5000);
+    expect(b.logs.join("\n")).toMatch(/no handshake within 100 ms/);
+  });
+
+  it("moving a peer to a new address redials there", async () => {
+    const a = await node(1);
+    const b = await node(2);
+    a.t.setPeer(2, here(b.t));
+    a.t.send(hb(1, 2, 1));
+    await waitFor("the first message", () => b.got.length === 1);
+    const b2 = await node(2);
+    a.t.setPeer(2, here(b2.t));
+    await waitFor("a reconnection to the new address", () => a.t.stats().connects === 2);
+    a.t.send(hb(1, 2, 2));
+    await waitFor("the message at the new address", () => b2.got.length === 1);
   });
 });

@@ -254,6 +254,7 @@ export class Transport<F extends Family> {
     const who = `${s.remoteAddress}:${s.remotePort}`;
     const reader = new FrameReader(this.maxFrame);
     let peer: Hello | undefined;
+    let refused = false;
     s.setNoDelay(true);
     const timer = setTimeout(() => {
       this.log(`closing ${who}: no handshake within ${this.o.handshakeTimeoutMs ?? 5000} ms`);
@@ -265,7 +266,7 @@ export class Transport<F extends Family> {
       s.destroy();
     };
     s.on("data", (chunk: Buffer) => {
-      if (s.destroyed) return;
+      if (s.destroyed || refused) return;
       const r = reader.push(chunk);
       if ("error" in r) return bad(r.error.message);
       for (const content of r.frames) {
@@ -287,11 +288,13 @@ export class Transport<F extends Family> {
                       ? `it claims our own node id ${v.from}`
                       : null;
           if (why !== null) {
+            refused = true;
             this.counters.refused++;
             this.log(`refused connection from node ${v.from} (${who}): ${why}`);
             clearTimeout(timer);
             s.end(encodeControl({ type: "refuse", reason: why }));
-            s.destroySoon();
+            // The refusal is flushed by end(); a peer that keeps its side open is cut off a little later.
+            setTimeout(() => s.destroy(), 1000).unref();
             return;
           }
           peer = v;
