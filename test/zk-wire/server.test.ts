@@ -195,6 +195,15 @@ describe("zk-server: bad input", () => {
     expect(header(frames(r.data).bodies[1]!)).toEqual({ xid: 1, zxid: 2, err: Code.UNIMPLEMENTED });
   });
 
+  it("checks a create in ZooKeeper's order without extended types: createTTL with a non-TTL mode is BADARGUMENTS", async () => {
+    // As a real ZooKeeper 3.8.0 answered (test/data/zk/q02-create-validation-no-ttl.json): the TTL check applies
+    // only to TTL modes; a PERSISTENT mode with ttl ≥ 0 fails validateTTL.
+    const s = await start({ extendedTypesEnabled: false });
+    const ttl = requestFrame(1, 21, (w) => w.ustring("/t").buffer(null).int(1).int(31).ustring("world").ustring("anyone").int(0).long(1000));
+    const r = await exchange(s.port, concat(connectFrame(), ttl), 300);
+    expect(header(frames(r.data).bodies[1]!)).toEqual({ xid: 1, zxid: 2, err: Code.BADARGUMENTS });
+  });
+
   it("stops reading from a client that does not read its replies, serves the others, and drops it past the limit", async () => {
     const s = await start();
     await s.close();

@@ -74,6 +74,7 @@ export function backendFor(config: ZkWireConfig, now: number): ServiceBackend {
     maxFrameBytes: config.maxFrameBytes,
     minSessionTimeoutMs: config.minSessionTimeoutMs,
     maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+    // TTL creates without extended types: UNIMPLEMENTED, decided by the core in ZooKeeper's order of checks.
     extendedTypesEnabled: config.extendedTypesEnabled,
     newPassword: () => randomBytes(16).toString("hex"),
   });
