@@ -88,7 +88,8 @@ export function raftExploreCore(): Core<RaftNodeConfig, RaftState, RaftExploreIn
 }
 
 function nodeConfig(c: RaftNodeConfig): raft.RaftConfig {
-  return { id: c.id, voters: c.voters, electionTick: ELECTION_TICK, heartbeatTick: 1, preVote: c.preVote, maxInflightMsgs: 4, seed: c.id };
+  // One entry per append message: a follower can then acknowledge a prefix of a leader's log (Figure 8's order).
+  return { id: c.id, voters: c.voters, electionTick: ELECTION_TICK, heartbeatTick: 1, preVote: c.preVote, maxInflightMsgs: 4, maxSizePerMsg: 1, seed: c.id };
 }
 
 /**
@@ -275,6 +276,7 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
       },
     },
     network: o.network ?? "unordered",
+    noOpDelivery: "consume",
     lossy: o.lossy ?? false,
     maxCrashes: bounds.maxCrashes,
     within(sys) {
