@@ -72,7 +72,7 @@ describe("quorate explore", () => {
       ["--model", "2pc", "--system", "raft"],
       ["--system", "raft", "--bounds", "max-term=x"],
       ["--system", "raft", "--bounds", "speed=3"],
-      ["--system", "raft", "--symmetry"],
+      ["--system", "raft", "--network", "ordered", "--symmetry"],
       ["--system", "kraft"],
       ["--model", "2pc", "--rms", "99"],
       ["--model", "2pc", "--network", "carrier-pigeon"],
