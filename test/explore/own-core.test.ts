@@ -39,7 +39,7 @@ function pingSystem(network: "unordered" | "duplicating") {
       { id: 1, peer: 2 },
       { id: 2, peer: 1 },
     ],
-    deliver: (from, msg) => ({ type: "message", from, msg }),
+    deliver: (from, msg) => ({ type: "message" as const, from, msg }),
     effect: (out) => ({ kind: "send", to: out.to, msg: out.msg }),
     hashMessage: (h, m) => void h.str(m.kind),
     timers: (s) => (s.sent < 2 ? ["ping"] : []),
