@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   "kraft-failover": () => import("./kraft-failover.js"),
   linearizability: () => import("./linearizability.js"),
   zk: () => import("./zk.js"),
+  explore: () => import("./explore.js"),
 };
 
 const [name, ...rest] = process.argv.slice(2);
