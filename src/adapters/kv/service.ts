@@ -47,7 +47,16 @@ export class KvService {
   /** Reads whose point is known, waiting for the machine to apply up to it. */
   private waitingApply: { index: number; go: () => void }[] = [];
 
-  private constructor(private readonly o: KvServiceOptions) {}
+  private readonly clients: Map<number, string>;
+
+  private constructor(private readonly o: KvServiceOptions) {
+    this.clients = new Map(o.clientAddresses ?? []);
+  }
+
+  /** Adds or moves a node's client address (where a follower forwards to). */
+  setClientAddress(id: number, address: string): void {
+    this.clients.set(id, address);
+  }
 
   /** Starts the node (recovering from its data directory) and the HTTP listener. */
   static async start(o: KvServiceOptions): Promise<KvService> {
@@ -217,11 +226,11 @@ export class KvService {
   }
 
   private canForward(leader: number): boolean {
-    return leader > 0 && leader !== this.o.id && this.o.clientAddresses?.get(leader) !== undefined;
+    return leader > 0 && leader !== this.o.id && this.clients.get(leader) !== undefined;
   }
 
   private notLeader(leader: number): Reply {
-    const address = leader > 0 ? this.o.clientAddresses?.get(leader) : undefined;
+    const address = leader > 0 ? this.clients.get(leader) : undefined;
     return { status: 503, body: errorJson("etcdserver: not leader", GRPC.unavailable, { leader: { id: leader, ...(address === undefined ? {} : { client: address }) } }) };
   }
 
@@ -232,7 +241,7 @@ export class KvService {
   /** Passes the request to the leader once and relays its answer (or a 503 if the leader cannot be reached). */
   private forward(path: string, body: string, send: (r: Reply) => void): void {
     const leader = this.node.status().leader;
-    const address = this.o.clientAddresses?.get(leader);
+    const address = this.clients.get(leader);
     if (address === undefined) return send(this.notLeader(leader));
     const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
     const out = httpRequest({ host, port, path, method: "POST", headers: { "content-type": "application/json", [FORWARDED]: String(this.o.id) }, timeout: (this.o.requestTimeoutMs ?? 5000) + 1000 }, (up) => {
