@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
   /** Route every directed peer link through a fault proxy. */
   readonly proxies?: boolean;
   readonly tickMs?: number;
+  /** Start nodes with `--slow-sync MS` (a slow disk). */
+  readonly slowSyncMs?: number;
   /** Extra environment of the node processes (the tests' planted bugs). */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -104,6 +106,7 @@ export class LocalCluster {
       "--client-peers", this.ids.map((p) => `${p}=127.0.0.1:${this.clientPorts[p - 1]}`).join(","),
       "--data", dir, "--client", `127.0.0.1:${this.clientPorts[id - 1]}`, "--tick-ms", String(this.o.tickMs ?? 50),
       ...(this.o.loseUnsynced === true ? ["--lose-unsynced"] : []),
+      ...(this.o.slowSyncMs !== undefined && this.o.slowSyncMs > 0 ? ["--slow-sync", String(this.o.slowSyncMs)] : []),
     ];
     const log = await open(join(this.o.dir, `node-${id}.log`), "a");
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", log.fd], env: { ...process.env, ...this.o.env } });

@@ -29,6 +29,8 @@ export interface TortureOptions {
   readonly seed: number;
   /** Where the history and node logs go (default: a new temp dir). */
   readonly out?: string;
+  /** A slow disk on every node: each fdatasync first waits a random 0..slowSyncMs ms. */
+  readonly slowSyncMs?: number;
   /** Environment of the node processes (the tests' planted bugs). */
   readonly env?: Readonly<Record<string, string>>;
   /** Progress lines (nemesis actions). */
@@ -63,7 +65,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   await mkdir(dir, { recursive: true });
   const rng = new Prng(o.seed);
   const loseUnsynced = o.faults.includes("lose-unsynced");
-  const cluster = await LocalCluster.start({ nodes: o.nodes, dir, loseUnsynced, proxies: o.faults.includes("partition"), tickMs: 50, ...(o.env === undefined ? {} : { env: o.env }) });
+  const cluster = await LocalCluster.start({ nodes: o.nodes, dir, loseUnsynced, proxies: o.faults.includes("partition"), tickMs: 50, ...(o.slowSyncMs === undefined ? {} : { slowSyncMs: o.slowSyncMs }), ...(o.env === undefined ? {} : { env: o.env }) });
   const events: HistoryEvent[] = [];
   const faults: Record<string, number> = Object.fromEntries(o.faults.map((f) => [f, 0]));
   const problems: string[] = [];
@@ -107,7 +109,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
         outcome = await at.cas(key, String(from), String(to));
       }
       if (outcome.type === "ok" && value !== null) last.set(key, typeof value === "number" ? value : value[1]);
-      events.push({ process, type: outcome.type, f, key, value, time: now() });
+      events.push({ process, type: outcome.type, f, key, value, time: now(), ...(outcome.type === "ok" ? {} : { error: outcome.error }) });
       if (outcome.type === "info") process += o.clients;
       if (outcome.type !== "ok") await new Promise((res) => setTimeout(res, 20));
     }

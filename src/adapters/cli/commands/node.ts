@@ -5,6 +5,7 @@
  */
 import { KvService, type KvServiceOptions } from "../../kv/index.js";
 import type { PlantedBug } from "../../node/index.js";
+import { nodeFileSystem, slowSync } from "../../storage/index.js";
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import type { ExitCode } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
@@ -12,7 +13,7 @@ import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate node --id N --peers 1=HOST:PORT,2=HOST:PORT,... --data DIR --client HOST:PORT
-                    [--client-peers 1=HOST:PORT,...] [--cluster-id ID] [--tick-ms MS] [--lose-unsynced]
+                    [--client-peers 1=HOST:PORT,...] [--cluster-id ID] [--tick-ms MS] [--lose-unsynced] [--slow-sync MS]
 
 Runs one node of quorate's replicated key-value service (Raft, durable log, etcd v3 JSON API over HTTP).
 
@@ -25,6 +26,7 @@ Runs one node of quorate's replicated key-value service (Raft, durable log, etcd
   --tick-ms MS       milliseconds per Raft tick (election timeout 10 ticks). Default 100
   --lose-unsynced    keep unsynced writes in process memory until fdatasync, so kill -9 loses exactly what a
                      power failure would (for torture tests)
+  --slow-sync MS     a slow disk: every fdatasync first waits a random 0..MS ms (for torture tests)
 
 Runs until SIGINT or SIGTERM (then exits 0); bad usage, a data directory of another cluster or a port that
 cannot be bound exit 2.
@@ -40,6 +42,7 @@ const FLAGS = {
   "cluster-id": { type: "string" },
   "tick-ms": { type: "string" },
   "lose-unsynced": { type: "boolean" },
+  "slow-sync": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable;
 
@@ -80,7 +83,10 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
   if (!Number.isInteger(tickMs) || tickMs < 1) throw new UsageError(`--tick-ms must be a positive integer, got ${JSON.stringify(v["tick-ms"])}`);
   const clientPeers = v["client-peers"] === undefined ? new Map() : parseAddressList("--client-peers", v["client-peers"]);
   const bug = plantedBug();
+  const slow = v["slow-sync"] === undefined ? 0 : Number(v["slow-sync"]);
+  if (!Number.isInteger(slow) || slow < 0) throw new UsageError(`--slow-sync must be a non-negative integer, got ${JSON.stringify(v["slow-sync"])}`);
   return {
+    ...(slow > 0 ? { fs: slowSync(nodeFileSystem(), slow, id) } : {}),
     id,
     clusterId: v["cluster-id"] ?? "quorate",
     voters: [...peers.keys()].sort((a, b) => a - b),

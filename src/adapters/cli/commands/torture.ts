@@ -12,6 +12,7 @@ import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate torture [--nodes 3|5] [--time 60s] [--clients 8] [--faults kill,pause,partition,lose-unsynced]
                        [--seed S] [--json] [--out DIR]
+                       [--slow-sync MS]
 
 Starts a real local cluster of quorate nodes, runs concurrent clients (read / write / cas on three keys over the
 etcd v3 JSON API) and injects faults: kill -9 then restart (one node or all at once), SIGSTOP/SIGCONT, and
@@ -25,6 +26,7 @@ would. The client history is written in Jepsen EDN and checked for linearizabili
   --faults LIST faults to inject (each at least once). Default kill,pause,partition,lose-unsynced
   --seed S      seed of the clients and the nemesis. Default: random (printed)
   --json        print {"ok","verdict","ops","okOps","failOps","infoOps","faults","history","seconds"}
+  --slow-sync MS a slow disk on every node: each fdatasync first waits a random 0..MS ms
   --out DIR     where the history (history.edn) and the node logs go. Default: a new temp dir
 ${EXIT_CODES_HELP}
 `;
@@ -37,6 +39,7 @@ const FLAGS = {
   seed: { type: "string" },
   json: { type: "boolean" },
   out: { type: "string" },
+  "slow-sync": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable;
 
@@ -69,7 +72,8 @@ export const run: CommandRun = async (argv) => {
     const seed = v.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(v.seed);
     if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${JSON.stringify(v.seed)}`);
     json = v.json === true;
-    opts = { nodes, seconds: parseTime(v.time ?? "60s"), clients: v.clients === undefined ? 8 : positive("--clients", v.clients), faults: faults as TortureFault[], seed, ...(v.out === undefined ? {} : { out: v.out }) };
+    const slowSyncMs = v["slow-sync"] === undefined ? 0 : positive("--slow-sync", v["slow-sync"]);
+    opts = { slowSyncMs, nodes, seconds: parseTime(v.time ?? "60s"), clients: v.clients === undefined ? 8 : positive("--clients", v.clients), faults: faults as TortureFault[], seed, ...(v.out === undefined ? {} : { out: v.out }) };
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`quorate torture: ${e.message}\n\n${USAGE}`);
