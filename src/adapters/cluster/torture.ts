@@ -118,19 +118,24 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   // The nemesis: calm, a fault, heal; the requested kinds in a shuffled cycle so each is injected.
   const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, Math.max(0, Math.min(ms, deadline - Date.now() - 2000))));
   const killRestart = async (ids: readonly number[]): Promise<void> => {
-    for (const id of ids) await cluster.kill(id);
+    await Promise.all(ids.map((id) => cluster.kill(id)));
     faults["kill"] = (faults["kill"] ?? 0) + 1;
     if (loseUnsynced) faults["lose-unsynced"] = (faults["lose-unsynced"] ?? 0) + 1;
     log(`${(now() / 1000).toFixed(1)}s kill -9 ${ids.join(",")}`);
     await sleep(rng.range(300, 1500));
-    for (const id of ids) {
-      try {
-        await cluster.startNode(id);
-      } catch (e) {
-        problems.push(`node ${id} could not restart: ${(e as Error).message}`);
-        throw e;
-      }
-    }
+    // Restarted together, each after its own short delay: no node gets a head start in the next election.
+    const delays = ids.map(() => rng.range(0, 300));
+    await Promise.all(
+      ids.map(async (id, i) => {
+        await new Promise((res) => setTimeout(res, delays[i]));
+        try {
+          await cluster.startNode(id);
+        } catch (e) {
+          problems.push(`node ${id} could not restart: ${(e as Error).message}`);
+          throw e;
+        }
+      }),
+    );
   };
   const nemesis = async (): Promise<void> => {
     const kinds = o.faults.filter((f) => f !== "lose-unsynced");

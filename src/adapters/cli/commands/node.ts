@@ -5,7 +5,7 @@
  */
 import { KvService, type KvServiceOptions } from "../../kv/index.js";
 import type { PlantedBug } from "../../node/index.js";
-import { nodeFileSystem, slowSync } from "../../storage/index.js";
+import { loseUnsynced, nodeFileSystem, slowSync } from "../../storage/index.js";
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import type { ExitCode } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
@@ -86,14 +86,15 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
   const slow = v["slow-sync"] === undefined ? 0 : Number(v["slow-sync"]);
   if (!Number.isInteger(slow) || slow < 0) throw new UsageError(`--slow-sync must be a non-negative integer, got ${JSON.stringify(v["slow-sync"])}`);
   return {
-    ...(slow > 0 ? { fs: slowSync(nodeFileSystem(), slow, id) } : {}),
+    // The delay comes before lose-unsynced hands the bytes to the OS, so the slow sync widens what kill -9 loses.
+    ...(slow > 0 ? { fs: slowSync(v["lose-unsynced"] === true ? loseUnsynced(nodeFileSystem()) : nodeFileSystem(), slow, id) } : {}),
     id,
     clusterId: v["cluster-id"] ?? "quorate",
     voters: [...peers.keys()].sort((a, b) => a - b),
     peers: new Map([...peers].filter(([p]) => p !== id)),
     listen: self,
     dataDir: v.data,
-    loseUnsynced: v["lose-unsynced"] === true,
+    loseUnsynced: v["lose-unsynced"] === true && slow === 0,
     tickMs,
     client: parseAddress("--client", v.client),
     clientAddresses: new Map([...clientPeers].map(([p, a]) => [p, `${a.host}:${a.port}`])),
