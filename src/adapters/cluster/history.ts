@@ -25,6 +25,6 @@ function ednValue(v: HistoryEvent["value"]): string {
 export function historyEdn(events: readonly HistoryEvent[], key?: string): string {
   const lines = events
     .filter((e) => key === undefined || e.key === key)
-    .map((e) => `{:process ${e.process}, :type :${e.type}, :f :${e.f}, :key ${JSON.stringify(e.key)}, :value ${ednValue(e.value)}, ${e.error === undefined ? "" : `, :error ${JSON.stringify(e.error)}`}, :time ${Math.round(e.time * 1e6)}}`);
+    .map((e) => `{:process ${e.process}, :type :${e.type}, :f :${e.f}, :key ${JSON.stringify(e.key)}, :value ${ednValue(e.value)}${e.error === undefined ? "" : `, :error ${JSON.stringify(e.error)}`}, :time ${Math.round(e.time * 1e6)}}`);
   return `[${lines.join("\n ")}]\n`;
 }
