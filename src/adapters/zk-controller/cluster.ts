@@ -244,8 +244,9 @@ export class ZkModeCluster {
         if (write) this.counts.zkWrites++;
         else this.counts.zkReads++;
         const { reply, notifications } = this.execute(ev.session, ev.request);
-        this.deliver(ev.broker, { type: "zk-reply", xid: ev.xid, ...reply }, done + T.networkOneWayMs, ev.request.op === "getData" && ev.request.path.split("/").length === 4 ? 1 + countPartitions(reply.data) : 1);
-        this.notify(notifications, done);
+        const answered = done + (write ? T.zkWriteCommitMs : 0);
+        this.deliver(ev.broker, { type: "zk-reply", xid: ev.xid, ...reply }, answered + T.networkOneWayMs, ev.request.op === "getData" && ev.request.path.split("/").length === 4 ? 1 + countPartitions(reply.data) : 1);
+        this.notify(notifications, answered);
         return;
       }
       case "expire": {
@@ -255,7 +256,7 @@ export class ZkModeCluster {
         this.sessions.delete(ev.broker);
         this.sessionOwner.delete(ev.session);
         this.timeline.push({ t_ms: done, what: `ZooKeeper closes broker ${ev.broker}'s session: its ephemeral znodes go` });
-        this.notify(this.txn(ev.session, { type: "closeSession" }).notifications, done);
+        this.notify(this.txn(ev.session, { type: "closeSession" }).notifications, done + T.zkWriteCommitMs);
         return;
       }
       case "broker": {

@@ -12,8 +12,13 @@ export interface ZkModeTiming {
   readonly networkOneWayMs: number;
   /** Service time of a read at the ZooKeeper server (the quorate tree answering getData/getChildren/exists). */
   readonly zkReadServiceMs: number;
-  /** Service time of a write: the tree applying it plus the ensemble's commit (a quorum round and its fsync). */
+  /**
+   * Service time of a write: how long it holds the ensemble's leader (its apply and its share of a group-committed
+   * log write). Writes are pipelined, so this, not the commit latency, bounds their throughput.
+   */
   readonly zkWriteServiceMs: number;
+  /** Commit latency of a write beyond its service time: the quorum round (propose, fsync, ack, commit). Not serialised. */
+  readonly zkWriteCommitMs: number;
   /** Controller CPU per partition record it handles: one ZooKeeper reply parsed, or one partition put into a broker request. */
   readonly controllerCpuPerRecordMs: number;
   /** Broker CPU per partition state applied from LeaderAndIsr/UpdateMetadata. */
@@ -30,7 +35,8 @@ export const ZK_MODE_DEFAULT_TIMING: ZkModeTiming = {
   sessionTimeoutMs: 18_000,
   networkOneWayMs: 0.25,
   zkReadServiceMs: 0.02,
-  zkWriteServiceMs: 1.0,
+  zkWriteServiceMs: 0.1,
+  zkWriteCommitMs: 2.0,
   controllerCpuPerRecordMs: 0.005,
   brokerCpuPerRecordMs: 0.002,
   maxInFlight: 10,
