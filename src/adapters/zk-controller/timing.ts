@@ -29,15 +29,15 @@ export interface ZkModeTiming {
 
 /**
  * Defaults: Kafka's configuration defaults where Kafka has one; the rest as measured on the development
- * machine on 2026-12-05 (`npm run bench -- zk-controller`, see docs/compare.md) and rounded.
+ * machine on 2026-12-05 (`measureZkModeCosts`, printed by `quorate compare`; see docs/compare.md), rounded.
  */
 export const ZK_MODE_DEFAULT_TIMING: ZkModeTiming = {
   sessionTimeoutMs: 18_000,
   networkOneWayMs: 0.25,
-  zkReadServiceMs: 0.02,
-  zkWriteServiceMs: 0.1,
+  zkReadServiceMs: 0.006,
+  zkWriteServiceMs: 0.044,
   zkWriteCommitMs: 2.0,
-  controllerCpuPerRecordMs: 0.005,
-  brokerCpuPerRecordMs: 0.002,
+  controllerCpuPerRecordMs: 0.00074,
+  brokerCpuPerRecordMs: 0.00015,
   maxInFlight: 10,
 };
