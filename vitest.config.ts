@@ -1,9 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// One run: every test, coverage on src/, and a JSON report that .ci/run reads for its closing count line.
+// `npm test`: every test but the corpus suite, coverage on src/, and a JSON report for .ci/run's closing count line.
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The corpus suite reads third-party data outside the repository: `npm run test:corpus [DIR]`.
+    exclude: ["**/node_modules/**", "test/corpus/**"],
     reporters: ["default", "json"],
     outputFile: { json: "reports/vitest.json" },
     testTimeout: 60_000,

@@ -1,9 +1,9 @@
 /**
  * `npm run bench -- linearizability [--reps N] [--filter TEXT] [--no-e2e] [--json FILE]`
  *
- * Per-file parse and check times (best of N warm runs, in this process) for every history in
- * ../shared/histories/expected.json, totals per folder, the figures Porcupine v1.3.0 is quoted at, peak memory,
- * and the end-to-end time of `npx --no-install quorate check --manifest ../shared/histories/expected.json --json`.
+ * Per-file parse and check times (best of N warm runs, in this process) for every history in the corpus manifest
+ * (histories/expected.json of the third-party corpus, see bench/corpus.ts), totals per folder, the figures
+ * Porcupine v1.3.0 is quoted at, peak memory, and the end-to-end time of `quorate check --manifest` on it.
  * The machine is shared: figures are noisy; best-of-N is reported, with CPU time beside wall time.
  */
 import { spawnSync } from "node:child_process";
@@ -13,9 +13,11 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { checkLinearizability, checkLinearizabilityParallel, modelByName, parseHistory, parseManifest } from "../src/check/linearizability/index.js";
 import type { ManifestEntry } from "../src/check/linearizability/index.js";
+import { corpusPath } from "./corpus.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const manifestPath = path.resolve(repoRoot, "../shared/histories/expected.json");
+const manifestPath = corpusPath("histories", "expected.json");
+const manifestArg = path.relative(repoRoot, manifestPath);
 
 /** Porcupine v1.3.0 on the same files, as quoted in issue 4 (ms). */
 const PORCUPINE: Record<string, number> = {
@@ -183,8 +185,8 @@ export async function run(argv: readonly string[]): Promise<void> {
   if (!values["no-e2e"]) {
     process.stdout.write(`\nend to end (Node start-up included), ${Math.max(3, Math.min(reps, 5))} runs each\n`);
     for (const [command, args] of [
-      ["npx --no-install quorate check --manifest ../shared/histories/expected.json --json", ["npx", "--no-install", "quorate", "check", "--manifest", "../shared/histories/expected.json", "--json"]],
-      ["node bin/quorate.js check --manifest ../shared/histories/expected.json --json", ["node", "bin/quorate.js", "check", "--manifest", "../shared/histories/expected.json", "--json"]],
+      [`npx --no-install quorate check --manifest ${manifestArg} --json`, ["npx", "--no-install", "quorate", "check", "--manifest", manifestArg, "--json"]],
+      [`node bin/quorate.js check --manifest ${manifestArg} --json`, ["node", "bin/quorate.js", "check", "--manifest", manifestArg, "--json"]],
     ] as const) {
       const runs: number[] = [];
       const cpus: number[] = [];

@@ -13,14 +13,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   zk: () => import("./zk.js"),
   explore: () => import("./explore.js"),
 };
+/** `npm run bench -- SUITE [options]`: runs one benchmark suite (the table is in `suites.ts`; `--help` lists them). */
+import { runBench } from "./suites.js";
 
-const [name, ...rest] = process.argv.slice(2);
-const selected = name === undefined || name.startsWith("-") ? Object.keys(suites) : [name];
-for (const suite of selected) {
-  const load = suites[suite];
-  if (load === undefined) {
-    process.stderr.write(`bench: unknown suite '${suite}'; known: ${Object.keys(suites).join(", ") || "(none yet)"}\n`);
-    process.exit(2);
-  }
-  await (await load()).run(name === undefined || name.startsWith("-") ? process.argv.slice(2) : rest);
-}
+process.exitCode = await runBench(process.argv.slice(2));

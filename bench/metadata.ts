@@ -69,17 +69,17 @@ function drive(state: ControllerState, input: ControllerInput, log: Log | null):
     const r = step(s, queue.shift() as ControllerInput);
     s = r.state;
     for (const o of r.outputs) {
-      if (o.kind === "error") throw o.error;
-      if (o.kind === "append") {
+      if (o.type === "rejected") throw new Error(`${o.reason}: ${o.detail}`);
+      if (o.type === "append") {
         if (log !== null) {
           const bytes = encodeBatch(o.records);
           log.batches.push({ baseOffset: o.baseOffset, epoch: o.epoch, bytes });
           log.bytes += bytes.length;
           log.records += o.records.length;
         }
-        queue.push({ kind: "commit", baseOffset: o.baseOffset, epoch: o.epoch, records: o.records });
+        queue.push({ type: "commit", baseOffset: o.baseOffset, epoch: o.epoch, records: o.records });
       }
-      if (o.kind === "reply" && o.response.errorCode !== "NONE") throw new Error(`request failed: ${JSON.stringify(o.response).slice(0, 300)}`);
+      if (o.type === "reply" && o.response.errorCode !== "NONE") throw new Error(`request failed: ${JSON.stringify(o.response).slice(0, 300)}`);
     }
   }
   return s;
@@ -89,12 +89,12 @@ function buildLog(partitions: number, brokers: number, rf: number, perTopic: num
   const log: Log = { batches: [], bytes: 0, records: 0, nextOffset: 0 };
   const t0 = now();
   let s = initController({ seed: 12345 });
-  s = drive(s, { kind: "became-leader", epoch: 1, nextOffset: 0 }, log);
-  for (let b = 0; b < brokers; b++) s = drive(s, { kind: "request", id: b, request: { type: "BrokerRegistration", brokerId: b, incarnationId: `inc-${b}` } }, log);
+  s = drive(s, { type: "became-leader", epoch: 1, nextOffset: 0 }, log);
+  for (let b = 0; b < brokers; b++) s = drive(s, { type: "request", id: b, request: { type: "BrokerRegistration", brokerId: b, incarnationId: `inc-${b}` } }, log);
   for (let b = 0; b < brokers; b++) {
     const reg = s.committed.broker(b);
     if (reg === undefined) throw new Error("registration lost");
-    s = drive(s, { kind: "request", id: b, request: { type: "BrokerHeartbeat", brokerId: b, brokerEpoch: reg.brokerEpoch, currentMetadataOffset: s.committed.offset, wantFence: false, wantShutDown: false } }, log);
+    s = drive(s, { type: "request", id: b, request: { type: "BrokerHeartbeat", brokerId: b, brokerEpoch: reg.brokerEpoch, currentMetadataOffset: s.committed.offset, wantFence: false, wantShutDown: false } }, log);
   }
   let made = 0;
   let topicNo = 0;
@@ -105,7 +105,7 @@ function buildLog(partitions: number, brokers: number, rf: number, perTopic: num
       topics.push({ name: `topic-${topicNo++}`, numPartitions: n, replicationFactor: rf });
       made += n;
     }
-    s = drive(s, { kind: "request", id: topicNo, request: { type: "CreateTopics", topics } }, log);
+    s = drive(s, { type: "request", id: topicNo, request: { type: "CreateTopics", topics } }, log);
   }
   log.nextOffset = s.active?.nextOffset ?? 0;
   return { log, genMs: now() - t0 };
@@ -139,9 +139,9 @@ function best<T>(repeat: number, f: () => T): { ms: number; cpuMs: number; value
 /** A standby that loads the snapshot and becomes active at the next epoch, with every broker's session fresh. */
 function standbyTakesOver(snapshot: Uint8Array, nextOffset: number): { state: ControllerState; failoverMs: number } {
   let s = initController({ nodeId: 1, seed: 99 });
-  s = step(s, { kind: "load-snapshot", snapshot }).state;
+  s = step(s, { type: "load-snapshot", snapshot }).state;
   const t0 = now();
-  s = drive(s, { kind: "became-leader", epoch: 2, nextOffset }, null);
+  s = drive(s, { type: "became-leader", epoch: 2, nextOffset }, null);
   return { state: s, failoverMs: now() - t0 };
 }
 
@@ -164,7 +164,7 @@ interface ShutdownFigures {
 
 function appendsOf(outputs: ReturnType<typeof step>["outputs"]): MetadataRecord[][] {
   const out: MetadataRecord[][] = [];
-  for (const o of outputs) if (o.kind === "append") out.push([...o.records]);
+  for (const o of outputs) if (o.type === "append") out.push([...o.records]);
   return out;
 }
 
@@ -173,7 +173,7 @@ function measureShutdown(state: ControllerState, victim: number, ledBefore: numb
   if (reg === undefined) throw new Error("no victim");
   const t0 = now();
   const c0 = cpu();
-  const r = step(state, { kind: "request", id: 1, request: { type: "ControlledShutdown", brokerId: victim, brokerEpoch: reg.brokerEpoch } });
+  const r = step(state, { type: "request", id: 1, request: { type: "ControlledShutdown", brokerId: victim, brokerEpoch: reg.brokerEpoch } });
   const stepCpuMs = cpu() - c0;
   const stepMs = now() - t0;
   const batches = appendsOf(r.outputs);
@@ -182,7 +182,7 @@ function measureShutdown(state: ControllerState, victim: number, ledBefore: numb
   const encodeMs = now() - t1;
   let s = r.state;
   const t2 = now();
-  for (const o of r.outputs) if (o.kind === "append") s = step(s, { kind: "commit", baseOffset: o.baseOffset, epoch: o.epoch, records: o.records }).state;
+  for (const o of r.outputs) if (o.type === "append") s = step(s, { type: "commit", baseOffset: o.baseOffset, epoch: o.epoch, records: o.records }).state;
   const commitMs = now() - t2;
   return { victim, ledBefore, records: batches.reduce((n, b) => n + b.length, 0), stepMs, stepCpuMs, encodeMs, commitMs, ledAfter: leaderCounts(s.committed).get(victim) ?? 0 };
 }
@@ -197,19 +197,19 @@ function measureFailure(state: ControllerState, victim: number, ledBefore: numbe
       for (const b of others) {
         const reg = s.committed.broker(b);
         if (reg === undefined) continue;
-        s = drive(s, { kind: "request", id: b, request: { type: "BrokerHeartbeat", brokerId: b, brokerEpoch: reg.brokerEpoch, currentMetadataOffset: s.committed.offset, wantFence: false, wantShutDown: false } }, null);
+        s = drive(s, { type: "request", id: b, request: { type: "BrokerHeartbeat", brokerId: b, brokerEpoch: reg.brokerEpoch, currentMetadataOffset: s.committed.offset, wantFence: false, wantShutDown: false } }, null);
       }
     }
     const t0 = now();
     const c0 = cpu();
-    const r = step(s, { kind: "tick" });
+    const r = step(s, { type: "tick" });
     const stepCpuMs = cpu() - c0;
     const stepMs = now() - t0;
     const batches = appendsOf(r.outputs);
     const fenced = batches.some((b) => b.some((rec) => rec.type === "FenceBroker"));
     if (!fenced) {
       s = r.state;
-      for (const o of r.outputs) if (o.kind === "append") s = step(s, { kind: "commit", baseOffset: o.baseOffset, epoch: o.epoch, records: o.records }).state;
+      for (const o of r.outputs) if (o.type === "append") s = step(s, { type: "commit", baseOffset: o.baseOffset, epoch: o.epoch, records: o.records }).state;
       if (s.nowMs - start > 60000) throw new Error("broker never fenced");
       continue;
     }
@@ -218,7 +218,7 @@ function measureFailure(state: ControllerState, victim: number, ledBefore: numbe
     const encodeMs = now() - t1;
     let c = r.state;
     const t2 = now();
-    for (const o of r.outputs) if (o.kind === "append") c = step(c, { kind: "commit", baseOffset: o.baseOffset, epoch: o.epoch, records: o.records }).state;
+    for (const o of r.outputs) if (o.type === "append") c = step(c, { type: "commit", baseOffset: o.baseOffset, epoch: o.epoch, records: o.records }).state;
     const commitMs = now() - t2;
     return {
       victim,

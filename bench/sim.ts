@@ -8,13 +8,14 @@
  */
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { startProgress } from "../src/adapters/cli/progress.js";
 
 interface SimModule {
   simulate: (p: unknown, o: unknown) => { stats: { ticks: number; deliveries: number; events: number } };
   raftProtocol: (c: unknown) => unknown;
   raftConfigFor: (o: unknown) => unknown;
   allFaults: () => unknown;
-  runCampaign: (spec: unknown, seeds: number[], workers: number) => Promise<{ ok: boolean }[]>;
+  runCampaign: (spec: unknown, seeds: number[], workers: number, onOutcome?: (o: { ok: boolean }) => void) => Promise<{ ok: boolean }[]>;
 }
 
 export async function run(argv: readonly string[]): Promise<void> {
@@ -36,12 +37,19 @@ export async function run(argv: readonly string[]): Promise<void> {
   let seeds = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  const quiet = values.json === true;
+  const clock = startProgress({ label: "one core, seconds", total: Math.ceil(seconds), quiet });
+  let shown = 0;
   while (performance.now() - t0 < seconds * 1000) {
     const o = { seed: ++seeds, nodes: 5, steps, faults };
     const r = sim.simulate(sim.raftProtocol(sim.raftConfigFor(o)), o);
     events += r.stats.ticks + r.stats.deliveries;
     allEvents += r.stats.events;
+    const now = Math.min(Math.floor((performance.now() - t0) / 1000), Math.ceil(seconds));
+    if (now > shown) clock.advance(now - shown, `${seeds} seeds`);
+    shown = Math.max(shown, now);
   }
+  clock.stop();
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
@@ -52,7 +60,9 @@ export async function run(argv: readonly string[]): Promise<void> {
   const workers = availableParallelism();
   const c0 = performance.now();
   const ccpu0 = process.cpuUsage();
-  const outcomes = await sim.runCampaign({ system: "raft", nodes: 5, steps, faults }, Array.from({ length: campaignSeeds }, (_, k) => k + 1), workers);
+  const bar = startProgress({ label: "campaign seeds", total: campaignSeeds, quiet });
+  const outcomes = await sim.runCampaign({ system: "raft", nodes: 5, steps, faults }, Array.from({ length: campaignSeeds }, (_, k) => k + 1), workers, () => bar.advance());
+  bar.stop();
   const campaignSec = (performance.now() - c0) / 1000;
   const ccpu = process.cpuUsage(ccpu0);
   const campaignCpuSec = (ccpu.user + ccpu.system) / 1e6;

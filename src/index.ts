@@ -18,3 +18,6 @@ export * as linearizability from "./check/linearizability/index.js";
 export * as invariants from "./check/invariants/index.js";
 export * as zkEnsemble from "./core/zk-ensemble/index.js";
 export * as zkEnsembleService from "./adapters/zk-ensemble/index.js";
+export * as storage from "./adapters/storage/index.js";
+export * as transport from "./adapters/transport/index.js";
+export * as runtime from "./adapters/node/index.js";

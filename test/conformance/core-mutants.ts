@@ -19,13 +19,16 @@ export interface CorePatch {
   readonly append?: string;
 }
 
-/** Copies src/core/CORE, applies the patch (the text must occur exactly once) and imports the copy's index. */
+/**
+ * Copies src/ into .cache/core-mutants/CORE-NAME/src, applies the patch to one file of src/core/CORE (the text
+ * must occur exactly once) and imports the copy's core index (which may reach the shared contract and check/).
+ */
 export async function loadCoreMutant<T = never>(core: "raft" | "kraft" | "zk", p: CorePatch): Promise<T> {
   const root = path.join(packageRoot, ".cache", "core-mutants", `${core}-${p.name}`);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  const dir = path.join(root, core);
-  cpSync(path.join(packageRoot, "src", "core", core), dir, { recursive: true });
+  cpSync(path.join(packageRoot, "src"), path.join(root, "src"), { recursive: true });
+  const dir = path.join(root, "src", "core", core);
   const file = path.join(dir, p.file);
   const text = readFileSync(file, "utf8");
   const hits = text.split(p.find).length - 1;

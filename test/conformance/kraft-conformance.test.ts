@@ -11,7 +11,7 @@ import { generateTraces } from "../../src/adapters/conformance/traces.js";
 import { describeMismatch } from "../../src/adapters/conformance/vector.js";
 import { loadCoreMutant, QUINT_TIMEOUT_MS } from "./core-mutants.js";
 
-const request = { protocol: "kraft" as const, seed: "20261125", traces: 40, steps: 50, dir: path.join(packageRoot, ".cache", "conformance", "kraft") };
+const request = { protocol: "kraft" as const, seed: "20261125", traces: 40, steps: 70, dir: path.join(packageRoot, ".cache", "conformance", "kraft") };
 let vectors: KRaftVector[] = [];
 
 beforeAll(async () => {

@@ -25,23 +25,25 @@ describe("quorate simulate --system kraft (random faults)", () => {
     const o = JSON.parse(r.out) as Record<string, unknown>;
     expect(Object.keys(o)).toEqual(["ok", "seed", "steps", "violations", "stats", "replay"]);
     expect(o).toMatchObject({ ok: true, seed: 5, steps: 4000, violations: [] });
-    const stats = o["stats"] as Record<string, number>;
-    expect(stats["elections"]).toBeGreaterThan(0);
-    expect(stats["committed"]).toBeGreaterThan(10);
-    expect(stats["crashes"]! + stats["partitions"]!).toBeGreaterThan(0);
+    const stats = o["stats"] as { elections: number; committed: number; faults: Record<string, number> };
+    expect(stats.elections).toBeGreaterThan(0);
+    expect(stats.committed).toBeGreaterThan(10);
+    expect(stats.faults["crashes"]! + stats.faults["partitions"]!).toBeGreaterThan(0);
     expect(o["replay"]).toBe("npx --no-install quorate simulate --system kraft --nodes 6 --seed 5 --steps 4000 --faults all");
     expect((await cli(argv)).out).toBe(r.out);
   });
 
-  it("many seeds on worker threads (compiled dist/): every seed holds every invariant", async () => {
-    const r = await cli(["--system", "kraft", "--nodes", "5", "--seeds", "1..6", "--steps", "3000", "--faults", "all", "--workers", "2", "--json"]);
-    expect(r.err).toBe("");
-    expect(r.code).toBe(0);
-    const o = JSON.parse(r.out) as { ok: boolean; seeds: { count: number }; failed: unknown[] };
-    expect(o.ok).toBe(true);
-    expect(o.seeds.count).toBe(6);
-    expect(o.failed).toEqual([]);
-  });
+  for (const order of ["strict", "contract"]) {
+    it(`many seeds on worker threads (compiled dist/), send order ${order}: every seed holds every invariant`, async () => {
+      const r = await cli(["--system", "kraft", "--nodes", "5", "--seeds", "1..6", "--steps", "3000", "--faults", "all", "--send-order", order, "--workers", "2", "--json"]);
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      const o = JSON.parse(r.out) as { ok: boolean; seeds: { count: number }; failed: unknown[] };
+      expect(o.ok).toBe(true);
+      expect(o.seeds.count).toBe(6);
+      expect(o.failed).toEqual([]);
+    });
+  }
 
   it("all-combined clusters (3 nodes) and dedicated controllers with more brokers (7 nodes)", async () => {
     for (const [nodes, seed] of [["3", "2"], ["7", "3"]] as const) {
@@ -80,7 +82,7 @@ describe("quorate simulate --system kraft --scenario", () => {
       [["--scenario", "broker-failure"], /--scenario needs --system kraft/],
       [["--system", "kraft", "--scenario", "meteor"], /--scenario must be one of broker-failure, controller-failover, network-partition/],
       [["--system", "kraft", "--scenario", "broker-failure", "--partitions", "0"], /--partitions must be in 1\.\.1000000/],
-      [["--system", "kraft", "--partitions", "10"], /--partitions needs --scenario/],
+      [["--system", "kraft", "--partitions", "10"], /--partitions does not apply to a single run \(--seed\) \(only to a KRaft scenario \(--scenario\)\)/],
     ];
     for (const [argv, msg] of cases) {
       const r = await cli(argv);

@@ -10,7 +10,8 @@ import * as kraft from "../../src/core/kraft/index.js";
 const base = { voters: [1, 2, 3], seed: 1 } as const;
 
 function run(n: KafkaNode, input: NodeInput): { node: KafkaNode; outputs: NodeOutput[] } {
-  return kraftNode.step(n, input);
+  const r = kraftNode.step(n, input);
+  return { node: r.state, outputs: r.outputs };
 }
 
 /** A tiny synchronous cluster: instant delivery and durability, for composition checks without the simulator. */
@@ -24,7 +25,7 @@ function tinyCluster(roles: Record<number, kraftNode.NodeRole>) {
   const admin: { id: number; response: unknown }[] = [];
   const feed = (id: number, input: NodeInput): void => {
     const r = kraftNode.step(nodes.get(id)!, input);
-    nodes.set(id, r.node);
+    nodes.set(id, r.state);
     let end = -1;
     let epoch = -1;
     for (const o of r.outputs) {
@@ -90,7 +91,7 @@ describe("bad inputs are refused and leave the node unchanged", () => {
   it("unknown input", () => {
     const r = run(n, { type: "bogus" } as never);
     expect(r.node).toBe(n);
-    expect(r.outputs).toEqual([{ type: "error", detail: expect.stringMatching(/unknown input/) }]);
+    expect(r.outputs).toEqual([{ type: "rejected", reason: "malformed-input", detail: expect.stringMatching(/unknown input/) }]);
   });
   it("a message for another node, and an unknown message kind", () => {
     const r1 = run(n, { type: "message", message: { kind: "controller-response", from: 1, to: 9, id: 1, response: { type: "Error", errorCode: "NONE", message: "" } } });

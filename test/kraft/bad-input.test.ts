@@ -10,7 +10,7 @@ const summary = (s: KRaftState) => JSON.stringify({ role: s.role, epoch: epoch(s
 
 function refused(s: KRaftState, input: Input, code: RejectionCode) {
   const r = step(s, input);
-  expect(of(r.outputs, "rejected").map((o) => o.code)).toContain(code);
+  expect(of(r.outputs, "rejected").map((o) => o.reason)).toContain(code);
   expect(summary(r.state)).toBe(summary(s));
   return r;
 }
@@ -57,7 +57,7 @@ describe("malformed and misrouted messages", () => {
   it("unknown inputs are refused", () => {
     refused(s, { type: "warp" } as unknown as Input, "invalid-input");
     const r = step(s, null as unknown as Input);
-    expect(of(r.outputs, "rejected")[0]!.code).toBe("invalid-input");
+    expect(of(r.outputs, "rejected")[0]!.reason).toBe("invalid-input");
     expect(r.state).toBe(s);
   });
 });
@@ -108,8 +108,13 @@ describe("unknown voters and stale epochs", () => {
     refused(v, { type: "message", message: { type: "end-quorum-epoch", from: 1, to: 2, epoch: 3, leaderId: 3, preferredSuccessors: [] } }, "invalid-message");
   });
 
-  it("a second leader claiming our epoch is a fatal typed error", () => {
-    expect(() => step(leader(), { type: "message", message: { type: "begin-quorum-epoch", from: 2, to: 1, epoch: 4, leaderId: 2, voterDirectoryId: "" } })).toThrow(/two-leaders|claims it too/);
+  it("a second leader claiming our epoch is refused with a typed rejection, the state untouched", () => {
+    const l = leader();
+    const r = step(l, { type: "message", message: { type: "begin-quorum-epoch", from: 2, to: 1, epoch: 4, leaderId: 2, voterDirectoryId: "" } });
+    expect(r.state).toBe(l);
+    expect(r.outputs).toHaveLength(1);
+    expect(r.outputs[0]).toMatchObject({ type: "rejected", reason: "two-leaders-in-epoch" });
+    expect((r.outputs[0] as { detail: string }).detail).toMatch(/claims it too/);
   });
 });
 
@@ -137,12 +142,12 @@ describe("bad offsets and inputs", () => {
   it("records in a Fetch response that do not continue the log are refused", () => {
     const f = ticks(node(2, [1, 2, 3], { quorumState: qs(4, 1), entries: logOf([1]) }), 1).state;
     const gap = msg(f, { type: "fetch-response", from: 1, to: 2, error: "none", epoch: 4, leaderId: 1, highWatermark: 1, fetchOffset: 1, lastFetchedEpoch: 1, records: logOf([4], 5) });
-    expect(of(gap.outputs, "rejected")[0]!.code).toBe("invalid-message");
+    expect(of(gap.outputs, "rejected")[0]!.reason).toBe("invalid-message");
     expect(endOffset(gap.state)).toBe(1);
     const future = msg(f, { type: "fetch-response", from: 1, to: 2, error: "none", epoch: 4, leaderId: 1, highWatermark: 1, fetchOffset: 1, lastFetchedEpoch: 1, records: logOf([9], 1) });
-    expect(of(future.outputs, "rejected")[0]!.code).toBe("invalid-message");
+    expect(of(future.outputs, "rejected")[0]!.reason).toBe("invalid-message");
     const badVoters = msg(f, { type: "fetch-response", from: 1, to: 2, error: "none", epoch: 4, leaderId: 1, highWatermark: 1, fetchOffset: 1, lastFetchedEpoch: 1, records: [{ offset: 1, epoch: 4, kind: "voters", voters: [] }] });
-    expect(of(badVoters.outputs, "rejected")[0]!.code).toBe("invalid-message");
+    expect(of(badVoters.outputs, "rejected")[0]!.reason).toBe("invalid-message");
   });
 });
 

@@ -76,13 +76,36 @@ describe("KIP-996 pre-vote (Prospective)", () => {
     expect(r.ticks).toBeGreaterThanOrEqual(20);
   });
 
-  it("a pre-vote request does not bump the receiver's epoch nor record a vote", () => {
+  it("a pre-vote request in the receiver's epoch neither bumps it nor records a vote", () => {
     const s = node(2, [1, 2, 3], { quorumState: qs(3), entries: [] });
-    const r = msg(s, vote(1, 2, 7, 0, 0, true));
+    const r = msg(s, vote(1, 2, 3, 0, 0, true));
     expect(epoch(r.state)).toBe(3);
     expect(votedId(r.state)).toBe(-1);
     expect(of(r.outputs, "persist")).toHaveLength(0);
     expect((sent(r.outputs, "vote-response")[0] as VoteResponse).granted).toBe(true);
+  });
+
+  it("a pre-vote request of a higher epoch moves the receiver to that epoch (Kafka's handleVoteRequest), without a vote", () => {
+    const s = node(2, [1, 2, 3], { quorumState: qs(3), entries: [] });
+    const r = msg(s, vote(1, 2, 7, 0, 0, true));
+    expect([role(r.state), epoch(r.state), votedId(r.state)]).toEqual(["unattached", 7, -1]);
+    expect(of(r.outputs, "persist")[0]!.quorumState).toEqual({ epoch: 7, leaderId: -1, votedId: -1, votedDirectoryId: "" });
+    const res = sent(r.outputs, "vote-response")[0] as VoteResponse;
+    expect([res.epoch, res.granted]).toEqual([7, true]);
+  });
+
+  it("seed 236: a leader hears a lagging prospective of a higher epoch and steps down, so the epochs converge", () => {
+    // Node 1 reached epoch 3 as a candidate whose vote requests were lost, then fell back to Prospective: it only
+    // sends pre-votes and ignores every answer of a lower epoch. The leader of epoch 2 had its acknowledgement
+    // long ago, so it sends node 1 nothing. Before the fix the leader answered in epoch 2 and both stayed put.
+    let l = node(2, [1, 2, 3], { quorumState: { epoch: 2, leaderId: -1, votedId: 2, votedDirectoryId: "dir-2" }, entries: logOf([1, 1]) });
+    l = msg(l, voteRes(3, 2, 2, true, false)).state;
+    l = feed(l, { type: "persisted", endOffset: 3, epoch: 2 }).state;
+    expect([role(l), epoch(l)]).toEqual(["leader", 2]);
+    const r = msg(l, vote(1, 2, 3, 1, 1, true)); // behind: (epoch 1, end offset 1)
+    expect([role(r.state), epoch(r.state), leader(r.state)]).toEqual(["unattached", 3, -1]);
+    const res = sent(r.outputs, "vote-response")[0] as VoteResponse;
+    expect([res.epoch, res.granted]).toEqual([3, false]); // the lagging log still gets no vote
   });
 
   it("a follower that has fetched from its leader refuses pre-votes; one that has not grants them", () => {

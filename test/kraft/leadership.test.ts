@@ -122,7 +122,7 @@ describe("graceful resignation (EndQuorumEpoch)", () => {
 
   it("resigning when not leader is refused", () => {
     const r = feed(node(2, [1, 2, 3]), { type: "resign" });
-    expect(of(r.outputs, "rejected")[0]!.code).toBe("not-leader");
+    expect(of(r.outputs, "rejected")[0]!.reason).toBe("not-leader");
   });
 });
 

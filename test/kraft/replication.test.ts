@@ -1,7 +1,7 @@
 // KIP-595 §"Fetch": pull replication, the fetch offset as acknowledgement, divergence and truncation,
 // the high watermark, the fetch purgatory, observers.
 import { describe, expect, it } from "vitest";
-import { KRaftFatalError, endOffset, entryAt, epoch, highWatermark, leader, role, step, endOffsetForEpoch, validateOffsetAndEpoch } from "../../src/core/kraft/index.js";
+import { endOffset, entryAt, epoch, highWatermark, leader, role, step, endOffsetForEpoch, validateOffsetAndEpoch } from "../../src/core/kraft/index.js";
 import type { FetchRequest, FetchResponse } from "../../src/core/kraft/index.js";
 import { appendEntries, emptyLog } from "../../src/core/kraft/log.js";
 import { Cluster, text } from "./cluster.js";
@@ -169,20 +169,15 @@ describe("divergence and truncation", () => {
     expect([...Array(endOffset(f)).keys()].map((o) => entryAt(f, o)!.epoch)).toEqual([1, 1, 3, 3, 5]);
   });
 
-  it("truncating below the high watermark is a fatal typed error and leaves the input state intact", () => {
+  it("truncating below the high watermark is refused with a typed rejection, leaving the state as it was", () => {
     const f = ticks(node(2, [1, 2, 3], { quorumState: qs(3, 1), entries: logOf([1, 1, 2, 2]) }), 1).state;
     const withHw = msg(f, { type: "fetch-response", from: 1, to: 2, error: "none", epoch: 3, leaderId: 1, highWatermark: 4, fetchOffset: 4, lastFetchedEpoch: 2, records: [] }).state;
     expect(highWatermark(withHw)).toBe(4);
     const bad: FetchResponse = { type: "fetch-response", from: 1, to: 2, error: "none", epoch: 3, leaderId: 1, highWatermark: 4, fetchOffset: 4, lastFetchedEpoch: 2, records: [], divergingEpoch: { epoch: 1, endOffset: 2 } };
     const before = JSON.stringify({ hw: highWatermark(withHw), end: endOffset(withHw), role: withHw.role });
-    let thrown: unknown;
-    try {
-      step(withHw, { type: "message", message: bad });
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(KRaftFatalError);
-    expect((thrown as KRaftFatalError).code).toBe("truncate-below-high-watermark");
+    const r = step(withHw, { type: "message", message: bad });
+    expect(r.state).toBe(withHw);
+    expect(r.outputs).toMatchObject([{ type: "rejected", reason: "truncate-below-high-watermark" }]);
     expect(JSON.stringify({ hw: highWatermark(withHw), end: endOffset(withHw), role: withHw.role })).toBe(before);
   });
 

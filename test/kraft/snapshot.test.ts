@@ -32,11 +32,11 @@ describe("creating snapshots", () => {
     const { c, l, hw } = clusterWithSnapshot();
     c.propose(l, "more");
     const beyond = c.input(l, { type: "create-snapshot", endOffset: hw + 5, data: new Uint8Array(1) });
-    expect(of(beyond, "rejected")[0]!.code).toBe("bad-offset");
+    expect(of(beyond, "rejected")[0]!.reason).toBe("bad-offset");
     const notNewer = c.input(l, { type: "create-snapshot", endOffset: hw, data: new Uint8Array(1) });
-    expect(of(notNewer, "rejected")[0]!.code).toBe("bad-offset");
+    expect(of(notNewer, "rejected")[0]!.reason).toBe("bad-offset");
     const s = feed(node(1, [1]), { type: "create-snapshot", endOffset: 1, data: "x" as unknown as Uint8Array });
-    expect(of(s.outputs, "rejected")[0]!.code).toBe("invalid-input");
+    expect(of(s.outputs, "rejected")[0]!.reason).toBe("invalid-input");
   });
 });
 
@@ -94,7 +94,7 @@ describe("FetchSnapshot edge cases", () => {
     expect((sent(missing.outputs)[0] as FetchSnapshotResponse).error).toBe("snapshot-not-found");
     const past = msg(s, { ...base, snapshotId: { endOffset: 2, epoch: 1 }, position: 9 });
     expect((sent(past.outputs)[0] as FetchSnapshotResponse).error).toBe("position-out-of-range");
-    expect(of(past.outputs, "rejected")[0]!.code).toBe("bad-offset");
+    expect(of(past.outputs, "rejected")[0]!.reason).toBe("bad-offset");
   });
 
   it("a follower drops a download the leader no longer has and goes back to Fetch", () => {
@@ -104,7 +104,7 @@ describe("FetchSnapshot edge cases", () => {
     const r = msg(f, { type: "fetch-snapshot-response", from: 1, to: 2, error: "snapshot-not-found", epoch: 1, leaderId: 1, snapshotId: { endOffset: 2, epoch: 1 }, size: 0, position: 0, bytes: new Uint8Array(0), voters: [] });
     expect(sent(r.outputs, "fetch")).toHaveLength(1);
     const bogus = msg(f, { type: "fetch-snapshot-response", from: 1, to: 2, error: "none", epoch: 1, leaderId: 1, snapshotId: { endOffset: 2, epoch: 1 }, size: 2, position: 0, bytes: new Uint8Array(5), voters: [{ id: 1, directoryId: "dir-1" }] });
-    expect(of(bogus.outputs, "rejected")[0]!.code).toBe("invalid-message");
+    expect(of(bogus.outputs, "rejected")[0]!.reason).toBe("invalid-message");
     expect(snapshot(bogus.state)).toBeNull();
   });
 

@@ -53,7 +53,7 @@ describe("AddRaftVoter", () => {
     c.input(l, { type: "message", message: add(l, 4) });
     c.input(l, { type: "message", message: remove(l, 2) });
     expect(answers(c, l).map((m) => m.error)).toEqual(["request-timed-out", "duplicate-voter", "request-timed-out"]);
-    expect(of(c.outputs.get(l)!, "rejected").filter((r) => r.code === "voter-change-refused")).toHaveLength(3);
+    expect(of(c.outputs.get(l)!, "rejected").filter((r) => r.reason === "voter-change-refused")).toHaveLength(3);
     expect(voters(c.node(l)).map((v) => v.id)).toEqual([1, 2, 3, 4]);
   });
 

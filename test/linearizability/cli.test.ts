@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { run, parseTimeout } from "../../src/adapters/cli/commands/check.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const shared = path.resolve(repoRoot, "../shared/histories");
+const dataManifest = path.resolve(repoRoot, "test/data/histories/expected.json");
 let out = "";
 let err = "";
 let dir = "";
@@ -60,31 +60,31 @@ describe("quorate check FILE", () => {
     // /b was never created, so its create cannot have failed with NODEEXISTS.
     expect(await run([write("z3.json", history([createA, readA(["x", 0]), failedCreateB])), "--format", "json", "--model", "znode"])).toBe(1);
     expect(out).toMatch(/create \/b "y" → NODEEXISTS/);
-    expect(await run([write("z1.json", history([createA])), "--format", "json", "--model", "znode", "--initial", "1"])).toBe(3);
+    expect(await run([write("z1.json", history([createA])), "--format", "json", "--model", "znode", "--initial", "1"])).toBe(2);
   });
 
-  it("exits 2 when the time limit is reached", async () => {
+  it("exits 3 (unknown) when the time limit is reached", async () => {
     const ops = Array.from({ length: 30 }, (_, i) => `{:process ${i} :type :invoke :f :write :value ${i % 4}}`).join("\n");
     const file = write("slow.edn", `[${ops}\n{:process 99 :type :invoke :f :read :value nil}\n{:process 99 :type :ok :f :read :value 77}]`);
-    expect(await run([file, "--format", "jepsen-edn", "--model", "cas-register", "--timeout", "1ms"])).toBe(2);
+    expect(await run([file, "--format", "jepsen-edn", "--model", "cas-register", "--timeout", "1ms"])).toBe(3);
     expect(out).toMatch(/^unknown/);
   });
 
-  it("exits 3 on bad input, naming the problem", async () => {
-    expect(await run([write("x.edn", "[{:process 0"), "--format", "jepsen-edn", "--model", "register"])).toBe(3);
+  it("exits 2 on bad input, naming the problem", async () => {
+    expect(await run([write("x.edn", "[{:process 0"), "--format", "jepsen-edn", "--model", "register"])).toBe(2);
     expect(err).toMatch(/x\.edn:1: .*never closed/);
-    expect(await run([write("y.edn", good), "--format", "yaml", "--model", "register"])).toBe(3);
+    expect(await run([write("y.edn", good), "--format", "yaml", "--model", "register"])).toBe(2);
     expect(err).toMatch(/--format must be one of/);
-    expect(await run([write("y.edn", good), "--format", "jepsen-edn", "--model", "btree"])).toBe(3);
+    expect(await run([write("y.edn", good), "--format", "jepsen-edn", "--model", "btree"])).toBe(2);
     expect(err).toMatch(/unknown model 'btree'/);
-    expect(await run([write("y.edn", good), "--format", "jepsen-edn"])).toBe(3);
-    expect(await run([write("y.edn", good), "--format", "jepsen-edn", "--model", "register", "--initial", "{"])).toBe(3);
+    expect(await run([write("y.edn", good), "--format", "jepsen-edn"])).toBe(2);
+    expect(await run([write("y.edn", good), "--format", "jepsen-edn", "--model", "register", "--initial", "{"])).toBe(2);
     expect(err).toMatch(/--initial: not JSON/);
-    expect(await run([write("y.edn", good), "--format", "jepsen-edn", "--model", "register", "--timeout", "soon"])).toBe(3);
-    expect(await run([path.join(dir, "missing.edn"), "--format", "jepsen-edn", "--model", "register"])).toBe(3);
+    expect(await run([write("y.edn", good), "--format", "jepsen-edn", "--model", "register", "--timeout", "soon"])).toBe(2);
+    expect(await run([path.join(dir, "missing.edn"), "--format", "jepsen-edn", "--model", "register"])).toBe(2);
     expect(err).toMatch(/ENOENT/);
-    expect(await run(["--bogus"])).toBe(3);
-    expect(await run([])).toBe(3);
+    expect(await run(["--bogus"])).toBe(2);
+    expect(await run([])).toBe(2);
   });
 
   it("writes a self-contained HTML page with --html", async () => {
@@ -138,11 +138,21 @@ describe("quorate check --manifest", () => {
     expect(typeof json.totalMs).toBe("number");
   });
 
-  it("exits 0 when every verdict matches (a slice of the shared manifest)", async () => {
-    const entries = JSON.parse(readFileSync(path.join(shared, "expected.json"), "utf8")).histories.filter((_: unknown, i: number) => i % 23 === 0);
-    const manifest = write("slice.json", JSON.stringify({ histories: entries.map((e: { file: string }) => ({ ...e, file: path.join(shared, e.file) })) }));
-    expect(await run(["--manifest", manifest, "--workers", "1"])).toBe(0);
+  it("exits 0 when every verdict matches (the project's manifest, test/data/histories/expected.json)", async () => {
+    const entries = JSON.parse(readFileSync(dataManifest, "utf8")).histories;
+    expect(await run(["--manifest", dataManifest, "--workers", "1"])).toBe(0);
     expect(out).toMatch(new RegExp(`${entries.length} histories, 0 mismatch`));
+  });
+
+  it("exits 1 when a verdict of the project's manifest is flipped", async () => {
+    const entries = JSON.parse(readFileSync(dataManifest, "utf8")).histories;
+    const flipped = entries.map((e: { file: string; expected: string }, i: number) => ({
+      ...e,
+      file: path.join(path.dirname(dataManifest), e.file),
+      expected: i === 0 ? (e.expected === "linearizable" ? "not-linearizable" : "linearizable") : e.expected,
+    }));
+    expect(await run(["--manifest", write("flipped.json", JSON.stringify({ histories: flipped })), "--workers", "1"])).toBe(1);
+    expect(out).toMatch(new RegExp(`${entries.length} histories, 1 mismatch`));
   });
 
   it("gives the same results on worker threads (compiled dist/)", async () => {
@@ -161,10 +171,10 @@ describe("quorate check --manifest", () => {
     expect(json.mismatches).toBe(1);
   });
 
-  it("exits 3 for a bad manifest", async () => {
-    expect(await run(["--manifest", write("m.json", `{"histories": [{"file": 3}]}`)])).toBe(3);
-    expect(err).toMatch(/m\.json:1: histories\[0\]: "file"/);
-    expect(await run(["--manifest", write("m.json", "{}"), "extra.edn"])).toBe(3);
-    expect(await run(["--manifest", write("m.json", "{}"), "--workers", "0"])).toBe(3);
+  it("exits 2 for a bad manifest", async () => {
+    expect(await run(["--manifest", write("m.json", `{"histories": [{"file": 3}]}`)])).toBe(2);
+    expect(err).toMatch(/m\.json:1: histories\[0\]: field "file"/);
+    expect(await run(["--manifest", write("m.json", "{}"), "extra.edn"])).toBe(2);
+    expect(await run(["--manifest", write("m.json", "{}"), "--workers", "0"])).toBe(2);
   });
 });

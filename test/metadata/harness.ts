@@ -62,15 +62,15 @@ export class Harness {
     const r = step(this.controllers[i] as ControllerState, input);
     this.controllers[i] = r.state;
     for (const o of r.outputs) {
-      if (o.kind === "append") {
+      if (o.type === "append") {
         if (i !== this.leader || o.epoch !== this.epoch || o.baseOffset !== this.logEnd) {
           this.errors.push(`controller ${i} appended at ${o.baseOffset} in epoch ${o.epoch}; log end ${this.logEnd}, epoch ${this.epoch}, leader ${this.leader}`);
           continue;
         }
         this.tail.push({ baseOffset: o.baseOffset, epoch: o.epoch, records: o.records });
         this.logEnd = o.baseOffset + o.records.length;
-      } else if (o.kind === "reply") this.replies.set(o.id, o.response);
-      else this.errors.push(`controller ${i}: ${o.error.message}`);
+      } else if (o.type === "reply") this.replies.set(o.id, o.response);
+      else this.errors.push(`controller ${i}: ${o.detail}`);
     }
   }
 
@@ -78,7 +78,7 @@ export class Harness {
   elect(i: number, keepTail = true): void {
     const old = this.leader;
     this.epoch++;
-    if (old >= 0) this.feed(old, { kind: "lost-leadership", epoch: this.epoch });
+    if (old >= 0) this.feed(old, { type: "lost-leadership", epoch: this.epoch });
     this.leader = -1;
     if (!keepTail) {
       this.logEnd = this.tail[0]?.baseOffset ?? this.logEnd;
@@ -87,25 +87,25 @@ export class Harness {
     this.commit();
     this.leader = i;
     this.logEnd++; // the new leader's LeaderChange control record
-    this.feed(i, { kind: "became-leader", epoch: this.epoch, nextOffset: this.logEnd });
+    this.feed(i, { type: "became-leader", epoch: this.epoch, nextOffset: this.logEnd });
   }
 
   /** Sends a request to the active controller; returns its id. */
   send(request: ControllerRequest, to = this.leader): number {
     const id = this.nextId++;
-    this.feed(to, { kind: "request", id, request });
+    this.feed(to, { type: "request", id, request });
     return id;
   }
 
   /** Advances every controller by `n` ticks. */
   tick(n = 1): void {
-    for (let k = 0; k < n; k++) for (let i = 0; i < this.controllers.length; i++) this.feed(i, { kind: "tick" });
+    for (let k = 0; k < n; k++) for (let i = 0; i < this.controllers.length; i++) this.feed(i, { type: "tick" });
   }
 
   /** Adds a broker follower. */
   addBroker(id: number): void {
     let s = initBroker(id);
-    for (const b of this.committedLog) s = brokerStep(s, { kind: "commit", baseOffset: b.baseOffset, epoch: b.epoch, records: b.records }).state;
+    for (const b of this.committedLog) s = brokerStep(s, { type: "commit", baseOffset: b.baseOffset, epoch: b.epoch, records: b.records }).state;
     this.brokers.set(id, s);
   }
 
@@ -114,7 +114,7 @@ export class Harness {
     const batches = this.tail.splice(0, n);
     for (const b of batches) {
       this.committedLog.push(b);
-      const input: ControllerInput = { kind: "commit", baseOffset: b.baseOffset, epoch: b.epoch, records: b.records };
+      const input: ControllerInput = { type: "commit", baseOffset: b.baseOffset, epoch: b.epoch, records: b.records };
       const before = this.controllers.map((c) => c.committed);
       for (let i = 0; i < this.controllers.length; i++) this.feed(i, input);
       const img = (this.controllers[0] as ControllerState).committed;
@@ -125,7 +125,7 @@ export class Harness {
       }
       for (const [id, s] of this.brokers) {
         const r = brokerStep(s, input);
-        for (const o of r.outputs) if (o.kind === "error") this.errors.push(`broker ${id}: ${o.error.message}`);
+        for (const o of r.outputs) if (o.type === "rejected") this.errors.push(`broker ${id}: ${o.detail}`);
         this.brokers.set(id, r.state);
         const at = this.controllerImages.get(r.state.image.offset);
         if (at !== undefined) this.violations.push(...imagesAgree(r.state.image, at));

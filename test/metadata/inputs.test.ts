@@ -22,9 +22,9 @@ function rejected(state: ControllerState, input: ControllerInput): string {
   expect(r.state).toBe(state); // state intact: the very same object
   expect(r.outputs.length).toBe(1);
   const o = r.outputs[0];
-  if (o?.kind !== "error") throw new Error(`expected an error output, got ${JSON.stringify(o)}`);
-  expect(o.error).toBeInstanceOf(MetadataError);
-  return o.error.code;
+  if (o?.type !== "rejected") throw new Error(`expected a rejected output, got ${JSON.stringify(o)}`);
+  expect(o.detail.length).toBeGreaterThan(0);
+  return o.reason;
 }
 
 function activeHarness(): Harness {
@@ -51,29 +51,29 @@ describe("controller: bad inputs get a typed error and leave the state intact", 
     const h = activeHarness();
     const c = h.controllers[1] as ControllerState; // a standby
     const at = c.committed.offset + 1;
-    expect(rejected(c, { kind: "commit", baseOffset: c.committed.offset, epoch: 1, records: [{ type: "NoOp" }] })).toBe("OFFSET_REGRESSION");
-    expect(rejected(c, { kind: "commit", baseOffset: at, epoch: 1, records: [] })).toBe("INVALID_INPUT");
-    expect(rejected(c, { kind: "commit", baseOffset: at, epoch: -1, records: [{ type: "NoOp" }] })).toBe("INVALID_INPUT");
-    expect(rejected(c, { kind: "commit", baseOffset: at, epoch: 1, records: [{ type: "Partition", topicId: "x" } as unknown as MetadataRecord] })).toBe("INVALID_RECORD");
-    expect(rejected(c, { kind: "commit", baseOffset: at, epoch: 1, records: [{ type: "NoOp" }, { type: "FenceBroker", brokerId: 77, brokerEpoch: 1 }] })).toBe("REPLAY_CONFLICT");
+    expect(rejected(c, { type: "commit", baseOffset: c.committed.offset, epoch: 1, records: [{ type: "NoOp" }] })).toBe("OFFSET_REGRESSION");
+    expect(rejected(c, { type: "commit", baseOffset: at, epoch: 1, records: [] })).toBe("INVALID_INPUT");
+    expect(rejected(c, { type: "commit", baseOffset: at, epoch: -1, records: [{ type: "NoOp" }] })).toBe("INVALID_INPUT");
+    expect(rejected(c, { type: "commit", baseOffset: at, epoch: 1, records: [{ type: "Partition", topicId: "x" } as unknown as MetadataRecord] })).toBe("INVALID_RECORD");
+    expect(rejected(c, { type: "commit", baseOffset: at, epoch: 1, records: [{ type: "NoOp" }, { type: "FenceBroker", brokerId: 77, brokerEpoch: 1 }] })).toBe("REPLAY_CONFLICT");
     // The same checks hold on the active controller.
     const a = h.active;
-    expect(rejected(a, { kind: "commit", baseOffset: a.committed.offset + 1, epoch: h.epoch, records: [{ type: "FenceBroker", brokerId: 77, brokerEpoch: 1 }] })).toBe("REPLAY_CONFLICT");
+    expect(rejected(a, { type: "commit", baseOffset: a.committed.offset + 1, epoch: h.epoch, records: [{ type: "FenceBroker", brokerId: 77, brokerEpoch: 1 }] })).toBe("REPLAY_CONFLICT");
   });
 
   it("rejects stale leadership changes and snapshots", () => {
     const h = activeHarness();
     const a = h.active;
-    expect(rejected(a, { kind: "became-leader", epoch: h.epoch, nextOffset: h.logEnd + 5 })).toBe("INVALID_INPUT");
-    expect(rejected(a, { kind: "became-leader", epoch: 0, nextOffset: h.logEnd + 5 })).toBe("INVALID_INPUT");
-    expect(rejected(a, { kind: "lost-leadership", epoch: 0 })).toBe("INVALID_INPUT");
-    expect(rejected(a, { kind: "load-snapshot", snapshot: takeSnapshot(a) })).toBe("INVALID_INPUT");
+    expect(rejected(a, { type: "became-leader", epoch: h.epoch, nextOffset: h.logEnd + 5 })).toBe("INVALID_INPUT");
+    expect(rejected(a, { type: "became-leader", epoch: 0, nextOffset: h.logEnd + 5 })).toBe("INVALID_INPUT");
+    expect(rejected(a, { type: "lost-leadership", epoch: 0 })).toBe("INVALID_INPUT");
+    expect(rejected(a, { type: "load-snapshot", snapshot: takeSnapshot(a) })).toBe("INVALID_INPUT");
     const s = h.controllers[1] as ControllerState;
-    expect(rejected(s, { kind: "became-leader", epoch: h.epoch + 1, nextOffset: s.committed.offset })).toBe("INVALID_INPUT");
-    expect(rejected(s, { kind: "load-snapshot", snapshot: takeSnapshot(s) })).toBe("OFFSET_REGRESSION");
-    expect(rejected(s, { kind: "load-snapshot", snapshot: Uint8Array.of(1, 2, 3) })).toBe("MALFORMED_SNAPSHOT");
+    expect(rejected(s, { type: "became-leader", epoch: h.epoch + 1, nextOffset: s.committed.offset })).toBe("INVALID_INPUT");
+    expect(rejected(s, { type: "load-snapshot", snapshot: takeSnapshot(s) })).toBe("OFFSET_REGRESSION");
+    expect(rejected(s, { type: "load-snapshot", snapshot: Uint8Array.of(1, 2, 3) })).toBe("MALFORMED_SNAPSHOT");
     expect(rejected(s, { kind: "bogus" } as unknown as ControllerInput)).toBe("INVALID_INPUT");
-    expect(rejected(a, { kind: "request", id: 1.5, request: { type: "UnregisterBroker", brokerId: 0 } })).toBe("INVALID_INPUT");
+    expect(rejected(a, { type: "request", id: 1.5, request: { type: "UnregisterBroker", brokerId: 0 } })).toBe("INVALID_INPUT");
   });
 
   it("answers unknown and malformed requests with INVALID_REQUEST without writing", () => {
@@ -90,20 +90,20 @@ describe("controller: bad inputs get a typed error and leave the state intact", 
       { type: "BrokerHeartbeat", brokerId: 0, brokerEpoch: h.epochOf(0), currentMetadataOffset: 1, wantFence: "no", wantShutDown: false },
     ];
     for (const request of cases) {
-      const r = step(a, { kind: "request", id: 5, request: request as never });
+      const r = step(a, { type: "request", id: 5, request: request as never });
       expect(r.outputs).toHaveLength(1);
-      expect(r.outputs[0]).toMatchObject({ kind: "reply", id: 5 });
+      expect(r.outputs[0]).toMatchObject({ type: "reply", id: 5 });
       const resp = (r.outputs[0] as { response: { errorCode: string } }).response;
       expect(resp.errorCode).toBe("INVALID_REQUEST");
       expect(r.state.active?.speculative).toBe(a.active?.speculative);
       expect(r.state.active?.pending).toBe(a.active?.pending);
     }
     // Per-item garbage inside otherwise valid requests.
-    const r = step(a, { kind: "request", id: 6, request: { type: "AlterPartition", brokerId: 0, brokerEpoch: h.epochOf(0), topics: [{ topicId: 5, partitions: "x" }, null] } as never });
-    expect(r.outputs[0]).toMatchObject({ kind: "reply", response: { errorCode: "NONE", topics: [{ topicId: "", partitions: [] }, { topicId: "", partitions: [] }] } });
-    const d = step(a, { kind: "request", id: 7, request: { type: "DeleteTopics", names: [5] } as never });
+    const r = step(a, { type: "request", id: 6, request: { type: "AlterPartition", brokerId: 0, brokerEpoch: h.epochOf(0), topics: [{ topicId: 5, partitions: "x" }, null] } as never });
+    expect(r.outputs[0]).toMatchObject({ type: "reply", response: { errorCode: "NONE", topics: [{ topicId: "", partitions: [] }, { topicId: "", partitions: [] }] } });
+    const d = step(a, { type: "request", id: 7, request: { type: "DeleteTopics", names: [5] } as never });
     expect(d.outputs[0]).toMatchObject({ response: { topics: [{ name: "5", errorCode: "UNKNOWN_TOPIC_OR_PARTITION" }] } });
-    const c = step(a, { kind: "request", id: 8, request: { type: "CreateTopics", topics: [null] } as never });
+    const c = step(a, { type: "request", id: 8, request: { type: "CreateTopics", topics: [null] } as never });
     expect(c.outputs[0]).toMatchObject({ response: { topics: [{ name: "", errorCode: "INVALID_TOPIC_EXCEPTION" }] } });
   });
 
@@ -125,11 +125,11 @@ describe("controller: bad inputs get a typed error and leave the state intact", 
   it("a commit of foreign records at our offsets while active renounces (rollback)", () => {
     const h = activeHarness();
     const a = h.active;
-    const withPending = step(a, { kind: "request", id: 9, request: { type: "CreateTopics", topics: [{ name: "mine", numPartitions: 1, replicationFactor: 1 }] } });
+    const withPending = step(a, { type: "request", id: 9, request: { type: "CreateTopics", topics: [{ name: "mine", numPartitions: 1, replicationFactor: 1 }] } });
     const pendingBase = withPending.state.active?.pending[0]?.baseOffset as number;
-    const r = step(withPending.state, { kind: "commit", baseOffset: pendingBase, epoch: h.epoch + 1, records: [{ type: "NoOp" }] });
+    const r = step(withPending.state, { type: "commit", baseOffset: pendingBase, epoch: h.epoch + 1, records: [{ type: "NoOp" }] });
     expect(r.state.active).toBeNull();
-    expect(r.outputs).toContainEqual(expect.objectContaining({ kind: "reply", id: 9, response: expect.objectContaining({ errorCode: "NOT_CONTROLLER" }) }));
+    expect(r.outputs).toContainEqual(expect.objectContaining({ type: "reply", id: 9, response: expect.objectContaining({ errorCode: "NOT_CONTROLLER" }) }));
     expect(r.state.committed.topicByName("mine")).toBeUndefined();
     expect(r.state.epoch).toBe(h.epoch + 1);
   });
@@ -140,14 +140,14 @@ describe("standby controllers and snapshots", () => {
     const h = activeHarness();
     const snap = takeSnapshot(h.active);
     let late = initController({ nodeId: 5 });
-    late = step(late, { kind: "load-snapshot", snapshot: snap }).state;
+    late = step(late, { type: "load-snapshot", snapshot: snap }).state;
     expect(imageEquals(late.committed, h.active.committed)).toBe(true);
     const from = h.committedLog.length;
     h.createTopic("later", 3, 2);
-    for (const b of h.committedLog.slice(from)) late = step(late, { kind: "commit", baseOffset: b.baseOffset, epoch: b.epoch, records: b.records }).state;
+    for (const b of h.committedLog.slice(from)) late = step(late, { type: "commit", baseOffset: b.baseOffset, epoch: b.epoch, records: b.records }).state;
     expect(imageEquals(late.committed, h.active.committed)).toBe(true);
     // It can take over with the whole image in memory.
-    const r = step(late, { kind: "became-leader", epoch: h.epoch + 1, nextOffset: h.logEnd + 1 });
+    const r = step(late, { type: "became-leader", epoch: h.epoch + 1, nextOffset: h.logEnd + 1 });
     expect(r.state.active?.speculative).toBe(late.committed);
     expect(r.outputs).toEqual([]); // metadata.version already set: no bootstrap record
   });
@@ -162,29 +162,29 @@ describe("brokers follow the log", () => {
       { type: "Partition", topicId: "T", partitionId: 1, replicas: [4], isr: [4], leader: -1, leaderEpoch: 2, partitionEpoch: 0 },
     ];
     let b = initBroker(4);
-    const r = brokerStep(b, { kind: "commit", baseOffset: 0, epoch: 1, records: recs });
-    expect(r.outputs).toEqual([{ kind: "published", offset: 3, changedTopicIds: ["T"], removedTopicIds: [] }]);
+    const r = brokerStep(b, { type: "commit", baseOffset: 0, epoch: 1, records: recs });
+    expect(r.outputs).toEqual([{ type: "published", offset: 3, changedTopicIds: ["T"], removedTopicIds: [] }]);
     b = r.state;
     expect(leaderOf(b.image, "t", 0)).toEqual({ errorCode: "NONE", leader: 4, leaderEpoch: 3 });
     expect(leaderOf(b.image, "t", 1)).toEqual({ errorCode: "LEADER_NOT_AVAILABLE", leader: -1, leaderEpoch: 2 });
     expect(leaderOf(b.image, "t", 2).errorCode).toBe("UNKNOWN_TOPIC_OR_PARTITION");
     expect(leaderOf(b.image, "u", 0).errorCode).toBe("UNKNOWN_TOPIC_OR_PARTITION");
     for (const input of [
-      { kind: "commit", baseOffset: 3, epoch: 1, records: [{ type: "NoOp" }] },
-      { kind: "commit", baseOffset: 4, epoch: 1, records: [] },
-      { kind: "commit", baseOffset: 4, epoch: 1, records: [{ type: "RemoveTopic", topicId: "nope" }] },
-      { kind: "load-snapshot", snapshot: Uint8Array.of(0) },
-      { kind: "load-snapshot", snapshot: encodeSnapshot(b.image) },
+      { type: "commit", baseOffset: 3, epoch: 1, records: [{ type: "NoOp" }] },
+      { type: "commit", baseOffset: 4, epoch: 1, records: [] },
+      { type: "commit", baseOffset: 4, epoch: 1, records: [{ type: "RemoveTopic", topicId: "nope" }] },
+      { type: "load-snapshot", snapshot: Uint8Array.of(0) },
+      { type: "load-snapshot", snapshot: encodeSnapshot(b.image) },
       { kind: "other" },
     ] as const) {
       const bad = brokerStep(b, input as never);
       expect(bad.state).toBe(b);
-      expect(bad.outputs[0]?.kind).toBe("error");
+      expect(bad.outputs[0]?.type).toBe("rejected");
     }
     // Snapshot load reports removed topics.
     const later = replayBatch(MetadataImage.EMPTY, [{ type: "Topic", name: "n", topicId: "N" }, { type: "NoOp" }, { type: "NoOp" }, { type: "NoOp" }, { type: "NoOp" }], 0);
-    const s = brokerStep(b, { kind: "load-snapshot", snapshot: encodeSnapshot(later) });
-    expect(s.outputs).toEqual([{ kind: "published", offset: 4, changedTopicIds: ["N"], removedTopicIds: ["T"] }]);
+    const s = brokerStep(b, { type: "load-snapshot", snapshot: encodeSnapshot(later) });
+    expect(s.outputs).toEqual([{ type: "published", offset: 4, changedTopicIds: ["N"], removedTopicIds: ["T"] }]);
   });
 });
 
@@ -193,14 +193,14 @@ describe("records committed from before the claim", () => {
     // A controller that claims with metadata.version already set writes nothing at first (no pending batch), so a
     // late batch from before its claim can arrive.
     let d = initController();
-    d = step(d, { kind: "commit", baseOffset: 0, epoch: 1, records: [{ type: "FeatureLevel", name: "metadata.version", featureLevel: 21 }] }).state;
-    d = step(d, { kind: "became-leader", epoch: 2, nextOffset: 10 }).state;
+    d = step(d, { type: "commit", baseOffset: 0, epoch: 1, records: [{ type: "FeatureLevel", name: "metadata.version", featureLevel: 21 }] }).state;
+    d = step(d, { type: "became-leader", epoch: 2, nextOffset: 10 }).state;
     expect(d.active?.pending).toEqual([]);
-    const r = step(d, { kind: "commit", baseOffset: 5, epoch: 1, records: [{ type: "RegisterBroker", brokerId: 3, incarnationId: "x", brokerEpoch: 5, rack: null, fenced: false, inControlledShutdown: false }] });
+    const r = step(d, { type: "commit", baseOffset: 5, epoch: 1, records: [{ type: "RegisterBroker", brokerId: 3, incarnationId: "x", brokerEpoch: 5, rack: null, fenced: false, inControlledShutdown: false }] });
     expect(r.state.active?.speculative.broker(3)).toBeDefined();
     expect(r.state.active?.heartbeats.get(3)?.lastContactMs).toBe(r.state.nowMs);
     // One tick later the broker is still unfenced: its session started when the controller learned of it.
-    const t = step(r.state, { kind: "tick" });
-    expect(t.outputs.filter((o) => o.kind === "append" && o.records.some((x) => x.type === "FenceBroker"))).toEqual([]);
+    const t = step(r.state, { type: "tick" });
+    expect(t.outputs.filter((o) => o.type === "append" && o.records.some((x) => x.type === "FenceBroker"))).toEqual([]);
   });
 });

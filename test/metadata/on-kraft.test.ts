@@ -49,14 +49,14 @@ class MetadataOnKRaft {
     const r = step(this.controllers.get(id) as ControllerState, input);
     this.controllers.set(id, r.state);
     for (const o of r.outputs) {
-      if (o.kind === "reply") this.replies.set(o.id, o.response);
-      else if (o.kind === "error") this.errors.push(`controller ${id}: ${o.error.message}`);
+      if (o.type === "reply") this.replies.set(o.id, o.response);
+      else if (o.type === "rejected") this.errors.push(`controller ${id}: ${o.detail}`);
       else {
         const outs = this.c.input(id, { type: "append", records: frameBatch(o.records) });
         const appended = outs.find((x) => x.type === "appended");
         if (appended === undefined || appended.type !== "appended" || appended.baseOffset !== o.baseOffset) {
           // The quorum refused or placed the batch elsewhere: this controller is not the leader it thought.
-          this.feed(id, { kind: "lost-leadership", epoch: kraftEpoch(this.c.node(id)) });
+          this.feed(id, { type: "lost-leadership", epoch: kraftEpoch(this.c.node(id)) });
         }
       }
     }
@@ -74,7 +74,7 @@ class MetadataOnKRaft {
         const r = assembleEntry(this.assemblers.get(id) ?? null, e.offset, e.epoch, e.data);
         this.assemblers.set(id, r.state);
         if (r.batch === null) continue;
-        const input: ControllerInput = { kind: "commit", baseOffset: r.batch.baseOffset, epoch: r.batch.epoch, records: r.batch.records };
+        const input: ControllerInput = { type: "commit", baseOffset: r.batch.baseOffset, epoch: r.batch.epoch, records: r.batch.records };
         if (this.controllers.has(id)) {
           const before = this.controllers.get(id)!.committed;
           this.feed(id, input);
@@ -85,7 +85,7 @@ class MetadataOnKRaft {
           else this.violations.push(...imagesAgree(img, seen));
         } else {
           const b = brokerStep(this.brokers.get(id)!, input);
-          for (const o of b.outputs) if (o.kind === "error") this.errors.push(`broker ${id}: ${o.error.message}`);
+          for (const o of b.outputs) if (o.type === "rejected") this.errors.push(`broker ${id}: ${o.detail}`);
           this.brokers.set(id, b.state);
           const seen = this.images.get(b.state.image.offset);
           if (seen !== undefined) this.violations.push(...imagesAgree(b.state.image, seen));
@@ -98,11 +98,11 @@ class MetadataOnKRaft {
       const ctl = this.controllers.get(id)!;
       const leads = role(node) === "leader";
       const ep = kraftEpoch(node);
-      if (ctl.active !== null && (!leads || ctl.active.epoch !== ep)) this.feed(id, { kind: "lost-leadership", epoch: ep });
+      if (ctl.active !== null && (!leads || ctl.active.epoch !== ep)) this.feed(id, { type: "lost-leadership", epoch: ep });
       // Claim once the epoch's LeaderChange record committed and everything before it was replayed (as KRaft's listener does).
       const caughtUp = (this.consumed.get(id) ?? 0) === (this.c.delivered.get(id) ?? []).length;
       if (leads && this.controllers.get(id)!.active === null && highWatermark(node) > epochStartOffset(node) && caughtUp && ep >= this.controllers.get(id)!.epoch) {
-        this.feed(id, { kind: "became-leader", epoch: ep, nextOffset: endOffset(node) });
+        this.feed(id, { type: "became-leader", epoch: ep, nextOffset: endOffset(node) });
       }
     }
   }
@@ -112,7 +112,7 @@ class MetadataOnKRaft {
     for (let i = 0; i < n; i++) {
       this.c.run(1);
       this.pump();
-      for (const id of VOTERS) if (!this.c.down.has(id)) this.feed(id, { kind: "tick" });
+      for (const id of VOTERS) if (!this.c.down.has(id)) this.feed(id, { type: "tick" });
       this.c.deliverAll();
       this.pump();
     }
@@ -127,7 +127,7 @@ class MetadataOnKRaft {
   /** Sends a request to the active controller and runs until its reply arrives. */
   call(request: ControllerRequest): ControllerResponse {
     const id = this.nextId++;
-    this.feed(this.active(), { kind: "request", id, request });
+    this.feed(this.active(), { type: "request", id, request });
     for (let i = 0; i < 200 && !this.replies.has(id); i++) this.round();
     const r = this.replies.get(id);
     if (r === undefined) throw new Error(`no reply to ${request.type}`);
@@ -142,7 +142,7 @@ class MetadataOnKRaft {
       if (reg === undefined) continue;
       const id = this.nextId++;
       this.feed(this.active(), {
-        kind: "request",
+        type: "request",
         id,
         request: { type: "BrokerHeartbeat", brokerId: b, brokerEpoch: reg.brokerEpoch, currentMetadataOffset: this.brokers.get(b)!.image.offset, wantFence: false, wantShutDown: false },
       });

@@ -123,8 +123,8 @@ function run(h: Harness, a: Action): void {
       // The broker restarts and catches up from a snapshot of the committed image instead of the log.
       const committed = h.active.committed;
       if (committed.offset < 0) break;
-      const r = brokerStep(initBroker(a.b), { kind: "load-snapshot", snapshot: encodeSnapshot(committed) });
-      expect(r.outputs[0]?.kind).toBe("published");
+      const r = brokerStep(initBroker(a.b), { type: "load-snapshot", snapshot: encodeSnapshot(committed) });
+      expect(r.outputs[0]?.type).toBe("published");
       h.brokers.set(a.b, r.state);
       break;
     }
@@ -134,7 +134,7 @@ function run(h: Harness, a: Action): void {
       const committed = h.active.committed;
       if (committed.offset < 0) break;
       const fresh = initController({ nodeId: standby, seed: 100 + standby });
-      const r = step(fresh, { kind: "load-snapshot", snapshot: takeSnapshot(h.active) });
+      const r = step(fresh, { type: "load-snapshot", snapshot: takeSnapshot(h.active) });
       expect(r.outputs).toEqual([]);
       h.controllers[standby] = r.state;
       break;

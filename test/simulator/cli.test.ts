@@ -23,15 +23,23 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("quorate simulate", () => {
   it("--json prints the agreed object and exits 0 when every invariant held", async () => {
-    const r = await cli(simulateCmd, ["--system", "raft", "--nodes", "5", "--seed", "7", "--steps", "3000", "--faults", "drop,dup,reorder,partition,crash,drift", "--json"]);
+    const r = await cli(simulateCmd, ["--system", "raft", "--nodes", "5", "--seed", "7", "--steps", "10000", "--faults", "drop,dup,reorder,partition,crash,drift", "--json"]);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.out) as Record<string, unknown>;
     expect(Object.keys(o)).toEqual(["ok", "seed", "steps", "violations", "stats", "replay"]);
-    expect(o).toMatchObject({ ok: true, seed: 7, steps: 3000, violations: [] });
-    const stats = o["stats"] as Record<string, number>;
-    for (const k of ["elections", "leaderChanges", "committed", "messages", "dropped", "crashes"]) expect(typeof stats[k]).toBe("number");
-    expect(stats["elections"]).toBeGreaterThan(0);
-    expect(o["replay"]).toBe("npx --no-install quorate simulate --system raft --nodes 5 --seed 7 --steps 3000 --faults drop,dup,reorder,partition,crash,drift");
+    expect(o).toMatchObject({ ok: true, seed: 7, steps: 10000, violations: [] });
+    const stats = o["stats"] as { elections: number; committed: number; committedBeforeHeal: number; clientOps: Record<string, number>; faults: Record<string, number> };
+    expect(Object.keys(stats)).toEqual(["elections", "leaderChanges", "committed", "committedBeforeHeal", "clientOps", "faults", "messages", "deliveries", "ticks", "events"]);
+    expect(Object.keys(stats.clientOps)).toEqual(["ok", "fail", "info"]);
+    expect(Object.keys(stats.faults)).toEqual(["dropped", "duplicated", "reordered", "stalls", "partitions", "crashes", "restarts", "driftingClocks", "slowDisks"]);
+    expect(stats.elections).toBeGreaterThan(0);
+    expect(stats.committedBeforeHeal).toBeGreaterThan(0);
+    expect(stats.committed).toBeGreaterThanOrEqual(stats.committedBeforeHeal);
+    expect(stats.clientOps["ok"]).toBeGreaterThan(0);
+    // The faults asked for happened; the one not asked for (disk) did not.
+    for (const k of ["dropped", "duplicated", "reordered", "partitions", "crashes", "driftingClocks"]) expect(stats.faults[k], k).toBeGreaterThan(0);
+    expect(stats.faults["slowDisks"]).toBe(0);
+    expect(o["replay"]).toBe("npx --no-install quorate simulate --system raft --nodes 5 --seed 7 --steps 10000 --faults drop,dup,reorder,partition,crash,drift");
   });
 
   it("the same arguments give the same output", async () => {
@@ -73,12 +81,55 @@ describe("quorate simulate", () => {
     expect(verdict.ok).toBe(true);
     expect(verdict.records).toBeGreaterThan(1000);
     const page = readFileSync(html, "utf8");
-    // Booleans, so that a failure does not print the whole page.
-    expect(page.includes("<svg")).toBe(true);
-    expect(page.includes(">node 5</text>")).toBe(true);
-    expect(/<line [^>]*marker-end/.test(page)).toBe(true); // delivered messages
-    expect(page.includes('class="drop"')).toBe(true); // dropped ones
-    expect(/★ t\d+/.test(page)).toBe(true); // a leader's term label
+    // Booleans, so that a failure does not print the whole page (test/html draws it in Chromium).
+    expect(page.includes('<canvas id="diagram"')).toBe(true);
+    expect(/<script src=|<link |https?:\/\//.test(page)).toBe(false); // self-contained
+    const data = JSON.parse(/<script id="diagram-data" type="application\/json">(.*?)<\/script>/s.exec(page)![1]!) as { nodes: unknown[]; msg: number[]; faults: unknown[]; kinds: { name: string; count: number }[] };
+    expect(data.nodes).toHaveLength(5);
+    const sends = text.split("\n").filter((l) => l.includes('"ev":"deliver"') || l.includes('"ev":"drop"')).length;
+    expect(data.msg.length / 7).toBe(sends); // every delivered or dropped message, seven numbers each
+    expect(data.kinds.find((k) => k.name === "append")!.count).toBeGreaterThan(0);
+  });
+
+  it("a campaign's stats are its seeds' stats summed, and name the seed that committed least", async () => {
+    const camp = await cli(simulateCmd, ["--seeds", "3..5", "--steps", "4000", "--workers", "2", "--json"]);
+    expect(camp.code).toBe(0);
+    const o = JSON.parse(camp.out) as { ok: boolean; stats: Record<string, unknown>; leastCommitted: { seed: number; committedBeforeHeal: number } };
+    const singles: Record<string, unknown>[] = [];
+    for (const seed of ["3", "4", "5"]) {
+      const r = await cli(simulateCmd, ["--seed", seed, "--steps", "4000", "--json"]);
+      singles.push((JSON.parse(r.out) as { stats: Record<string, unknown> }).stats);
+    }
+    const sum = (get: (s: Record<string, unknown>) => number): number => singles.reduce((a, s) => a + get(s), 0);
+    const stats = o.stats as { committed: number; committedBeforeHeal: number; elections: number; clientOps: { ok: number }; faults: { crashes: number; stalls: number } };
+    expect(stats.committed).toBe(sum((s) => s["committed"] as number));
+    expect(stats.committedBeforeHeal).toBe(sum((s) => s["committedBeforeHeal"] as number));
+    expect(stats.elections).toBe(sum((s) => s["elections"] as number));
+    expect(stats.clientOps.ok).toBe(sum((s) => (s["clientOps"] as { ok: number }).ok));
+    expect(stats.faults.crashes).toBe(sum((s) => (s["faults"] as { crashes: number }).crashes));
+    expect(stats.faults.stalls).toBe(sum((s) => (s["faults"] as { stalls: number }).stalls));
+    const least = Math.min(...singles.map((s) => s["committedBeforeHeal"] as number));
+    expect(o.leastCommitted.committedBeforeHeal).toBe(least);
+    expect(singles[o.leastCommitted.seed - 3]!["committedBeforeHeal"]).toBe(least);
+  });
+
+  it("a run that commits nothing under faults proves nothing: it says so and exits 1, alone or in a campaign", async () => {
+    const one = await cli(simulateCmd, ["--seed", "1", "--steps", "40", "--json"]);
+    expect(one.code).toBe(1);
+    const o = JSON.parse(one.out) as { ok: boolean; violations: { invariant: string; detail: string }[]; stats: { committedBeforeHeal: number; committed: number } };
+    expect(o.ok).toBe(false);
+    expect(o.stats.committedBeforeHeal).toBe(0);
+    expect(o.stats.committed).toBeGreaterThan(0); // the liveness phase committed, which does not count
+    expect(o.violations.map((v) => v.invariant)).toEqual(["progress"]);
+    expect(o.violations[0]!.detail).toContain("nothing was committed in the 40 steps under faults");
+    const text = await cli(simulateCmd, ["--seed", "1", "--steps", "40"]);
+    expect(text.code).toBe(1);
+    expect(text.out).toContain("the run proves nothing");
+    const camp = await cli(simulateCmd, ["--seeds", "1..3", "--steps", "40", "--workers", "1", "--json"]);
+    expect(camp.code).toBe(1);
+    const c = JSON.parse(camp.out) as { ok: boolean; failed: { seed: number; violations: { invariant: string }[] }[] };
+    expect(c.ok).toBe(false);
+    expect(c.failed.map((f) => [f.seed, f.violations[0]!.invariant])).toEqual([[1, "progress"], [2, "progress"], [3, "progress"]]);
   });
 
   it("--seeds runs a campaign on worker threads; --shard takes one slice", async () => {

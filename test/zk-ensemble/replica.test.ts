@@ -53,7 +53,7 @@ describe("configuration and codec errors are typed", () => {
       expect(e).toMatchObject({ code: "E_ZK_ENSEMBLE_CONFIG", field: "tickTimeMs" });
     }
     const r = createReplica({ id: 1, replicas: [1], seed: 1 });
-    expect(() => step(r, { type: "nope" } as never)).toThrow(EnsembleConfigError);
+    expect(step(r, { type: "nope" } as never).outputs).toMatchObject([{ type: "rejected", reason: "malformed-input" }]);
     expect(replicaId(r)).toBe(1);
     expect(replicaLeader(r)).toBe(0);
     expect(replicaNow(r)).toBe(1_700_000_000_000);

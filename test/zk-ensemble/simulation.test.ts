@@ -11,12 +11,12 @@ import { CREATE_MODES, Code, OPEN_ACL_UNSAFE, applyTransaction, cloneTree, creat
 import type { Reply, WriteRequest, ZkTree } from "../../src/core/zk/index.js";
 
 describe("seeded simulation runs", () => {
-  for (const seed of [1, 2, 3, 4]) {
-    it(`seed ${seed}: every invariant holds, and the workload exercised expiry, sequential names and the lock`, () => {
-      const options = { seed, nodes: 3, steps: 6000, faults: allFaults() };
+  for (const [seed, sendOrder] of [[1, "strict"], [2, "strict"], [3, "contract"], [4, "contract"]] as const) {
+    it(`seed ${seed}, send order ${sendOrder}: every invariant holds, and the workload exercised expiry, sequential names and the lock`, () => {
+      const options = { seed, nodes: 3, steps: 6000, faults: allFaults(), sendOrder };
       const protocol = zkProtocol();
       const result = simulate(protocol, options);
-      const replay = `npx --no-install quorate simulate --system zk --nodes 3 --seed ${seed} --steps 6000 --faults all`;
+      const replay = `npx --no-install quorate simulate --system zk --nodes 3 --seed ${seed} --steps 6000 --faults all --send-order ${sendOrder}`;
       expect(result.violations, replay).toEqual([]);
       expect(result.ok).toBe(true);
       const counts = protocol.invariants.counts;
@@ -62,7 +62,8 @@ describe("quorate simulate --system zk", () => {
     const o = JSON.parse(out.join("")) as Record<string, unknown>;
     expect(code).toBe(0);
     expect(o).toMatchObject({ ok: true, seed: 5, steps: 2000, violations: [] });
-    expect(Object.keys(o.stats as object)).toEqual(expect.arrayContaining(["elections", "leaderChanges", "committed", "messages", "dropped", "crashes"]));
+    expect(Object.keys(o.stats as object)).toEqual(expect.arrayContaining(["elections", "leaderChanges", "committed", "committedBeforeHeal", "clientOps", "faults", "messages"]));
+    expect(Object.keys((o.stats as { faults: object }).faults)).toEqual(expect.arrayContaining(["dropped", "crashes", "partitions"]));
     expect(o.replay).toBe("npx --no-install quorate simulate --system zk --nodes 3 --seed 5 --steps 2000 --faults all");
   });
 });

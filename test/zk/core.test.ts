@@ -421,10 +421,11 @@ describe("reads", () => {
   });
   it("step() applies transactions and reads and registers the watches reads leave", () => {
     const replica = { tree: fresh(), watches: createWatchRegistry() };
-    step(replica, { kind: "read", sessionId: S, auth: [], request: { type: "exists", path: "/w", watch: true } });
-    const out = step(replica, { kind: "transaction", txn: { zxid: replica.tree.lastZxid + 1, time: 3, sessionId: S, auth: [], request: create("/w") } });
-    expect(out.outputs.notifications).toEqual([{ session: S, event: { type: "NodeCreated", state: "SyncConnected", path: "/w" } }]);
-    expect(step(replica, { kind: "read", sessionId: S, auth: [], request: { type: "sync", path: "/" } }).outputs.notifications).toEqual([]);
+    step(replica, { type: "read", sessionId: S, auth: [], request: { type: "exists", path: "/w", watch: true } });
+    const out = step(replica, { type: "transaction", txn: { zxid: replica.tree.lastZxid + 1, time: 3, sessionId: S, auth: [], request: create("/w") } });
+    expect(out.outputs.map((o) => o.type)).toEqual(["reply", "notify"]);
+    expect(out.outputs[1]).toEqual({ type: "notify", notification: { session: S, event: { type: "NodeCreated", state: "SyncConnected", path: "/w" } } });
+    expect(step(replica, { type: "read", sessionId: S, auth: [], request: { type: "sync", path: "/" } }).outputs.map((o) => o.type)).toEqual(["reply"]);
   });
 });
 

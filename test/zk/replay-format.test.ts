@@ -7,8 +7,8 @@ import { describe, expect, it, vi } from "vitest";
 import { run } from "../../src/adapters/cli/commands/zk-replay.js";
 import { TranscriptError, parseTranscript } from "../../src/adapters/zk/replay/index.js";
 
-const goldenDir = path.resolve(import.meta.dirname, "../../../shared/zk-golden");
-const good = JSON.parse(readFileSync(path.join(goldenDir, "31-data-watch.json"), "utf8"));
+const dataDir = path.resolve(import.meta.dirname, "../data/zk");
+const good = JSON.parse(readFileSync(path.join(dataDir, "q03-watches-and-versions.json"), "utf8"));
 const variant = (edit: (d: any) => void) => {
   const d = structuredClone(good);
   edit(d);
@@ -27,41 +27,43 @@ describe("transcript validation", () => {
     ["opened", variant((d) => (d.opened = 3)), /field opened:/],
     ["opened timeout", variant((d) => (d.opened.a = {})), /field opened\/a\/timeout_ms:/],
     ["ignore", variant((d) => (d.ignore = [1])), /field ignore:/],
+    ["server", variant((d) => (d.server = 3)), /field server: must be an object/],
+    ["server flag", variant((d) => (d.server = { extendedTypesEnabled: "no" })), /field server\/extendedTypesEnabled: must be true or false/],
     ["steps", variant((d) => (d.steps = {})), /field steps:/],
-    ["step not object", variant((d) => (d.steps[2] = 1)), /field steps\/2:/],
-    ["step input", variant((d) => delete d.steps[2].step), /field steps\/2\/step:/],
-    ["result", variant((d) => (d.steps[2].result = null)), /field steps\/2\/result:/],
-    ["zxid_after", variant((d) => (d.steps[2].zxid_after = "2")), /field steps\/2\/zxid_after:/],
-    ["events", variant((d) => (d.steps[2].events = [])), /field steps\/2\/events:/],
-    ["event list", variant((d) => (d.steps[2].events.b = {})), /field steps\/2\/events\/b:/],
-    ["event", variant((d) => (d.steps[2].events.b[0] = { type: "NodeDataChanged" })), /field steps\/2\/events\/b\/0:/],
-    ["two kinds", variant((d) => (d.steps[2].step.wait_ms = 5)), /field steps\/2\/step: must have exactly one of/],
-    ["unknown op", variant((d) => (d.steps[2].step.op = "frobnicate")), /field steps\/2\/step\/op: unknown op "frobnicate"/],
-    ["unknown session", variant((d) => (d.steps[2].step.session = "zz")), /field steps\/2\/step\/session: unknown session "zz"/],
-    ["path", variant((d) => (d.steps[2].step.path = 5)), /field steps\/2\/step\/path: must be a string/],
-    ["data", variant((d) => (d.steps[2].step.data = { hex: "00" })), /field steps\/2\/step\/data:/],
-    ["version", variant((d) => (d.steps[2].step.version = 1.5)), /field steps\/2\/step\/version:/],
+    ["step not object", variant((d) => (d.steps[4] = 1)), /field steps\/4:/],
+    ["step input", variant((d) => delete d.steps[4].step), /field steps\/4\/step:/],
+    ["result", variant((d) => (d.steps[4].result = null)), /field steps\/4\/result:/],
+    ["zxid_after", variant((d) => (d.steps[4].zxid_after = "2")), /field steps\/4\/zxid_after:/],
+    ["events", variant((d) => (d.steps[4].events = [])), /field steps\/4\/events:/],
+    ["event list", variant((d) => (d.steps[4].events.b = {})), /field steps\/4\/events\/b:/],
+    ["event", variant((d) => (d.steps[4].events.b[0] = { type: "NodeDataChanged" })), /field steps\/4\/events\/b\/0:/],
+    ["two kinds", variant((d) => (d.steps[4].step.wait_ms = 5)), /field steps\/4\/step: must have exactly one of/],
+    ["unknown op", variant((d) => (d.steps[4].step.op = "frobnicate")), /field steps\/4\/step\/op: unknown op "frobnicate"/],
+    ["unknown session", variant((d) => (d.steps[4].step.session = "zz")), /field steps\/4\/step\/session: unknown session "zz"/],
+    ["path", variant((d) => (d.steps[4].step.path = 5)), /field steps\/4\/step\/path: must be a string/],
+    ["data", variant((d) => (d.steps[4].step.data = { hex: "00" })), /field steps\/4\/step\/data:/],
+    ["version", variant((d) => (d.steps[4].step.version = 1.5)), /field steps\/4\/step\/version:/],
     ["watch", variant((d) => (d.steps[1].step.watch = "yes")), /field steps\/1\/step\/watch:/],
-    ["wait", variant((d) => (d.steps[2].step = { wait_ms: -1 })), /field steps\/2\/step\/wait_ms:/],
-    ["open", variant((d) => (d.steps[2].step = { open: "a", timeout_ms: 10 })), /field steps\/2\/step\/open: must name a new session/],
-    ["open timeout", variant((d) => (d.steps[2].step = { open: "c" })), /field steps\/2\/step\/timeout_ms:/],
-    ["close", variant((d) => (d.steps[2].step = { close: "q" })), /field steps\/2\/step\/close: unknown session "q"/],
-    ["acl", variant((d) => (d.steps[2].step = { session: "a", op: "create", path: "/x", acl: [{ perms: "READ|NOPE", scheme: "world", id: "anyone" }] })), /field steps\/2\/step\/acl\/0:/],
-    ["acl list", variant((d) => (d.steps[2].step = { session: "a", op: "setACL", path: "/x", acl: {} })), /field steps\/2\/step\/acl:/],
-    ["setACL acl", variant((d) => (d.steps[2].step = { session: "a", op: "setACL", path: "/x" })), /field steps\/2\/step\/acl: is required/],
-    ["mode", variant((d) => (d.steps[2].step = { session: "a", op: "create", path: "/x", mode: "FOREVER" })), /field steps\/2\/step\/mode:/],
-    ["watch type", variant((d) => (d.steps[2].step = { session: "a", op: "removeWatches", path: "/x", type: "ALL" })), /field steps\/2\/step\/type:/],
-    ["addWatch mode", variant((d) => (d.steps[2].step = { session: "a", op: "addWatch", path: "/x", mode: "ONCE" })), /field steps\/2\/step\/mode:/],
-    ["setWatches zxid", variant((d) => (d.steps[2].step = { session: "a", op: "setWatches", relative_zxid: "1" })), /field steps\/2\/step\/relative_zxid:/],
-    ["setWatches list", variant((d) => (d.steps[2].step = { session: "a", op: "setWatches", relative_zxid: 1, data: [1] })), /field steps\/2\/step\/data:/],
-    ["raw opcode", variant((d) => (d.steps[2].step = { session: "a", op: "raw" })), /field steps\/2\/step\/opcode: is required/],
-    ["raw body", variant((d) => (d.steps[2].step = { session: "a", op: "raw", opcode: 1, body_hex: "xyz" })), /field steps\/2\/step\/body_hex:/],
-    ["multi ops", variant((d) => (d.steps[2].step = { session: "a", op: "multi", ops: {} })), /field steps\/2\/step\/ops:/],
-    ["multi sub-op", variant((d) => (d.steps[2].step = { session: "a", op: "multi", ops: [7] })), /field steps\/2\/step\/ops\/0:/],
-    ["multi sub-op kind", variant((d) => (d.steps[2].step = { session: "a", op: "multi", ops: [{ op: "sync", path: "/" }] })), /field steps\/2\/step\/ops\/0\/op: unknown sub-op "sync"/],
-    ["multi check version", variant((d) => (d.steps[2].step = { session: "a", op: "multi", ops: [{ op: "check", path: "/", version: "1" }] })), /field steps\/2\/step\/ops\/0\/version:/],
-    ["prefix", variant((d) => (d.steps[2].step = { session: "a", op: "getEphemerals" })), /field steps\/2\/step\/prefix:/],
-    ["auth", variant((d) => (d.steps[2].step = { session: "a", op: "addAuth", scheme: "digest" })), /field steps\/2\/step\/auth:/],
+    ["wait", variant((d) => (d.steps[4].step = { wait_ms: -1 })), /field steps\/4\/step\/wait_ms:/],
+    ["open", variant((d) => (d.steps[4].step = { open: "a", timeout_ms: 10 })), /field steps\/4\/step\/open: must name a new session/],
+    ["open timeout", variant((d) => (d.steps[4].step = { open: "c" })), /field steps\/4\/step\/timeout_ms:/],
+    ["close", variant((d) => (d.steps[4].step = { close: "q" })), /field steps\/4\/step\/close: unknown session "q"/],
+    ["acl", variant((d) => (d.steps[4].step = { session: "a", op: "create", path: "/x", acl: [{ perms: "READ|NOPE", scheme: "world", id: "anyone" }] })), /field steps\/4\/step\/acl\/0:/],
+    ["acl list", variant((d) => (d.steps[4].step = { session: "a", op: "setACL", path: "/x", acl: {} })), /field steps\/4\/step\/acl:/],
+    ["setACL acl", variant((d) => (d.steps[4].step = { session: "a", op: "setACL", path: "/x" })), /field steps\/4\/step\/acl: is required/],
+    ["mode", variant((d) => (d.steps[4].step = { session: "a", op: "create", path: "/x", mode: "FOREVER" })), /field steps\/4\/step\/mode:/],
+    ["watch type", variant((d) => (d.steps[4].step = { session: "a", op: "removeWatches", path: "/x", type: "ALL" })), /field steps\/4\/step\/type:/],
+    ["addWatch mode", variant((d) => (d.steps[4].step = { session: "a", op: "addWatch", path: "/x", mode: "ONCE" })), /field steps\/4\/step\/mode:/],
+    ["setWatches zxid", variant((d) => (d.steps[4].step = { session: "a", op: "setWatches", relative_zxid: "1" })), /field steps\/4\/step\/relative_zxid:/],
+    ["setWatches list", variant((d) => (d.steps[4].step = { session: "a", op: "setWatches", relative_zxid: 1, data: [1] })), /field steps\/4\/step\/data:/],
+    ["raw opcode", variant((d) => (d.steps[4].step = { session: "a", op: "raw" })), /field steps\/4\/step\/opcode: is required/],
+    ["raw body", variant((d) => (d.steps[4].step = { session: "a", op: "raw", opcode: 1, body_hex: "xyz" })), /field steps\/4\/step\/body_hex:/],
+    ["multi ops", variant((d) => (d.steps[4].step = { session: "a", op: "multi", ops: {} })), /field steps\/4\/step\/ops:/],
+    ["multi sub-op", variant((d) => (d.steps[4].step = { session: "a", op: "multi", ops: [7] })), /field steps\/4\/step\/ops\/0:/],
+    ["multi sub-op kind", variant((d) => (d.steps[4].step = { session: "a", op: "multi", ops: [{ op: "sync", path: "/" }] })), /field steps\/4\/step\/ops\/0\/op: unknown sub-op "sync"/],
+    ["multi check version", variant((d) => (d.steps[4].step = { session: "a", op: "multi", ops: [{ op: "check", path: "/", version: "1" }] })), /field steps\/4\/step\/ops\/0\/version:/],
+    ["prefix", variant((d) => (d.steps[4].step = { session: "a", op: "getEphemerals" })), /field steps\/4\/step\/prefix:/],
+    ["auth", variant((d) => (d.steps[4].step = { session: "a", op: "addAuth", scheme: "digest" })), /field steps\/4\/step\/auth:/],
   ];
   it.each(cases)("%s", (_name, text, message) => {
     const error = (() => {
@@ -110,23 +112,23 @@ describe("quorate zk-replay", () => {
     }
   };
 
-  it("replays the golden directory: every scenario passes, exit 0", async () => {
-    const r = await capture([goldenDir, "--json"]);
+  it("replays the project's recordings: every scenario passes, exit 0", async () => {
+    const r = await capture([dataDir, "--json"]);
     const report = JSON.parse(r.out);
     expect(r.code).toBe(0);
     expect(report.failed).toBe(0);
     expect(report.passed + report.skipped).toBe(report.scenarios.length);
-    expect(report.scenarios[0]).toMatchObject({ id: "01-path-validation-create", status: "pass", step: null, diff: null });
+    expect(report.scenarios[0]).toMatchObject({ id: "q01-create-validation", status: "pass", step: null, diff: null });
   });
 
   it("reports the first differing step and field and exits 1", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "zk-replay-"));
-    writeFileSync(path.join(dir, "x.json"), variant((d) => (d.steps[2].result.stat.version = 9)));
+    writeFileSync(path.join(dir, "x.json"), variant((d) => (d.steps[4].result.stat.version = 9)));
     const text = await capture([dir]);
     expect(text.code).toBe(1);
-    expect(text.out).toContain("FAIL 31-data-watch: step 2, result/stat/version: expected 9, got 1");
+    expect(text.out).toContain("FAIL q03-watches-and-versions: step 4, result/stat/version: expected 9, got 1");
     const json = await capture([path.join(dir, "x.json"), "--json"]);
-    expect(JSON.parse(json.out)).toMatchObject({ scenarios: [{ id: "31-data-watch", status: "fail", step: 2, diff: { field: "result/stat/version", expected: 9, got: 1 } }], passed: 0, failed: 1, skipped: 0 });
+    expect(JSON.parse(json.out)).toMatchObject({ scenarios: [{ id: "q03-watches-and-versions", status: "fail", step: 4, diff: { field: "result/stat/version", expected: 9, got: 1 } }], passed: 0, failed: 1, skipped: 0 });
   });
 
   it("refuses a malformed transcript naming the file and field, and bad usage, with exit 2", async () => {
@@ -175,27 +177,28 @@ describe("skips", () => {
     id: "raw-skip",
     sessions: { a: { timeout_ms: 4000 } },
     steps: [
-      { step: { session: "a", op: "raw", opcode: 4, body_hex: "00" }, result: { err: "MARSHALLINGERROR", code: -5, zxid: 0 }, zxid_after: 0 },
+      // sasl (102): a valid opcode whose request the service does not serve (the wire server answers it itself).
+      { step: { session: "a", op: "raw", opcode: 102, body_hex: "00" }, result: { err: "OK", code: 0, zxid: 0 }, zxid_after: 0 },
       { step: { session: "a", op: "sync", path: "/" }, result: { err: "OK", code: 0, zxid: 0, path: "/" }, zxid_after: 0 },
     ],
   });
   it("skips only a wire-level step quorate does not model, lists it, and never counts it as a pass", async () => {
     const { replayTranscript } = await import("../../src/adapters/zk/replay/index.js");
     const report = await replayTranscript(parseTranscript("skip.json", transcript));
-    expect(report).toMatchObject({ status: "skip", skipped: [{ step: 0, reason: expect.stringMatching(/raw request with opcode 4/) }] });
+    expect(report).toMatchObject({ status: "skip", skipped: [{ step: 0, reason: expect.stringMatching(/raw request with opcode 102/) }] });
   });
-  it("the CLI prints SKIP, counts it as skipped and exits 0", async () => {
+  it("the CLI prints SKIP, counts it as skipped and exits 3 (nothing was compared)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "zk-replay-"));
     writeFileSync(path.join(dir, "skip.json"), transcript);
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
     try {
-      expect(await run([dir])).toBe(0);
-      expect(await run([dir, "--json"])).toBe(0);
+      expect(await run([dir])).toBe(3);
+      expect(await run([dir, "--json"])).toBe(3);
     } finally {
       spy.mockRestore();
     }
-    expect(out[0]).toContain("SKIP raw-skip: step 0: raw request with opcode 4");
+    expect(out[0]).toContain("SKIP raw-skip: step 0: raw request with opcode 102");
     expect(out[0]).toContain("0 passed, 0 failed, 1 skipped (of 1)");
     expect(JSON.parse(out[1]!)).toMatchObject({ passed: 0, failed: 0, skipped: 1, scenarios: [{ status: "skip", skipped: [{ step: 0 }] }] });
   });

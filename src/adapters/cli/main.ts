@@ -3,8 +3,12 @@
  * `commands/` and is loaded only when named, so start-up stays fast.
  */
 
-/** A subcommand: takes its own arguments, writes to stdout/stderr, returns the exit code. */
-export type CommandRun = (argv: readonly string[]) => Promise<number>;
+import { readFileSync } from "node:fs";
+import { EXIT_CODES_HELP, Exit } from "./exit-codes.js";
+import type { ExitCode } from "./exit-codes.js";
+
+/** A subcommand: takes its own arguments, writes to stdout/stderr, returns an exit code of `exit-codes.ts`. */
+export type CommandRun = (argv: readonly string[]) => Promise<ExitCode>;
 
 interface CommandEntry {
   readonly summary: string;
@@ -36,6 +40,10 @@ const commands: Record<string, CommandEntry> = {
     summary: "replay ZooKeeper golden transcripts through quorate's ZooKeeper-style service",
     load: () => import("./commands/zk-replay.js"),
   },
+  "zk-server": {
+    summary: "serve the ZooKeeper-style service to real ZooKeeper clients over ZooKeeper 3.8's wire protocol",
+    load: () => import("./commands/zk-server.js"),
+  },
   "export-vectors": {
     summary: "write spec-generated test vectors as language-neutral JSON",
     load: () => import("./commands/export-vectors.js"),
@@ -45,20 +53,42 @@ const commands: Record<string, CommandEntry> = {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: quorate <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun \`quorate <command> --help\` for a command's options.\n`;
+  return `usage: quorate <command> [options]
+       quorate --version
+
+commands:
+${lines.join("\n")}
+
+Run \`quorate <command> --help\` for a command's options. Every command follows one convention:
+${EXIT_CODES_HELP}
+`;
+}
+
+/** The package's version, from its package.json (two folders above `src/adapters/cli` and `dist/adapters/cli`). */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return String(manifest.version);
 }
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
-export async function runCli(argv: readonly string[]): Promise<number> {
+export async function runCli(argv: readonly string[]): Promise<ExitCode> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(usage());
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    process.stderr.write(usage());
+    return Exit.badInput;
   }
-  const entry = commands[name];
+  if (name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return Exit.ok;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`quorate ${packageVersion()}\n`);
+    return Exit.ok;
+  }
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (entry === undefined) {
     process.stderr.write(`quorate: unknown command '${name}'\n\n${usage()}`);
-    return 2;
+    return Exit.badInput;
   }
   const { run } = await entry.load();
   return run(rest);

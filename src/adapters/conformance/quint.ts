@@ -4,7 +4,8 @@
  * decoding of what it produces lives in `itf.ts`, which is pure.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,12 +15,20 @@ export const packageRoot: string = path.resolve(path.dirname(fileURLToPath(impor
 /** The directory holding the Quint specs. */
 export const specDir: string = path.join(packageRoot, "spec");
 
-/** Quint could not be started (it is a development dependency of quorate). */
+/** The Quint release the specs are written and tested against. */
+export const QUINT_VERSION = "0.33.1";
+/** Quint 0.33.1 fails to start with a newer antlr4ts than it was built with; quorate's package.json pins it too. */
+export const QUINT_OVERRIDE = `"overrides": {"antlr4ts": "0.5.0-alpha.4"}`;
+
+/** Quint could not be started: it is not a runtime dependency of quorate, and was not found. */
 export class QuintUnavailableError extends Error {
   /** Stable code for programmatic handling. */
   readonly code = "QUINT_UNAVAILABLE";
   constructor(detail: string) {
-    super(`cannot run Quint (${detail}); install the dev dependencies of quorate (npm ci) so node_modules/.bin/quint exists`);
+    super(
+      `cannot run Quint (${detail}); this needs @informalsystems/quint beside quorate: \`npm install --save-dev @informalsystems/quint@${QUINT_VERSION}\` ` +
+        `with ${QUINT_OVERRIDE} in your package.json (or a \`quint\` command on PATH)`,
+    );
     this.name = "QuintUnavailableError";
   }
 }
@@ -52,17 +61,30 @@ export interface QuintRunOptions {
   readonly mbt?: boolean;
 }
 
-function quintBin(): string {
-  const bin = path.join(packageRoot, "node_modules", ".bin", "quint");
-  if (!existsSync(bin)) throw new QuintUnavailableError(`${bin} not found`);
-  return bin;
+/**
+ * How to start Quint: the `@informalsystems/quint` package as Node resolves it from quorate's own location (quorate's
+ * dev dependencies in a clone; the installing project's node_modules when quorate is a dependency), run with this
+ * Node; else a `quint` executable on PATH.
+ */
+export function locateQuint(): { command: string; args: readonly string[] } {
+  try {
+    const manifest = createRequire(import.meta.url).resolve("@informalsystems/quint/package.json");
+    const bin = (JSON.parse(readFileSync(manifest, "utf8")) as { bin?: Record<string, string> }).bin?.quint;
+    if (bin !== undefined) return { command: process.execPath, args: [path.join(path.dirname(manifest), bin)] };
+  } catch {
+    // not installed where Node looks: try PATH
+  }
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (dir !== "" && existsSync(path.join(dir, "quint"))) return { command: path.join(dir, "quint"), args: [] };
+  }
+  throw new QuintUnavailableError("@informalsystems/quint is not installed and no quint is on PATH");
 }
 
 /** Runs any quint subcommand and collects its output. */
 export function quint(args: readonly string[], cwd: string = specDir): Promise<QuintResult> {
-  const bin = quintBin();
+  const bin = locateQuint();
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin.command, [...bin.args, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

@@ -175,9 +175,11 @@ export function replayZkVector(v: ZkVector, core: ZkCore = realZk): Mismatch[] {
     const at = { trace, step: s.step, action: s.action };
     const out: Mismatch[] = [];
     const txn: ZkApi.Transaction = { zxid: s.input.zxid, time: s.input.zxid, sessionId: s.input.session, auth: [], request: request(core, s.input) };
-    const r = core.step(replica, { kind: "transaction", txn });
+    const r = core.step(replica, { type: "transaction", txn });
     replica = r.state;
-    const reply = r.outputs.reply;
+    const first = r.outputs[0];
+    if (first?.type !== "reply") throw new Error(`zk core refused transaction ${txn.zxid}: ${first?.type === "rejected" ? first.detail : "no reply"}`);
+    const reply = first.reply;
     const body = reply.body;
     const got: ZkResultView = {
       error: reply.err === 0 ? "ok" : (core.codeName(reply.err) ?? String(reply.err)),

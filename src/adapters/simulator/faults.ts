@@ -14,11 +14,17 @@ export interface FaultHost extends SimHost {
 /** How a partition cuts the cluster: `side` against the rest, `side` unable to send, or two sides and a bridge. */
 export type PartitionKind = "symmetric" | "one-way" | "bridge";
 
+/** What the nemesis may do at one of its events. */
+type NemesisAction = "network" | "crash" | "stall";
+
 /**
  * The network's fault conditions and the nemesis that changes them. Message loss, duplication and reordering
- * happen at fixed per-run probabilities (drawn at the start); partitions and crashes come from the nemesis, an
- * event that fires every few hundred simulated milliseconds in the safety phase. The simulator reads `dropP`,
- * `dupP`, `reorderP` and `isBlocked` for every message, so they are plain fields and a flat link matrix.
+ * happen at fixed per-run probabilities (drawn at the start); partitions, crashes and link stalls come from the
+ * nemesis, an event that fires every 200–1,000 simulated milliseconds in the safety phase. It deals its
+ * actions from a shuffled deck (two network actions — cut or heal — one crash, one stall, as the fault set
+ * allows), so every enabled kind happens in every run of a few seconds, and the cluster gets time to elect a
+ * leader and commit between faults. The simulator reads `dropP`, `dupP`, `reorderP`, `isBlocked` and
+ * `stalledUntil` for every message, so they are plain fields and flat link matrices.
  */
 export class FaultInjector {
   /** Probability that a message is lost. */
@@ -31,8 +37,15 @@ export class FaultInjector {
   partitioned = false;
   /** `blocked[from * (n + 1) + to]` is 1 when `from` cannot reach `to`. */
   readonly blocked: Uint8Array;
+  /**
+   * `stalledUntil[from * (n + 1) + to]`: a message sent on that link arrives no earlier than this (a stalled
+   * connection: everything sent meanwhile arrives in one burst, stale by then).
+   */
+  readonly stalledUntil: Float64Array;
   private readonly n: number;
   private readonly faults: FaultSet;
+  /** The nemesis's actions still to deal in this round (refilled and shuffled when empty). */
+  private readonly deck: NemesisAction[] = [];
 
   constructor(
     private readonly host: FaultHost,
@@ -42,6 +55,7 @@ export class FaultInjector {
     this.n = n;
     this.faults = { ...faults };
     this.blocked = new Uint8Array((n + 1) * (n + 1));
+    this.stalledUntil = new Float64Array((n + 1) * (n + 1));
   }
 
   /** Draws this run's message-fault probabilities (first, so a seed's network does not depend on the rest). */
@@ -53,10 +67,10 @@ export class FaultInjector {
     this.reorderP = f.reorder ? 0.05 + rng.float() * 0.2 : 0;
   }
 
-  /** Schedules the first nemesis event, if partitions or crashes are on. */
+  /** Schedules the first nemesis event, if partitions, crashes or reordering (with its link stalls) are on. */
   scheduleNemesis(): void {
     const f = this.faults;
-    if (f.partition || f.crash) this.host.queue.push(this.host.rng.range(100, 500), NEMESIS, 0, 0, undefined);
+    if (f.partition || f.crash || f.reorder) this.host.queue.push(this.host.rng.range(100, 500), NEMESIS, 0, 0, undefined);
   }
 
   /** Whether a message from `from` to `to` is cut off by a partition. */
@@ -64,20 +78,21 @@ export class FaultInjector {
     return this.partitioned && this.blocked[from * (this.n + 1) + to] === 1;
   }
 
-  /** A nemesis event: a partition, a heal or a crash (with its restart scheduled), then the next nemesis. */
+  /**
+   * A nemesis event: the next action of the deck — a partition or a heal (a partition is healed at the next
+   * network action 3 times in 4, else cut anew), a crash (with its restart scheduled) or a link stall — then
+   * the next nemesis event.
+   */
   nemesis(): void {
     const host = this.host;
     const rng = host.rng;
-    const f = this.faults;
     const now = host.now();
-    const choices: string[] = [];
-    if (f.partition) choices.push("partition", "partition");
-    if (f.crash) choices.push("crash");
-    const choice = choices[rng.int(choices.length)];
-    if (choice === "partition") {
-      if (this.partitioned && rng.chance(0.5)) this.healNetwork();
+    const action = this.deal();
+    if (action === "network") {
+      if (this.partitioned && rng.chance(0.75)) this.healNetwork();
       else this.randomPartition();
-    } else if (choice === "crash") {
+    } else if (action === "stall") this.stallLinks();
+    else {
       const alive = host.ids.filter((id) => host.isAlive(id));
       if (alive.length > 0) {
         // Prefer the leader: that is where the interesting bugs are.
@@ -87,7 +102,53 @@ export class FaultInjector {
         host.queue.push(now + rng.range(20, 1000), RESTART, victim, inc, undefined);
       }
     }
-    host.queue.push(now + rng.range(100, 600), NEMESIS, 0, 0, undefined);
+    host.queue.push(now + rng.range(200, 1000), NEMESIS, 0, 0, undefined);
+  }
+
+  /** The next action, from a deck of the enabled kinds shuffled anew each round. */
+  private deal(): NemesisAction {
+    if (this.deck.length === 0) {
+      const f = this.faults;
+      if (f.partition) this.deck.push("network", "network");
+      if (f.crash) this.deck.push("crash");
+      if (f.reorder) this.deck.push("stall");
+      const rng = this.host.rng;
+      for (let k = this.deck.length - 1; k > 0; k--) {
+        const j = rng.int(k + 1);
+        const t = this.deck[k]!;
+        this.deck[k] = this.deck[j]!;
+        this.deck[j] = t;
+      }
+    }
+    return this.deck.pop()!;
+  }
+
+  /**
+   * Stalls every link out of (or into) one node for 200–2,000 ms: what is sent on them meanwhile waits, then
+   * arrives in one burst, often after an election. Bounded and one node at a time, unlike reordering, which
+   * never holds a link up.
+   */
+  private stallLinks(): void {
+    const host = this.host;
+    const rng = host.rng;
+    const now = host.now();
+    const node = host.ids[rng.int(host.ids.length)]!;
+    const outgoing = rng.chance(0.5);
+    const ms = rng.range(200, 2000);
+    const w = this.n + 1;
+    for (const other of host.ids) {
+      if (other !== node) this.stalledUntil[outgoing ? node * w + other : other * w + node] = now + ms;
+    }
+    host.stats.stalls++;
+    host.record({ type: "fault", t: now, fault: "stall", detail: `${outgoing ? "outgoing" : "incoming"} messages held for ${ms} ms`, nodes: [node] });
+  }
+
+  /** Stalls the link `from` → `to` for `ms` from now (a scheduled stall: see `Simulator.stallLink`). */
+  stallLink(from: NodeId, to: NodeId, ms: number): void {
+    const host = this.host;
+    this.stalledUntil[from * (this.n + 1) + to] = host.now() + ms;
+    host.stats.stalls++;
+    host.record({ type: "fault", t: host.now(), fault: "stall", detail: `messages to node ${to} held for ${ms} ms`, nodes: [from] });
   }
 
   /** Cuts the network as told (see `Simulator.partitionNodes`). */
@@ -116,9 +177,10 @@ export class FaultInjector {
     this.host.record({ type: "fault", t: this.host.now(), fault: "heal" });
   }
 
-  /** Ends every network fault for good (the liveness phase): no partition, loss, duplication or reordering. */
+  /** Ends every network fault for good (the liveness phase): no partition, stall, loss, duplication or reordering. */
   healAll(): void {
     this.blocked.fill(0);
+    this.stalledUntil.fill(0);
     this.partitioned = false;
     this.dropP = 0;
     this.dupP = 0;

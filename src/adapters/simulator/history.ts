@@ -26,17 +26,25 @@ export interface NativeHistory {
 export function toNativeHistory(records: readonly ClientRecord[]): NativeHistory {
   const open = new Map<string | number, { rec: ClientRecord; index: number }>();
   const ops: (NativeOperation | undefined)[] = [];
+  // Jepsen's rule: after an op of unknown outcome its client goes on as a new process, so that one process's
+  // ops never overlap (the checker's formats refuse overlapping ones). Fresh ids start above every client id.
+  let nextProcess = 1;
+  for (const r of records) nextProcess = Math.max(nextProcess, r.client + 1);
+  const processOf = new Map<number, number>();
   for (const r of records) {
     if (r.type === "invoke") {
       open.set(r.id, { rec: r, index: ops.length });
-      ops.push({ process: r.client, f: r.f, key: r.key ?? "", value: r.f === "write" ? (r.value ?? "") : null, type: "info", call: r.t });
+      ops.push({ process: processOf.get(r.client) ?? r.client, f: r.f, key: r.key ?? "", value: r.f === "write" ? (r.value ?? "") : null, type: "info", call: r.t });
       continue;
     }
     const inv = open.get(r.id);
     if (inv === undefined) continue;
     open.delete(r.id);
     const base = ops[inv.index]!;
-    if (r.type === "info") continue;
+    if (r.type === "info") {
+      processOf.set(r.client, nextProcess++);
+      continue;
+    }
     ops[inv.index] =
       r.type === "ok" && r.f === "read"
         ? { ...base, type: "ok", output: r.value ?? "", return: r.t }

@@ -1,5 +1,6 @@
 import * as kraftNode from "../../core/kraft-node/index.js";
-import type { ClusterHistory, ClusterViolation, KafkaNode, NodeDisk, NodeMessage, NodeOutput, NodeRole } from "../../core/kraft-node/index.js";
+import type { KafkaNode, NodeDisk, NodeMessage, NodeOutput, NodeRole } from "../../core/kraft-node/index.js";
+import { checkAfterStep, emptyClusterHistory, nodeRestarted, type ClusterHistory, type ClusterViolation } from "../../check/invariants/kraft-node.js";
 import * as kraft from "../../core/kraft/index.js";
 import { configKey } from "../../core/metadata/index.js";
 import type { ControllerRequest, ControllerResponse } from "../../core/metadata/index.js";
@@ -50,6 +51,12 @@ export interface KraftSimConfig {
   readonly onViolation?: (v: ClusterViolation) => void;
   /** The invariant checker's history (default: a fresh one), so a scenario can inspect or tune it. */
   readonly history?: ClusterHistory;
+  /**
+   * Deliver quorum leadership changes to each controller only every this many ms, at a tick (Kafka's listener is
+   * asynchronous), so committed batches of a newer epoch can reach a controller that still thinks it is active.
+   * 0 or absent: at the end of every step.
+   */
+  readonly leadershipNoticeEveryMs?: number;
 }
 
 /** Three voters (combined on even seeds, dedicated controllers on odd), the rest brokers; all combined when n ≤ 3. */
@@ -116,7 +123,7 @@ export function applyPersist(disk: NodeDisk, o: PersistOutput): void {
  * `registry` (optional) receives every live node's handle, so scenario runners can watch and steer the cluster.
  */
 export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimNode> = new Map()): Protocol<KraftSimNode, NodeMessage, KraftWrite, NodeDisk> {
-  const history: ClusterHistory = c.history ?? kraftNode.emptyClusterHistory();
+  const history: ClusterHistory = c.history ?? emptyClusterHistory();
   const pending: ClusterViolation[] = [];
   const starts = new Map<NodeId, number>();
 
@@ -127,7 +134,7 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
   }
 
   function check(h: KraftSimNode): void {
-    const vs = kraftNode.checkAfterStep(history, h.node, live());
+    const vs = checkAfterStep(history, h.node, live());
     for (const v of vs) {
       pending.push(v);
       c.onViolation?.(v);
@@ -165,7 +172,7 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
 
   function step(h: KraftSimNode, input: kraftNode.NodeInput, fx: Effects<NodeMessage, KraftWrite>): void {
     const r = kraftNode.step(h.node, input);
-    h.node = r.node;
+    h.node = r.state;
     handle(h, r.outputs, fx);
   }
 
@@ -208,12 +215,13 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
           heartbeatIntervalMs: c.heartbeatIntervalMs,
           requestTimeoutMs: c.requestTimeoutMs,
           snapshotEveryEntries: c.snapshotEveryEntries ?? 0,
+          leadershipNotice: (c.leadershipNoticeEveryMs ?? 0) > 0 ? "on-input" : "after-each-step",
         },
         persisted,
       );
       const h: KraftSimNode = { node, id, adminQueue: [], adminReplies: new Map(), clientOps: new Set(), events: [], topicRequested: false };
       registry.set(id, h);
-      kraftNode.nodeRestarted(history, id);
+      nodeRestarted(history, id);
       void fx;
       return h;
     },
@@ -227,6 +235,8 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
     },
 
     tick(h, fx) {
+      const every = c.leadershipNoticeEveryMs ?? 0;
+      if (every > 0 && h.node.nowMs % every < c.tickMs) step(h, { type: "leadership-notice" }, fx);
       maybeCreateDemoTopic(h);
       while (h.adminQueue.length > 0) {
         const a = h.adminQueue.shift()!;
@@ -282,7 +292,7 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
       return {
         observe(record, step) {
           if (pending.length === 0) return [];
-          const out: Violation[] = pending.map((v) => ({ invariant: v.invariant as unknown as Violation["invariant"], step, t: record.t ?? 0, node: v.node, detail: v.detail }));
+          const out: Violation[] = pending.map((v) => ({ invariant: v.invariant, step, t: record.t ?? 0, node: v.node, detail: v.detail }));
           pending.length = 0;
           return out;
         },

@@ -64,6 +64,9 @@ export function formatFaults(set: FaultSet): string {
   return on.length === 0 ? "none" : on.join(",");
 }
 
+/** Concurrent clients when `SimOptions.clients` is not given: enough to keep a leader busy between faults. */
+export const DEFAULT_CLIENTS = 5;
+
 /** One simulation run. */
 export interface SimOptions {
   readonly seed: number;
@@ -71,7 +74,7 @@ export interface SimOptions {
   /** Events processed in the safety phase (with faults) before the liveness phase. */
   readonly steps: number;
   readonly faults: FaultSet;
-  /** Concurrent clients (default 3). */
+  /** Concurrent clients (default `DEFAULT_CLIENTS`). */
   readonly clients?: number;
   /** Record the NDJSON trace (default false). */
   readonly trace?: boolean;
@@ -98,6 +101,6 @@ export function checkOptions(o: SimOptions): void {
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new SimOptionError("--seed", `must be an integer in 0..4294967295, got ${o.seed}`);
   if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 15) throw new SimOptionError("--nodes", `must be an integer in 1..15, got ${o.nodes}`);
   if (!Number.isInteger(o.steps) || o.steps < 0 || o.steps > 1e9) throw new SimOptionError("--steps", `must be an integer in 0..1000000000, got ${o.steps}`);
-  const c = o.clients ?? 3;
+  const c = o.clients ?? DEFAULT_CLIENTS;
   if (!Number.isInteger(c) || c < 0 || c > 100) throw new SimOptionError("--clients", `must be an integer in 0..100, got ${c}`);
 }

@@ -3,7 +3,7 @@ import { EventQueue } from "./event-queue.js";
 import { CLIENT_ARRIVE, CLIENT_DEADLINE, CLIENT_REPLY, CLIENT_RETRY, CLIENT_START, DELIVER, DISK, NEMESIS, RESTART, TICK } from "./events.js";
 import { FaultInjector } from "./faults.js";
 import type { FaultHost, PartitionKind } from "./faults.js";
-import { checkOptions } from "./options.js";
+import { DEFAULT_CLIENTS, checkOptions } from "./options.js";
 import type { SimOptions } from "./options.js";
 import { Prng } from "./prng.js";
 import type { AnyProtocol, ClientRequest, DurableInfo, Effects, NodeView, ObservationChecker } from "./protocol.js";
@@ -99,7 +99,7 @@ export class Simulator {
     };
     this.faults = new FaultInjector(faultHost, this.n, options.faults);
     const workloadHost: WorkloadHost = { rng: this.rng, queue: this.queue, stats: this.stats, ids: this.ids, now, record, request: (to, r) => sim.request(to, r) };
-    this.clients = new ClientWorkload(workloadHost, options.clients ?? 3);
+    this.clients = new ClientWorkload(workloadHost, options.clients ?? DEFAULT_CLIENTS);
     this.fx = {
       send(to, message) {
         const node = sim.current;
@@ -165,9 +165,11 @@ export class Simulator {
     for (const id of this.ids) {
       const node = new SimNode(id, this.protocol.emptyDisk());
       if (f.drift) node.tickMs = rng.range(7, 13);
+      if (node.tickMs !== TICK_MS) this.stats.driftingClocks++;
       if (f.disk && rng.chance(0.6)) {
         node.diskMinMs = rng.range(1, 5);
         node.diskMaxMs = node.diskMinMs + rng.range(5, 60);
+        this.stats.slowDisks++;
       }
       this.nodes[id] = node;
     }
@@ -210,6 +212,22 @@ export class Simulator {
     this.faults.partitionNodes(side, kind);
   }
 
+  /** Holds every message sent from `from` to `to` in the next `ms` milliseconds until then (scheduled faults). */
+  stallLink(from: NodeId, to: NodeId, ms: number): void {
+    this.start();
+    this.faults.stallLink(from, to, ms);
+  }
+
+  /** The live node that leads the highest term, or 0 when none does (for schedules driven from outside). */
+  leader(): NodeId | 0 {
+    let best: SimNode | undefined;
+    for (const id of this.ids) {
+      const node = this.nodes[id]!;
+      if (node.alive && node.view.role === "leader" && (best === undefined || node.view.term > best.view.term)) best = node;
+    }
+    return best?.id ?? 0;
+  }
+
   /** Heals every partition. */
   healNetwork(): void {
     this.faults.healNetwork();
@@ -224,11 +242,13 @@ export class Simulator {
   }
 
   private result(steps: number): SimResult {
+    if (!this.healing) this.stats.committedBeforeHeal = this.stats.committed;
     const base = { ok: this.found.length === 0, seed: this.options.seed, steps, violations: this.found, stats: this.stats, time: this.now, history: this.clients.history };
     return this.traceLines === undefined ? base : { ...base, trace: this.traceLines };
   }
 
   private livenessPhase(boundMs: number): void {
+    this.stats.committedBeforeHeal = this.stats.committed;
     this.healing = true;
     this.healAll();
     this.clients.healed();
@@ -361,13 +381,14 @@ export class Simulator {
     return node.inc;
   }
 
-  /** A client request reaches node `to` (dropped if it is down). */
-  private request(to: NodeId, request: ClientRequest): void {
+  /** A client request reaches node `to`; false when the node is down (the client's connection is refused). */
+  private request(to: NodeId, request: ClientRequest): boolean {
     const node = this.nodes[to]!;
-    if (!node.alive) return;
+    if (!node.alive) return false;
     this.current = node;
     node.state = this.protocol.request(node.state, request, this.fx);
     this.observe(node);
+    return true;
   }
 
   private persist(node: SimNode, write: unknown): void {
@@ -458,9 +479,17 @@ export class Simulator {
     }
     const link = from * (this.n + 1) + to;
     let at = this.now + rng.range(1, 8);
-    if (f.reorderP > 0 && rng.chance(f.reorderP)) at += rng.chance(0.1) ? rng.range(200, 2000) : rng.range(10, 200);
-    else if (at < this.linkLast[link]!) at = this.linkLast[link]!;
-    if (at > this.linkLast[link]!) this.linkLast[link] = at;
+    if (f.reorderP > 0 && rng.chance(f.reorderP)) {
+      // Held back while later messages on its link overtake it. It must not hold those up in turn: that would
+      // cut the link for the whole delay (a partition of random links, most of the time), not reorder it.
+      this.stats.reordered++;
+      at += rng.chance(0.1) ? rng.range(200, 2000) : rng.range(10, 200);
+    } else {
+      // FIFO on the link, and behind a stall of the link if the nemesis caused one.
+      if (at < this.linkLast[link]!) at = this.linkLast[link]!;
+      if (at < f.stalledUntil[link]!) at = f.stalledUntil[link]!;
+      this.linkLast[link] = at;
+    }
     this.queue.push(at, DELIVER, to, id, message, from);
     if (f.dupP > 0 && rng.chance(f.dupP)) {
       this.stats.duplicated++;

@@ -9,8 +9,8 @@ const ATTEMPT_TIMEOUT_MS = 300;
 
 /** What the client workload needs from the simulator running it. */
 export interface WorkloadHost extends SimHost {
-  /** Hands `request` to node `to`, if it is up. */
-  request(to: NodeId, request: ClientRequest): void;
+  /** Hands `request` to node `to`; false when `to` is down (the connection is refused). */
+  request(to: NodeId, request: ClientRequest): boolean;
 }
 
 /** One client operation, through all its attempts. */
@@ -95,9 +95,16 @@ export class ClientWorkload {
     this.sendAttempt(op);
   }
 
-  /** An attempt reaches node `to`. */
+  /** An attempt reaches node `to`. A node that is down refuses the connection: the client soon tries another. */
   arrive(to: NodeId, op: ClientOp): void {
-    if (!op.done) this.host.request(to, op.request);
+    if (op.done || this.host.request(to, op.request)) return;
+    const host = this.host;
+    const others = host.ids.length - 1;
+    if (others > 0) {
+      const k = host.rng.int(others);
+      op.target = host.ids[k]! === to ? host.ids[others]! : host.ids[k]!;
+    }
+    host.queue.push(host.now() + host.rng.range(1, 5), CLIENT_RETRY, 0, -op.attempt, op);
   }
 
   /** Node `from` answers request `requestId` (an effect of its step): the reply travels back to the client. */

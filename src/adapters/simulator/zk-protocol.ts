@@ -16,24 +16,19 @@
  * lock's true holder, with a token (czxid) never below an earlier one (`zk-lock-exclusive`).
  */
 import * as raft from "../../core/raft/index.js";
-import type { ClientRequest as ZkRequest, MultiOp, Reply, ZkTree } from "../../core/zk/index.js";
-import { CREATE_MODES, Code, OPEN_ACL_UNSAFE, fromUtf8, isSequential, utf8 } from "../../core/zk/index.js";
+import type { ClientRequest as ZkRequest, MultiOp, Reply } from "../../core/zk/index.js";
+import { CREATE_MODES, Code, OPEN_ACL_UNSAFE, fromUtf8, utf8 } from "../../core/zk/index.js";
 import * as ens from "../../core/zk-ensemble/index.js";
-import { treeDigest } from "../../core/zk-ensemble/index.js";
-import type { Command, EnsembleMessage, ReplicaOutput, ReplicaState } from "../../core/zk-ensemble/index.js";
+import type { EnsembleMessage, ReplicaOutput, ReplicaState } from "../../core/zk-ensemble/index.js";
 import type { NodeId, ObservedEntry, TraceRecord, Violation } from "../../check/invariants/index.js";
 import { RaftInvariants } from "../../check/invariants/index.js";
+import { ZkEnsembleInvariants, lowestLock } from "../../check/invariants/zk-ensemble.js";
+
+/** @deprecated Moved to `quorate/check` (`invariants.zkEnsemble`); re-exported for the simulator's public API. */
+export { ZK_INVARIANTS, ZkEnsembleInvariants, type ZkSimCounts } from "../../check/invariants/zk-ensemble.js";
 import type { ClientReply, ClientRequest, Effects, NodeView, ObservationChecker, Protocol } from "./protocol.js";
 import type { RaftDisk, RaftWrite } from "./raft-protocol.js";
 import { entryDigest, raftProtocol } from "./raft-protocol.js";
-
-/** The invariants this system adds to Raft's. */
-export const ZK_INVARIANTS = {
-  "zk-tree-equal": "every replica's tree is equal at equal applied index",
-  "zk-ephemeral-outlived": "no ephemeral node outlives the commit of its session's close or expiry",
-  "zk-sequential-unique": "a sequential name is never created twice under one parent",
-  "zk-lock-exclusive": "a fenced write commits only for the lock's holder, and fencing tokens never go back",
-} as const;
 
 type Fx = Effects<EnsembleMessage, RaftWrite>;
 
@@ -63,6 +58,8 @@ export interface ZkSimNode {
   readonly deferred: (() => void)[];
   /** Entry terms of recently applied indexes (write acknowledgements carry (index, term)). */
   readonly terms: Map<number, number>;
+  /** Hands the tree after each applied entry to the invariant checker (given to every step of the replica). */
+  readonly inspect: ens.ApplyInspector;
 }
 
 /** State shared by the nodes of one run and its checker. */
@@ -80,91 +77,6 @@ function observed(entries: readonly raft.Entry[]): ObservedEntry[] {
 
 
 
-/** Counts of what the workload exercised (a run that exercised nothing proves nothing). */
-export interface ZkSimCounts {
-  applied: number;
-  expiries: number;
-  sequentialCreates: number;
-  fencedWrites: number;
-}
-
-/**
- * The service's invariants as a reusable checker: feed it every replica's applied entries with the tree as of
- * that index (the replica's `inspect` hook); it reports violations of {@link ZK_INVARIANTS}.
- */
-export class ZkEnsembleInvariants {
-  private readonly digests = new Map<number, number>();
-  private readonly firstApply = new Set<number>();
-  private readonly sequential = new Map<string, Map<string, number>>();
-  private lastToken = 0;
-  /** Violations found and not yet taken. */
-  readonly violations: Violation[] = [];
-  /** What the entries checked so far exercised. */
-  readonly counts: ZkSimCounts = { applied: 0, expiries: 0, sequentialCreates: 0, fencedWrites: 0 };
-
-  private violate(invariant: keyof typeof ZK_INVARIANTS, node: NodeId, detail: string): void {
-    // The simulator's Violation names Raft's invariants; these are the service's own, reported the same way.
-    this.violations.push({ invariant: invariant as unknown as Violation["invariant"], step: 0, t: 0, node, detail });
-  }
-
-  /** Checks replica `id`'s tree right after it applied `index`. */
-  applied(id: NodeId, tree: ZkTree, index: number, command: Command | undefined, reply: Reply | undefined): void {
-    this.counts.applied++;
-    const digest = treeDigest(tree);
-    const known = this.digests.get(index);
-    if (known === undefined) this.digests.set(index, digest);
-    else if (known !== digest) this.violate("zk-tree-equal", id, `replica ${id}'s tree at applied index ${index} differs from another replica's`);
-    for (const session of tree.ephemerals.keys()) {
-      if (!tree.sessions.has(session)) this.violate("zk-ephemeral-outlived", id, `session ${session} is closed at index ${index}, yet owns ${[...tree.ephemerals.get(session)!].join(", ")}`);
-    }
-    if (command === undefined || reply === undefined || this.firstApply.has(index)) return;
-    this.firstApply.add(index);
-    const req = command.request;
-    if (req.type === "closeSession" && command.expiry === true) this.counts.expiries++;
-    const created: string[] = [];
-    if (req.type === "create" && reply.err === Code.OK && isSequential(CREATE_MODES[req.flags] ?? "PERSISTENT")) {
-      if (reply.body?.kind === "create" || reply.body?.kind === "create2") created.push(reply.body.path);
-    }
-    if (req.type === "multi" && reply.body?.kind === "multi") {
-      const results = reply.body.results;
-      req.ops.forEach((op, k) => {
-        const r = results[k];
-        if (op.type === "create" && isSequential(CREATE_MODES[op.flags] ?? "PERSISTENT") && r !== undefined && (r.type === "create" || r.type === "create2")) created.push(r.path);
-      });
-      const check = req.ops[0];
-      const ok = results.length > 0 && results.every((r) => r.type !== "error");
-      if (ok && check?.type === "check" && check.path.startsWith("/lock-")) {
-        this.counts.fencedWrites++;
-        const holder = lowestLock(tree);
-        const lockNode = tree.nodes.get(check.path);
-        if (holder !== check.path || lockNode === undefined) {
-          this.violate("zk-lock-exclusive", id, `fenced write at index ${index} by ${check.path} while ${holder ?? "nobody"} holds the lock`);
-        } else if (lockNode.czxid < this.lastToken) {
-          this.violate("zk-lock-exclusive", id, `fenced write at index ${index} with token ${lockNode.czxid} after token ${this.lastToken}`);
-        } else this.lastToken = lockNode.czxid;
-      }
-    }
-    for (const path of created) {
-      this.counts.sequentialCreates++;
-      const slash = path.lastIndexOf("/");
-      const parent = slash === 0 ? "/" : path.slice(0, slash);
-      let names = this.sequential.get(parent);
-      if (names === undefined) this.sequential.set(parent, (names = new Map()));
-      const before = names.get(path);
-      if (before !== undefined && before !== index) this.violate("zk-sequential-unique", id, `${path} created at index ${index} and again at ${before}`);
-      names.set(path, index);
-    }
-  }
-}
-
-/** The lock holder: the lowest `/lock-` node under the root. */
-function lowestLock(tree: ZkTree): string | undefined {
-  const root = tree.nodes.get("/");
-  let best: string | undefined;
-  for (const child of root?.children ?? []) if (child.startsWith("lock-") && (best === undefined || child < best)) best = child;
-  return best === undefined ? undefined : `/${best}`;
-}
-
 /** Options of the simulated service. */
 export interface ZkSimConfig {
   /** Compact every this many applied entries (default 64: snapshots get installed on lagging replicas). */
@@ -179,7 +91,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
   const shared: Shared = { nextConn: 1, latestNow: 1_700_000_000_000, invariants: new ZkEnsembleInvariants() };
 
   function run(node: ZkSimNode, input: ens.ReplicaInput, fx: Fx): void {
-    const r = ens.step(node.replica, input);
+    const r = ens.step(node.replica, input, node.inspect);
     node.replica = r.state;
     for (const o of r.outputs) handle(node, o, fx);
     if (node.replica.now > shared.latestNow) shared.latestNow = node.replica.now;
@@ -360,7 +272,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
           ? undefined
           : { hardState: disk.hardState, entries: disk.entries.slice(), ...(disk.snapshot === undefined ? {} : { snapshot: disk.snapshot }) };
       const replica = ens.createReplica(
-        { id, replicas: cluster, seed, inspect: (tree, index, command, reply) => shared.invariants.applied(id, tree, index, command, reply), tickMs: 10, tickTimeMs: 20, electionTick: 10, heartbeatTick: 2, snapshotEvery: c.snapshotEvery, maxSizePerMsg: 4096, startTimeMs: shared.latestNow },
+        { id, replicas: cluster, seed, tickMs: 10, tickTimeMs: 20, electionTick: 10, heartbeatTick: 2, snapshotEvery: c.snapshotEvery, maxSizePerMsg: 4096, startTimeMs: shared.latestNow },
         persisted,
       );
       return {
@@ -372,6 +284,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         running: new Set(),
         deferred: [],
         terms: new Map(),
+        inspect: (tree, index, command, reply) => shared.invariants.applied(id, tree, index, command, reply),
       };
     },
 

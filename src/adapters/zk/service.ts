@@ -5,7 +5,7 @@
  * core plugs in where {@link ZkService.commit} assigns a zxid: the transaction already carries everything needed
  * to apply it on any replica.
  */
-import type { AuthId, ClientRequest, Notification, Reply, SessionTracker, Transaction, WatchEvent, WatchRegistry, WriteRequest, ZkTree } from "../../core/zk/index.js";
+import type { AuthId, ClientRequest, Notification, Reply, SessionTiming, SessionTracker, Transaction, WatchEvent, WatchRegistry, WriteRequest, ZkTree } from "../../core/zk/index.js";
 import {
   Code,
   MAX_FRAME_BYTES,
@@ -35,6 +35,7 @@ import {
   untrackSession,
   utf8,
 } from "../../core/zk/index.js";
+import { WRITE_OPCODES, decodeRequest } from "../zk-wire/protocol.js";
 
 /** Configuration of the simulated server (defaults: the golden transcripts' server). */
 export interface ZkServiceOptions {
@@ -50,6 +51,17 @@ export interface ZkServiceOptions {
   readonly maxFrameBytes?: number;
   /** Seed for session passwords. Default 0. */
   readonly secret?: number;
+  /**
+   * Chooses a new session's password (32 hex digits = ZooKeeper's 16 bytes). Default: derived from `secret` and
+   * the session id, which is reproducible; a network server passes a random source so passwords are unguessable.
+   */
+  readonly newPassword?: (sessionId: number) => string;
+  /** Lower bound of negotiated session timeouts (`minSessionTimeout`). Default 2 × tickTime. */
+  readonly minSessionTimeoutMs?: number;
+  /** Upper bound of negotiated session timeouts (`maxSessionTimeout`). Default 20 × tickTime. */
+  readonly maxSessionTimeoutMs?: number;
+  /** `zookeeper.extendedTypesEnabled`: TTL nodes allowed (else TTL creates are UNIMPLEMENTED). Default true. */
+  readonly extendedTypesEnabled?: boolean;
 }
 
 /** Connection and session life-cycle events a client observes. */
@@ -99,6 +111,9 @@ export class ZkService {
   private readonly clientAddress: string;
   private readonly maxFrameBytes: number;
   private readonly secret: number;
+  private readonly newPassword: ((sessionId: number) => string) | undefined;
+  private readonly timing: SessionTiming;
+  private readonly extendedTypesEnabled: boolean;
   private readonly origin: number;
   private clock: number;
   private nextSession = 1;
@@ -110,6 +125,13 @@ export class ZkService {
     this.clientAddress = options.clientAddress ?? "127.0.0.1";
     this.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     this.secret = options.secret ?? 0;
+    this.newPassword = options.newPassword;
+    this.timing = {
+      tickTimeMs: this.tickTimeMs,
+      ...(options.minSessionTimeoutMs === undefined ? {} : { minSessionTimeoutMs: options.minSessionTimeoutMs }),
+      ...(options.maxSessionTimeoutMs === undefined ? {} : { maxSessionTimeoutMs: options.maxSessionTimeoutMs }),
+    };
+    this.extendedTypesEnabled = options.extendedTypesEnabled ?? true;
     for (const [name, value] of Object.entries({ tickTimeMs: this.tickTimeMs, reaperIntervalMs: this.reaperIntervalMs, startTimeMs: this.origin, maxFrameBytes: this.maxFrameBytes })) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`ZkService: ${name} must be a positive integer, got ${value}`);
     }
@@ -141,7 +163,7 @@ export class ZkService {
   private commit(sessionId: number, auth: readonly AuthId[], request: WriteRequest): Reply {
     const zxid = this.tree.lastZxid + 1;
     if (zxid > ZXID_LIMIT) throw new RangeError("ZkService: zxid space exhausted");
-    const txn: Transaction = { zxid, time: this.clock, sessionId, auth, request };
+    const txn: Transaction = { zxid, time: this.clock, sessionId, auth, request, ...(this.extendedTypesEnabled ? {} : { extendedTypesEnabled: false }) };
     const { reply, changes } = applyTransaction(this.tree, txn);
     this.deliver(notify(this.watches, changes));
     return reply;
@@ -155,6 +177,7 @@ export class ZkService {
   }
 
   private password(sessionId: number): string {
+    if (this.newPassword !== undefined) return this.newPassword(sessionId);
     const digest = sha1(utf8(`${this.secret}:${sessionId}`));
     return [...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
   }
@@ -164,7 +187,7 @@ export class ZkService {
     if (!Number.isSafeInteger(requestedTimeoutMs) || requestedTimeoutMs < 0) {
       throw new RangeError(`openSession: timeout must be a non-negative integer of ms, got ${requestedTimeoutMs}`);
     }
-    const timeoutMs = negotiateTimeout(requestedTimeoutMs, { tickTimeMs: this.tickTimeMs });
+    const timeoutMs = negotiateTimeout(requestedTimeoutMs, this.timing);
     const sessionId = 2 ** 40 + this.nextSession++;
     const password = this.password(sessionId);
     trackSession(this.tracker, sessionId, timeoutMs, this.clock);
@@ -211,12 +234,13 @@ export class ZkService {
    * Re-attaches a session on a new connection (id and password). The old connection, if any, is closed; no
    * watches are carried over (a client re-sends them with setWatches).
    */
-  reattach(sessionId: number, password: string): { err: number; timeoutMs: number } {
+  reattach(sessionId: number, password: string, requestedTimeoutMs?: number): { err: number; timeoutMs: number } {
     const record = this.tree.sessions.get(sessionId);
     const conn = this.connections.get(sessionId);
     if (record === undefined || conn === undefined || record.password !== password) return { err: Code.SESSIONEXPIRED, timeoutMs: 0 };
     if (conn.connected) this.dropConnection(sessionId, "disconnected");
-    const timeoutMs = negotiateTimeout(conn.requestedTimeoutMs, { tickTimeMs: this.tickTimeMs });
+    if (requestedTimeoutMs !== undefined) conn.requestedTimeoutMs = requestedTimeoutMs;
+    const timeoutMs = negotiateTimeout(conn.requestedTimeoutMs, this.timing);
     conn.connected = true;
     conn.auth = [{ scheme: "ip", id: this.clientAddress }];
     conn.lastPacket = this.clock;
@@ -320,7 +344,22 @@ export class ZkService {
       if (!isReconfigRequest(body)) throw new NotModelledError("reconfig with a body that is not a ReconfigRequest");
       return this.commit(sessionId, conn.auth, { type: "reconfig" });
     }
-    throw new NotModelledError(`raw request with opcode ${opcode}: decoding its body is not modelled`);
+    const decoded = decodeRequest(opcode, body);
+    if (decoded.type !== "undecodable") return this.request(sessionId, decoded);
+    if (decoded.reason === "unsupported") throw new NotModelledError(`raw request with opcode ${opcode}: ${decoded.detail}`);
+    // A body that does not parse: a write is still logged as an error transaction, a read is answered directly.
+    if (WRITE_OPCODES.has(opcode)) return this.commit(sessionId, conn.auth, { type: "malformed", code: Code.MARSHALLINGERROR });
+    return { err: Code.MARSHALLINGERROR, zxid: this.tree.lastZxid };
+  }
+
+  /**
+   * Refuses a write of a session with `code` as ZooKeeper's PrepRequestProcessor does: an error transaction that
+   * still uses a zxid (e.g. UNIMPLEMENTED for a TTL create when extended types are disabled).
+   */
+  rejectWrite(sessionId: number, code: number): ServiceReply {
+    const gate = this.gate(sessionId);
+    if (gate !== undefined) return gate;
+    return this.commit(sessionId, this.connections.get(sessionId)!.auth, { type: "malformed", code });
   }
 
   /**

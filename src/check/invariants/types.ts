@@ -4,6 +4,9 @@
  * the NDJSON form. Records are plain data so that any implementation, in any language, can emit them.
  */
 
+import type { ClusterInvariant } from "./kraft-node.js";
+import type { ZkEnsembleInvariant } from "./zk-ensemble.js";
+
 /** A node's identity: a positive integer. */
 export type NodeId = number;
 
@@ -177,9 +180,15 @@ export const RAFT_INVARIANTS = {
 /** The name of one Raft safety invariant. */
 export type RaftInvariant = keyof typeof RAFT_INVARIANTS;
 
+/**
+ * The name of any invariant a checker reports: Raft's, the replicated ZooKeeper service's, a KRaft cluster's
+ * (quorum, metadata images, composition), or liveness.
+ */
+export type InvariantName = RaftInvariant | ZkEnsembleInvariant | ClusterInvariant | "liveness";
+
 /** A broken invariant: which one, where in the trace (`step` = record number or simulator event number), and why. */
 export interface Violation {
-  readonly invariant: RaftInvariant | "liveness";
+  readonly invariant: InvariantName;
   readonly step: number;
   readonly t: number;
   readonly node?: NodeId;

@@ -13,6 +13,10 @@ export class CacheFullError extends Error {
   }
 }
 
+const MIN_ENTRIES = 512;
+/** The largest first arena a search gets before it has shown it needs more. */
+const INITIAL_ARENA_BYTES = 1 << 20;
+
 /** A set of (bitset, state id) pairs. */
 export class StateCache {
   private slots: Int32Array;
@@ -23,15 +27,23 @@ export class StateCache {
   /** Number of entries. */
   size = 0;
 
+  /**
+   * `expectedEntries` sizes the arrays up front (a search of n ops adds at least n entries when it succeeds), so
+   * that small searches never grow them; the first arena is kept under INITIAL_ARENA_BYTES all the same.
+   */
   constructor(
     private readonly words: number,
     private readonly maxBytes: number,
+    expectedEntries = MIN_ENTRIES,
   ) {
-    this.slots = new Int32Array(1024).fill(-1);
-    this.mask = 1023;
-    this.keys = new Int32Array(512);
-    this.stateIds = new Int32Array(512);
-    this.arena = new Uint32Array(Math.max(1, words) * 512);
+    let capacity = MIN_ENTRIES;
+    const bytesFor = (entries: number): number => entries * (8 + 4 * Math.max(1, words)) + entries * 2 * 4;
+    while (capacity < expectedEntries && capacity * 2 * Math.max(1, words) * 4 <= INITIAL_ARENA_BYTES && bytesFor(capacity * 2) <= maxBytes) capacity *= 2;
+    this.slots = new Int32Array(capacity * 2).fill(-1);
+    this.mask = capacity * 2 - 1;
+    this.keys = new Int32Array(capacity);
+    this.stateIds = new Int32Array(capacity);
+    this.arena = new Uint32Array(Math.max(1, words) * capacity);
   }
 
   /** Bytes held by the cache's arrays. */

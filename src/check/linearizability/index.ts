@@ -32,6 +32,7 @@ export * from "./models/index.js";
 export * from "./formats/index.js";
 export { formatReport, summarize, describeOp } from "./report.js";
 export { parseManifest } from "./manifest.js";
+export { validateOperations } from "./validate.js";
 export type { ManifestEntry } from "./manifest.js";
 export { checkLinearizabilityParallel } from "./parallel.js";
 export type { ParallelOptions } from "./parallel.js";

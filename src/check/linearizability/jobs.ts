@@ -4,10 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { checkLinearizability } from "./check.js";
-import { parseHistory } from "./formats/index.js";
+import { decodeHistoryText, parseHistory } from "./formats/index.js";
 import type { HistoryFormat } from "./formats/index.js";
 import { modelByName } from "./models/index.js";
 import type { Value, Verdict } from "./types.js";
+import { validateOperations } from "./validate.js";
 
 /** What to check. */
 export interface CheckJob {
@@ -27,6 +28,11 @@ export interface CheckJobResult {
   readonly id: number;
   readonly verdict: Verdict | "error";
   readonly ms: number;
+  /**
+   * CPU time of the whole process (all its threads: V8's compiler and collector too) while the job ran, in ms;
+   * on a busy machine a truer cost than `ms`. Jobs that ran beside others on worker threads count theirs too.
+   */
+  readonly cpuMs: number;
   readonly ops?: number;
   readonly error?: string;
 }
@@ -34,16 +40,22 @@ export interface CheckJobResult {
 /** Runs one job; never throws for bad input (the error is in the result). */
 export function runCheckJob(job: CheckJob): CheckJobResult {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const cpuMs = (): number => {
+    const used = process.cpuUsage(cpuStart);
+    return (used.user + used.system) / 1000;
+  };
   try {
-    const text = readFileSync(job.path, "utf8");
+    const text = decodeHistoryText(readFileSync(job.path), job.label);
     const history = parseHistory(text, job.format, job.label);
     const model = modelByName(job.model, job.initial);
+    validateOperations(history, model, job.label);
     const result = checkLinearizability(history, model, job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {});
-    return { id: job.id, verdict: result.verdict, ms: performance.now() - start, ops: history.length };
+    return { id: job.id, verdict: result.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: history.length };
   } catch (error) {
     // Typed errors (bad file, bad model, unreadable path) carry a code; anything else is a bug.
     const e = error as Error & { code?: unknown };
     if (typeof e.code !== "string") throw error;
-    return { id: job.id, verdict: "error", ms: performance.now() - start, error: e.message };
+    return { id: job.id, verdict: "error", ms: performance.now() - start, cpuMs: cpuMs(), error: e.message };
   }
 }

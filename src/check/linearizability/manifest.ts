@@ -1,8 +1,8 @@
 /** Manifests: `{"histories": [{file, format, model, initial, expected}, …]}`; unknown fields are ignored. */
 import type { Value, Verdict } from "./types.js";
-import { isHistoryFormat } from "./formats/index.js";
 import type { HistoryFormat } from "./formats/index.js";
 import { HistoryParseError } from "./formats/errors.js";
+import { fieldName, schemaValidator } from "../schemas.js";
 
 /** One history listed by a manifest. */
 export interface ManifestEntry {
@@ -14,8 +14,6 @@ export interface ManifestEntry {
   readonly expected?: Verdict;
 }
 
-const VERDICTS = new Set(["linearizable", "not-linearizable", "unknown"]);
-
 /** Parses a manifest. @throws HistoryParseError naming the manifest, the entry's line and the problem. */
 export function parseManifest(text: string, file: string): ManifestEntry[] {
   let doc: unknown;
@@ -24,8 +22,6 @@ export function parseManifest(text: string, file: string): ManifestEntry[] {
   } catch (error) {
     throw new HistoryParseError(file, 1, `invalid JSON: ${(error as Error).message}`);
   }
-  const histories = doc !== null && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>)["histories"] : undefined;
-  if (!Array.isArray(histories)) throw new HistoryParseError(file, 1, 'expected {"histories": [ … ]}');
   const lineOf = (index: number): number => {
     // The line of the index-th entry: count '"file"' keys (entries are objects with a file field).
     let seen = -1;
@@ -36,19 +32,19 @@ export function parseManifest(text: string, file: string): ManifestEntry[] {
     }
     return 1;
   };
-  return histories.map((raw: unknown, index) => {
-    const fail = (problem: string): never => {
-      throw new HistoryParseError(file, lineOf(index), `histories[${index}]: ${problem}`);
-    };
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail("expected an object");
-    const e = raw as Record<string, unknown>;
-    if (typeof e["file"] !== "string" || e["file"] === "") fail('"file" must be a non-empty path');
-    if (typeof e["format"] !== "string" || !isHistoryFormat(e["format"])) fail(`"format" must be one of jepsen-edn, jepsen-etcd-log, kv-edn-lines, json (got ${JSON.stringify(e["format"])})`);
-    if (typeof e["model"] !== "string") fail('"model" must name a model');
-    const expected = e["expected"];
-    if (expected !== undefined && expected !== null && (typeof expected !== "string" || !VERDICTS.has(expected))) {
-      fail(`"expected" must be linearizable, not-linearizable or unknown (got ${JSON.stringify(expected)})`);
+  // Shapes are checked by schemas/manifest.schema.json itself, so the documented schema cannot drift.
+  const problem = schemaValidator("manifest.schema.json")(doc);
+  if (problem !== undefined) {
+    const [top, index, ...inner] = problem.path;
+    if (top === "histories" && typeof index === "number") {
+      throw new HistoryParseError(file, lineOf(index), `histories[${index}]: ${inner.length === 0 ? "the entry" : fieldName(inner)} ${problem.detail}`);
     }
+    throw new HistoryParseError(file, 1, problem.path.length === 0 ? `expected {"histories": [ … ]}: the manifest ${problem.detail}` : problem.message);
+  }
+  const histories = (doc as { histories: unknown[] }).histories;
+  return histories.map((raw: unknown) => {
+    const e = raw as Record<string, unknown>;
+    const expected = e["expected"];
     return {
       file: e["file"] as string,
       format: e["format"] as HistoryFormat,

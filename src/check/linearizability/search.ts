@@ -15,6 +15,7 @@
  */
 import { CacheFullError, StateCache } from "./cache.js";
 import type { FailureInfo, History, LinearizationStep, Model, Verdict } from "./types.js";
+import { timeOrderedEntries, twinPredecessors, zobristKeys } from "./search-setup.js";
 import { mix32 } from "./values.js";
 
 /** The outcome of searching one partition. */
@@ -41,6 +42,8 @@ const DENSE_STATES = 32;
 const MAX_MEMO_ENTRIES = 1 << 22;
 /** After this many hashed-memo lookups, the memo stays on only if three in four of them hit. */
 const MEMO_PROBATION = 4096;
+/** The memo table of an op with no memoised transition yet (shared, never written). */
+const NO_TRANSITIONS = new Int32Array(0);
 
 /** (op, state id) → next state id, open addressing in typed arrays. */
 class TransitionMemo {
@@ -83,63 +86,6 @@ class TransitionMemo {
     this.results = new Int32Array(ops.length * 2);
     for (let i = 0; i < ops.length; i++) if (ops[i] !== -1) this.insert(ops[i]!, sids[i]!, results[i]!);
   }
-}
-
-/** Deterministic per-op Zobrist keys (xorshift32 from a fixed seed: results never depend on chance). */
-function zobristKeys(n: number): Int32Array {
-  const keys = new Int32Array(n);
-  let x = 0x9e3779b9 | 0;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    keys[i] = mix32(x + i);
-  }
-  return keys;
-}
-
-/** A structural key of an op's input and output, or undefined when it cannot be made. */
-function opKey(input: unknown, output: unknown): string | undefined {
-  try {
-    return JSON.stringify([input, output === undefined ? "\u0000unknown" : output], (_k, v: unknown) =>
-      typeof v === "bigint" ? `${v}n` : v === Infinity ? "\u0000inf" : v,
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Symmetry reduction: `twin[b] = a` when ops a and b have equal input and output, a was called no later and
- * returned no later than b. Any linearization with b before a stays valid with the two swapped, so the search
- * only linearizes b once a is linearized. -1 when b has no such predecessor.
- */
-export function twinPredecessors<I, O>(ops: History<I, O>): Int32Array {
-  const twin = new Int32Array(ops.length).fill(-1);
-  const classes = new Map<string, number[]>();
-  ops.forEach((op, i) => {
-    const key = opKey(op.input, op.output);
-    if (key === undefined) return;
-    let members = classes.get(key);
-    if (members === undefined) classes.set(key, (members = []));
-    members.push(i);
-  });
-  for (const members of classes.values()) {
-    if (members.length < 2) continue;
-    members.sort((a, b) => ops[a]!.call - ops[b]!.call || ops[a]!.return - ops[b]!.return || a - b);
-    // Chain each member to the nearest earlier member that also returned no later.
-    for (let j = 1; j < members.length; j++) {
-      const b = members[j]!;
-      for (let k = j - 1; k >= 0; k--) {
-        const a = members[k]!;
-        if (ops[a]!.return <= ops[b]!.return) {
-          twin[b] = a;
-          break;
-        }
-      }
-    }
-  }
-  return twin;
 }
 
 /** A resumable linearizability search over one partition. */
@@ -193,8 +139,9 @@ export class LinearizationSearch<S, I, O> {
   // Diagnostics: the latest return entry any branch got stuck at, and the deepest stack seen there.
   private stuckEntry = -1;
   private stuckDepth = -1;
-  private stuckOps: number[] = [];
-  private stuckSids: number[] = [];
+  // Snapshots of the stack there, copied into preallocated arrays (a backtrack may note one every time).
+  private readonly stuckOps: Int32Array;
+  private readonly stuckSids: Int32Array;
 
   constructor(
     ops: History<I, O>,
@@ -204,19 +151,9 @@ export class LinearizationSearch<S, I, O> {
   ) {
     const n = ops.length;
     this.n = n;
-    // Entries: op*2 for a call, op*2+1 for a return; sorted by time, calls before returns at equal times
-    // (ops that touch at an instant count as concurrent), then by op index.
-    const encoded: number[] = [];
-    let returns = 0;
-    for (let i = 0; i < n; i++) {
-      encoded.push(i * 2);
-      if (ops[i]!.return !== Infinity) {
-        encoded.push(i * 2 + 1);
-        returns++;
-      }
-    }
-    const timeOf = (e: number): number => ((e & 1) === 0 ? ops[e >> 1]!.call : ops[e >> 1]!.return);
-    encoded.sort((a, b) => timeOf(a) - timeOf(b) || (a & 1) - (b & 1) || a - b);
+    // Entries: op*2 for a call, op*2+1 for a return, in time order (see timeOrderedEntries).
+    const encoded = timeOrderedEntries(ops);
+    const returns = encoded.length - n;
     const m = encoded.length;
     this.m = m;
     this.entryOp = new Int32Array(m);
@@ -248,12 +185,16 @@ export class LinearizationSearch<S, I, O> {
     const words = (n + 31) >>> 5;
     this.bits = new Uint32Array(words);
     this.zobrist = zobristKeys(n);
-    this.cache = new StateCache(words, maxCacheBytes);
+    // Sized to the history: a successful search adds an entry per op, and usually not many more.
+    this.cache = new StateCache(words, maxCacheBytes, 2 * n);
     this.stackOp = new Int32Array(n);
     this.stackSid = new Int32Array(n);
     this.stackChoice = new Int32Array(model.stepAll ? n : 0);
     this.stackSuccessors = model.stepAll ? new Array<Int32Array | undefined>(n) : [];
-    this.transitions = Array.from({ length: n }, () => new Int32Array(0));
+    // Every op shares one empty table until its first transition is memoised (n small allocations saved).
+    this.transitions = new Array<Int32Array>(n).fill(NO_TRANSITIONS);
+    this.stuckOps = new Int32Array(n);
+    this.stuckSids = new Int32Array(n + 1);
     this.twin = twinPredecessors(ops);
     this.readOnly = new Uint8Array(n);
     if (model.readOnly !== undefined && model.stepAll === undefined) {
@@ -398,8 +339,9 @@ export class LinearizationSearch<S, I, O> {
   private noteStuck(entry: number, depth: number, sid: number): void {
     this.stuckEntry = entry;
     this.stuckDepth = depth;
-    this.stuckOps = Array.from(this.stackOp.subarray(0, depth));
-    this.stuckSids = [...Array.from(this.stackSid.subarray(0, depth)), sid];
+    this.stuckOps.set(this.stackOp.subarray(0, depth));
+    this.stuckSids.set(this.stackSid.subarray(0, depth));
+    this.stuckSids[depth] = sid;
   }
 
   private succeed(): void {
@@ -412,7 +354,7 @@ export class LinearizationSearch<S, I, O> {
   }
 
   private fail(): void {
-    const depthStuck = this.stuckOps.length;
+    const depthStuck = Math.max(0, this.stuckDepth);
     const stuckOp = this.stuckEntry >= 0 && this.stuckEntry < this.m ? this.entryOp[this.stuckEntry]! : -1;
     this.finished = {
       verdict: "not-linearizable",

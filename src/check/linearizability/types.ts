@@ -79,6 +79,12 @@ export interface Model<S, I = JepsenInput, O = JepsenOutput> {
    * the checker reject histories it should accept.
    */
   acceptedStateHash?(input: I, output: O | undefined): number | undefined;
+  /**
+   * Optional: the problem with an op the model does not define (an unknown function such as `put` against a
+   * register, a compare-and-set without `[old new]`), in words; `undefined` when the model understands the op.
+   * Such an op is bad input, not a violation: `validateOperations` refuses it before the search runs.
+   */
+  checkInput?(input: I): string | undefined;
   /** P-compositionality: split a history into parts that can be checked independently (e.g. by key). */
   partition?(history: History<I, O>): History<I, O>[];
   /** One op in words, for reports (`write 3`, `cas 1→4 failed`). */

@@ -20,6 +20,6 @@ parentPort?.on("message", (job: CheckJob | PartitionJob | null) => {
   try {
     parentPort?.postMessage(runCheckJob(job as CheckJob));
   } catch (error) {
-    parentPort?.postMessage({ id: job.id, verdict: "error", ms: 0, error: `internal error: ${(error as Error).stack ?? String(error)}` });
+    parentPort?.postMessage({ id: job.id, verdict: "error", ms: 0, cpuMs: 0, error: `internal error: ${(error as Error).stack ?? String(error)}` });
   }
 });

@@ -7,7 +7,7 @@
  * ```ts
  * import { kraftNode } from "quorate";
  * let n = kraftNode.createNode({ id: 1, role: "controller", voters: [1, 2, 3], seed: 7 });
- * const { node, outputs } = kraftNode.step(n, { type: "tick" });
+ * const { state, outputs } = kraftNode.step(n, { type: "tick" });
  * ```
  * See docs/kraft-scenarios.md.
  * @packageDocumentation
@@ -29,5 +29,7 @@ export { KafkaNodeConfigError } from "./types.js";
 export { createNode, resolveNodeConfig, step } from "./node.js";
 export type { NodeStepResult } from "./node.js";
 export { activeEpoch, brokerEpoch, brokerImage, controllerImage, isActiveController, nodeImage, quorumLeader } from "./observe.js";
-export { checkAfterStep, emptyClusterHistory, nodeRestarted } from "./invariants.js";
-export type { ClusterHistory, ClusterInvariant, ClusterViolation } from "./invariants.js";
+/** @deprecated The cluster invariants live in `quorate/check` (`invariants.kraftNode`); kept for the public API. */
+export { checkAfterStep, emptyClusterHistory, nodeRestarted } from "../../check/invariants/kraft-node.js";
+export type { ClusterHistory, ClusterInvariant, ClusterViolation } from "../../check/invariants/kraft-node.js";
+export { kraftNodeCore, cloneNode, fingerprintNode } from "./core.js";

@@ -1,5 +1,5 @@
 /**
- * A Kafka node in KRaft mode as one pure state machine: `step(node, input) → { node, outputs }`.
+ * A Kafka node in KRaft mode as one pure state machine: `step(node, input) → { state, outputs }`.
  *
  * Composition, not new protocol logic. The KRaft replica (voter for controllers, observer for brokers) replicates
  * the metadata log; committed entries are reassembled into controller batches (`assembleEntry`) and fed to the
@@ -17,7 +17,7 @@ import type { KafkaNode, KafkaNodeConfig, NodeId, NodeInput, NodeMessage, NodeOu
 
 /** Result of {@link step}. */
 export interface NodeStepResult {
-  readonly node: KafkaNode;
+  readonly state: KafkaNode;
   readonly outputs: NodeOutput[];
 }
 
@@ -54,6 +54,8 @@ export function resolveNodeConfig(c: KafkaNodeConfig): ResolvedNodeConfig {
   if (!Number.isSafeInteger(snapshotEveryEntries) || snapshotEveryEntries < 0) fail(`snapshotEveryEntries must be a non-negative integer`);
   const incarnation = c.incarnation ?? 0;
   if (!Number.isSafeInteger(incarnation) || incarnation < 0) fail(`incarnation must be a non-negative integer`);
+  const leadershipNotice = c.leadershipNotice ?? "after-each-step";
+  if (leadershipNotice !== "after-each-step" && leadershipNotice !== "on-input") fail(`leadershipNotice must be "after-each-step" or "on-input"`);
   return {
     id: c.id,
     role: c.role,
@@ -64,6 +66,7 @@ export function resolveNodeConfig(c: KafkaNodeConfig): ResolvedNodeConfig {
     heartbeatIntervalMs,
     requestTimeoutMs,
     snapshotEveryEntries,
+    leadershipNotice,
     quorum: { ...c.quorum, id: c.id, voters: [...c.voters], seed: c.seed, tickMs },
     controller: { heartbeatIntervalMs, ...c.controller, nodeId: c.id, tickMs, seed: c.seed },
   };
@@ -100,16 +103,12 @@ function emit(ctx: Ctx, what: string): void {
 
 /** Runs the quorum replica on one input and routes what it produces. */
 function runQuorum(ctx: Ctx, input: kraft.Input): kraft.Output[] {
-  let r: kraft.StepResult;
-  try {
-    r = kraft.step(ctx.n.quorum, input);
-  } catch (e) {
-    if (e instanceof kraft.KRaftFatalError) {
-      ctx.out.push({ type: "error", detail: `quorum: ${e.message}` });
-      return [];
-    }
-    /* c8 ignore next */
-    throw e;
+  const r = kraft.step(ctx.n.quorum, input);
+  const fatal = r.outputs.find((o) => o.type === "rejected" && (o.reason === "truncate-below-high-watermark" || o.reason === "two-leaders-in-epoch"));
+  if (fatal !== undefined) {
+    // A safety rule would break (Kafka stops the raft client): the quorum state is unchanged; report it.
+    ctx.out.push({ type: "error", detail: `quorum: ${fatal.type === "rejected" ? fatal.detail : ""}` });
+    return [];
   }
   ctx.n.quorum = r.state;
   for (const o of r.outputs) {
@@ -163,12 +162,12 @@ function deliverEntry(ctx: Ctx, e: kraft.DataEntry): void {
   }
   ctx.n.assembler = r.state;
   if (r.batch === null) return;
-  const input = { kind: "commit", baseOffset: r.batch.baseOffset, epoch: r.batch.epoch, records: r.batch.records } as const;
+  const input = { type: "commit", baseOffset: r.batch.baseOffset, epoch: r.batch.epoch, records: r.batch.records } as const;
   if (ctx.n.controller !== null) feedController(ctx, input);
   if (ctx.n.broker !== null) {
     const b = md.brokerStep(ctx.n.broker, input);
     ctx.n.broker = b.state;
-    for (const o of b.outputs) if (o.kind === "error") ctx.out.push({ type: "error", detail: `broker image: ${o.error.message}` });
+    for (const o of b.outputs) if (o.type === "rejected") ctx.out.push({ type: "error", detail: `broker image: ${o.detail}` });
   }
 }
 
@@ -186,11 +185,11 @@ function loadSnapshot(ctx: Ctx, data: Uint8Array): void {
   // images already hold everything it holds (committed records never diverge).
   const current = ctx.n.controller?.committed.offset ?? (ctx.n.broker as md.BrokerState).image.offset;
   if (offset <= current) return;
-  if (ctx.n.controller !== null) feedController(ctx, { kind: "load-snapshot", snapshot: data });
+  if (ctx.n.controller !== null) feedController(ctx, { type: "load-snapshot", snapshot: data });
   if (ctx.n.broker !== null) {
-    const b = md.brokerStep(ctx.n.broker, { kind: "load-snapshot", snapshot: data });
+    const b = md.brokerStep(ctx.n.broker, { type: "load-snapshot", snapshot: data });
     ctx.n.broker = b.state;
-    for (const o of b.outputs) if (o.kind === "error") ctx.out.push({ type: "error", detail: `broker snapshot: ${o.error.message}` });
+    for (const o of b.outputs) if (o.type === "rejected") ctx.out.push({ type: "error", detail: `broker snapshot: ${o.detail}` });
   }
 }
 
@@ -201,18 +200,22 @@ function feedController(ctx: Ctx, input: ControllerInput): void {
   if (c === null) return;
   const r = md.step(c, input);
   ctx.n.controller = r.state;
+  if (input.type === "commit" && c.active !== null && r.state.active === null) {
+    // Only with a deferred leadership notice: the log showed another leader's batch before the notice came.
+    emit(ctx, `controller: standby (a committed batch of epoch ${input.epoch} at offset ${input.baseOffset} came before the leadership notice)`);
+  }
   for (const o of r.outputs) {
-    if (o.kind === "append") {
+    if (o.type === "append") {
       const outs = runQuorum(ctx, { type: "append", records: md.frameBatch(o.records) });
       const appended = outs.find((x) => x.type === "appended");
       if (appended === undefined || appended.type !== "appended" || appended.baseOffset !== o.baseOffset || appended.epoch !== o.epoch) {
         // The quorum refused the batch or put it elsewhere: this controller is not the leader it thought it was.
         renounce(ctx, `append of ${o.records.length} records at ${o.baseOffset} was refused by the quorum`);
       }
-    } else if (o.kind === "reply") {
+    } else if (o.type === "reply") {
       reply(ctx, o.id, o.response);
     } else {
-      ctx.out.push({ type: "error", detail: `controller: ${o.error.message}` });
+      ctx.out.push({ type: "error", detail: `controller: ${o.detail}` });
     }
   }
 }
@@ -221,7 +224,7 @@ function renounce(ctx: Ctx, why: string): void {
   const c = ctx.n.controller;
   if (c === null || c.active === null) return;
   emit(ctx, `controller: renounced leadership of epoch ${c.active.epoch}: ${why}`);
-  feedController(ctx, { kind: "lost-leadership", epoch: kraft.epoch(ctx.n.quorum) });
+  feedController(ctx, { type: "lost-leadership", epoch: kraft.epoch(ctx.n.quorum) });
   // Kafka resigns the quorum epoch when its controller fails, so another voter can take over.
   if (kraft.role(ctx.n.quorum) === "leader") runQuorum(ctx, { type: "resign" });
 }
@@ -252,7 +255,7 @@ function serve(ctx: Ctx, from: NodeId, id: number, request: ControllerRequest): 
   const served = new Map(ctx.n.served);
   served.set(local, { from, id });
   ctx.n.served = served;
-  feedController(ctx, { kind: "request", id: local, request });
+  feedController(ctx, { type: "request", id: local, request });
 }
 
 /** Quorum leadership → controller activation; losing it → renounce. Kafka: QuorumMetaLogListener.handleLeaderChange. */
@@ -264,12 +267,12 @@ function syncLeadership(ctx: Ctx): void {
   const leads = kraft.role(q) === "leader";
   if (c.active !== null && (!leads || c.active.epoch !== epoch)) {
     emit(ctx, `controller: standby (quorum ${kraft.role(q)} in epoch ${epoch})`);
-    feedController(ctx, { kind: "lost-leadership", epoch });
+    feedController(ctx, { type: "lost-leadership", epoch });
     return;
   }
   // Claim once the epoch's LeaderChange record committed: every earlier record has then been delivered.
   if (leads && c.active === null && epoch > c.epoch && kraft.highWatermark(q) > kraft.epochStartOffset(q)) {
-    feedController(ctx, { kind: "became-leader", epoch, nextOffset: kraft.endOffset(q) });
+    feedController(ctx, { type: "became-leader", epoch, nextOffset: kraft.endOffset(q) });
     const now = ctx.n.controller;
     if (now !== null && now.active !== null) {
       emit(ctx, `controller: active in epoch ${epoch}, image at offset ${now.committed.offset} already in memory`);
@@ -354,12 +357,20 @@ export function step(node: KafkaNode, input: NodeInput): NodeStepResult {
     case "tick":
       ctx.n.nowMs = node.nowMs + node.config.tickMs;
       runQuorum(ctx, { type: "tick" });
-      syncLeadership(ctx);
-      if (ctx.n.controller !== null) feedController(ctx, { kind: "tick" });
+      if (node.config.leadershipNotice === "after-each-step") syncLeadership(ctx);
+      if (ctx.n.controller !== null) feedController(ctx, { type: "tick" });
       brokerTick(ctx);
+      break;
+    case "timeout":
+      for (const o of runQuorum(ctx, { type: "timeout", timer: input.timer })) {
+        if (o.type === "rejected") ctx.out.push({ type: "rejected", reason: o.reason === "no-such-timer" ? "no-such-timer" : "malformed-input", detail: `quorum: ${o.detail}` });
+      }
       break;
     case "message":
       onMessage(ctx, input.message);
+      break;
+    case "leadership-notice":
+      syncLeadership(ctx);
       break;
     case "persisted":
       runQuorum(ctx, { type: "persisted", endOffset: input.endOffset, epoch: input.epoch });
@@ -368,9 +379,9 @@ export function step(node: KafkaNode, input: NodeInput): NodeStepResult {
       serve(ctx, -1, input.id, input.request);
       break;
     default:
-      ctx.out.push({ type: "error", detail: `unknown input ${JSON.stringify(input)?.slice(0, 80)}` });
-      return { node, outputs: ctx.out };
+      ctx.out.push({ type: "rejected", reason: "malformed-input", detail: `unknown input ${JSON.stringify(input)?.slice(0, 80)}` });
+      return { state: node, outputs: ctx.out };
   }
-  syncLeadership(ctx);
-  return { node: ctx.n, outputs: ctx.out };
+  if (node.config.leadershipNotice === "after-each-step") syncLeadership(ctx);
+  return { state: ctx.n, outputs: ctx.out };
 }

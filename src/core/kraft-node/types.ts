@@ -2,7 +2,7 @@
  * Types of a Kafka node in KRaft mode: the KRaft quorum replica, the quorum controller and the broker's metadata
  * image follower composed into one state machine.
  */
-import type { Entry, KRaftConfig, KRaftState, Message as QuorumMessage, Output as QuorumOutput, QuorumStateRecord, Snapshot } from "../kraft/index.js";
+import type { Entry, KRaftConfig, KRaftState, KRaftTimer, Message as QuorumMessage, Output as QuorumOutput, QuorumStateRecord, Snapshot } from "../kraft/index.js";
 import type { BatchAssembler, BrokerState, ControllerConfig, ControllerRequest, ControllerResponse, ControllerState } from "../metadata/index.js";
 
 /** A replica id, shared by the quorum and the broker (Kafka's `node.id`). */
@@ -39,6 +39,13 @@ export interface KafkaNodeConfig {
    * boundary (Kafka's `metadata.log.max.snapshot.interval` in records). 0 (default): never.
    */
   readonly snapshotEveryEntries?: number;
+  /**
+   * When the controller hears of quorum leadership changes (Kafka's `handleLeaderChange`). `after-each-step`
+   * (default): at the end of every step, so it always learns of a lost leadership before it sees a batch of
+   * another epoch. `on-input`: only on a `leadership-notice` input, so a driver or checker can deliver committed
+   * batches of a newer epoch first — an order Kafka's asynchronous listener does see.
+   */
+  readonly leadershipNotice?: "after-each-step" | "on-input";
 }
 
 /** Messages between nodes: the quorum's RPCs and the broker-to-controller RPCs. */
@@ -50,9 +57,16 @@ export type NodeMessage =
 /** Inputs to {@link step}. */
 export type NodeInput =
   | { readonly type: "tick" }
+  /**
+   * Fire a timer of the quorum replica now (`election`, `fetch`, `check-quorum`), without advancing the clock:
+   * a checker decides when it fires.
+   */
+  | { readonly type: "timeout"; readonly timer: KRaftTimer }
   | { readonly type: "message"; readonly message: NodeMessage }
   /** Storage made the metadata log durable up to `endOffset`, whose last record has `epoch`. */
   | { readonly type: "persisted"; readonly endOffset: number; readonly epoch: number }
+  /** Tell the controller about the quorum's leadership now (with `leadershipNotice: "on-input"`; else harmless). */
+  | { readonly type: "leadership-notice" }
   /** An admin request (CreateTopics, AlterConfigs, …) to this node's controller; answered by an `admin-reply`. */
   | { readonly type: "admin"; readonly id: number; readonly request: ControllerRequest };
 
@@ -64,7 +78,9 @@ export type NodeOutput =
   /** Something a person watching the cluster wants to know (became active controller, fenced, …). */
   | { readonly type: "event"; readonly what: string }
   /** A component refused an input it should never have been given: a bug in the composition or a corrupt log. */
-  | { readonly type: "error"; readonly detail: string };
+  | { readonly type: "error"; readonly detail: string }
+  /** An input this node cannot take (not an object, unknown type, a timer its quorum replica does not run). */
+  | { readonly type: "rejected"; readonly reason: "malformed-input" | "no-such-timer"; readonly detail: string };
 
 /** The broker's side of its session with the active controller. */
 export interface BrokerLifecycle {
@@ -117,6 +133,7 @@ export interface ResolvedNodeConfig {
   readonly heartbeatIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly snapshotEveryEntries: number;
+  readonly leadershipNotice: "after-each-step" | "on-input";
   readonly quorum: KRaftConfig;
   readonly controller: Partial<ControllerConfig>;
 }

@@ -78,7 +78,10 @@ export function handleVoteRequest(ctx: Ctx, req: VoteRequest): void {
     voteResponse(ctx, req, "invalid-voter-key", false);
     return;
   }
-  if (!req.preVote && req.epoch > s.epoch) becomeUnattached(ctx, req.epoch, null);
+  // Kafka moves to a higher epoch on any vote request, pre-vote included: a prospective node stuck in an epoch it
+  // reached as a candidate whose requests were lost ignores every answer of a lower epoch, so a leader of the old
+  // epoch that has nothing else to send it (it acknowledged long ago) must learn the new epoch from its pre-vote.
+  if (req.epoch > s.epoch) becomeUnattached(ctx, req.epoch, null);
   if (!isVoterId(latestVoters(s.voterHistory), req.from)) {
     reject(ctx, "unknown-voter", `vote request from ${req.from}, which is not in the voter set`);
     voteResponse(ctx, req, "none", false);

@@ -31,6 +31,7 @@ export type {
   FetchSnapshotResponse,
   Input,
   KRaftConfig,
+  KRaftTimer,
   LeaderChangeEntry,
   Message,
   NodeId,
@@ -56,6 +57,7 @@ export type { KRaftState, ReplicaProgress, RoleState } from "./state.js";
 export { createKRaft, resolveConfig } from "./state.js";
 export type { StepResult } from "./step.js";
 export { step, validateMessage } from "./step.js";
+export { kraftCore, cloneKRaft, fingerprintKRaft } from "./core.js";
 export { endOffsetForEpoch, validateOffsetAndEpoch } from "./log.js";
 export type { FetchValidation, LogView } from "./log.js";
 export {
@@ -79,4 +81,5 @@ export {
   votedId,
   voters,
 } from "./observe.js";
-export * as invariants from "./invariants.js";
+/** @deprecated The KRaft invariants live in `quorate/check` (`invariants.kraft`); kept for the public API. */
+export * as invariants from "../../check/invariants/kraft.js";

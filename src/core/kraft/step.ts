@@ -2,7 +2,7 @@
  * The single entry point: `step(state, input) → { state, outputs }`. Validates input, dispatches to the
  * per-role handlers, and finally hands newly committed records to the listener.
  */
-import type { Input, Message, Output } from "./types.js";
+import { KRaftFatalError, type Input, type Message, type Output } from "./types.js";
 import type { KRaftState } from "./state.js";
 import { compactTo, epochBelow, logEndOffset, readFrom } from "./log.js";
 import { compactHistory, votersAt } from "./voters.js";
@@ -156,8 +156,13 @@ function handleMessage(ctx: Ctx, m: Message): void {
 }
 
 function tick(ctx: Ctx): void {
+  ctx.s.now = ctx.s.now + 1;
+  poll(ctx);
+}
+
+/** Whatever the role's timers ask for at the current time. */
+function poll(ctx: Ctx): void {
   const s = ctx.s;
-  s.now = s.now + 1;
   const r = s.role;
   switch (r.kind) {
     case "unattached":
@@ -242,8 +247,9 @@ function deliver(ctx: Ctx): void {
 }
 
 /**
- * Advance one replica by one input. Pure: `state` is never modified. Throws {@link KRaftFatalError} when a
- * safety rule would break (the passed state stays valid for inspection).
+ * Advance one replica by one input. Pure: `state` is never modified. Never throws: an input that would break a
+ * safety rule (Kafka's `IllegalStateException`: truncating below the high watermark, a second leader in an epoch)
+ * returns `state` itself and one `rejected` output naming the rule; the node should then stop.
  */
 export function step(state: KRaftState, input: Input): StepResult {
   const ctx: Ctx = { s: { ...state } as Draft, out: [] };
@@ -251,9 +257,45 @@ export function step(state: KRaftState, input: Input): StepResult {
     reject(ctx, "invalid-input", "input must be an object");
     return { state, outputs: ctx.out };
   }
+  try {
+    dispatch(ctx, input);
+  } catch (e) {
+    if (!(e instanceof KRaftFatalError)) throw e;
+    return { state, outputs: [{ type: "rejected", reason: e.code, detail: e.message, leaderHint: leaderIdOf(state) }] };
+  }
+  return { state: ctx.s, outputs: ctx.out };
+}
+
+/** An explicit timer expiry: the timer's deadline becomes now, and the role's poll runs without a tick. */
+function timeout(ctx: Ctx, timer: unknown): void {
+  const s = ctx.s;
+  const r = s.role;
+  const now = s.now;
+  if (timer === "election" && (r.kind === "prospective" || r.kind === "resigned" || (r.kind === "unattached" && isLocalVoter(s)))) {
+    ctx.s.role = { ...r, electionDeadline: now };
+  } else if (timer === "election" && r.kind === "candidate") {
+    ctx.s.role = r.backoffUntil >= 0 ? { ...r, backoffUntil: now } : { ...r, electionDeadline: now };
+  } else if (timer === "fetch" && r.kind === "follower") {
+    ctx.s.role = { ...r, fetchDeadline: now };
+  } else if (timer === "fetch" && r.kind === "unattached" && !isLocalVoter(s)) {
+    ctx.s.role = { ...r, bootstrapFetchAt: now };
+  } else if (timer === "check-quorum" && r.kind === "leader") {
+    ctx.s.role = { ...r, checkQuorumDeadline: now };
+  } else if (timer === "election" || timer === "fetch" || timer === "check-quorum") {
+    return reject(ctx, "no-such-timer", `a ${isLocalVoter(s) ? "voter" : "observer"} in role ${r.kind} runs no ${timer} timer`);
+  } else {
+    return reject(ctx, "invalid-input", `unknown timer ${JSON.stringify(timer)}; expected "election", "fetch" or "check-quorum"`);
+  }
+  poll(ctx);
+}
+
+function dispatch(ctx: Ctx, input: Input): void {
   switch (input.type) {
     case "tick":
       tick(ctx);
+      break;
+    case "timeout":
+      timeout(ctx, input.timer);
       break;
     case "message":
       handleMessage(ctx, input.message);
@@ -283,5 +325,4 @@ export function step(state: KRaftState, input: Input): StepResult {
       reject(ctx, "invalid-input", `unknown input type ${String((input as { type: unknown }).type)}`);
   }
   deliver(ctx);
-  return { state: ctx.s, outputs: ctx.out };
 }

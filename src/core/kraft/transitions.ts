@@ -24,8 +24,8 @@ export function send(ctx: Ctx, message: Message): void {
 }
 
 /** Report a refused input with a typed code and the known leader. */
-export function reject(ctx: Ctx, code: Extract<Output, { type: "rejected" }>["code"], detail: string): void {
-  ctx.out.push({ type: "rejected", code, detail, leaderHint: leaderIdOf(ctx.s) });
+export function reject(ctx: Ctx, reason: Extract<Output, { type: "rejected" }>["reason"], detail: string): void {
+  ctx.out.push({ type: "rejected", reason, detail, leaderHint: leaderIdOf(ctx.s) });
 }
 
 /** Leader known for the current epoch, -1 when none. */

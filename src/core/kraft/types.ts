@@ -322,9 +322,18 @@ export type Message =
   | RemoveRaftVoterRequest
   | VoterChangeResponse;
 
+/**
+ * A timer of a replica. `election`: the election timeout of an unattached voter, a prospective or candidate node
+ * (a candidate backing off: the backoff) and a resigned leader; `fetch`: a follower's fetch timeout (an observer:
+ * its next bootstrap fetch); `check-quorum`: the leader's check-quorum timer.
+ */
+export type KRaftTimer = "election" | "fetch" | "check-quorum";
+
 /** Inputs to {@link step}. */
 export type Input =
   | { readonly type: "tick" }
+  /** Fire `timer` now, whatever the tick count says, so a checker chooses when timers fire (etcd's MsgHup). */
+  | { readonly type: "timeout"; readonly timer: KRaftTimer }
   | { readonly type: "message"; readonly message: Message }
   /** Leader proposal of user records. */
   | { readonly type: "append"; readonly records: readonly Uint8Array[] }
@@ -349,7 +358,12 @@ export type RejectionCode =
   | "stale-epoch"
   | "bad-offset"
   | "invalid-input"
-  | "voter-change-refused";
+  | "voter-change-refused"
+  /** A timeout for a timer the node's role does not run. */
+  | "no-such-timer"
+  /** The input would break a safety rule (Kafka throws `IllegalStateException` and stops the raft client). */
+  | "truncate-below-high-watermark"
+  | "two-leaders-in-epoch";
 
 /** Outputs of {@link step}, in order. */
 export type Output =
@@ -375,7 +389,7 @@ export type Output =
   | { readonly type: "appended"; readonly epoch: number; readonly baseOffset: number; readonly endOffset: number }
   | {
       readonly type: "rejected";
-      readonly code: RejectionCode;
+      readonly reason: RejectionCode;
       readonly detail: string;
       readonly leaderHint: NodeId | -1;
     };
@@ -392,8 +406,9 @@ export class KRaftConfigError extends Error {
 }
 
 /**
- * Typed exception: a safety rule would be broken (Kafka throws `IllegalStateException` and stops the raft
- * thread). The state passed to `step` is untouched; the node must stop and an operator must investigate.
+ * A safety rule would be broken (Kafka throws `IllegalStateException` and stops the raft thread). Thrown only
+ * inside the core to abandon a step: `step` catches it and returns the state it was given with a `rejected`
+ * output whose `reason` is this `code`; the node must stop and an operator must investigate.
  */
 export class KRaftFatalError extends Error {
   override readonly name = "KRaftFatalError";

@@ -2,7 +2,7 @@
  * A broker as an observer of the metadata log: it replays committed batches into its own image and answers
  * "which broker leads partition p of topic t". Kafka: BrokerMetadataListener / MetadataLoader + MetadataCache.
  */
-import { MetadataError } from "./errors.js";
+import { MetadataError, type MetadataErrorCode } from "./errors.js";
 import { MetadataDelta } from "./image.js";
 import { MetadataImage } from "./image.js";
 import { NO_LEADER } from "./records.js";
@@ -19,16 +19,16 @@ export interface BrokerState {
 /** Inputs to {@link brokerStep}. */
 export type BrokerInput =
   /** A committed batch from the metadata log. */
-  | { readonly kind: "commit"; readonly baseOffset: number; readonly epoch: number; readonly records: readonly MetadataRecord[] }
+  | { readonly type: "commit"; readonly baseOffset: number; readonly epoch: number; readonly records: readonly MetadataRecord[] }
   /** A snapshot fetched from the quorum (the broker was too far behind). */
-  | { readonly kind: "load-snapshot"; readonly snapshot: Uint8Array };
+  | { readonly type: "load-snapshot"; readonly snapshot: Uint8Array };
 
 /** Outputs of {@link brokerStep}. */
 export type BrokerOutput =
   /** A new image is live at `offset`; these topics changed or were removed (all of them after a snapshot). */
-  | { readonly kind: "published"; readonly offset: number; readonly changedTopicIds: readonly string[]; readonly removedTopicIds: readonly string[] }
+  | { readonly type: "published"; readonly offset: number; readonly changedTopicIds: readonly string[]; readonly removedTopicIds: readonly string[] }
   /** The input was rejected; the state is unchanged. */
-  | { readonly kind: "error"; readonly error: MetadataError };
+  | { readonly type: "rejected"; readonly reason: MetadataErrorCode; readonly detail: string };
 
 /**
  * A broker that has seen nothing yet.
@@ -41,7 +41,7 @@ export function initBroker(nodeId: number): BrokerState {
 function fail(state: BrokerState, error: unknown): { state: BrokerState; outputs: BrokerOutput[] } {
   /* c8 ignore next */
   if (!(error instanceof MetadataError)) throw error;
-  return { state, outputs: [{ kind: "error", error }] };
+  return { state, outputs: [{ type: "rejected", reason: error.code, detail: error.message }] };
 }
 
 /**
@@ -49,7 +49,7 @@ function fail(state: BrokerState, error: unknown): { state: BrokerState; outputs
  * @returns the next state and a `published` output, or an `error` output with the state unchanged
  */
 export function brokerStep(state: BrokerState, input: BrokerInput): { state: BrokerState; outputs: BrokerOutput[] } {
-  if (input.kind === "load-snapshot") {
+  if (input.type === "load-snapshot") {
     try {
       const image = decodeSnapshot(input.snapshot);
       if (image.offset <= state.image.offset) {
@@ -57,12 +57,12 @@ export function brokerStep(state: BrokerState, input: BrokerInput): { state: Bro
       }
       const changed = [...image.topics.entries()].map(([id]) => id);
       const removed = [...state.image.topics.entries()].map(([id]) => id).filter((id) => !image.topics.has(id));
-      return { state: { ...state, image }, outputs: [{ kind: "published", offset: image.offset, changedTopicIds: changed, removedTopicIds: removed }] };
+      return { state: { ...state, image }, outputs: [{ type: "published", offset: image.offset, changedTopicIds: changed, removedTopicIds: removed }] };
     } catch (e) {
       return fail(state, e);
     }
   }
-  if (input.kind !== "commit" || !Array.isArray(input.records) || input.records.length === 0) {
+  if (input.type !== "commit" || !Array.isArray(input.records) || input.records.length === 0) {
     return fail(state, new MetadataError("INVALID_INPUT", "expected a commit with at least one record or a load-snapshot"));
   }
   try {
@@ -71,7 +71,7 @@ export function brokerStep(state: BrokerState, input: BrokerInput): { state: Bro
     const image = delta.apply();
     return {
       state: { ...state, image },
-      outputs: [{ kind: "published", offset: image.offset, changedTopicIds: [...delta.changedTopicIds()], removedTopicIds: [...delta.removedTopicIds()] }],
+      outputs: [{ type: "published", offset: image.offset, changedTopicIds: [...delta.changedTopicIds()], removedTopicIds: [...delta.removedTopicIds()] }],
     };
   } catch (e) {
     return fail(state, e);

@@ -8,7 +8,7 @@
  * a batch's replies are held until the batch commits. On losing leadership it drops the speculative image and
  * fails the held replies with NOT_CONTROLLER (the records may still commit: clients retry idempotently).
  */
-import { MetadataError } from "./errors.js";
+import { MetadataError, type MetadataErrorCode } from "./errors.js";
 import { BatchWriter, UNCLEAN_LEADER_ELECTION, alterConfigs, alterPartition, brokerHeartbeat, createTopics, deleteTopics, fenceBroker, registerBroker, unregisterBroker } from "./handlers.js";
 import type { ControllerConfig, HandlerContext, HeartbeatState } from "./handlers.js";
 import { MetadataImage, replayBatch } from "./image.js";
@@ -76,29 +76,35 @@ export interface ControllerState {
 /** Inputs to {@link step}. */
 export type ControllerInput =
   /** Time advances by `config.tickMs`. */
-  | { readonly kind: "tick" }
+  | { readonly type: "tick" }
   /**
    * This controller leads the quorum in `epoch`; `nextOffset` is the log end offset (where its first record will
    * land). The log must have delivered every committed record below it first (KRaft does).
    */
-  | { readonly kind: "became-leader"; readonly epoch: number; readonly nextOffset: number }
+  | { readonly type: "became-leader"; readonly epoch: number; readonly nextOffset: number }
   /** Another node leads (or nobody does) as of `epoch`. */
-  | { readonly kind: "lost-leadership"; readonly epoch: number }
+  | { readonly type: "lost-leadership"; readonly epoch: number }
   /** A committed batch: `records` at offsets baseOffset, baseOffset + 1, …, written in quorum epoch `epoch`. */
-  | { readonly kind: "commit"; readonly baseOffset: number; readonly epoch: number; readonly records: readonly MetadataRecord[] }
+  | { readonly type: "commit"; readonly baseOffset: number; readonly epoch: number; readonly records: readonly MetadataRecord[] }
   /** Replace the committed image by a snapshot (a lagging standby catching up). Only while inactive. */
-  | { readonly kind: "load-snapshot"; readonly snapshot: Uint8Array }
+  | { readonly type: "load-snapshot"; readonly snapshot: Uint8Array }
   /** A request; its reply carries the same `id`. */
-  | { readonly kind: "request"; readonly id: number; readonly request: ControllerRequest };
+  | { readonly type: "request"; readonly id: number; readonly request: ControllerRequest }
+  /**
+   * Fire a timer of the active controller now, without advancing the clock: `no-op` appends the periodic NoOp
+   * record; `broker-session` expires the session of `broker` (fencing it if unfenced).
+   */
+  | { readonly type: "timeout"; readonly timer: "no-op" }
+  | { readonly type: "timeout"; readonly timer: "broker-session"; readonly broker: number };
 
 /** Outputs of {@link step}. */
 export type ControllerOutput =
   /** Append these records atomically, at offsets baseOffset…, in quorum epoch `epoch`. */
-  | { readonly kind: "append"; readonly epoch: number; readonly baseOffset: number; readonly records: readonly MetadataRecord[] }
+  | { readonly type: "append"; readonly epoch: number; readonly baseOffset: number; readonly records: readonly MetadataRecord[] }
   /** The reply to request `id`. */
-  | { readonly kind: "reply"; readonly id: number; readonly response: ControllerResponse }
+  | { readonly type: "reply"; readonly id: number; readonly response: ControllerResponse }
   /** The input was rejected; the state is unchanged. */
-  | { readonly kind: "error"; readonly error: MetadataError };
+  | { readonly type: "rejected"; readonly reason: MetadataErrorCode; readonly detail: string };
 
 /** Result of {@link step}. */
 export interface StepResult {
@@ -145,11 +151,11 @@ export function takeSnapshot(state: ControllerState): Uint8Array {
 }
 
 function reject(state: ControllerState, code: MetadataError["code"], message: string): StepResult {
-  return { state, outputs: [{ kind: "error", error: new MetadataError(code, message) }] };
+  return { state, outputs: [{ type: "rejected", reason: code, detail: message }] };
 }
 
 function notController(id: number, message: string): ControllerOutput {
-  return { kind: "reply", id, response: { type: "Error", errorCode: "NOT_CONTROLLER", message } };
+  return { type: "reply", id, response: { type: "Error", errorCode: "NOT_CONTROLLER", message } };
 }
 
 /** Drops the speculative state; pending replies fail with NOT_CONTROLLER. Kafka: QuorumController.renounce. */
@@ -182,11 +188,11 @@ function write(state: ControllerState, active: ActiveState, handler: Handler, re
       const held: PendingBatch = { ...last, replies: [...last.replies, { id: replyId, response }] };
       return { ...state, prng: ctx.prng, active: { ...active, heartbeats: ctx.heartbeats, pending: [...active.pending.slice(0, -1), held] } };
     }
-    if (replyId !== null) outputs.push({ kind: "reply", id: replyId, response });
+    if (replyId !== null) outputs.push({ type: "reply", id: replyId, response });
     return { ...state, prng: ctx.prng, active: { ...active, heartbeats: ctx.heartbeats } };
   }
   const image = ctx.w.delta.apply();
-  outputs.push({ kind: "append", epoch: active.epoch, baseOffset: active.nextOffset, records });
+  outputs.push({ type: "append", epoch: active.epoch, baseOffset: active.nextOffset, records });
   const batch: PendingBatch = { baseOffset: active.nextOffset, records, image, replies: replyId === null ? [] : [{ id: replyId, response }] };
   return {
     ...state,
@@ -218,7 +224,7 @@ function onRequest(state: ControllerState, id: number, request: ControllerReques
   const handler = typeof request === "object" && request !== null ? (HANDLERS as unknown as Record<string, ((c: HandlerContext, r: ControllerRequest) => ControllerResponse) | undefined>)[request.type as string] : undefined;
   if (handler === undefined) {
     const errorCode: ErrorCode = "INVALID_REQUEST";
-    return { state, outputs: [{ kind: "reply", id, response: { type: "Error", errorCode, message: `unknown request type; known: ${Object.keys(HANDLERS).join(", ")}` } }] };
+    return { state, outputs: [{ type: "reply", id, response: { type: "Error", errorCode, message: `unknown request type; known: ${Object.keys(HANDLERS).join(", ")}` } }] };
   }
   const outputs: ControllerOutput[] = [];
   const next = write(state, state.active, (ctx) => handler(ctx, request), id, outputs);
@@ -226,7 +232,25 @@ function onRequest(state: ControllerState, id: number, request: ControllerReques
 }
 
 function onTick(state: ControllerState): StepResult {
-  let s: ControllerState = { ...state, nowMs: state.nowMs + state.config.tickMs };
+  return poll({ ...state, nowMs: state.nowMs + state.config.tickMs });
+}
+
+function onTimeout(state: ControllerState, input: Extract<ControllerInput, { type: "timeout" }>): StepResult {
+  const act = state.active;
+  if (act === null) return reject(state, "INVALID_INPUT", `only the active controller runs timers; this one is inactive`);
+  if (input.timer === "no-op") return poll({ ...state, active: { ...act, lastNoOpMs: state.nowMs - state.config.noOpIntervalMs } });
+  if (input.timer === "broker-session") {
+    const hb = act.heartbeats.get(input.broker);
+    if (hb === undefined) return reject(state, "INVALID_INPUT", `broker ${String(input.broker)} has no session on this controller`);
+    const heartbeats = new Map(act.heartbeats).set(input.broker, { ...hb, lastContactMs: state.nowMs - state.config.sessionTimeoutMs - 1 });
+    return poll({ ...state, active: { ...act, heartbeats } });
+  }
+  return reject(state, "INVALID_INPUT", `unknown timer ${JSON.stringify((input as { timer?: unknown }).timer)}; expected "no-op" or "broker-session"`);
+}
+
+/** Whatever the active controller's timers ask for at the current time: fence lapsed sessions, write a NoOp. */
+function poll(state: ControllerState): StepResult {
+  let s = state;
   const outputs: ControllerOutput[] = [];
   if (s.active === null) return { state: s, outputs };
   // Fence every unfenced broker whose session lapsed, one batch each. Kafka: maybeFenceOneStaleBroker.
@@ -284,7 +308,7 @@ function onCommit(state: ControllerState, baseOffset: number, epoch: number, rec
   const head = act?.pending[0];
   if (act !== null && head !== undefined && head.baseOffset === baseOffset && epoch === act.epoch && head.records.length === records.length) {
     // Our own batch committed: its speculative image becomes the committed one, its replies go out.
-    const outputs: ControllerOutput[] = head.replies.map((r) => ({ kind: "reply", id: r.id, response: r.response }));
+    const outputs: ControllerOutput[] = head.replies.map((r) => ({ type: "reply", id: r.id, response: r.response }));
     return { state: { ...state, committed: head.image, active: { ...act, pending: act.pending.slice(1) } }, outputs };
   }
   let committed: MetadataImage;
@@ -293,7 +317,7 @@ function onCommit(state: ControllerState, baseOffset: number, epoch: number, rec
   } catch (e) {
     /* c8 ignore next */
     if (!(e instanceof MetadataError)) throw e;
-    return { state, outputs: [{ kind: "error", error: e }] };
+    return { state, outputs: [{ type: "rejected", reason: e.code, detail: e.message }] };
   }
   const outputs: ControllerOutput[] = [];
   let s: ControllerState = { ...state, committed, epoch: Math.max(state.epoch, epoch) };
@@ -322,9 +346,11 @@ function onCommit(state: ControllerState, baseOffset: number, epoch: number, rec
  * @returns the next state and what to do: batches to append, replies to send, or an error (state unchanged)
  */
 export function step(state: ControllerState, input: ControllerInput): StepResult {
-  switch (input.kind) {
+  switch (input?.type) {
     case "tick":
       return onTick(state);
+    case "timeout":
+      return onTimeout(state, input);
     case "became-leader":
       return onBecameLeader(state, input.epoch, input.nextOffset);
     case "lost-leadership": {
@@ -342,7 +368,7 @@ export function step(state: ControllerState, input: ControllerInput): StepResult
       } catch (e) {
         /* c8 ignore next */
         if (!(e instanceof MetadataError)) throw e;
-        return { state, outputs: [{ kind: "error", error: e }] };
+        return { state, outputs: [{ type: "rejected", reason: e.code, detail: e.message }] };
       }
       if (image.offset <= state.committed.offset) return reject(state, "OFFSET_REGRESSION", `snapshot at offset ${image.offset} is not newer than ${state.committed.offset}`);
       return { state: { ...state, committed: image }, outputs: [] };
@@ -350,6 +376,6 @@ export function step(state: ControllerState, input: ControllerInput): StepResult
     case "request":
       return onRequest(state, input.id, input.request);
     default:
-      return reject(state, "INVALID_INPUT", `unknown input kind '${String((input as { kind?: unknown }).kind)}'`);
+      return reject(state, "INVALID_INPUT", `unknown input type '${String((input as { type?: unknown } | null)?.type)}'`);
   }
 }

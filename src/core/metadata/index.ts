@@ -49,7 +49,9 @@ export type { ActiveState, ControllerConfig, ControllerInput, ControllerOutput, 
 export type * from "./requests.js";
 export { brokerStep, initBroker, leaderOf } from "./broker.js";
 export type { BrokerInput, BrokerOutput, BrokerState, LeaderLookup } from "./broker.js";
-export { checkImage, fencedBrokersLeadNothing, imagesAgree, leaderEpochsMonotonic, leadersInIsrAndUnfenced } from "./invariants.js";
-export type { Violation } from "./invariants.js";
+/** @deprecated The metadata invariants live in `quorate/check` (`invariants.metadata`); kept for the public API. */
+export { checkImage, fencedBrokersLeadNothing, imagesAgree, leaderEpochsMonotonic, leadersInIsrAndUnfenced } from "../../check/invariants/metadata.js";
+export type { Violation } from "../../check/invariants/metadata.js";
 export { assembleEntry, frameBatch } from "./framing.js";
 export type { AssembledBatch, BatchAssembler } from "./framing.js";
+export { metadataCore, cloneController, fingerprintController, fingerprintImage } from "./core.js";

@@ -63,6 +63,9 @@ export function step(s: RaftState, input: Input): StepResult {
     case "tick":
       tick(s);
       break;
+    case "timeout":
+      timeout(s, input.timer);
+      break;
     case "message":
       stepMessage(s, input.message);
       break;
@@ -156,22 +159,45 @@ function tickElection(s: RaftState): void {
 function tickLeader(s: RaftState): void {
   s.heartbeatElapsed++;
   s.electionElapsed++;
-  if (s.electionElapsed >= s.opts.electionTick) {
-    s.electionElapsed = 0;
-    if (s.opts.checkQuorum) {
-      if (!quorumActive(s.tracker, s.id)) {
-        // Check-quorum: without a live majority, stop serving as leader.
-        becomeFollower(s, s.term, 0);
-        return;
-      }
-      for (const pr of s.tracker.progress.values()) if (pr.id !== s.id) pr.recentActive = false;
+  if (s.electionElapsed >= s.opts.electionTick && !leaderElectionTimeout(s)) return;
+  if (s.heartbeatElapsed >= s.opts.heartbeatTick) leaderHeartbeatTimeout(s);
+}
+
+/** The leader's election timeout: check-quorum and transfer expiry. False when the leader stepped down. */
+function leaderElectionTimeout(s: RaftState): boolean {
+  s.electionElapsed = 0;
+  if (s.opts.checkQuorum) {
+    if (!quorumActive(s.tracker, s.id)) {
+      // Check-quorum: without a live majority, stop serving as leader.
+      becomeFollower(s, s.term, 0);
+      return false;
     }
-    if (s.leadTransferee !== 0) s.leadTransferee = 0; // The transfer did not complete in time: abort it.
+    for (const pr of s.tracker.progress.values()) if (pr.id !== s.id) pr.recentActive = false;
   }
-  if (s.heartbeatElapsed >= s.opts.heartbeatTick) {
-    s.heartbeatElapsed = 0;
-    const r = s.reads;
-    bcastHeartbeat(s, r.pending.length > 0 ? r.round : 0);
+  if (s.leadTransferee !== 0) s.leadTransferee = 0; // The transfer did not complete in time: abort it.
+  return true;
+}
+
+function leaderHeartbeatTimeout(s: RaftState): void {
+  s.heartbeatElapsed = 0;
+  const r = s.reads;
+  bcastHeartbeat(s, r.pending.length > 0 ? r.round : 0);
+}
+
+/** An explicit timer expiry (etcd's MsgHup for the election timer): what the tick would do when it runs out. */
+function timeout(s: RaftState, timer: unknown): void {
+  if (timer === "election") {
+    if (s.role === "leader") leaderElectionTimeout(s);
+    else if (!promotable(s)) reject(s, "malformed-input", `node ${s.id} is not a voter: it has no election timer`);
+    else {
+      s.electionElapsed = 0;
+      campaign(s, s.opts.preVote ? "pre-vote" : "election");
+    }
+  } else if (timer === "heartbeat") {
+    if (s.role === "leader") leaderHeartbeatTimeout(s);
+    else reject(s, "not-leader", "only a leader has a heartbeat timer");
+  } else {
+    reject(s, "malformed-input", `unknown timer ${JSON.stringify(timer)}; expected "election" or "heartbeat"`);
   }
 }
 

@@ -224,9 +224,18 @@ export type MessageType = Message["type"];
 /** A request id for a linearizable read, chosen by the caller and echoed in `read-ready`. */
 export type ReadRequestId = string | number;
 
+/** A timer of a node: the election timeout (a leader's: check-quorum) and the leader's heartbeat interval. */
+export type RaftTimer = "election" | "heartbeat";
+
 /** Everything that can happen to a node. */
 export type Input =
   | { readonly type: "tick" }
+  /**
+   * Fire `timer` now, whatever the tick count says (etcd's MsgHup for the election timer), so a checker chooses
+   * when timers fire. `election`: a follower or candidate campaigns (pre-vote first if enabled); a leader runs its
+   * election-timeout duties (check-quorum, aborting a stale transfer). `heartbeat`: a leader broadcasts heartbeats.
+   */
+  | { readonly type: "timeout"; readonly timer: RaftTimer }
   | { readonly type: "message"; readonly message: Message }
   | { readonly type: "propose"; readonly data: Uint8Array | readonly Uint8Array[] }
   | { readonly type: "read-index"; readonly requestId: ReadRequestId }

@@ -16,7 +16,14 @@ import type { Command } from "./types.js";
 
 export function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "apply" }>): void {
   if (o.snapshot !== undefined) {
-    const restored = decodeSnapshot(o.snapshot.data);
+    let restored: ReturnType<typeof decodeSnapshot>;
+    try {
+      restored = decodeSnapshot(o.snapshot.data);
+    } catch (e) {
+      if (!(e instanceof EnsembleCodecError)) throw e;
+      s.out.push({ type: "rejected", reason: "malformed-snapshot", detail: `snapshot at index ${o.snapshot.index}: ${e.message}; the tree is kept` });
+      restored = { tree: s.tree, lastXid: s.lastXid };
+    }
     s.tree = restored.tree;
     s.lastXid = restored.lastXid;
     s.applied = o.snapshot.index;
@@ -24,7 +31,7 @@ export function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "ap
     // Watches refer to a tree that was replaced: ZooKeeper closes the connections of a server that resyncs.
     for (const c of [...s.conns.values()]) drop(s, c, "disconnected", `replica ${s.id} installed a snapshot`);
     s.out.push({ type: "applied", index: o.snapshot.index, term: o.snapshot.term, command: undefined, reply: undefined });
-    s.settings.inspect?.(s.tree, o.snapshot.index, undefined, undefined);
+    s.inspect?.(s.tree, o.snapshot.index, undefined, undefined);
   }
   for (const e of o.entries) applyEntry(s, e);
   if (o.entries.length > 0) {
@@ -52,10 +59,20 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
   s.applied = e.index;
   if (e.kind !== "normal" || e.data.length === 0) {
     s.out.push({ type: "applied", index: e.index, term: e.term, command: undefined, reply: undefined });
-    s.settings.inspect?.(s.tree, e.index, undefined, undefined);
+    s.inspect?.(s.tree, e.index, undefined, undefined);
     return;
   }
-  const cmd = decodeCommand(e.data);
+  let cmd: Command;
+  try {
+    cmd = decodeCommand(e.data);
+  } catch (err) {
+    if (!(err instanceof EnsembleCodecError)) throw err;
+    // Every replica decodes the same bytes the same way: all skip this entry alike.
+    s.out.push({ type: "rejected", reason: "malformed-entry", detail: `log entry ${e.index}: ${err.message}; skipped` });
+    s.out.push({ type: "applied", index: e.index, term: e.term, command: undefined, reply: undefined });
+    s.inspect?.(s.tree, e.index, undefined, undefined);
+    return;
+  }
   const req = cmd.request;
   if (s.proposed.size > 0) {
     // Applied: a duplicate arriving from now on is skipped by the xid check, so the leader can forget it.
@@ -77,7 +94,7 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
     else if (req.type === "deleteContainer") s.reaping.delete(req.path);
   }
   s.out.push({ type: "applied", index: e.index, term: e.term, command: cmd, reply });
-  s.settings.inspect?.(s.tree, e.index, cmd, reply);
+  s.inspect?.(s.tree, e.index, cmd, reply);
   const connId = s.bySession.get(sessionId);
   const c = connId === undefined ? undefined : s.conns.get(connId);
   if (c !== undefined && cmd.xid > 0 && cmd.origin === s.id) {

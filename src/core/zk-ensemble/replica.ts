@@ -40,7 +40,7 @@ import {
 import { encodeFrame } from "./codec.js";
 import { applyOutput } from "./apply.js";
 import { decodeSnapshot } from "./snapshot.js";
-import type { Command, ConnId, ConnectionState, EnsembleMessage, ForwardedCommand, ReplicaConfig, ReplicaId, ReplicaInput, ReplicaOutput } from "./types.js";
+import type { ApplyInspector, Command, ConnId, ConnectionState, EnsembleMessage, ForwardedCommand, ReplicaConfig, ReplicaId, ReplicaInput, ReplicaOutput } from "./types.js";
 import { EnsembleConfigError } from "./types.js";
 
 /** A request waiting in its connection's queue. */
@@ -78,7 +78,6 @@ export interface Settings {
   readonly reaperIntervalMs: number;
   readonly secret: number;
   readonly snapshotEvery: number;
-  readonly inspect: ReplicaConfig["inspect"];
 }
 
 /** One replica's whole state. Read it through the observers below; never mutate it. */
@@ -120,7 +119,10 @@ export interface ReplicaState {
   knownTerm: number;
   /** Whether the last role change made this replica leader. */
   leading: boolean;
+  /** Per-step scratch: the outputs of the step in progress. */
   out: ReplicaOutput[];
+  /** Per-step scratch: the inspector `step` was given, cleared before it returns (undefined at rest). */
+  inspect: ApplyInspector | undefined;
 }
 
 /** What a step produced. */
@@ -153,7 +155,6 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     reaperIntervalMs: positiveInt("reaperIntervalMs", config.reaperIntervalMs, 1000, 0),
     secret: positiveInt("secret", config.secret, 0, 0),
     snapshotEvery: positiveInt("snapshotEvery", config.snapshotEvery, 0, 0),
-    inspect: config.inspect,
   };
   const startTimeMs = positiveInt("startTimeMs", config.startTimeMs, 1_700_000_000_000);
   if (!config.replicas.includes(config.id)) throw new EnsembleConfigError("replicas", `must include this replica's id ${config.id}`);
@@ -200,16 +201,37 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     knownTerm: 0,
     leading: false,
     out: [],
+    inspect: undefined,
   };
 }
 
-/** The single entry point: one input in, the outputs to perform in order out. */
-export function step(s: ReplicaState, input: ReplicaInput): ReplicaStepResult {
+/**
+ * The single entry point: one input in, the outputs to perform in order out. The state is CONSUMED (updated in
+ * place and returned). `inspect`, if given, sees the tree after each entry this step applies. Bad input never
+ * throws: it yields one `rejected` output and leaves the state as it was.
+ */
+export function step(s: ReplicaState, input: ReplicaInput, inspect?: ApplyInspector): ReplicaStepResult {
   const out: ReplicaOutput[] = [];
   s.out = out;
+  s.inspect = inspect;
+  dispatch(s, input);
+  s.inspect = undefined;
+  return { state: s, outputs: out };
+}
+
+function dispatch(s: ReplicaState, input: ReplicaInput): void {
+  if (input === null || typeof input !== "object") {
+    s.out.push({ type: "rejected", reason: "malformed-input", detail: "input must be an object" });
+    return;
+  }
   switch (input.type) {
     case "tick":
       tick(s);
+      break;
+    case "timeout":
+      for (const o of raftStep(s, { type: "timeout", timer: input.timer })) {
+        if (o.type === "rejected") s.out.push({ type: "rejected", reason: "timer-refused", detail: `raft: ${o.detail}` });
+      }
       break;
     case "message":
       receive(s, input.message);
@@ -237,9 +259,8 @@ export function step(s: ReplicaState, input: ReplicaInput): ReplicaStepResult {
       break;
     }
     default:
-      throw new EnsembleConfigError("input", `has unknown type ${JSON.stringify((input as { type?: unknown }).type)}`);
+      s.out.push({ type: "rejected", reason: "malformed-input", detail: `unknown input type ${JSON.stringify((input as { type?: unknown }).type)}` });
   }
-  return { state: s, outputs: out };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -40,15 +40,19 @@ export interface ReplicaConfig {
   readonly seed: number;
   /** Compact the Raft log with a snapshot of the tree every this many applied entries (default 0: never). */
   readonly snapshotEvery?: number;
-  /**
-   * Called right after each entry is applied, with the tree as of that index (observers and invariant
-   * checkers: it must not mutate anything). Outputs are handed out after the whole step, when later entries
-   * of the same step may already be applied; this hook sees each index's own state.
-   */
-  readonly inspect?: (tree: ZkTree, index: number, command: Command | undefined, reply: Reply | undefined) => void;
   /** Raft's maximum entry bytes per append message (default 1 MiB). */
   readonly maxSizePerMsg?: number;
 }
+
+/**
+ * Called right after each entry is applied, with the tree as of that index (observers and invariant checkers:
+ * it must not mutate anything). Outputs are handed out after the whole step, when later entries of the same step
+ * may already be applied; this hook sees each index's own state. Passed to `step` (state holds no functions).
+ */
+export type ApplyInspector = (tree: ZkTree, index: number, command: Command | undefined, reply: Reply | undefined) => void;
+
+/** Why a replica refused an input, or an entry it could not apply. */
+export type ReplicaRejectReason = "malformed-input" | "malformed-entry" | "malformed-snapshot" | "timer-refused";
 
 /** A bad {@link ReplicaConfig}: names the field and what is allowed. */
 export class EnsembleConfigError extends Error {
@@ -103,6 +107,8 @@ export type ConnectionState = "connected" | "reconnected" | "disconnected" | "ex
 /** Everything that can happen to a replica. */
 export type ReplicaInput =
   | { readonly type: "tick" }
+  /** Fire a Raft timer now (`election`: campaign; `heartbeat`: a leader's heartbeats), without ticking the clock. */
+  | { readonly type: "timeout"; readonly timer: raft.RaftTimer }
   | { readonly type: "message"; readonly message: EnsembleMessage }
   /** Storage made the writes up to (index, term) durable (Raft's `persisted`). */
   | { readonly type: "persisted"; readonly index: number; readonly term: number }
@@ -146,4 +152,10 @@ export type ReplicaOutput =
     }
   /** The replica applied log entry `index` (for observers: invariants compare replicas at equal indexes). */
   /** Comes before the replies it causes. `term` is the entry's term (the snapshot's, for a restored snapshot). */
-  | { readonly type: "applied"; readonly index: number; readonly term: number; readonly command: Command | undefined; readonly reply: Reply | undefined };
+  | { readonly type: "applied"; readonly index: number; readonly term: number; readonly command: Command | undefined; readonly reply: Reply | undefined }
+  /**
+   * An input was refused (state unchanged), or a committed entry or snapshot could not be decoded — bytes no
+   * leader of this service proposes; every replica decodes them alike, so each skips the entry (or keeps its
+   * tree for the snapshot) the same way.
+   */
+  | { readonly type: "rejected"; readonly reason: ReplicaRejectReason; readonly detail: string };

@@ -229,6 +229,11 @@ export interface Transaction {
   readonly sessionId: number;
   readonly auth: readonly AuthId[];
   readonly request: WriteRequest;
+  /**
+   * The server's `zookeeper.extendedTypesEnabled` (TTL nodes); default true. When false, a create in a TTL mode is
+   * UNIMPLEMENTED, as ZooKeeper 3.8's `PrepRequestProcessor.validateCreateRequest` answers.
+   */
+  readonly extendedTypesEnabled?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

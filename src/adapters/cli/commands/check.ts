@@ -5,17 +5,18 @@
  *                 [--initial JSON] [--timeout 30s] [--json] [--html out.html] [--workers N]
  *   quorate check --manifest expected.json [--json] [--timeout 30s] [--workers N]
  *
- * Exit codes: 0 linearizable (manifest: every verdict as expected), 1 not linearizable (manifest: a
- * mismatch), 2 unknown (time or memory limit), 3 bad input (arguments, files, models).
+ * Exit codes (exit-codes.ts): 0 linearizable (manifest: every verdict as expected), 1 not linearizable
+ * (manifest: a mismatch, or a not-linearizable file with no expectation), 2 bad usage or bad input (arguments,
+ * files, models, ops the model does not define), 3 unknown (time or memory limit).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import {
   builtinModels,
   checkLinearizability,
   checkLinearizabilityParallel,
+  decodeHistoryText,
   formatReport,
   historyFormats,
   isHistoryFormat,
@@ -23,17 +24,37 @@ import {
   parseHistory,
   parseManifest,
   summarize,
+  validateOperations,
 } from "../../../check/linearizability/index.js";
 import type { Value, Verdict } from "../../../check/linearizability/index.js";
 import { renderHtml } from "../../../check/linearizability/html.js";
-import type { CheckJob } from "../../../check/linearizability/jobs.js";
+import type { CheckJob, CheckJobResult } from "../../../check/linearizability/jobs.js";
 import { runJobs } from "../../../check/linearizability/pool.js";
+import { EXIT_CODES_HELP, Exit, UsageError, combineExitCodes } from "../exit-codes.js";
+import type { ExitCode } from "../exit-codes.js";
+import { parseCommandLine, selectMode } from "../flags.js";
+import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
+import { startProgress } from "../progress.js";
 
-const EXIT: Record<Verdict, number> = { linearizable: 0, "not-linearizable": 1, unknown: 2 };
-const BAD_INPUT = 3;
+const EXIT: Record<Verdict, ExitCode> = { linearizable: Exit.ok, "not-linearizable": Exit.violation, unknown: Exit.unknown };
 /** From this many ops, a single history's partitions are checked on worker threads by default. */
 const PARALLEL_MIN_OPS = 5000;
+
+type Mode = "file" | "manifest";
+
+/** Which flag goes with which mode: anything else given is refused. */
+const FLAGS = {
+  format: { type: "string", modes: ["file"] },
+  model: { type: "string", modes: ["file"] },
+  initial: { type: "string", modes: ["file"] },
+  html: { type: "string", modes: ["file"] },
+  manifest: { type: "string", modes: ["manifest"] },
+  timeout: { type: "string" },
+  json: { type: "boolean" },
+  workers: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies FlagTable<Mode>;
 
 const USAGE = `usage: quorate check FILE --format FORMAT --model MODEL [--initial JSON] [--timeout 30s] [--json] [--html out.html] [--workers N]
        quorate check --manifest MANIFEST.json [--json] [--timeout 30s] [--workers N]
@@ -44,13 +65,11 @@ ${builtinModels.map((m) => `  ${m.name.padEnd(24)} ${m.summary}`).join("\n")}
 
 --workers N: threads for a manifest's files, or for a large history's partitions (default: up to 4; a single
              history uses them from ${PARALLEL_MIN_OPS} ops on)
-exit codes: 0 linearizable (manifest: all verdicts as expected), 1 not linearizable (manifest: mismatches),
-            2 unknown (time or memory limit), 3 bad input
+--format, --model, --initial and --html go with a FILE; a manifest names them per file.
+A manifest run exits 1 on a verdict that differs from the expected one, or a not-linearizable file with no
+expectation; 2 when a file cannot be checked; 3 when a verdict is unknown and none was expected.
+${EXIT_CODES_HELP}
 `;
-
-class UsageError extends Error {
-  readonly code = "USAGE";
-}
 
 /** "30s", "500ms", "2m", or a number of seconds → milliseconds. */
 export function parseTimeout(text: string): number {
@@ -76,14 +95,31 @@ function parseWorkers(text: string): number {
   return workers;
 }
 
-function fail(message: string): number {
-  process.stderr.write(`quorate check: ${message}\n`);
-  return BAD_INPUT;
+/** The bytes of a file named on the command line. @throws UsageError naming the file when it cannot be read. */
+function readInput(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
+  }
 }
 
-async function checkManifest(manifestPath: string, options: { json: boolean; timeoutMs?: number; workers: number }): Promise<number> {
+function fail(message: string): ExitCode {
+  process.stderr.write(`quorate check: ${message}\n`);
+  return Exit.badInput;
+}
+
+/** One manifest file's exit code: its verdict against the expectation, or against none. */
+function entryExit(result: CheckJobResult, expected: Verdict | undefined): ExitCode {
+  if (expected !== undefined && result.verdict !== expected) return Exit.violation;
+  if (result.verdict === "error") return Exit.badInput;
+  if (expected !== undefined) return Exit.ok;
+  return EXIT[result.verdict];
+}
+
+async function checkManifest(manifestPath: string, options: { json: boolean; timeoutMs?: number; workers: number }): Promise<ExitCode> {
   const start = performance.now();
-  const text = readFileSync(manifestPath, "utf8");
+  const text = readInput(manifestPath, "--manifest").toString("utf8");
   const entries = parseManifest(text, manifestPath);
   const dir = path.dirname(path.resolve(manifestPath));
   const jobs: CheckJob[] = entries.map((e, id) => ({
@@ -95,68 +131,71 @@ async function checkManifest(manifestPath: string, options: { json: boolean; tim
     ...(e.initial !== undefined ? { initial: e.initial } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   }));
-  const outcomes = await runJobs(jobs, options.workers);
+  const bar = startProgress({ label: "histories", total: jobs.length, quiet: options.json });
+  let outcomes: CheckJobResult[];
+  try {
+    let mismatched = 0;
+    outcomes = await runJobs(jobs, options.workers, {
+      onResult: (r) => {
+        const expected = entries[r.id]!.expected;
+        if (expected !== undefined && r.verdict !== expected) mismatched++;
+        bar.advance(1, `${mismatched} mismatch(es)`);
+      },
+    });
+  } finally {
+    bar.stop();
+  }
   let mismatches = 0;
+  const codes: ExitCode[] = [];
   const results = entries.map((e, i) => {
     const r = outcomes[i]!;
     const mismatch = e.expected !== undefined && r.verdict !== e.expected;
     if (mismatch) mismatches++;
+    codes.push(entryExit(r, e.expected));
     return {
       file: e.file,
       verdict: r.verdict,
       expected: e.expected ?? null,
       ms: Number(r.ms.toFixed(3)),
+      cpuMs: Number(r.cpuMs.toFixed(3)),
       ...(r.ops !== undefined ? { ops: r.ops } : {}),
       ...(r.error !== undefined ? { error: r.error } : {}),
       ...(mismatch ? { mismatch: true } : {}),
     };
   });
   const totalMs = Number((performance.now() - start).toFixed(3));
+  const errors = results.filter((r) => r.verdict === "error").length;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ results, mismatches, totalMs })}\n`);
+    process.stdout.write(`${JSON.stringify({ results, mismatches, errors, totalMs })}\n`);
   } else {
     for (const r of results) {
-      const mark = "mismatch" in r ? "MISMATCH" : r.expected === null ? "        " : "ok      ";
+      const mark = "mismatch" in r ? "MISMATCH" : r.verdict === "error" ? "ERROR   " : r.expected === null ? "        " : "ok      ";
       process.stdout.write(`${mark} ${r.verdict.padEnd(16)} ${r.ms.toFixed(1).padStart(9)} ms  ${r.file}${"error" in r ? `  (${r.error})` : ""}\n`);
     }
-    process.stdout.write(`${results.length} histories, ${mismatches} mismatch(es), ${totalMs.toFixed(0)} ms\n`);
+    process.stdout.write(`${results.length} histories, ${mismatches} mismatch(es), ${errors} unreadable, ${totalMs.toFixed(0)} ms\n`);
   }
-  return mismatches === 0 ? 0 : 1;
+  return combineExitCodes(codes);
 }
 
 /** The `check` subcommand. */
 export const run: CommandRun = async (argv) => {
-  let args;
   try {
-    args = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        format: { type: "string" },
-        model: { type: "string" },
-        initial: { type: "string" },
-        timeout: { type: "string" },
-        json: { type: "boolean", default: false },
-        html: { type: "string" },
-        manifest: { type: "string" },
-        workers: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
+    const line = parseCommandLine(FLAGS, argv, { positionals: true });
+    const { values, positionals } = line;
+    if (values.help === true) {
+      process.stdout.write(USAGE);
+      return Exit.ok;
+    }
+    const mode = selectMode(FLAGS, line, {
+      select: (l) => (l.values.manifest !== undefined ? "manifest" : "file"),
+      describe: { file: "a history FILE", manifest: "--manifest (a manifest names format, model and initial per file)" },
     });
-  } catch (error) {
-    return fail(`${(error as Error).message}\n\n${USAGE}`);
-  }
-  const { values, positionals } = args;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  try {
     const timeoutMs = values.timeout !== undefined ? parseTimeout(values.timeout) : undefined;
-    if (values.manifest !== undefined) {
+    const json = values.json === true;
+    if (mode === "manifest") {
       if (positionals.length > 0) throw new UsageError("give either FILE or --manifest, not both");
       const workers = values.workers !== undefined ? parseWorkers(values.workers) : Math.min(availableParallelism(), 4);
-      return await checkManifest(values.manifest, { json: values.json ?? false, workers, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      return await checkManifest(values.manifest!, { json, workers, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     }
     if (positionals.length !== 1) throw new UsageError(`expected one history FILE (got ${positionals.length})\n\n${USAGE}`);
     const file = positionals[0]!;
@@ -166,18 +205,19 @@ export const run: CommandRun = async (argv) => {
     if (values.model === undefined) throw new UsageError(`--model is required; one of ${builtinModels.map((m) => m.name).join(", ")}`);
     const initial = parseInitial(values.initial);
     const model = modelByName(values.model, initial);
-    const history = parseHistory(readFileSync(file, "utf8"), values.format, file);
+    const history = parseHistory(decodeHistoryText(readInput(file, "FILE"), file), values.format, file);
+    validateOperations(history, model, file);
     const workers = values.workers !== undefined ? parseWorkers(values.workers) : history.length >= PARALLEL_MIN_OPS ? Math.min(availableParallelism(), 4) : 1;
     const options = timeoutMs !== undefined ? { timeoutMs } : {};
     const result = workers > 1 ? await checkLinearizabilityParallel(history, values.model, initial, { ...options, workers }) : checkLinearizability(history, model, options);
-    if (values.json) {
+    if (json) {
       process.stdout.write(`${JSON.stringify({ file, ops: history.length, ...(summarize(result, model) as object) })}\n`);
     } else {
       process.stdout.write(formatReport(result, model));
     }
     if (values.html !== undefined) {
       writeFileSync(values.html, renderHtml(result, model, { title: path.basename(file) }));
-      if (!values.json) process.stdout.write(`wrote ${values.html}\n`);
+      if (!json) process.stdout.write(`wrote ${values.html}\n`);
     }
     return EXIT[result.verdict];
   } catch (error) {

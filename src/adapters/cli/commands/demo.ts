@@ -1,8 +1,15 @@
-import { parseArgs } from "node:util";
 import { RAFT_INVARIANTS } from "../../../check/invariants/index.js";
 import type { TraceRecord } from "../../../check/invariants/index.js";
 import { parseFaults, raftProtocol, simulate } from "../../simulator/index.js";
+import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
+import { parseCommandLine } from "../flags.js";
+import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
+
+const FLAGS = {
+  seed: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies FlagTable;
 
 /** The embedded default run: fixed seed, five nodes, a few faults. */
 export const DEMO = { seed: 2026, nodes: 5, steps: 8000, faults: "drop,partition,crash,disk" } as const;
@@ -11,25 +18,27 @@ const HELP = `usage: quorate demo [--seed S]
 
 A deterministic 5-node Raft run over the simulated network (message loss, partitions, crashes, slow disks),
 then every fault healed: prints the elections, leaders and commits, and whether every safety invariant and
-liveness held. Exit 0 when all held, 1 otherwise. Same seed, same output.
+liveness held. Same seed, same output.
+${EXIT_CODES_HELP}
 `;
 
 /** `quorate demo`: what `npm start` runs. */
 export const run: CommandRun = async (argv) => {
   let seed: number = DEMO.seed;
   try {
-    const { values } = parseArgs({ args: [...argv], options: { seed: { type: "string" }, help: { type: "boolean", short: "h" } } });
+    const { values } = parseCommandLine(FLAGS, argv, { positionals: false });
     if (values.help === true) {
       process.stdout.write(HELP);
-      return 0;
+      return Exit.ok;
     }
     if (values.seed !== undefined) {
-      if (!/^\d+$/.test(values.seed) || Number(values.seed) > 0xffffffff) throw new Error(`--seed must be an integer in 0..4294967295, got '${values.seed}'`);
+      if (!/^\d+$/.test(values.seed) || Number(values.seed) > 0xffffffff) throw new UsageError(`--seed must be an integer in 0..4294967295, got '${values.seed}'`);
       seed = Number(values.seed);
     }
   } catch (e) {
-    process.stderr.write(`quorate demo: ${(e as Error).message}\n`);
-    return 2;
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`quorate demo: ${e.message}\n`);
+    return Exit.badInput;
   }
   const options = { seed, nodes: DEMO.nodes, steps: DEMO.steps, faults: parseFaults(DEMO.faults), trace: true };
   const result = simulate(raftProtocol(), options);
@@ -64,5 +73,5 @@ export const run: CommandRun = async (argv) => {
   out.push("");
   out.push(result.ok ? "every invariant held" : `invariants broken; replay: npx --no-install quorate simulate --system raft --nodes ${DEMO.nodes} --seed ${seed} --steps ${DEMO.steps} --faults ${DEMO.faults}`);
   process.stdout.write(`${out.join("\n")}\n`);
-  return result.ok ? 0 : 1;
+  return result.ok ? Exit.ok : Exit.violation;
 };

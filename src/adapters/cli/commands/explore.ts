@@ -15,6 +15,7 @@ import {
   type ExploreResult,
   type Target,
 } from "../../../check/explore/index.js";
+import { Exit, type ExitCode } from "../exit-codes.js";
 import type { CommandRun } from "../main.js";
 
 const HELP = `usage: quorate explore (--model NAME | --system NAME) [options]
@@ -56,7 +57,7 @@ interface PathFile {
   readonly path: readonly unknown[];
 }
 
-function fail(message: string): number {
+function fail(message: string): ExitCode {
   process.stderr.write(`quorate explore: ${message}\n`);
   return 2;
 }
@@ -163,7 +164,7 @@ export const run: CommandRun = async (argv) => {
     writeFileSync(v.trace, `${JSON.stringify(file, null, 1)}\n`);
   }
   report(result, json, v.trace);
-  if (violations.length > 0) return 1;
+  if (violations.length > 0) return Exit.violation;
   return result.complete || (maxDepth !== undefined && result.stoppedBy === undefined) ? 0 : 3;
 };
 
@@ -200,7 +201,7 @@ function report(r: ExploreResult<unknown>, json: boolean, trace: string | undefi
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
-function replay(fileName: string, json: boolean): number {
+function replay(fileName: string, json: boolean): ExitCode {
   let file: PathFile;
   try {
     file = JSON.parse(readFileSync(fileName, "utf8")) as PathFile;
@@ -219,7 +220,7 @@ function replay(fileName: string, json: boolean): number {
       for (const f of found) process.stdout.write(`  after step ${f.step}: ${f.invariant}: ${f.detail}\n`);
       if (found.length === 0) process.stdout.write("  every invariant held along the path\n");
     }
-    return found.length === 0 ? 0 : 1;
+    return found.length === 0 ? Exit.ok : Exit.violation;
   } catch (e) {
     if (e instanceof TargetError || e instanceof ReplayError || e instanceof RangeError) return fail(`${fileName}: ${e.message}`);
     throw e;

@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { parseArgs } from "node:util";
 import type { Violation } from "../../../check/invariants/index.js";
 import {
   CampaignError,
@@ -8,14 +7,24 @@ import {
   SimOptionError,
   checkOptions,
   formatFaults,
+  addStats,
+  kraftConfigFor,
+  newStats,
   parseFaults,
+  provesNothing,
+  publicStats,
   renderSpaceTime,
   runCampaign,
   simulate,
   toNativeHistory,
 } from "../../simulator/index.js";
-import type { CampaignSpec, FaultSet, SeedOutcome, SimStats } from "../../simulator/index.js";
+import type { CampaignSpec, DiagramOptions, DiagramSystem, FaultSet, SeedOutcome, SimStats } from "../../simulator/index.js";
 import type { CommandRun } from "../main.js";
+import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
+import type { ExitCode } from "../exit-codes.js";
+import { parseCommandLine, selectMode } from "../flags.js";
+import type { CommandLine, FlagTable } from "../flags.js";
+import { startProgress } from "../progress.js";
 import { DEFAULT_PARTITIONS, SCENARIOS, ScenarioOptionError, formatScenario, runScenario } from "../../kraft/index.js";
 import type { ScenarioName } from "../../kraft/index.js";
 
@@ -41,10 +50,41 @@ const HELP = `usage: quorate simulate [options]
   --history FILE    write the client history as the linearizability checker's native JSON (single seed;
                     check it with \`quorate check FILE --format json --model kv\`)
 
-Exit 0 when every invariant held, 1 on a violation, 2 on bad arguments.
+A single run takes --seed, --trace, --html, --history; a campaign --seeds, --shard, --workers; a scenario
+--scenario, --partitions, --seed. A flag given to a mode it does not apply to is refused.
+${EXIT_CODES_HELP}
 `;
 
-class ArgError extends Error {}
+type Mode = "single" | "campaign" | "scenario";
+
+/** Which flag goes with which mode: anything else given is refused. */
+const FLAGS = {
+  system: { type: "string" },
+  nodes: { type: "string", modes: ["single", "campaign"] },
+  seed: { type: "string", modes: ["single", "scenario"] },
+  seeds: { type: "string", modes: ["campaign"] },
+  shard: { type: "string", modes: ["campaign"] },
+  workers: { type: "string", modes: ["campaign"] },
+  steps: { type: "string", modes: ["single", "campaign"] },
+  faults: { type: "string", modes: ["single", "campaign"] },
+  "send-order": { type: "string", modes: ["single", "campaign"] },
+  json: { type: "boolean" },
+  trace: { type: "string", modes: ["single"] },
+  html: { type: "string", modes: ["single"] },
+  history: { type: "string", modes: ["single"] },
+  scenario: { type: "string", modes: ["scenario"] },
+  partitions: { type: "string", modes: ["scenario"] },
+  help: { type: "boolean", short: "h" },
+} as const satisfies FlagTable<Mode>;
+
+type Values = CommandLine<typeof FLAGS>["values"];
+
+const MODES = {
+  select: (line: CommandLine<typeof FLAGS>): Mode => (line.values.scenario !== undefined ? "scenario" : line.values.seeds !== undefined ? "campaign" : "single"),
+  describe: { single: "a single run (--seed)", campaign: "a campaign (--seeds)", scenario: "a KRaft scenario (--scenario)" },
+} as const;
+
+class ArgError extends UsageError {}
 
 function int(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
@@ -81,133 +121,136 @@ export function replayCommand(spec: CampaignSpec, seed: number): string {
   return `npx --no-install quorate simulate --system ${spec.system} --nodes ${spec.nodes} --seed ${seed} --steps ${spec.steps} --faults ${formatFaults(spec.faults)}${order}`;
 }
 
-function publicStats(s: SimStats): Record<string, number> {
-  return { elections: s.elections, leaderChanges: s.leaderChanges, committed: s.committed, messages: s.messages, dropped: s.dropped, crashes: s.crashes, duplicated: s.duplicated, restarts: s.restarts, partitions: s.partitions, deliveries: s.deliveries, ticks: s.ticks, events: s.events };
+/** Why a run failed: a broken invariant, or `progress` when it committed nothing and so proved nothing. */
+type RunFailure = Omit<Violation, "invariant"> & { readonly invariant: Violation["invariant"] | "progress" };
+
+/** How `--html` draws a run of `spec`: the system's own legend, KRaft's node roles, the violations marked. */
+function diagramOptions(spec: CampaignSpec, seed: number, violations: readonly RunFailure[]): DiagramOptions {
+  const system: DiagramSystem = spec.system === "zk" || spec.system === "kraft" ? spec.system : "raft";
+  const roleOf = system === "kraft" ? kraftConfigFor({ seed }).roleOf : undefined;
+  const nodeKinds: Record<number, string> = {};
+  if (roleOf !== undefined) for (let id = 1; id <= spec.nodes; id++) nodeKinds[id] = roleOf(id, spec.nodes);
+  const title = `quorate simulate — ${spec.system}, ${spec.nodes} nodes, seed ${seed}, ${spec.steps} steps, faults ${formatFaults(spec.faults)}`;
+  return { title, system, nodeKinds, violations };
 }
 
-function describeViolation(v: Violation): string {
+/** A run's violations, and a `progress` failure when the run committed nothing. */
+function withProgress(violations: readonly Violation[], stats: SimStats, steps: number, t: number): RunFailure[] {
+  const idle = provesNothing(stats, steps);
+  return idle === undefined ? [...violations] : [...violations, { invariant: "progress", step: stats.events, t, detail: idle }];
+}
+
+function describeViolation(v: RunFailure): string {
+  if (v.invariant === "progress") return `progress: ${v.detail}`;
   return `${v.invariant} at step ${v.step} (t=${v.t} ms${v.node === undefined ? "" : `, node ${v.node}`}): ${v.detail}`;
 }
 
 /** `quorate simulate`. */
 export const run: CommandRun = async (argv) => {
-  let values;
+  let values: Values;
+  let mode: Mode;
   try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        system: { type: "string" },
-        nodes: { type: "string" },
-        seed: { type: "string" },
-        seeds: { type: "string" },
-        shard: { type: "string" },
-        workers: { type: "string" },
-        steps: { type: "string" },
-        faults: { type: "string" },
-        json: { type: "boolean" },
-        trace: { type: "string" },
-        html: { type: "string" },
-        scenario: { type: "string" },
-        partitions: { type: "string" },
-        history: { type: "string" },
-        "send-order": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
+    const line = parseCommandLine(FLAGS, argv, { positionals: false });
+    values = line.values;
+    if (values.help === true) {
+      process.stdout.write(HELP);
+      return Exit.ok;
+    }
+    mode = selectMode(FLAGS, line, MODES);
   } catch (e) {
-    process.stderr.write(`quorate simulate: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`quorate simulate: ${e.message}\n\n${HELP}`);
+    return Exit.badInput;
   }
-  if (values.help === true) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.scenario !== undefined || values.partitions !== undefined) return runKraftScenario(values);
+  if (mode === "scenario") return runKraftScenario(values);
   let spec: CampaignSpec;
   let seeds: number[] | undefined;
   let seed = 1;
   let workers = availableParallelism();
   try {
     const system = values.system ?? "raft";
-    if (SYSTEMS[system] === undefined) throw new ArgError(`--system must be one of ${Object.keys(SYSTEMS).join(", ")}, got '${system}'`);
+    if (!Object.hasOwn(SYSTEMS, system)) throw new ArgError(`--system must be one of ${Object.keys(SYSTEMS).join(", ")}, got '${system}'`);
     const faults: FaultSet = parseFaults(values.faults ?? "all");
     const order = values["send-order"] ?? "strict";
     if (order !== "strict" && order !== "contract") throw new ArgError(`--send-order must be strict or contract, got '${order}'`);
     spec = { system, nodes: int("--nodes", values.nodes, 5, 1, 15), steps: int("--steps", values.steps, 10_000, 0, 1_000_000_000), faults, sendOrder: order };
-    if (values.seed !== undefined && values.seeds !== undefined) throw new ArgError("--seed and --seeds exclude each other");
     seed = int("--seed", values.seed, 1, 0, 0xffffffff);
-    if (values.seeds !== undefined) {
-      seeds = seedRange(values.seeds);
+    if (mode === "campaign") {
+      seeds = seedRange(values.seeds!);
       if (values.shard !== undefined) seeds = shard(seeds, values.shard);
-      if (values.trace !== undefined || values.html !== undefined || values.history !== undefined) throw new ArgError("--trace, --html and --history need a single --seed");
-    } else if (values.shard !== undefined) throw new ArgError("--shard needs --seeds");
+      if (seeds.length === 0) throw new ArgError(`--shard ${values.shard!} of --seeds ${values.seeds!} is empty: fewer seeds than shards`);
+    }
     workers = int("--workers", values.workers, workers, 1, 256);
     checkOptions({ seed, nodes: spec.nodes, steps: spec.steps, faults });
   } catch (e) {
-    if (e instanceof ArgError || e instanceof SimOptionError) {
+    if (e instanceof UsageError || e instanceof SimOptionError) {
       process.stderr.write(`quorate simulate: ${e.message}\n`);
-      return 2;
+      return Exit.badInput;
     }
     throw e;
   }
   return seeds === undefined ? runOne(spec, seed, values) : runMany(spec, seeds, workers, values.json === true);
 };
 
-function runOne(spec: CampaignSpec, seed: number, values: { json?: boolean; trace?: string; html?: string; history?: string }): number {
+function runOne(spec: CampaignSpec, seed: number, values: Values): ExitCode {
   const options = { seed, nodes: spec.nodes, steps: spec.steps, faults: spec.faults, sendOrder: spec.sendOrder ?? "strict", trace: values.trace !== undefined || values.html !== undefined };
   const result = simulate(SYSTEMS[spec.system]!(options), options);
   const replay = replayCommand(spec, seed);
+  const found = withProgress(result.violations, result.stats, spec.steps, result.time);
+  const ok = found.length === 0;
   try {
     if (values.trace !== undefined) writeFileSync(values.trace, `${result.trace!.join("\n")}\n`);
-    if (values.html !== undefined) writeFileSync(values.html, renderSpaceTime(result.trace!, { title: `quorate simulate — ${spec.system}, seed ${seed}` }));
+    if (values.html !== undefined) writeFileSync(values.html, renderSpaceTime(result.trace!, diagramOptions(spec, seed, found)));
     if (values.history !== undefined) writeFileSync(values.history, `${JSON.stringify(toNativeHistory(result.history), null, 1)}\n`);
   } catch (e) {
     process.stderr.write(`quorate simulate: cannot write --trace/--html/--history file: ${(e as Error).message}\n`);
-    return 2;
+    return Exit.badInput;
   }
   if (values.json === true) {
-    const violations = result.violations.map((v) => ({ invariant: v.invariant, step: v.step, detail: v.detail, t: v.t, ...(v.node === undefined ? {} : { node: v.node }) }));
-    process.stdout.write(`${JSON.stringify({ ok: result.ok, seed, steps: result.steps, violations, stats: publicStats(result.stats), replay })}\n`);
+    const violations = found.map((v) => ({ invariant: v.invariant, step: v.step, detail: v.detail, t: v.t, ...(v.node === undefined ? {} : { node: v.node }) }));
+    process.stdout.write(`${JSON.stringify({ ok, seed, steps: result.steps, violations, stats: publicStats(result.stats), replay })}\n`);
   } else {
     const s = result.stats;
     process.stdout.write(
       `${spec.system}, ${spec.nodes} nodes, seed ${seed}, ${result.steps} steps, faults ${formatFaults(spec.faults)}: ` +
-        `${s.elections} elections, ${s.leaderChanges} leader changes, commit index ${s.committed}, ${s.messages} messages (${s.dropped} dropped), ${s.crashes} crashes\n`,
+        `${s.elections} elections, ${s.leaderChanges} leader changes, commit index ${s.committed} (${s.committedBeforeHeal} under faults), ${s.ok} client operations acknowledged, ${s.messages} messages (${s.dropped} dropped), ${s.crashes} crashes\n`,
     );
-    if (result.ok) process.stdout.write("every invariant held, and liveness after healing\n");
+    if (ok) process.stdout.write("every invariant held, and liveness after healing\n");
     else {
-      for (const v of result.violations) process.stdout.write(`VIOLATION ${describeViolation(v)}\n`);
+      for (const v of found) process.stdout.write(`VIOLATION ${describeViolation(v)}\n`);
       process.stdout.write(`replay: ${replay}\n`);
     }
   }
-  return result.ok ? 0 : 1;
+  return ok ? Exit.ok : Exit.violation;
 }
 
-async function runMany(spec: CampaignSpec, seeds: number[], workers: number, json: boolean): Promise<number> {
-  const tty = process.stderr.isTTY === true && !json;
-  let done = 0;
+async function runMany(spec: CampaignSpec, seeds: number[], workers: number, json: boolean): Promise<ExitCode> {
   let failing = 0;
   const started = Date.now();
-  const progress = (o: SeedOutcome): void => {
-    done++;
-    if (!o.ok) failing++;
-    if (!tty || (done % 8 !== 0 && done !== seeds.length)) return;
-    const width = 30;
-    const filled = Math.round((done / seeds.length) * width);
-    process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${seeds.length} seeds, ${failing} failing, ${((Date.now() - started) / 1000).toFixed(0)} s `);
-  };
+  const bar = startProgress({ label: "seeds", total: seeds.length, quiet: json });
   let outcomes: SeedOutcome[];
   try {
-    outcomes = await runCampaign(spec, seeds, workers, progress);
+    outcomes = await runCampaign(spec, seeds, workers, (o: SeedOutcome) => {
+      if (!o.ok) failing++;
+      bar.advance(1, `${failing} failing`);
+    });
   } catch (e) {
     if (e instanceof CampaignError) {
       process.stderr.write(`quorate simulate: ${e.message}\n`);
-      return 2;
+      return Exit.badInput;
     }
     throw e;
+  } finally {
+    bar.stop();
   }
-  if (tty) process.stderr.write("\n");
-  const failed = outcomes.filter((o) => !o.ok);
+  // A seed fails on a violation, or when it committed nothing (it proved nothing).
+  const failed = outcomes.map((o) => ({ seed: o.seed, violations: withProgress(o.violations, o.stats, spec.steps, 0) })).filter((o) => o.violations.length > 0);
+  const total = newStats();
+  let least: SeedOutcome | undefined;
+  for (const o of outcomes) {
+    addStats(total, o.stats);
+    if (least === undefined || o.stats.committedBeforeHeal < least.stats.committedBeforeHeal) least = o;
+  }
   const seconds = (Date.now() - started) / 1000;
   if (json) {
     process.stdout.write(
@@ -215,34 +258,41 @@ async function runMany(spec: CampaignSpec, seeds: number[], workers: number, jso
         ok: failed.length === 0,
         seeds: { from: seeds[0] ?? 0, to: seeds[seeds.length - 1] ?? 0, count: seeds.length },
         steps: spec.steps,
+        stats: publicStats(total),
+        leastCommitted: least === undefined ? null : { seed: least.seed, committedBeforeHeal: least.stats.committedBeforeHeal },
         failed: failed.map((o) => ({ seed: o.seed, violations: o.violations, replay: replayCommand(spec, o.seed) })),
         seconds,
       })}\n`,
     );
   } else {
-    process.stdout.write(`${spec.system}: ${seeds.length} seeds × ${spec.steps} steps, faults ${formatFaults(spec.faults)}, ${workers} workers, ${seconds.toFixed(1)} s: ${failed.length} failing\n`);
+    const ops = total.ok + total.fail + total.info;
+    process.stdout.write(
+      `${spec.system}: ${seeds.length} seeds × ${spec.steps} steps, faults ${formatFaults(spec.faults)}, ${workers} workers, ${seconds.toFixed(1)} s: ${failed.length} failing\n` +
+        `exercised: ${total.committedBeforeHeal} entries committed under faults (${total.committed} in all; the least: ${least?.stats.committedBeforeHeal ?? 0}, seed ${least?.seed ?? "-"}), ${total.elections} elections, ${total.leaderChanges} leader changes, ` +
+        `${ops} client operations completed (${total.ok} ok); faults: ${total.dropped} dropped, ${total.duplicated} duplicated, ${total.reordered} reordered, ${total.stalls} stalls, ` +
+        `${total.partitions} partitions, ${total.crashes} crashes, ${total.driftingClocks} drifting clocks, ${total.slowDisks} slow disks\n`,
+    );
     for (const o of failed) {
       process.stdout.write(`seed ${o.seed}: ${describeViolation(o.violations[0]!)}\n  replay: ${replayCommand(spec, o.seed)}\n`);
     }
   }
-  return failed.length === 0 ? 0 : 1;
+  return failed.length === 0 ? Exit.ok : Exit.violation;
 }
 
-function runKraftScenario(values: { system?: string; scenario?: string; partitions?: string; seed?: string; json?: boolean }): number {
+function runKraftScenario(values: Values): ExitCode {
   let name: ScenarioName;
   let partitions: number;
   let seed: number;
   try {
-    if (values.scenario === undefined) throw new ArgError("--partitions needs --scenario");
     if ((values.system ?? "raft") !== "kraft") throw new ArgError(`--scenario needs --system kraft, got --system ${values.system ?? "raft"}`);
-    if (!(SCENARIOS as readonly string[]).includes(values.scenario)) throw new ArgError(`--scenario must be one of ${SCENARIOS.join(", ")}, got '${values.scenario}'`);
+    if (!(SCENARIOS as readonly string[]).includes(values.scenario!)) throw new ArgError(`--scenario must be one of ${SCENARIOS.join(", ")}, got '${values.scenario}'`);
     name = values.scenario as ScenarioName;
     partitions = int("--partitions", values.partitions, DEFAULT_PARTITIONS[name], 1, 1_000_000);
     seed = int("--seed", values.seed, 1, 0, 0xffffffff);
   } catch (e) {
     if (e instanceof ArgError) {
       process.stderr.write(`quorate simulate: ${e.message}\n`);
-      return 2;
+      return Exit.badInput;
     }
     throw e;
   }
@@ -252,7 +302,7 @@ function runKraftScenario(values: { system?: string; scenario?: string; partitio
   } catch (e) {
     if (e instanceof ScenarioOptionError) {
       process.stderr.write(`quorate simulate: ${e.message}\n`);
-      return 2;
+      return Exit.badInput;
     }
     throw e;
   }
@@ -260,5 +310,5 @@ function runKraftScenario(values: { system?: string; scenario?: string; partitio
     const { ok, scenario, events, metrics, expectations, violations } = result;
     process.stdout.write(`${JSON.stringify({ ok, scenario, partitions, seed, events, metrics, expectations, violations })}\n`);
   } else process.stdout.write(formatScenario(result));
-  return result.ok ? 0 : 1;
+  return result.ok ? Exit.ok : Exit.violation;
 }

@@ -1,52 +1,53 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { TraceFormatError, verifyRaftTrace } from "../../../check/invariants/index.js";
+import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
+import { parseCommandLine } from "../flags.js";
+import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
+
+const FLAGS = {
+  protocol: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies FlagTable;
 
 const HELP = `usage: quorate verify-trace FILE --protocol raft [--json]
 
 Checks an NDJSON trace of observations recorded from any Raft implementation against quorate's Raft safety
-invariants (docs/trace-format.md; schema: schemas/raft-trace.schema.json). Exit 0 when every invariant held,
-1 on a violation, 2 on bad arguments or a malformed trace.
+invariants (docs/trace-format.md; every record is validated with schemas/raft-trace.schema.json). The trace
+starts with its "cluster" record, and every record names only nodes of that cluster.
+${EXIT_CODES_HELP}
 `;
 
 /** `quorate verify-trace FILE --protocol raft [--json]`. */
 export const run: CommandRun = async (argv) => {
-  let parsed;
+  let file: string;
+  let json: boolean;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { protocol: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    });
+    const { values, positionals } = parseCommandLine(FLAGS, argv, { positionals: true });
+    if (values.help === true) {
+      process.stdout.write(HELP);
+      return Exit.ok;
+    }
+    if (values.protocol !== "raft") throw new UsageError(`--protocol must be "raft" (the only protocol with a trace format so far)`);
+    if (positionals.length !== 1) throw new UsageError(`give exactly one FILE (got ${positionals.length})\n\n${HELP}`);
+    file = positionals[0]!;
+    json = values.json === true;
   } catch (e) {
-    process.stderr.write(`quorate verify-trace: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`quorate verify-trace: ${e.message}\n`);
+    return Exit.badInput;
   }
-  const { values, positionals } = parsed;
-  if (values.help === true) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.protocol !== "raft") {
-    process.stderr.write(`quorate verify-trace: --protocol must be "raft" (the only protocol with a trace format so far)\n`);
-    return 2;
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(`quorate verify-trace: give exactly one FILE (got ${positionals.length})\n\n${HELP}`);
-    return 2;
-  }
-  const file = positionals[0]!;
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     process.stderr.write(`quorate verify-trace: cannot read FILE ${file}: ${(e as Error).message}\n`);
-    return 2;
+    return Exit.badInput;
   }
   try {
     const verdict = verifyRaftTrace(text);
-    if (values.json === true) {
+    if (json) {
       process.stdout.write(`${JSON.stringify({ ok: verdict.ok, records: verdict.records, violations: verdict.violations })}\n`);
     } else if (verdict.ok) {
       process.stdout.write(`${file}: ${verdict.records} records, every Raft invariant held\n`);
@@ -56,11 +57,11 @@ export const run: CommandRun = async (argv) => {
         process.stdout.write(`  line ${v.step} (t=${v.t}${v.node === undefined ? "" : `, node ${v.node}`}): ${v.invariant}: ${v.detail}\n`);
       }
     }
-    return verdict.ok ? 0 : 1;
+    return verdict.ok ? Exit.ok : Exit.violation;
   } catch (e) {
     if (e instanceof TraceFormatError) {
-      process.stderr.write(`quorate verify-trace: ${file}: ${e.message}\n`);
-      return 2;
+      process.stderr.write(`quorate verify-trace: ${file}:${e.line}: ${e.message.replace(/^line \d+: /, "")}\n`);
+      return Exit.badInput;
     }
     throw e;
   }

@@ -1,32 +1,45 @@
 /**
- * `quorate zk-replay DIR|FILE [--json]`: replays ZooKeeper 3.8 golden transcripts through quorate's
- * ZooKeeper-style service and compares every step. Exit 0 only when no scenario failed; 2 for a usage error or a
- * malformed transcript (the message names the file and the field).
+ * `quorate zk-replay DIR|FILE [--json] [--wire]`: replays ZooKeeper 3.8 golden transcripts through quorate's
+ * ZooKeeper-style service and compares every step. Exit codes as in exit-codes.ts: 0 when every scenario
+ * passed, 1 when one failed, 2 for bad usage, a malformed transcript or a directory without any, 3 when every
+ * scenario was skipped (nothing was compared).
  */
-import { parseArgs } from "node:util";
 import { TranscriptError, replayPath } from "../../zk/replay/index.js";
 import type { ReplayReport } from "../../zk/replay/index.js";
+import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
+import { parseCommandLine } from "../flags.js";
+import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
-const USAGE = `usage: quorate zk-replay DIR|FILE [--json]
+const FLAGS = {
+  json: { type: "boolean" },
+  wire: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies FlagTable;
+
+const USAGE = `usage: quorate zk-replay DIR|FILE [--json] [--wire]
 
 Replays zk-golden/1 transcripts (a directory of *.json, or one file) through a fresh quorate ZooKeeper-style
 service configured as the recording server (tickTime 200 ms, TTL nodes on, reaper every 1000 ms, 1,048,575-byte
 frames), and compares replies, events and zxid_after after the README's normalisation.
 
   --json   print {"scenarios":[{"id","status","step","diff"}],"passed","failed","skipped"}
+  --wire   send every step over ZooKeeper's wire protocol to quorate's wire server (zk-server) on a loopback
+           port, raw steps as their bytes (nothing skipped), instead of through the in-process client
 
-Exit status: 0 when nothing failed, 1 when a scenario failed, 2 for bad usage or a malformed transcript.
+A directory without transcripts is bad input (2); when every scenario is skipped nothing was compared (3).
+${EXIT_CODES_HELP}
 `;
 
-function human(report: ReplayReport): string {
+function human(report: ReplayReport, wire: boolean): string {
   const lines = report.scenarios.map((s) => {
     if (s.status === "fail") {
       return `FAIL ${s.id}: step ${String(s.step)}, ${s.diff!.field}: expected ${JSON.stringify(s.diff!.expected)}, got ${JSON.stringify(s.diff!.got)}`;
     }
-    const wire = s.wireSteps.length > 0 ? ` (wire-level steps ${s.wireSteps.join(", ")} run at request level)` : "";
+    const how = wire ? "sent as raw frames" : "run at request level";
+    const wireNote = s.wireSteps.length > 0 ? ` (wire-level steps ${s.wireSteps.join(", ")} ${how})` : "";
     if (s.status === "skip") return `SKIP ${s.id}: ${s.skipped.map((k) => `step ${k.step}: ${k.reason}`).join("; ")}`;
-    return `PASS ${s.id}${wire}`;
+    return `PASS ${s.id}${wireNote}`;
   });
   lines.push(`${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped (of ${report.scenarios.length})`);
   return `${lines.join("\n")}\n`;
@@ -34,37 +47,44 @@ function human(report: ReplayReport): string {
 
 /** Runs the command. */
 export const run: CommandRun = async (argv) => {
-  let parsed;
+  let target: string;
+  let json: boolean;
+  let wire: boolean;
   try {
-    parsed = parseArgs({ args: [...argv], options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseCommandLine(FLAGS, argv, { positionals: true });
+    if (values.help === true) {
+      process.stdout.write(USAGE);
+      return Exit.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError(`give exactly one DIR or FILE\n\n${USAGE}`);
+    target = positionals[0]!;
+    json = values.json === true;
+    wire = values.wire === true;
   } catch (e) {
-    process.stderr.write(`quorate zk-replay: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    process.stderr.write(`quorate zk-replay: give exactly one DIR or FILE\n\n${USAGE}`);
-    return 2;
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`quorate zk-replay: ${e.message}\n`);
+    return Exit.badInput;
   }
   let report: ReplayReport;
   try {
-    report = await replayPath(parsed.positionals[0]!);
+    report = await replayPath(target, { wire });
   } catch (e) {
     if (e instanceof TranscriptError) {
       process.stderr.write(`quorate zk-replay: malformed transcript: ${e.message}\n`);
-      return 2;
+      return Exit.badInput;
     }
     const err = e as NodeJS.ErrnoException;
-    if (err.code === "ENOENT" || err.code === "EACCES") {
-      process.stderr.write(`quorate zk-replay: cannot read ${parsed.positionals[0]!}: ${err.message}\n`);
-      return 2;
+    if (err.code === "ENOENT" || err.code === "EACCES" || err.code === "ENOTDIR") {
+      process.stderr.write(`quorate zk-replay: cannot read ${target}: ${err.message}\n`);
+      return Exit.badInput;
     }
     throw e;
   }
-  if (parsed.values.json === true) {
+  if (report.scenarios.length === 0) {
+    process.stderr.write(`quorate zk-replay: ${target} holds no transcript (*.json): nothing to replay\n`);
+    return Exit.badInput;
+  }
+  if (json) {
     const scenarios = report.scenarios.map((s) => ({
       id: s.id,
       status: s.status,
@@ -75,7 +95,12 @@ export const run: CommandRun = async (argv) => {
     }));
     process.stdout.write(`${JSON.stringify({ scenarios, passed: report.passed, failed: report.failed, skipped: report.skipped })}\n`);
   } else {
-    process.stdout.write(human(report));
+    process.stdout.write(human(report, wire));
   }
-  return report.failed === 0 ? 0 : 1;
+  if (report.failed > 0) return Exit.violation;
+  if (report.passed === 0) {
+    process.stderr.write(`quorate zk-replay: every scenario was skipped: nothing was compared\n`);
+    return Exit.unknown;
+  }
+  return Exit.ok;
 };

@@ -1,5 +1,6 @@
 /**
- * The golden transcript format (`zk-golden/1`, see ../shared/zk-golden/README.md), parsed and validated. A
+ * The golden transcript format (`zk-golden/1`, see test/data/README.md), parsed and validated. An optional
+ * top-level `"server": {"extendedTypesEnabled": false}` says the recording server ran without TTL nodes. A
  * malformed transcript or an unknown format version is a {@link TranscriptError} naming the file and the field —
  * never a silent pass. Pure: takes the already-read JSON text.
  */
@@ -72,6 +73,8 @@ export interface Transcript {
   readonly opened: Record<string, number>;
   readonly ignore: readonly string[];
   readonly steps: readonly TranscriptStep[];
+  /** Server settings that differ from the golden recording's; absent = as recorded there (TTL nodes enabled). */
+  readonly server: { readonly extendedTypesEnabled: boolean };
 }
 
 const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -118,10 +121,16 @@ export function validateTranscript(file: string, value: unknown): Transcript {
   }
   const ignore = value.ignore === undefined ? [] : value.ignore;
   need(file, "ignore", Array.isArray(ignore) && ignore.every((x) => typeof x === "string"), "must be a list of strings", 0);
-  const stepsValue = need(file, "steps", Array.isArray(value.steps), "must be a list", value.steps as Json[]);
+  const stepsValue = need(file, "steps", Array.isArray(value.steps) && value.steps.length > 0, "must be a non-empty list (a transcript without steps compares nothing)", value.steps as Json[]);
   const known = new Set(sessions.map((s) => s.name));
   const steps = stepsValue.map((entry, index) => validateStep(file, index, entry, known));
-  return { file, id, title, sessions, opened, ignore: ignore as string[], steps };
+  let extendedTypesEnabled = true;
+  if (value.server !== undefined) {
+    const server = need(file, "server", isObject(value.server), "must be an object", value.server as JsonObject);
+    const flag = server.extendedTypesEnabled;
+    if (flag !== undefined) extendedTypesEnabled = need(file, "server/extendedTypesEnabled", typeof flag === "boolean", "must be true or false", flag as boolean);
+  }
+  return { file, id, title, sessions, opened, ignore: ignore as string[], steps, server: { extendedTypesEnabled } };
 }
 
 function validateStep(file: string, index: number, entry: Json, known: Set<string>): TranscriptStep {

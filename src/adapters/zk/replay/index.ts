@@ -10,6 +10,7 @@ import type { Transcript } from "./format.js";
 import { TranscriptError, parseTranscript } from "./format.js";
 import { normaliseRun } from "./normalise.js";
 import { runTranscript } from "./run.js";
+import { runTranscriptOverWire } from "./wire.js";
 
 export { TranscriptError, parseTranscript, validateTranscript } from "./format.js";
 export type { Transcript, TranscriptStep } from "./format.js";
@@ -17,6 +18,13 @@ export { compareStep, firstDifference } from "./compare.js";
 export type { StepDiff } from "./compare.js";
 export { normaliseRun, renderData } from "./normalise.js";
 export { runTranscript, GOLDEN_SERVER } from "./run.js";
+export { runTranscriptOverWire } from "./wire.js";
+
+/** How to replay. */
+export interface ReplayOptions {
+  /** Over ZooKeeper's wire protocol, through quorate's wire server on a loopback port (`zk-replay --wire`). */
+  readonly wire?: boolean;
+}
 
 /** The outcome of one scenario. */
 export interface ScenarioReport {
@@ -42,9 +50,9 @@ export interface ReplayReport {
   readonly skipped: number;
 }
 
-/** Replays one parsed transcript (pure apart from the in-memory service). */
-export async function replayTranscript(transcript: Transcript): Promise<ScenarioReport> {
-  const run = await runTranscript(transcript);
+/** Replays one parsed transcript (in process, or over the wire with `options.wire`). */
+export async function replayTranscript(transcript: Transcript, options: ReplayOptions = {}): Promise<ScenarioReport> {
+  const run = options.wire === true ? await runTranscriptOverWire(transcript) : await runTranscript(transcript);
   const base = { id: transcript.id, file: transcript.file, steps: transcript.steps.length };
   const wireSteps = run.steps.flatMap((s, i) => (s.wire && s.skip === undefined ? [i] : []));
   const skipped = run.steps.flatMap((s, i) => (s.skip === undefined ? [] : [{ step: i, reason: s.skip }]));
@@ -81,10 +89,10 @@ export async function transcriptFiles(target: string): Promise<string[]> {
 }
 
 /** Replays a file or every transcript of a directory. All files are validated before any is replayed. */
-export async function replayPath(target: string): Promise<ReplayReport> {
+export async function replayPath(target: string, options: ReplayOptions = {}): Promise<ReplayReport> {
   const transcripts = await Promise.all((await transcriptFiles(target)).map(loadTranscript));
   const scenarios: ScenarioReport[] = [];
-  for (const t of transcripts) scenarios.push(await replayTranscript(t));
+  for (const t of transcripts) scenarios.push(await replayTranscript(t, options));
   return {
     scenarios,
     passed: scenarios.filter((s) => s.status === "pass").length,

@@ -40,7 +40,8 @@ export const GOLDEN_SERVER = { tickTimeMs: 200, reaperIntervalMs: 1000 } as cons
 /** Milliseconds the recorder slept before each step (so no two transactions share a timestamp). */
 const STEP_GAP_MS = 6;
 
-function inputData(v: Json | undefined): Data {
+/** A step's data field as bytes (string, `{base64}`, `{len}` of "x", null). */
+export function inputData(v: Json | undefined): Data {
   if (v === undefined) return new Uint8Array(0);
   if (v === null) return null;
   if (typeof v === "string") return utf8(v);
@@ -49,7 +50,8 @@ function inputData(v: Json | undefined): Data {
   return new Uint8Array(o.len as number).fill(0x78);
 }
 
-function inputAcl(v: Json | undefined): readonly Acl[] {
+/** A step's ACL field (default OPEN_ACL_UNSAFE). */
+export function inputAcl(v: Json | undefined): readonly Acl[] {
   if (v === undefined) return OPEN_ACL_UNSAFE;
   return (v as JsonObject[]).map((a) => ({
     perms: typeof a.perms === "number" ? a.perms : (a.perms as string).split("|").reduce((n, p) => n | Perms[p as keyof typeof Perms], 0),
@@ -58,13 +60,15 @@ function inputAcl(v: Json | undefined): readonly Acl[] {
   }));
 }
 
-function errResult(code: number, zxid?: number): { [key: string]: RawValue } {
+/** An error result in the transcript's shape. */
+export function errResult(code: number, zxid?: number): { [key: string]: RawValue } {
   const out: { [key: string]: RawValue } = { err: codeName(code) ?? `UNKNOWN(${code})`, code };
   if (zxid !== undefined) out.zxid = zxid;
   return out;
 }
 
-function okResult(zxid: number, extra: { [key: string]: RawValue } = {}): { [key: string]: RawValue } {
+/** A success result in the transcript's shape. */
+export function okResult(zxid: number, extra: { [key: string]: RawValue } = {}): { [key: string]: RawValue } {
   return { err: "OK", code: 0, zxid, ...extra };
 }
 
@@ -87,7 +91,8 @@ function opResult(r: OpResult): { [key: string]: RawValue } {
   }
 }
 
-function subOp(o: JsonObject): MultiOp {
+/** A multi sub-op of a step. */
+export function subOp(o: JsonObject): MultiOp {
   const path = o.path as string;
   switch (o.op) {
     case "create":
@@ -109,7 +114,8 @@ function subOp(o: JsonObject): MultiOp {
   }
 }
 
-function createOptions(s: JsonObject, withStat: boolean): CreateOptions {
+/** The create options of a create step. */
+export function createOptions(s: JsonObject, withStat: boolean): CreateOptions {
   return {
     mode: ((s.mode as string | undefined) ?? "PERSISTENT") as CreateOptions["mode"] & string,
     acl: inputAcl(s.acl),
@@ -118,13 +124,15 @@ function createOptions(s: JsonObject, withStat: boolean): CreateOptions {
   };
 }
 
-function replyResult(reply: Reply): { [key: string]: RawValue } {
+/** A reply (with multi results) in the transcript's shape. */
+export function replyResult(reply: Reply): { [key: string]: RawValue } {
   const out = errResult(reply.err, reply.zxid);
   if (reply.body?.kind === "multi") out.results = reply.body.results.map(opResult);
   return out;
 }
 
-function hexBytes(hex: string): Uint8Array {
+/** Bytes of a hex string. */
+export function hexBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
@@ -225,7 +233,7 @@ async function runOp(client: ZkClient, s: JsonObject, expectedRelativeBase: numb
 
 /** Replays a transcript on a fresh service and returns quorate's raw answers. */
 export async function runTranscript(transcript: Transcript): Promise<RawRun> {
-  const service = new ZkService(GOLDEN_SERVER);
+  const service = new ZkService({ ...GOLDEN_SERVER, extendedTypesEnabled: transcript.server.extendedTypesEnabled });
   const clients = new Map<string, ZkClient>();
   const sessionNames = new Map<number, string>();
   let bucket: Record<string, WatchEvent[]> = {};

@@ -46,5 +46,6 @@ export function parseEtcdLog(text: string, file = "<input>"): History {
     const value = reader.read(forms[0]!.text, line);
     events.push({ process, type: typeText.slice(1) as JepsenEvent["type"], f: fText.slice(1), value, line });
   }
+  if (events.length === 0) throw new HistoryParseError(file, 1, `no client operations to check: no line has the form "INFO  jepsen.util - <process> :<type> :<f> <value>"`);
   return eventsToHistory(events, file, (f) => (f === "cas" ? "completed" : "did-not-happen"));
 }

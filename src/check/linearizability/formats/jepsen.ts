@@ -21,7 +21,11 @@ export type FailPolicy = (f: string) => "did-not-happen" | "completed";
 
 const TYPES = new Set(["invoke", "ok", "fail", "info"]);
 
-/** Reads the fields of an op map, ignoring unknown ones; `undefined` for ops without client semantics (nemesis). */
+/**
+ * Reads the fields of an op map, ignoring unknown ones; `undefined` for ops without client semantics (nemesis).
+ * Only :process, :type, :f, :value and :key are read: the one-op-per-line fast path (jepsen-edn-lines.ts) keeps
+ * just those, so a new field read here must be added to its `OpMapFields` too.
+ */
 export function eventFromMap(map: Value, file: string, line: number): JepsenEvent | undefined {
   if (map === null || typeof map !== "object" || Array.isArray(map)) {
     throw new HistoryParseError(file, line, "expected an op map like {:process 0, :type :invoke, :f :read, :value nil}");
@@ -40,7 +44,13 @@ export function eventFromMap(map: Value, file: string, line: number): JepsenEven
   if (typeof f !== "string") throw new HistoryParseError(file, line, `op has no :f keyword (got ${JSON.stringify(f ?? null)})`);
   const value = m["value"] ?? null;
   const key = m["key"];
-  return { process, type: type as JepsenEvent["type"], f, value, line, ...(key !== undefined ? { key } : {}) };
+  const kind = type as JepsenEvent["type"];
+  return key !== undefined ? { process, type: kind, f, value, line, key } : { process, type: kind, f, value, line };
+}
+
+/** The error for a file without a single op map: checking nothing would always come out linearizable. */
+export function noOperations(file: string, expected: string): HistoryParseError {
+  return new HistoryParseError(file, 1, `no client operations to check: not one op map (expected ${expected})`);
 }
 
 /** Pairs invocations with completions. */

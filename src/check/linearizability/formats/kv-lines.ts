@@ -2,7 +2,7 @@
 import type { History } from "../types.js";
 import { HistoryParseError } from "./errors.js";
 import { EdnReader, splitEdn } from "./edn.js";
-import { eventFromMap, eventsToHistory } from "./jepsen.js";
+import { eventFromMap, eventsToHistory, noOperations } from "./jepsen.js";
 import type { JepsenEvent } from "./jepsen.js";
 
 /** Parses key-value EDN lines. @throws HistoryParseError */
@@ -20,5 +20,6 @@ export function parseKvEdnLines(text: string, file = "<input>"): History {
     if (event.key === undefined) throw new HistoryParseError(file, line, "op has no :key");
     events.push(event);
   });
+  if (!lines.some((raw) => raw.trim() !== "" && !raw.trimStart().startsWith(";"))) throw noOperations(file, 'one op map per line, like {:process 0, :type :invoke, :f :get, :key "x", :value nil}');
   return eventsToHistory(events, file, () => "did-not-happen");
 }

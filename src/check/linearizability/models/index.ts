@@ -103,7 +103,7 @@ export const builtinModels: readonly { readonly name: string; readonly summary: 
  * @throws ModelConfigError for an unknown name or an initial state of the wrong shape.
  */
 export function modelByName(name: string, initial?: Value): AnyModel {
-  const factory = factories[name];
+  const factory = Object.hasOwn(factories, name) ? factories[name] : undefined;
   if (factory === undefined) {
     throw new ModelConfigError(`unknown model '${name}'; known models: ${Object.keys(factories).join(", ")}`);
   }

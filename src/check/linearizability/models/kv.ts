@@ -5,6 +5,7 @@
  */
 import type { History, JepsenInput, JepsenOutput, Model, Operation, Value } from "../types.js";
 import { hashString, mix32, showValue } from "../values.js";
+import { unknownFunction } from "./inputs.js";
 
 /** Options of the key-value models. */
 export interface KvOptions {
@@ -32,6 +33,13 @@ function kvOp(input: JepsenInput, output: JepsenOutput | undefined): KvOp | unde
   const out = output?.value;
   const result = Array.isArray(out) && out.length === 2 ? (out[1] as Value) : out === undefined ? undefined : null;
   return { key: keyString(tuple[0] as Value), arg: tuple[1] as Value, result };
+}
+
+/** What `Model.checkInput` says of a kv op: a known function that names its key. */
+function checkKvInput(model: string, input: JepsenInput): string | undefined {
+  const problem = unknownFunction(model, input, ["get", "read", "put", "write", "append"]);
+  if (problem !== undefined || namesKey(input)) return problem;
+  return `:${input.f} names no key: give a :key, or a [key value] pair as the value (got ${showValue(input.value)})`;
 }
 
 /** An op without a `key` must carry a `[key value]` tuple: anything else names no key and is rejected. */
@@ -145,6 +153,7 @@ export function kv(options: KvOptions = {}): Model<KvText, JepsenInput, JepsenOu
           return undefined;
       }
     },
+    checkInput: (input) => checkKvInput("kv", input),
     readOnly: (input) => input.f === "get" || input.f === "read",
     acceptedStateHash(input, output) {
       if ((input.f !== "get" && input.f !== "read") || output === undefined || output.type === "fail") return undefined;
@@ -223,6 +232,7 @@ export function kvUnpartitioned(options: KvOptions = {}): Model<KvMapState, Jeps
       return true;
     },
     hash: (s) => s.hash,
+    checkInput: (input) => checkKvInput("kv-unpartitioned", input),
     readOnly: (input) => input.f === "get" || input.f === "read",
     describeOperation: describeKv,
     describeState: (s) =>

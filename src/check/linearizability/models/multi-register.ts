@@ -4,6 +4,7 @@
  */
 import type { History, JepsenInput, JepsenOutput, Model, Operation, Value } from "../types.js";
 import { hashString, hashValue, showValue, valueEqual } from "../values.js";
+import { unknownFunction } from "./inputs.js";
 
 /** State: register name → value. */
 export type MultiRegisterState = { readonly [key: string]: Value };
@@ -74,6 +75,14 @@ export function multiRegister(options: MultiRegisterOptions = {}): Model<MultiRe
   return {
     name: "multi-register",
     init: () => initial,
+    checkInput(input) {
+      const problem = unknownFunction("multi-register", input, ["txn"]);
+      if (problem !== undefined) return problem;
+      const ops = microOps(input.value);
+      if (ops === undefined) return `:txn needs a vector of [f k v] micro-ops, got ${showValue(input.value)}`;
+      const bad = ops.find(([f]) => f !== "read" && f !== "write");
+      return bad === undefined ? undefined : `:txn micro-op :${bad[0]} is neither :read nor :write`;
+    },
     step(state, input, output) {
       if (input.f !== "txn") return undefined;
       if (output !== undefined && output.type === "fail") return undefined;

@@ -1,5 +1,6 @@
 /** A single lock: `acquire` succeeds only when free, `release` only when held. */
 import type { JepsenInput, JepsenOutput, Model, Value } from "../types.js";
+import { unknownFunction } from "./inputs.js";
 
 /** Options of the mutex model. */
 export interface MutexOptions {
@@ -19,6 +20,7 @@ export function mutex(options: MutexOptions = {}): Model<boolean, JepsenInput, J
       if (input.f === "release") return state ? false : undefined;
       return undefined;
     },
+    checkInput: (input) => unknownFunction("mutex", input, ["acquire", "release"]),
     equal: (a, b) => a === b,
     hash: (s) => (s ? 1 : 2),
     describeOperation: (input, output) => `${input.f}${output === undefined ? " (outcome unknown)" : ""}`,

@@ -1,6 +1,7 @@
 /** A FIFO queue: `enqueue v`; `dequeue` returns the oldest element (nil: the queue was empty). */
 import type { JepsenInput, JepsenOutput, Model, Value } from "../types.js";
 import { hashValue, showValue, valueEqual } from "../values.js";
+import { unknownFunction } from "./inputs.js";
 
 /** State: the elements, oldest first. */
 export type QueueState = readonly Value[];
@@ -26,6 +27,7 @@ export function queue(options: QueueOptions = {}): Model<QueueState, JepsenInput
       }
       return undefined;
     },
+    checkInput: (input) => unknownFunction("queue", input, ["enqueue", "dequeue"]),
     readOnly: (input, output) => input.f === "dequeue" && output !== undefined && output.value === null,
     equal: (a, b) => a.length === b.length && a.every((v, i) => valueEqual(v, b[i])),
     hash: (s) => hashValue(s),

@@ -5,6 +5,7 @@
  */
 import type { JepsenInput, JepsenOutput, Model, Value } from "../types.js";
 import { hashValue, showValue, valueEqual } from "../values.js";
+import { unknownFunction } from "./inputs.js";
 
 /** Options of the register models. */
 export interface RegisterOptions {
@@ -49,6 +50,11 @@ function makeRegister(semantics: RegisterSemantics, options: RegisterOptions): M
         default:
           return undefined;
       }
+    },
+    checkInput(input) {
+      const problem = unknownFunction(semantics.name, input, semantics.allowCas ? ["read", "write", "cas"] : ["read", "write"]);
+      if (problem !== undefined || input.f !== "cas" || casArgs(input.value) !== undefined) return problem;
+      return `:cas needs the value [old new], got ${showValue(input.value)}`;
     },
     readOnly: (input) => input.f === "read",
     acceptedStateHash(input, output) {

@@ -1,6 +1,7 @@
 /** A set: `add v`, and `read` returning every element (in any order). */
 import type { JepsenInput, JepsenOutput, Model, Value } from "../types.js";
 import { hashValue, showValue, valueEqual } from "../values.js";
+import { unknownFunction } from "./inputs.js";
 
 /** State: the elements, sorted by hash then rendering, without duplicates. */
 export type SetState = readonly Value[];
@@ -40,6 +41,7 @@ export function setModel(options: SetOptions = {}): Model<SetState, JepsenInput,
       }
       return undefined;
     },
+    checkInput: (input) => unknownFunction("set", input, ["add", "read"]),
     readOnly: (input) => input.f === "read",
     equal: (a, b) => a.length === b.length && a.every((v, i) => valueEqual(v, b[i])),
     hash: (s) => hashValue(s),

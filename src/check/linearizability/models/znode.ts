@@ -12,6 +12,7 @@
  */
 import type { History, JepsenInput, JepsenOutput, Model, Value } from "../types.js";
 import { hashValue, showValue, valueEqual } from "../values.js";
+import { unknownFunction } from "./inputs.js";
 
 /** A znode's state: absent, or `[data, version]`. */
 export type ZnodeState = null | readonly [data: string, version: number];
@@ -54,6 +55,7 @@ export function znodeModel(): Model<ZnodeState, JepsenInput, JepsenOutput> {
           return undefined;
       }
     },
+    checkInput: (input) => unknownFunction("znode", input, ["create", "set", "delete", "read"]),
     readOnly: (input) => input.f === "read",
     acceptedStateHash: (input, output) => (input.f === "read" && output !== undefined && output.type !== "fail" ? hashValue(output.value) : undefined),
     equal: (a, b) => valueEqual(a as Value, b as Value),

@@ -1,0 +1,90 @@
+/**
+ * The one place that performs a core's outputs in the order its durability contract demands (shared by the
+ * Raft and KRaft runtimes). Outputs of a step are taken in order: a `persist` is issued to storage at once
+ * (storage makes writes durable in issue order) and everything after it in the step waits until it is durable,
+ * then its acknowledgement inputs are fed back. Sends before any persist of the step leave at once; the step's
+ * other outputs queue behind every earlier write, so applies and commits stay in order.
+ * @module
+ */
+
+/** What the pipeline needs from a runtime. */
+export interface PipelineHooks<O extends { readonly type: string }, I> {
+  /** Makes a persist output durable; resolves with the acknowledgement inputs for the core. */
+  persist(o: O): Promise<readonly I[]>;
+  /** Sends a message output. */
+  send(o: O): void;
+  /** Performs any other output (apply, commit, role change, …). */
+  perform(o: O): void;
+  /** Steps the core with an acknowledgement. */
+  feed(input: I): void;
+  /** Storage failed: the node must stop. */
+  fatal(e: unknown): void;
+  /**
+   * Planted bugs (tests only): a send for which this returns true leaves before the writes it depends on are
+   * durable.
+   */
+  sendsEarly?(o: O): boolean;
+}
+
+/** Performs outputs per the durability contract. */
+export class OutputPipeline<O extends { readonly type: string }, I> {
+  private chain: Promise<void> = Promise.resolve();
+  /** After a failure nothing more is performed: the node stops and restarts from what is durable. */
+  private failed = false;
+
+  /** @param hooks - the runtime's effects */
+  constructor(private readonly hooks: PipelineHooks<O, I>) {}
+
+  /** Takes one step's outputs. */
+  handle(outputs: readonly O[]): void {
+    const h = this.hooks;
+    let batch: O[] = [];
+    let durable: Promise<readonly I[]> | undefined;
+    const enqueue = (f: () => unknown): void => {
+      this.chain = this.chain
+        .then(() => (this.failed ? undefined : f()))
+        .then(
+          () => undefined,
+          (e: unknown) => {
+            this.failed = true;
+            h.fatal(e);
+          },
+        );
+    };
+    // Performs the outputs gathered so far, then feeds the acknowledgement of the persist they waited for:
+    // what the acknowledgement triggers comes after them.
+    const close = (): void => {
+      if (batch.length > 0) {
+        const todo = batch;
+        batch = [];
+        enqueue(() => {
+          for (const o of todo) (o.type === "send" ? h.send(o) : h.perform(o));
+        });
+      }
+      if (durable !== undefined) {
+        const d = durable;
+        durable = undefined;
+        enqueue(() => d.then((acks) => acks.forEach((a) => h.feed(a))));
+      }
+    };
+    for (const o of outputs) {
+      if (o.type === "persist") {
+        close();
+        const d = h.persist(o);
+        d.catch(() => undefined); // seen now; handled through the chain
+        enqueue(() => d);
+        durable = d;
+        continue;
+      }
+      const gated = durable !== undefined;
+      if (o.type === "send" && (!gated || h.sendsEarly?.(o) === true)) h.send(o);
+      else batch.push(o);
+    }
+    close();
+  }
+
+  /** Resolves once every queued output was performed (or the chain failed). */
+  async idle(): Promise<void> {
+    await this.chain.catch(() => undefined);
+  }
+}

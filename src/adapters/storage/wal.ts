@@ -1,0 +1,392 @@
+/**
+ * The write-ahead log: the I/O half of the storage adapter. It validates each write against the pure
+ * {@link LogModel}, encodes it with `format.ts`, and makes it durable with group commit — the writes issued while
+ * an fdatasync is running share the next one — resolving each write's promise only after the fdatasync of its
+ * batch returned. Recovery on open is decided by `recovery.ts` over the bytes read here.
+ *
+ * Order inside one batch: the hard-state file (the batch's last hard state: term and vote only grow, so making
+ * them durable before the log records of the same batch is safe), the snapshot file (inert until its marker is
+ * durable), then the batch of log records and one fdatasync. After any write or fsync failure the log accepts
+ * nothing more (a failed fsync cannot be retried safely): restart and recover what is durable.
+ * @module
+ */
+import { StorageError } from "./errors.js";
+import {
+  STATE_FILE,
+  TMP_SUFFIX,
+  encodeBatch,
+  encodeSegmentHeader,
+  encodeSnapshotFile,
+  encodeStateFile,
+  parseSegmentName,
+  segmentName,
+  snapshotName,
+  type WalRecord,
+} from "./format.js";
+import { pathOf, type AppendHandle, type FileSystem } from "./fs.js";
+import { LogModel, type SnapshotRetention } from "./log-model.js";
+import { finishRecovery, planRecovery, type RecoveredLog, type SegmentInfo } from "./recovery.js";
+
+/** One operation of a write, in the generic vocabulary (indices from 1, terms from 0). */
+export type WalOp =
+  /** Append entries (contiguous), overwriting any suffix of the log from the first one. */
+  | { readonly type: "entries"; readonly entries: readonly { readonly index: number; readonly term: number; readonly payload: Uint8Array }[] }
+  /** Drop entries with index ≥ `from`. */
+  | { readonly type: "truncate"; readonly from: number }
+  /** Install a snapshot; `retention` says which entries after it survive. */
+  | { readonly type: "snapshot"; readonly index: number; readonly term: number; readonly payload: Uint8Array; readonly retention: SnapshotRetention }
+  /** The commit index. */
+  | { readonly type: "commit"; readonly index: number }
+  /** The hard state: its term (never decreasing) and the vocabulary's payload. */
+  | { readonly type: "state"; readonly term: number; readonly payload: Uint8Array };
+
+/** Where the log stands after a write: what its acknowledgement reports. */
+export interface LogPosition {
+  readonly snapIndex: number;
+  readonly snapTerm: number;
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  readonly commit: number;
+}
+
+/** Options of {@link WriteAheadLog.open}. */
+export interface WalOptions {
+  readonly fs: FileSystem;
+  readonly dir: string;
+  /** The record vocabulary (`raft`, `kraft`); a directory is only reopened with the same one. */
+  readonly vocabulary: string;
+  /** A new segment is started once the current one reaches this many bytes. Default 64 MiB. */
+  readonly segmentBytes?: number;
+  /** Share one fdatasync between the writes issued while the previous one ran. Default true. */
+  readonly groupCommit?: boolean;
+  /** Where recovery reports what it cut off or removed. Default: stderr. */
+  readonly log?: (line: string) => void;
+}
+
+/** Counters of {@link WriteAheadLog.stats}. */
+export interface WalStats {
+  /** Writes acknowledged. */
+  readonly writes: number;
+  /** Batches written (one fdatasync of the segment each). */
+  readonly batches: number;
+  /** fdatasync calls on segments. */
+  readonly walSyncs: number;
+  /** Other syncs: hard-state and snapshot files, and directories. */
+  readonly otherSyncs: number;
+  /** Bytes appended to segments. */
+  readonly bytes: number;
+  /** Batch-size histogram: `sizes[k]` counts batches of (2^(k-1), 2^k] writes (k = 0: batches of 1). */
+  readonly batchSizes: readonly number[];
+  readonly maxBatch: number;
+  readonly segments: number;
+}
+
+interface Pending {
+  readonly records: WalRecord[];
+  readonly state: { readonly term: number; readonly payload: Uint8Array } | undefined;
+  readonly snapshot: { readonly name: string; readonly bytes: Uint8Array } | undefined;
+  readonly position: LogPosition;
+  readonly resolve: (p: LogPosition) => void;
+  readonly reject: (e: StorageError) => void;
+}
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+function ioError(e: unknown, what: string): StorageError {
+  if (e instanceof StorageError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new StorageError(code === "ENOSPC" ? "no-space" : "io-failed", `${what}: ${msg}`);
+}
+
+/** A durable, segmented write-ahead log with group commit. Open with {@link WriteAheadLog.open}. */
+export class WriteAheadLog {
+  private readonly model = new LogModel();
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private failed: StorageError | undefined;
+  private handle!: AppendHandle;
+  private segmentSize = 0;
+  private segments: SegmentInfo[] = [];
+  private markerSeq = -1;
+  private batchSeq = 0;
+  private durable!: LogPosition;
+  private snapshotFile: string | undefined;
+  private stateTerm = 0;
+  private readonly groupCommit: boolean;
+  private readonly segmentBytes: number;
+  private counters = { writes: 0, batches: 0, walSyncs: 0, otherSyncs: 0, bytes: 0, maxBatch: 0 };
+  private readonly sizes: number[] = [];
+
+  private constructor(private readonly o: WalOptions) {
+    this.groupCommit = o.groupCommit ?? true;
+    this.segmentBytes = o.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+  }
+
+  /**
+   * Opens (or creates) the log in `options.dir` and recovers it: a torn tail is cut off and logged; damage before
+   * the tail, a missing segment or a term going backwards throws a {@link StorageError} naming file and offset.
+   */
+  static async open(options: WalOptions): Promise<{ wal: WriteAheadLog; recovered: RecoveredLog }> {
+    const wal = new WriteAheadLog(options);
+    const recovered = await wal.recover();
+    return { wal, recovered };
+  }
+
+  private path(name: string): string {
+    return pathOf(this.o.dir, name);
+  }
+
+  private async recover(): Promise<RecoveredLog> {
+    const { fs, dir, vocabulary } = this.o;
+    const log = this.o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    await fs.mkdirp(dir);
+    const names = (await fs.list(dir)).sort();
+    const segments = new Map<string, Uint8Array>();
+    for (const n of names) if (parseSegmentName(n) !== undefined) segments.set(n, await fs.readFile(this.path(n)));
+    const state = names.includes(STATE_FILE) ? await fs.readFile(this.path(STATE_FILE)) : undefined;
+    const plan = planRecovery({ vocabulary, names, segments, state });
+    if (plan instanceof StorageError) throw plan;
+    const snapshotBytes = plan.snapshotFile === undefined ? undefined : await fs.readFile(this.path(plan.snapshotFile));
+    const recovered = finishRecovery(plan, vocabulary, snapshotBytes);
+    if (recovered instanceof StorageError) throw recovered;
+    let dirty = false;
+    if (plan.truncate !== undefined) {
+      const t = plan.truncate;
+      log(`storage: ${this.path(t.name)}: torn tail cut at offset ${t.offset} (${t.dropped} bytes dropped: ${t.why})`);
+      await fs.truncate(this.path(t.name), t.offset);
+      this.counters.otherSyncs++;
+    }
+    for (const n of plan.remove) {
+      log(`storage: removing leftover ${this.path(n)}`);
+      await fs.unlink(this.path(n));
+      dirty = true;
+    }
+    const m = plan.model;
+    this.model.resumeAt(m.snapIndex, m.snapTerm, m.start - 1, m.termAt(m.start - 1) ?? m.snapTerm, m.commit);
+    this.model.appendEntries(m.start, m.terms);
+    this.model.commit = m.commit;
+    this.durable = this.position();
+    this.stateTerm = plan.state?.term ?? 0;
+    this.snapshotFile = plan.snapshotFile;
+    this.segments = plan.segments;
+    this.markerSeq = plan.markerSeq;
+    this.batchSeq = plan.nextBatchSeq;
+    if (this.segments.length === 0) {
+      if (dirty) await this.syncDir();
+      await this.cut(0);
+    } else {
+      if (dirty) await this.syncDir();
+      const last = this.segments[this.segments.length - 1]!;
+      this.handle = await fs.openAppend(this.path(last.name), false);
+      this.segmentSize = plan.lastSegmentSize;
+    }
+    return recovered;
+  }
+
+  private position(): LogPosition {
+    const m = this.model;
+    return { snapIndex: m.snapIndex, snapTerm: m.snapTerm, lastIndex: m.lastIndex, lastTerm: m.lastTerm, commit: m.commit };
+  }
+
+  /**
+   * Issues a write. It is validated at once (a refused write throws — synchronously rejects — an `invalid-write`
+   * {@link StorageError} and stops the log, since the caller's view of the log no longer matches it) and
+   * resolves with the log's position after it once the fdatasync of its batch returned. Writes become durable
+   * in the order issued.
+   */
+  append(ops: readonly WalOp[]): Promise<LogPosition> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    const records: WalRecord[] = [];
+    let state: Pending["state"];
+    let snapshot: Pending["snapshot"];
+    const m = this.model;
+    // A follower installing a leader's snapshot drops its whole log, committed entries included.
+    const replacesLog = ops.some((op) => op.type === "snapshot" && op.index >= m.commit);
+    for (const op of ops) {
+      let why: string | null = null;
+      switch (op.type) {
+        case "entries": {
+          if (op.entries.length === 0) break;
+          const first = op.entries[0]!.index;
+          const terms = op.entries.map((e) => e.term);
+          const gap = op.entries.findIndex((e, k) => e.index !== first + k);
+          if (gap >= 0) {
+            why = `the entries of a write must be contiguous: index ${op.entries[gap]!.index} at position ${gap} after ${first}`;
+            break;
+          }
+          why = m.checkEntries(first, terms) ?? (replacesLog ? null : m.checkCommitted(first, terms[0]));
+          if (why === null && terms[terms.length - 1]! > Math.max(this.stateTerm, state?.term ?? 0)) why = `entry term ${terms[terms.length - 1]} is above the hard state's term`;
+          if (why !== null) break;
+          m.appendEntries(first, terms);
+          for (const e of op.entries) records.push({ type: "entry", index: e.index, term: e.term, payload: e.payload });
+          break;
+        }
+        case "truncate":
+          why = m.checkTruncate(op.from) ?? (replacesLog ? null : m.checkCommitted(op.from, undefined));
+          if (why !== null) break;
+          m.truncate(op.from);
+          records.push({ type: "truncate", from: op.from });
+          break;
+        case "snapshot": {
+          why = m.checkSnapshot(op.index, op.term);
+          if (why !== null) break;
+          const clear = m.snapshotClears(op.index, op.term, op.retention);
+          m.installSnapshot(op.index, op.term, clear);
+          records.push({ type: "snapshot", index: op.index, term: op.term, clear });
+          const name = snapshotName(op.index, op.term);
+          snapshot = { name, bytes: encodeSnapshotFile({ vocabulary: this.o.vocabulary, index: op.index, term: op.term, payload: op.payload }) };
+          break;
+        }
+        case "commit":
+          why = m.checkCommit(op.index);
+          if (why !== null) break;
+          m.commit = op.index;
+          records.push({ type: "commit", index: op.index });
+          break;
+        case "state":
+          if (!Number.isSafeInteger(op.term) || op.term < Math.max(this.stateTerm, state?.term ?? 0)) why = `hard-state term ${op.term} goes backwards`;
+          else state = { term: op.term, payload: op.payload };
+          break;
+        default:
+          why = `unknown write operation ${JSON.stringify((op as { type?: unknown }).type)}`;
+      }
+      if (why !== null) {
+        this.failed = new StorageError("invalid-write", `${why}; the log stops accepting writes`);
+        for (const p of this.queue.splice(0)) p.reject(this.failed);
+        return Promise.reject(this.failed);
+      }
+    }
+    if (state !== undefined) this.stateTerm = state.term;
+    return new Promise<LogPosition>((resolve, reject) => {
+      this.queue.push({ records, state, snapshot, position: this.position(), resolve, reject });
+      if (this.flushing === undefined) this.flushing = this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // Let the writes issued in the same turn of the event loop join the first batch.
+    await Promise.resolve();
+    while (this.queue.length > 0 && this.failed === undefined) {
+      const batch = this.groupCommit ? this.queue.splice(0) : this.queue.splice(0, 1);
+      try {
+        await this.flush(batch);
+      } catch (e) {
+        this.failed = ioError(e, "write failed; the log stops accepting writes");
+        for (const p of batch) p.reject(this.failed);
+        for (const p of this.queue.splice(0)) p.reject(this.failed);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async flush(batch: readonly Pending[]): Promise<void> {
+    let state: Pending["state"];
+    let snapshot: Pending["snapshot"];
+    const records: WalRecord[] = [];
+    for (const p of batch) {
+      if (p.state !== undefined) state = p.state;
+      if (p.snapshot !== undefined) snapshot = p.snapshot;
+      for (const r of p.records) records.push(r);
+    }
+    if (state !== undefined) await this.writeAtomic(STATE_FILE, encodeStateFile({ vocabulary: this.o.vocabulary, ...state }));
+    if (snapshot !== undefined) await this.writeAtomic(snapshot.name, snapshot.bytes);
+    if (records.length > 0) {
+      if (this.segmentSize >= this.segmentBytes) await this.cut(this.segments[this.segments.length - 1]!.seq + 1);
+      const bytes = encodeBatch(this.batchSeq, records);
+      await this.handle.append(bytes);
+      await this.handle.datasync();
+      this.batchSeq++;
+      this.segmentSize += bytes.length;
+      this.counters.walSyncs++;
+      this.counters.bytes += bytes.length;
+      const seg = this.segments[this.segments.length - 1]!;
+      for (const r of records) {
+        if (r.type === "entry" && r.index > seg.maxIndex) seg.maxIndex = r.index;
+        if (r.type === "snapshot") this.markerSeq = seg.seq;
+      }
+    }
+    this.durable = batch[batch.length - 1]!.position;
+    this.counters.batches++;
+    this.counters.writes += batch.length;
+    this.counters.maxBatch = Math.max(this.counters.maxBatch, batch.length);
+    const bucket = Math.ceil(Math.log2(batch.length));
+    this.sizes[bucket] = (this.sizes[bucket] ?? 0) + 1;
+    for (const p of batch) p.resolve(p.position);
+    if (snapshot !== undefined) await this.compact(snapshot.name);
+  }
+
+  /** Starts segment `seq` (header written to a temp file, synced, renamed, directory synced). */
+  private async cut(seq: number): Promise<void> {
+    const d = this.durable;
+    const name = segmentName(seq);
+    const header = encodeSegmentHeader({ vocabulary: this.o.vocabulary, seq, snapIndex: d.snapIndex, snapTerm: d.snapTerm, lastIndex: d.lastIndex, lastTerm: d.lastTerm, commit: d.commit });
+    await this.writeAtomic(name, header);
+    const old = this.segments.length > 0 ? this.handle : undefined;
+    this.handle = await this.o.fs.openAppend(this.path(name), false);
+    if (old !== undefined) await old.close();
+    this.segments.push({ seq, name, maxIndex: 0 });
+    this.segmentSize = header.length;
+  }
+
+  /** After a snapshot marker is durable: removes the previous snapshot file and segments wholly below it. */
+  private async compact(current: string): Promise<void> {
+    const fs = this.o.fs;
+    let removed = false;
+    if (this.snapshotFile !== undefined && this.snapshotFile !== current) {
+      await fs.unlink(this.path(this.snapshotFile));
+      removed = true;
+    }
+    this.snapshotFile = current;
+    const upTo = this.durable.snapIndex;
+    // Only a prefix, never the segment with the latest marker: recovery resumes from the first segment's header.
+    while (this.segments.length > 1 && this.segments[0]!.seq < this.markerSeq && this.segments[0]!.maxIndex <= upTo) {
+      await fs.unlink(this.path(this.segments.shift()!.name));
+      removed = true;
+    }
+    if (removed) await this.syncDir();
+  }
+
+  private async writeAtomic(name: string, bytes: Uint8Array): Promise<void> {
+    const fs = this.o.fs;
+    const tmp = this.path(name + TMP_SUFFIX);
+    const h = await fs.openAppend(tmp, true);
+    try {
+      await h.append(bytes);
+      await h.datasync();
+    } finally {
+      await h.close();
+    }
+    this.counters.otherSyncs++;
+    await fs.rename(tmp, this.path(name));
+    await this.syncDir();
+  }
+
+  private async syncDir(): Promise<void> {
+    await this.o.fs.syncDir(this.o.dir);
+    this.counters.otherSyncs++;
+  }
+
+  /** Counters: writes, batches, syncs, bytes and the batch-size histogram. */
+  stats(): WalStats {
+    return { ...this.counters, batchSizes: this.sizes.map((n) => n ?? 0), segments: this.segments.length };
+  }
+
+  /** The position of the log as of the last acknowledged write. */
+  get durablePosition(): LogPosition {
+    return this.durable;
+  }
+
+  /** Why the log stopped accepting writes, if it did. */
+  get failure(): StorageError | undefined {
+    return this.failed;
+  }
+
+  /** Waits for the writes in flight, then closes the segment. Later writes are refused with `closed`. */
+  async close(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+    if (this.failed?.code === "closed") return;
+    this.failed ??= new StorageError("closed", "the log is closed");
+    await this.handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,66 @@
+/** The output pipeline performs a core's outputs in the order the durability contract demands. */
+import { describe, expect, it } from "vitest";
+import { OutputPipeline } from "../../src/adapters/node/pipeline.js";
+
+type O = { type: "persist"; id: string } | { type: "send"; id: string } | { type: "apply"; id: string };
+
+function harness(sendsEarly?: (o: O) => boolean) {
+  const events: string[] = [];
+  const pending = new Map<string, (acks: string[]) => void>();
+  const fatal: unknown[] = [];
+  const p = new OutputPipeline<O, string>({
+    persist: (o) =>
+      new Promise<string[]>((resolve) => {
+        events.push(`issue ${o.id}`);
+        pending.set(o.id, resolve);
+      }),
+    send: (o) => events.push(`send ${o.id}`),
+    perform: (o) => events.push(`${o.type} ${o.id}`),
+    feed: (i) => events.push(`feed ${i}`),
+    fatal: (e) => fatal.push(e),
+    ...(sendsEarly === undefined ? {} : { sendsEarly }),
+  });
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+  return { p, events, pending, fatal, settle };
+}
+
+describe("output pipeline", () => {
+  it("holds a step's outputs behind its persist, sends of persist-free steps leave at once, applies stay in order", async () => {
+    const { p, events, pending, settle } = harness();
+    p.handle([{ type: "persist", id: "P1" }, { type: "send", id: "A" }, { type: "apply", id: "X" }]);
+    p.handle([{ type: "send", id: "B" }, { type: "apply", id: "Y" }]);
+    p.handle([{ type: "persist", id: "P2" }, { type: "send", id: "C" }]);
+    await settle();
+    expect(events).toEqual(["issue P1", "send B", "issue P2"]);
+    pending.get("P2")!(["ack2"]);
+    await settle();
+    expect(events).toEqual(["issue P1", "send B", "issue P2"]); // P2's outputs also wait for P1's
+    pending.get("P1")!(["ack1"]);
+    await settle();
+    expect(events).toEqual(["issue P1", "send B", "issue P2", "send A", "apply X", "feed ack1", "apply Y", "send C", "feed ack2"]);
+  });
+
+  it("a failed persist is fatal and what followed it is not performed", async () => {
+    const fatal: unknown[] = [];
+    const events: string[] = [];
+    const p = new OutputPipeline<O, string>({
+      persist: () => Promise.reject(new Error("ENOSPC")),
+      send: (o) => events.push(`send ${o.id}`),
+      perform: (o) => events.push(o.id),
+      feed: (i) => events.push(i),
+      fatal: (e) => fatal.push(e),
+    });
+    p.handle([{ type: "persist", id: "P" }, { type: "send", id: "A" }]);
+    await p.idle();
+    expect(fatal.length).toBe(1);
+    expect(events).toEqual([]);
+    expect(String(fatal[0])).toContain("ENOSPC");
+  });
+
+  it("a planted bug lets the chosen sends leave before the persist (the ordering test above would catch it)", async () => {
+    const { p, events, settle } = harness((o) => o.id === "A");
+    p.handle([{ type: "persist", id: "P1" }, { type: "send", id: "A" }, { type: "send", id: "B" }]);
+    await settle();
+    expect(events).toEqual(["issue P1", "send A"]);
+  });
+});

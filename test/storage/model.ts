@@ -1,0 +1,76 @@
+/**
+ * A naive model of what a sequence of log writes means, written independently of the storage code: a plain
+ * array of entries, replaced and filtered the obvious way. Tests compare recovered logs against it.
+ */
+import type { RecoveredLog, WalOp } from "../../src/adapters/storage/index.js";
+
+/** The model's state. */
+export interface ModelLog {
+  state: { term: number; payload: number[] } | undefined;
+  snapshot: { index: number; term: number; payload: number[] } | undefined;
+  entries: { index: number; term: number; payload: number[] }[];
+  commit: number;
+}
+
+export const emptyModel = (): ModelLog => ({ state: undefined, snapshot: undefined, entries: [], commit: 0 });
+
+/** Applies one write (its ops in order) to a copy of `m`. */
+export function applyWrite(m: ModelLog, ops: readonly WalOp[]): ModelLog {
+  const next: ModelLog = { state: m.state, snapshot: m.snapshot, entries: m.entries.slice(), commit: m.commit };
+  for (const op of ops) {
+    switch (op.type) {
+      case "state":
+        next.state = { term: op.term, payload: [...op.payload] };
+        break;
+      case "truncate":
+        next.entries = next.entries.filter((e) => e.index < op.from);
+        break;
+      case "entries":
+        if (op.entries.length === 0) break;
+        next.entries = next.entries.filter((e) => e.index < op.entries[0]!.index);
+        for (const e of op.entries) next.entries.push({ index: e.index, term: e.term, payload: [...e.payload] });
+        break;
+      case "snapshot": {
+        const at = next.entries.find((e) => e.index === op.index);
+        const keep = op.retention === "after" || (at !== undefined && at.term === op.term);
+        next.entries = keep ? next.entries.filter((e) => e.index > op.index) : [];
+        next.snapshot = { index: op.index, term: op.term, payload: [...op.payload] };
+        next.commit = Math.max(next.commit, op.index);
+        break;
+      }
+      case "commit":
+        next.commit = op.index;
+        break;
+    }
+  }
+  return next;
+}
+
+/** The recovered log in the model's shape. */
+export function fromRecovered(r: RecoveredLog): ModelLog {
+  return {
+    state: r.state === undefined ? undefined : { term: r.state.term, payload: [...r.state.payload] },
+    snapshot: r.snapshot === undefined ? undefined : { index: r.snapshot.index, term: r.snapshot.term, payload: [...r.snapshot.payload] },
+    entries: r.entries.map((e) => ({ index: e.index, term: e.term, payload: [...e.payload] })),
+    commit: r.commit,
+  };
+}
+
+const logPart = (m: ModelLog): string => JSON.stringify([m.snapshot, m.entries, m.commit]);
+const statePart = (m: ModelLog): string => JSON.stringify(m.state ?? null);
+
+/**
+ * Whether `got` is what a restart may find after writes `states[1..issued]` were issued and the first `acked`
+ * acknowledged: the log as after some prefix k with acked ≤ k ≤ issued, and the hard state as after some prefix
+ * j with k ≤ j ≤ issued (a batch makes its hard-state file durable before its log records). Returns the k, or a
+ * description of the mismatch.
+ */
+export function matchesPrefix(got: ModelLog, states: readonly ModelLog[], acked: number, issued: number): number | string {
+  const g = logPart(got);
+  const gs = statePart(got);
+  for (let k = acked; k <= issued; k++) {
+    if (logPart(states[k]!) !== g) continue;
+    for (let j = k; j <= issued; j++) if (statePart(states[j]!) === gs) return k;
+  }
+  return `recovered ${g} ${gs}; acknowledged prefix ${acked}: ${logPart(states[acked]!)} ${statePart(states[acked]!)}; issued ${issued}`;
+}

@@ -1,0 +1,99 @@
+/**
+ * The real `node:fs` file system under the log (temp directory), and the lose-unsynced wrapper: unsynced appends
+ * stay in process memory, so abandoning the process (kill -9) loses exactly them.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryFileSystem, RaftStorage, WriteAheadLog, loseUnsynced, nodeFileSystem } from "../../src/adapters/storage/index.js";
+import { fromRecovered, matchesPrefix } from "./model.js";
+import { drive, prefixStates, randomScript } from "./script.js";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe("on the real file system", () => {
+  it("writes, rotates, compacts and recovers a random script exactly", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "quorate-wal-"));
+    dirs.push(dir);
+    const script = randomScript(21, 120);
+    const { wal } = await WriteAheadLog.open({ fs: nodeFileSystem(), dir, vocabulary: "raft", segmentBytes: 1500 });
+    const r = await drive(wal, script, 3);
+    expect(r.error).toBeUndefined();
+    const stats = wal.stats();
+    await wal.close();
+    expect(stats.walSyncs).toBeGreaterThan(10);
+    const names = await readdir(dir);
+    expect(names.filter((n) => n.endsWith(".tmp"))).toEqual([]);
+    expect(names.filter((n) => n.endsWith(".snap")).length).toBeLessThanOrEqual(1);
+    const { recovered, wal: again } = await WriteAheadLog.open({ fs: nodeFileSystem(), dir, vocabulary: "raft", segmentBytes: 1500 });
+    await again.close();
+    expect(matchesPrefix(fromRecovered(recovered), prefixStates(script), script.length, script.length)).toBe(script.length);
+  });
+
+  it("a Raft storage directory round-trips hard state, entries and snapshot", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "quorate-raft-"));
+    dirs.push(dir);
+    const { storage, persisted } = await RaftStorage.open({ fs: nodeFileSystem(), dir });
+    expect(persisted).toBeUndefined();
+    const config = { voters: [1, 2, 3], votersOutgoing: [], learners: [4], learnersNext: [], autoLeave: false };
+    const e = (index: number, term: number) => ({ index, term, kind: "normal" as const, data: Uint8Array.of(index, term) });
+    expect(await storage.persist({ type: "persist", hardState: { term: 2, vote: 3, commit: 0 }, entries: [e(1, 1), e(2, 2), e(3, 2)] })).toEqual([{ type: "persisted", index: 3, term: 2 }]);
+    expect(await storage.persist({ type: "persist", hardState: { term: 2, vote: 3, commit: 2 }, snapshot: { index: 2, term: 2, config, data: Uint8Array.of(9, 9) } })).toEqual([
+      { type: "snapshot-persisted", index: 2, term: 2 },
+      { type: "persisted", index: 3, term: 2 },
+    ]);
+    await storage.close();
+    const reopened = await RaftStorage.open({ fs: nodeFileSystem(), dir });
+    await reopened.storage.close();
+    expect(reopened.persisted).toEqual({ hardState: { term: 2, vote: 3, commit: 2 }, snapshot: { index: 2, term: 2, config, data: Uint8Array.of(9, 9) }, entries: [e(3, 2)] });
+  });
+});
+
+describe("lose-unsynced mode", () => {
+  it("keeps appends in memory until fdatasync, so abandoning the process loses exactly the unsynced ones", async () => {
+    const disk = new MemoryFileSystem();
+    const fs = loseUnsynced(disk);
+    await fs.mkdirp("/d");
+    const h = await fs.openAppend("/d/f", true);
+    await h.append(Uint8Array.of(1, 2));
+    expect(disk.peek("/d/f")).toEqual(new Uint8Array(0));
+    await h.datasync();
+    expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1, 2));
+    await h.append(Uint8Array.of(3));
+    // The process dies here: the OS never saw byte 3.
+    expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1, 2));
+  });
+
+  it("a log over it recovers the acknowledged writes when the process is abandoned mid-run", async () => {
+    const disk = new MemoryFileSystem();
+    const script = randomScript(8, 40);
+    const { wal } = await WriteAheadLog.open({ fs: loseUnsynced(disk), dir: "/d", vocabulary: "raft" });
+    let acked = 0;
+    const issued = script.length;
+    const all = script.map((ops) => wal.append(ops).then(() => acked++));
+    await all[20];
+    const ackedAtKill = acked;
+    // kill -9: stop here without waiting; whatever the OS holds is all there is (the disk keeps OS-level writes).
+    const { recovered } = await WriteAheadLog.open({ fs: disk, dir: "/d", vocabulary: "raft", log: () => undefined });
+    expect(typeof matchesPrefix(fromRecovered(recovered), prefixStates(script), ackedAtKill, issued)).toBe("number");
+    await Promise.allSettled(all);
+  });
+});
+
+describe("identity", () => {
+  it("a directory written for another cluster or node refuses to open", async () => {
+    const fs = new MemoryFileSystem();
+    const { storage } = await RaftStorage.open({ fs, dir: "/d", identity: "cluster-a/1" });
+    await storage.persist({ type: "persist", hardState: { term: 1, vote: 1, commit: 0 } });
+    await storage.close();
+    const e = await RaftStorage.open({ fs, dir: "/d", identity: "cluster-b/1" }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "wrong-format" });
+    expect(String(e)).toContain("raft:cluster-a/1");
+    const ok = await RaftStorage.open({ fs, dir: "/d", identity: "cluster-a/1" });
+    expect(ok.persisted?.hardState).toEqual({ term: 1, vote: 1, commit: 0 });
+  });
+});

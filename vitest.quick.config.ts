@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config.js";
+
+// `npm run test:quick`: the edit-test loop — unit and property tests only, no coverage, no JSON report. Left out:
+// the Quint spec runs (test/conformance/), the mutant hunts, tests that start real processes (`*.real.test.ts`:
+// ZooKeeper, etcd, npm pack, Chromium) and the corpus suite. `npm test` runs all of them but the corpus.
+export default defineConfig({
+  test: {
+    ...base.test,
+    exclude: ["**/node_modules/**", "test/corpus/**", "test/conformance/**", "test/simulator/mutants.test.ts", "test/**/*.real.test.ts"],
+    reporters: ["default"],
+    outputFile: undefined,
+    coverage: { ...base.test?.coverage, enabled: false },
+  },
+});
