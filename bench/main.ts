@@ -1,5 +1,3 @@
-/** `npm run bench -- SUITE [options]`: runs one benchmark suite (the table is in `suites.ts`; `--help` lists them). */
-import { runBench } from "./suites.js";
 /**
  * `npm run bench [-- NAME [options]]`: runs one benchmark suite, or every suite when none is named.
  * Suites live beside this file, one module each, and export `run(argv)`.
@@ -15,5 +13,7 @@ const suites: Record<string, () => Promise<{ run: (argv: readonly string[]) => P
   zk: () => import("./zk.js"),
   explore: () => import("./explore.js"),
 };
+/** `npm run bench -- SUITE [options]`: runs one benchmark suite (the table is in `suites.ts`; `--help` lists them). */
+import { runBench } from "./suites.js";
 
 process.exitCode = await runBench(process.argv.slice(2));
