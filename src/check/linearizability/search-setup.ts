@@ -83,16 +83,16 @@ export function zobristKeys(n: number): Int32Array {
 }
 
 /**
- * A structural hash of plain data (object keys in any order), consistent with `sameValue`; allocates only
- * entries of `strings`, the hashes of strings met so far (histories repeat a few strings — field names, op names,
- * keys, values — thousands of times, and a native map lookup is cheaper than hashing them again before V8 has
- * optimized the hashing loop).
+ * A structural hash of plain data (object keys in any order), consistent with `sameValue` within one use of
+ * `strings`: each distinct string is numbered in the order met, and hashed by its number. A native map lookup
+ * replaces a loop over the string's characters, which runs unoptimized on the first histories a process checks
+ * (histories repeat a few strings — field names, op names, keys — thousands of times).
  */
 function structuralHash(v: unknown, strings: Map<string, number>): number {
   switch (typeof v) {
     case "string": {
       let h = strings.get(v);
-      if (h === undefined) strings.set(v, (h = hashString(v)));
+      if (h === undefined) strings.set(v, (h = mix32(strings.size + 0x165667b1)));
       return h;
     }
     case "number":
