@@ -7,7 +7,16 @@
  *   const bar = startProgress({ label: "seeds", total: seeds.length, quiet: json });
  *   try { for (…) { …; bar.advance(1, `${failing} failing`); } } finally { bar.stop(); }
  */
-import { SingleBar } from "cli-progress";
+import { createRequire } from "node:module";
+import type { SingleBar as SingleBarType } from "cli-progress";
+
+/**
+ * `cli-progress`'s bar, loaded when a bar first draws: with `--json` or without a terminal none does, and loading
+ * the package costs ~10 ms of CPU at every start-up. CommonJS, so `require` loads it in place.
+ */
+function singleBar(): typeof SingleBarType {
+  return (createRequire(import.meta.url)("cli-progress") as { SingleBar: typeof SingleBarType }).SingleBar;
+}
 
 /** The stream a bar draws on: stderr, or a fake terminal in tests. */
 export interface ProgressStream {
@@ -50,6 +59,7 @@ export function progressDraws(options: Pick<ProgressOptions, "quiet" | "stream">
 /** Starts a bar at 0 of `total` (see the module comment for when it stays quiet). */
 export function startProgress(options: ProgressOptions): Progress {
   if (!progressDraws(options)) return QUIET;
+  const SingleBar = singleBar();
   const bar = new SingleBar({
     stream: (options.stream ?? process.stderr) as NodeJS.WritableStream,
     format: `${options.label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted} | {duration_formatted}{status}`,

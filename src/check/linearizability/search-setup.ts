@@ -82,11 +82,19 @@ export function zobristKeys(n: number): Int32Array {
   return keys;
 }
 
-/** A structural hash of plain data (object keys in any order), consistent with `sameValue`; no allocation. */
-function structuralHash(v: unknown): number {
+/**
+ * A structural hash of plain data (object keys in any order), consistent with `sameValue` within one use of
+ * `strings`: each distinct string is numbered in the order met, and hashed by its number. A native map lookup
+ * replaces a loop over the string's characters, which runs unoptimized on the first histories a process checks
+ * (histories repeat a few strings — field names, op names, keys — thousands of times).
+ */
+function structuralHash(v: unknown, strings: Map<string, number>): number {
   switch (typeof v) {
-    case "string":
-      return hashString(v);
+    case "string": {
+      let h = strings.get(v);
+      if (h === undefined) strings.set(v, (h = mix32(strings.size + 0x165667b1)));
+      return h;
+    }
     case "number":
       return (v | 0) === v ? mix32(v ^ 0x27d4eb2d) : hashString(String(v));
     case "bigint":
@@ -97,13 +105,13 @@ function structuralHash(v: unknown): number {
       if (v === null) return 0x2f1c3b5d;
       if (Array.isArray(v)) {
         let h = 0x6a09e667 ^ v.length;
-        for (let i = 0; i < v.length; i++) h = mix32(Math.imul(h, 31) + structuralHash(v[i]));
+        for (let i = 0; i < v.length; i++) h = mix32(Math.imul(h, 31) + structuralHash(v[i], strings));
         return h;
       }
       // Summed per key, so the order of keys does not matter; other objects only equal themselves.
       if (Object.getPrototypeOf(v) !== Object.prototype) return 0x3c6ef372;
       let h = 0x510e527f;
-      for (const key in v) h = (h + mix32(Math.imul(hashString(key), 31) + structuralHash((v as Record<string, unknown>)[key]))) | 0;
+      for (const key in v) h = (h + mix32(Math.imul(structuralHash(key, strings), 31) + structuralHash((v as Record<string, unknown>)[key], strings))) | 0;
       return h;
     }
     default:
@@ -148,9 +156,10 @@ export function twinPredecessors<I, O>(ops: History<I, O>): Int32Array {
   const twin = new Int32Array(n).fill(-1);
   if (n < 2 || n >= INDEX_BITS) return twin;
   const keys = new Float64Array(n);
+  const strings = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
-    const h = mix32(Math.imul(structuralHash(op.input), 31) + (op.output === undefined ? 0x61c88647 : structuralHash(op.output)));
+    const h = mix32(Math.imul(structuralHash(op.input, strings), 31) + (op.output === undefined ? 0x61c88647 : structuralHash(op.output, strings)));
     keys[i] = (h >>> 0) * INDEX_BITS + i;
   }
   keys.sort();

@@ -3,9 +3,10 @@
  * of a collection starts (so errors can name a line) and rejects unbalanced or mismatched brackets and
  * unterminated strings, which `edn-data` would otherwise accept silently.
  */
-import { parseEDNString } from "edn-data";
+import { createRequire } from "node:module";
+import type * as EdnData from "edn-data";
 // The stream parser is not re-exported from the package index; edn-data has no exports map, so this is public.
-import { EDNListParser } from "edn-data/dist/parse.js";
+import type * as EdnDataParse from "edn-data/dist/parse.js";
 import type { Value } from "../types.js";
 import { HistoryParseError } from "./errors.js";
 
@@ -136,13 +137,29 @@ export function splitEdn(text: string, file: string, firstLine: number, collecti
   return elements;
 }
 
+/**
+ * `edn-data`, loaded on first use: one-op-per-line histories never need it (jepsen-edn-lines.ts), and loading it
+ * costs a few milliseconds of every `quorate check` start-up. The package is CommonJS, so `require` loads it in
+ * place, synchronously.
+ */
+let ednData: { readonly parseEDNString: typeof EdnData.parseEDNString; readonly EDNListParser: typeof EdnDataParse.EDNListParser } | undefined;
+function loadEdnData(): NonNullable<typeof ednData> {
+  if (ednData === undefined) {
+    const require = createRequire(import.meta.url);
+    const index = require("edn-data") as typeof EdnData;
+    const parse = require("edn-data/dist/parse.js") as typeof EdnDataParse;
+    ednData = { parseEDNString: index.parseEDNString, EDNListParser: parse.EDNListParser };
+  }
+  return ednData;
+}
+
 const EDN_OPTIONS = { mapAs: "doubleArray", keywordAs: "string", listAs: "array", setAs: "array", symbolAs: "string", charAs: "string" } as const;
 
 /** Parses one EDN element into plain data: keywords become strings, nil null, maps objects, lists arrays. */
 export function parseEdnValue(text: string, file: string, line: number): Value {
   let parsed: unknown;
   try {
-    parsed = parseEDNString(text, EDN_OPTIONS);
+    parsed = loadEdnData().parseEDNString(text, EDN_OPTIONS);
   } catch (error) {
     throw new HistoryParseError(file, line, `invalid EDN: ${(error as Error).message}`);
   }
@@ -155,7 +172,7 @@ export function parseEdnValue(text: string, file: string, line: number): Value {
  * Feed it only elements `splitEdn` has delimited (balanced, complete).
  */
 export class EdnReader {
-  private readonly parser = new EDNListParser(EDN_OPTIONS);
+  private readonly parser = new (loadEdnData().EDNListParser)(EDN_OPTIONS);
   private readonly memo = new Map<string, Value>();
 
   constructor(private readonly file: string) {
