@@ -44,6 +44,10 @@ const commands: Record<string, CommandEntry> = {
     summary: "serve the ZooKeeper-style service to real ZooKeeper clients over ZooKeeper 3.8's wire protocol",
     load: () => import("./commands/zk-server.js"),
   },
+  compare: {
+    summary: "Kafka's controller in ZooKeeper mode beside KRaft: failover, broker failure, shutdown, load by partitions",
+    load: () => import("./commands/compare.js"),
+  },
   "export-vectors": {
     summary: "write spec-generated test vectors as language-neutral JSON",
     load: () => import("./commands/export-vectors.js"),
