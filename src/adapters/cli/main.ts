@@ -44,6 +44,18 @@ const commands: Record<string, CommandEntry> = {
     summary: "serve the ZooKeeper-style service to real ZooKeeper clients over ZooKeeper 3.8's wire protocol",
     load: () => import("./commands/zk-server.js"),
   },
+  node: {
+    summary: "run one node of the replicated key-value service (Raft, durable log, etcd v3 JSON API)",
+    load: () => import("./commands/node.js"),
+  },
+  cluster: {
+    summary: "run a local cluster of key-value nodes as child processes, with a live status line per node",
+    load: () => import("./commands/cluster.js"),
+  },
+  torture: {
+    summary: "kill, pause and partition a real local cluster under client load; check the history is linearizable",
+    load: () => import("./commands/torture.js"),
+  },
   compare: {
     summary: "Kafka's controller in ZooKeeper mode beside KRaft: failover, broker failure, shutdown, load by partitions",
     load: () => import("./commands/compare.js"),

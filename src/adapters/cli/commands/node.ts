@@ -1,0 +1,162 @@
+/**
+ * `quorate node --id N --peers 1=HOST:PORT,2=…,3=… --data DIR --client HOST:PORT [--lose-unsynced]`: one node of
+ * the replicated KV service as a process. Prints `quorate node N: peer HOST:PORT client HOST:PORT` on stdout when
+ * ready; SIGINT/SIGTERM stop it cleanly (exit 0). If its storage fails it stops and restarts from what is durable.
+ */
+import { KvService, type KvServiceOptions } from "../../kv/index.js";
+import type { PlantedBug } from "../../node/index.js";
+import { loseUnsynced, nodeFileSystem, slowSync } from "../../storage/index.js";
+import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
+import type { ExitCode } from "../exit-codes.js";
+import { parseCommandLine } from "../flags.js";
+import type { FlagTable } from "../flags.js";
+import type { CommandRun } from "../main.js";
+
+const USAGE = `usage: quorate node --id N --peers 1=HOST:PORT,2=HOST:PORT,... --data DIR --client HOST:PORT
+                    [--client-peers 1=HOST:PORT,...] [--cluster-id ID] [--tick-ms MS] [--lose-unsynced] [--slow-sync MS]
+
+Runs one node of quorate's replicated key-value service (Raft, durable log, etcd v3 JSON API over HTTP).
+
+  --id N             this node's id (one of the ids of --peers)
+  --peers LIST       every node's peer (Raft) address, this node's included: it listens on its own
+  --data DIR         data directory (created if missing; recovered on restart)
+  --client HOST:PORT HTTP client address (/v3/kv/put, /v3/kv/range, /v3/kv/deleterange, /v3/kv/txn, GET /status)
+  --client-peers LIST every node's client address: a follower forwards requests to the leader's
+  --cluster-id ID    cluster id checked in every peer handshake and data directory. Default quorate
+  --tick-ms MS       milliseconds per Raft tick (election timeout 10 ticks). Default 100
+  --lose-unsynced    keep unsynced writes in process memory until fdatasync, so kill -9 loses exactly what a
+                     power failure would (for torture tests)
+  --slow-sync MS     a slow disk: every fdatasync first waits a random 0..MS ms (for torture tests)
+
+Runs until SIGINT or SIGTERM (then exits 0); bad usage, a data directory of another cluster or a port that
+cannot be bound exit 2.
+${EXIT_CODES_HELP}
+`;
+
+const FLAGS = {
+  id: { type: "string" },
+  peers: { type: "string" },
+  data: { type: "string" },
+  client: { type: "string" },
+  "client-peers": { type: "string" },
+  "cluster-id": { type: "string" },
+  "tick-ms": { type: "string" },
+  "lose-unsynced": { type: "boolean" },
+  "slow-sync": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies FlagTable;
+
+/** `HOST:PORT` → its parts. */
+export function parseAddress(flag: string, text: string): { host: string; port: number } {
+  const i = text.lastIndexOf(":");
+  const port = Number(text.slice(i + 1));
+  if (i <= 0 || !/^\d+$/.test(text.slice(i + 1)) || port > 65535) throw new UsageError(`${flag}: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  return { host: text.slice(0, i), port };
+}
+
+/** `1=HOST:PORT,2=HOST:PORT` → a map by node id. */
+export function parseAddressList(flag: string, text: string): Map<number, { host: string; port: number }> {
+  const out = new Map<number, { host: string; port: number }>();
+  for (const part of text.split(",")) {
+    const m = /^(\d+)=(.+)$/.exec(part.trim());
+    if (m === null || Number(m[1]) < 1) throw new UsageError(`${flag}: expected ID=HOST:PORT (ID ≥ 1), got ${JSON.stringify(part)}`);
+    if (out.has(Number(m[1]))) throw new UsageError(`${flag}: node ${m[1]} is listed twice`);
+    out.set(Number(m[1]), parseAddress(flag, m[2]!));
+  }
+  return out;
+}
+
+/** The planted durability bug, from an environment variable only the torture tests set. */
+function plantedBug(): PlantedBug | undefined {
+  const v = process.env["QUORATE_PLANTED_BUG"];
+  return v === "ack-before-fsync" || v === "vote-before-durable" ? v : undefined;
+}
+
+function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"]): KvServiceOptions {
+  if (v.id === undefined || v.peers === undefined || v.data === undefined || v.client === undefined) throw new UsageError("--id, --peers, --data and --client are required");
+  if (!/^\d+$/.test(v.id) || Number(v.id) < 1) throw new UsageError(`--id must be a positive integer, got ${JSON.stringify(v.id)}`);
+  const id = Number(v.id);
+  const peers = parseAddressList("--peers", v.peers);
+  const self = peers.get(id);
+  if (self === undefined) throw new UsageError(`--id ${id} is not among --peers`);
+  const tickMs = v["tick-ms"] === undefined ? 100 : Number(v["tick-ms"]);
+  if (!Number.isInteger(tickMs) || tickMs < 1) throw new UsageError(`--tick-ms must be a positive integer, got ${JSON.stringify(v["tick-ms"])}`);
+  const clientPeers = v["client-peers"] === undefined ? new Map() : parseAddressList("--client-peers", v["client-peers"]);
+  const bug = plantedBug();
+  const slow = v["slow-sync"] === undefined ? 0 : Number(v["slow-sync"]);
+  if (!Number.isInteger(slow) || slow < 0) throw new UsageError(`--slow-sync must be a non-negative integer, got ${JSON.stringify(v["slow-sync"])}`);
+  return {
+    // The delay comes before lose-unsynced hands the bytes to the OS, so the slow sync widens what kill -9 loses.
+    ...(slow > 0 ? { fs: slowSync(v["lose-unsynced"] === true ? loseUnsynced(nodeFileSystem()) : nodeFileSystem(), slow, id) } : {}),
+    id,
+    clusterId: v["cluster-id"] ?? "quorate",
+    voters: [...peers.keys()].sort((a, b) => a - b),
+    peers: new Map([...peers].filter(([p]) => p !== id)),
+    listen: self,
+    dataDir: v.data,
+    loseUnsynced: v["lose-unsynced"] === true && slow === 0,
+    tickMs,
+    client: parseAddress("--client", v.client),
+    clientAddresses: new Map([...clientPeers].map(([p, a]) => [p, `${a.host}:${a.port}`])),
+    log: (line) => process.stderr.write(`node ${id}: ${line}\n`),
+    ...(bug === undefined ? {} : { plantedBug: bug }),
+  };
+}
+
+function fail(message: string): ExitCode {
+  process.stderr.write(`quorate node: ${message}\n`);
+  return Exit.badInput;
+}
+
+/** Runs the command. */
+export const run: CommandRun = async (argv) => {
+  let o: KvServiceOptions;
+  try {
+    const v = parseCommandLine(FLAGS, argv, { positionals: false }).values;
+    if (v.help === true) {
+      process.stdout.write(USAGE);
+      return Exit.ok;
+    }
+    o = options(v);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return fail(`${e.message}\n\n${USAGE}`);
+  }
+  let service: KvService | undefined;
+  let stopping = false;
+  // A storage failure stops the node; it comes back from what is durable (unless we are shutting down).
+  const start = async (): Promise<KvService> =>
+    KvService.start({
+      ...o,
+      onFatal: (e) => {
+        process.stderr.write(`node ${o.id}: storage failed (${e.message}); restarting from the data directory\n`);
+        const old = service;
+        service = undefined;
+        void (async () => {
+          await old?.stop();
+          if (!stopping) service = await start();
+        })().catch((err: unknown) => {
+          process.stderr.write(`node ${o.id}: cannot restart: ${String(err)}\n`);
+          process.exit(Exit.badInput);
+        });
+      },
+    });
+  try {
+    service = await start();
+  } catch (e) {
+    return fail(`cannot start: ${(e as Error).message}`);
+  }
+  process.stdout.write(`quorate node ${o.id}: peer ${o.listen!.host}:${service.raftNode.port} client ${o.client.host}:${service.clientPort}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  stopping = true;
+  await service?.stop();
+  return Exit.ok;
+};

@@ -1,0 +1,169 @@
+/**
+ * A local cluster of `quorate node` child processes on loopback free ports, each with its data directory, stopped
+ * by PID. Optionally every directed peer link goes through a {@link FaultProxy}. Used by `quorate cluster`,
+ * `quorate torture` and the cluster bench.
+ * @module
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, open } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FaultProxy } from "./fault-proxy.js";
+
+/** Options of {@link LocalCluster.start}. */
+export interface LocalClusterOptions {
+  readonly nodes: number;
+  /** Parent directory of the nodes' data directories (`node-N/`) and logs (`node-N.log`). */
+  readonly dir: string;
+  /** Start nodes with `--lose-unsynced`. */
+  readonly loseUnsynced?: boolean;
+  /** Route every directed peer link through a fault proxy. */
+  readonly proxies?: boolean;
+  readonly tickMs?: number;
+  /** Start nodes with `--slow-sync MS` (a slow disk). */
+  readonly slowSyncMs?: number;
+  /** Extra environment of the node processes (the tests' planted bugs). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** One node's status as its `GET /status` reports it. */
+export interface NodeStatus {
+  readonly id: number;
+  readonly role: string;
+  readonly term: number;
+  readonly leader: number;
+  readonly commit: number;
+  readonly applied: number;
+  readonly revision: number;
+}
+
+/** Free loopback ports (bound once and released; the OS does not hand them out again at once). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<import("node:net").Server>((resolve, reject) => {
+      const s = createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
+
+/** A running local cluster. */
+export class LocalCluster {
+  private readonly procs = new Map<number, ChildProcess>();
+  /** Proxies by `from→to`. */
+  readonly links = new Map<string, FaultProxy>();
+  readonly ids: readonly number[];
+
+  private constructor(
+    private readonly o: LocalClusterOptions,
+    private readonly peerPorts: readonly number[],
+    readonly clientPorts: readonly number[],
+  ) {
+    this.ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
+  }
+
+  /** Allocates ports, starts the proxies and every node, and waits until each serves `/status`. */
+  static async start(o: LocalClusterOptions): Promise<LocalCluster> {
+    const ports = await freePorts(2 * o.nodes);
+    const c = new LocalCluster(o, ports.slice(0, o.nodes), ports.slice(o.nodes));
+    try {
+      if (o.proxies === true) {
+        for (const a of c.ids) for (const b of c.ids) if (a !== b) c.links.set(`${a}→${b}`, await FaultProxy.start({ host: "127.0.0.1", port: c.peerPorts[b - 1]! }));
+      }
+      await Promise.all(c.ids.map((id) => c.startNode(id)));
+    } catch (e) {
+      await c.stop();
+      throw e;
+    }
+    return c;
+  }
+
+  /** A node's client URL base. */
+  url(id: number): string {
+    return `http://127.0.0.1:${this.clientPorts[id - 1]}`;
+  }
+
+  /** The PID of a running node. */
+  pid(id: number): number | undefined {
+    return this.procs.get(id)?.pid;
+  }
+
+  /** Starts (or restarts) node `id` and waits for its ready line. */
+  async startNode(id: number): Promise<void> {
+    const dir = join(this.o.dir, `node-${id}`);
+    await mkdir(dir, { recursive: true });
+    const peerOf = (to: number): string => (to === id || this.o.proxies !== true ? `127.0.0.1:${this.peerPorts[to - 1]}` : `127.0.0.1:${this.links.get(`${id}→${to}`)!.port}`);
+    const args = [
+      BIN, "node", "--id", String(id),
+      "--peers", this.ids.map((p) => `${p}=${peerOf(p)}`).join(","),
+      "--client-peers", this.ids.map((p) => `${p}=127.0.0.1:${this.clientPorts[p - 1]}`).join(","),
+      "--data", dir, "--client", `127.0.0.1:${this.clientPorts[id - 1]}`, "--tick-ms", String(this.o.tickMs ?? 50),
+      ...(this.o.loseUnsynced === true ? ["--lose-unsynced"] : []),
+      ...(this.o.slowSyncMs !== undefined && this.o.slowSyncMs > 0 ? ["--slow-sync", String(this.o.slowSyncMs)] : []),
+    ];
+    const log = await open(join(this.o.dir, `node-${id}.log`), "a");
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", log.fd], env: { ...process.env, ...this.o.env } });
+    void log.close();
+    this.procs.set(id, child);
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`node ${id} did not start within 20 s (see ${join(this.o.dir, `node-${id}.log`)})`)), 20_000);
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("\n")) (clearTimeout(timer), resolve());
+      });
+      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`node ${id} exited with ${code} at start (see ${join(this.o.dir, `node-${id}.log`)})`))));
+    });
+    child.stdout!.resume();
+  }
+
+  /** `kill -9` node `id` and waits for it to be gone. */
+  async kill(id: number): Promise<void> {
+    const p = this.procs.get(id);
+    if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
+    const gone = new Promise((r) => p.once("exit", r));
+    p.kill("SIGCONT"); // a paused process must be able to die and be reaped
+    p.kill("SIGKILL");
+    await gone;
+    this.procs.delete(id);
+  }
+
+  /** SIGSTOP / SIGCONT. */
+  signal(id: number, signal: "SIGSTOP" | "SIGCONT"): void {
+    this.procs.get(id)?.kill(signal);
+  }
+
+  /** A node's status, or undefined if it does not answer within `ms`. */
+  async status(id: number, ms = 1000): Promise<NodeStatus | undefined> {
+    try {
+      const res = await fetch(`${this.url(id)}/status`, { signal: AbortSignal.timeout(ms) });
+      return (await res.json()) as NodeStatus;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SIGTERM every node (SIGKILL after 5 s), then closes the proxies. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.procs.entries()].map(async ([id, p]) => {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        const gone = new Promise((r) => p.once("exit", r));
+        p.kill("SIGCONT");
+        p.kill("SIGTERM");
+        const timer = setTimeout(() => p.kill("SIGKILL"), 5000);
+        await gone;
+        clearTimeout(timer);
+        this.procs.delete(id);
+      }),
+    );
+    await Promise.all([...this.links.values()].map((l) => l.close()));
+  }
+}

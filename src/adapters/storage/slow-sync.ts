@@ -1,0 +1,38 @@
+/**
+ * A slow disk: a {@link FileSystem} wrapper whose every fdatasync and directory fsync first waits a random time
+ * in [0, maxMs] (seeded). It widens the window between a write and its durability, so a runtime that breaks
+ * the durability order loses acknowledged data under `kill -9` far more often; a correct one loses nothing.
+ * @module
+ */
+import { Prng } from "../simulator/prng.js";
+import type { AppendHandle, FileSystem } from "./fs.js";
+
+/** Wraps `inner` so that syncs take up to `maxMs` longer. */
+export function slowSync(inner: FileSystem, maxMs: number, seed: number): FileSystem {
+  const rng = new Prng(seed);
+  const pause = (): Promise<void> => new Promise((r) => setTimeout(r, rng.range(0, maxMs)));
+  return {
+    ...inner,
+    mkdirp: (d) => inner.mkdirp(d),
+    list: (d) => inner.list(d),
+    readFile: (p) => inner.readFile(p),
+    rename: (a, b) => inner.rename(a, b),
+    unlink: (p) => inner.unlink(p),
+    truncate: (p, n) => inner.truncate(p, n),
+    syncDir: async (d) => {
+      await pause();
+      await inner.syncDir(d);
+    },
+    async openAppend(path, create): Promise<AppendHandle> {
+      const h = await inner.openAppend(path, create);
+      return {
+        append: (data) => h.append(data),
+        async datasync() {
+          await pause();
+          await h.datasync();
+        },
+        close: () => h.close(),
+      };
+    },
+  };
+}
