@@ -90,3 +90,25 @@ describe("the ZooKeeper-mode invariants have teeth (mutant views)", () => {
     expect(checkConverged({ ...base(), registered: new Set([2, 3]) }).map((x) => x.invariant)).toEqual(["leader-alive"]);
   });
 });
+
+describe("a zombie controller is fenced by /controller_epoch", () => {
+  it("a controller paused past its session keeps believing it is active; its first write fails the epoch check and it resigns", () => {
+    const c = new ZkModeCluster({ brokers: 5, partitions: 40, check: true });
+    c.startAll();
+    c.run();
+    expect(c.activeController()).toBe(1);
+    c.pauseBeyondSession(1);
+    c.run();
+    expect(c.controller(2)!.role).toBe("active");
+    expect(c.controller(2)!.controllerEpoch).toBe(2);
+    expect(c.controller(1)!.role).toBe("active"); // the zombie was never told
+    c.controlledShutdown(4, 1); // a request reaches the zombie
+    c.run();
+    expect(c.timeline.map((e) => e.what)).toContain("controller 1 resigns (epoch 1)");
+    expect(c.controller(1)!.role).toBe("standby");
+    expect(c.violations).toEqual([]);
+    expect(c.converged()).toEqual([]);
+    // Nothing the zombie wrote reached ZooKeeper: every state znode written since is from epoch 2.
+    for (const [, st] of c.zookeeperStates()) expect((st as { controllerEpoch?: number }).controllerEpoch === 1).toBe(false);
+  });
+});
