@@ -2,6 +2,7 @@
 // event; and the checker's teeth, shown on broken views.
 import { describe, expect, it } from "vitest";
 import { ZkModeCluster } from "../../src/adapters/zk-controller/cluster.js";
+import type { ZkRequest } from "../../src/core/zk-controller/index.js";
 import { COMPARE_SCENARIOS, runZkModeExact } from "../../src/adapters/zk-controller/scenarios.js";
 import { ZK_MODE_DEFAULT_TIMING } from "../../src/adapters/zk-controller/timing.js";
 import { checkConverged, checkZkModeEvent, createZkModeMemory } from "../../src/check/invariants/zk-controller.js";
@@ -110,5 +111,19 @@ describe("a zombie controller is fenced by /controller_epoch", () => {
     expect(c.converged()).toEqual([]);
     // Nothing the zombie wrote reached ZooKeeper: every state znode written since is from epoch 2.
     for (const [, st] of c.zookeeperStates()) expect((st as { controllerEpoch?: number }).controllerEpoch === 1).toBe(false);
+  });
+
+  it("mutant: without the epoch check the zombie's writes land, and the invariants catch the brokers disagreeing with ZooKeeper", () => {
+    const unfenced = (_broker: number, r: ZkRequest): ZkRequest => (r.op === "multi" ? { ...r, ops: r.ops.filter((op) => op.op !== "check") } : r);
+    const c = new ZkModeCluster({ brokers: 5, partitions: 40, check: true, rewriteZkRequest: unfenced });
+    c.startAll();
+    c.run();
+    c.pauseBeyondSession(1);
+    c.run();
+    c.controlledShutdown(4, 1);
+    c.run();
+    expect(c.timeline.map((e) => e.what)).not.toContain("controller 1 resigns (epoch 1)");
+    const broken = [...c.violations, ...c.converged()].map((v) => v.invariant);
+    expect(broken).toContain("brokers-match-zookeeper");
   });
 });

@@ -27,6 +27,8 @@ export interface ZkModeClusterOptions {
   readonly timing?: ZkModeTiming;
   /** Check every invariant after every event (tests; O(partitions) per event). */
   readonly check?: boolean;
+  /** Test hook for mutants: rewrites each ZooKeeper request a controller sends (e.g. drops the epoch check). */
+  readonly rewriteZkRequest?: (broker: number, request: ZkRequest) => ZkRequest;
 }
 
 type SimEvent =
@@ -74,10 +76,12 @@ export class ZkModeCluster {
   private sent: { controller: number; epoch: number }[] = [];
   private readonly check: boolean;
   private shutdownReplies = new Map<number, number>();
+  private readonly rewrite: ((broker: number, request: ZkRequest) => ZkRequest) | undefined;
 
   constructor(options: ZkModeClusterOptions) {
     this.timing = options.timing ?? ZK_MODE_DEFAULT_TIMING;
     this.check = options.check ?? false;
+    this.rewrite = options.rewriteZkRequest;
     this.brokerIds = Array.from({ length: options.brokers }, (_, i) => i + 1);
     this.populate(options.partitions, options.partitionsPerTopic ?? 100);
   }
@@ -242,7 +246,10 @@ export class ZkModeCluster {
         for (const o of r.outputs) if (o.type === "send") records += o.request.partitions.length;
         const done = this.occupy(`c${ev.broker}`, this.now, T.controllerCpuPerRecordMs * records);
         for (const o of r.outputs) {
-          if (o.type === "zk-request") this.heap.push(done + T.networkOneWayMs, { kind: "zk", broker: ev.broker, session: this.sessions.get(ev.broker)!, xid: o.xid, request: o.request });
+          if (o.type === "zk-request") {
+            const request = this.rewrite === undefined ? o.request : this.rewrite(ev.broker, o.request);
+            this.heap.push(done + T.networkOneWayMs, { kind: "zk", broker: ev.broker, session: this.sessions.get(ev.broker)!, xid: o.xid, request });
+          }
           else if (o.type === "send") {
             this.sent.push({ controller: ev.broker, epoch: o.request.controllerEpoch });
             this.heap.push(done + T.networkOneWayMs, { kind: "broker", broker: o.broker, from: ev.broker, request: o.request });
