@@ -2,6 +2,7 @@
 // event; and the checker's teeth, shown on broken views.
 import { describe, expect, it } from "vitest";
 import { ZkModeCluster } from "../../src/adapters/zk-controller/cluster.js";
+import type { ZkRequest } from "../../src/core/zk-controller/index.js";
 import { COMPARE_SCENARIOS, runZkModeExact } from "../../src/adapters/zk-controller/scenarios.js";
 import { ZK_MODE_DEFAULT_TIMING } from "../../src/adapters/zk-controller/timing.js";
 import { checkConverged, checkZkModeEvent, createZkModeMemory } from "../../src/check/invariants/zk-controller.js";
@@ -88,5 +89,41 @@ describe("the ZooKeeper-mode invariants have teeth (mutant views)", () => {
     const moved = { leader: 2, leaderEpoch: 4, isr: [2, 3] };
     expect(checkConverged({ ...base(), zookeeper: new Map([["t/0", moved]]) }).map((x) => x.invariant)).toEqual(["brokers-match-zookeeper"]);
     expect(checkConverged({ ...base(), registered: new Set([2, 3]) }).map((x) => x.invariant)).toEqual(["leader-alive"]);
+  });
+});
+
+describe("a zombie controller is fenced by /controller_epoch", () => {
+  it("a controller paused past its session keeps believing it is active; its first write fails the epoch check and it resigns", () => {
+    const c = new ZkModeCluster({ brokers: 5, partitions: 40, check: true });
+    c.startAll();
+    c.run();
+    expect(c.activeController()).toBe(1);
+    c.pauseBeyondSession(1);
+    c.run();
+    expect(c.controller(2)!.role).toBe("active");
+    expect(c.controller(2)!.controllerEpoch).toBe(2);
+    expect(c.controller(1)!.role).toBe("active"); // the zombie was never told
+    c.controlledShutdown(4, 1); // a request reaches the zombie
+    c.run();
+    expect(c.timeline.map((e) => e.what)).toContain("controller 1 resigns (epoch 1)");
+    expect(c.controller(1)!.role).toBe("standby");
+    expect(c.violations).toEqual([]);
+    expect(c.converged()).toEqual([]);
+    // Nothing the zombie wrote reached ZooKeeper: every state znode written since is from epoch 2.
+    for (const [, st] of c.zookeeperStates()) expect((st as { controllerEpoch?: number }).controllerEpoch === 1).toBe(false);
+  });
+
+  it("mutant: without the epoch check the zombie's writes land, and the invariants catch the brokers disagreeing with ZooKeeper", () => {
+    const unfenced = (_broker: number, r: ZkRequest): ZkRequest => (r.op === "multi" ? { ...r, ops: r.ops.filter((op) => op.op !== "check") } : r);
+    const c = new ZkModeCluster({ brokers: 5, partitions: 40, check: true, rewriteZkRequest: unfenced });
+    c.startAll();
+    c.run();
+    c.pauseBeyondSession(1);
+    c.run();
+    c.controlledShutdown(4, 1);
+    c.run();
+    expect(c.timeline.map((e) => e.what)).not.toContain("controller 1 resigns (epoch 1)");
+    const broken = [...c.violations, ...c.converged()].map((v) => v.invariant);
+    expect(broken).toContain("brokers-match-zookeeper");
   });
 });

@@ -91,6 +91,11 @@ describe("zk-controller: contract", () => {
       [{ type: "timeout", timer: "heartbeat" }, "no-such-timer"],
       [{ type: "start" }, "malformed-input"],
       [{ type: "zk-watch", event: "deleted" }, "malformed-input"],
+      [{ type: "zk-reply", xid: 4, code: "ok", children: 7 }, "malformed-input"],
+      [{ type: "zk-reply", xid: 4, code: "ok", children: [1] }, "malformed-input"],
+      [{ type: "zk-reply", xid: 4, code: "ok", data: { x: 1 } }, "malformed-input"],
+      [{ type: "zk-reply", xid: 4, code: "ok", results: [null] }, "malformed-input"],
+      [{ type: "zk-reply", xid: 4, code: "ok", version: 1.5 }, "malformed-input"],
     ];
     for (const [input, reason] of cases) {
       const r = zkControllerCore.step(s, input as ZkControllerInput);
@@ -137,5 +142,38 @@ describe("electLeader (Kafka's election algorithms, unclean off)", () => {
   });
   it("new partitions start with the live replicas as ISR, epoch 0", () => {
     expect(electLeader(st({ leader: -1, leaderEpoch: -1, isr: [] }), "new", live, new Set(), 9)).toEqual(st({ leader: 2, isr: [2, 3], leaderEpoch: 0, controllerEpoch: 9 }));
+  });
+});
+
+describe("zk-controller: input from the network never crashes it", () => {
+  it("arbitrary objects shaped like inputs are handled or rejected, never thrown (seeded)", async () => {
+    const fc = await import("fast-check");
+    const anyInput = fc.record({
+      type: fc.constantFrom("start", "tick", "timeout", "zk-reply", "zk-watch", "session-expired", "broker-response", "controlled-shutdown", "???"),
+      xid: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.anything()),
+      code: fc.oneof(fc.constantFrom("ok", "no-node", "bad-version", "node-exists"), fc.anything()),
+      data: fc.oneof(fc.constant(undefined), fc.string(), fc.anything()),
+      version: fc.oneof(fc.constant(undefined), fc.integer(), fc.anything()),
+      children: fc.oneof(fc.constant(undefined), fc.array(fc.string()), fc.anything()),
+      results: fc.oneof(fc.constant(undefined), fc.array(fc.record({ code: fc.constantFrom("ok", "bad-version") })), fc.anything()),
+      event: fc.oneof(fc.constantFrom("deleted", "created", "children-changed"), fc.anything()),
+      path: fc.oneof(fc.constantFrom("/controller", "/brokers/ids", "/brokers/topics"), fc.anything()),
+      nowMs: fc.oneof(fc.integer(), fc.anything()),
+      timer: fc.oneof(fc.constant("election"), fc.anything()),
+      broker: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.anything()),
+      correlationId: fc.oneof(fc.integer(), fc.anything()),
+    }, { requiredKeys: ["type"] });
+    fc.assert(
+      fc.property(fc.array(anyInput, { maxLength: 30 }), (inputs) => {
+        let s = elected().s;
+        for (const input of inputs) {
+          const before = zkControllerCore.fingerprint(s);
+          const r = zkControllerCore.step(s, input as unknown as ZkControllerInput);
+          if (r.outputs.length === 1 && r.outputs[0]!.type === "rejected" && r.outputs[0]!.reason === "malformed-input") expect(zkControllerCore.fingerprint(r.state)).toBe(before);
+          s = r.state;
+        }
+      }),
+      { seed: 16, numRuns: 300 },
+    );
   });
 });

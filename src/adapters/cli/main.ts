@@ -56,6 +56,10 @@ const commands: Record<string, CommandEntry> = {
     summary: "kill, pause and partition a real local cluster under client load; check the history is linearizable",
     load: () => import("./commands/torture.js"),
   },
+  compare: {
+    summary: "Kafka's controller in ZooKeeper mode beside KRaft: failover, broker failure, shutdown, load by partitions",
+    load: () => import("./commands/compare.js"),
+  },
   "export-vectors": {
     summary: "write spec-generated test vectors as language-neutral JSON",
     load: () => import("./commands/export-vectors.js"),

@@ -27,6 +27,8 @@ export interface ZkModeClusterOptions {
   readonly timing?: ZkModeTiming;
   /** Check every invariant after every event (tests; O(partitions) per event). */
   readonly check?: boolean;
+  /** Test hook for mutants: rewrites each ZooKeeper request a controller sends (e.g. drops the epoch check). */
+  readonly rewriteZkRequest?: (broker: number, request: ZkRequest) => ZkRequest;
 }
 
 type SimEvent =
@@ -34,7 +36,8 @@ type SimEvent =
   | { readonly kind: "zk"; readonly broker: number; readonly session: number; readonly xid: number; readonly request: ZkRequest }
   | { readonly kind: "expire"; readonly broker: number; readonly session: number }
   | { readonly kind: "broker"; readonly broker: number; readonly from: number; readonly request: BrokerRequest }
-  | { readonly kind: "shutdown-reply"; readonly broker: number; readonly remaining: number };
+  | { readonly kind: "shutdown-reply"; readonly broker: number; readonly remaining: number }
+  | { readonly kind: "reconnect"; readonly broker: number };
 
 /** Counters of one run. */
 export interface ZkModeCounts {
@@ -73,10 +76,12 @@ export class ZkModeCluster {
   private sent: { controller: number; epoch: number }[] = [];
   private readonly check: boolean;
   private shutdownReplies = new Map<number, number>();
+  private readonly rewrite: ((broker: number, request: ZkRequest) => ZkRequest) | undefined;
 
   constructor(options: ZkModeClusterOptions) {
     this.timing = options.timing ?? ZK_MODE_DEFAULT_TIMING;
     this.check = options.check ?? false;
+    this.rewrite = options.rewriteZkRequest;
     this.brokerIds = Array.from({ length: options.brokers }, (_, i) => i + 1);
     this.populate(options.partitions, options.partitionsPerTopic ?? 100);
   }
@@ -113,12 +118,26 @@ export class ZkModeCluster {
     for (const id of this.brokerIds) this.deliver(id, { type: "start" }, this.now, 1);
   }
 
-  private openSession(id: number): void {
+  private openSession(id: number): { session: number; type: string; path: string }[] {
     const session = this.nextSession++;
     this.txn(session, { type: "createSession", sessionId: session, password: "pw", timeoutMs: this.timing.sessionTimeoutMs });
-    this.txn(session, create(`${BROKER_IDS_PATH}/${id}`, JSON.stringify({ version: 5, host: "127.0.0.1", port: 9092 }), true));
+    const registered = this.txn(session, create(`${BROKER_IDS_PATH}/${id}`, JSON.stringify({ version: 5, host: "127.0.0.1", port: 9092 }), true));
     this.sessions.set(id, session);
     this.sessionOwner.set(session, id);
+    return registered.notifications;
+  }
+
+  /**
+   * Broker `id` pauses past its session (a long GC): ZooKeeper expires the session now, the broker reconnects
+   * with a new session and registers again, and its controller component is not told — Kafka's zombie
+   * controller, which only the `/controller_epoch` check on every write stops.
+   */
+  pauseBeyondSession(id: number): void {
+    const session = this.sessions.get(id);
+    if (session === undefined) return;
+    this.timeline.push({ t_ms: this.now, what: `broker ${id} pauses beyond its session timeout` });
+    this.heap.push(this.now, { kind: "expire", broker: id, session });
+    this.heap.push(this.now + 1, { kind: "reconnect", broker: id });
   }
 
   /** The active controller's broker id, or −1. */
@@ -141,8 +160,8 @@ export class ZkModeCluster {
   }
 
   /** Asks the active controller to move leadership off broker `id`; the broker stops once the controller answered. */
-  controlledShutdown(id: number): void {
-    const active = this.activeController();
+  controlledShutdown(id: number, via?: number): void {
+    const active = via ?? this.activeController();
     this.timeline.push({ t_ms: this.now, what: `broker ${id} asks controller ${active} for a controlled shutdown` });
     this.heap.push(this.now + this.timing.networkOneWayMs, { kind: "controller", broker: active, input: { type: "controlled-shutdown", broker: id, correlationId: 1 }, records: 1 });
   }
@@ -227,7 +246,10 @@ export class ZkModeCluster {
         for (const o of r.outputs) if (o.type === "send") records += o.request.partitions.length;
         const done = this.occupy(`c${ev.broker}`, this.now, T.controllerCpuPerRecordMs * records);
         for (const o of r.outputs) {
-          if (o.type === "zk-request") this.heap.push(done + T.networkOneWayMs, { kind: "zk", broker: ev.broker, session: this.sessions.get(ev.broker)!, xid: o.xid, request: o.request });
+          if (o.type === "zk-request") {
+            const request = this.rewrite === undefined ? o.request : this.rewrite(ev.broker, o.request);
+            this.heap.push(done + T.networkOneWayMs, { kind: "zk", broker: ev.broker, session: this.sessions.get(ev.broker)!, xid: o.xid, request });
+          }
           else if (o.type === "send") {
             this.sent.push({ controller: ev.broker, epoch: o.request.controllerEpoch });
             this.heap.push(done + T.networkOneWayMs, { kind: "broker", broker: o.broker, from: ev.broker, request: o.request });
@@ -269,6 +291,12 @@ export class ZkModeCluster {
         this.counts.brokerRecords += n;
         this.lastBrokerApply = Math.max(this.lastBrokerApply, done);
         for (const o of r.outputs) if (o.type === "response") this.deliver(ev.from, { type: "broker-response", broker: ev.broker, kind: o.kind, error: o.error }, done + T.networkOneWayMs, 1);
+        return;
+      }
+      case "reconnect": {
+        if (!this.alive.has(ev.broker)) return;
+        this.timeline.push({ t_ms: this.now, what: `broker ${ev.broker} reconnects to ZooKeeper with a new session` });
+        this.notify(this.openSession(ev.broker), this.now + T.zkWriteServiceMs + T.zkWriteCommitMs);
         return;
       }
       case "shutdown-reply": {

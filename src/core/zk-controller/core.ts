@@ -69,6 +69,7 @@ export function stepZkController(state: ZkControllerState, input: ZkControllerIn
       break;
     case "zk-reply": {
       if (!Number.isSafeInteger(input.xid) || typeof input.code !== "string") return reject(state, "malformed-input", "a zk-reply needs an integer xid and a code");
+      if (!wellFormedReply(input)) return reject(state, "malformed-input", "a zk-reply's data must be a string, version an integer, children strings and results {code, version?}");
       const pending = state.pending.get(input.xid);
       if (pending === undefined || state.work === undefined) return reject(state, "unknown-xid", `no request ${input.xid} outstanding`);
       state.pending.delete(input.xid);
@@ -97,6 +98,15 @@ export function stepZkController(state: ZkControllerState, input: ZkControllerIn
   }
   pump(state, out);
   return { state, outputs: out };
+}
+
+function wellFormedReply(r: Reply): boolean {
+  const okVersion = (v: unknown): boolean => v === undefined || Number.isSafeInteger(v);
+  if (r.data !== undefined && typeof r.data !== "string") return false;
+  if (!okVersion(r.version)) return false;
+  if (r.children !== undefined && !(Array.isArray(r.children) && r.children.every((c) => typeof c === "string"))) return false;
+  if (r.results !== undefined && !(Array.isArray(r.results) && r.results.every((x) => x !== null && typeof x === "object" && typeof x.code === "string" && okVersion(x.version)))) return false;
+  return true;
 }
 
 function enqueue(s: ZkControllerState, event: ControllerEvent, out: Out): void {

@@ -1,0 +1,134 @@
+/**
+ * `quorate compare`: Kafka's controller in ZooKeeper mode beside KRaft, the same scenarios on the simulator,
+ * with costs measured on this machine. Prints a table (or `--json`), writes an HTML page with `--html`.
+ */
+import { writeFileSync } from "node:fs";
+import { freemem } from "node:os";
+import type { CommandRun } from "../main.js";
+import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
+import type { ExitCode } from "../exit-codes.js";
+import { parseCommandLine } from "../flags.js";
+import type { FlagTable } from "../flags.js";
+import { startProgress } from "../progress.js";
+import { calibratedTiming, measureZkModeCosts } from "../../zk-controller/calibrate.js";
+import { COMPARE_SCENARIOS, EXACT_MAX_PARTITIONS, PARTITIONS_RANGE, compare } from "../../zk-controller/compare.js";
+import type { CompareReport } from "../../zk-controller/compare.js";
+import type { CompareScenario } from "../../zk-controller/scenarios.js";
+import { renderCompareHtml } from "../../zk-controller/compare-html.js";
+import { measureBytesPerPartition } from "../../zk-controller/memory.js";
+import { ZK_MODE_DEFAULT_TIMING } from "../../zk-controller/timing.js";
+
+const DEFAULT_PARTITIONS = [1000, 10_000, 100_000, 1_000_000, 2_000_000];
+
+const HELP = `usage: quorate compare [options]
+
+  --partitions LIST   comma list of partition counts, ${PARTITIONS_RANGE.min}..${PARTITIONS_RANGE.max}
+                      (default ${DEFAULT_PARTITIONS.join(",")})
+  --scenario LIST     comma list of ${COMPARE_SCENARIOS.join(", ")} (default all)
+  --json              print {"rows":[…],"table":{…}} instead of the table
+  --html FILE         also write a page with the table and log-scale curves of both modes
+  --fixed-costs       use the documented default costs instead of measuring them on this machine first
+                      (reproducible figures; see docs/compare.md)
+
+ZooKeeper mode runs the zk-controller core on quorate's ZooKeeper tree up to ${EXACT_MAX_PARTITIONS} partitions and
+the batched model of that run above; KRaft runs the KRaft scenarios of the simulator. Times are simulated ms.
+${EXIT_CODES_HELP}
+`;
+
+const FLAGS = {
+  partitions: { type: "string" },
+  scenario: { type: "string" },
+  json: { type: "boolean" },
+  html: { type: "string" },
+  "fixed-costs": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies FlagTable;
+
+/** Bytes the run needs beyond node's own, estimated before starting (exact runs and the two memory probes). */
+export function estimateBytes(partitions: readonly number[]): number {
+  const exact = Math.min(Math.max(...partitions), EXACT_MAX_PARTITIONS);
+  return 64e6 + 4_000 * Math.max(exact, 5000) * 2;
+}
+
+/** Parses `--partitions`. */
+export function parsePartitions(text: string | undefined): number[] {
+  if (text === undefined) return DEFAULT_PARTITIONS;
+  const list = text.split(",").map((s) => s.trim());
+  const out: number[] = [];
+  for (const s of list) {
+    const n = Number(s);
+    if (s === "" || !Number.isSafeInteger(n)) throw new UsageError(`--partitions: '${s}' is not an integer`);
+    if (n < PARTITIONS_RANGE.min || n > PARTITIONS_RANGE.max) throw new UsageError(`--partitions: ${n} is out of range ${PARTITIONS_RANGE.min}..${PARTITIONS_RANGE.max}`);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Parses `--scenario`. */
+export function parseScenarios(text: string | undefined): CompareScenario[] {
+  if (text === undefined) return [...COMPARE_SCENARIOS];
+  const out: CompareScenario[] = [];
+  for (const s of text.split(",").map((x) => x.trim())) {
+    if (!(COMPARE_SCENARIOS as readonly string[]).includes(s)) throw new UsageError(`--scenario: unknown scenario '${s}' (known: ${COMPARE_SCENARIOS.join(", ")})`);
+    if (!out.includes(s as CompareScenario)) out.push(s as CompareScenario);
+  }
+  return out;
+}
+
+/** The table as text. */
+export function formatCompare(r: CompareReport): string {
+  const ms = (v: number | null): string => (v === null ? "–" : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(1)} ms`);
+  const head = ["partitions", "mode", "failover", "broker failure", "ctl shutdown", "load", "B/partition"];
+  const body = r.rows.map((x) => [x.partitions.toLocaleString("en"), x.mode === "zk" ? "ZooKeeper" : "KRaft", ms(x.failoverMs), ms(x.brokerFailureMs), ms(x.controlledShutdownMs), ms(x.loadMs), String(x.bytesPerPartition)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const t = r.table;
+  return [
+    line(head),
+    ...body.map(line),
+    "",
+    `largest partition count with failover under 30 s: ZooKeeper ${t.maxPartitionsFailoverUnder30s.zk.toLocaleString("en")}, KRaft ${t.maxPartitionsFailoverUnder30s.kraft}`,
+    `processes / systems to operate: ZooKeeper mode ${t.processes.zk} / ${t.systems.zk}, KRaft ${t.processes.kraft} / ${t.systems.kraft}`,
+    `messages per metadata change: ZooKeeper mode ${t.messagesPerMetadataChange.zk}, KRaft ${t.messagesPerMetadataChange.kraft}`,
+    `published at 2M partitions (ZooKeeper vs KRaft): controlled shutdown ${ms(t.published2M.controlledShutdownMs.zk)} vs ${ms(t.published2M.controlledShutdownMs.kraft)}, uncontrolled recovery ${ms(t.published2M.uncontrolledRecoveryMs.zk)} vs ${ms(t.published2M.uncontrolledRecoveryMs.kraft)}`,
+    `costs: ZooKeeper read ${t.timing.zkReadServiceMs.toFixed(4)} ms, write ${t.timing.zkWriteServiceMs.toFixed(4)} ms + commit ${t.timing.zkWriteCommitMs} ms, controller ${t.timing.controllerCpuPerRecordMs.toFixed(5)} ms/record, broker ${t.timing.brokerCpuPerRecordMs.toFixed(5)} ms/record, session timeout ${t.timing.sessionTimeoutMs} ms`,
+    "",
+  ].join("\n");
+}
+
+/** Runs `quorate compare`. */
+export const run: CommandRun = async (argv): Promise<ExitCode> => {
+  try {
+    const { values } = parseCommandLine(FLAGS, argv, { positionals: false });
+    if (values.help === true) {
+      process.stdout.write(HELP);
+      return Exit.ok;
+    }
+    const partitions = parsePartitions(values.partitions);
+    const scenarios = parseScenarios(values.scenario);
+    if (values.html === "") throw new UsageError("--html needs a file name");
+    const need = estimateBytes(partitions);
+    const free = freemem();
+    process.stderr.write(`quorate compare: memory estimate ${(need / 1e6).toFixed(0)} MB (exact runs up to ${EXACT_MAX_PARTITIONS} partitions, batched model above), ${(free / 1e6).toFixed(0)} MB free\n`);
+    if (need > free) throw new UsageError(`not enough free memory: the run needs about ${(need / 1e6).toFixed(0)} MB, ${(free / 1e6).toFixed(0)} MB are free`);
+    const json = values.json === true;
+    const timing = values["fixed-costs"] === true ? ZK_MODE_DEFAULT_TIMING : calibratedTiming(await measureZkModeCosts());
+    const bytesPerPartition = measureBytesPerPartition();
+    const bar = startProgress({ label: "runs", total: partitions.length * scenarios.length * 2, quiet: json });
+    let report: CompareReport;
+    try {
+      report = compare({ partitions, scenarios, timing, bytesPerPartition, progress: (s) => bar.advance(1, s) });
+    } finally {
+      bar.stop();
+    }
+    if (values.html !== undefined) writeFileSync(values.html, renderCompareHtml(report));
+    process.stdout.write(json ? `${JSON.stringify(report)}\n` : formatCompare(report));
+    return Exit.ok;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`quorate compare: ${e.message}\n`);
+      return Exit.badInput;
+    }
+    throw e;
+  }
+};
