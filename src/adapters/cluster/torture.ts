@@ -149,7 +149,13 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       const victim = cluster.ids[rng.int(cluster.ids.length)]!;
       if (kind === "kill") {
         // Sometimes every node at once (a power failure of the whole cluster), sometimes one.
-        await killRestart(rng.chance(0.4) ? cluster.ids : [victim]);
+        const all = rng.chance(0.4);
+        await killRestart(all ? cluster.ids : [victim]);
+        // Sometimes a second blackout while the restarted cluster is electing (votes in flight).
+        if (all && rng.chance(0.5)) {
+          await sleep(rng.range(100, 900));
+          await killRestart(cluster.ids);
+        }
       } else if (kind === "pause") {
         cluster.signal(victim, "SIGSTOP");
         faults["pause"] = (faults["pause"] ?? 0) + 1;
