@@ -15,7 +15,7 @@ describe("npm run bench", () => {
     expect(r.code).toBe(0);
     for (const name of ["metadata", "raft", "zk-ensemble", "sim", "kraft", "kraft-failover", "linearizability", "lin-recorded", "zk", "contract", "storage", "cluster"]) expect(r.out).toContain(`  ${name}`);
     expect(r.out).toContain("[--seconds S]");
-    expect(Object.keys(SUITES).length).toBe(11);
+    expect(Object.keys(SUITES).length).toBe(12);
   });
 
   it("with no suite (or only options) says which to pick and exits 2", async () => {
