@@ -7,7 +7,18 @@ import base from "./vitest.config.js";
 export default defineConfig({
   test: {
     ...base.test,
-    exclude: ["**/node_modules/**", "test/corpus/**", "test/conformance/**", "test/simulator/mutants.test.ts", "test/**/*.real.test.ts"],
+    exclude: [
+      "**/node_modules/**",
+      "test/corpus/**",
+      "test/conformance/**",
+      "test/simulator/mutants.test.ts",
+      "test/**/*.real.test.ts",
+      // Real processes under names that predate the `.real.test.ts` convention: ZooKeeper 3.8, kazoo, zkCli.sh, the CLI.
+      "test/zk-wire/differential.test.ts",
+      "test/zk-wire/kazoo.test.ts",
+      "test/zk-wire/zkcli.test.ts",
+      "test/zk-wire/config-cli.test.ts",
+    ],
     reporters: ["default"],
     outputFile: undefined,
     coverage: { ...base.test?.coverage, enabled: false },

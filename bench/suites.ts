@@ -25,6 +25,7 @@ export const SUITES: Readonly<Record<string, Suite>> = {
   contract: { usage: "[--entries N] [--json]", load: () => import("./contract.js") },
   cluster: { usage: "[--ms 3000] [--clients 1,16,64] [--json]", load: () => import("./cluster.js") },
   storage: { usage: "[--ms 2000] [--clients 1,16,64] [--size 100] [--dir DIR] [--json]", load: () => import("./storage.js") },
+  "zk-wire": { usage: "[--clients 1,32] [--ms 2000] [--json]", load: () => import("./zk-wire.js") },
 };
 
 /** The list of suites, as `--help` prints it. */

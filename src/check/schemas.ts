@@ -1,12 +1,13 @@
 /**
  * The JSON Schemas of `schemas/` as validators (ajv, JSON Schema 2020-12), so that the documented schema and
  * the checks cannot drift: the parsers of traces, native histories and manifests validate with the schema
- * files themselves. Each schema file is read and compiled once, on first use (a history in another format
- * never pays for it), and ajv's errors are turned into one sentence naming the field.
+ * files themselves. ajv compiles them ahead of time into `schema-validators.generated.ts` (a test regenerates
+ * it from the schema files and fails on any difference; see `schema-codegen.ts`), so no run pays for ajv's
+ * compiler; ajv's errors are turned here into one sentence naming the field.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject } from "ajv/dist/2020.js";
+import * as generated from "./schema-validators.generated.js";
+import { validatorName } from "./schema-codegen-names.js";
 
 /** The schema files quorate validates with (in the package's `schemas/` folder). */
 export type SchemaFile = "raft-trace.schema.json" | "history.schema.json" | "manifest.schema.json";
@@ -24,59 +25,32 @@ export interface SchemaProblem {
 /** Validates a value against one definition of a schema; `undefined` when it matches. */
 export type SchemaValidator = (value: unknown) => SchemaProblem | undefined;
 
-interface SchemaDocument {
-  readonly $id: string;
-  readonly $defs?: Record<string, Record<string, unknown>>;
-  readonly [keyword: string]: unknown;
+/** A validator function as ajv generates it: true or false, with the errors of the last call. */
+interface CompiledValidator {
+  (value: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
 
-const documents = new Map<SchemaFile, SchemaDocument>();
+const compiled = generated as unknown as Readonly<Record<string, CompiledValidator>>;
 const validators = new Map<string, SchemaValidator>();
-let compiler: Ajv2020 | undefined;
 
-/** The schema file's JSON. `src/check/` and `dist/check/` both sit two folders below `schemas/`'s parent. */
-export function schemaDocument(file: SchemaFile): SchemaDocument {
-  let doc = documents.get(file);
-  if (doc === undefined) {
-    doc = JSON.parse(readFileSync(new URL(`../../schemas/${file}`, import.meta.url), "utf8")) as SchemaDocument;
-    documents.set(file, doc);
-  }
-  return doc;
-}
-
-/**
- * ajv, loaded on first use: the simulator and the checker import this module's callers without ever
- * validating a schema, and should not pay for ajv's start-up. The schema files themselves are checked against
- * the JSON Schema meta-schema by a test, not on every run.
- */
-function ajv(): Ajv2020 {
-  if (compiler === undefined) {
-    const { Ajv2020: Ajv } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
-    compiler = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false, code: { optimize: false } });
-  }
-  return compiler;
-}
-
-/** The names of a schema file's `$defs` (e.g. the trace record types). */
+/** The `$defs` of a schema file that have a validator (for the trace schema: every record type). */
 export function schemaDefinitions(file: SchemaFile): string[] {
-  return Object.keys(schemaDocument(file).$defs ?? {});
+  const prefix = `${validatorName(file, "")}__`;
+  return Object.keys(compiled)
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => name.slice(prefix.length));
 }
 
-/**
- * A validator for the whole schema file, or for one of its `$defs` when `definition` is given (compiled once,
- * on first use, with the file's `$defs` so its local references resolve).
- */
+/** A validator for the whole schema file, or for one of its `$defs` when `definition` is given. */
 export function schemaValidator(file: SchemaFile, definition?: string): SchemaValidator {
-  const key = `${file}#${definition ?? ""}`;
-  let validator = validators.get(key);
+  const name = validatorName(file, definition ?? "");
+  let validator = validators.get(name);
   if (validator === undefined) {
-    const doc = schemaDocument(file);
-    const { $schema: _dialect, $id: _id, ...whole } = doc;
-    const target = definition === undefined ? whole : doc.$defs?.[definition];
-    if (target === undefined) throw new Error(`schemas/${file} has no definition ${JSON.stringify(definition)}`);
-    const validate = ajv().compile({ ...target, $defs: doc.$defs ?? {} });
-    validator = (value) => (validate(value) ? undefined : describeError(validate, value));
-    validators.set(key, validator);
+    const validate = Object.hasOwn(compiled, name) ? compiled[name] : undefined;
+    if (validate === undefined) throw new Error(`schemas/${file}: no compiled validator ${name} (regenerate: npx tsx scripts/generate-schema-validators.ts)`);
+    validator = (value) => (validate(value) ? undefined : describeError(validate.errors ?? [], value));
+    validators.set(name, validator);
   }
   return validator;
 }
@@ -119,10 +93,10 @@ function problem(path: readonly (string | number)[], detail: string): SchemaProb
   return { path, detail, message: `${fieldName(path)} ${detail}` };
 }
 
-function describeError(validate: ValidateFunction, value: unknown): SchemaProblem {
+function describeError(all: readonly ErrorObject[], value: unknown): SchemaProblem {
   // Of all errors, name the plainest: a field given with a wrong type or value, then a missing field, then a
   // conditional requirement (`if`/`then`/`else`) that the same mistake may have triggered.
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if");
+  const errors = all.filter((e) => e.keyword !== "if");
   const conditional = (e: ErrorObject): boolean => /\/(then|else)\//.test(e.schemaPath);
   const error = errors.find((e) => !conditional(e) && e.keyword !== "required") ?? errors.find((e) => !conditional(e)) ?? errors[0];
   if (error === undefined) return problem([], "does not match the schema");

@@ -18,3 +18,4 @@ export { zkCore } from "./zk/core.js";
 export { zkEnsembleCore } from "./zk-ensemble/core.js";
 export { metadataCore } from "./metadata/core.js";
 export { kraftNodeCore } from "./kraft-node/core.js";
+export { zkControllerCore, zkBrokerCore } from "./zk-controller/index.js";

@@ -13,9 +13,9 @@ describe("npm run bench", () => {
   it("--help lists every suite with its options and exits 0", async () => {
     const r = await bench(["--help"]);
     expect(r.code).toBe(0);
-    for (const name of ["metadata", "raft", "zk-ensemble", "sim", "kraft", "kraft-failover", "linearizability", "lin-recorded", "zk", "contract", "storage", "cluster"]) expect(r.out).toContain(`  ${name}`);
+    for (const name of ["metadata", "raft", "zk-ensemble", "sim", "kraft", "kraft-failover", "linearizability", "lin-recorded", "zk", "contract", "storage", "zk-wire", "cluster"]) expect(r.out).toContain(`  ${name}`);
     expect(r.out).toContain("[--seconds S]");
-    expect(Object.keys(SUITES).length).toBe(12);
+    expect(Object.keys(SUITES).length).toBe(13);
   });
 
   it("with no suite (or only options) says which to pick and exits 2", async () => {

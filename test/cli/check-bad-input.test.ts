@@ -133,7 +133,7 @@ describe("quorate check refuses garbage with exit 2", () => {
     expect(err).toContain("model mutex has no operation :lock (it knows :acquire, :release)");
   });
 
-  it("one process's ops overlapping in a json history: bad input naming both lines", async () => {
+  it("one process's ops overlapping in a json history, or following its info op: bad input naming both lines", async () => {
     const overlap = write("overlap.json", `[\n{"process": 0, "f": "write", "value": 1, "call": 0, "return": 5},\n{"process": 0, "f": "read", "value": null, "output": 1, "call": 3, "return": 6}\n]`);
     expect(await run([overlap, "--format", "json", "--model", "register"])).toBe(2);
     expect(err).toContain(`${overlap}:3: process 0 calls an op at 3 while its op from line 2 is pending (called 0, returns 5)`);
@@ -141,6 +141,9 @@ describe("quorate check refuses garbage with exit 2", () => {
     const afterInfo = write("afterinfo.json", `[\n{"process": 0, "f": "write", "value": 1, "call": 0, "type": "info"},\n{"process": 0, "f": "read", "value": null, "output": 1, "call": 3, "return": 6}\n]`);
     expect(await run([afterInfo, "--format", "json", "--model", "register"])).toBe(2);
     expect(err).toContain(`${afterInfo}:3: process 0 calls an op at 3 after its op of unknown outcome on line 2`);
+    // Ops that touch (one returns at the instant the next is called) are sequential.
+    const touching = write("touch.json", `[{"process": 0, "f": "write", "value": 2, "call": 1, "return": 3}, {"process": 0, "f": "read", "value": null, "output": 2, "call": 3, "return": 4}]`);
+    expect(await run([touching, "--format", "json", "--model", "register"])).toBe(0);
   });
 
   it("the same op a model does define still checks (the refusal is not blanket)", async () => {

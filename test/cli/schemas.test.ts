@@ -1,11 +1,13 @@
 // The schemas in schemas/ are the checks: each is a valid JSON Schema 2020-12 document (strict ajv), agrees with
 // the code's lists, and what it forbids — and only the schema forbids — is refused with the field named.
-import { readFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { TRACE_RECORD_TYPES, TraceFormatError, parseTrace } from "../../src/check/invariants/index.js";
 import { HistoryParseError, historyFormats, parseManifest, parseNativeJson } from "../../src/check/linearizability/index.js";
+import { schemaValidatorsSource } from "../../src/check/schema-codegen.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const schema = (file: string) => JSON.parse(readFileSync(path.join(root, "schemas", file), "utf8")) as Record<string, unknown>;
@@ -26,6 +28,33 @@ describe("schemas/", () => {
     for (const file of FILES) {
       const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, validateSchema: true });
       expect(() => ajv.compile(schema(file)), file).not.toThrow();
+    }
+  });
+
+  it("the committed validators are exactly what ajv compiles from the schema files (regenerate: npx tsx scripts/generate-schema-validators.ts)", () => {
+    const committed = readFileSync(path.join(root, "src/check/schema-validators.generated.ts"), "utf8");
+    expect(committed === schemaValidatorsSource(), "src/check/schema-validators.generated.ts is stale").toBe(true);
+  });
+
+  it("a schema change reaches the validators: a copy of the schemas with one enum narrowed refuses what the original accepts", async () => {
+    mkdirSync(path.join(root, "reports"), { recursive: true });
+    const dir = mkdtempSync(path.join(root, "reports", "schema-mutant-")); // inside the package, so ajv's runtime resolves
+    try {
+      cpSync(path.join(root, "schemas"), path.join(dir, "schemas"), { recursive: true });
+      const file = path.join(dir, "schemas", "manifest.schema.json");
+      const mutant = JSON.parse(readFileSync(file, "utf8")) as { $defs: { entry: { properties: { format: { enum: string[] } } } } };
+      mutant.$defs.entry.properties.format.enum = ["json"];
+      writeFileSync(file, JSON.stringify(mutant));
+      const source = schemaValidatorsSource(pathToFileURL(path.join(dir, "schemas") + "/"));
+      expect(source).not.toBe(schemaValidatorsSource());
+      writeFileSync(path.join(dir, "validators.mjs"), source.replace("// @ts-nocheck\n", ""));
+      const compiled = (await import(pathToFileURL(path.join(dir, "validators.mjs")).href)) as Record<string, (v: unknown) => boolean>;
+      const edn = { histories: [{ file: "a.edn", format: "jepsen-edn", model: "register" }] };
+      expect(compiled["manifest"]!(edn)).toBe(false);
+      expect(compiled["manifest"]!({ histories: [{ file: "a.json", format: "json", model: "register" }] })).toBe(true);
+      expect(problem(() => parseManifest(JSON.stringify(edn), "m.json"))).toBe("(accepted)"); // the real schema allows it
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -85,3 +85,39 @@ describe("kraftNodeCore", () => {
     expect(kraftNodeCore.fingerprint(a)).toBe(fp);
   });
 });
+
+describe("kraftNodeCore: the leadership notice as an input", () => {
+  /** A lone combined node whose quorum replica elected itself and made its LeaderChange record durable. */
+  function elected(leadershipNotice: "after-each-step" | "on-input"): KafkaNode {
+    let n = kraftNodeCore.create({ id: 1, role: "combined", voters: [1], seed: 1, tickMs: 50, leadershipNotice });
+    for (let i = 0; i < 3; i++) {
+      const r = kraftNodeCore.step(n, { type: "timeout", timer: "election" });
+      n = r.state;
+      for (const o of r.outputs) {
+        if (o.type !== "persist" || o.write.entries === undefined || o.write.entries.length === 0) continue;
+        const last = o.write.entries[o.write.entries.length - 1]!;
+        n = kraftNodeCore.step(n, { type: "persisted", endOffset: last.offset + 1, epoch: last.epoch }).state;
+      }
+      if (n.quorum.role.kind === "leader") break;
+    }
+    return n;
+  }
+
+  it("after-each-step: the controller is active as soon as its quorum replica leads with a committed epoch start", () => {
+    const n = elected("after-each-step");
+    expect(n.quorum.role.kind).toBe("leader");
+    expect(n.controller!.active).not.toBeNull();
+  });
+
+  it("on-input: the controller stays standby until a leadership-notice input", () => {
+    const n = elected("on-input");
+    expect(n.quorum.role.kind).toBe("leader");
+    expect(n.controller!.active).toBeNull();
+    const r = kraftNodeCore.step(n, { type: "leadership-notice" });
+    expect(r.state.controller!.active).not.toBeNull();
+  });
+
+  it("a bad leadershipNotice is a typed config error", () => {
+    expect(() => kraftNodeCore.create({ id: 1, role: "combined", voters: [1], seed: 1, leadershipNotice: "never" as never })).toThrow(/leadershipNotice/);
+  });
+});

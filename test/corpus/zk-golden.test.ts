@@ -25,6 +25,14 @@ describe("golden ZooKeeper 3.8.0 transcripts (corpus)", () => {
     });
   }
 
+  // Issue 15 item 5: the same transcripts over ZooKeeper's wire protocol (quorate zk-replay --wire), zero skips.
+  for (const file of files) {
+    it(`${path.basename(file)} over the wire`, async () => {
+      const report = await replayTranscript(await loadTranscript(file), { wire: true });
+      expect({ status: report.status, step: report.step, diff: report.diff, skipped: report.skipped }).toEqual({ status: "pass", step: undefined, diff: undefined, skipped: [] });
+    });
+  }
+
   it("quorate zk-replay DIR --json: every scenario passes or is skipped, exit 0", async () => {
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));

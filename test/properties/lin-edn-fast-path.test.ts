@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseJepsenEdn, parseJepsenEdnGeneral } from "../../src/check/linearizability/formats/jepsen-edn.js";
-import { readEdnLineMaps } from "../../src/check/linearizability/formats/jepsen-edn-lines.js";
+import { readCanonicalMap, readEdnLineMaps, readMapPairs } from "../../src/check/linearizability/formats/jepsen-edn-lines.js";
+import type { OpMapFields } from "../../src/check/linearizability/formats/jepsen-edn-lines.js";
 
 const seed = Number(process.env["LIN_EDN_SEED"] ?? 20261205);
 const numRuns = 300;
@@ -155,5 +156,104 @@ describe("jepsen-edn fast path", () => {
     const { fast, general } = bothWays(text);
     expect(fast).toMatch(/^error: h\.edn:2: op :type must be/);
     expect(fast).toEqual(general);
+  });
+  // The whole-map match for maps in the recorder's field order (`{:type … :f … [:key …] :value … :process …
+  // [:time …] [:index …] [:error …]}`) against the pair-by-pair reader it shortcuts.
+  const emptyFields = (): OpMapFields => ({ process: undefined, type: undefined, f: undefined, value: undefined, key: undefined });
+  const plainInt = fc.integer({ min: -1000, max: 100_000 }).map(String);
+  const plainScalar = fc.oneof(plainInt, fc.constantFrom(":k", ":x-1"), fc.stringMatching(/^[a-z0-9 ,:]{0,6}$/).map((x) => `"${x}"`));
+  const fieldsInOrder = fc.oneof(
+    // Anything, mostly declined by the whole-map match.
+    { weight: 2, arbitrary: fc.record({
+      type: fc.constantFrom(":invoke", ":ok", ":fail", ":info", ":done"),
+      f: fc.constantFrom(":read", ":write", ":cas", ":get", ":a.b", ":x?", ":ns/f", "3"),
+      key: fc.option(atom, { nil: undefined }),
+      value,
+      process: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 20 }).map(String) }, { weight: 1, arbitrary: fc.constantFrom(":nemesis", "-1", "007", '"p"') }),
+      time: fc.option(fc.oneof(fc.nat().map(String), atom), { nil: undefined }),
+      index: fc.option(fc.oneof(fc.nat().map(String), atom), { nil: undefined }),
+      error: fc.option(fc.oneof(keyword, atom), { nil: undefined }),
+      sep: fc.constantFrom(", ", ", ", ", ", " ", ","),
+    }) },
+    // What recorders write, mostly taken.
+    { weight: 3, arbitrary: fc.record({
+      type: fc.constantFrom(":invoke", ":ok", ":fail", ":info"),
+      f: keyword,
+      key: fc.option(plainScalar, { nil: undefined }),
+      value: fc.oneof(fc.constantFrom("nil", "true", "false"), plainScalar, fc.tuple(plainInt, plainInt).map(([a, b]) => `[${a} ${b}]`)),
+      process: fc.oneof(fc.nat({ max: 50 }).map(String), fc.constant(":nemesis")),
+      time: fc.option(fc.nat().map(String), { nil: undefined }),
+      index: fc.option(fc.nat().map(String), { nil: undefined }),
+      error: fc.option(keyword, { nil: undefined }),
+      sep: fc.constant(", "),
+    }) },
+  );
+  const canonicalMap = fieldsInOrder
+    .map((o) => {
+      const fields = [`:type ${o.type}`, `:f ${o.f}`];
+      if (o.key !== undefined) fields.push(`:key ${o.key}`);
+      fields.push(`:value ${o.value}`, `:process ${o.process}`);
+      if (o.time !== undefined) fields.push(`:time ${o.time}`);
+      if (o.index !== undefined) fields.push(`:index ${o.index}`);
+      if (o.error !== undefined) fields.push(`:error ${o.error}`);
+      return `{${fields.join(o.sep)}}`;
+    });
+
+  it("reads a map in the recorder's field order with one match, to the same fields as the pair-by-pair reader", () => {
+    let taken = 0;
+    let runs = 0;
+    withSeed(() =>
+      fc.assert(
+        fc.property(canonicalMap, fc.constantFrom("", "\n", " ; note", ", {", "}"), (map, after) => {
+          runs++;
+          const text = `${map}${after}`;
+          const whole = emptyFields();
+          const pairs = emptyFields();
+          const end = readCanonicalMap(text, 0, whole);
+          const pairsEnd = readMapPairs(text, 1, pairs);
+          if (end < 0) {
+            expect(whole).toEqual(emptyFields()); // a declined map leaves the fields untouched
+            return;
+          }
+          taken++;
+          expect(end).toBe(map.length);
+          expect(pairsEnd).toBe(end);
+          expect(whole).toEqual(pairs);
+        }),
+        { seed, numRuns: numRuns * 3 },
+      ),
+    );
+    expect(taken).toBeGreaterThan(runs / 3);
+  });
+
+  it("gives the same maps with and without the whole-map match, on histories in the recorder's field order", () => {
+    withSeed(() =>
+      fc.assert(
+        fc.property(fc.array(canonicalMap, { maxLength: 10 }), fc.boolean(), (maps, crlf) => {
+          const nl = crlf ? "\r\n" : "\n";
+          const text = `[${maps.join(`${nl} `)}]${nl}`;
+          expect(readEdnLineMaps(text)).toEqual(readEdnLineMaps(text, { canonicalMaps: false }));
+          const { fast, general } = bothWays(text);
+          expect(fast).toEqual(general);
+        }),
+        { seed, numRuns },
+      ),
+    );
+  });
+
+  it("reads the recorder's usual lines with one match each", () => {
+    const lines = [
+      ['{:type :invoke, :f :get, :key "k1", :value nil, :process 0, :time 36361, :index 0}', { process: 0, type: "invoke", f: "get", key: "k1", value: null }],
+      ["{:type :fail, :f :cas, :value [3 -4], :process 12, :time 5, :index 9, :error :compare-failed}", { process: 12, type: "fail", f: "cas", key: undefined, value: [3, -4] }],
+      ['{:type :info, :f :pause, :value "n1", :process :nemesis, :time 1, :index 2}', { process: "nemesis", type: "info", f: "pause", key: undefined, value: "n1" }],
+      ["{:type :ok, :f :read, :value 0, :process 3}", { process: 3, type: "ok", f: "read", key: undefined, value: 0 }],
+    ] as const;
+    for (const [line, fields] of lines) {
+      const out = emptyFields();
+      expect(readCanonicalMap(line, 0, out), line).toBe(line.length);
+      expect(out, line).toEqual(fields);
+    }
+    // Another field order is left to the pair-by-pair reader.
+    expect(readCanonicalMap("{:f :read, :type :ok, :value 0, :process 3}", 0, emptyFields())).toBe(-1);
   });
 });

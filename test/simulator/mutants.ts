@@ -142,3 +142,50 @@ export function hunt(
   }
   return { seed: undefined };
 }
+
+/**
+ * A scheduled run for stale acknowledgements (5 nodes, no random faults): once a leader L is elected, hold the
+ * link from a follower F to L, cut {L, F} off from the rest until the rest elect a leader M, heal (M overwrites
+ * the tail L wrote meanwhile, which only F acknowledged), crash M, and wait for L to lead again. With `hold`
+ * undefined the held acknowledgements never arrive and the result says when L led again (ms after the hold
+ * began); with `hold` they arrive then, stale, while L's new entries are not yet committed. Undefined when
+ * this seed's run does not go that way (L does not come back).
+ */
+export function staleAckSchedule(sim: typeof Simulator, seed: number, hold?: number): { ok: boolean; violations: readonly { invariant: string; detail: string }[]; leadsAgainAfter: number } | undefined {
+  const faults: FaultSet = { drop: false, dup: false, reorder: false, partition: false, crash: false, drift: false, disk: false };
+  const options = { seed, nodes: 5, steps: 0, faults, nemesis: false };
+  const s = new sim.Simulator(sim.raftProtocol(sim.raftConfigFor(options)), options);
+  s.advance(500);
+  const leader = s.leader();
+  if (leader === 0) return undefined;
+  const follower = (leader % 5) + 1;
+  const rest = [1, 2, 3, 4, 5].filter((id) => id !== leader && id !== follower);
+  s.stallLink(follower, leader, hold ?? 1_000_000);
+  s.partitionNodes([leader, follower], "symmetric");
+  let elapsed = 0;
+  let other = 0;
+  while (other === 0 && elapsed < 1000) {
+    s.advance(10);
+    elapsed += 10;
+    const l = s.leader();
+    if (rest.includes(l)) other = l;
+  }
+  if (other === 0) return undefined;
+  s.healNetwork();
+  s.advance(60);
+  elapsed += 60;
+  s.crashNode(other);
+  for (;;) {
+    if (elapsed > 3000) return undefined;
+    s.advance(1);
+    elapsed++;
+    const l = s.leader();
+    if (l === leader) break;
+    if (l !== 0) return undefined;
+  }
+  const leadsAgainAfter = elapsed;
+  if (hold === undefined) return { ok: true, violations: [], leadsAgainAfter };
+  s.advance(2000);
+  const r = s.finish();
+  return { ok: r.ok, violations: r.violations, leadsAgainAfter };
+}

@@ -62,7 +62,7 @@ describe("quorate simulate --system zk", () => {
     const o = JSON.parse(out.join("")) as Record<string, unknown>;
     expect(code).toBe(0);
     expect(o).toMatchObject({ ok: true, seed: 5, steps: 2000, violations: [] });
-    expect(Object.keys(o.stats as object)).toEqual(expect.arrayContaining(["elections", "leaderChanges", "committed", "clientOps", "faults", "messages"]));
+    expect(Object.keys(o.stats as object)).toEqual(expect.arrayContaining(["elections", "leaderChanges", "committed", "committedBeforeHeal", "clientOps", "faults", "messages"]));
     expect(Object.keys((o.stats as { faults: object }).faults)).toEqual(expect.arrayContaining(["dropped", "crashes", "partitions"]));
     expect(o.replay).toBe("npx --no-install quorate simulate --system zk --nodes 3 --seed 5 --steps 2000 --faults all");
   });

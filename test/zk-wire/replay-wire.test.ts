@@ -2,7 +2,8 @@
 // loopback port) must give exactly the answers of the in-process replay, which the golden corpus pins to a real
 // ZooKeeper 3.8. The transcript below is written for this test (every kind of step, raw frames included).
 import { describe, expect, it } from "vitest";
-import { normaliseRun, parseTranscript, runTranscript, runTranscriptOverWire } from "../../src/adapters/zk/replay/index.js";
+import path from "node:path";
+import { loadTranscript, normaliseRun, parseTranscript, replayTranscript, runTranscript, runTranscriptOverWire, transcriptFiles } from "../../src/adapters/zk/replay/index.js";
 
 const steps: Record<string, unknown>[] = [
   { session: "a", op: "create", path: "/w", data: "x" },
@@ -67,7 +68,21 @@ function transcript(list: Record<string, unknown>[]) {
   return parseTranscript("wire-equivalence.json", JSON.stringify(json));
 }
 
+const recordings = await transcriptFiles(path.resolve(import.meta.dirname, "../data/zk"));
+
 describe("zk-replay --wire", () => {
+  it("finds the project's recordings", () => {
+    expect(recordings.length).toBeGreaterThanOrEqual(6);
+  });
+
+  // The project's own recordings of a real ZooKeeper 3.8.0 (test/data/zk/) pass over the wire too, zero skips.
+  for (const file of recordings) {
+    it(`${path.basename(file)} over the wire`, async () => {
+      const report = await replayTranscript(await loadTranscript(file), { wire: true });
+      expect({ status: report.status, step: report.step, diff: report.diff, skipped: report.skipped }).toEqual({ status: "pass", step: undefined, diff: undefined, skipped: [] });
+    }, 60_000);
+  }
+
   it("gives the in-process replay's answers, step for step, with nothing skipped", async () => {
     const t = transcript(steps);
     const [inProcess, overWire] = await Promise.all([runTranscript(t), runTranscriptOverWire(t)]);

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Code } from "../../src/core/zk/index.js";
 import { decodeWith } from "../../src/adapters/zk-wire/jute.js";
+import { FrameSplitter } from "../../src/adapters/zk-wire/protocol.js";
 import { ConnectResponseCodec, ReplyHeaderCodec, StatCodec } from "../../src/adapters/zk-wire/records.js";
 import type { ZkWireServer } from "../../src/adapters/zk-wire/server.js";
 import { startZkWireServer } from "../../src/adapters/zk-wire/server.js";
@@ -194,10 +195,19 @@ describe("zk-server: bad input", () => {
     expect(header(frames(r.data).bodies[1]!)).toEqual({ xid: 1, zxid: 2, err: Code.UNIMPLEMENTED });
   });
 
+  it("checks a create in ZooKeeper's order without extended types: createTTL with a non-TTL mode is BADARGUMENTS", async () => {
+    // As a real ZooKeeper 3.8.0 answered (test/data/zk/q02-create-validation-no-ttl.json): the TTL check applies
+    // only to TTL modes; a PERSISTENT mode with ttl ≥ 0 fails validateTTL.
+    const s = await start({ extendedTypesEnabled: false });
+    const ttl = requestFrame(1, 21, (w) => w.ustring("/t").buffer(null).int(1).int(31).ustring("world").ustring("anyone").int(0).long(1000));
+    const r = await exchange(s.port, concat(connectFrame(), ttl), 300);
+    expect(header(frames(r.data).bodies[1]!)).toEqual({ xid: 1, zxid: 2, err: Code.BADARGUMENTS });
+  });
+
   it("stops reading from a client that does not read its replies, serves the others, and drops it past the limit", async () => {
     const s = await start();
     await s.close();
-    server = await startZkWireServer({ config: testConfig(), pauseAboveBytes: 64 * 1024, dropAboveBytes: 1024 * 1024, log: (l) => logs.push(l) });
+    server = await startZkWireServer({ config: testConfig(), pauseAboveBytes: 1024 * 1024, dropAboveBytes: 64 * 1024 * 1024, log: (l) => logs.push(l) });
     const big = new Uint8Array(100_000);
     const setup = await exchange(server.port, concat(connectFrame(), requestFrame(1, 1, (w) => w.ustring("/big").buffer(big).int(1).int(31).ustring("world").ustring("anyone").int(0))), 300);
     expect(header(frames(setup.data).bodies[1]!).err).toBe(0);
@@ -217,11 +227,15 @@ describe("zk-server: bad input", () => {
     await eventually(() => logs.some((l) => l.includes("pausing reads")), 5000, "the stuck client to be paused");
     expect(stuckClosed).toBe(false);
     // Once it reads again, it gets every reply in order.
-    let received = Buffer.alloc(0);
-    stuck.on("data", (c: Buffer) => (received = Buffer.concat([received, c])));
+    const replies: { xid: number; err: number; length: number }[] = [];
+    const splitter = new FrameSplitter(1 << 30);
+    stuck.on("data", (c: Buffer) => {
+      splitter.push(c);
+      for (let e = splitter.next(false); e?.kind === "frame"; e = splitter.next(false)) replies.push({ ...header(e.body), length: e.body.length });
+    });
     stuck.resume();
-    await eventually(() => frames(received).bodies.length === 201, 10_000, "all 200 replies after the client resumed reading");
-    expect(frames(received).bodies.slice(1).every((b) => header(b).xid === 1 && header(b).err === 0)).toBe(true);
+    await eventually(() => replies.length === 201, 20_000, "all 200 replies after the client resumed reading");
+    expect(replies.slice(1).every((r) => r.xid === 1 && r.err === 0 && r.length > 100_000)).toBe(true);
     stuck.destroy();
   });
 });

@@ -143,6 +143,14 @@ export class FaultInjector {
     host.record({ type: "fault", t: now, fault: "stall", detail: `${outgoing ? "outgoing" : "incoming"} messages held for ${ms} ms`, nodes: [node] });
   }
 
+  /** Stalls the link `from` → `to` for `ms` from now (a scheduled stall: see `Simulator.stallLink`). */
+  stallLink(from: NodeId, to: NodeId, ms: number): void {
+    const host = this.host;
+    this.stalledUntil[from * (this.n + 1) + to] = host.now() + ms;
+    host.stats.stalls++;
+    host.record({ type: "fault", t: host.now(), fault: "stall", detail: `messages to node ${to} held for ${ms} ms`, nodes: [from] });
+  }
+
   /** Cuts the network as told (see `Simulator.partitionNodes`). */
   partitionNodes(side: readonly NodeId[], kind: PartitionKind): void {
     const n = this.n;

@@ -18,8 +18,8 @@ export type { RaftDisk, RaftNode, RaftSimConfig, RaftWrite } from "./raft-protoc
 export { SYSTEMS, raftConfigFor } from "./systems.js";
 export { CampaignError, runCampaign, workerPath } from "./campaign.js";
 export type { CampaignSpec, SeedOutcome } from "./campaign.js";
-export { renderSpaceTime } from "./html.js";
-export type { DiagramOptions } from "./html.js";
+export { LEGENDS, diagramData, renderSpaceTime } from "./html.js";
+export type { DiagramData, DiagramOptions, DiagramSystem, LegendEntry, ProtocolLegend } from "./html.js";
 export { FAST_TIMING, KAFKA_DEFAULT_TIMING, applyPersist, defaultRoles, kraftConfigFor, kraftProtocol } from "./kraft-protocol.js";
 export type { KraftSimConfig, KraftSimNode, KraftWrite } from "./kraft-protocol.js";
 export { toNativeHistory } from "./history.js";

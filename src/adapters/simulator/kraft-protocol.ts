@@ -51,6 +51,12 @@ export interface KraftSimConfig {
   readonly onViolation?: (v: ClusterViolation) => void;
   /** The invariant checker's history (default: a fresh one), so a scenario can inspect or tune it. */
   readonly history?: ClusterHistory;
+  /**
+   * Deliver quorum leadership changes to each controller only every this many ms, at a tick (Kafka's listener is
+   * asynchronous), so committed batches of a newer epoch can reach a controller that still thinks it is active.
+   * 0 or absent: at the end of every step.
+   */
+  readonly leadershipNoticeEveryMs?: number;
 }
 
 /** Three voters (combined on even seeds, dedicated controllers on odd), the rest brokers; all combined when n ≤ 3. */
@@ -209,6 +215,7 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
           heartbeatIntervalMs: c.heartbeatIntervalMs,
           requestTimeoutMs: c.requestTimeoutMs,
           snapshotEveryEntries: c.snapshotEveryEntries ?? 0,
+          leadershipNotice: (c.leadershipNoticeEveryMs ?? 0) > 0 ? "on-input" : "after-each-step",
         },
         persisted,
       );
@@ -228,6 +235,8 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
     },
 
     tick(h, fx) {
+      const every = c.leadershipNoticeEveryMs ?? 0;
+      if (every > 0 && h.node.nowMs % every < c.tickMs) step(h, { type: "leadership-notice" }, fx);
       maybeCreateDemoTopic(h);
       while (h.adminQueue.length > 0) {
         const a = h.adminQueue.shift()!;

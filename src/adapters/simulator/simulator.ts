@@ -212,6 +212,22 @@ export class Simulator {
     this.faults.partitionNodes(side, kind);
   }
 
+  /** Holds every message sent from `from` to `to` in the next `ms` milliseconds until then (scheduled faults). */
+  stallLink(from: NodeId, to: NodeId, ms: number): void {
+    this.start();
+    this.faults.stallLink(from, to, ms);
+  }
+
+  /** The live node that leads the highest term, or 0 when none does (for schedules driven from outside). */
+  leader(): NodeId | 0 {
+    let best: SimNode | undefined;
+    for (const id of this.ids) {
+      const node = this.nodes[id]!;
+      if (node.alive && node.view.role === "leader" && (best === undefined || node.view.term > best.view.term)) best = node;
+    }
+    return best?.id ?? 0;
+  }
+
   /** Heals every partition. */
   healNetwork(): void {
     this.faults.healNetwork();

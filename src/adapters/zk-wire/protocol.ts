@@ -196,7 +196,8 @@ export function endFrame(w: JuteWriter): Uint8Array {
  * addWatch carries an ErrorResponse(0) body, as ZooKeeper 3.8 sends it (its client reads one).
  */
 export function encodeReply(xid: number, reply: Reply, opcode?: number): Uint8Array {
-  const w = beginFrame();
+  // Room for the header, a Stat and the data, so that the writer does not grow while writing.
+  const w = beginFrame(reply.body?.kind === "data" ? 160 + (reply.body.data?.length ?? 0) : 160);
   ReplyHeaderCodec.write(w, { xid, zxid: reply.zxid, err: reply.err });
   if (reply.body !== undefined) writeReplyBody(w, reply.body);
   else if (opcode === OpCode.addWatch && reply.err === 0) IntCodec.write(w, 0);

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import os from "node:os";
-import type { ClientRequest, Reply } from "../../core/zk/index.js";
+import type { Reply } from "../../core/zk/index.js";
 import { Code, OpCode } from "../../core/zk/index.js";
 import type { ServiceReply } from "../zk/service.js";
 import type { BackendEvent, ZkWireBackend } from "./backend.js";
@@ -74,11 +74,12 @@ export function backendFor(config: ZkWireConfig, now: number): ServiceBackend {
     maxFrameBytes: config.maxFrameBytes,
     minSessionTimeoutMs: config.minSessionTimeoutMs,
     maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+    // TTL creates without extended types: UNIMPLEMENTED, decided by the core in ZooKeeper's order of checks.
+    extendedTypesEnabled: config.extendedTypesEnabled,
     newPassword: () => randomBytes(16).toString("hex"),
   });
 }
 
-const TTL_FLAGS = new Set([5, 6]);
 const EMPTY = new Uint8Array(0);
 
 /** Starts the server on `config.clientPortAddress:config.clientPort` and resolves once it listens. */
@@ -234,16 +235,22 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
       reply(conn, xid, answer);
       return;
     }
-    if (!config.extendedTypesEnabled && isTtlCreate(decoded)) {
-      reply(conn, xid, backend.rejectWrite(session, Code.UNIMPLEMENTED));
-      return;
-    }
     reply(conn, xid, backend.request(session, decoded), opcode);
   };
 
   const onData = (conn: Connection, chunk: Uint8Array) => {
     if (conn.closing) return;
     conn.splitter.push(chunk);
+    // The replies to one chunk's requests leave in one write.
+    if (!conn.paused) conn.socket.cork();
+    try {
+      serveFrames(conn);
+    } finally {
+      if (!conn.socket.destroyed && conn.socket.writableCorked > 0) conn.socket.uncork();
+    }
+  };
+
+  const serveFrames = (conn: Connection) => {
     for (;;) {
       if (conn.closing || conn.paused) return;
       const event = conn.splitter.next(!conn.handshakeDone);
@@ -345,10 +352,4 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
         server.close(() => resolve());
       }),
   };
-}
-
-function isTtlCreate(req: ClientRequest): boolean {
-  if (req.type === "create") return req.opcode === OpCode.createTTL || TTL_FLAGS.has(req.flags);
-  if (req.type === "multi") return req.ops.some((op) => op.type === "create" && (op.opcode === OpCode.createTTL || TTL_FLAGS.has(op.flags)));
-  return false;
 }

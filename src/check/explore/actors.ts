@@ -98,6 +98,12 @@ export interface ActorSystem<C, S, I extends Typed, O extends Typed, M, W = neve
   readonly history?: History<M, H>;
   /** Network semantics (default "unordered": unordered, non-duplicating). */
   readonly network?: NetworkKind;
+  /**
+   * A delivery that changes nothing: "keep" (Stateright's rule, the default) leaves the message in flight, so
+   * it is not a transition; "consume" removes it, as a real node does with a message it ignores (this keeps
+   * stale messages from filling a `max-in-flight` bound).
+   */
+  readonly noOpDelivery?: "keep" | "consume";
   /** Whether the explorer may lose messages. */
   readonly lossy?: boolean;
   /** Crashes allowed on one path (default 0). */
@@ -282,7 +288,10 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
             d.net.deliver(a.env);
             if (spec.history?.onDeliver !== undefined) d.history = spec.history.onDeliver(d.history, a.env) ?? d.history;
           };
-          return stepNode(d, i, input, kind !== "ordered", accepted) ? freeze(d) : undefined;
+          if (stepNode(d, i, input, kind !== "ordered", accepted)) return freeze(d);
+          if (spec.noOpDelivery !== "consume") return undefined;
+          d.net.deliver(a.env);
+          return freeze(d);
         }
         case "drop":
           d.net.drop(a.env);

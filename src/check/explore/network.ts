@@ -62,6 +62,14 @@ export class Network<M> {
     else for (const c of this.bag.values()) yield c.env;
   }
 
+  /** How many copies of `env` are in flight. */
+  copies(env: Envelope<M>): number {
+    if (this.kind !== "ordered") return this.bag.get(env.h)?.count ?? 0;
+    let n = 0;
+    for (const e of this.links.get(env.src * 0x100000 + env.dst) ?? []) if (e.h === env.h) n++;
+    return n;
+  }
+
   /** The envelopes that can be delivered or lost now (each distinct envelope once). */
   *deliverable(): IterableIterator<Envelope<M>> {
     if (this.kind === "ordered") for (const q of this.links.values()) yield q[0]!;

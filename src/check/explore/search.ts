@@ -20,6 +20,8 @@ export interface ExploreOptions {
   readonly maxStates?: number;
   /** Do not expand states at this depth or deeper (the initial states are at depth 1, as in Stateright). */
   readonly maxDepth?: number;
+  /** Stop at the first violated invariant (state or step) instead of exploring on for the others. */
+  readonly stopAtFirstViolation?: boolean;
   /** Called every few thousand expanded states, and once at the end. */
   readonly onProgress?: (p: Progress) => void;
 }
@@ -54,7 +56,7 @@ export interface ExploreResult<A> {
   /** True when every reachable state within the boundary (and `maxDepth`) was expanded. */
   readonly complete: boolean;
   /** Why the search stopped early ("max-states", or "all properties discovered"). */
-  readonly stoppedBy?: "max-states" | "all-discovered";
+  readonly stoppedBy?: "max-states" | "all-discovered" | "first-violation";
   /** No invariant (state or step) was violated. */
   readonly ok: boolean;
   readonly states: number;
@@ -148,6 +150,10 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions = {}):
       stoppedBy = "all-discovered";
       break;
     }
+    if (options.stopAtFirstViolation === true && violated(found)) {
+      stoppedBy = "first-violation";
+      break;
+    }
     if (++expanded % 4096 === 0) options.onProgress?.(progress());
     actions.length = 0;
     model.actions(state, actions);
@@ -160,6 +166,10 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions = {}):
         if (found.has(inv.name)) continue;
         const detail = inv.check(state, action, next);
         if (detail !== undefined) found.set(inv.name, { name: inv.name, kind: "step-invariant", detail, at: key, action });
+      }
+      if (options.stopAtFirstViolation === true && violated(found)) {
+        stoppedBy = "first-violation";
+        break search;
       }
       const nextKey = keyOf(next);
       if (!seen.add(nextKey, key)) continue;
@@ -189,7 +199,7 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions = {}):
     model: model.name,
     strategy,
     symmetry,
-    complete: stoppedBy !== "max-states" && options.maxDepth === undefined,
+    complete: stoppedBy !== "max-states" && stoppedBy !== "first-violation" && options.maxDepth === undefined,
     ...(stoppedBy === undefined ? {} : { stoppedBy }),
     ok: invariants.every((i) => i.violation === undefined),
     states: seen.size,
@@ -201,6 +211,11 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions = {}):
     invariants,
     goals: goalResults,
   };
+}
+
+function violated<A>(found: ReadonlyMap<string, Found<A>>): boolean {
+  for (const f of found.values()) if (f.kind !== "goal") return true;
+  return false;
 }
 
 /** Rebuilds the actions leading to the state with key `target` by following parents back and replaying forward. */

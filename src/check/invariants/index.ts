@@ -20,3 +20,5 @@ export type { KRaftInvariant } from "./kraft.js";
 export type { MetadataInvariant } from "./metadata.js";
 export type { ClusterInvariant, ClusterViolation, ClusterHistory } from "./kraft-node.js";
 export type { ZkEnsembleInvariant, ZkSimCounts } from "./zk-ensemble.js";
+export * as zkMode from "./zk-controller.js";
+export type { ZkModeInvariant, ZkModeViolation, ZkModeView } from "./zk-controller.js";

@@ -73,6 +73,7 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 6px}
 .wrap{overflow-x:auto;border:1px solid #dde;background:#fff;border-radius:6px}
 svg text{font:11px ui-monospace,monospace} .proc{font-weight:600;fill:#556}
 .bar{stroke-width:1} .bar:hover,.bar.hl{stroke:#000;stroke-width:2}
+summary{cursor:pointer;margin-top:8px;color:#556}
 table{border-collapse:collapse;margin-top:8px;font:12px ui-monospace,monospace} td,th{padding:2px 10px;border-bottom:1px solid #eee;text-align:left}
 tr:hover,tr.hl{background:#fff3c4} .stuckrow{background:#fde2e0}
 #tip{position:fixed;pointer-events:none;background:#1d2330;color:#fff;padding:6px 8px;border-radius:4px;font:12px ui-monospace,monospace;display:none;max-width:520px;white-space:pre-wrap}
@@ -147,7 +148,10 @@ for (const part of DATA.partitions) {
   wrap.addEventListener("scroll", () => lanes.setAttribute("transform", "translate(" + wrap.scrollLeft + ",0)"));
   if (part.stuck >= 0) { wrap.scrollLeft = Math.max(0, xOf(part.ops[part.stuck].c) - wrap.clientWidth / 2); lanes.setAttribute("transform", "translate(" + wrap.scrollLeft + ",0)"); }
   // The steps with the model state after each.
-  const table = document.createElement("table"); root.appendChild(table);
+  // Folded for a linearizable partition (it can run to thousands of rows), open where the search got stuck.
+  const details = document.createElement("details"); details.open = part.verdict !== "linearizable"; root.appendChild(details);
+  const summary = document.createElement("summary"); summary.textContent = (part.stuck >= 0 ? "Longest linearizable prefix: " : "Linearization: ") + part.steps.length + " steps, with the model state after each"; details.appendChild(summary);
+  const table = document.createElement("table"); details.appendChild(table);
   table.innerHTML = "<tr><th>step</th><th>op</th><th>process</th><th>operation</th><th>state after</th></tr><tr><td>0</td><td></td><td></td><td><i>initial state</i></td><td>" + esc(part.initial) + "</td></tr>";
   part.steps.forEach((s, k) => { const o = part.ops[s.op]; const tr = document.createElement("tr"); tr.innerHTML = "<td>" + (k + 1) + "</td><td>#" + o.i + "</td><td>" + esc(o.p) + "</td><td>" + esc(o.d) + "</td><td>" + esc(s.state) + "</td>"; tr.addEventListener("mouseenter", () => bars[s.op].classList.add("hl")); tr.addEventListener("mouseleave", () => bars[s.op].classList.remove("hl")); table.appendChild(tr); });
   if (part.stuck >= 0) { const o = part.ops[part.stuck]; const tr = document.createElement("tr"); tr.className = "stuckrow"; tr.innerHTML = "<td>✗</td><td>#" + o.i + "</td><td>" + esc(o.p) + "</td><td>" + esc(o.d) + "</td><td>cannot be linearized next</td>"; table.appendChild(tr); }

@@ -54,6 +54,8 @@ export function resolveNodeConfig(c: KafkaNodeConfig): ResolvedNodeConfig {
   if (!Number.isSafeInteger(snapshotEveryEntries) || snapshotEveryEntries < 0) fail(`snapshotEveryEntries must be a non-negative integer`);
   const incarnation = c.incarnation ?? 0;
   if (!Number.isSafeInteger(incarnation) || incarnation < 0) fail(`incarnation must be a non-negative integer`);
+  const leadershipNotice = c.leadershipNotice ?? "after-each-step";
+  if (leadershipNotice !== "after-each-step" && leadershipNotice !== "on-input") fail(`leadershipNotice must be "after-each-step" or "on-input"`);
   return {
     id: c.id,
     role: c.role,
@@ -64,6 +66,7 @@ export function resolveNodeConfig(c: KafkaNodeConfig): ResolvedNodeConfig {
     heartbeatIntervalMs,
     requestTimeoutMs,
     snapshotEveryEntries,
+    leadershipNotice,
     quorum: { ...c.quorum, id: c.id, voters: [...c.voters], seed: c.seed, tickMs },
     controller: { heartbeatIntervalMs, ...c.controller, nodeId: c.id, tickMs, seed: c.seed },
   };
@@ -197,6 +200,10 @@ function feedController(ctx: Ctx, input: ControllerInput): void {
   if (c === null) return;
   const r = md.step(c, input);
   ctx.n.controller = r.state;
+  if (input.type === "commit" && c.active !== null && r.state.active === null) {
+    // Only with a deferred leadership notice: the log showed another leader's batch before the notice came.
+    emit(ctx, `controller: standby (a committed batch of epoch ${input.epoch} at offset ${input.baseOffset} came before the leadership notice)`);
+  }
   for (const o of r.outputs) {
     if (o.type === "append") {
       const outs = runQuorum(ctx, { type: "append", records: md.frameBatch(o.records) });
@@ -350,7 +357,7 @@ export function step(node: KafkaNode, input: NodeInput): NodeStepResult {
     case "tick":
       ctx.n.nowMs = node.nowMs + node.config.tickMs;
       runQuorum(ctx, { type: "tick" });
-      syncLeadership(ctx);
+      if (node.config.leadershipNotice === "after-each-step") syncLeadership(ctx);
       if (ctx.n.controller !== null) feedController(ctx, { type: "tick" });
       brokerTick(ctx);
       break;
@@ -362,6 +369,9 @@ export function step(node: KafkaNode, input: NodeInput): NodeStepResult {
     case "message":
       onMessage(ctx, input.message);
       break;
+    case "leadership-notice":
+      syncLeadership(ctx);
+      break;
     case "persisted":
       runQuorum(ctx, { type: "persisted", endOffset: input.endOffset, epoch: input.epoch });
       break;
@@ -372,6 +382,6 @@ export function step(node: KafkaNode, input: NodeInput): NodeStepResult {
       ctx.out.push({ type: "rejected", reason: "malformed-input", detail: `unknown input ${JSON.stringify(input)?.slice(0, 80)}` });
       return { state: node, outputs: ctx.out };
   }
-  syncLeadership(ctx);
+  if (node.config.leadershipNotice === "after-each-step") syncLeadership(ctx);
   return { state: ctx.n, outputs: ctx.out };
 }

@@ -39,6 +39,13 @@ export interface KafkaNodeConfig {
    * boundary (Kafka's `metadata.log.max.snapshot.interval` in records). 0 (default): never.
    */
   readonly snapshotEveryEntries?: number;
+  /**
+   * When the controller hears of quorum leadership changes (Kafka's `handleLeaderChange`). `after-each-step`
+   * (default): at the end of every step, so it always learns of a lost leadership before it sees a batch of
+   * another epoch. `on-input`: only on a `leadership-notice` input, so a driver or checker can deliver committed
+   * batches of a newer epoch first — an order Kafka's asynchronous listener does see.
+   */
+  readonly leadershipNotice?: "after-each-step" | "on-input";
 }
 
 /** Messages between nodes: the quorum's RPCs and the broker-to-controller RPCs. */
@@ -58,6 +65,8 @@ export type NodeInput =
   | { readonly type: "message"; readonly message: NodeMessage }
   /** Storage made the metadata log durable up to `endOffset`, whose last record has `epoch`. */
   | { readonly type: "persisted"; readonly endOffset: number; readonly epoch: number }
+  /** Tell the controller about the quorum's leadership now (with `leadershipNotice: "on-input"`; else harmless). */
+  | { readonly type: "leadership-notice" }
   /** An admin request (CreateTopics, AlterConfigs, …) to this node's controller; answered by an `admin-reply`. */
   | { readonly type: "admin"; readonly id: number; readonly request: ControllerRequest };
 
@@ -124,6 +133,7 @@ export interface ResolvedNodeConfig {
   readonly heartbeatIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly snapshotEveryEntries: number;
+  readonly leadershipNotice: "after-each-step" | "on-input";
   readonly quorum: KRaftConfig;
   readonly controller: Partial<ControllerConfig>;
 }

@@ -41,6 +41,7 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
   --symmetry          deduplicate states equal up to a permutation of interchangeable nodes
   --max-states N      stop after N unique states (the verdict is then "bounded, incomplete")
   --max-depth N       do not expand states at depth N or deeper
+  --first             stop at the first violation (breadth-first: a shortest one) instead of exploring on
   --json              print one JSON object
   --trace FILE        write the first violation's path, replayable with quorate explore --replay FILE
   --replay FILE       replay a path file written by --trace, checking every invariant at every step
@@ -91,6 +92,7 @@ export const run: CommandRun = async (argv) => {
         symmetry: { type: "boolean" },
         "max-states": { type: "string" },
         "max-depth": { type: "string" },
+        first: { type: "boolean" },
         json: { type: "boolean" },
         trace: { type: "string" },
         replay: { type: "string" },
@@ -149,6 +151,7 @@ export const run: CommandRun = async (argv) => {
   const result = explore(model, {
     strategy: v.dfs === true ? "dfs" : "bfs",
     symmetry: v.symmetry === true,
+    stopAtFirstViolation: v.first === true,
     ...(maxStates === undefined ? {} : { maxStates }),
     ...(maxDepth === undefined ? {} : { maxDepth }),
     onProgress: (p) => bar?.update(0, { states: p.states, transitions: p.transitions, depth: p.maxDepth, rate: Math.round(p.states / Math.max(p.seconds, 1e-3)), pending: p.pending }),

@@ -8,6 +8,7 @@ import {
   checkOptions,
   formatFaults,
   addStats,
+  kraftConfigFor,
   newStats,
   parseFaults,
   provesNothing,
@@ -17,7 +18,7 @@ import {
   simulate,
   toNativeHistory,
 } from "../../simulator/index.js";
-import type { CampaignSpec, FaultSet, SeedOutcome, SimStats } from "../../simulator/index.js";
+import type { CampaignSpec, DiagramOptions, DiagramSystem, FaultSet, SeedOutcome, SimStats } from "../../simulator/index.js";
 import type { CommandRun } from "../main.js";
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import type { ExitCode } from "../exit-codes.js";
@@ -123,6 +124,16 @@ export function replayCommand(spec: CampaignSpec, seed: number): string {
 /** Why a run failed: a broken invariant, or `progress` when it committed nothing and so proved nothing. */
 type RunFailure = Omit<Violation, "invariant"> & { readonly invariant: Violation["invariant"] | "progress" };
 
+/** How `--html` draws a run of `spec`: the system's own legend, KRaft's node roles, the violations marked. */
+function diagramOptions(spec: CampaignSpec, seed: number, violations: readonly RunFailure[]): DiagramOptions {
+  const system: DiagramSystem = spec.system === "zk" || spec.system === "kraft" ? spec.system : "raft";
+  const roleOf = system === "kraft" ? kraftConfigFor({ seed }).roleOf : undefined;
+  const nodeKinds: Record<number, string> = {};
+  if (roleOf !== undefined) for (let id = 1; id <= spec.nodes; id++) nodeKinds[id] = roleOf(id, spec.nodes);
+  const title = `quorate simulate — ${spec.system}, ${spec.nodes} nodes, seed ${seed}, ${spec.steps} steps, faults ${formatFaults(spec.faults)}`;
+  return { title, system, nodeKinds, violations };
+}
+
 /** A run's violations, and a `progress` failure when the run committed nothing. */
 function withProgress(violations: readonly Violation[], stats: SimStats, steps: number, t: number): RunFailure[] {
   const idle = provesNothing(stats, steps);
@@ -189,7 +200,7 @@ function runOne(spec: CampaignSpec, seed: number, values: Values): ExitCode {
   const ok = found.length === 0;
   try {
     if (values.trace !== undefined) writeFileSync(values.trace, `${result.trace!.join("\n")}\n`);
-    if (values.html !== undefined) writeFileSync(values.html, renderSpaceTime(result.trace!, { title: `quorate simulate — ${spec.system}, seed ${seed}` }));
+    if (values.html !== undefined) writeFileSync(values.html, renderSpaceTime(result.trace!, diagramOptions(spec, seed, found)));
     if (values.history !== undefined) writeFileSync(values.history, `${JSON.stringify(toNativeHistory(result.history), null, 1)}\n`);
   } catch (e) {
     process.stderr.write(`quorate simulate: cannot write --trace/--html/--history file: ${(e as Error).message}\n`);

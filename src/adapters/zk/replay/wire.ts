@@ -137,7 +137,7 @@ export async function runTranscriptOverWire(transcript: Transcript): Promise<Raw
     minSessionTimeoutMs: 2 * GOLDEN_SERVER.tickTimeMs,
     maxSessionTimeoutMs: 20 * GOLDEN_SERVER.tickTimeMs,
     containerCheckIntervalMs: GOLDEN_SERVER.reaperIntervalMs,
-    extendedTypesEnabled: true,
+    extendedTypesEnabled: transcript.server.extendedTypesEnabled,
     maxClientCnxns: 0,
   };
   const backend = new ServiceBackend(
@@ -146,6 +146,7 @@ export async function runTranscriptOverWire(transcript: Transcript): Promise<Raw
       reaperIntervalMs: config.containerCheckIntervalMs,
       startTimeMs: now,
       maxFrameBytes: config.maxFrameBytes,
+      extendedTypesEnabled: config.extendedTypesEnabled,
       newPassword: (id) => id.toString(16).padStart(32, "0"),
     },
     true,
@@ -229,8 +230,8 @@ async function replay(transcript: Transcript, server: ZkWireServer, backend: Ser
         const reply = await send(session, opcode, body);
         const decoded = decodeReplyBody(opcode, reply.err, reply.body);
         result = resultOf(s, reply.err, reply.zxid, decoded.ok ? decoded.value : undefined);
-        // AUTHFAILED and UNIMPLEMENTED close the connection: the client library sees it drop.
-        if (reply.err === Code.AUTHFAILED || reply.err === Code.UNIMPLEMENTED) await session.client!.closed;
+        // When the server dropped the connection with its answer (AUTHFAILED, an unknown opcode), the client sees it go.
+        if (!backend.service.isConnected(Number(session.id))) await session.client!.closed;
       } else if (typeof s.wait_ms === "number") {
         advance(s.wait_ms);
       } else if (typeof s.open === "string") {

@@ -88,7 +88,8 @@ export function raftExploreCore(): Core<RaftNodeConfig, RaftState, RaftExploreIn
 }
 
 function nodeConfig(c: RaftNodeConfig): raft.RaftConfig {
-  return { id: c.id, voters: c.voters, electionTick: ELECTION_TICK, heartbeatTick: 1, preVote: c.preVote, maxInflightMsgs: 4, seed: c.id };
+  // One entry per append message: a follower can then acknowledge a prefix of a leader's log (Figure 8's order).
+  return { id: c.id, voters: c.voters, electionTick: ELECTION_TICK, heartbeatTick: 1, preVote: c.preVote, maxInflightMsgs: 4, maxSizePerMsg: 1, seed: c.id };
 }
 
 /**
@@ -154,26 +155,26 @@ function hashEntry(h: Hasher, e: Entry): void {
 }
 
 /** The protocol-relevant state: everything but the timers' counters, the PRNG and the per-step outbox. */
-export function fingerprintRaft(s: RaftState): bigint {
-  const h = new Hasher().int(s.id).int(s.term).int(s.vote).str(s.role).int(s.leader);
+export function fingerprintRaft(s: RaftState, map: (id: number) => number = identity): bigint {
+  const h = new Hasher().int(map(s.id)).int(s.term).int(s.vote === 0 ? 0 : map(s.vote)).str(s.role).int(s.leader === 0 ? 0 : map(s.leader));
   const log = s.log;
   h.int(log.offset).int(log.offsetTerm).int(log.committed).int(log.applying).int(log.applied).int(log.stable).int(log.entries.length);
   for (const e of log.entries) hashEntry(h, e);
-  const ids = [...s.tracker.progress.keys()].sort((a, b) => a - b);
+  const ids = [...s.tracker.progress.keys()].sort((a, b) => map(a) - map(b));
   h.int(ids.length);
   if (s.role === "leader") {
     for (const id of ids) {
       const pr = s.tracker.progress.get(id)!;
-      h.int(id).int(pr.match).int(pr.next).str(pr.state).bool(pr.probeSent).int(pr.pendingSnapshot).int(pr.snapshotOffset).bool(pr.recentActive);
+      h.int(map(id)).int(pr.match).int(pr.next).str(pr.state).bool(pr.probeSent).int(pr.pendingSnapshot).int(pr.snapshotOffset).bool(pr.recentActive);
       const f = pr.inflights;
       h.int(f.count);
       for (let k = 0; k < f.count; k++) h.int(f.index[(f.start + k) % f.capacity]!);
     }
   }
-  const votes = [...s.tracker.votes.entries()].sort((a, b) => a[0] - b[0]);
+  const votes = [...s.tracker.votes.entries()].sort((a, b) => map(a[0]) - map(b[0]));
   h.int(votes.length);
-  for (const [id, granted] of votes) h.int(id).bool(granted);
-  h.int(s.leadTransferee).int(s.pendingConfIndex).int(s.uncommittedSize).int(s.pendingAck);
+  for (const [id, granted] of votes) h.int(map(id)).bool(granted);
+  h.int(s.leadTransferee === 0 ? 0 : map(s.leadTransferee)).int(s.pendingConfIndex).int(s.uncommittedSize).int(s.pendingAck);
   // Rarely non-empty (reads, snapshots, membership changes are not explored yet): the generic hasher suffices.
   const r = s.reads;
   h.int(r.round).int(r.pending.length).int(r.waiting.length).int(r.acked.size);
@@ -184,9 +185,13 @@ export function fingerprintRaft(s: RaftState): bigint {
   return h.digest();
 }
 
+function identity(id: number): number {
+  return id;
+}
+
 /** Feeds a Raft message to a hasher, field by field (the generic `hashValue` sorts keys: 15% of a run). */
-export function hashRaftMessage(h: Hasher, m: Message): void {
-  h.str(m.type).int(m.from).int(m.to).int(m.term);
+export function hashRaftMessage(h: Hasher, m: Message, map: (id: number) => number = identity): void {
+  h.str(m.type).int(map(m.from)).int(map(m.to)).int(m.term);
   switch (m.type) {
     case "vote":
     case "pre-vote":
@@ -251,7 +256,10 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
           return { kind: "none" };
       }
     },
-    hashMessage: hashRaftMessage,
+    hashMessage: (h, m) => hashRaftMessage(h, m),
+    // Every voter is configured alike: states equal up to a renaming of the nodes behave alike. (Not for an
+    // ordered network: the representative sums the network's messages and would forget their order.)
+    ...(o.network === "ordered" || o.nodes > 5 ? {} : { representative: (sys: RaftSystemState) => raftRepresentative(sys, ids) }),
     timers: (s) => (s.role === "leader" ? ["heartbeat"] : ["election"]),
     external: (sys, i) => {
       const s = sys.nodes[i]!;
@@ -275,6 +283,7 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
       },
     },
     network: o.network ?? "unordered",
+    noOpDelivery: "consume",
     lossy: o.lossy ?? false,
     maxCrashes: bounds.maxCrashes,
     within(sys) {
@@ -283,9 +292,73 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
       return true;
     },
     invariants: raftInvariants(ids),
+    // Evidence that the space is not vacuous: leaders get elected and entries committed within the bounds.
+    goals: [
+      { name: "leader elected", reached: (sys) => sys.nodes.some((s) => s?.role === "leader") },
+      { name: "entry committed", reached: (sys) => sys.nodes.some((s) => s !== undefined && raft.commitIndex(s) > 0) },
+    ],
     stepInvariants: raftStepInvariants(ids),
     describeMessage: describeRaftMessage,
   };
+}
+
+/** Every permutation of 0..n-1 (n ≤ 5). */
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  const out: number[][] = [];
+  for (const p of permutations(n - 1)) for (let k = 0; k <= p.length; k++) out.push([...p.slice(0, k), n - 1, ...p.slice(k)]);
+  return out;
+}
+
+const PERMUTATIONS = new Map<number, number[][]>();
+
+/**
+ * Symmetry reduction: the least fingerprint of the system over every renaming of its nodes (canonical, so
+ * paths replay). Each renaming rehashes the nodes, disks, held sends and the network with ids mapped.
+ */
+export function raftRepresentative(sys: RaftSystemState, ids: readonly number[]): bigint {
+  const n = ids.length;
+  if (n > 5) throw new RangeError("raft symmetry reduction handles at most 5 nodes");
+  let perms = PERMUTATIONS.get(n);
+  if (perms === undefined) PERMUTATIONS.set(n, (perms = permutations(n)));
+  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  let best: bigint | undefined;
+  for (const perm of perms) {
+    const map = (id: number): number => {
+      const i = indexOf.get(id);
+      return i === undefined ? id : ids[perm[i]!]!;
+    };
+    const h = new Hasher();
+    // Position j of the renamed system holds the node that perm sends to j.
+    for (let j = 0; j < n; j++) {
+      const i = perm.indexOf(j);
+      const node = sys.nodes[i];
+      h.bool(node !== undefined);
+      if (node !== undefined) {
+        const fp = fingerprintRaft(node, map);
+        h.int(Number(fp >> 32n)).int(Number(fp & 0xffffffffn));
+      }
+      const d = sys.disks[i]!;
+      h.int(d.hardState.term).int(d.hardState.vote === 0 ? 0 : map(d.hardState.vote)).int(d.hardState.commit).int(d.entries.length);
+      for (const e of d.entries) hashEntry(h, e);
+      const q = sys.writes[i]!;
+      h.int(q.length);
+      for (const w of q) {
+        h.int(w.held.length);
+        for (const env of w.held) hashRaftMessage(h, env.msg, map);
+      }
+    }
+    let net = 0n;
+    for (const env of sys.net.all()) {
+      const eh = new Hasher().int(map(env.src)).int(map(env.dst));
+      hashRaftMessage(eh, env.msg, map);
+      net += eh.digest() * BigInt(sys.net.copies(env));
+    }
+    h.int(Number((net >> 32n) & 0xffffffffn)).int(Number(net & 0xffffffffn)).int(sys.crashes);
+    const fp = h.digest();
+    if (best === undefined || fp < best) best = fp;
+  }
+  return best!;
 }
 
 /** A compact, readable form of a Raft message for paths. */

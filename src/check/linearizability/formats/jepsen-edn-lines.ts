@@ -35,6 +35,36 @@ const SKIP = new RegExp(String.raw`${SEP}*(?:;[^\n]*)?`, "y");
 /** One token inside a vector body that PAIR has already validated. */
 const VECTOR_TOKEN = new RegExp(String.raw`${SEP}*(?:(nil|true|false)|(${INT})|:(${NAME})|"([^"\\\n]*)"|(\[)|(\]))`, "y");
 
+/**
+ * A whole op map in the field order Jepsen and quorate's recorder write —
+ * `{:type :ok, :f :get, :key "k1", :value 3, :process 0, :time 12, :index 7, :error :timeout}` (`:key`, `:time`,
+ * `:index` and `:error` optional) — with the values these histories hold. One match per line instead of one per
+ * pair; a map in any other shape is read pair by pair. Every map it takes, PAIR reads to the same fields.
+ */
+const SCALAR = String.raw`(?:"([^"\\\n]*)"|(${INT})|:(${NAME}))`;
+const CANONICAL_MAP = new RegExp(
+  String.raw`\{:type :(invoke|ok|fail|info), :f :(${NAME})(?:, :key ${SCALAR})?` +
+    String.raw`, :value (?:(nil|true|false)|(${INT})|:(${NAME})|"([^"\\\n]*)"|\[(${INT}) (${INT})\])` +
+    String.raw`, :process (?:(${INT})|:(${NAME}))(?:, :time (?:${INT}))?(?:, :index (?:${INT}))?(?:, :error :${NAME})?\}`,
+  "y",
+);
+
+/**
+ * Reads a whole op map in the usual field order at `pos` (its `{`) into `out`; the position after its `}`, or -1
+ * when the map is in another shape (then `readMapPairs` reads it). Exported for the differential tests.
+ */
+export function readCanonicalMap(text: string, pos: number, out: OpMapFields): number {
+  CANONICAL_MAP.lastIndex = pos;
+  const m = CANONICAL_MAP.exec(text);
+  if (m === null) return -1;
+  out.type = m[1]!;
+  out.f = m[2]!;
+  out.key = m[3] !== undefined ? m[3] : m[4] !== undefined ? Number(m[4]) : m[5];
+  out.value = m[6] !== undefined ? literal(m[6]) : m[7] !== undefined ? Number(m[7]) : m[8] !== undefined ? m[8] : m[9] !== undefined ? m[9] : [Number(m[10]), Number(m[11])];
+  out.process = m[12] !== undefined ? Number(m[12]) : m[13];
+  return CANONICAL_MAP.lastIndex;
+}
+
 const NEWLINE = 10;
 const OPEN_SQUARE = 91;
 const CLOSE_SQUARE = 93;
@@ -85,8 +115,11 @@ function vectorValues(body: string): Value[] {
   return outer;
 }
 
-/** Reads `:k v` pairs and the closing brace from `pos` (just after a `{`); the next position, or -1 to decline. */
-function readMap(text: string, pos: number, out: OpMapFields): number {
+/**
+ * Reads `:k v` pairs and the closing brace from `pos` (just after a `{`); the next position, or -1 to decline.
+ * Exported for the differential tests.
+ */
+export function readMapPairs(text: string, pos: number, out: OpMapFields): number {
   for (;;) {
     PAIR.lastIndex = pos;
     const m = PAIR.exec(text);
@@ -120,11 +153,17 @@ function readMap(text: string, pos: number, out: OpMapFields): number {
   return MAP_END.test(text) ? MAP_END.lastIndex : -1;
 }
 
+/** Options of `readEdnLineMaps`. */
+export interface EdnLineOptions {
+  /** Read maps in the usual field order with one match (default true); false reads every map pair by pair (for tests). */
+  readonly canonicalMaps?: boolean;
+}
+
 /**
  * Reads the op maps of a one-op-per-line Jepsen history, or returns `undefined` when the text is not in that
  * shape (the caller then uses the general parser). Never throws.
  */
-export function readEdnLineMaps(text: string): EdnLineMap[] | undefined {
+export function readEdnLineMaps(text: string, options: EdnLineOptions = {}): EdnLineMap[] | undefined {
   const maps: EdnLineMap[] = [];
   let opened = false;
   let closed = false;
@@ -150,7 +189,8 @@ export function readEdnLineMaps(text: string): EdnLineMap[] | undefined {
     } else if (c === OPEN_CURLY && opened) {
       // One object shape for every line (a map built key by key would take a slow keyed store per field).
       const map: OpMapFields = { process: undefined, type: undefined, f: undefined, value: undefined, key: undefined };
-      pos = readMap(text, pos + 1, map);
+      const end = options.canonicalMaps === false ? -1 : readCanonicalMap(text, pos, map);
+      pos = end >= 0 ? end : readMapPairs(text, pos + 1, map);
       if (pos < 0) return undefined;
       maps.push({ map, line });
     } else {

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench -- zk-wire [--clients 1,32] [--ms 2000] [--json]`
+ *
+ * The same client load against quorate's wire server (`quorate zk-server`, its own process) and against a real
+ * ZooKeeper 3.8 (Debian's package, started by the bench), one after the other in the same run: N
+ * node-zookeeper-client sessions each run one operation in a closed loop for `ms` milliseconds, with 1 KiB data —
+ * create, getData, setData and exists-with-watch. Prints ops/s and p99 latency per case; `--json` prints
+ * `{"cases":[{"name":"quorate/single/setData/c32","opsPerSec":…,"p99Ms":…},…]}`. Single servers only: the
+ * 3-member ensembles come with quorate's ensemble runtime. Note: quorate's single node keeps its state in memory,
+ * while ZooKeeper fsyncs its transaction log (forceSync=yes), so writes are not an equal-durability comparison.
+ * The machine is shared: compare quorate and ZooKeeper within one run.
+ */
+import { spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { startRealZooKeeper } from "../test/zk-wire/real-zookeeper.js";
+import { Nzk } from "../test/zk-wire/nzk.js";
+
+interface Case {
+  name: string;
+  opsPerSec: number;
+  p99Ms: number;
+}
+
+const OPS = ["create", "getData", "setData", "existsWatch"] as const;
+type OpName = (typeof OPS)[number];
+
+/** Starts `quorate zk-server` (compiled dist/) on a free port; resolves with the port and a stop function. */
+async function startQuorate(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "quorate-bench-zkwire-"));
+  const cfg = join(dir, "zoo.cfg");
+  writeFileSync(cfg, "tickTime=2000\nmaxClientCnxns=0\n");
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/quorate.js"), "zk-server", "--config", cfg, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<void>((r) => child.once("close", () => r()));
+  const port = await new Promise<number>((ok, fail) => {
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on [\d.]+:(\d+)/.exec(out);
+      if (m !== null) ok(Number(m[1]));
+    });
+    void exited.then(() => fail(new Error("quorate zk-server exited before listening")));
+  });
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function p99(latencies: number[]): number {
+  if (latencies.length === 0) return 0;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!;
+}
+
+/** Runs one op kind with `clients` sessions for `ms`; returns ops/s and p99. */
+async function load(port: number, op: OpName, clients: number, ms: number, tag: string): Promise<{ opsPerSec: number; p99Ms: number }> {
+  const sessions = await Promise.all(Array.from({ length: clients }, () => Nzk.connect(port, 30_000, 20_000)));
+  const data = Buffer.alloc(1024, 0x61);
+  const root = `/bench-${tag}-${op}-c${clients}`;
+  await sessions[0]!.create(root, data);
+  // Every session works on its own node (created up front for the reads and writes).
+  await Promise.all(sessions.map((s, i) => s.create(`${root}/s${i}`, data)));
+  const latencies: number[] = [];
+  let done = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    sessions.map(async (s, i) => {
+      for (let n = 0; performance.now() < end; n++) {
+        const t = performance.now();
+        if (op === "create") await s.create(`${root}/s${i}/n${n}`, data);
+        else if (op === "getData") await s.getData(`${root}/s${i}`);
+        else if (op === "setData") await s.setData(`${root}/s${i}`, data);
+        else await s.exists(`${root}/s${i}`, () => undefined);
+        latencies.push(performance.now() - t);
+        done++;
+      }
+    }),
+  );
+  const elapsed = ms + Math.max(0, performance.now() - end);
+  await Promise.all(sessions.map((s) => s.close()));
+  return { opsPerSec: done / (elapsed / 1000), p99Ms: p99(latencies) };
+}
+
+/** Runs the suite. */
+export async function run(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({ args: [...argv], options: { clients: { type: "string" }, ms: { type: "string" }, json: { type: "boolean" } }, strict: true });
+  const clients = (values.clients ?? "1,32").split(",").map(Number);
+  const ms = Number(values.ms ?? 2000);
+  if (clients.some((c) => !Number.isSafeInteger(c) || c <= 0) || !Number.isSafeInteger(ms) || ms <= 0) {
+    throw new RangeError("bench zk-wire: --clients must be positive integers (comma-separated) and --ms a positive integer");
+  }
+  // node-zookeeper-client adds a listener per exists-with-watch call; thousands are expected here.
+  EventEmitter.defaultMaxListeners = 0;
+  const cases: Case[] = [];
+  const servers: [string, () => Promise<{ port: number; stop: () => Promise<void> }>][] = [
+    ["quorate", startQuorate],
+    ["zookeeper", async () => startRealZooKeeper(2000)],
+  ];
+  for (const [system, start] of servers) {
+    const server = await start();
+    try {
+      // Warm-up (JIT, connection set-up) before anything is measured.
+      for (const op of OPS) await load(server.port, op, Math.max(...clients), Math.min(500, ms), `${system}-warmup`);
+      for (const c of clients) {
+        for (const op of OPS) {
+          const r = await load(server.port, op, c, ms, system);
+          cases.push({ name: `${system}/single/${op}/c${c}`, opsPerSec: Math.round(r.opsPerSec), p99Ms: Math.round(r.p99Ms * 100) / 100 });
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify({ cases })}\n`);
+    return;
+  }
+  process.stdout.write(`zk-wire: node-zookeeper-client load, 1 KiB data, ${ms} ms per case (shared machine: compare within this run)\n`);
+  process.stdout.write(`${"case".padEnd(34)} ${"ops/s".padStart(10)} ${"p99 ms".padStart(9)}\n`);
+  for (const c of cases) process.stdout.write(`${c.name.padEnd(34)} ${c.opsPerSec.toLocaleString("en-US").padStart(10)} ${c.p99Ms.toFixed(2).padStart(9)}\n`);
+}

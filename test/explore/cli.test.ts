@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { runCli } from "../../src/adapters/cli/main.js";
+
+let out: string[];
+let err: string[];
+let dir: string;
+
+beforeEach(() => {
+  out = [];
+  err = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
+  dir = mkdtempSync(path.join(tmpdir(), "quorate-explore-"));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const json = (): { ok: boolean; states: number; complete: boolean; violations: { invariant: string; path: unknown[] }[] } => JSON.parse(out.join(""));
+
+describe("quorate explore", () => {
+  it("reproduces the calibration counts with --json", async () => {
+    const cases: [string[], number][] = [
+      [["--model", "2pc", "--rms", "3"], 288],
+      [["--model", "2pc", "--rms", "5", "--dfs"], 8_832],
+      [["--model", "2pc", "--rms", "5", "--symmetry", "--dfs"], 665],
+      [["--model", "linearizable-register", "--servers", "2", "--clients", "2"], 544],
+      [["--model", "single-copy-register", "--servers", "1"], 93],
+    ];
+    for (const [args, states] of cases) {
+      out = [];
+      expect(await runCli(["explore", ...args, "--json"])).toBe(0);
+      expect(json().states).toBe(states);
+      expect(json().ok).toBe(true);
+    }
+  });
+
+  it("exits 1 on a violation, writes a path file that --replay reproduces", async () => {
+    const trace = path.join(dir, "path.json");
+    expect(await runCli(["explore", "--model", "single-copy-register", "--servers", "2", "--json", "--trace", trace])).toBe(1);
+    expect(json().violations[0]!.invariant).toBe("linearizable");
+    expect(JSON.parse(readFileSync(trace, "utf8")).path).toHaveLength(4);
+    out = [];
+    expect(await runCli(["explore", "--replay", trace])).toBe(1);
+    expect(out.join("")).toContain("after step 4: linearizable");
+    // A path that does not apply is bad input, not a crash.
+    const file = JSON.parse(readFileSync(trace, "utf8"));
+    file.path[0] = { type: "deliver", from: 9, to: 9, msg: {} };
+    writeFileSync(trace, JSON.stringify(file));
+    expect(await runCli(["explore", "--replay", trace])).toBe(2);
+    expect(err.join("")).toContain("step 1");
+  });
+
+  it("exits 3 with a bounded, incomplete verdict when --max-states stops the search", async () => {
+    expect(await runCli(["explore", "--model", "paxos", "--max-states", "500"])).toBe(3);
+    expect(out.join("")).toContain("bounded, incomplete");
+  });
+
+  it("explores the Raft core within given bounds", async () => {
+    expect(await runCli(["explore", "--system", "raft", "--nodes", "3", "--bounds", "max-term=1,max-log=1,max-crashes=0,max-in-flight=3", "--json"])).toBe(0);
+    expect(json().complete).toBe(true);
+    expect(json().states).toBeGreaterThan(100);
+  });
+
+  it("exits 2 with a clear message on bad usage", async () => {
+    for (const args of [
+      ["--model", "nope"],
+      ["--model", "2pc", "--system", "raft"],
+      ["--system", "raft", "--bounds", "max-term=x"],
+      ["--system", "raft", "--bounds", "speed=3"],
+      ["--system", "raft", "--network", "ordered", "--symmetry"],
+      ["--system", "kraft"],
+      ["--model", "2pc", "--rms", "99"],
+      ["--model", "2pc", "--network", "carrier-pigeon"],
+      ["--replay", path.join(dir, "missing.json")],
+    ]) {
+      err = [];
+      expect(await runCli(["explore", ...args]), args.join(" ")).toBe(2);
+      expect(err.join("")).toMatch(/quorate explore: .+/);
+    }
+  });
+});
