@@ -24,6 +24,8 @@ export const SUITES: Readonly<Record<string, Suite>> = {
   "lin-recorded": { usage: "[--reps N] [--cold N] [--porcupine BIN] [--manifest FILE] [--json FILE]", load: () => import("./lin-recorded.js") },
   contract: { usage: "[--entries N] [--json]", load: () => import("./contract.js") },
   "zk-controller": { usage: "[--ops N] [--rounds R] [--json]", load: () => import("./zk-controller.js") },
+  cluster: { usage: "[--ms 3000] [--clients 1,16,64] [--json]", load: () => import("./cluster.js") },
+  explore: { usage: "[--repeat R]", load: () => import("./explore.js") },
   storage: { usage: "[--ms 2000] [--clients 1,16,64] [--size 100] [--dir DIR] [--json]", load: () => import("./storage.js") },
   "zk-wire": { usage: "[--clients 1,32] [--ms 2000] [--json]", load: () => import("./zk-wire.js") },
 };

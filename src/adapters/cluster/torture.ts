@@ -29,6 +29,8 @@ export interface TortureOptions {
   readonly seed: number;
   /** Where the history and node logs go (default: a new temp dir). */
   readonly out?: string;
+  /** The share of kills that kill every node at once (a blackout). Default 0.4. */
+  readonly blackoutChance?: number;
   /** A slow disk on every node: each fdatasync first waits a random 0..slowSyncMs ms. */
   readonly slowSyncMs?: number;
   /** Environment of the node processes (the tests' planted bugs). */
@@ -149,7 +151,13 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       const victim = cluster.ids[rng.int(cluster.ids.length)]!;
       if (kind === "kill") {
         // Sometimes every node at once (a power failure of the whole cluster), sometimes one.
-        await killRestart(rng.chance(0.4) ? cluster.ids : [victim]);
+        const all = rng.chance(o.blackoutChance ?? 0.4);
+        await killRestart(all ? cluster.ids : [victim]);
+        // Sometimes a second blackout while the restarted cluster is electing (votes in flight).
+        if (all && rng.chance(0.5)) {
+          await sleep(rng.range(100, 900));
+          await killRestart(cluster.ids);
+        }
       } else if (kind === "pause") {
         cluster.signal(victim, "SIGSTOP");
         faults["pause"] = (faults["pause"] ?? 0) + 1;

@@ -1,0 +1,160 @@
+/**
+ * `npm run bench -- cluster [--ms 3000] [--clients 1,16,64] [--json]`: put throughput and latency of a 3-node
+ * quorate cluster, then of a 3-member etcd 3.4 cluster (Debian /usr/bin/etcd), one after the other (never both at
+ * once), on loopback free ports with data in temp dirs, fsync on, stopped by PID; both driven by the same
+ * HTTP/JSON client (the etcd v3 gateway) at the leader, 100-byte values. `--json` prints
+ * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms"},…]}`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { LocalCluster, freePorts } from "../src/adapters/cluster/local-cluster.js";
+import { KvClient } from "../src/adapters/cluster/kv-client.js";
+
+interface Case {
+  readonly name: string;
+  readonly opsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+const VALUE = "v".repeat(100);
+
+/** `clients` loops of put, each waiting for its answer, for `ms`. */
+async function drive(base: string, clients: number, ms: number): Promise<{ ops: number; latencies: number[]; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = Date.now() + ms;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const client = new KvClient(base, 10_000);
+      let i = 0;
+      while (Date.now() < end) {
+        const t0 = performance.now();
+        const r = await client.put(`bench/${c}/${i++ % 100}`, VALUE);
+        if (r.type === "ok") latencies.push(performance.now() - t0);
+        else errors++;
+      }
+    }),
+  );
+  return { ops: latencies.length, latencies, errors };
+}
+
+function summarize(system: string, clients: number, ms: number, r: { ops: number; latencies: number[] }): Case {
+  const sorted = r.latencies.slice().sort((a, b) => a - b);
+  const q = (p: number): number => (sorted.length === 0 ? NaN : Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2)));
+  return { name: `${system}/put/c${clients}`, opsPerSec: Math.round((r.ops * 1000) / ms), p50Ms: q(0.5), p99Ms: q(0.99) };
+}
+
+async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function quorateLeader(cluster: LocalCluster): Promise<string> {
+  let leader = "";
+  await waitUntil("a quorate leader", async () => {
+    for (const id of cluster.ids) if ((await cluster.status(id))?.role === "leader") leader = cluster.url(id);
+    return leader !== "";
+  });
+  return leader;
+}
+
+async function startEtcd(dir: string): Promise<{ procs: ChildProcess[]; urls: string[] }> {
+  const ports = await freePorts(6);
+  const peer = (i: number): string => `http://127.0.0.1:${ports[3 + i]}`;
+  const urls = [0, 1, 2].map((i) => `http://127.0.0.1:${ports[i]}`);
+  const initial = [0, 1, 2].map((i) => `e${i}=${peer(i)}`).join(",");
+  const procs: ChildProcess[] = [];
+  for (const i of [0, 1, 2]) {
+    const log = await open(join(dir, `etcd-${i}.log`), "w");
+    procs.push(
+      spawn("/usr/bin/etcd", [
+        "--name", `e${i}`, "--data-dir", join(dir, `e${i}`),
+        "--listen-client-urls", urls[i]!, "--advertise-client-urls", urls[i]!,
+        "--listen-peer-urls", peer(i), "--initial-advertise-peer-urls", peer(i),
+        "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", "quorate-bench",
+      ], { stdio: ["ignore", log.fd, log.fd] }),
+    );
+    void log.close();
+  }
+  return { procs, urls };
+}
+
+async function etcdLeader(urls: readonly string[]): Promise<string> {
+  let leader = "";
+  await waitUntil("an etcd leader", async () => {
+    for (const url of urls) {
+      try {
+        const res = await fetch(`${url}/v3/maintenance/status`, { method: "POST", body: "{}", signal: AbortSignal.timeout(1000) });
+        const s = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+        if (s.leader !== undefined && s.leader === s.header?.member_id) leader = url;
+      } catch {
+        // not up yet
+      }
+    }
+    return leader !== "";
+  });
+  return leader;
+}
+
+async function stopAll(procs: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    procs.map(async (p) => {
+      if (p.exitCode !== null || p.signalCode !== null) return;
+      const gone = new Promise((r) => p.once("exit", r));
+      p.kill("SIGTERM");
+      const t = setTimeout(() => p.kill("SIGKILL"), 5000);
+      await gone;
+      clearTimeout(t);
+    }),
+  );
+}
+
+/** Runs the suite. */
+export async function run(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({ args: [...argv], options: { ms: { type: "string" }, clients: { type: "string" }, json: { type: "boolean" } }, strict: true });
+  const ms = Number(values.ms ?? 3000);
+  const concurrency = (values.clients ?? "1,16,64").split(",").map(Number);
+  const log = (line: string): void => void (values.json === true ? undefined : process.stderr.write(`${line}\n`));
+  const cases: Case[] = [];
+  const dir = await mkdtemp(join(tmpdir(), "quorate-bench-cluster-"));
+  try {
+    const cluster = await LocalCluster.start({ nodes: 3, dir: join(dir, "quorate"), tickMs: 100 });
+    try {
+      const leader = await quorateLeader(cluster);
+      await drive(leader, 4, 500); // warm-up
+      for (const c of concurrency) {
+        const r = await drive(leader, c, ms);
+        cases.push(summarize("quorate", c, ms, r));
+        log(`${JSON.stringify(cases.at(-1))}${r.errors > 0 ? ` (${r.errors} errors)` : ""}`);
+      }
+    } finally {
+      await cluster.stop();
+    }
+    const etcd = await startEtcd(dir);
+    try {
+      const leader = await etcdLeader(etcd.urls);
+      await drive(leader, 4, 500);
+      for (const c of concurrency) {
+        const r = await drive(leader, c, ms);
+        cases.push(summarize("etcd", c, ms, r));
+        log(`${JSON.stringify(cases.at(-1))}${r.errors > 0 ? ` (${r.errors} errors)` : ""}`);
+      }
+    } finally {
+      await stopAll(etcd.procs);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (values.json === true) process.stdout.write(`${JSON.stringify({ cases })}\n`);
+  else {
+    process.stdout.write("case               ops/s    p50 ms   p99 ms\n");
+    for (const c of cases) process.stdout.write(`${c.name.padEnd(18)} ${String(c.opsPerSec).padStart(6)} ${String(c.p50Ms).padStart(9)} ${String(c.p99Ms).padStart(8)}\n`);
+  }
+}
