@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { JuteReader } from "../src/adapters/zk-wire/jute.js";
+import { lastZxid, startRealZooKeeper } from "../test/support/real-zookeeper.js";
 import type { WatcherEvent } from "../src/adapters/zk-wire/records.js";
 import { OpCode } from "../src/core/zk/index.js";
 import { CODE_NAMES, EVENT_TYPES, KEEPER_STATES } from "./zk-record/jute.js";
@@ -18,7 +19,6 @@ import type { RawResult } from "./zk-record/ops.js";
 import { encodeOp } from "./zk-record/ops.js";
 import type { Scenario } from "./zk-record/scenarios.js";
 import { SCENARIOS } from "./zk-record/scenarios.js";
-import { lastZxid, startZooKeeper } from "./zk-record/server.js";
 import { WireSession } from "./zk-record/wire.js";
 
 const { values } = parseArgs({ options: { out: { type: "string" }, only: { type: "string" } } });
@@ -132,7 +132,11 @@ async function record(scenario: Scenario, server: { port: number; version: strin
 mkdirSync(outDir, { recursive: true });
 for (const scenario of SCENARIOS) {
   if (values.only !== undefined && scenario.id !== values.only) continue;
-  const server = await startZooKeeper({ extendedTypesEnabled: scenario.extendedTypesEnabled ?? true });
+  const server = await startRealZooKeeper({
+    extendedTypesEnabled: scenario.extendedTypesEnabled ?? true,
+    // ZK_RECORD_LOG=FILE keeps the server's log for debugging a recording.
+    ...(process.env.ZK_RECORD_LOG === undefined ? {} : { logFile: process.env.ZK_RECORD_LOG }),
+  });
   try {
     const doc = await record(scenario, server);
     writeFileSync(path.join(outDir, `${scenario.id}.json`), `${JSON.stringify(doc, null, 1)}\n`);

@@ -2,9 +2,8 @@
  * The recorder's ZooKeeper session: the project's {@link WireClient} (one TCP connection, the handshake, replies
  * in order, notifications collected) plus what a recording needs on top: pings while idle so that long `wait_ms`
  * steps keep the session alive, and whether the server has closed the connection. No retries, no reconnects: the
- * recorder wants to see exactly what the server does. Also the four-letter-word probe the server starter uses.
+ * recorder wants to see exactly what the server does.
  */
-import net from "node:net";
 import { WireClient } from "../../src/adapters/zk-wire/client.js";
 import type { WireReply } from "../../src/adapters/zk-wire/client.js";
 import type { WatcherEvent } from "../../src/adapters/zk-wire/records.js";
@@ -80,16 +79,4 @@ export class WireSession {
       if (Date.now() - this.lastSent >= every) this.ping().catch(() => undefined);
     }, 50);
   }
-}
-
-/** Sends a four-letter word and returns the server's whole answer (rejects after 5 s without one). */
-export function fourLetterWord(port: number, word: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: "127.0.0.1", port }, () => socket.write(word));
-    socket.setTimeout(5000, () => socket.destroy(new Error(`no answer to ${word} within 5 s`)));
-    const chunks: Buffer[] = [];
-    socket.on("data", (c) => chunks.push(c));
-    socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    socket.on("error", reject);
-  });
 }
