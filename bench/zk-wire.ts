@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { startRealZooKeeper } from "../test/zk-wire/real-zookeeper.js";
+import { startRealZooKeeper } from "../test/support/real-zookeeper.js";
 import { Nzk } from "../test/zk-wire/nzk.js";
 
 interface Case {
@@ -102,7 +102,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   const cases: Case[] = [];
   const servers: [string, () => Promise<{ port: number; stop: () => Promise<void> }>][] = [
     ["quorate", startQuorate],
-    ["zookeeper", async () => startRealZooKeeper(2000)],
+    ["zookeeper", async () => startRealZooKeeper({ tickTimeMs: 2000, maxClientCnxns: 0, containerCheckIntervalMs: 1_000_000_000 })],
   ];
   for (const [system, start] of servers) {
     const server = await start();

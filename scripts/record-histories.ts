@@ -19,7 +19,8 @@ import { connectZooKeeper, createZnodes, etcdClient, zooKeeperClient } from "./r
 import type { Completion, StoreClient } from "./recording/clients.js";
 import { startEtcd, startZooKeeper } from "./recording/servers.js";
 import type { RunningServer } from "./recording/servers.js";
-import { ednHistory, KV_KEYS, planOp, seededRandom } from "./recording/workload.js";
+import { seededRandom } from "../test/support/seeded-random.js";
+import { ednHistory, KV_KEYS, planOp } from "./recording/workload.js";
 import type { EdnValue, HistoryEvent, PlannedOp, Workload } from "./recording/workload.js";
 
 const CLIENT_TIMEOUT_MS = 1000;

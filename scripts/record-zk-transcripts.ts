@@ -9,14 +9,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { CODE_NAMES, EVENT_TYPES, JuteReader, KEEPER_STATES } from "./zk-record/jute.js";
+import { JuteReader } from "../src/adapters/zk-wire/jute.js";
+import { lastZxid, startRealZooKeeper } from "../test/support/real-zookeeper.js";
+import type { WatcherEvent } from "../src/adapters/zk-wire/records.js";
+import { OpCode } from "../src/core/zk/index.js";
+import { CODE_NAMES, EVENT_TYPES, KEEPER_STATES } from "./zk-record/jute.js";
 import { normaliseResults, rawJson } from "./zk-record/normalise.js";
 import type { RawResult } from "./zk-record/ops.js";
 import { encodeOp } from "./zk-record/ops.js";
 import type { Scenario } from "./zk-record/scenarios.js";
 import { SCENARIOS } from "./zk-record/scenarios.js";
-import { lastZxid, startZooKeeper } from "./zk-record/server.js";
-import type { WireEvent } from "./zk-record/wire.js";
 import { WireSession } from "./zk-record/wire.js";
 
 const { values } = parseArgs({ options: { out: { type: "string" }, only: { type: "string" } } });
@@ -49,7 +51,7 @@ async function record(scenario: Scenario, server: { port: number; version: strin
   }
   const base = await lastZxid(server.port);
   const results: RawResult[] = [];
-  const events: Record<string, WireEvent[]>[] = [];
+  const events: Record<string, WatcherEvent[]>[] = [];
   const zxids: number[] = [];
   const frameLens: (number | undefined)[] = [];
   for (const step of scenario.steps) {
@@ -79,8 +81,8 @@ async function record(scenario: Scenario, server: { port: number; version: strin
       result = { err: "OK", code: 0, timeout_ms: s.timeoutMs, read_only: s.readOnly };
     } else if (typeof step.close === "string") {
       const s = sessions.get(step.close)!;
-      const reply = await s.request(-11, Buffer.alloc(0));
-      await withTimeout(new Promise<void>((r) => (s.serverClosed ? r() : setTimeout(r, 1000))), 2000);
+      const reply = await s.request(OpCode.closeSession, new Uint8Array(0));
+      if (!s.serverClosed) await sleep(1000);
       result = { err: CODE_NAMES[reply.err] ?? String(reply.err), code: reply.err, zxid: reply.zxid, server_closed_connection: true };
       sessions.delete(step.close);
       s.destroy();
@@ -89,7 +91,7 @@ async function record(scenario: Scenario, server: { port: number; version: strin
     }
     // Drain: a server sends a session's notifications before its later replies, so one ping each suffices.
     for (const s of sessions.values()) if (!s.serverClosed) await withTimeout(s.ping(), REPLY_TIMEOUT_MS).catch(() => undefined);
-    const stepEvents: Record<string, WireEvent[]> = {};
+    const stepEvents: Record<string, WatcherEvent[]> = {};
     for (const [name, s] of sessions) if (s.events.length > 0) stepEvents[name] = [...s.events];
     for (const s of sessions.values()) s.events.length = 0;
     results.push(result);
@@ -130,7 +132,11 @@ async function record(scenario: Scenario, server: { port: number; version: strin
 mkdirSync(outDir, { recursive: true });
 for (const scenario of SCENARIOS) {
   if (values.only !== undefined && scenario.id !== values.only) continue;
-  const server = await startZooKeeper({ extendedTypesEnabled: scenario.extendedTypesEnabled ?? true });
+  const server = await startRealZooKeeper({
+    extendedTypesEnabled: scenario.extendedTypesEnabled ?? true,
+    // ZK_RECORD_LOG=FILE keeps the server's log for debugging a recording.
+    ...(process.env.ZK_RECORD_LOG === undefined ? {} : { logFile: process.env.ZK_RECORD_LOG }),
+  });
   try {
     const doc = await record(scenario, server);
     writeFileSync(path.join(outDir, `${scenario.id}.json`), `${JSON.stringify(doc, null, 1)}\n`);

@@ -1,13 +1,13 @@
 /**
- * Real servers for the history recorder: a single-node etcd 3.4 and a standalone ZooKeeper 3.8, both from
+ * Real servers for the history recorder: a single-node etcd 3.4 and a standalone ZooKeeper 3.8 (test/support), both from
  * Debian, each on free loopback ports with a fresh temporary data directory, started and stopped by PID only.
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort, startRealZooKeeper } from "../../test/support/real-zookeeper.js";
 
 /** A running server: where clients connect, and how to pause, resume and stop exactly this process. */
 export interface RunningServer {
@@ -21,31 +21,6 @@ export interface RunningServer {
   resume(): void;
   /** SIGTERM, then SIGKILL after 5 s; removes the data directory. */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (asks the kernel, then releases it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** ZooKeeper's `ruok` four-letter word: "imok" once the server serves requests. */
-function zooKeeperIsOk(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    let answer = "";
-    const socket = connect({ host: "127.0.0.1", port }, () => socket.end("ruok"));
-    socket.setTimeout(1000, () => socket.destroy());
-    socket.on("data", (chunk) => (answer += chunk.toString("latin1")));
-    socket.once("close", () => resolve(answer === "imok"));
-    socket.once("error", () => resolve(false));
-  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,20 +90,7 @@ export async function startEtcd(): Promise<RunningServer> {
   return server;
 }
 
-/** Starts ZooKeeper 3.8 standalone (`ZooKeeperServerMain` with a zoo.cfg) and waits until it answers `ruok`. */
-export async function startZooKeeper(): Promise<RunningServer> {
-  const dir = mkdtempSync(path.join(tmpdir(), "quorate-zk-"));
-  const port = await freePort();
-  const config = path.join(dir, "zoo.cfg");
-  writeFileSync(config, [`tickTime=500`, `dataDir=${path.join(dir, "data")}`, `clientPort=${port}`, `clientPortAddress=127.0.0.1`, `admin.enableServer=false`, `maxSessionTimeout=20000`, `4lw.commands.whitelist=ruok`, ""].join("\n"));
-  const jars = ["zookeeper.jar", "zookeeper-jute.jar", "slf4j-api.jar", "slf4j-nop.jar"].map((j) => `/usr/share/java/${j}`).join(":");
-  const child = spawn("java", ["-Xmx256m", "-cp", jars, "org.apache.zookeeper.server.ZooKeeperServerMain", config], { stdio: ["ignore", "ignore", "ignore"] });
-  const server = manage("zookeeper", child, dir, `127.0.0.1:${port}`);
-  try {
-    await waitUntil("zookeeper", child, 60_000, () => zooKeeperIsOk(port));
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return server;
+/** Starts ZooKeeper 3.8 standalone (tickTime 500, sessions up to 20 s, no TTL nodes) and waits until it answers. */
+export function startZooKeeper(): Promise<RunningServer> {
+  return startRealZooKeeper({ tickTimeMs: 500, maxSessionTimeoutMs: 20_000, extendedTypesEnabled: false, containerCheckIntervalMs: 60_000, readyTimeoutMs: 60_000 });
 }

@@ -18,17 +18,6 @@ export type PlannedOp =
 /** The keys of the kv workload. */
 export const KV_KEYS = ["k0", "k1", "k2", "k3", "k4"] as const;
 
-/** mulberry32: a small seeded generator; the same seed always gives the same plan. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Picks the next operation of a client: reads half the time, then writes and cas (or puts and appends). */
 export function planOp(workload: Workload, random: () => number, client: number, sequence: number): PlannedOp {
   const r = random();

@@ -1,7 +1,9 @@
 /**
- * The few Jute records the transcript recorder sends and reads (ZooKeeper 3.8's zookeeper.jute), big-endian.
- * Pure: bytes in, values out. Only what the recorder's step vocabulary needs; the product's own codec is separate.
+ * What the transcript recorder reads beyond the project's codec (src/adapters/zk-wire): the Stat with the session
+ * id exact (a real server's ids exceed 2^53; the codec's Stat holds numbers), and the names it writes for codes,
+ * events, states, modes and permissions (ZooKeeper 3.8's). Pure.
  */
+import type { JuteReader } from "../../src/adapters/zk-wire/jute.js";
 
 /** ZooKeeper's Stat, raw (absolute zxids, ms times, session ids). */
 export interface RawStat {
@@ -18,121 +20,21 @@ export interface RawStat {
   pzxid: number;
 }
 
-/** An ACL entry. */
-export interface RawAcl {
-  perms: number;
-  scheme: string;
-  id: string;
-}
-
-/** Appends Jute primitives to a growing buffer. */
-export class JuteWriter {
-  private parts: Buffer[] = [];
-  int(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeInt32BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  long(v: number | bigint): this {
-    const b = Buffer.alloc(8);
-    b.writeBigInt64BE(BigInt(v));
-    this.parts.push(b);
-    return this;
-  }
-  bool(v: boolean): this {
-    this.parts.push(Buffer.from([v ? 1 : 0]));
-    return this;
-  }
-  buffer(v: Uint8Array | null): this {
-    if (v === null) return this.int(-1);
-    this.int(v.length);
-    this.parts.push(Buffer.from(v));
-    return this;
-  }
-  raw(v: Buffer): this {
-    this.parts.push(v);
-    return this;
-  }
-  string(v: string): this {
-    return this.buffer(Buffer.from(v, "utf8"));
-  }
-  strings(v: readonly string[]): this {
-    this.int(v.length);
-    for (const s of v) this.string(s);
-    return this;
-  }
-  acl(list: readonly RawAcl[]): this {
-    this.int(list.length);
-    for (const a of list) this.int(a.perms).string(a.scheme).string(a.id);
-    return this;
-  }
-  bytes(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-}
-
-/** Reads Jute primitives; throws RangeError when the frame is shorter than the record. */
-export class JuteReader {
-  private at = 0;
-  constructor(private readonly b: Buffer) {}
-  get remaining(): number {
-    return this.b.length - this.at;
-  }
-  int(): number {
-    const v = this.b.readInt32BE(this.at);
-    this.at += 4;
-    return v;
-  }
-  long(): number {
-    return Number(this.bigLong());
-  }
-  bigLong(): bigint {
-    const v = this.b.readBigInt64BE(this.at);
-    this.at += 8;
-    return v;
-  }
-  bool(): boolean {
-    return this.b[this.at++] !== 0;
-  }
-  buffer(): Buffer | null {
-    const n = this.int();
-    if (n < 0) return null;
-    const v = this.b.subarray(this.at, this.at + n);
-    if (v.length !== n) throw new RangeError("short buffer");
-    this.at += n;
-    return Buffer.from(v);
-  }
-  string(): string {
-    return (this.buffer() ?? Buffer.alloc(0)).toString("utf8");
-  }
-  strings(): string[] {
-    const n = this.int();
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(this.string());
-    return out;
-  }
-  stat(): RawStat {
-    return {
-      czxid: this.long(),
-      mzxid: this.long(),
-      ctime: this.long(),
-      mtime: this.long(),
-      version: this.int(),
-      cversion: this.int(),
-      aversion: this.int(),
-      ephemeralOwner: this.bigLong(),
-      dataLength: this.int(),
-      numChildren: this.int(),
-      pzxid: this.long(),
-    };
-  }
-  acl(): RawAcl[] {
-    const n = this.int();
-    const out: RawAcl[] = [];
-    for (let i = 0; i < n; i++) out.push({ perms: this.int(), scheme: this.string(), id: this.string() });
-    return out;
-  }
+/** Reads a Stat, its ephemeralOwner as an exact bigint. */
+export function readRawStat(r: JuteReader): RawStat {
+  return {
+    czxid: r.longNumber(),
+    mzxid: r.longNumber(),
+    ctime: r.longNumber(),
+    mtime: r.longNumber(),
+    version: r.int(),
+    cversion: r.int(),
+    aversion: r.int(),
+    ephemeralOwner: r.long(),
+    dataLength: r.int(),
+    numChildren: r.int(),
+    pzxid: r.longNumber(),
+  };
 }
 
 /** KeeperException.Code names by number (the ones a create/read/write can answer). */

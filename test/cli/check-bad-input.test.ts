@@ -1,23 +1,14 @@
 // `quorate check` never calls garbage green: empty, binary, random and op-less files and ops the model does not
 // define are bad input (exit 2) naming the file, line and problem; inapplicable flags are refused.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeEach, afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { run } from "../../src/adapters/cli/commands/check.js";
 import { historyFormats } from "../../src/check/linearizability/index.js";
+import { captureCliOutput } from "../support/cli-output.js";
 
-let out = "";
-let err = "";
-const dir = mkdtempSync(path.join(tmpdir(), "quorate-check-bad-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(() => {
-  out = "";
-  err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureCliOutput("quorate-check-bad-");
+const dir = io.dir;
 
 const write = (name: string, data: string | Uint8Array): string => {
   const file = path.join(dir, name);
@@ -46,15 +37,15 @@ describe("quorate check refuses garbage with exit 2", () => {
   it("an empty or blank file, in every format", async () => {
     for (const format of historyFormats) {
       const empty = write(`empty-${format}`, "");
-      err = "";
+      io.err = "";
       expect(await run([empty, "--format", format, "--model", "register"])).toBe(2);
-      expect(err).toContain(`${empty}:1: the file is empty`);
+      expect(io.err).toContain(`${empty}:1: the file is empty`);
       const blank = write(`blank-${format}`, "\n  \n");
-      err = "";
+      io.err = "";
       expect(await run([blank, "--format", format, "--model", "register"])).toBe(2);
-      expect(err).toContain(`${blank}:1: the file holds only whitespace`);
+      expect(io.err).toContain(`${blank}:1: the file holds only whitespace`);
     }
-    expect(out).toBe("");
+    expect(io.out).toBe("");
   });
 
   it("a history with no operation: [] , {\"operations\": []}, an EDN vector of nothing, a log without op lines", async () => {
@@ -66,12 +57,12 @@ describe("quorate check refuses garbage with exit 2", () => {
       ["f.edn", "; only a comment\n", "kv-edn-lines"],
     ];
     for (const [name, text, format] of cases) {
-      err = "";
+      io.err = "";
       const file = write(name, text);
       expect(await run([file, "--format", format, "--model", "register"]), name).toBe(2);
-      expect(err, name).toContain(`${file}:1: no client operations to check: `);
+      expect(io.err, name).toContain(`${file}:1: no client operations to check: `);
     }
-    expect(out).toBe("");
+    expect(io.out).toBe("");
   });
 
   it("a real history whose client ops all failed, or with only nemesis events, is not garbage (Knossos: linearizable)", async () => {
@@ -84,63 +75,63 @@ describe("quorate check refuses garbage with exit 2", () => {
   it(`a random 50 MB file (xorshift32 seed ${RANDOM_SEED}), in every format`, async () => {
     const file = write("random.bin", randomBytes(50 * 1024 * 1024, RANDOM_SEED));
     for (const format of historyFormats) {
-      err = "";
+      io.err = "";
       expect(await run([file, "--format", format, "--model", "register"]), `seed ${RANDOM_SEED}, ${format}`).toBe(2);
-      expect(err).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+: not a text file: a NUL byte at offset \\d+`));
+      expect(io.err).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+: not a text file: a NUL byte at offset \\d+`));
     }
-    expect(out).toBe("");
+    expect(io.out).toBe("");
   }, 60_000);
 
   it("text that is not UTF-8, naming the line and offset", async () => {
     const file = write("latin1.edn", Buffer.concat([Buffer.from("[{:process 0 :type :invoke :f :write :value 1}\n {:value \""), Buffer.from([0xe9, 0x22, 0x7d, 0x5d])]));
     expect(await run([file, "--format", "jepsen-edn", "--model", "register"])).toBe(2);
-    expect(err).toContain(`${file}:2: not UTF-8 text: byte 0xe9 at offset 57`);
+    expect(io.err).toContain(`${file}:2: not UTF-8 text: byte 0xe9 at offset 57`);
   });
 
   it("values nested deep enough to exhaust the stack: bad input, not a crash", async () => {
     const edn = write("deep.edn", `[{:process 0 :type :invoke :f :write :value ${"[".repeat(100_000)}${"]".repeat(100_000)}} {:process 0 :type :ok :f :write :value 1}]`);
     expect(await run([edn, "--format", "jepsen-edn", "--model", "register"])).toBe(2);
-    expect(err).toContain(`${edn}:1: values nest too deeply to read`);
-    err = "";
+    expect(io.err).toContain(`${edn}:1: values nest too deeply to read`);
+    io.err = "";
     const json = write("deep.json", `[{"process": 0, "f": "write", "call": 0, "return": 1,\n "value": ${"[".repeat(5000)}${"]".repeat(5000)}}]`);
     expect(await run([json, "--format", "json", "--model", "register"])).toBe(2);
-    expect(err).toContain(`${json}:2: values nest more than 1000 deep`);
-    err = "";
+    expect(io.err).toContain(`${json}:2: values nest more than 1000 deep`);
+    io.err = "";
     const bare = write("deep2.json", `${"[".repeat(200_000)}${"]".repeat(200_000)}`);
     expect(await run([bare, "--format", "json", "--model", "register"])).toBe(2);
-    expect(err).toContain(`${bare}:1: values nest more than 1000 deep`);
+    expect(io.err).toContain(`${bare}:1: values nest more than 1000 deep`);
   });
 
   it("an op the model does not define is bad input, not a violation of the user's system", async () => {
     const put = write("put.edn", "[{:process 0 :type :invoke :f :write :value 1}\n {:process 0 :type :ok :f :write :value 1}\n {:process 1 :type :invoke :f :put :value 2}\n {:process 1 :type :ok :f :put :value 2}]");
     expect(await run([put, "--format", "jepsen-edn", "--model", "register"])).toBe(2);
-    expect(err).toContain(`${put}:4: model register has no operation :put (it knows :read, :write)`);
-    expect(out).toBe("");
+    expect(io.err).toContain(`${put}:4: model register has no operation :put (it knows :read, :write)`);
+    expect(io.out).toBe("");
 
-    err = "";
+    io.err = "";
     const cas = write("cas.json", JSON.stringify([{ process: 0, f: "cas", value: 3, call: 0, return: 1 }]));
     expect(await run([cas, "--format", "json", "--model", "cas-register"])).toBe(2);
-    expect(err).toContain(`${cas}:1: :cas needs the value [old new], got 3`);
+    expect(io.err).toContain(`${cas}:1: :cas needs the value [old new], got 3`);
 
-    err = "";
+    io.err = "";
     const keyless = write("keyless.json", JSON.stringify([{ process: 0, f: "put", value: "x", call: 0, return: 1 }]));
     expect(await run([keyless, "--format", "json", "--model", "kv"])).toBe(2);
-    expect(err).toContain(":put names no key");
+    expect(io.err).toContain(":put names no key");
 
-    err = "";
+    io.err = "";
     const lock = write("lock.json", JSON.stringify([{ process: 0, f: "lock", value: null, call: 0, return: 1 }]));
     expect(await run([lock, "--format", "json", "--model", "mutex"])).toBe(2);
-    expect(err).toContain("model mutex has no operation :lock (it knows :acquire, :release)");
+    expect(io.err).toContain("model mutex has no operation :lock (it knows :acquire, :release)");
   });
 
   it("one process's ops overlapping in a json history, or following its info op: bad input naming both lines", async () => {
     const overlap = write("overlap.json", `[\n{"process": 0, "f": "write", "value": 1, "call": 0, "return": 5},\n{"process": 0, "f": "read", "value": null, "output": 1, "call": 3, "return": 6}\n]`);
     expect(await run([overlap, "--format", "json", "--model", "register"])).toBe(2);
-    expect(err).toContain(`${overlap}:3: process 0 calls an op at 3 while its op from line 2 is pending (called 0, returns 5)`);
-    err = "";
+    expect(io.err).toContain(`${overlap}:3: process 0 calls an op at 3 while its op from line 2 is pending (called 0, returns 5)`);
+    io.err = "";
     const afterInfo = write("afterinfo.json", `[\n{"process": 0, "f": "write", "value": 1, "call": 0, "type": "info"},\n{"process": 0, "f": "read", "value": null, "output": 1, "call": 3, "return": 6}\n]`);
     expect(await run([afterInfo, "--format", "json", "--model", "register"])).toBe(2);
-    expect(err).toContain(`${afterInfo}:3: process 0 calls an op at 3 after its op of unknown outcome on line 2`);
+    expect(io.err).toContain(`${afterInfo}:3: process 0 calls an op at 3 after its op of unknown outcome on line 2`);
     // Ops that touch (one returns at the instant the next is called) are sequential.
     const touching = write("touch.json", `[{"process": 0, "f": "write", "value": 2, "call": 1, "return": 3}, {"process": 0, "f": "read", "value": null, "output": 2, "call": 3, "return": 4}]`);
     expect(await run([touching, "--format", "json", "--model", "register"])).toBe(0);
@@ -149,13 +140,13 @@ describe("quorate check refuses garbage with exit 2", () => {
   it("the same op a model does define still checks (the refusal is not blanket)", async () => {
     const file = write("ok.json", JSON.stringify([{ process: 0, f: "write", value: 1, call: 0, return: 1 }, { process: 1, f: "read", value: null, output: 1, call: 2, return: 3 }]));
     expect(await run([file, "--format", "json", "--model", "register"])).toBe(0);
-    expect(out).toMatch(/^linearizable/);
+    expect(io.out).toMatch(/^linearizable/);
   });
 
   it("a model name that is an Object property is an unknown model, not a crash", async () => {
     const file = write("one.json", JSON.stringify([{ process: 0, f: "write", value: 1, call: 0, return: 1 }]));
     expect(await run([file, "--format", "json", "--model", "toString"])).toBe(2);
-    expect(err).toContain("unknown model 'toString'");
+    expect(io.err).toContain("unknown model 'toString'");
   });
 });
 
@@ -169,18 +160,18 @@ describe("quorate check --manifest never comes out green on bad files", () => {
     write("n.json", notLin);
     const unreadable = write("m1.json", JSON.stringify({ histories: [{ file: "g.json", format: "json", model: "register" }, { file: "empty.json", format: "json", model: "register" }] }));
     expect(await run(["--manifest", unreadable, "--workers", "1"])).toBe(2);
-    expect(out).toContain("ERROR");
-    expect(out).toContain("empty.json:1: the file is empty");
-    out = "";
+    expect(io.out).toContain("ERROR");
+    expect(io.out).toContain("empty.json:1: the file is empty");
+    io.out = "";
     const violation = write("m2.json", JSON.stringify({ histories: [{ file: "g.json", format: "json", model: "register" }, { file: "n.json", format: "json", model: "register" }] }));
     expect(await run(["--manifest", violation, "--workers", "1", "--json"])).toBe(1);
-    expect(JSON.parse(out).mismatches).toBe(0);
+    expect(JSON.parse(io.out).mismatches).toBe(0);
   });
 
   it("a manifest listing nothing is bad input", async () => {
     const file = write("none.json", JSON.stringify({ histories: [] }));
     expect(await run(["--manifest", file])).toBe(2);
-    expect(err).toContain('none.json:1: field "histories" must NOT have fewer than 1 items');
+    expect(io.err).toContain('none.json:1: field "histories" must NOT have fewer than 1 items');
   });
 });
 
@@ -188,15 +179,15 @@ describe("quorate check refuses flags that do not apply", () => {
   it("--html, --format, --model and --initial with --manifest", async () => {
     const manifest = write("m.json", JSON.stringify({ histories: [{ file: "g.json", format: "json", model: "register" }] }));
     for (const extra of [["--html", path.join(dir, "x.html")], ["--format", "json"], ["--model", "kv"], ["--initial", "0"]]) {
-      err = "";
+      io.err = "";
       expect(await run(["--manifest", manifest, ...extra])).toBe(2);
-      expect(err).toContain(`${extra[0]} does not apply to --manifest`);
+      expect(io.err).toContain(`${extra[0]} does not apply to --manifest`);
     }
-    expect(out).toBe("");
+    expect(io.out).toBe("");
   });
 
   it("a flag given twice", async () => {
     expect(await run(["x.json", "--format", "json", "--format", "json", "--model", "register"])).toBe(2);
-    expect(err).toContain("--format is given more than once");
+    expect(io.err).toContain("--format is given more than once");
   });
 });

@@ -1,8 +1,7 @@
 // One exit-code convention and one way of refusing flags that do not apply, across every command.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { run as simulate } from "../../src/adapters/cli/commands/simulate.js";
 import { run as demo } from "../../src/adapters/cli/commands/demo.js";
 import { run as zkReplay } from "../../src/adapters/cli/commands/zk-replay.js";
@@ -11,18 +10,10 @@ import { run as exportVectors } from "../../src/adapters/cli/commands/export-vec
 import { runCli } from "../../src/adapters/cli/main.js";
 import { EXIT_CODES_HELP, Exit, UsageError, combineExitCodes } from "../../src/adapters/cli/exit-codes.js";
 import { parseCommandLine, selectMode } from "../../src/adapters/cli/flags.js";
+import { captureCliOutput } from "../support/cli-output.js";
 
-let out = "";
-let err = "";
-const dir = mkdtempSync(path.join(tmpdir(), "quorate-flags-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(() => {
-  out = "";
-  err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureCliOutput("quorate-flags-");
+const dir = io.dir;
 
 describe("the exit-code convention", () => {
   it("is 0 held, 1 violation, 2 bad input, 3 unknown, and combines to the lowest non-zero code", () => {
@@ -36,22 +27,22 @@ describe("the exit-code convention", () => {
 
   it("is printed by quorate --help and by every command's --help", async () => {
     expect(await runCli(["--help"])).toBe(0);
-    expect(out).toContain(EXIT_CODES_HELP);
+    expect(io.out).toContain(EXIT_CODES_HELP);
     for (const command of ["demo", "simulate", "verify-trace", "check", "zk-replay", "export-vectors", "zk-server"]) {
-      out = "";
+      io.out = "";
       expect(await runCli([command, "--help"]), command).toBe(0);
-      expect(out, command).toContain("exit codes: 0 all held, 1 a violation or not linearizable, 2 bad usage or bad input");
+      expect(io.out, command).toContain("exit codes: 0 all held, 1 a violation or not linearizable, 2 bad usage or bad input");
     }
   });
 
   it("quorate --version prints package.json's version; no command is bad usage; an Object property is no command", async () => {
     const version = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../package.json"), "utf8")) as { version: string }).version;
     expect(await runCli(["--version"])).toBe(0);
-    expect(out).toBe(`quorate ${version}\n`);
+    expect(io.out).toBe(`quorate ${version}\n`);
     expect(await runCli([])).toBe(2);
-    expect(err).toContain("usage: quorate <command>");
+    expect(io.err).toContain("usage: quorate <command>");
     expect(await runCli(["toString"])).toBe(2);
-    expect(err).toContain("unknown command 'toString'");
+    expect(io.err).toContain("unknown command 'toString'");
   });
 });
 
@@ -70,22 +61,22 @@ describe("flags that do not apply are refused (exit 2), and nothing is written",
       [["--seeds", "1..2", "--shard", "3/4"], "--shard 3/4 of --seeds 1..2 is empty"],
     ];
     for (const [argv, message] of cases) {
-      err = "";
+      io.err = "";
       expect(await simulate(argv), argv.join(" ")).toBe(2);
-      expect(err, argv.join(" ")).toContain(message);
+      expect(io.err, argv.join(" ")).toContain(message);
     }
     expect(existsSync(html)).toBe(false);
-    expect(out).toBe("");
+    expect(io.out).toBe("");
   });
 
   it("demo, verify-trace, zk-replay and export-vectors refuse unknown flags and positionals", async () => {
     expect(await demo(["--steps", "5"])).toBe(2);
-    expect(err).toContain("Unknown option '--steps'");
+    expect(io.err).toContain("Unknown option '--steps'");
     expect(await demo(["extra"])).toBe(2);
     expect(await verifyTrace(["a", "--protocol", "raft", "--html", "x"])).toBe(2);
     expect(await zkReplay(["a", "--protocol", "zk"])).toBe(2);
     expect(await exportVectors(["--protocol", "zk", "--out", path.join(dir, "v"), "positional"])).toBe(2);
-    expect(out).toBe("");
+    expect(io.out).toBe("");
   });
 
   it("the flag table refuses systematically: one rule, named modes", () => {
@@ -101,14 +92,14 @@ describe("zk-replay never comes out green on nothing", () => {
   it("a directory without transcripts is bad input (2)", async () => {
     const empty = mkdtempSync(path.join(dir, "zk-"));
     expect(await zkReplay([empty])).toBe(2);
-    expect(err).toContain("holds no transcript (*.json): nothing to replay");
-    expect(out).toBe("");
+    expect(io.err).toContain("holds no transcript (*.json): nothing to replay");
+    expect(io.out).toBe("");
   });
 
   it("a transcript without steps is malformed (2)", async () => {
     const file = path.join(dir, "nosteps.json");
     writeFileSync(file, JSON.stringify({ format: "zk-golden/1", id: "x", title: "x", sessions: {}, steps: [] }));
     expect(await zkReplay([file])).toBe(2);
-    expect(err).toContain("malformed transcript: " + file + ": field steps: must be a non-empty list");
+    expect(io.err).toContain("malformed transcript: " + file + ": field steps: must be a non-empty list");
   });
 });

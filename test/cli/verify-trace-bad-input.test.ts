@@ -1,22 +1,13 @@
 // `quorate verify-trace` never calls garbage green: an empty trace, a trace without its cluster record, records
 // naming nodes outside the cluster, and records the schema forbids are bad input (exit 2) naming line and field.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { run } from "../../src/adapters/cli/commands/verify-trace.js";
+import { captureCliOutput } from "../support/cli-output.js";
 
-let out = "";
-let err = "";
-const dir = mkdtempSync(path.join(tmpdir(), "quorate-verify-bad-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(() => {
-  out = "";
-  err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureCliOutput("quorate-verify-bad-");
+const dir = io.dir;
 
 const write = (name: string, lines: readonly unknown[] | string): string => {
   const file = path.join(dir, name);
@@ -27,10 +18,10 @@ const cluster = { type: "cluster", nodes: [1, 2, 3] };
 const state = (node: number, extra: Record<string, unknown> = {}) => ({ type: "state", t: 1, node, term: 1, role: "follower", vote: 0, commit: 0, applied: 0, ...extra });
 
 async function expectBad(file: string, message: string): Promise<void> {
-  err = "";
+  io.err = "";
   expect(await run([file, "--protocol", "raft"]), message).toBe(2);
-  expect(err).toContain(message);
-  expect(out).toBe("");
+  expect(io.err).toContain(message);
+  expect(io.out).toBe("");
 }
 
 describe("quorate verify-trace refuses garbage with exit 2", () => {
@@ -52,9 +43,9 @@ describe("quorate verify-trace refuses garbage with exit 2", () => {
     await expectBad(write("msg.ndjson", [cluster, state(1), { type: "msg", t: 2, ev: "send", from: 1, to: 5, id: 1, msg: "vote" }]), 'msg.ndjson:3: field "to" is node 5');
     await expectBad(write("fault.ndjson", [cluster, state(1), { type: "fault", t: 2, fault: "crash", nodes: [2, 6] }]), 'fault.ndjson:3: field "nodes[1]" is node 6');
     // Indexes named "from" are not nodes: a log from index 8 is fine in a 3-node cluster.
-    err = "";
+    io.err = "";
     expect(await run([write("from.ndjson", [cluster, state(1), { type: "log", t: 2, node: 1, from: 8, entries: [] }]), "--protocol", "raft"])).not.toBe(2);
-    expect(err).toBe("");
+    expect(io.err).toBe("");
   });
 
   it("records the schema forbids, naming the line and field (validated with schemas/raft-trace.schema.json)", async () => {
@@ -78,6 +69,6 @@ describe("quorate verify-trace refuses garbage with exit 2", () => {
 
   it("a trace within the rules still verifies (exit 0)", async () => {
     expect(await run([write("ok.ndjson", [cluster, state(1), state(2, { vote: 1 })]), "--protocol", "raft"])).toBe(0);
-    expect(out).toContain("3 records, every Raft invariant held");
+    expect(io.out).toContain("3 records, every Raft invariant held");
   });
 });

@@ -1,8 +1,9 @@
 // The pure half of scripts/record-histories.ts: seeded plans, and EDN that the checker reads back as written.
 import { describe, expect, it } from "vitest";
 import { parseJepsenEdn } from "../../src/check/linearizability/formats/jepsen-edn.js";
-import { ednHistory, planOp, seededRandom } from "../../scripts/recording/workload.js";
+import { ednHistory, planOp } from "../../scripts/recording/workload.js";
 import type { HistoryEvent } from "../../scripts/recording/workload.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 describe("history recorder workload", () => {
   it("plans the same ops from the same seed, and other ops from another", () => {

@@ -7,19 +7,9 @@ import { EnsembleClient, EnsembleCluster, znodeModel } from "../../src/adapters/
 import type { JepsenInput, JepsenOutput, Operation } from "../../src/check/linearizability/index.js";
 import { checkLinearizability } from "../../src/check/linearizability/index.js";
 import { Code, ZkError, fromUtf8 } from "../../src/core/zk/index.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 type Op = Operation<JepsenInput, JepsenOutput>;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const settleMicrotasks = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
@@ -27,7 +17,7 @@ const settleMicrotasks = async () => {
 
 /** Runs `clients` sessions doing random ops on two paths under a random schedule; returns the history. */
 async function randomHistory(seed: number, steps: number, clients = 4): Promise<{ history: Op[]; completed: number }> {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const cluster = EnsembleCluster.started({ seed, delivery: "queue" });
   let clock = 0;
   const sessions: EnsembleClient[] = [];

@@ -15,8 +15,8 @@ import { decodeReplyBody } from "../../src/adapters/zk-wire/protocol.js";
 import type { ZkWireServer } from "../../src/adapters/zk-wire/server.js";
 import { backendFor, startZkWireServer } from "../../src/adapters/zk-wire/server.js";
 import { startTestServer, testConfig } from "./harness.js";
-import type { RealZooKeeper } from "./real-zookeeper.js";
-import { startRealZooKeeper } from "./real-zookeeper.js";
+import type { RealZooKeeper } from "../support/real-zookeeper.js";
+import { startRealZooKeeper } from "../support/real-zookeeper.js";
 
 const seed = process.env.ZKWIRE_DIFF_SEED === undefined ? 4_15_2026 : Number(process.env.ZKWIRE_DIFF_SEED);
 const RUNS = Number(process.env.ZKWIRE_DIFF_RUNS ?? 500);
@@ -214,7 +214,7 @@ function mutantBackend() {
 beforeAll(async () => {
   const config = { maxClientCnxns: 0, containerCheckIntervalMs: 1_000_000_000 };
   [real, { server: quorate }, mutant] = await Promise.all([
-    startRealZooKeeper(),
+    startRealZooKeeper({ maxClientCnxns: 0, containerCheckIntervalMs: 1_000_000_000 }),
     startTestServer(config),
     startZkWireServer({ config: testConfig(config), backend: mutantBackend() }),
   ]);

@@ -9,22 +9,11 @@ import type { ZkWireServer } from "../../src/adapters/zk-wire/server.js";
 import { backendFor, startZkWireServer } from "../../src/adapters/zk-wire/server.js";
 import { concat, connectFrame, exchange, requestFrame, startTestServer, testConfig } from "./harness.js";
 import { Nzk } from "./nzk.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 const seed = process.env.ZKWIRE_FUZZ_SEED === undefined ? 15_2026 : Number(process.env.ZKWIRE_FUZZ_SEED);
 const CONNECTIONS = 600;
 const BATCH = 25;
-
-/** mulberry32: a small seeded generator (the test's only randomness). */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const acl = (w: import("../../src/adapters/zk-wire/jute.js").JuteWriter) => w.int(1).int(31).ustring("world").ustring("anyone");
 /** Well-formed requests the mutations start from: every opcode family. */
@@ -107,7 +96,7 @@ afterEach(async () => {
 async function fuzz(logs: string[], connections: number): Promise<string[]> {
   good = await Nzk.connect(server!.port, 4000);
   await good.create("/good", Buffer.from("0"));
-  const next = rng(seed);
+  const next = seededRandom(seed);
   const replay = `ZKWIRE_FUZZ_SEED=${seed} npx vitest run test/zk-wire/fuzz.test.ts --coverage=false`;
   for (let done = 0; done < connections; done += BATCH) {
     const inputs = Array.from({ length: BATCH }, () => fuzzInput(next));

@@ -4,21 +4,14 @@
  * generic term, the hard-state file is Kafka's quorum-state, and a snapshot drops only the records below it.
  * @module
  */
-import { ByteReader, ByteWriter, decodeWith } from "../codec/bytes.js";
 import { readKeys, readQuorumState, readRecordBody, writeKeys, writeQuorumState, writeRecordBody } from "../codec/kraft.js";
 import type { Entry, Output, PersistedState, QuorumStateRecord, Snapshot } from "../../core/kraft/types.js";
-import { StorageError } from "./errors.js";
+import { CoreStorage, decodePayload, encodePayload, openCoreLog, type CoreStorageOptions } from "./core-storage.js";
 import type { RecoveredLog } from "./recovery.js";
-import { WriteAheadLog, type WalOp, type WalOptions, type WalStats } from "./wal.js";
+import type { WalOp, WriteAheadLog } from "./wal.js";
 
 /** Options of {@link KRaftStorage.open}: the log's, without the vocabulary, plus the owner's identity. */
-export type KRaftStorageOptions = Omit<WalOptions, "vocabulary"> & {
-  /**
-   * Who owns the directory, e.g. `<cluster id>/<node id>`: recorded in every file, and a directory written under
-   * another identity (another cluster's, another node's) refuses to open with `wrong-format`.
-   */
-  readonly identity?: string;
-};
+export type KRaftStorageOptions = CoreStorageOptions;
 
 /** KRaft's persist output. */
 export type KRaftPersist = Extract<Output, { type: "persist" }>;
@@ -32,28 +25,16 @@ export interface KRaftPersisted {
 
 const VOCABULARY = "kraft";
 
-function encode(write: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter(64);
-  write(w);
-  return w.finish();
-}
-
-function decode<T>(bytes: Uint8Array, read: (r: ByteReader) => T, what: string): T {
-  const d = decodeWith(bytes, read);
-  if (!d.ok) throw new StorageError("corrupt-record", `${what} does not decode: ${d.error.message}`);
-  return d.value;
-}
-
 /** Maps recovered generic content to the KRaft core's `PersistedState` (undefined: a fresh replica). */
 export function toKRaftPersistedState(r: RecoveredLog): PersistedState | undefined {
   if (r.state === undefined && r.snapshot === undefined && r.entries.length === 0) return undefined;
   const epoch = r.state?.term ?? 0;
   const quorumState: QuorumStateRecord =
-    r.state === undefined ? { epoch: 0, leaderId: -1, votedId: -1, votedDirectoryId: "" } : decode(r.state.payload, (x) => readQuorumState(x, epoch), "the quorum state");
-  const entries: Entry[] = r.entries.map((e) => decode(e.payload, (x) => readRecordBody(x, e.index - 1, e.term), `record ${e.index - 1}`));
+    r.state === undefined ? { epoch: 0, leaderId: -1, votedId: -1, votedDirectoryId: "" } : decodePayload(r.state.payload, (x) => readQuorumState(x, epoch), "the quorum state");
+  const entries: Entry[] = r.entries.map((e) => decodePayload(e.payload, (x) => readRecordBody(x, e.index - 1, e.term), `record ${e.index - 1}`));
   if (r.snapshot === undefined) return { quorumState, entries };
   const s = r.snapshot;
-  const snapshot: Snapshot = decode(s.payload, (x) => {
+  const snapshot: Snapshot = decodePayload(s.payload, (x) => {
     const voters = readKeys(x);
     const data = x.buf.slice(x.pos);
     x.pos = x.buf.length;
@@ -63,23 +44,14 @@ export function toKRaftPersistedState(r: RecoveredLog): PersistedState | undefin
 }
 
 /** Durable storage of one KRaft replica. */
-export class KRaftStorage {
-  private constructor(
-    /** The underlying log. */
-    readonly wal: WriteAheadLog,
-  ) {}
+export class KRaftStorage extends CoreStorage {
+  private constructor(wal: WriteAheadLog) {
+    super(wal);
+  }
 
   /** Opens (recovering) the storage in `options.dir`; `persisted` is what to give `createKRaft`. */
   static async open(options: KRaftStorageOptions): Promise<{ storage: KRaftStorage; persisted: PersistedState | undefined }> {
-    const vocabulary = options.identity === undefined ? VOCABULARY : `${VOCABULARY}:${options.identity}`;
-    const { wal, recovered } = await WriteAheadLog.open({ ...options, vocabulary });
-    let persisted: PersistedState | undefined;
-    try {
-      persisted = toKRaftPersistedState(recovered);
-    } catch (e) {
-      await wal.close();
-      throw e;
-    }
+    const { wal, persisted } = await openCoreLog(options, VOCABULARY, toKRaftPersistedState);
     return { storage: new KRaftStorage(wal), persisted };
   }
 
@@ -87,14 +59,14 @@ export class KRaftStorage {
   toOps(o: KRaftPersist): WalOp[] {
     const ops: WalOp[] = [];
     const q = o.quorumState;
-    if (q !== undefined) ops.push({ type: "state", term: q.epoch, payload: encode((w) => writeQuorumState(w, q)) });
+    if (q !== undefined) ops.push({ type: "state", term: q.epoch, payload: encodePayload((w) => writeQuorumState(w, q)) });
     if (o.truncateTo !== undefined) ops.push({ type: "truncate", from: o.truncateTo + 1 });
     if (o.entries !== undefined && o.entries.length > 0) {
-      ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.offset + 1, term: e.epoch, payload: encode((w) => writeRecordBody(w, e)) })) });
+      ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.offset + 1, term: e.epoch, payload: encodePayload((w) => writeRecordBody(w, e)) })) });
     }
     if (o.snapshot !== undefined) {
       const s = o.snapshot;
-      ops.push({ type: "snapshot", index: s.id.endOffset, term: s.id.epoch, retention: "after", payload: encode((w) => { writeKeys(w, s.voters); w.bytes(s.data); }) });
+      ops.push({ type: "snapshot", index: s.id.endOffset, term: s.id.epoch, retention: "after", payload: encodePayload((w) => { writeKeys(w, s.voters); w.bytes(s.data); }) });
     }
     return ops;
   }
@@ -103,15 +75,5 @@ export class KRaftStorage {
   async persist(o: KRaftPersist): Promise<KRaftPersisted> {
     const pos = await this.wal.append(this.toOps(o));
     return { type: "persisted", endOffset: pos.lastIndex, epoch: pos.lastTerm };
-  }
-
-  /** The log's counters (batches, syncs, batch sizes). */
-  stats(): WalStats {
-    return this.wal.stats();
-  }
-
-  /** Waits for writes in flight and closes. */
-  close(): Promise<void> {
-    return this.wal.close();
   }
 }

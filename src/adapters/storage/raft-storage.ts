@@ -5,51 +5,32 @@
  * the log agrees at the snapshot (§7).
  * @module
  */
-import { ByteReader, ByteWriter, decodeWith } from "../codec/bytes.js";
 import { readConfig, readEntryBody, writeConfig, writeEntryBody } from "../codec/raft.js";
 import type { Entry, HardState, Input, PersistOutput, PersistedState, Snapshot } from "../../core/raft/types.js";
-import { StorageError } from "./errors.js";
+import { CoreStorage, decodePayload, encodePayload, openCoreLog, type CoreStorageOptions } from "./core-storage.js";
 import type { RecoveredLog } from "./recovery.js";
-import { WriteAheadLog, type WalOp, type WalOptions, type WalStats } from "./wal.js";
+import type { WalOp, WriteAheadLog } from "./wal.js";
 
 /** Options of {@link RaftStorage.open}: the log's, without the vocabulary, plus the owner's identity. */
-export type RaftStorageOptions = Omit<WalOptions, "vocabulary"> & {
-  /**
-   * Who owns the directory, e.g. `<cluster id>/<node id>`: recorded in every file, and a directory written under
-   * another identity (another cluster's, another node's) refuses to open with `wrong-format`.
-   */
-  readonly identity?: string;
-};
+export type RaftStorageOptions = CoreStorageOptions;
 
 /** The storage acknowledgements a persist turns into, to feed back to the core in order. */
 export type RaftDurableInput = Extract<Input, { type: "persisted" } | { type: "snapshot-persisted" }>;
 
 const VOCABULARY = "raft";
 
-function encode(write: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter(64);
-  write(w);
-  return w.finish();
-}
-
-function decode<T>(bytes: Uint8Array, read: (r: ByteReader) => T, what: string): T {
-  const d = decodeWith(bytes, read);
-  if (!d.ok) throw new StorageError("corrupt-record", `${what} does not decode: ${d.error.message}`);
-  return d.value;
-}
-
 /** Maps recovered generic content to the Raft core's `PersistedState` (undefined: a fresh node). */
 export function toPersistedState(r: RecoveredLog): PersistedState | undefined {
   if (r.state === undefined && r.snapshot === undefined && r.entries.length === 0 && r.commit === 0) return undefined;
   const hardState: HardState = {
     term: r.state?.term ?? 0,
-    vote: r.state === undefined ? 0 : decode(r.state.payload, (x) => x.varUint(), "the hard state"),
+    vote: r.state === undefined ? 0 : decodePayload(r.state.payload, (x) => x.varUint(), "the hard state"),
     commit: r.commit,
   };
-  const entries: Entry[] = r.entries.map((e) => decode(e.payload, (x) => readEntryBody(x, e.index, e.term), `entry ${e.index}`));
+  const entries: Entry[] = r.entries.map((e) => decodePayload(e.payload, (x) => readEntryBody(x, e.index, e.term), `entry ${e.index}`));
   if (r.snapshot === undefined) return { hardState, entries };
   const s = r.snapshot;
-  const snapshot: Snapshot = decode(s.payload, (x) => {
+  const snapshot: Snapshot = decodePayload(s.payload, (x) => {
     const config = readConfig(x);
     const data = x.buf.slice(x.pos);
     x.pos = x.buf.length;
@@ -59,16 +40,13 @@ export function toPersistedState(r: RecoveredLog): PersistedState | undefined {
 }
 
 /** Durable storage of one Raft node. */
-export class RaftStorage {
+export class RaftStorage extends CoreStorage {
   private term = 0;
   private vote = 0;
   private commit = 0;
 
-  private constructor(
-    /** The underlying log. */
-    readonly wal: WriteAheadLog,
-    persisted: PersistedState | undefined,
-  ) {
+  private constructor(wal: WriteAheadLog, persisted: PersistedState | undefined) {
+    super(wal);
     this.term = persisted?.hardState.term ?? 0;
     this.vote = persisted?.hardState.vote ?? 0;
     this.commit = persisted?.hardState.commit ?? 0;
@@ -76,15 +54,7 @@ export class RaftStorage {
 
   /** Opens (recovering) the storage in `options.dir`; `persisted` is what to give `createRaft`. */
   static async open(options: RaftStorageOptions): Promise<{ storage: RaftStorage; persisted: PersistedState | undefined }> {
-    const vocabulary = options.identity === undefined ? VOCABULARY : `${VOCABULARY}:${options.identity}`;
-    const { wal, recovered } = await WriteAheadLog.open({ ...options, vocabulary });
-    let persisted: PersistedState | undefined;
-    try {
-      persisted = toPersistedState(recovered);
-    } catch (e) {
-      await wal.close();
-      throw e;
-    }
+    const { wal, persisted } = await openCoreLog(options, VOCABULARY, toPersistedState);
     return { storage: new RaftStorage(wal, persisted), persisted };
   }
 
@@ -93,18 +63,18 @@ export class RaftStorage {
     const ops: WalOp[] = [];
     const hs = o.hardState;
     if (hs !== undefined && (hs.term !== this.term || hs.vote !== this.vote)) {
-      ops.push({ type: "state", term: hs.term, payload: encode((w) => w.varUint(hs.vote)) });
+      ops.push({ type: "state", term: hs.term, payload: encodePayload((w) => w.varUint(hs.vote)) });
       this.term = hs.term;
       this.vote = hs.vote;
     }
     if (o.truncateFrom !== undefined) ops.push({ type: "truncate", from: o.truncateFrom });
     if (o.snapshot !== undefined) {
       const s = o.snapshot;
-      ops.push({ type: "snapshot", index: s.index, term: s.term, retention: "matching", payload: encode((w) => { writeConfig(w, s.config); w.bytes(s.data); }) });
+      ops.push({ type: "snapshot", index: s.index, term: s.term, retention: "matching", payload: encodePayload((w) => { writeConfig(w, s.config); w.bytes(s.data); }) });
       if (s.index > this.commit) this.commit = s.index;
     }
     if (o.entries !== undefined && o.entries.length > 0) {
-      ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.index, term: e.term, payload: encode((w) => writeEntryBody(w, e)) })) });
+      ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.index, term: e.term, payload: encodePayload((w) => writeEntryBody(w, e)) })) });
     }
     if (hs !== undefined && hs.commit !== this.commit) {
       ops.push({ type: "commit", index: hs.commit });
@@ -123,15 +93,5 @@ export class RaftStorage {
     if (o.snapshot !== undefined) out.push({ type: "snapshot-persisted", index: o.snapshot.index, term: o.snapshot.term });
     out.push({ type: "persisted", index: pos.lastIndex, term: pos.lastTerm });
     return out;
-  }
-
-  /** The log's counters (batches, syncs, batch sizes). */
-  stats(): WalStats {
-    return this.wal.stats();
-  }
-
-  /** Waits for writes in flight and closes. */
-  close(): Promise<void> {
-    return this.wal.close();
   }
 }

@@ -114,6 +114,17 @@ export function subOp(o: JsonObject): MultiOp {
   }
 }
 
+/** A setWatches/setWatches2 step's path lists (absent lists are empty). */
+export function watchLists(s: JsonObject): { data: string[]; exist: string[]; child: string[]; persistent: string[]; persistentRecursive: string[] } {
+  return {
+    data: (s.data as string[] | undefined) ?? [],
+    exist: (s.exist as string[] | undefined) ?? [],
+    child: (s.child as string[] | undefined) ?? [],
+    persistent: (s.persistent as string[] | undefined) ?? [],
+    persistentRecursive: (s.persistent_recursive as string[] | undefined) ?? [],
+  };
+}
+
 /** The create options of a create step. */
 export function createOptions(s: JsonObject, withStat: boolean): CreateOptions {
   return {
@@ -202,13 +213,7 @@ async function runOp(client: ZkClient, s: JsonObject, expectedRelativeBase: numb
     case "setWatches":
     case "setWatches2": {
       const rel = s.relative_zxid as number;
-      const lists = {
-        data: (s.data as string[] | undefined) ?? [],
-        exist: (s.exist as string[] | undefined) ?? [],
-        child: (s.child as string[] | undefined) ?? [],
-        persistent: (s.persistent as string[] | undefined) ?? [],
-        persistentRecursive: (s.persistent_recursive as string[] | undefined) ?? [],
-      };
+      const lists = watchLists(s);
       const r = await client.setWatches(rel > 0 ? expectedRelativeBase + rel : rel, lists, s.op === "setWatches2" ? 2 : 1);
       return okResult(r.zxid);
     }

@@ -19,7 +19,7 @@ import { encodeWith } from "../../zk-wire/jute.js";
 import { createRequest } from "../client.js";
 import type { JsonObject, Transcript } from "./format.js";
 import type { RawRun, RawStep, RawValue } from "./run.js";
-import { GOLDEN_SERVER, createOptions, errResult, hexBytes, inputAcl, inputData, okResult, replyResult, subOp } from "./run.js";
+import { GOLDEN_SERVER, createOptions, errResult, hexBytes, inputAcl, inputData, okResult, replyResult, subOp, watchLists } from "./run.js";
 
 const STEP_GAP_MS = 6;
 const START_MS = 1_700_000_000_000;
@@ -77,13 +77,7 @@ function stepRequest(s: JsonObject, base: number): ClientRequest {
     case "setWatches":
     case "setWatches2": {
       const rel = s.relative_zxid as number;
-      const lists = {
-        data: (s.data as string[] | undefined) ?? [],
-        exist: (s.exist as string[] | undefined) ?? [],
-        child: (s.child as string[] | undefined) ?? [],
-        persistent: (s.persistent as string[] | undefined) ?? [],
-        persistentRecursive: (s.persistent_recursive as string[] | undefined) ?? [],
-      };
+      const lists = watchLists(s);
       return { type: "setWatches", relativeZxid: rel > 0 ? base + rel : rel, lists, version: s.op === "setWatches2" ? 2 : 1 };
     }
     case "getEphemerals":
