@@ -145,7 +145,7 @@ export const PAGE_SCRIPT = String.raw`
   function laneY(k) { return top() + (k + 0.5) * size.laneH; }
   function xOf(t) { return GUTTER + (t - view.t0) / (view.t1 - view.t0) * (size.w - GUTTER - PAD_R); }
   function tOf(x) { return view.t0 + (x - GUTTER) / (size.w - GUTTER - PAD_R) * (view.t1 - view.t0); }
-  function fit(canvas, h) {
+  function fitCanvas(canvas, h) {
     var ratio = window.devicePixelRatio || 1;
     var w = canvas.clientWidth;
     canvas.style.height = h + "px";
@@ -174,7 +174,7 @@ export const PAGE_SCRIPT = String.raw`
     document.getElementById("from").value = String(Math.round(view.t0));
     document.getElementById("to").value = String(Math.round(view.t1));
     size.laneH = Math.max(34, Math.min(72, Math.floor((window.innerHeight * 0.62 - top()) / Math.max(1, N))));
-    var f = fit(main, top() + N * size.laneH + 8);
+    var f = fitCanvas(main, top() + N * size.laneH + 8);
     size.w = f.w;
     var ctx = f.ctx, W = size.w, plotR = W - PAD_R;
     var report = { lanes: N, arrows: {}, drops: 0, faultBands: {}, faultLabels: 0, leaders: 0, elections: 0, violations: 0, window: [view.t0, view.t1] };
@@ -350,7 +350,7 @@ export const PAGE_SCRIPT = String.raw`
 
   // ---- overview: the whole run, with the window shown ----
   function drawOverview() {
-    var f = fit(over, 64), ctx = f.ctx, W = f.w;
+    var f = fitCanvas(over, 64), ctx = f.ctx, W = f.w;
     var x = function (t) { return GUTTER + t / end * (W - GUTTER - PAD_R); };
     ctx.clearRect(0, 0, W, 64);
     ctx.font = "11px system-ui, sans-serif"; ctx.textBaseline = "middle"; ctx.fillStyle = "#616161";
