@@ -19,8 +19,6 @@ export { EMPTY_TESTER, linearizable, onInvoke, onReturn, type Tester } from "./m
 export {
   raftSystem,
   raftExploreCore,
-  cloneRaft,
-  fingerprintRaft,
   hashRaftMessage,
   applyPersist,
   DEFAULT_RAFT_BOUNDS,
