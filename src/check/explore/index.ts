@@ -29,5 +29,18 @@ export {
   type RaftExploreInput,
 } from "./systems/raft.js";
 export { raftInvariants, raftStepInvariants } from "./systems/raft-invariants.js";
+export {
+  kraftSystem,
+  kraftExploreCore,
+  kraftInvariants,
+  kraftStepInvariants,
+  applyKRaftPersist,
+  DEFAULT_KRAFT_BOUNDS,
+  type KRaftBounds,
+  type KRaftDisk,
+  type KRaftPersist,
+  type KRaftSystemOptions,
+  type KRaftSystemState,
+} from "./systems/kraft.js";
 export { replayPath, ReplayError, type ReplayViolation } from "./replay.js";
 export { buildModel, parseBounds, formatBounds, TargetError, MODELS, SYSTEMS, type Target } from "./catalog.js";
