@@ -23,6 +23,7 @@ export const SUITES: Readonly<Record<string, Suite>> = {
   zk: { usage: "[--ops N] [--repeat R]", load: () => import("./zk.js") },
   "lin-recorded": { usage: "[--reps N] [--cold N] [--porcupine BIN] [--manifest FILE] [--json FILE]", load: () => import("./lin-recorded.js") },
   contract: { usage: "[--entries N] [--json]", load: () => import("./contract.js") },
+  explore: { usage: "[--repeat R]", load: () => import("./explore.js") },
   storage: { usage: "[--ms 2000] [--clients 1,16,64] [--size 100] [--dir DIR] [--json]", load: () => import("./storage.js") },
   "zk-wire": { usage: "[--clients 1,32] [--ms 2000] [--json]", load: () => import("./zk-wire.js") },
 };
