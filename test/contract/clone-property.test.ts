@@ -55,7 +55,12 @@ function cloneWorld(w: World, clone: Clone): World {
   return { nodes: w.nodes.map((n) => clone(n)), queue: w.queue.slice() };
 }
 
-const fps = (w: World): bigint[] => w.nodes.map((n) => raftCore.fingerprint(n));
+/**
+ * Each node's fingerprint, plus its peers' progress: a true copy copies everything mutable, even a non-leader's
+ * progress, which the fingerprint leaves out (dead until `becomeLeader` resets it).
+ */
+const fps = (w: World): string[] =>
+  w.nodes.map((n) => `${raftCore.fingerprint(n)} ${JSON.stringify([...n.tracker.progress.values()].map((p) => [p.id, p.match, p.next, p.state, p.recentActive, p.inflights.count]))}`);
 
 /** The property, for a given clone function. */
 function cloneIsACopy(clone: Clone) {

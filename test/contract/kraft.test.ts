@@ -1,6 +1,6 @@
 // The KRaft core under the one contract: the Core bundle, clone, fingerprint and the explicit timeout input.
 import { describe, expect, it } from "vitest";
-import { kraftCore, role, epoch } from "../../src/core/kraft/index.js";
+import { fingerprintKRaft, kraftCore, role, epoch } from "../../src/core/kraft/index.js";
 import type { Input, KRaftConfig, KRaftState, Output } from "../../src/core/kraft/index.js";
 
 const config = (id: number): KRaftConfig => ({ id, voters: [1, 2, 3], seed: id });
@@ -101,6 +101,18 @@ describe("kraftCore.fingerprint and clone", () => {
     const shifted: KRaftState = { ...s, now: s.now + 7, role: { ...r, electionDeadline: r.electionDeadline + 7, bootstrapFetchAt: r.bootstrapFetchAt + 7 } };
     expect(kraftCore.fingerprint(shifted)).toBe(kraftCore.fingerprint(s));
     expect(kraftCore.fingerprint({ ...s, now: s.now + 1 })).not.toBe(kraftCore.fingerprint(s)); // the deadline came closer
+  });
+
+  it("{ timers: false } leaves out deadlines, the PRNG and the retry count, and nothing else", () => {
+    const s = kraftCore.create(config(1));
+    const r = s.role;
+    if (r.kind !== "unattached") throw new Error("expected unattached");
+    const fp = fingerprintKRaft(s, { timers: false });
+    const timers: KRaftState = { ...s, now: s.now + 1, rng: s.rng + 1, electionRetries: s.electionRetries + 1, role: { ...r, electionDeadline: r.electionDeadline + 5 } };
+    expect(fingerprintKRaft(timers, { timers: false })).toBe(fp);
+    expect(fingerprintKRaft(timers)).not.toBe(fingerprintKRaft(s)); // the default counts them
+    expect(fingerprintKRaft({ ...s, epoch: s.epoch + 1 }, { timers: false })).not.toBe(fp);
+    expect(fingerprintKRaft({ ...s, highWatermark: s.highWatermark + 1 }, { timers: false })).not.toBe(fp);
   });
 
   it("a clone has the same fingerprint and steps independently; the original keeps behaving the same", () => {

@@ -1,6 +1,6 @@
 // The Raft core under the one contract: the Core bundle, clone, fingerprint and the explicit timeout input.
 import { describe, expect, it } from "vitest";
-import { raftCore } from "../../src/core/raft/index.js";
+import { fingerprintRaft, raftCore } from "../../src/core/raft/index.js";
 import type { Input, Output, RaftConfig, RaftState } from "../../src/core/raft/index.js";
 
 const config = (id: number): RaftConfig => ({ id, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: id, preVote: true, checkQuorum: true });
@@ -111,6 +111,57 @@ describe("raftCore.fingerprint and clone", () => {
     const fresh = raftCore.clone(stepped);
     expect(fresh.out.sends).toBeUndefined();
     expect(raftCore.fingerprint(fresh)).toBe(raftCore.fingerprint(stepped));
+  });
+
+  it("a non-leader's peer progress is dead state and does not count; its peers' ids do", () => {
+    const follower = cluster()[1]!;
+    expect(follower.role).toBe("follower");
+    const c = raftCore.clone(follower);
+    c.tracker.progress.get(3)!.match += 1;
+    c.tracker.progress.get(3)!.recentActive = !c.tracker.progress.get(3)!.recentActive;
+    expect(raftCore.fingerprint(c)).toBe(raftCore.fingerprint(follower));
+    c.tracker.progress.delete(3);
+    expect(raftCore.fingerprint(c)).not.toBe(raftCore.fingerprint(follower));
+  });
+
+  it("{ timers: false } leaves out the timers' counters and the PRNG, and nothing else", () => {
+    const leader = cluster()[0]!;
+    const fp = fingerprintRaft(leader, { timers: false });
+    expect(fp).not.toBe(fingerprintRaft(leader)); // the default counts them
+    const timers = raftCore.clone(leader);
+    timers.electionElapsed += 1;
+    timers.heartbeatElapsed += 1;
+    timers.randomizedElectionTimeout += 1;
+    timers.rng += 1;
+    expect(fingerprintRaft(timers, { timers: false })).toBe(fp);
+    expect(fingerprintRaft(timers)).not.toBe(fingerprintRaft(leader));
+    const moved = raftCore.clone(leader);
+    moved.tracker.progress.get(2)!.match += 1;
+    expect(fingerprintRaft(moved, { timers: false })).not.toBe(fp);
+  });
+
+  it("renameNode: a node and its renamed twin hash alike under the matching renaming", () => {
+    // Node 2 elected, then renamed 1<->2: the twin is node 1's cluster with node 1 elected.
+    const elect = (first: number): RaftState[] => {
+      const nodes = [1, 2, 3].map((id) => raftCore.create(config(id)));
+      const queue: { to: number; input: Input }[] = [{ to: first, input: { type: "timeout", timer: "election" } }];
+      while (queue.length > 0) {
+        const { to, input } = queue.shift()!;
+        const r = raftCore.step(nodes[to - 1]!, input);
+        nodes[to - 1] = r.state;
+        for (const o of r.outputs) if (o.type === "send") queue.push({ to: o.to, input: { type: "message", message: o.message } });
+      }
+      return nodes;
+    };
+    const a = elect(1);
+    const b = elect(2);
+    expect(a[0]!.role).toBe("leader");
+    expect(b[1]!.role).toBe("leader");
+    const swap = (id: number): number => (id === 1 ? 2 : id === 2 ? 1 : id);
+    const opts = { timers: false, renameNode: swap } as const;
+    expect(fingerprintRaft(a[0]!, opts)).toBe(fingerprintRaft(b[1]!, { timers: false }));
+    expect(fingerprintRaft(a[1]!, opts)).toBe(fingerprintRaft(b[0]!, { timers: false }));
+    expect(fingerprintRaft(a[0]!, { timers: false })).not.toBe(fingerprintRaft(b[1]!, { timers: false })); // ids count
   });
 
   it("the order in which votes arrived does not matter", () => {

@@ -11,6 +11,7 @@ import { registerSystem } from "./models/register.js";
 import { singleCopyServer } from "./models/single-copy-register.js";
 import { twoPhaseCommit } from "./models/two-phase-commit.js";
 import type { NetworkKind } from "./network.js";
+import { DEFAULT_KRAFT_BOUNDS, kraftSystem } from "./systems/kraft.js";
 import { DEFAULT_RAFT_BOUNDS, raftSystem, type RaftBounds } from "./systems/raft.js";
 
 /** The calibration models. */
@@ -95,6 +96,16 @@ export function buildModel(t: Target): Model<unknown, unknown> {
       ) as Model<never, never>;
       break;
     case "kraft":
+      if (t.storage !== undefined && t.storage !== "sync") throw new TargetError("--system kraft explores synchronous storage only");
+      m = actorModel(
+        kraftSystem({
+          nodes: count("nodes", t.nodes, 3, 1, 7),
+          bounds: { ...DEFAULT_KRAFT_BOUNDS, ...t.bounds },
+          network: t.network ?? "unordered",
+          lossy: t.lossy === true,
+        }),
+      ) as Model<never, never>;
+      break;
     case "zk":
       throw new TargetError(`--system ${t.system} cannot be explored yet: its core does not implement the contract of src/core/contract.ts (clone, fingerprint, timeout input); see docs/explore.md`);
     default:

@@ -19,8 +19,6 @@ export { EMPTY_TESTER, linearizable, onInvoke, onReturn, type Tester } from "./m
 export {
   raftSystem,
   raftExploreCore,
-  cloneRaft,
-  fingerprintRaft,
   hashRaftMessage,
   applyPersist,
   DEFAULT_RAFT_BOUNDS,
@@ -31,5 +29,18 @@ export {
   type RaftExploreInput,
 } from "./systems/raft.js";
 export { raftInvariants, raftStepInvariants } from "./systems/raft-invariants.js";
+export {
+  kraftSystem,
+  kraftExploreCore,
+  kraftInvariants,
+  kraftStepInvariants,
+  applyKRaftPersist,
+  DEFAULT_KRAFT_BOUNDS,
+  type KRaftBounds,
+  type KRaftDisk,
+  type KRaftPersist,
+  type KRaftSystemOptions,
+  type KRaftSystemState,
+} from "./systems/kraft.js";
 export { replayPath, ReplayError, type ReplayViolation } from "./replay.js";
 export { buildModel, parseBounds, formatBounds, TargetError, MODELS, SYSTEMS, type Target } from "./catalog.js";

@@ -30,8 +30,25 @@ function keys(h: Hasher, list: readonly ReplicaKey[]): void {
   for (const k of list) h.int(k.id).str(k.directoryId);
 }
 
-/** A tick relative to now (-1 sentinels stay apart), so states that differ only in the clock hash alike. */
+/** What {@link fingerprintKRaft} hashes beyond the default. */
+export interface KRaftFingerprintOptions {
+  /**
+   * `false` leaves out every timer deadline, the PRNG that draws them and the election retry count (which only
+   * sizes the backoff): for a checker that fires timers by choice with the `timeout` input, to which they are
+   * invisible (and the PRNG would otherwise make every retried election a new state). Default `true`.
+   */
+  readonly timers?: boolean;
+}
+
+/** Passed as `now` when timers are left out. */
+const NO_TIMERS = Number.NaN;
+
+/**
+ * A tick relative to now (-1 sentinels stay apart), so states that differ only in the clock hash alike; nothing
+ * when timers are left out (`now` is NaN).
+ */
 function tick(h: Hasher, t: number, now: number): void {
+  if (Number.isNaN(now)) return;
   if (t < 0) h.int(-1);
   else h.int(0).num(t - now);
 }
@@ -145,12 +162,16 @@ function role(h: Hasher, r: RoleState, now: number): void {
  * A canonical 64-bit hash of the protocol-relevant state of a replica: epoch, role with its timers (relative to
  * the current tick, so the absolute clock does not count), PRNG state, log, durable end, snapshot, high
  * watermark, voter history, delivery and apply positions, the persisted quorum state and the election retries.
- * Excluded: the resolved config (fixed) and the absolute tick count.
+ * Excluded: the resolved config (fixed) and the absolute tick count; with `{ timers: false }`, also the timers,
+ * the PRNG and the election retry count.
  */
-export function fingerprintKRaft(s: KRaftState): bigint {
+export function fingerprintKRaft(s: KRaftState, options?: KRaftFingerprintOptions): bigint {
+  const timers = options?.timers !== false;
   const h = new Hasher();
-  h.int(s.config.id).num(s.rng).num(s.epoch);
-  role(h, s.role, s.now);
+  h.int(s.config.id);
+  if (timers) h.num(s.rng);
+  h.num(s.epoch);
+  role(h, s.role, timers ? s.now : NO_TIMERS);
   const log = s.log;
   h.num(log.startOffset).num(log.startEpoch).int(log.count);
   for (let i = 0; i < log.count; i++) entry(h, log.backing[i]!);
@@ -164,7 +185,7 @@ export function fingerprintKRaft(s: KRaftState): bigint {
   h.num(s.delivered).num(s.reportedHighWatermark).num(s.applied);
   const q = s.quorumState;
   h.num(q.epoch).int(q.leaderId).int(q.votedId).str(q.votedDirectoryId);
-  h.num(s.electionRetries);
+  if (timers) h.num(s.electionRetries);
   return h.digest();
 }
 
@@ -174,5 +195,5 @@ export const kraftCore: Core<KRaftConfig, KRaftState, Input, Output> = {
   create: (config) => createKRaft(config),
   step,
   clone: cloneKRaft,
-  fingerprint: fingerprintKRaft,
+  fingerprint: (s) => fingerprintKRaft(s),
 };

@@ -57,7 +57,7 @@ export type { KRaftState, ReplicaProgress, RoleState } from "./state.js";
 export { createKRaft, resolveConfig } from "./state.js";
 export type { StepResult } from "./step.js";
 export { step, validateMessage } from "./step.js";
-export { kraftCore, cloneKRaft, fingerprintKRaft } from "./core.js";
+export { kraftCore, cloneKRaft, fingerprintKRaft, type KRaftFingerprintOptions } from "./core.js";
 export { endOffsetForEpoch, validateOffsetAndEpoch } from "./log.js";
 export type { FetchValidation, LogView } from "./log.js";
 export {

@@ -14,7 +14,7 @@ export type * from "./types.js";
 export { RaftError, type RaftErrorCode } from "./errors.js";
 export { createRaft, validateConfig, type RaftState, type Options, type PendingRead, type ReadState, type IncomingSnapshot, type Outbox } from "./state.js";
 export { step, type StepResult } from "./step.js";
-export { raftCore, cloneRaft, fingerprintRaft } from "./core.js";
+export { raftCore, cloneRaft, fingerprintRaft, type RaftFingerprintOptions } from "./core.js";
 /** @deprecated The state invariants live in `quorate/check` (`invariants.raftState`); kept for the public API. */
 export { assertInvariants, checkInvariants } from "../../check/invariants/raft-state.js";
 export { encodeConfChange, decodeConfChange, applyConfChange, validateConfChange, type ConfChangeResult } from "./confchange.js";

@@ -29,7 +29,7 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
     --rms N           2pc: resource managers (default 3)
     --servers N       paxos (3), linearizable-register (2), single-copy-register (1): servers
     --clients N       register models: clients (default 2)
-  --system NAME       a real core: ${SYSTEMS.join(", ")} (kraft and zk: not explorable yet)
+  --system NAME       a real core: ${SYSTEMS.join(", ")} (zk: not explorable yet)
     --nodes N         cluster size (default 3)
     --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N (default ${formatBounds(DEFAULT_RAFT_BOUNDS)})
     --storage MODE    sync (default: a write is durable when issued), async-contract or async-strict

@@ -1,9 +1,8 @@
 /**
  * The Raft core (src/core/raft) as an explorable actor system: n voters, durable storage per node (restart
- * from exactly what was persisted), client proposals at the leader, explicit election and heartbeat timeouts.
- * Until the core takes a `timeout` input itself, `raftExploreCore` implements it by ticking until the timer
- * fires; the election timer's elapsed count, its randomized deadline and the PRNG are then invisible to the
- * explorer and left out of the fingerprint (every state the explorer reaches has them "just reset").
+ * from exactly what was persisted), client proposals at the leader, election and heartbeat timers fired by
+ * choice with the core's `timeout` input. The timers' counters and the PRNG then decide nothing, so nodes are
+ * fingerprinted without them (`fingerprintRaft(s, { timers: false })`).
  * @module
  */
 import type { Core } from "../../../core/contract.js";
@@ -54,36 +53,29 @@ export interface RaftDisk {
   readonly entries: readonly Entry[];
 }
 
-/** The explorer's inputs to a node: the core's, plus the explicit timeout. */
-export type RaftExploreInput = Input | { readonly type: "timeout"; readonly timer: "election" | "heartbeat" };
+/** The explorer's inputs to a node: the core's own, the explicit `timeout` included. */
+export type RaftExploreInput = Input;
 
 /** A state of the explored Raft system. */
 export type RaftSystemState = SystemState<RaftState, Message, PersistOutput, RaftDisk, undefined>;
 
 const ELECTION_TICK = 2;
-const TICK: Input = Object.freeze({ type: "tick" });
 const EMPTY_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
 const PAYLOAD = new Uint8Array([1]);
 
-/** The Raft core under the contract, with the explicit timeout input. */
-export function raftExploreCore(): Core<RaftNodeConfig, RaftState, RaftExploreInput, Output> {
+/** Nodes' fingerprints leave out what timers fired by choice make irrelevant: their counters and the PRNG. */
+function fingerprintNode(s: RaftState): bigint {
+  return raft.fingerprintRaft(s, { timers: false });
+}
+
+/** The Raft core under the contract, as the explorer drives it: the core's step and clone, timer-free fingerprints. */
+export function raftExploreCore(): Core<RaftNodeConfig, RaftState, Input, Output> {
   return {
     name: "raft",
     create: (c) => raft.createRaft(nodeConfig(c)),
-    step(s, input) {
-      if (input.type !== "timeout") return raft.step(s, input);
-      // Tick until the timer fires: something is sent or the role changes (at most 2·electionTick ticks).
-      const outputs: Output[] = [];
-      for (let i = 0; i < 2 * ELECTION_TICK + 1; i++) {
-        const role = s.role;
-        const r = raft.step(s, TICK);
-        outputs.push(...r.outputs);
-        if (r.outputs.length > 0 || s.role !== role) break;
-      }
-      return { state: s, outputs };
-    },
-    clone: cloneRaft,
-    fingerprint: fingerprintRaft,
+    step: raft.step,
+    clone: raft.cloneRaft,
+    fingerprint: fingerprintNode,
   };
 }
 
@@ -92,97 +84,8 @@ function nodeConfig(c: RaftNodeConfig): raft.RaftConfig {
   return { id: c.id, voters: c.voters, electionTick: ELECTION_TICK, heartbeatTick: 1, preVote: c.preVote, maxInflightMsgs: 4, maxSizePerMsg: 1, seed: c.id };
 }
 
-/**
- * A copy sharing only immutable parts (entries, configurations, options). Written out field by field in
- * `createRaft`'s order so the copy keeps the original's hidden class (a spread made cloning 30% of the run).
- */
-export function cloneRaft(s: RaftState): RaftState {
-  const progress = new Map<number, raft.Progress>();
-  for (const [id, pr] of s.tracker.progress) {
-    const f = pr.inflights;
-    progress.set(id, {
-      id: pr.id,
-      match: pr.match,
-      next: pr.next,
-      state: pr.state,
-      probeSent: pr.probeSent,
-      pendingSnapshot: pr.pendingSnapshot,
-      snapshotOffset: pr.snapshotOffset,
-      recentActive: pr.recentActive,
-      isLearner: pr.isLearner,
-      inflights: { index: f.index.slice(), start: f.start, count: f.count, capacity: f.capacity },
-    });
-  }
-  const log = s.log;
-  const t = s.tracker;
-  const r = s.reads;
-  return {
-    id: s.id,
-    opts: s.opts,
-    rng: s.rng,
-    term: s.term,
-    vote: s.vote,
-    role: s.role,
-    leader: s.leader,
-    log: {
-      entries: log.entries.slice(),
-      offset: log.offset,
-      offsetTerm: log.offsetTerm,
-      snapshot: log.snapshot,
-      committed: log.committed,
-      applying: log.applying,
-      applied: log.applied,
-      stable: log.stable,
-    },
-    tracker: { config: t.config, progress, votes: new Map(t.votes), maxInflight: t.maxInflight },
-    baseConfig: s.baseConfig,
-    configHistory: s.configHistory.slice(),
-    electionElapsed: s.electionElapsed,
-    heartbeatElapsed: s.heartbeatElapsed,
-    randomizedElectionTimeout: s.randomizedElectionTimeout,
-    leadTransferee: s.leadTransferee,
-    pendingConfIndex: s.pendingConfIndex,
-    uncommittedSize: s.uncommittedSize,
-    reads: { round: r.round, pending: r.pending.slice(), waiting: r.waiting.slice(), acked: new Map(r.acked) },
-    incoming: s.incoming === undefined ? undefined : { ...s.incoming, chunks: s.incoming.chunks.slice() },
-    pendingAck: s.pendingAck,
-    out: { sends: undefined, post: undefined, entries: undefined, truncateFrom: 0, snapshot: undefined, syncHardState: false },
-  };
-}
-
 function hashEntry(h: Hasher, e: Entry): void {
   h.int(e.index).int(e.term).int(e.kind === "normal" ? 1 : 2).bytes(e.data);
-}
-
-/** The protocol-relevant state: everything but the timers' counters, the PRNG and the per-step outbox. */
-export function fingerprintRaft(s: RaftState, map: (id: number) => number = identity): bigint {
-  const h = new Hasher().int(map(s.id)).int(s.term).int(s.vote === 0 ? 0 : map(s.vote)).str(s.role).int(s.leader === 0 ? 0 : map(s.leader));
-  const log = s.log;
-  h.int(log.offset).int(log.offsetTerm).int(log.committed).int(log.applying).int(log.applied).int(log.stable).int(log.entries.length);
-  for (const e of log.entries) hashEntry(h, e);
-  const ids = [...s.tracker.progress.keys()].sort((a, b) => map(a) - map(b));
-  h.int(ids.length);
-  if (s.role === "leader") {
-    for (const id of ids) {
-      const pr = s.tracker.progress.get(id)!;
-      h.int(map(id)).int(pr.match).int(pr.next).str(pr.state).bool(pr.probeSent).int(pr.pendingSnapshot).int(pr.snapshotOffset).bool(pr.recentActive);
-      const f = pr.inflights;
-      h.int(f.count);
-      for (let k = 0; k < f.count; k++) h.int(f.index[(f.start + k) % f.capacity]!);
-    }
-  }
-  const votes = [...s.tracker.votes.entries()].sort((a, b) => map(a[0]) - map(b[0]));
-  h.int(votes.length);
-  for (const [id, granted] of votes) h.int(map(id)).bool(granted);
-  h.int(s.leadTransferee === 0 ? 0 : map(s.leadTransferee)).int(s.pendingConfIndex).int(s.uncommittedSize).int(s.pendingAck);
-  // Rarely non-empty (reads, snapshots, membership changes are not explored yet): the generic hasher suffices.
-  const r = s.reads;
-  h.int(r.round).int(r.pending.length).int(r.waiting.length).int(r.acked.size);
-  if (r.pending.length + r.waiting.length + r.acked.size > 0) hashValue(h, r);
-  h.bool(s.incoming !== undefined).int(s.configHistory.length);
-  if (s.incoming !== undefined) hashValue(h, s.incoming);
-  if (s.configHistory.length > 0) hashValue(h, s.configHistory);
-  return h.digest();
 }
 
 function identity(id: number): number {
@@ -335,7 +238,7 @@ export function raftRepresentative(sys: RaftSystemState, ids: readonly number[])
       const node = sys.nodes[i];
       h.bool(node !== undefined);
       if (node !== undefined) {
-        const fp = fingerprintRaft(node, map);
+        const fp = raft.fingerprintRaft(node, { timers: false, renameNode: map });
         h.int(Number(fp >> 32n)).int(Number(fp & 0xffffffffn));
       }
       const d = sys.disks[i]!;
