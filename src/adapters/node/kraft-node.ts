@@ -8,9 +8,8 @@
  */
 import * as kraft from "../../core/kraft/index.js";
 import type { Entry, Input, KRaftConfig, KRaftState, Message, Output, PersistedState, Role, Snapshot } from "../../core/kraft/index.js";
-import { KRaftStorage, type KRaftPersist, type WalStats } from "../storage/index.js";
-import type { PeerAddress, TransportStats } from "../transport/index.js";
-import { NodeRuntime, type NodeRuntimeOptions } from "./runtime.js";
+import { KRaftStorage, type KRaftPersist } from "../storage/index.js";
+import { NodeRuntime, RuntimeNode, type NodeRuntimeOptions } from "./runtime.js";
 
 type SendOutput = Extract<Output, { type: "send" }>;
 type RejectedOutput = Extract<Output, { type: "rejected" }>;
@@ -48,11 +47,13 @@ export interface KRaftNodeStatus {
 }
 
 /** A running KRaft replica. */
-export class KRaftNode {
+export class KRaftNode extends RuntimeNode<"kraft", KRaftState, Input, Output, PersistedState | undefined> {
   private constructor(
     private readonly o: KRaftNodeOptions,
-    private readonly rt: NodeRuntime<"kraft", KRaftState, Input, Output, PersistedState | undefined>,
-  ) {}
+    rt: NodeRuntime<"kraft", KRaftState, Input, Output, PersistedState | undefined>,
+  ) {
+    super(rt);
+  }
 
   /** Recovers the replica from its data directory, starts the transport and the tick timer. */
   static async start(o: KRaftNodeOptions): Promise<KRaftNode> {
@@ -78,16 +79,6 @@ export class KRaftNode {
     return new KRaftNode(o, rt);
   }
 
-  /** The transport's listen port. */
-  get port(): number {
-    return this.rt.port;
-  }
-
-  /** Adds or moves a peer's transport address. */
-  setPeer(id: number, address: PeerAddress): void {
-    this.rt.setPeer(id, address);
-  }
-
   /** Appends records (leader only; refusals reach `app.rejected`). */
   append(records: readonly Uint8Array[]): void {
     this.rt.step({ type: "append", records });
@@ -102,16 +93,6 @@ export class KRaftNode {
   status(): KRaftNodeStatus {
     const s = this.rt.current;
     return { id: this.o.id, role: kraft.role(s), epoch: kraft.epoch(s), leader: kraft.leader(s), highWatermark: kraft.highWatermark(s) };
-  }
-
-  /** Storage and transport counters. */
-  stats(): { storage: WalStats; transport: TransportStats } {
-    return this.rt.stats();
-  }
-
-  /** Stops ticking, waits for the writes in flight, closes storage and transport. */
-  stop(): Promise<void> {
-    return this.rt.stop();
   }
 }
 

@@ -9,9 +9,8 @@
  */
 import * as raft from "../../core/raft/index.js";
 import type { Entry, Input, Message, Output, PersistedState, RaftConfig, RaftState, RejectedOutput, Role, SendOutput, Snapshot } from "../../core/raft/index.js";
-import { NodeRuntime, type NodeRuntimeOptions } from "./runtime.js";
-import { RaftStorage, type WalStats } from "../storage/index.js";
-import type { PeerAddress, TransportStats } from "../transport/index.js";
+import { NodeRuntime, RuntimeNode, type NodeRuntimeOptions } from "./runtime.js";
+import { RaftStorage } from "../storage/index.js";
 
 /** The replicated state machine and the listener of the node's events. */
 export interface RaftApplication {
@@ -60,11 +59,13 @@ export interface RaftNodeStatus {
 }
 
 /** A running Raft node. */
-export class RaftNode {
+export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, PersistedState | undefined> {
   private constructor(
     private readonly o: RaftNodeOptions,
-    private readonly rt: NodeRuntime<"raft", RaftState, Input, Output, PersistedState | undefined>,
-  ) {}
+    rt: NodeRuntime<"raft", RaftState, Input, Output, PersistedState | undefined>,
+  ) {
+    super(rt);
+  }
 
   /** Recovers the node from its data directory, starts the transport and the tick timer. */
   static async start(o: RaftNodeOptions): Promise<RaftNode> {
@@ -91,16 +92,6 @@ export class RaftNode {
     return new RaftNode(o, rt);
   }
 
-  /** The transport's listen port. */
-  get port(): number {
-    return this.rt.port;
-  }
-
-  /** Adds or moves a peer's transport address. */
-  setPeer(id: number, address: PeerAddress): void {
-    this.rt.setPeer(id, address);
-  }
-
   /** Proposes application data (refusals reach `app.rejected`). */
   propose(data: Uint8Array): void {
     this.rt.step({ type: "propose", data });
@@ -120,16 +111,6 @@ export class RaftNode {
   status(): RaftNodeStatus {
     const s = this.rt.current;
     return { id: this.o.id, role: raft.role(s), term: raft.term(s), leader: raft.leader(s), commit: raft.commitIndex(s), applied: raft.appliedIndex(s), lastIndex: raft.lastIndex(s) };
-  }
-
-  /** Storage and transport counters. */
-  stats(): { storage: WalStats; transport: TransportStats } {
-    return this.rt.stats();
-  }
-
-  /** Stops ticking, waits for the writes in flight, closes storage and transport. */
-  stop(): Promise<void> {
-    return this.rt.stop();
   }
 }
 

@@ -175,3 +175,28 @@ export class NodeRuntime<F extends Family, S, I, O extends { readonly type: stri
     await this.storage.close();
   }
 }
+
+/** The public face both node classes share: port, peers, counters and stop, over their {@link NodeRuntime}. */
+export abstract class RuntimeNode<F extends Family, S, I, O extends { readonly type: string }, P> {
+  protected constructor(protected readonly rt: NodeRuntime<F, S, I, O, P>) {}
+
+  /** The transport's listen port. */
+  get port(): number {
+    return this.rt.port;
+  }
+
+  /** Adds or moves a peer's transport address. */
+  setPeer(id: number, address: PeerAddress): void {
+    this.rt.setPeer(id, address);
+  }
+
+  /** Storage and transport counters. */
+  stats(): { storage: WalStats; transport: TransportStats } {
+    return this.rt.stats();
+  }
+
+  /** Stops ticking, waits for the writes in flight, closes storage and transport. */
+  stop(): Promise<void> {
+    return this.rt.stop();
+  }
+}
