@@ -2,25 +2,12 @@
  * Three KRaft node runtimes in one process on loopback ports with real storage: a leader is elected, appended
  * records are committed on every replica in one order, and a replica restarted from its directory catches up.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KRaftNode } from "../../src/adapters/node/index.js";
 import type { Entry } from "../../src/core/kraft/index.js";
+import { cleanupAfterEach, link, startTrio, waitFor } from "./loopback.js";
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const defer = cleanupAfterEach();
 
 interface Member {
   node: KRaftNode;
@@ -43,20 +30,9 @@ async function startMember(id: number, dir: string, port = 0): Promise<Member> {
   return { node, got, dir, port: node.port };
 }
 
-function link(ms: Member[]): void {
-  for (const a of ms) for (const b of ms) if (a !== b) a.node.setPeer(b.node.status().id, { host: "127.0.0.1", port: b.port });
-}
-
 describe("KRaft node runtime on loopback with real storage", () => {
   it("commits appended records on every replica in one order; a restarted replica catches up from disk", async () => {
-    const ms: Member[] = [];
-    for (const id of [1, 2, 3]) {
-      const dir = await mkdtemp(join(tmpdir(), `quorate-kraft-${id}-`));
-      cleanup.push(() => rm(dir, { recursive: true, force: true }));
-      ms.push(await startMember(id, dir));
-    }
-    cleanup.push(() => Promise.all(ms.map((m) => m.node.stop())));
-    link(ms);
+    const ms = await startTrio("quorate-kraft", defer, (id, dir) => startMember(id, dir));
     const leader = (): Member | undefined => ms.find((m) => m.node.status().role === "leader");
     await waitFor("a leader", () => leader() !== undefined);
     for (let i = 0; i < 20; i++) leader()!.node.append([new TextEncoder().encode(`r${i}`)]);

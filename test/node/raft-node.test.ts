@@ -3,25 +3,12 @@
  * replicate and apply proposals in the same order, a node restarted from its directory catches up, and a whole
  * cluster restarted from disk recovers every acknowledged (applied) entry.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/adapters/node/index.js";
 import type { Entry, Snapshot } from "../../src/core/raft/index.js";
+import { cleanupAfterEach, link, startTrio, waitFor } from "./loopback.js";
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const defer = cleanupAfterEach();
 
 /** A trivial state machine: the list of applied payloads (as text), restored from a snapshot's JSON. */
 class Recorder {
@@ -45,21 +32,7 @@ async function startMember(id: number, dir: string, port = 0): Promise<Member> {
   return { node, app, dir, port: node.port };
 }
 
-async function cluster(): Promise<Member[]> {
-  const members: Member[] = [];
-  for (const id of [1, 2, 3]) {
-    const dir = await mkdtemp(join(tmpdir(), `quorate-node-${id}-`));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    members.push(await startMember(id, dir));
-  }
-  link(members);
-  cleanup.push(() => Promise.all(members.map((m) => m.node.stop())));
-  return members;
-}
-
-function link(members: Member[]): void {
-  for (const a of members) for (const b of members) if (a !== b) a.node.setPeer(b.node.status().id, { host: "127.0.0.1", port: b.port });
-}
+const cluster = (): Promise<Member[]> => startTrio("quorate-node", defer, (id, dir) => startMember(id, dir));
 
 const leaderOf = (ms: Member[]): Member | undefined => ms.find((m) => m.node.status().role === "leader");
 
@@ -81,7 +54,7 @@ describe("Raft node runtime on loopback with real storage", () => {
     for (let k = 30; k < 40; k++) leaderOf(ms)!.node.propose(new TextEncoder().encode(`v${k}`));
     const again = await startMember(old.node.status().id, old.dir, old.port);
     ms[i] = again;
-    cleanup.push(() => again.node.stop());
+    defer(() => again.node.stop());
     link(ms);
     await waitFor("the restarted node to catch up", () => again.app.applied.length === 40);
     expect(again.app.applied).toEqual(Array.from({ length: 40 }, (_, k) => `v${k}`));
@@ -96,7 +69,7 @@ describe("Raft node runtime on loopback with real storage", () => {
     await Promise.all(ms.map((m) => m.node.stop()));
     const back: Member[] = [];
     for (const m of ms) back.push(await startMember(m.node.status().id, m.dir, m.port));
-    cleanup.push(() => Promise.all(back.map((m) => m.node.stop())));
+    defer(() => Promise.all(back.map((m) => m.node.stop())));
     link(back);
     await waitFor("a new leader", () => leaderOf(back) !== undefined);
     // A new leader commits an entry of its term, which commits (and hands out again) everything before it.

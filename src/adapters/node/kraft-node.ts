@@ -7,10 +7,9 @@
  * @module
  */
 import * as kraft from "../../core/kraft/index.js";
-import type { Entry, Input, KRaftConfig, KRaftState, Message, Output, Role, Snapshot } from "../../core/kraft/index.js";
-import { KRaftStorage, loseUnsynced, nodeFileSystem, type FileSystem, type KRaftPersist, type WalStats } from "../storage/index.js";
-import { Transport, type PeerAddress, type TransportStats } from "../transport/index.js";
-import { OutputPipeline } from "./pipeline.js";
+import type { Entry, Input, KRaftConfig, KRaftState, Message, Output, PersistedState, Role, Snapshot } from "../../core/kraft/index.js";
+import { KRaftStorage, type KRaftPersist } from "../storage/index.js";
+import { NodeRuntime, RuntimeNode, type NodeRuntimeOptions } from "./runtime.js";
 
 type SendOutput = Extract<Output, { type: "send" }>;
 type RejectedOutput = Extract<Output, { type: "rejected" }>;
@@ -30,23 +29,12 @@ export interface KRaftApplication {
 }
 
 /** Options of {@link KRaftNode.start}. */
-export interface KRaftNodeOptions {
-  readonly id: number;
-  readonly clusterId: string;
+export interface KRaftNodeOptions extends NodeRuntimeOptions {
   /** Bootstrap voters. */
   readonly voters: readonly number[];
-  readonly peers?: ReadonlyMap<number, PeerAddress>;
-  readonly listen?: { readonly host?: string; readonly port?: number };
-  readonly dataDir: string;
-  readonly fs?: FileSystem;
-  readonly loseUnsynced?: boolean;
   /** KRaft options (timeouts in ms, `tickMs` is also the timer period). Default tickMs 50. */
   readonly kraft?: Partial<Omit<KRaftConfig, "id" | "voters" | "seed">>;
-  readonly seed?: number;
   readonly app: KRaftApplication;
-  readonly log?: (line: string) => void;
-  /** Called once if the node stops (storage failure, safety rejection). */
-  readonly onFatal?: (error: Error) => void;
 }
 
 /** Where the replica stands. */
@@ -59,138 +47,77 @@ export interface KRaftNodeStatus {
 }
 
 /** A running KRaft replica. */
-export class KRaftNode {
-  private state!: KRaftState;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private readonly log: (line: string) => void;
-  private readonly pipeline: OutputPipeline<Output, Input>;
-
+export class KRaftNode extends RuntimeNode<"kraft", KRaftState, Input, Output, PersistedState | undefined> {
   private constructor(
     private readonly o: KRaftNodeOptions,
-    private readonly storage: KRaftStorage,
-    private readonly transport: Transport<"kraft">,
+    rt: NodeRuntime<"kraft", KRaftState, Input, Output, PersistedState | undefined>,
   ) {
-    this.log = o.log ?? ((line) => process.stderr.write(`kraft[${o.id}]: ${line}\n`));
-    this.pipeline = new OutputPipeline<Output, Input>({
-      persist: async (p) => [await this.storage.persist(p as KRaftPersist)],
-      send: (s) => this.transport.send((s as SendOutput).message),
-      perform: (x) => this.perform(x),
-      feed: (i) => this.step(i),
-      fatal: (e) => this.fatal(e),
-    });
+    super(rt);
   }
 
   /** Recovers the replica from its data directory, starts the transport and the tick timer. */
   static async start(o: KRaftNodeOptions): Promise<KRaftNode> {
-    const log = o.log ?? ((line: string) => process.stderr.write(`kraft[${o.id}]: ${line}\n`));
-    const base = o.fs ?? nodeFileSystem();
-    const { storage, persisted } = await KRaftStorage.open({ fs: o.loseUnsynced === true ? loseUnsynced(base) : base, dir: o.dataDir, identity: `${o.clusterId}/${o.id}`, log });
-    let node: KRaftNode | undefined;
-    let transport: Transport<"kraft">;
-    try {
-      transport = await Transport.start<"kraft">({
-        family: "kraft",
-        clusterId: o.clusterId,
-        nodeId: o.id,
-        host: o.listen?.host ?? "127.0.0.1",
-        port: o.listen?.port ?? 0,
-        peers: o.peers,
-        seed: o.seed ?? o.id,
-        log,
-        onMessage: (message: Message) => node?.step({ type: "message", message }),
-      });
-    } catch (e) {
-      await storage.close();
-      throw e;
-    }
-    node = new KRaftNode(o, storage, transport);
-    node.state = kraft.createKRaft({ ...o.kraft, id: o.id, voters: o.voters, seed: o.seed ?? o.id }, persisted);
-    node.timer = setInterval(() => node.step({ type: "tick" }), o.kraft?.tickMs ?? 50);
-    return node;
-  }
-
-  /** The transport's listen port. */
-  get port(): number {
-    return this.transport.port;
-  }
-
-  /** Adds or moves a peer's transport address. */
-  setPeer(id: number, address: PeerAddress): void {
-    this.transport.setPeer(id, address);
+    const rt = await NodeRuntime.start(o, {
+      family: "kraft",
+      logPrefix: "kraft",
+      tickMs: o.kraft?.tickMs ?? 50,
+      open: async (opts) => {
+        const { storage, persisted } = await KRaftStorage.open(opts);
+        return { storage: { persist: async (p: Output) => [await storage.persist(p as KRaftPersist)], stats: () => storage.stats(), close: () => storage.close() }, persisted };
+      },
+      create: (persisted: PersistedState | undefined) => kraft.createKRaft({ ...o.kraft, id: o.id, voters: o.voters, seed: o.seed ?? o.id }, persisted),
+      step: kraft.step,
+      tick: { type: "tick" },
+      message: (message: Message): Input => ({ type: "message", message }),
+      sent: (s) => (s as SendOutput).message,
+      fatalOutput: (outputs) => {
+        const fatal = outputs.find((x) => x.type === "rejected" && (x.reason === "truncate-below-high-watermark" || x.reason === "two-leaders-in-epoch"));
+        return fatal !== undefined && fatal.type === "rejected" ? new Error(`safety rule: ${fatal.reason}: ${fatal.detail}`) : undefined;
+      },
+      perform: (x, feed, log) => perform(o.app, x, feed, log),
+    });
+    return new KRaftNode(o, rt);
   }
 
   /** Appends records (leader only; refusals reach `app.rejected`). */
   append(records: readonly Uint8Array[]): void {
-    this.step({ type: "append", records });
+    this.rt.step({ type: "append", records });
   }
 
   /** The application snapshotted everything below `endOffset`. */
   createSnapshot(endOffset: number, data: Uint8Array): void {
-    this.step({ type: "create-snapshot", endOffset, data });
+    this.rt.step({ type: "create-snapshot", endOffset, data });
   }
 
   /** Where the replica stands. */
   status(): KRaftNodeStatus {
-    const s = this.state;
+    const s = this.rt.current;
     return { id: this.o.id, role: kraft.role(s), epoch: kraft.epoch(s), leader: kraft.leader(s), highWatermark: kraft.highWatermark(s) };
   }
+}
 
-  /** Storage and transport counters. */
-  stats(): { storage: WalStats; transport: TransportStats } {
-    return { storage: this.storage.stats(), transport: this.transport.stats() };
-  }
-
-  private step(input: Input): void {
-    if (this.stopped) return;
-    const r = kraft.step(this.state, input);
-    const fatal = r.outputs.find((x) => x.type === "rejected" && (x.reason === "truncate-below-high-watermark" || x.reason === "two-leaders-in-epoch"));
-    if (fatal !== undefined && fatal.type === "rejected") return this.fatal(new Error(`safety rule: ${fatal.reason}: ${fatal.detail}`));
-    this.state = r.state;
-    this.pipeline.handle(r.outputs);
-  }
-
-  private perform(o: Output): void {
-    if (this.stopped) return;
-    switch (o.type) {
-      case "commit":
-        this.o.app.commit(o.entries, o.highWatermark);
-        if (o.entries.length > 0) this.step({ type: "applied", offset: o.entries[o.entries.length - 1]!.offset + 1 });
-        return;
-      case "load-snapshot":
-        this.o.app.loadSnapshot(o.snapshot);
-        return;
-      case "role-change":
-        this.log(`${o.role} in epoch ${o.epoch}${o.leaderId >= 0 ? `, leader ${o.leaderId}` : ""}`);
-        this.o.app.roleChanged?.(o.role, o.epoch, o.leaderId);
-        return;
-      case "appended":
-        this.o.app.appended?.(o.epoch, o.baseOffset, o.endOffset);
-        return;
-      case "rejected":
-        this.o.app.rejected?.(o);
-        return;
-      case "send":
-      case "persist":
-        return; // the pipeline performs these
-    }
-  }
-
-  private fatal(e: unknown): void {
-    if (this.stopped) return;
-    const err = e instanceof Error ? e : new Error(String(e));
-    this.log(`stopping: ${err.message}`);
-    void this.stop();
-    this.o.onFatal?.(err);
-  }
-
-  /** Stops ticking, waits for the writes in flight, closes storage and transport. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    await this.transport.close();
-    await this.pipeline.idle();
-    await this.storage.close();
+/** Performs one application output of the KRaft core. */
+function perform(app: KRaftApplication, o: Output, feed: (input: Input) => void, log: (line: string) => void): void {
+  switch (o.type) {
+    case "commit":
+      app.commit(o.entries, o.highWatermark);
+      if (o.entries.length > 0) feed({ type: "applied", offset: o.entries[o.entries.length - 1]!.offset + 1 });
+      return;
+    case "load-snapshot":
+      app.loadSnapshot(o.snapshot);
+      return;
+    case "role-change":
+      log(`${o.role} in epoch ${o.epoch}${o.leaderId >= 0 ? `, leader ${o.leaderId}` : ""}`);
+      app.roleChanged?.(o.role, o.epoch, o.leaderId);
+      return;
+    case "appended":
+      app.appended?.(o.epoch, o.baseOffset, o.endOffset);
+      return;
+    case "rejected":
+      app.rejected?.(o);
+      return;
+    case "send":
+    case "persist":
+      return; // the pipeline performs these
   }
 }

@@ -8,11 +8,9 @@
  * @module
  */
 import * as raft from "../../core/raft/index.js";
-import type { Entry, Input, Message, Output, PersistOutput, RaftConfig, RaftState, RejectedOutput, Role, SendOutput, Snapshot } from "../../core/raft/index.js";
-import { OutputPipeline } from "./pipeline.js";
-import { RaftStorage, loseUnsynced, nodeFileSystem, type FileSystem } from "../storage/index.js";
-import { Transport, type PeerAddress, type TransportStats } from "../transport/index.js";
-import type { WalStats } from "../storage/index.js";
+import type { Entry, Input, Message, Output, PersistedState, RaftConfig, RaftState, RejectedOutput, Role, SendOutput, Snapshot } from "../../core/raft/index.js";
+import { NodeRuntime, RuntimeNode, type NodeRuntimeOptions } from "./runtime.js";
+import { RaftStorage } from "../storage/index.js";
 
 /** The replicated state machine and the listener of the node's events. */
 export interface RaftApplication {
@@ -27,21 +25,9 @@ export interface RaftApplication {
 }
 
 /** Options of {@link RaftNode.start}. */
-export interface RaftNodeOptions {
-  readonly id: number;
-  readonly clusterId: string;
+export interface RaftNodeOptions extends NodeRuntimeOptions {
   /** Bootstrap voters (every node of the cluster uses the same list). */
   readonly voters: readonly number[];
-  /** Peers' transport addresses (more with {@link RaftNode.setPeer}). */
-  readonly peers?: ReadonlyMap<number, PeerAddress>;
-  /** Transport listen address. Default 127.0.0.1, any free port. */
-  readonly listen?: { readonly host?: string; readonly port?: number };
-  /** Data directory of the write-ahead log. */
-  readonly dataDir: string;
-  /** File system. Default: the real one. */
-  readonly fs?: FileSystem;
-  /** Keep unsynced writes in process memory until fdatasync, so kill -9 loses what a power failure would. */
-  readonly loseUnsynced?: boolean;
   /** Milliseconds per tick. Default 100. */
   readonly tickMs?: number;
   /**
@@ -49,13 +35,7 @@ export interface RaftNodeOptions {
    * (an append or snapshot chunk must fit in one transport frame).
    */
   readonly raft?: Partial<Omit<RaftConfig, "id" | "voters" | "seed" | "applied">>;
-  /** Seed of the core's PRNG and the transport's backoff jitter. Default: the node id. */
-  readonly seed?: number;
   readonly app: RaftApplication;
-  /** Where the node, its storage and its transport report events. Default: stderr. */
-  readonly log?: (line: string) => void;
-  /** Called once if the node stops because storage failed. */
-  readonly onFatal?: (error: Error) => void;
   /**
    * A deliberately broken durability rule, for the tests that prove the checks catch it — never in production:
    * `ack-before-fsync` sends every message of a step before its persist is durable; `vote-before-durable` sends
@@ -79,145 +59,82 @@ export interface RaftNodeStatus {
 }
 
 /** A running Raft node. */
-export class RaftNode {
-  private state!: RaftState;
-  private readonly pipeline: OutputPipeline<Output, Input>;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private readonly log: (line: string) => void;
-
+export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, PersistedState | undefined> {
   private constructor(
     private readonly o: RaftNodeOptions,
-    private readonly storage: RaftStorage,
-    private readonly transport: Transport<"raft">,
+    rt: NodeRuntime<"raft", RaftState, Input, Output, PersistedState | undefined>,
   ) {
-    this.log = o.log ?? ((line) => process.stderr.write(`node[${o.id}]: ${line}\n`));
-    const bug = o.plantedBug;
-    this.pipeline = new OutputPipeline<Output, Input>({
-      persist: (p) => this.storage.persist(p as PersistOutput),
-      send: (s) => this.transport.send((s as SendOutput).message),
-      perform: (x) => this.perform(x),
-      feed: (i) => this.step(i),
-      fatal: (e) => this.fatal(e),
-      ...(bug === undefined ? {} : { sendsEarly: (s: Output) => bug === "ack-before-fsync" || (s as SendOutput).message.type === "vote-response" }),
-    });
+    super(rt);
   }
 
   /** Recovers the node from its data directory, starts the transport and the tick timer. */
   static async start(o: RaftNodeOptions): Promise<RaftNode> {
-    const log = o.log ?? ((line: string) => process.stderr.write(`node[${o.id}]: ${line}\n`));
-    const base = o.fs ?? nodeFileSystem();
-    const { storage, persisted } = await RaftStorage.open({ fs: o.loseUnsynced === true ? loseUnsynced(base) : base, dir: o.dataDir, identity: `${o.clusterId}/${o.id}`, log });
-    let node: RaftNode | undefined;
-    let transport: Transport<"raft">;
-    try {
-      transport = await Transport.start<"raft">({
-        family: "raft",
-        clusterId: o.clusterId,
-        nodeId: o.id,
-        host: o.listen?.host ?? "127.0.0.1",
-        port: o.listen?.port ?? 0,
-        peers: o.peers,
-        seed: o.seed ?? o.id,
-        log,
-        onMessage: (message: Message) => node?.step({ type: "message", message }),
-      });
-    } catch (e) {
-      await storage.close();
-      throw e;
-    }
-    node = new RaftNode(o, storage, transport);
-    const applied = persisted?.snapshot?.index ?? 0;
-    node.state = raft.createRaft({ electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true, maxSizePerMsg: 1 << 20, ...o.raft, id: o.id, voters: o.voters, seed: o.seed ?? o.id, applied }, persisted);
-    // The application starts from the snapshot; the core hands out the committed entries after it again.
-    if (persisted?.snapshot !== undefined) o.app.apply([], persisted.snapshot);
-    node.timer = setInterval(() => node.step({ type: "tick" }), o.tickMs ?? 100);
-    return node;
-  }
-
-  /** The transport's listen port. */
-  get port(): number {
-    return this.transport.port;
-  }
-
-  /** Adds or moves a peer's transport address. */
-  setPeer(id: number, address: PeerAddress): void {
-    this.transport.setPeer(id, address);
+    const bug = o.plantedBug;
+    const rt = await NodeRuntime.start(o, {
+      family: "raft",
+      logPrefix: "node",
+      tickMs: o.tickMs ?? 100,
+      open: (opts) => RaftStorage.open(opts),
+      create: (persisted: PersistedState | undefined) => {
+        const applied = persisted?.snapshot?.index ?? 0;
+        const state = raft.createRaft({ electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true, maxSizePerMsg: 1 << 20, ...o.raft, id: o.id, voters: o.voters, seed: o.seed ?? o.id, applied }, persisted);
+        // The application starts from the snapshot; the core hands out the committed entries after it again.
+        if (persisted?.snapshot !== undefined) o.app.apply([], persisted.snapshot);
+        return state;
+      },
+      step: raft.step,
+      tick: { type: "tick" },
+      message: (message: Message): Input => ({ type: "message", message }),
+      sent: (s) => (s as SendOutput).message,
+      perform: (x, feed, log) => perform(o.app, x, feed, log),
+      ...(bug === undefined ? {} : { sendsEarly: (s: Output) => bug === "ack-before-fsync" || (s as SendOutput).message.type === "vote-response" }),
+    });
+    return new RaftNode(o, rt);
   }
 
   /** Proposes application data (refusals reach `app.rejected`). */
   propose(data: Uint8Array): void {
-    this.step({ type: "propose", data });
+    this.rt.step({ type: "propose", data });
   }
 
   /** Asks for a linearizable read point (answered by `app.readReady` or `app.rejected`). */
   readIndex(requestId: string | number): void {
-    this.step({ type: "read-index", requestId });
+    this.rt.step({ type: "read-index", requestId });
   }
 
   /** The application snapshotted its state at an applied `index`: compact the log. */
   compact(index: number, data: Uint8Array): void {
-    this.step({ type: "snapshot", index, data });
+    this.rt.step({ type: "snapshot", index, data });
   }
 
   /** Where the node stands. */
   status(): RaftNodeStatus {
-    const s = this.state;
+    const s = this.rt.current;
     return { id: this.o.id, role: raft.role(s), term: raft.term(s), leader: raft.leader(s), commit: raft.commitIndex(s), applied: raft.appliedIndex(s), lastIndex: raft.lastIndex(s) };
   }
+}
 
-  /** Storage and transport counters. */
-  stats(): { storage: WalStats; transport: TransportStats } {
-    return { storage: this.storage.stats(), transport: this.transport.stats() };
-  }
-
-  private step(input: Input): void {
-    if (this.stopped) return;
-    const r = raft.step(this.state, input);
-    this.state = r.state;
-    this.pipeline.handle(r.outputs);
-  }
-
-  private perform(o: Output): void {
-    if (this.stopped) return;
-    switch (o.type) {
-      case "apply": {
-        this.o.app.apply(o.entries, o.snapshot);
-        const last = o.entries.length > 0 ? o.entries[o.entries.length - 1]!.index : o.snapshot?.index;
-        if (last !== undefined) this.step({ type: "applied", index: last });
-        return;
-      }
-      case "read-ready":
-        this.o.app.readReady?.(o.requestId, o.index);
-        return;
-      case "role-change":
-        this.log(`${o.role} in term ${o.term}${o.leader > 0 ? `, leader ${o.leader}` : ""}`);
-        this.o.app.roleChanged?.(o.role, o.term, o.leader);
-        return;
-      case "rejected":
-        this.o.app.rejected?.(o);
-        return;
-      case "send":
-      case "persist":
-        return; // the pipeline performs these
+/** Performs one application output of the Raft core. */
+function perform(app: RaftApplication, o: Output, feed: (input: Input) => void, log: (line: string) => void): void {
+  switch (o.type) {
+    case "apply": {
+      app.apply(o.entries, o.snapshot);
+      const last = o.entries.length > 0 ? o.entries[o.entries.length - 1]!.index : o.snapshot?.index;
+      if (last !== undefined) feed({ type: "applied", index: last });
+      return;
     }
-  }
-
-  private fatal(e: unknown): void {
-    if (this.stopped) return;
-    const err = e instanceof Error ? e : new Error(String(e));
-    this.log(`stopping: ${err.message}`);
-    void this.stop();
-    this.o.onFatal?.(err);
-  }
-
-  /** Stops ticking, waits for the writes in flight, closes storage and transport. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    await this.transport.close();
-    await this.pipeline.idle();
-    await this.storage.close();
+    case "read-ready":
+      app.readReady?.(o.requestId, o.index);
+      return;
+    case "role-change":
+      log(`${o.role} in term ${o.term}${o.leader > 0 ? `, leader ${o.leader}` : ""}`);
+      app.roleChanged?.(o.role, o.term, o.leader);
+      return;
+    case "rejected":
+      app.rejected?.(o);
+      return;
+    case "send":
+    case "persist":
+      return; // the pipeline performs these
   }
 }

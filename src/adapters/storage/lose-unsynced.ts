@@ -5,18 +5,11 @@
  * @module
  */
 import type { AppendHandle, FileSystem } from "./fs.js";
+import { wrapFileSystem } from "./wrap-fs.js";
 
 /** Wraps `inner` so that unsynced appends live only in this process until their fdatasync. */
 export function loseUnsynced(inner: FileSystem): FileSystem {
-  return {
-    ...inner,
-    mkdirp: (d) => inner.mkdirp(d),
-    list: (d) => inner.list(d),
-    readFile: (p) => inner.readFile(p),
-    rename: (a, b) => inner.rename(a, b),
-    unlink: (p) => inner.unlink(p),
-    truncate: (p, n) => inner.truncate(p, n),
-    syncDir: (d) => inner.syncDir(d),
+  return wrapFileSystem(inner, {
     async openAppend(path, create): Promise<AppendHandle> {
       const h = await inner.openAppend(path, create);
       let pending: Uint8Array[] = [];
@@ -33,5 +26,5 @@ export function loseUnsynced(inner: FileSystem): FileSystem {
         close: () => h.close(),
       };
     },
-  };
+  });
 }

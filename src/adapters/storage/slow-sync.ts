@@ -6,19 +6,13 @@
  */
 import { Prng } from "../simulator/prng.js";
 import type { AppendHandle, FileSystem } from "./fs.js";
+import { wrapFileSystem } from "./wrap-fs.js";
 
 /** Wraps `inner` so that syncs take up to `maxMs` longer. */
 export function slowSync(inner: FileSystem, maxMs: number, seed: number): FileSystem {
   const rng = new Prng(seed);
   const pause = (): Promise<void> => new Promise((r) => setTimeout(r, rng.range(0, maxMs)));
-  return {
-    ...inner,
-    mkdirp: (d) => inner.mkdirp(d),
-    list: (d) => inner.list(d),
-    readFile: (p) => inner.readFile(p),
-    rename: (a, b) => inner.rename(a, b),
-    unlink: (p) => inner.unlink(p),
-    truncate: (p, n) => inner.truncate(p, n),
+  return wrapFileSystem(inner, {
     syncDir: async (d) => {
       await pause();
       await inner.syncDir(d);
@@ -34,5 +28,5 @@ export function slowSync(inner: FileSystem, maxMs: number, seed: number): FileSy
         close: () => h.close(),
       };
     },
-  };
+  });
 }

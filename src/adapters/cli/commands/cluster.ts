@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { LocalCluster } from "../../cluster/local-cluster.js";
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
+import { untilStopSignal } from "../signals.js";
 import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
@@ -82,15 +83,7 @@ export const run: CommandRun = async (argv) => {
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilStopSignal();
   running = false;
   await loop;
   process.stdout.write("quorate cluster: stopping\n");

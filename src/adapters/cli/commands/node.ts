@@ -9,6 +9,7 @@ import { loseUnsynced, nodeFileSystem, slowSync } from "../../storage/index.js";
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import type { ExitCode } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
+import { untilStopSignal } from "../signals.js";
 import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
@@ -147,15 +148,7 @@ export const run: CommandRun = async (argv) => {
     return fail(`cannot start: ${(e as Error).message}`);
   }
   process.stdout.write(`quorate node ${o.id}: peer ${o.listen!.host}:${service.raftNode.port} client ${o.client.host}:${service.clientPort}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilStopSignal();
   stopping = true;
   await service?.stop();
   return Exit.ok;

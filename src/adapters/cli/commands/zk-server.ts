@@ -10,6 +10,7 @@ import { startZkWireServer } from "../../zk-wire/server.js";
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import type { ExitCode } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
+import { untilStopSignal } from "../signals.js";
 import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
@@ -93,15 +94,7 @@ export const run: CommandRun = async (argv) => {
     return fail(`cannot listen on ${config.clientPortAddress}:${config.clientPort}: ${(e as Error).message}`);
   }
   process.stdout.write(`quorate zk-server listening on ${server.host}:${server.port}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilStopSignal();
   await server.close();
   return Exit.ok;
 };
