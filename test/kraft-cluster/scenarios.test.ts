@@ -109,3 +109,18 @@ describe("scenario network-partition", () => {
     expect(c.violations).toEqual([]);
   });
 });
+
+describe("scenario broker-failure above 100 partitions (topics orders-0, orders-1, …)", () => {
+  it("runs to its end and moves every leadership the dead broker held in every topic (regression: crashed reading 'orders')", () => {
+    const r = runScenario("broker-failure", { partitions: 300, seed: 1 });
+    expect(r.expectations.find((x) => x.expect === "the scenario ran to its end")).toBeUndefined();
+    expect(r.violations).toEqual([]);
+    expect(r.ok).toBe(true);
+    // The dead broker led about 1/5 of 300 partitions spread over three topics, not only those of one topic.
+    const moved = r.expectations.find((x) => /every partition the dead broker led/.test(x.expect))!;
+    const ledCount = Number(/^(\d+) partitions/.exec(moved.detail)![1]);
+    expect(ledCount).toBeGreaterThan(100 / 5);
+    expect(ledCount).toBeLessThan(300);
+    expect(r.events.some((e) => /300 partitions in 3 topic\(s\)/.test(e.what))).toBe(true);
+  });
+});

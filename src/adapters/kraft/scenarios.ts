@@ -82,14 +82,16 @@ export function runScenario(name: ScenarioName, options: ScenarioOptions): Scena
     cluster.bootstrap();
     // Comparing whole images across nodes on every batch is quadratic while loading a huge one: compare again once loaded.
     if (options.partitions > 5000) cluster.compareImages(false);
-    cluster.createPartitions(name === "broker-failure" ? "orders" : "t", options.partitions, 3);
+    // Above 100 partitions the topics are named orders-0, orders-1, …: the scenario uses the names created.
+    const topics = cluster.createPartitions(name === "broker-failure" ? "orders" : "t", options.partitions, 3);
     cluster.compareImages(true);
-    if (name === "broker-failure") brokerFailure(cluster, checks, metrics);
+    if (name === "broker-failure") brokerFailure(cluster, checks, metrics, topics);
     else if (name === "controller-failover") controllerFailover(cluster, checks, metrics, options.partitions);
     else networkPartition(cluster, checks, metrics);
   } catch (e) {
-    if (!(e instanceof ClusterTimeoutError)) throw e;
-    checks.expect("the scenario ran to its end", false, e.message);
+    // A scenario reports, never crashes: a timeout (or any other failure) is a failed expectation naming it.
+    const detail = e instanceof ClusterTimeoutError ? e.message : `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)} (at t=${cluster.now} ms)`;
+    checks.expect("the scenario ran to its end", false, detail);
   }
   checks.expect("every invariant held after every event", cluster.violations.length === 0, cluster.violations.length === 0 ? "none broken" : `${cluster.violations.length} violation(s), first: ${cluster.violations[0]!.invariant}: ${cluster.violations[0]!.detail}`);
   return {
@@ -104,13 +106,16 @@ export function runScenario(name: ScenarioName, options: ScenarioOptions): Scena
   };
 }
 
-function brokerFailure(c: KafkaCluster, checks: Checks, metrics: Record<string, number>): void {
-  const topic = "orders";
+function brokerFailure(c: KafkaCluster, checks: Checks, metrics: Record<string, number>, topics: readonly string[]): void {
+  const topic = topics[0]!;
   const observer = c.brokerIds[0]!;
   const victim = c.whoLeads(observer, topic, 0).leader;
-  const led: number[] = [];
-  const count = c.brokerImage(observer).topicByName(topic)!.partitions.count;
-  for (let p = 0; p < count; p++) if (c.whoLeads(observer, topic, p).leader === victim) led.push(p);
+  // Every partition the victim leads, across all topics: each must move.
+  const led: { topic: string; partition: number }[] = [];
+  for (const t of topics) {
+    const count = c.brokerImage(observer).topicByName(t)?.partitions.count ?? 0;
+    for (let p = 0; p < count; p++) if (c.whoLeads(observer, t, p).leader === victim) led.push({ topic: t, partition: p });
+  }
   const asker = c.brokerIds.find((b) => b !== victim)!;
   c.narrate(`broker ${victim} leads ${topic}-0 and ${led.length - 1} other partition(s); a client polls broker ${asker} for ${topic}-0's leader`);
   const t0 = c.now;
@@ -140,7 +145,12 @@ function brokerFailure(c: KafkaCluster, checks: Checks, metrics: Record<string, 
     `fenced ${metrics.detectMs} ms after the crash (session timeout ${KAFKA_DEFAULT_TIMING.sessionTimeoutMs} ms, heartbeat every ${KAFKA_DEFAULT_TIMING.heartbeatIntervalMs} ms)`,
   );
   let stale = 0;
-  for (const b of live) for (const p of led) if (c.whoLeads(b, topic, p).leader === victim || c.whoLeads(b, topic, p).errorCode !== "NONE") stale++;
+  for (const b of live) {
+    for (const { topic: t, partition: p } of led) {
+      const l = c.whoLeads(b, t, p);
+      if (l.leader === victim || l.errorCode !== "NONE") stale++;
+    }
+  }
   checks.expect("every live broker's image shows a live leader for every partition the dead broker led", stale === 0, `${led.length} partitions × ${live.length} brokers, ${stale} stale`);
   checks.expect("the dead broker is fenced in every live broker's image", live.every((b) => c.brokerImage(b).broker(victim)?.fenced === true), `broker ${victim}`);
   checks.expect("the client saw a new leader", metrics.clientSeesLeaderMs >= metrics.newLeaderMs, `after ${metrics.clientSeesLeaderMs} ms`);
