@@ -181,6 +181,7 @@ function controlledShutdown(c: KafkaCluster, checks: Checks, metrics: Record<str
   const live = c.brokerIds.filter((b) => b !== victim);
   const brokerEpoch = c.node(victim).lifecycle!.brokerEpoch;
   c.narrate(`broker ${victim} leads ${led.length} partition(s) and asks the active controller ${c.activeController()} for a controlled shutdown`);
+  const offsetBefore = c.node(c.activeController()).controller!.committed.offset;
   const t0 = c.now;
   // Kafka's broker sends this as a heartbeat with wantShutDown; the controller handles both the same way.
   const ctl = c.activeController();
@@ -189,6 +190,7 @@ function controlledShutdown(c: KafkaCluster, checks: Checks, metrics: Record<str
   const committed = () => c.node(c.activeController()).controller!.committed;
   c.waitFor("every leadership of the broker moved, committed", 30_000, () => c.activeController() >= 0 && ledBy(committed(), topics, victim).length === 0);
   metrics.leadershipMovedMs = c.now - t0;
+  metrics.recordsCommitted = committed().offset - offsetBefore;
   c.narrate(`the controller committed new leaders for the ${led.length} partition(s) broker ${victim} led`);
   c.waitFor("every other broker knowing the new leaders", 30_000, () => live.every((b) => ledBy(c.brokerImage(b), topics, victim).length === 0));
   metrics.everyBrokerKnowsMs = c.now - t0;
@@ -214,6 +216,7 @@ function controlledShutdown(c: KafkaCluster, checks: Checks, metrics: Record<str
 function coldStart(c: KafkaCluster, checks: Checks, metrics: Record<string, number>, partitions: number): void {
   c.advance(1000);
   const target = c.node(c.activeController()).controller!.committed.offset;
+  metrics.recordsInLog = target;
   const all = [...c.controllerIds, ...c.brokerIds];
   for (const id of all) c.crash(id);
   c.advance(1000);
