@@ -14,10 +14,8 @@ import type { ZkModeTiming } from "./timing.js";
 export const EXACT_MAX_PARTITIONS = 5000;
 /** Largest partition count of the KRaft controller-failover scenario run on the simulator (its time is flat). */
 export const KRAFT_FAILOVER_SIM_MAX = 10_000;
-/** Largest partition count the KRaft broker-failure scenario runs at on the simulator today (see docs/compare.md). */
-export const KRAFT_BROKER_FAILURE_SIM_PARTITIONS = 100;
 /**
- * Largest partition count at which the KRaft controlled-shutdown and cold-start scenarios run on the simulator
+ * Largest partition count at which the KRaft broker-failure, controlled-shutdown and cold-start scenarios run on the simulator
  * (a few seconds each); above it they run at this size and the CPU of the extra records is added.
  */
 export const KRAFT_SCENARIO_SIM_MAX = 10_000;
@@ -69,7 +67,7 @@ export interface CompareOptions {
 export function compare(o: CompareOptions): CompareReport {
   const rows: CompareRow[] = [];
   const kraftFailover = new Map<number, number>();
-  let kraftBrokerFailure: number | undefined;
+  const kraftBrokerFailure = new Map<number, number>();
   const kraftSimulated = new Map<string, { ms: number; records: number }>();
   const T = o.timing;
   for (const n of o.partitions) {
@@ -96,9 +94,11 @@ export function compare(o: CompareOptions): CompareReport {
         kr[s] = kraftFailover.get(size)!;
         krSource[s] = size === n ? "KRaft scenario on the simulator" : `KRaft scenario on the simulator at ${size} partitions (the standby holds the image: flat)`;
       } else if (s === "broker-failure") {
-        kraftBrokerFailure ??= kraftScenarioMetric("broker-failure", KRAFT_BROKER_FAILURE_SIM_PARTITIONS, "clientSeesLeaderMs");
-        kr[s] = kraftBrokerFailure + (affected - (3 * KRAFT_BROKER_FAILURE_SIM_PARTITIONS) / BROKERS) * perRecord;
-        krSource[s] = `KRaft scenario on the simulator at ${KRAFT_BROKER_FAILURE_SIM_PARTITIONS} partitions + measured CPU per PartitionChangeRecord`;
+        // The simulator charges no CPU: add that of a PartitionChangeRecord per partition with a replica on the broker.
+        const size = Math.min(n, KRAFT_SCENARIO_SIM_MAX);
+        if (!kraftBrokerFailure.has(size)) kraftBrokerFailure.set(size, kraftScenarioMetric("broker-failure", size, "clientSeesLeaderMs"));
+        kr[s] = kraftBrokerFailure.get(size)! + affected * perRecord;
+        krSource[s] = `KRaft scenario on the simulator${size === n ? "" : ` at ${size} partitions`} + measured CPU per PartitionChangeRecord at ${n}`;
       } else {
         // The simulator measures the protocol (requests, commits, fetches, elections) in simulated time but charges
         // no CPU: the measured CPU of every record the scenario committed (or replayed) is added, scaled to n above
