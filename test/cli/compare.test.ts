@@ -57,6 +57,30 @@ describe("quorate compare: results", () => {
     expect(report.table).toMatchObject({ systems: { zk: 2, kraft: 1 }, published2M: { controlledShutdownMs: { zk: 135_000, kraft: 32_000 } } });
   }, 120_000);
 
+  it("--json: KRaft broker failure, controlled shutdown and cold start come from the simulator scenarios, labelled, scaled above 10000 partitions", async () => {
+    expect(await run(["--partitions", "1000,20000", "--scenario", "broker-failure,controlled-shutdown,cold-start", "--json", "--fixed-costs"])).toBe(Exit.ok);
+    const report = JSON.parse(out) as { rows: (Row & { source: Record<string, string> })[] };
+    const [small, large] = report.rows.filter((r) => r.mode === "kraft");
+    expect(small!.source["controlled-shutdown"]).toBe("KRaft scenario on the simulator + measured CPU per PartitionChangeRecord committed");
+    expect(small!.source["cold-start"]).toBe("KRaft scenario on the simulator + measured CPU per record replayed");
+    expect(small!.source["broker-failure"]).toBe("KRaft scenario on the simulator + measured CPU per PartitionChangeRecord at 1000");
+    expect(large!.source["broker-failure"]).toBe("KRaft scenario on the simulator at 10000 partitions + measured CPU per PartitionChangeRecord at 20000");
+    // Broker failure waits out the 9 s session (its last heartbeat may be up to 2 s old).
+    expect(small!.brokerFailureMs!).toBeGreaterThanOrEqual(7000);
+    expect(small!.brokerFailureMs!).toBeLessThan(11_000);
+    expect(large!.source["controlled-shutdown"]).toMatch(/on the simulator at 10000 partitions .* scaled to 20000/);
+    expect(large!.source["cold-start"]).toMatch(/on the simulator at 10000 partitions .* scaled to 20000/);
+    // Controlled shutdown: a commit and one fetch round, well under a heartbeat interval (2 s) at 1000 partitions.
+    expect(small!.controlledShutdownMs!).toBeGreaterThan(0);
+    expect(small!.controlledShutdownMs!).toBeLessThan(2000);
+    // Cold start: nobody leads after a full restart, so at least one election timeout (1 s) passes.
+    expect(small!.loadMs!).toBeGreaterThanOrEqual(1000);
+    expect(large!.loadMs!).toBeGreaterThanOrEqual(1000);
+    // Twenty times the partitions: more records cost more CPU. (Cold start is dominated by the seeded election's
+    // timing at these sizes, so its two figures are not ordered.)
+    expect(large!.controlledShutdownMs!).toBeGreaterThan(small!.controlledShutdownMs!);
+  }, 120_000);
+
   it("--html writes a page that renders in headless Chromium: the table, and two curves per chart", async () => {
     const file = path.join(dir, "compare.html");
     expect(await run(["--partitions", "100,1000", "--scenario", "controlled-shutdown,cold-start", "--html", file, "--fixed-costs"])).toBe(Exit.ok);

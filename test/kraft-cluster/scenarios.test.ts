@@ -109,3 +109,74 @@ describe("scenario network-partition", () => {
     expect(c.violations).toEqual([]);
   });
 });
+
+describe("scenario broker-failure above 100 partitions (topics orders-0, orders-1, …)", () => {
+  it("runs to its end and moves every leadership the dead broker held in every topic (regression: crashed reading 'orders')", () => {
+    const r = runScenario("broker-failure", { partitions: 300, seed: 1 });
+    expect(r.expectations.find((x) => x.expect === "the scenario ran to its end")).toBeUndefined();
+    expect(r.violations).toEqual([]);
+    expect(r.ok).toBe(true);
+    // The dead broker led about 1/5 of 300 partitions spread over three topics, not only those of one topic.
+    const moved = r.expectations.find((x) => /every partition the dead broker led/.test(x.expect))!;
+    const ledCount = Number(/^(\d+) partitions/.exec(moved.detail)![1]);
+    expect(ledCount).toBeGreaterThan(100 / 5);
+    expect(ledCount).toBeLessThan(300);
+    expect(r.events.some((e) => /300 partitions in 3 topic\(s\)/.test(e.what))).toBe(true);
+  });
+});
+
+describe("scenario controlled-shutdown", () => {
+  it("moves the broker's leaderships within a heartbeat round, every broker knows before any session could expire", () => {
+    const r = runScenario("controlled-shutdown", { partitions: 300, seed: 3 });
+    expect(r.violations).toEqual([]);
+    expect(r.ok).toBe(true);
+    const { leadershipMovedMs, everyBrokerKnowsMs, shutdownAllowedMs } = r.metrics as Record<string, number>;
+    expect(leadershipMovedMs).toBeGreaterThan(0);
+    expect(everyBrokerKnowsMs).toBeGreaterThanOrEqual(leadershipMovedMs!);
+    // Brokers fetch with a 500 ms long poll: the change reaches them within one fetch round, far below the session.
+    expect(everyBrokerKnowsMs! - leadershipMovedMs!).toBeLessThanOrEqual(FETCH_MAX_WAIT_MS);
+    expect(everyBrokerKnowsMs).toBeLessThan(SESSION_MS);
+    // The broker is let go at one of its own heartbeats, after it leads nothing.
+    expect(shutdownAllowedMs).toBeGreaterThanOrEqual(everyBrokerKnowsMs!);
+    expect(shutdownAllowedMs).toBeLessThanOrEqual(HEARTBEAT_MS + 100);
+    const moved = r.expectations.find((x) => /every partition the broker led/.test(x.expect))!;
+    const ledCount = Number(/^(\d+) partitions/.exec(moved.detail)![1]);
+    expect(ledCount).toBeGreaterThan(300 / 5 / 2);
+    expect(ledCount).toBeLessThan(300 / 5 * 2);
+  });
+
+  it("by hand: after the controlled shutdown no live broker's image names the broker as a leader", () => {
+    const c = new KafkaCluster({ brokers: 4, seed: 6 });
+    c.bootstrap();
+    c.createPartitions("orders", 40, 3);
+    c.advance(1000);
+    const victim = c.whoLeads(c.brokerIds[0]!, "orders", 0).leader;
+    const ctl = c.activeController();
+    c.sendAdmin(ctl, { type: "ControlledShutdown", brokerId: victim, brokerEpoch: c.node(victim).lifecycle!.brokerEpoch });
+    c.advance(3000);
+    for (const b of c.brokerIds.filter((x) => x !== victim)) {
+      for (let p = 0; p < 40; p++) {
+        const l = c.whoLeads(b, "orders", p);
+        expect(l.errorCode).toBe("NONE");
+        expect(l.leader).not.toBe(victim);
+      }
+      expect(c.brokerImage(b).broker(victim)?.fenced).toBe(true);
+    }
+    expect(c.violations).toEqual([]);
+  });
+});
+
+describe("scenario cold-start", () => {
+  it("every node restarts from its log; a controller is elected, then every broker holds all partitions", () => {
+    const r = runScenario("cold-start", { partitions: 500, seed: 2 });
+    expect(r.violations).toEqual([]);
+    expect(r.ok).toBe(true);
+    const { activeControllerMs, everyBrokerHasMetadataMs, everyBrokerUnfencedMs } = r.metrics as Record<string, number>;
+    // Nobody leads after a full restart: at least one election timeout passes before a controller is active.
+    expect(activeControllerMs).toBeGreaterThanOrEqual(ELECTION_MS);
+    expect(activeControllerMs).toBeLessThanOrEqual(FETCH_TIMEOUT_MS + 3 * ELECTION_MS);
+    expect(everyBrokerHasMetadataMs).toBeGreaterThanOrEqual(activeControllerMs!);
+    expect(everyBrokerUnfencedMs).toBeGreaterThanOrEqual(everyBrokerHasMetadataMs!);
+    expect(r.events.filter((e) => /restarts from its disk/.test(e.what))).toHaveLength(8);
+  });
+});

@@ -1,18 +1,21 @@
 /**
  * The KRaft scenarios of `quorate simulate --system kraft --scenario NAME`: a broker dies, the active controller
- * dies, the active controller is cut off. Each runs on a {@link KafkaCluster} with Kafka's default timing,
+ * dies, the active controller is cut off, a broker shuts down in a controlled way, the whole cluster starts cold
+ * from its metadata logs. Each runs on a {@link KafkaCluster} with Kafka's default timing,
  * narrates what happens with simulated times, measures how long it takes, and checks its expectations plus every
  * cluster invariant after every event.
  */
 import * as kraft from "../../core/kraft/index.js";
 import * as kraftNode from "../../core/kraft-node/index.js";
 import type { ClusterViolation } from "../../core/kraft-node/index.js";
+import { leaderOf } from "../../core/metadata/index.js";
+import type { MetadataImage } from "../../core/metadata/index.js";
 import { KAFKA_DEFAULT_TIMING } from "../simulator/index.js";
 import { ClusterTimeoutError, KafkaCluster } from "./cluster.js";
 import type { TimelineEvent } from "./cluster.js";
 
 /** Scenario names. */
-export const SCENARIOS = ["broker-failure", "controller-failover", "network-partition"] as const;
+export const SCENARIOS = ["broker-failure", "controller-failover", "network-partition", "controlled-shutdown", "cold-start"] as const;
 /** One of {@link SCENARIOS}. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -58,6 +61,8 @@ export const DEFAULT_PARTITIONS: Readonly<Record<ScenarioName, number>> = {
   "broker-failure": 100,
   "controller-failover": 1000,
   "network-partition": 100,
+  "controlled-shutdown": 1000,
+  "cold-start": 1000,
 };
 
 class Checks {
@@ -82,14 +87,18 @@ export function runScenario(name: ScenarioName, options: ScenarioOptions): Scena
     cluster.bootstrap();
     // Comparing whole images across nodes on every batch is quadratic while loading a huge one: compare again once loaded.
     if (options.partitions > 5000) cluster.compareImages(false);
-    cluster.createPartitions(name === "broker-failure" ? "orders" : "t", options.partitions, 3);
+    // Above 100 partitions the topics are named orders-0, orders-1, …: the scenario uses the names created.
+    const topics = cluster.createPartitions(name === "broker-failure" || name === "controlled-shutdown" ? "orders" : "t", options.partitions, 3);
     cluster.compareImages(true);
-    if (name === "broker-failure") brokerFailure(cluster, checks, metrics);
+    if (name === "broker-failure") brokerFailure(cluster, checks, metrics, topics);
+    else if (name === "controlled-shutdown") controlledShutdown(cluster, checks, metrics, topics);
+    else if (name === "cold-start") coldStart(cluster, checks, metrics, options.partitions);
     else if (name === "controller-failover") controllerFailover(cluster, checks, metrics, options.partitions);
     else networkPartition(cluster, checks, metrics);
   } catch (e) {
-    if (!(e instanceof ClusterTimeoutError)) throw e;
-    checks.expect("the scenario ran to its end", false, e.message);
+    // A scenario reports, never crashes: a timeout (or any other failure) is a failed expectation naming it.
+    const detail = e instanceof ClusterTimeoutError ? e.message : `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)} (at t=${cluster.now} ms)`;
+    checks.expect("the scenario ran to its end", false, detail);
   }
   checks.expect("every invariant held after every event", cluster.violations.length === 0, cluster.violations.length === 0 ? "none broken" : `${cluster.violations.length} violation(s), first: ${cluster.violations[0]!.invariant}: ${cluster.violations[0]!.detail}`);
   return {
@@ -104,13 +113,16 @@ export function runScenario(name: ScenarioName, options: ScenarioOptions): Scena
   };
 }
 
-function brokerFailure(c: KafkaCluster, checks: Checks, metrics: Record<string, number>): void {
-  const topic = "orders";
+function brokerFailure(c: KafkaCluster, checks: Checks, metrics: Record<string, number>, topics: readonly string[]): void {
+  const topic = topics[0]!;
   const observer = c.brokerIds[0]!;
   const victim = c.whoLeads(observer, topic, 0).leader;
-  const led: number[] = [];
-  const count = c.brokerImage(observer).topicByName(topic)!.partitions.count;
-  for (let p = 0; p < count; p++) if (c.whoLeads(observer, topic, p).leader === victim) led.push(p);
+  // Every partition the victim leads, across all topics: each must move.
+  const led: { topic: string; partition: number }[] = [];
+  for (const t of topics) {
+    const count = c.brokerImage(observer).topicByName(t)?.partitions.count ?? 0;
+    for (let p = 0; p < count; p++) if (c.whoLeads(observer, t, p).leader === victim) led.push({ topic: t, partition: p });
+  }
   const asker = c.brokerIds.find((b) => b !== victim)!;
   c.narrate(`broker ${victim} leads ${topic}-0 and ${led.length - 1} other partition(s); a client polls broker ${asker} for ${topic}-0's leader`);
   const t0 = c.now;
@@ -140,10 +152,98 @@ function brokerFailure(c: KafkaCluster, checks: Checks, metrics: Record<string, 
     `fenced ${metrics.detectMs} ms after the crash (session timeout ${KAFKA_DEFAULT_TIMING.sessionTimeoutMs} ms, heartbeat every ${KAFKA_DEFAULT_TIMING.heartbeatIntervalMs} ms)`,
   );
   let stale = 0;
-  for (const b of live) for (const p of led) if (c.whoLeads(b, topic, p).leader === victim || c.whoLeads(b, topic, p).errorCode !== "NONE") stale++;
+  for (const b of live) {
+    for (const { topic: t, partition: p } of led) {
+      const l = c.whoLeads(b, t, p);
+      if (l.leader === victim || l.errorCode !== "NONE") stale++;
+    }
+  }
   checks.expect("every live broker's image shows a live leader for every partition the dead broker led", stale === 0, `${led.length} partitions × ${live.length} brokers, ${stale} stale`);
   checks.expect("the dead broker is fenced in every live broker's image", live.every((b) => c.brokerImage(b).broker(victim)?.fenced === true), `broker ${victim}`);
   checks.expect("the client saw a new leader", metrics.clientSeesLeaderMs >= metrics.newLeaderMs, `after ${metrics.clientSeesLeaderMs} ms`);
+}
+
+/** Partitions of `topics` that broker `leader` leads in `image`. */
+function ledBy(image: MetadataImage, topics: readonly string[], leader: number): { topic: string; partition: number }[] {
+  const led: { topic: string; partition: number }[] = [];
+  for (const t of topics) {
+    const count = image.topicByName(t)?.partitions.count ?? 0;
+    for (let p = 0; p < count; p++) if (leaderOf(image, t, p).leader === leader) led.push({ topic: t, partition: p });
+  }
+  return led;
+}
+
+function controlledShutdown(c: KafkaCluster, checks: Checks, metrics: Record<string, number>, topics: readonly string[]): void {
+  c.advance(1000);
+  const observer = c.brokerIds[0]!;
+  const victim = c.whoLeads(observer, topics[0]!, 0).leader;
+  const led = ledBy(c.brokerImage(observer), topics, victim);
+  const live = c.brokerIds.filter((b) => b !== victim);
+  const brokerEpoch = c.node(victim).lifecycle!.brokerEpoch;
+  c.narrate(`broker ${victim} leads ${led.length} partition(s) and asks the active controller ${c.activeController()} for a controlled shutdown`);
+  const offsetBefore = c.node(c.activeController()).controller!.committed.offset;
+  const t0 = c.now;
+  // Kafka's broker sends this as a heartbeat with wantShutDown; the controller handles both the same way.
+  const ctl = c.activeController();
+  const rid = c.sendAdmin(ctl, { type: "ControlledShutdown", brokerId: victim, brokerEpoch });
+  c.waitFor("the controller accepting the controlled shutdown", 10_000, () => c.reply(ctl, rid) !== undefined);
+  const committed = () => c.node(c.activeController()).controller!.committed;
+  c.waitFor("every leadership of the broker moved, committed", 30_000, () => c.activeController() >= 0 && ledBy(committed(), topics, victim).length === 0);
+  metrics.leadershipMovedMs = c.now - t0;
+  metrics.recordsCommitted = committed().offset - offsetBefore;
+  c.narrate(`the controller committed new leaders for the ${led.length} partition(s) broker ${victim} led`);
+  c.waitFor("every other broker knowing the new leaders", 30_000, () => live.every((b) => ledBy(c.brokerImage(b), topics, victim).length === 0));
+  metrics.everyBrokerKnowsMs = c.now - t0;
+  c.narrate(`every other broker's image shows the new leaders`);
+  c.waitFor("the controller letting the broker go (fenced, told to shut down)", 30_000, () => committed().broker(victim)?.fenced === true);
+  metrics.shutdownAllowedMs = c.now - t0;
+  c.crash(victim);
+  c.advance(1000);
+  const r = c.reply(ctl, rid);
+  checks.expect("the controller accepted the controlled shutdown", r?.type === "ControlledShutdown" && r.errorCode === "NONE", JSON.stringify(r));
+  let stale = 0;
+  for (const b of live) {
+    for (const { topic, partition } of led) {
+      const l = c.whoLeads(b, topic, partition);
+      if (l.errorCode !== "NONE" || l.leader === victim || l.leader < 0) stale++;
+    }
+  }
+  checks.expect("every other broker shows a live leader for every partition the broker led", stale === 0, `${led.length} partitions × ${live.length} brokers, ${stale} stale`);
+  checks.expect("no leadership was lost to the session timeout", metrics.everyBrokerKnowsMs < KAFKA_DEFAULT_TIMING.sessionTimeoutMs, `${metrics.everyBrokerKnowsMs} ms (session timeout ${KAFKA_DEFAULT_TIMING.sessionTimeoutMs} ms)`);
+  checks.expect("the broker was let go only after it led nothing", metrics.shutdownAllowedMs >= metrics.leadershipMovedMs, `fenced at ${metrics.shutdownAllowedMs} ms, leaderships moved at ${metrics.leadershipMovedMs} ms`);
+}
+
+function coldStart(c: KafkaCluster, checks: Checks, metrics: Record<string, number>, partitions: number): void {
+  c.advance(1000);
+  const target = c.node(c.activeController()).controller!.committed.offset;
+  metrics.recordsInLog = target;
+  const all = [...c.controllerIds, ...c.brokerIds];
+  for (const id of all) c.crash(id);
+  c.advance(1000);
+  c.narrate(`every node down; the metadata log on each disk ends at offset ${target} and holds ${partitions} partitions`);
+  const t0 = c.now;
+  for (const id of all) c.restart(id);
+  c.waitFor("an active controller", 20_000, () => c.activeController() >= 0);
+  metrics.activeControllerMs = c.now - t0;
+  const holds = (img: MetadataImage | null | undefined): boolean => img !== null && img !== undefined && img.offset >= target && countPartitions(img) >= partitions;
+  c.waitFor("every broker holding the whole metadata", 60_000, () => c.brokerIds.every((b) => holds(c.brokerImage(b))));
+  metrics.everyBrokerHasMetadataMs = c.now - t0;
+  c.narrate(`every broker's image holds the ${partitions} partitions`);
+  c.waitFor("every broker unfenced", 60_000, () => {
+    const img = c.node(c.activeController()).controller?.committed;
+    return img !== undefined && c.brokerIds.every((b) => img.broker(b)?.fenced === false);
+  });
+  metrics.everyBrokerUnfencedMs = c.now - t0;
+  c.narrate(`every broker registered again and unfenced`);
+  checks.expect("a controller became active", metrics.activeControllerMs >= 0, `after ${metrics.activeControllerMs} ms`);
+  checks.expect("every broker's image holds every partition", c.brokerIds.every((b) => countPartitions(c.brokerImage(b)) === partitions), `${partitions} partitions in ${c.brokerIds.length} brokers`);
+  checks.expect("the brokers had the metadata no later than they were unfenced", metrics.everyBrokerHasMetadataMs <= metrics.everyBrokerUnfencedMs, `${metrics.everyBrokerHasMetadataMs} ms, unfenced at ${metrics.everyBrokerUnfencedMs} ms`);
+}
+
+function countPartitions(img: MetadataImage): number {
+  let n = 0;
+  for (const t of img.topics.values()) n += t.partitions.count;
+  return n;
 }
 
 function controllerFailover(c: KafkaCluster, checks: Checks, metrics: Record<string, number>, partitions: number): void {

@@ -1,12 +1,11 @@
 /**
  * The comparison behind `quorate compare`: the same four scenarios in ZooKeeper mode (the `zk-controller`
  * core on real znodes up to {@link EXACT_MAX_PARTITIONS}, the batched model above) and in KRaft mode (the
- * existing KRaft scenarios on the simulator where they run, a per-record model where they do not), one row per
+ * KRaft scenarios on the simulator, plus the measured CPU per record the simulator does not charge), one row per
  * partition count and mode. Every figure says how it was obtained (`source`). docs/compare.md explains.
  * @module
  */
 import { runScenario as runKraftScenario } from "../kraft/scenarios.js";
-import { KAFKA_DEFAULT_TIMING } from "../simulator/index.js";
 import { runZkModeBatched } from "./batched.js";
 import { COMPARE_SCENARIOS, runZkModeExact, type CompareScenario } from "./scenarios.js";
 import type { ZkModeTiming } from "./timing.js";
@@ -15,8 +14,11 @@ import type { ZkModeTiming } from "./timing.js";
 export const EXACT_MAX_PARTITIONS = 5000;
 /** Largest partition count of the KRaft controller-failover scenario run on the simulator (its time is flat). */
 export const KRAFT_FAILOVER_SIM_MAX = 10_000;
-/** Largest partition count the KRaft broker-failure scenario runs at on the simulator today (see docs/compare.md). */
-export const KRAFT_BROKER_FAILURE_SIM_PARTITIONS = 100;
+/**
+ * Largest partition count at which the KRaft broker-failure, controlled-shutdown and cold-start scenarios run on the simulator
+ * (a few seconds each); above it they run at this size and the CPU of the extra records is added.
+ */
+export const KRAFT_SCENARIO_SIM_MAX = 10_000;
 /** Partition counts `compare` accepts. */
 export const PARTITIONS_RANGE = { min: 10, max: 2_000_000 } as const;
 /** Brokers in both modes (KRaft adds 3 controllers; ZooKeeper mode adds a 3-server ensemble). */
@@ -65,7 +67,8 @@ export interface CompareOptions {
 export function compare(o: CompareOptions): CompareReport {
   const rows: CompareRow[] = [];
   const kraftFailover = new Map<number, number>();
-  let kraftBrokerFailure: number | undefined;
+  const kraftBrokerFailure = new Map<number, number>();
+  const kraftSimulated = new Map<string, { ms: number; records: number }>();
   const T = o.timing;
   for (const n of o.partitions) {
     const zk: Record<string, number | null> = { "controller-failover": null, "broker-failure": null, "controlled-shutdown": null, "cold-start": null };
@@ -91,15 +94,26 @@ export function compare(o: CompareOptions): CompareReport {
         kr[s] = kraftFailover.get(size)!;
         krSource[s] = size === n ? "KRaft scenario on the simulator" : `KRaft scenario on the simulator at ${size} partitions (the standby holds the image: flat)`;
       } else if (s === "broker-failure") {
-        kraftBrokerFailure ??= kraftScenarioMetric("broker-failure", KRAFT_BROKER_FAILURE_SIM_PARTITIONS, "clientSeesLeaderMs");
-        kr[s] = kraftBrokerFailure + (affected - (3 * KRAFT_BROKER_FAILURE_SIM_PARTITIONS) / BROKERS) * perRecord;
-        krSource[s] = `KRaft scenario on the simulator at ${KRAFT_BROKER_FAILURE_SIM_PARTITIONS} partitions + measured CPU per PartitionChangeRecord`;
-      } else if (s === "controlled-shutdown") {
-        kr[s] = KAFKA_DEFAULT_TIMING.heartbeatIntervalMs + 2 * T.networkOneWayMs + T.zkWriteCommitMs + affected * perRecord;
-        krSource[s] = "model: one broker heartbeat + one commit + measured CPU per PartitionChangeRecord";
+        // The simulator charges no CPU: add that of a PartitionChangeRecord per partition with a replica on the broker.
+        const size = Math.min(n, KRAFT_SCENARIO_SIM_MAX);
+        if (!kraftBrokerFailure.has(size)) kraftBrokerFailure.set(size, kraftScenarioMetric("broker-failure", size, "clientSeesLeaderMs"));
+        kr[s] = kraftBrokerFailure.get(size)! + affected * perRecord;
+        krSource[s] = `KRaft scenario on the simulator${size === n ? "" : ` at ${size} partitions`} + measured CPU per PartitionChangeRecord at ${n}`;
       } else {
-        kr[s] = KAFKA_DEFAULT_TIMING.quorum.electionTimeoutMs + n * perRecord;
-        krSource[s] = "model: one election + measured CPU per PartitionRecord replayed";
+        // The simulator measures the protocol (requests, commits, fetches, elections) in simulated time but charges
+        // no CPU: the measured CPU of every record the scenario committed (or replayed) is added, scaled to n above
+        // the simulated size.
+        const size = Math.min(n, KRAFT_SCENARIO_SIM_MAX);
+        const key = `${s}@${size}`;
+        if (!kraftSimulated.has(key)) {
+          const [ms, records] = s === "controlled-shutdown" ? ["everyBrokerKnowsMs", "recordsCommitted"] : ["everyBrokerHasMetadataMs", "recordsInLog"];
+          const [simMs, simRecords] = kraftScenarioMetrics(s, size, [ms, records]);
+          kraftSimulated.set(key, { ms: simMs!, records: simRecords! });
+        }
+        const sim = kraftSimulated.get(key)!;
+        kr[s] = sim.ms + (sim.records * n * perRecord) / size;
+        const what = s === "controlled-shutdown" ? "PartitionChangeRecord committed" : "record replayed";
+        krSource[s] = size === n ? `KRaft scenario on the simulator + measured CPU per ${what}` : `KRaft scenario on the simulator at ${size} partitions + measured CPU per ${what}, records scaled to ${n}`;
       }
       o.progress?.(`kraft ${s} ${n}`);
     }
@@ -129,11 +143,16 @@ function row(n: number, mode: "zk" | "kraft", v: Record<string, number | null>, 
   return { partitions: n, mode, failoverMs: r(v["controller-failover"]!), brokerFailureMs: r(v["broker-failure"]!), controlledShutdownMs: r(v["controlled-shutdown"]!), loadMs: r(v["cold-start"]!), bytesPerPartition: Math.round(bytes), source };
 }
 
-function kraftScenarioMetric(name: "controller-failover" | "broker-failure", partitions: number, metric: string): number {
+function kraftScenarioMetric(name: CompareScenario, partitions: number, metric: string): number {
+  return kraftScenarioMetrics(name, partitions, [metric])[0]!;
+}
+
+/** Runs a KRaft scenario once and returns the named metrics; throws when it did not complete. */
+function kraftScenarioMetrics(name: CompareScenario, partitions: number, metrics: readonly string[]): number[] {
   const r = runKraftScenario(name, { partitions, seed: 1, brokers: BROKERS });
-  const v = r.metrics[metric];
-  if (!r.ok || v === undefined) throw new Error(`KRaft ${name} at ${partitions} partitions did not complete: ${r.expectations.filter((e) => !e.ok).map((e) => e.detail).join("; ")}`);
-  return v;
+  const values = metrics.map((m) => r.metrics[m]);
+  if (!r.ok || values.some((v) => v === undefined)) throw new Error(`KRaft ${name} at ${partitions} partitions did not complete: ${r.expectations.filter((e) => !e.ok).map((e) => e.detail).join("; ")}`);
+  return values as number[];
 }
 
 /** The largest partition count (to 1 %) whose ZooKeeper-mode failover stays under `limitMs`, by the batched model. */

@@ -44,9 +44,10 @@ const HELP = `usage: quorate simulate [options]
   --json            print one JSON object
   --trace FILE      write the NDJSON event trace (single seed)
   --html FILE       write the trace as an HTML space-time diagram (single seed)
-  --scenario NAME   with --system kraft: run a narrated scenario (${"broker-failure, controller-failover, network-partition"})
+  --scenario NAME   with --system kraft: run a narrated scenario (${SCENARIOS.join(", ")})
                     on 3 controllers and 5 brokers with Kafka's default timing
-  --partitions N    with --scenario: partitions created before the fault (default 100; 1000 for controller-failover)
+  --partitions N    with --scenario: partitions created before the fault (default 100; 1000 for controller-failover,
+                    controlled-shutdown and cold-start)
   --history FILE    write the client history as the linearizability checker's native JSON (single seed;
                     check it with \`quorate check FILE --format json --model kv\`)
 
