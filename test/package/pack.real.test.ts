@@ -1,7 +1,7 @@
 // The installed package works (issue 12 §1): `npm pack`, install the tarball into an empty project, and every CLI
 // command, every README example and the library entry run there. Starts real processes (npm, node): bounded in
 // time, temp dirs only. Uses the dist/ that `npm test` builds before vitest runs.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,6 +24,29 @@ function sh(command: string, args: readonly string[], cwd: string, timeoutMs = 1
 }
 
 const quorate = (args: readonly string[], cwd = installed, timeoutMs?: number) => sh(process.execPath, [bin, ...args], cwd, timeoutMs);
+
+/** Starts the installed CLI, waits until its output matches `ready`, sends SIGTERM and waits for its exit (bounded). */
+function untilReadyThenStop(args: readonly string[], cwd: string, ready: RegExp, timeoutMs: number): Promise<{ ready: boolean; status: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, PATH, NO_COLOR: "1" } });
+    let out = "";
+    let err = "";
+    let up = false;
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (!up && ready.test(out)) {
+        up = true;
+        child.kill("SIGTERM");
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ ready: up, status, out, err });
+    });
+  });
+}
 
 beforeAll(() => {
   expect(existsSync(path.join(repoRoot, "dist", "index.js")), "dist/ is missing: run `npm run build` (npm test does) first").toBe(true);
@@ -100,7 +123,7 @@ describe("the installed CLI", () => {
     expect(r.err).toContain(`"overrides": {"antlr4ts": "0.5.0-alpha.4"}`);
   }, 180_000);
 
-  it("runs every README example (from the package folder, like a clone)", () => {
+  it("runs every README example (from the package folder, like a clone)", async () => {
     const readme = readFileSync(path.join(installed, "README.md"), "utf8");
     const lines = readme.split("\n").filter((l) => l.startsWith("npx --no-install quorate "));
     expect(lines.length).toBeGreaterThanOrEqual(6);
@@ -110,14 +133,15 @@ describe("the installed CLI", () => {
       const [command, comment = ""] = line.split(/\s+#\s+/);
       const args = command!.replace("npx --no-install quorate ", "").trim().split(/\s+/);
       if (/runs until Ctrl-C/.test(comment)) {
-        // A server: stopped by SIGTERM (spawnSync's timeout) once it is up; it must then exit 0. zk-server
-        // examples name a port: the test moves them to a free one.
+        // A server: once it says it is up, stopped by SIGTERM (what Ctrl-C's group signal amounts to); it must
+        // then stop cleanly with exit 0. zk-server examples name a port: the test moves them to a free one.
         const port = args.indexOf("--port");
         if (port >= 0) args.splice(port, 2, "--port", "0");
         else if (args[0] === "zk-server") args.push("--port", "0");
-        const r = quorate(args, cwd, 10_000);
+        const ready = args[0] === "zk-server" ? /listening on 127\.0\.0\.1:\d+/ : /leader \d/;
+        const r = await untilReadyThenStop(args, cwd, ready, 60_000);
+        expect(r.ready, `${line}: never said it was up\n${r.out.slice(-2000)}\n${r.err.slice(-2000)}`).toBe(true);
         expect(r.status, `${line}\n${r.err.slice(0, 2000)}`).toBe(0);
-        expect(r.out, line).toMatch(args[0] === "zk-server" ? /listening on 127\.0\.0\.1:\d+/ : /leader/);
         continue;
       }
       const expected = Number(/exit (\d)/.exec(comment)?.[1] ?? 0);
