@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { runTorture, type TortureResult } from "../../src/adapters/cluster/torture.js";
 
 const SECONDS = 20;
-const SLOW_SYNC_MS = 100;
+const SLOW_SYNC_MS = 200;
 
 async function torture(seed: number, env: Record<string, string>): Promise<TortureResult> {
   const out = await mkdtemp(join(tmpdir(), "quorate-planted-"));
@@ -37,10 +37,10 @@ describe("planted durability bugs make torture fail", () => {
   it(
     "ack-before-fsync: a follower acknowledges appends before its fdatasync",
     async () => {
-      const found = await caught("ack-before-fsync", [1, 2, 3, 4, 5, 6]);
+      const found = await caught("ack-before-fsync", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(found.seed, `replay: QUORATE_PLANTED_BUG=ack-before-fsync quorate torture --time ${SECONDS}s --faults kill,lose-unsynced --slow-sync ${SLOW_SYNC_MS} --seed S\n${found.results.join("\n")}`).toBeDefined();
     },
-    6 * (SECONDS + 20) * 1000,
+    10 * (SECONDS + 20) * 1000,
   );
 
   it(

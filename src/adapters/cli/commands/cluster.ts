@@ -50,6 +50,8 @@ export const run: CommandRun = async (argv) => {
     return Exit.badInput;
   }
   dir ??= await mkdtemp(join(tmpdir(), "quorate-cluster-"));
+  // Listen for the stop signal from the start: a supervisor may signal as soon as the cluster says it is up.
+  const stopSignal = untilStopSignal();
   let cluster: LocalCluster;
   try {
     cluster = await LocalCluster.start({ nodes, dir, tickMs: 100 });
@@ -83,7 +85,7 @@ export const run: CommandRun = async (argv) => {
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
-  await untilStopSignal();
+  await stopSignal;
   running = false;
   await loop;
   process.stdout.write("quorate cluster: stopping\n");

@@ -147,8 +147,10 @@ export const run: CommandRun = async (argv) => {
   } catch (e) {
     return fail(`cannot start: ${(e as Error).message}`);
   }
+  // Listen for the stop signal before saying we are up: a supervisor may signal as soon as it reads the line.
+  const stopSignal = untilStopSignal();
   process.stdout.write(`quorate node ${o.id}: peer ${o.listen!.host}:${service.raftNode.port} client ${o.client.host}:${service.clientPort}\n`);
-  await untilStopSignal();
+  await stopSignal;
   stopping = true;
   await service?.stop();
   return Exit.ok;

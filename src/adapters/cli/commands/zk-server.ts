@@ -93,8 +93,10 @@ export const run: CommandRun = async (argv) => {
   } catch (e) {
     return fail(`cannot listen on ${config.clientPortAddress}:${config.clientPort}: ${(e as Error).message}`);
   }
+  // Listen for the stop signal before saying we are up: a supervisor may signal as soon as it reads the line.
+  const stopSignal = untilStopSignal();
   process.stdout.write(`quorate zk-server listening on ${server.host}:${server.port}\n`);
-  await untilStopSignal();
+  await stopSignal;
   await server.close();
   return Exit.ok;
 };
