@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { runTorture, type TortureResult } from "../../src/adapters/cluster/torture.js";
 
 const SECONDS = 20;
-const SLOW_SYNC_MS = 200;
+const SLOW_SYNC_MS = 100;
 
 async function torture(seed: number, env: Record<string, string>): Promise<TortureResult> {
   const out = await mkdtemp(join(tmpdir(), "quorate-planted-"));
