@@ -44,6 +44,7 @@ export class TestEnsemble {
     const e = new TestEnsemble(dir, members, config);
     try {
       await Promise.all(members.map((m) => e.launch(m)));
+      await e.serving();
     } catch (err) {
       await e.stop();
       throw err;
@@ -120,6 +121,17 @@ export class TestEnsemble {
     }
   }
 
+  /** Resolves once every running member reports `Mode: leader` or `follower` (it knows its leader: it takes clients). */
+  async serving(ms = 20_000): Promise<void> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const modes = await Promise.all(this.members.filter((m) => m.child !== undefined).map((m) => fourLetterWord(m.clientPort, "srvr", 2000).then((a) => /Mode: (\w+)/.exec(a)?.[1], () => undefined)));
+      if (modes.every((mode) => mode === "leader" || mode === "follower") && modes.includes("leader")) return;
+      if (Date.now() > end) throw new Error(`the ensemble is not serving within ${ms} ms (modes: ${modes.join(", ")})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** `kill -9` of one member, by PID; resolves once it exited. */
   async kill(id: number): Promise<void> {
     const m = this.member(id);
@@ -159,5 +171,6 @@ export class TestEnsemble {
       }),
     );
     await Promise.all(this.members.map((m) => this.launch(m)));
+    await this.serving();
   }
 }

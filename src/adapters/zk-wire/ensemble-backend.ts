@@ -176,7 +176,7 @@ export class EnsembleBackend implements ZkWireBackend {
 
   stats(): BackendStats {
     const s = this.node.state;
-    return { ...treeStats(s.tree, s.watches), mode: s.leading ? "leader" : "follower" };
+    return { ...treeStats(s.tree, s.watches), mode: s.leading ? "leader" : s.knownLeader !== 0 ? "follower" : "looking" };
   }
 
   /** Stops the member (storage, transport, timer); sessions live on in the ensemble. */
