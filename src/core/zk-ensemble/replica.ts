@@ -14,7 +14,7 @@
  * @module
  */
 import * as raft from "../raft/index.js";
-import type { AuthId, ClientRequest, Reply, SessionTracker, WatchRegistry, WriteRequest, ZkTree } from "../zk/index.js";
+import type { AuthId, ClientRequest, LocalRequest, Reply, SessionTracker, WatchRegistry, WriteRequest, ZkTree } from "../zk/index.js";
 import {
   Code,
   MAX_FRAME_BYTES,
@@ -556,9 +556,10 @@ export function flush(s: ReplicaState, c: Connection): void {
 
 /** Serves a request that is not a write with the shared serving layer (`core/zk/serve.ts`). */
 function serveHere(s: ReplicaState, c: Connection, req: ClientRequest): { reply: Reply; closeConnection: boolean } {
-  // A raw frame the client could not have encoded as a known request: ZooKeeper answers UNIMPLEMENTED.
-  if (req.type === "raw" || isWriteRequest(req)) return { reply: { err: Code.UNIMPLEMENTED, zxid: -1 }, closeConnection: req.type === "raw" };
-  const result = serveLocal(s.tree, s.watches, { sessionId: c.sessionId, auth: c.auth, clientAddress: CLIENT_ADDRESS }, req);
+  // A raw frame the client could not have encoded as a known request: ZooKeeper answers UNIMPLEMENTED and closes.
+  if (req.type === "raw") return { reply: { err: Code.UNIMPLEMENTED, zxid: -1 }, closeConnection: true };
+  // Writes never get here (they are forwarded): what is left is served locally.
+  const result = serveLocal(s.tree, s.watches, { sessionId: c.sessionId, auth: c.auth, clientAddress: CLIENT_ADDRESS }, req as LocalRequest);
   deliver(s, result.notifications);
   return result;
 }
