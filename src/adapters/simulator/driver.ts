@@ -82,25 +82,27 @@ export function coreProtocol<C, S, I extends Typed, O extends Typed, M, W, D, N 
 ): Protocol<N, M, W, D> {
   const a = adapter;
   const core = a.core;
+  // The adapter's hooks in locals: the driver's hot path (every tick, delivery and acknowledgement) calls them.
+  const stepCore = a.stepCore;
+  const performOne = a.perform;
   /** Steps taken so far: `settle` learns from it whether an event stepped the core. */
   let steps = 0;
 
-  const driver: Driver<N, I, O, M, W> = {
-    run(node, input) {
-      steps++;
-      const r = a.stepCore !== undefined ? a.stepCore(node, input) : core.step(node.state, input);
-      node.state = r.state;
-      return r.outputs;
-    },
-    perform(node, outputs, fx) {
-      for (let k = 0; k < outputs.length; k++) a.perform(node, outputs[k]!, fx, driver);
-    },
-    step(node, input, fx) {
-      const outputs = driver.run(node, input);
-      driver.perform(node, outputs, fx);
-      return outputs;
-    },
-  };
+  function run(node: N, input: I): readonly O[] {
+    steps++;
+    const r = stepCore !== undefined ? stepCore(node, input) : core.step(node.state, input);
+    node.state = r.state;
+    return r.outputs;
+  }
+  function perform(node: N, outputs: readonly O[], fx: Effects<M, W>): void {
+    for (let k = 0; k < outputs.length; k++) performOne(node, outputs[k]!, fx, driver);
+  }
+  function step(node: N, input: I, fx: Effects<M, W>): readonly O[] {
+    const outputs = run(node, input);
+    perform(node, outputs, fx);
+    return outputs;
+  }
+  const driver: Driver<N, I, O, M, W> = { run, perform, step };
 
   const settle = a.settle;
   /** Ends a simulator event at `node`: `settle` with whether the event stepped the core since `before`. */
@@ -109,6 +111,7 @@ export function coreProtocol<C, S, I extends Typed, O extends Typed, M, W, D, N 
     return node;
   };
 
+  const view = a.view;
   const protocol: Protocol<N, M, W, D> = {
     name: a.name,
     emptyDisk: () => a.disk.empty(),
@@ -117,12 +120,12 @@ export function coreProtocol<C, S, I extends Typed, O extends Typed, M, W, D, N 
     tick(node, fx) {
       const before = steps;
       a.beforeTick?.(node, fx, driver);
-      driver.step(node, a.tick, fx);
+      step(node, a.tick, fx);
       return done(node, fx, before);
     },
     receive(node, message, fx) {
       const before = steps;
-      driver.step(node, a.message(message), fx);
+      step(node, a.message(message), fx);
       return done(node, fx, before);
     },
     persisted(node, write, fx) {
@@ -135,7 +138,7 @@ export function coreProtocol<C, S, I extends Typed, O extends Typed, M, W, D, N 
       a.request(node, request, fx, driver);
       return done(node, fx, before);
     },
-    view: (node, out) => a.view(node.state, out),
+    view: (node, out) => view(node.state, out),
     describe: (m) => a.describe(m),
   };
   if (a.overtakes !== undefined) {
