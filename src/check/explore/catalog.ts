@@ -13,6 +13,7 @@ import { twoPhaseCommit } from "./models/two-phase-commit.js";
 import type { NetworkKind } from "./network.js";
 import { DEFAULT_KRAFT_BOUNDS, kraftSystem } from "./systems/kraft.js";
 import { DEFAULT_RAFT_BOUNDS, raftSystem, type RaftBounds } from "./systems/raft.js";
+import { DEFAULT_ZK_BOUNDS, zkSystem } from "./systems/zk.js";
 
 /** The calibration models. */
 export const MODELS = ["2pc", "paxos", "linearizable-register", "single-copy-register"] as const;
@@ -107,7 +108,16 @@ export function buildModel(t: Target): Model<unknown, unknown> {
       ) as Model<never, never>;
       break;
     case "zk":
-      throw new TargetError(`--system ${t.system} cannot be explored yet: its core does not implement the contract of src/core/contract.ts (clone, fingerprint, timeout input); see docs/explore.md`);
+      if (t.storage !== undefined && t.storage !== "sync") throw new TargetError("--system zk explores synchronous storage only");
+      m = actorModel(
+        zkSystem({
+          nodes: count("nodes", t.nodes, 3, 1, 7),
+          bounds: { ...DEFAULT_ZK_BOUNDS, ...t.bounds },
+          network: t.network ?? "unordered",
+          lossy: t.lossy === true,
+        }),
+      ) as Model<never, never>;
+      break;
     default:
       throw new TargetError(`unknown ${t.model !== undefined ? `--model ${t.model} (one of ${MODELS.join(", ")})` : `--system ${t.system} (one of ${SYSTEMS.join(", ")})`}`);
   }

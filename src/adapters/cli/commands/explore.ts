@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import {
+  DEFAULT_KRAFT_BOUNDS,
   DEFAULT_RAFT_BOUNDS,
+  DEFAULT_ZK_BOUNDS,
   MODELS,
   ReplayError,
   SYSTEMS,
@@ -29,9 +31,10 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
     --rms N           2pc: resource managers (default 3)
     --servers N       paxos (3), linearizable-register (2), single-copy-register (1): servers
     --clients N       register models: clients (default 2)
-  --system NAME       a real core: ${SYSTEMS.join(", ")} (zk: not explorable yet)
+  --system NAME       a real core: ${SYSTEMS.join(", ")}
     --nodes N         cluster size (default 3)
-    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N (default ${formatBounds(DEFAULT_RAFT_BOUNDS)})
+    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
+                      kraft ${formatBounds(DEFAULT_KRAFT_BOUNDS)}; zk ${formatBounds(DEFAULT_ZK_BOUNDS)})
     --storage MODE    sync (default: a write is durable when issued), async-contract or async-strict
                       (writes complete later; a send waits for its own step's write, or for every write)
     --pre-vote        run Raft with pre-vote
