@@ -291,6 +291,8 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
     while (Date.now() < until && !(victims.includes(leader.id) && leader.term >= h.term)) await pause(20);
     log(`${(now() / 1000).toFixed(1)}s vote-crash: ${victims.includes(leader.id) ? `node ${leader.id} leads term ${leader.term}` : "no new leader"}; SIGCONT ${h.candidate}`);
     cluster.signal(h.candidate, "SIGCONT");
+    // Time for the clients to work through whatever leaders there are now.
+    await sleep(rng.range(2000, 4000));
   };
   const nemesis = async (): Promise<void> => {
     const kinds = o.faults.filter((f) => f !== "lose-unsynced");
