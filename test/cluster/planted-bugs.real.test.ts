@@ -14,21 +14,23 @@ import { describe, expect, it } from "vitest";
 import { runTorture, type TortureFault, type TortureResult } from "../../src/adapters/cluster/torture.js";
 
 const SECONDS = 20;
+/** The control injects three kinds of kill: it runs longer, so that each surely comes. */
+const CONTROL_SECONDS = 30;
 const SLOW_SYNC_MS = 100;
 /** A run takes its time plus the start, the recovery reads of a last fault (≤ 10 s) and the check. */
-const RUN_BOUND_MS = (SECONDS + 25) * 1000;
+const runBoundMs = (seconds: number): number => (seconds + 25) * 1000;
 
-async function torture(seed: number, faults: readonly TortureFault[], env: Record<string, string>): Promise<TortureResult> {
+async function torture(seed: number, faults: readonly TortureFault[], env: Record<string, string>, seconds = SECONDS): Promise<TortureResult> {
   const out = await mkdtemp(join(tmpdir(), "quorate-planted-"));
   try {
-    return await runTorture({ nodes: 3, seconds: SECONDS, clients: 8, faults, seed, slowSyncMs: SLOW_SYNC_MS, env, out });
+    return await runTorture({ nodes: 3, seconds, clients: 8, faults, seed, slowSyncMs: SLOW_SYNC_MS, env, out });
   } finally {
     await rm(out, { recursive: true, force: true });
   }
 }
 
-const replay = (bug: string, faults: readonly TortureFault[], seed: number | string): string =>
-  `replay: ${bug === "" ? "" : `QUORATE_PLANTED_BUG=${bug} `}node bin/quorate.js torture --time ${SECONDS}s --faults ${faults.join(",")} --slow-sync ${SLOW_SYNC_MS} --seed ${seed}`;
+const replay = (bug: string, faults: readonly TortureFault[], seed: number | string, seconds = SECONDS): string =>
+  `replay: ${bug === "" ? "" : `QUORATE_PLANTED_BUG=${bug} `}node bin/quorate.js torture --time ${seconds}s --faults ${faults.join(",")} --slow-sync ${SLOW_SYNC_MS} --seed ${seed}`;
 
 /** Runs the seeds in turn; the first non-linearizable run ends the search. */
 async function caught(bug: string, faults: readonly TortureFault[], seeds: readonly number[]): Promise<{ seed?: number; results: string[] }> {
@@ -51,7 +53,7 @@ describe("planted durability bugs make torture fail", () => {
       const found = await caught("ack-before-fsync", faults, SEEDS);
       expect(found.seed, `not caught in seeds ${SEEDS.join(", ")}; ${replay("ack-before-fsync", faults, "S")}\n${found.results.join("\n")}`).toBeDefined();
     },
-    SEEDS.length * RUN_BOUND_MS,
+    SEEDS.length * runBoundMs(SECONDS),
   );
 
   it(
@@ -61,18 +63,18 @@ describe("planted durability bugs make torture fail", () => {
       const found = await caught("vote-before-durable", faults, SEEDS);
       expect(found.seed, `not caught in seeds ${SEEDS.join(", ")}; ${replay("vote-before-durable", faults, "S")}\n${found.results.join("\n")}`).toBeDefined();
     },
-    SEEDS.length * RUN_BOUND_MS,
+    SEEDS.length * runBoundMs(SECONDS),
   );
 
   it(
     "control: the correct runtime under the same faults and slow disk is linearizable",
     async () => {
       const faults: TortureFault[] = ["kill", "ack-blackout", "vote-crash", "lose-unsynced"];
-      const r = await torture(3, faults, {});
-      expect(r, replay("", faults, 3)).toMatchObject({ ok: true, verdict: "linearizable" });
+      const r = await torture(3, faults, {}, CONTROL_SECONDS);
+      expect(r, replay("", faults, 3, CONTROL_SECONDS)).toMatchObject({ ok: true, verdict: "linearizable" });
       expect(r.okOps).toBeGreaterThan(50);
       for (const f of faults) expect(r.faults[f], f).toBeGreaterThan(0);
     },
-    RUN_BOUND_MS,
+    runBoundMs(CONTROL_SECONDS),
   );
 });
