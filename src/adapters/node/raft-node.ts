@@ -87,6 +87,10 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
       message: (message: Message): Input => ({ type: "message", message }),
       sent: (s) => (s as SendOutput).message,
       perform: (x, feed, log) => perform(o.app, x, feed, log),
+      describeSend: (s: Output) => {
+        const m = (s as SendOutput).message;
+        return m.type === "vote-response" && !m.reject ? `granted vote to ${m.to} in term ${m.term}` : undefined;
+      },
       ...(bug === undefined ? {} : { sendsEarly: (s: Output) => bug === "ack-before-fsync" || (s as SendOutput).message.type === "vote-response" }),
     });
     return new RaftNode(o, rt);
