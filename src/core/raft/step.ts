@@ -1,7 +1,8 @@
 /**
  * `step`: the single entry point of the Raft core. It dispatches an input to the handler for the node's
  * role (etcd style: stepLeader / stepCandidate / stepFollower), then assembles the outputs in the order the
- * durability contract needs: one `persist` first, then the `send`s, then `apply` and the rest.
+ * durability contract needs: one `persist`, then the `send`s that wait for it (a leader's come before it), then
+ * `apply` and the rest.
  * @module
  */
 import { applyConfChange, decodeConfChange, encodeConfChange } from "./confchange.js";
@@ -38,13 +39,14 @@ export interface StepResult {
  *
  * Durability contract (etcd's): perform the outputs in order. A `persist` output must be durable before the
  * `send` and `apply` outputs after it in the same step are performed, and storage must make writes durable in
- * the order they were issued. That is all: a send of a later step may leave while an earlier write is still in
- * flight, because no message claims what is not durable when it leaves. A vote reply follows the persist of
- * the vote (again when the vote is granted again); a follower's append acknowledgement claims only entries
- * written in its own step or already reported durable, and the follower acknowledges the others when their
- * `persisted` input arrives. Report durability back with a `persisted` input (and `snapshot-persisted`): the
- * leader counts its own entries toward commit only then (it sends them to followers before: §10.2.1), and
- * entries are handed to `apply` only once committed AND persisted locally. `apply` outputs carry committed
+ * the order they were issued. Sends before a step's `persist` leave at once. That is all: a send of a later
+ * step may leave while an earlier write is still in flight, because no message claims what is not durable when
+ * it leaves. A vote reply follows the persist of the vote (again when the vote is granted again); a follower's
+ * append acknowledgement claims only entries written in its own step or already reported durable, and the
+ * follower acknowledges the others when their `persisted` input arrives. A leader whose term and vote did not
+ * change in the step puts its sends BEFORE the step's persist: it replicates entries while writing them
+ * (dissertation §10.2.1) and counts its own entries toward commit only once their `persisted` input arrives.
+ * Entries are handed to `apply` only once committed AND persisted locally. `apply` outputs carry committed
  * entries only, each exactly once, in order.
  *
  * `step` never throws on bad input: unacceptable or malformed inputs and messages (a proposal to a follower,
@@ -114,10 +116,17 @@ export function step(s: RaftState, input: Input): StepResult {
     if (out.snapshot !== undefined) p.snapshot = out.snapshot;
     if (out.entries !== undefined && out.entries.length > 0) p.entries = out.entries;
     if (hardChanged) p.hardState = { term: s.term, vote: s.vote, commit: log.committed };
-    // The persist output comes first: everything after it may depend on it being durable.
-    outputs = [p];
     const sends = out.sends;
-    if (sends !== undefined) for (let i = 0; i < sends.length; i++) outputs.push(sends[i]!);
+    if (sends !== undefined && s.role === "leader" && s.term === term0 && s.vote === vote0 && !out.syncHardState) {
+      // A leader whose term and vote were already durable sends before its own write (§10.2.1): its messages
+      // vouch for nothing this write holds, and it counts its own entries toward commit only on `persisted`.
+      outputs = sends.slice();
+      outputs.push(p);
+    } else {
+      // The persist output comes first: the sends after it may depend on it being durable.
+      outputs = [p];
+      if (sends !== undefined) for (let i = 0; i < sends.length; i++) outputs.push(sends[i]!);
+    }
   } else {
     outputs = out.sends ?? [];
   }
