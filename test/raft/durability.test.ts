@@ -191,3 +191,37 @@ describe("a leader replicates while it writes its own log (dissertation §10.2.1
     expect(sends(out).some((m) => m.type === "append" && m.to === 2)).toBe(true);
   });
 });
+
+describe("a persist that only raises the commit index delays nothing", () => {
+  it("the leader applies a newly committed entry and tells the followers before the commit index is written", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.step(1, { type: "propose", data: enc("z") }); // the leader's write is acknowledged at once (autoAck)
+    const index = lastIndex(c.node(1));
+    const ack: Message = { type: "append-response", from: 2, to: 1, term: c.node(1).term, reject: false, index, hintIndex: 0, hintTerm: 0 };
+    c.queue.length = 0;
+    const out = c.step(1, { type: "message", message: ack });
+    expect(commitIndex(c.node(1))).toBe(index);
+    const types = out.filter((o) => o.type !== "role-change").map((o) => o.type);
+    expect(types.at(-1)).toBe("persist");
+    expect(types).toContain("apply");
+    expect(out.at(-1)).toEqual({ type: "persist", hardState: { term: c.node(1).term, vote: 1, commit: index } });
+  });
+
+  it("a follower answers a heartbeat that raises its commit index, and applies, before writing it", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 2));
+    step(s, { type: "persisted", index: 2, term: 5 });
+    const out = deliver(s, { type: "heartbeat", from: 1, to: 2, term: 5, commit: 2, context: 0 });
+    expect(out.map((o) => o.type)).toEqual(["send", "apply", "persist"]);
+    expect(out[2]).toEqual({ type: "persist", hardState: { term: 5, vote: 0, commit: 2 } });
+  });
+
+  it("a follower's acknowledgement of entries written in its step still follows their persist", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 1));
+    step(s, { type: "persisted", index: 1, term: 5 });
+    const out = deliver(s, append(1, 5, 1, 1)); // a new entry, and the commit index raised
+    expect(out.filter((o) => o.type === "persist" || o.type === "send").map((o) => o.type)).toEqual(["persist", "send"]);
+  });
+});
