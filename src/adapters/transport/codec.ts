@@ -13,6 +13,8 @@ import { readKRaftMessage, writeKRaftMessage } from "../codec/kraft.js";
 import { readRaftMessage, writeRaftMessage } from "../codec/raft.js";
 import type { Message as RaftMessage } from "../../core/raft/types.js";
 import type { Message as KRaftMessage } from "../../core/kraft/types.js";
+import type { NodeMessage } from "../../core/kraft-node/types.js";
+import { readNodeMessage, readZkKafkaMessage, writeNodeMessage, writeZkKafkaMessage, type ZkKafkaMessage } from "../codec/kafka.js";
 
 /** Version of the peer protocol (handshake and message codec). A peer with another version is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -20,10 +22,13 @@ export const PROTOCOL_VERSION = 1;
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const MAGIC = [0x51, 0x52, 0x41, 0x54]; // "QRAT"
 
-/** Which core's messages a connection carries. */
-export type Family = "raft" | "kraft";
+/**
+ * Which core's messages a connection carries: `raft`, `kraft` (the quorum alone), `kafka` (a KRaft-mode Kafka
+ * node: quorum and broker-to-controller RPCs) or `zk-kafka` (a ZooKeeper-mode broker's controller RPCs).
+ */
+export type Family = "raft" | "kraft" | "kafka" | "zk-kafka";
 /** The message type of a family. */
-export type FamilyMessage<F extends Family> = F extends "raft" ? RaftMessage : KRaftMessage;
+export type FamilyMessage<F extends Family> = F extends "raft" ? RaftMessage : F extends "kraft" ? KRaftMessage : F extends "kafka" ? NodeMessage : ZkKafkaMessage;
 
 /** The dialer's handshake. */
 export interface Hello {
@@ -55,7 +60,7 @@ export interface MessageFrame {
 export type Frame = Hello | Welcome | Refuse | MessageFrame;
 
 const FRAME_TYPES: readonly Frame["type"][] = ["hello", "welcome", "refuse", "message"];
-const FAMILIES: readonly Family[] = ["raft", "kraft"];
+const FAMILIES: readonly Family[] = ["raft", "kraft", "kafka", "zk-kafka"];
 
 function frame(type: Frame["type"], body: (w: ByteWriter) => void): Uint8Array {
   const w = new ByteWriter(64);
@@ -92,12 +97,20 @@ export function encodeControl(f: Hello | Welcome | Refuse): Uint8Array {
 
 /** Encodes a message frame. Throws {@link CodecError} only for a message of an unknown type (a caller bug). */
 export function encodeMessage<F extends Family>(family: F, m: FamilyMessage<F>): Uint8Array {
-  return frame("message", (w) => (family === "raft" ? writeRaftMessage(w, m as RaftMessage) : writeKRaftMessage(w, m as KRaftMessage)));
+  return frame("message", (w) => writers[family](w, m));
 }
+
+const writers: Record<Family, (w: ByteWriter, m: unknown) => void> = {
+  raft: (w, m) => writeRaftMessage(w, m as RaftMessage),
+  kraft: (w, m) => writeKRaftMessage(w, m as KRaftMessage),
+  kafka: (w, m) => writeNodeMessage(w, m as NodeMessage),
+  "zk-kafka": (w, m) => writeZkKafkaMessage(w, m as ZkKafkaMessage),
+};
+const readers: Record<Family, (r: ByteReader) => unknown> = { raft: readRaftMessage, kraft: readKRaftMessage, kafka: readNodeMessage, "zk-kafka": readZkKafkaMessage };
 
 /** Decodes a message frame's body. */
 export function decodeMessage<F extends Family>(family: F, body: Uint8Array): Decoded<FamilyMessage<F>> {
-  return decodeWith(body, (r) => (family === "raft" ? readRaftMessage(r) : readKRaftMessage(r))) as Decoded<FamilyMessage<F>>;
+  return decodeWith(body, readers[family]) as Decoded<FamilyMessage<F>>;
 }
 
 /** Decodes one frame's content (type byte and body, without the length prefix). */
