@@ -11,7 +11,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Code } from "../../core/zk/index.js";
+import { Code, utf8 } from "../../core/zk/index.js";
+import type { ClientRequest } from "../../core/zk/index.js";
 import { encodeAssignment, topicPath } from "../../core/zk-controller/index.js";
 import type { KafkaNodeStatus } from "../node/kafka-node.js";
 import type { ZkBrokerStatus } from "../zk-controller/broker-process.js";
@@ -47,6 +48,18 @@ export interface ClusterProcess {
   readonly id: number;
   /** Control endpoint (`GET /status`), none for ZooKeeper. */
   readonly http: string | undefined;
+}
+
+/** What {@link KafkaLocalCluster.probeZooKeeper} measured, ms. */
+export interface ZooKeeperProbe {
+  /** getData: wall time per request with 10 in flight. */
+  readonly readPerRequest10Ms: number;
+  /** getData: latency of one request alone. */
+  readonly readLatencyMs: number;
+  /** multi[check, setData]: wall time per request with 10 in flight. */
+  readonly writePerRequest10Ms: number;
+  /** multi[check, setData]: latency of one alone. */
+  readonly writeLatencyMs: number;
 }
 
 /** A bad cluster option, named. */
@@ -218,6 +231,39 @@ export class KafkaLocalCluster {
       }
     }
     await this.waitFor(`every broker knowing the leaders of ${partitions} partitions`, deadline, async () => ((await this.brokersKnow(partitions)) ? true : undefined));
+  }
+
+  /**
+   * ZooKeeper mode: what a request costs on this cluster's ZooKeeper server, right now, from another process
+   * over loopback (the controller's path): per-request time with 10 in flight (the pipeline's throughput) and
+   * the latency of one alone, for getData and for Kafka's conditional state write (multi[check, setData]).
+   */
+  async probeZooKeeper(requests = 2000): Promise<ZooKeeperProbe> {
+    if (this.zkAddress === undefined) throw new Error("no ZooKeeper in a KRaft cluster");
+    const session = await ZkSession.connect({ servers: [this.zkAddress], sessionTimeoutMs: 30_000 });
+    try {
+      const path = "/quorate-probe";
+      await session.request(createRequest(path, "{}", false));
+      const read = (): ClientRequest => ({ type: "getData", path, watch: false });
+      const write = (): ClientRequest => ({ type: "multi", ops: [{ type: "check", path, version: -1 }, { type: "setData", path, data: utf8('{"probe":1}'), version: -1 }] });
+      const timed = async (make: () => ClientRequest, inFlight: number, n: number): Promise<number> => {
+        let left = n;
+        const t = performance.now();
+        await Promise.all(Array.from({ length: inFlight }, async () => {
+          while (left-- > 0) await session.request(make());
+        }));
+        return (performance.now() - t) / n;
+      };
+      await timed(read, 10, Math.min(500, requests)); // warm-up
+      const readPerRequest10Ms = await timed(read, 10, requests);
+      const readLatencyMs = await timed(read, 1, requests / 4);
+      const writePerRequest10Ms = await timed(write, 10, requests);
+      const writeLatencyMs = await timed(write, 1, requests / 4);
+      await session.request({ type: "delete", path, version: -1 });
+      return { readPerRequest10Ms, readLatencyMs, writePerRequest10Ms, writeLatencyMs };
+    } finally {
+      await session.close();
+    }
   }
 
   /** Whether every live broker knows `partitions` partitions, each led by a live broker. */
