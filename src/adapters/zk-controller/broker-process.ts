@@ -138,6 +138,7 @@ export class ZkBrokerProcess {
           break;
         }
         case "send":
+          if (out.request.partitions.length >= 1000) this.o.log(`controller: ${out.request.kind} of ${out.request.partitions.length} partitions to broker ${out.broker} at ${this.clock()}`);
           this.sendToBroker(out.broker, out.request);
           break;
         case "controlled-shutdown-reply":
@@ -145,7 +146,7 @@ export class ZkBrokerProcess {
           break;
         case "became-active":
           this.activeSinceMs = this.clock();
-          this.o.log(`controller: active in epoch ${out.epoch}`);
+          this.o.log(`controller: active in epoch ${out.epoch} at ${this.activeSinceMs}`);
           break;
         case "resigned":
           this.activeSinceMs = -1;
@@ -167,6 +168,7 @@ export class ZkBrokerProcess {
     const r = stepZkBroker(this.broker, { type: "request", from, request });
     this.broker = r.state;
     this.lastApplyMs = this.clock();
+    if (request.partitions.length >= 1000) this.o.log(`broker: applied ${request.kind} of ${request.partitions.length} partitions from controller ${from} (epoch ${request.controllerEpoch}) at ${this.lastApplyMs}`);
     for (const out of r.outputs) {
       if (out.type !== "response") continue;
       if (out.to === this.o.id) this.stepController({ type: "broker-response", broker: this.o.id, kind: out.kind, error: out.error });
