@@ -323,7 +323,7 @@ export class KafkaLocalCluster {
       if ("quorumRole" in s) {
         return `${p.name}: ${(s.active ? "active controller" : s.quorumRole).padEnd(17)} epoch ${s.quorumEpoch}  leader ${s.quorumLeader < 0 ? "-" : s.quorumLeader}  offset ${s.imageOffset}  partitions ${s.partitions}  unfenced brokers ${s.unfencedBrokers}`;
       }
-      return `${p.name}: controller ${s.controller.padEnd(8)} epoch ${s.controllerEpoch || "-"}  partitions ${s.partitions} (${s.ledByLive} led by live brokers)  live brokers ${s.liveBrokers.join(",") || "-"}`;
+      return `${p.name}: controller ${s.controller.padEnd(8)} active controller ${s.knownController < 0 ? "-" : s.knownController}  epoch ${s.brokerControllerEpoch || "-"}  partitions ${s.partitions} (${s.ledByLive} led by live brokers)  live brokers ${s.liveBrokers.join(",") || "-"}`;
     }));
   }
 }

@@ -46,6 +46,8 @@ export interface ZkBrokerStatus {
   readonly activeSinceMs: number;
   /** The highest controller epoch the broker accepted requests from. */
   readonly brokerControllerEpoch: number;
+  /** The controller it last accepted a request from (−1 none yet). */
+  readonly knownController: number;
   /** Partitions in its metadata cache. */
   readonly partitions: number;
   /** Of which led by a broker in the live set it was last sent. */
@@ -65,6 +67,7 @@ export class ZkBrokerProcess {
   private stopped = false;
   private activeSinceMs = -1;
   private lastApplyMs = -1;
+  private knownController = -1;
   private session!: ZkSession;
   private transport!: Transport<"zk-kafka">;
 
@@ -116,7 +119,7 @@ export class ZkBrokerProcess {
     for (const p of this.broker.cache.values()) if (live.has(p.leader)) ledByLive++;
     return {
       id: this.o.id, controller: this.controller.role, controllerEpoch: this.controller.controllerEpoch, activeSinceMs: this.activeSinceMs,
-      brokerControllerEpoch: this.broker.controllerEpoch, partitions: this.broker.cache.size, ledByLive, liveBrokers: [...this.broker.liveBrokers],
+      brokerControllerEpoch: this.broker.controllerEpoch, knownController: this.knownController, partitions: this.broker.cache.size, ledByLive, liveBrokers: [...this.broker.liveBrokers],
       lastApplyMs: this.lastApplyMs,
     };
   }
@@ -171,6 +174,7 @@ export class ZkBrokerProcess {
     if (request.partitions.length >= 1000) this.o.log(`broker: applied ${request.kind} of ${request.partitions.length} partitions from controller ${from} (epoch ${request.controllerEpoch}) at ${this.lastApplyMs}`);
     for (const out of r.outputs) {
       if (out.type !== "response") continue;
+      if (out.error === "NONE") this.knownController = request.controllerId;
       if (out.to === this.o.id) this.stepController({ type: "broker-response", broker: this.o.id, kind: out.kind, error: out.error });
       else this.send({ kind: "broker-response", from: this.o.id, to: out.to, requestKind: out.kind, error: out.error });
     }
