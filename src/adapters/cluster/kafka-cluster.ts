@@ -79,6 +79,7 @@ export const PARTITIONS_PER_TOPIC = 100;
 export class KafkaLocalCluster {
   readonly processes: ClusterProcess[] = [];
   private readonly children = new Map<string, ChildProcess>();
+  private readonly args = new Map<string, string[]>();
   private zkAddress: { host: string; port: number } | undefined;
 
   private constructor(readonly o: KafkaClusterOptions) {}
@@ -144,7 +145,8 @@ export class KafkaLocalCluster {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd] });
     void log.close();
     this.children.set(p.name, child);
-    this.processes.push(p);
+    this.args.set(p.name, args);
+    if (!this.processes.includes(p)) this.processes.push(p);
     await new Promise<void>((resolve, reject) => {
       let out = "";
       const timer = setTimeout(() => reject(new Error(`${p.name} did not start within 20 s (see ${logPath})`)), 20_000);
@@ -296,6 +298,14 @@ export class KafkaLocalCluster {
     await gone;
     this.children.delete(p.name);
     return t0;
+  }
+
+  /** Starts a killed process again with its arguments and data directory; resolves once it says it is up. */
+  async restart(p: ClusterProcess): Promise<void> {
+    if (this.children.has(p.name)) throw new Error(`${p.name} is running`);
+    const args = this.args.get(p.name);
+    if (args === undefined) throw new Error(`${p.name} was never started`);
+    await this.spawn(p, args);
   }
 
   /** SIGTERM every process (SIGKILL after 5 s) and waits for them. */
