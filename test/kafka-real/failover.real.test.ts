@@ -99,3 +99,21 @@ describe("real ZooKeeper-mode cluster", () => {
     expect(e?.stderr).toMatch(/no ZooKeeper server answered \(127\.0\.0\.1:1/);
   }, 30_000);
 });
+
+describe("real ZooKeeper-mode cluster losing ZooKeeper", () => {
+  it("when the ZooKeeper server dies, every broker stops on its own, naming the lost connection, without hanging", async () => {
+    const c = await cluster("zk", { sessionTimeoutMs: 2000, zkTickTimeMs: 500 });
+    await c.createPartitions(30);
+    const brokers = c.of("broker").map((p) => ({ p, pid: c.pid(p.name)! }));
+    await c.kill(c.processes.find((p) => p.kind === "zookeeper")!);
+    const deadline = Date.now() + 20_000;
+    for (const { p, pid } of brokers) {
+      while ((() => { try { process.kill(pid, 0); return true; } catch { return false; } })()) {
+        if (Date.now() > deadline) throw new Error(`${p.name} (pid ${pid}) still running 20 s after ZooKeeper died`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const { readFile } = await import("node:fs/promises");
+    for (const { p } of brokers) expect(await readFile(join(c.o.dir, `${p.name}.log`), "utf8")).toMatch(/stopping: the ZooKeeper connection is gone/);
+  }, 60_000);
+});

@@ -136,7 +136,8 @@ export class ZkBrokerProcess {
           const xid = out.xid;
           this.session.request(write ?? toRead(req as Parameters<typeof toRead>[0])).then(
             (reply) => this.stepController({ type: "zk-reply", xid, ...fromReply(reply, write) }),
-            () => undefined, // the connection is gone: onClosed stops the broker
+            // The connection is gone, or ZooKeeper's reply could not be decoded: the session is unusable either way.
+            (e: unknown) => this.fatal(new Error(`ZooKeeper request failed: ${e instanceof Error ? e.message : String(e)}`)),
           );
           break;
         }
