@@ -80,6 +80,8 @@ describe("quorate explore", () => {
       ["--system", "raft", "--bounds", "speed=3"],
       ["--system", "raft", "--network", "ordered", "--symmetry"],
       ["--system", "zk", "--storage", "async-contract"],
+      ["--system", "kraft", "--no-heartbeats"],
+      ["--system", "raft", "--payload-bytes", "0"],
       ["--system", "kraft", "--storage", "async-contract"],
       ["--model", "2pc", "--rms", "99"],
       ["--model", "2pc", "--network", "carrier-pigeon"],

@@ -33,6 +33,10 @@ export interface Target {
   readonly lossy?: boolean;
   readonly storage?: "sync" | "async-contract" | "async-strict";
   readonly preVote?: boolean;
+  /** Raft: bytes of a client proposal (see `RaftSystemOptions.payloadBytes`). */
+  readonly payloadBytes?: number;
+  /** Raft: whether leaders' heartbeat timers may fire (see `RaftSystemOptions.heartbeats`). */
+  readonly heartbeats?: boolean;
 }
 
 /** A target that cannot be built, with a sentence saying what to fix. */
@@ -70,6 +74,7 @@ function count(name: string, v: number | undefined, fallback: number, min: numbe
 export function buildModel(t: Target): Model<unknown, unknown> {
   if ((t.model === undefined) === (t.system === undefined)) throw new TargetError("give exactly one of --model NAME or --system NAME");
   const register = { network: t.network ?? "unordered", lossy: t.lossy === true };
+  if ((t.payloadBytes !== undefined || t.heartbeats !== undefined) && t.system !== "raft") throw new TargetError("--payload-bytes and --no-heartbeats apply to --system raft only");
   let m: Model<never, never>;
   switch (t.model ?? t.system) {
     case "2pc":
@@ -93,6 +98,8 @@ export function buildModel(t: Target): Model<unknown, unknown> {
           lossy: t.lossy === true,
           storage: t.storage ?? "sync",
           preVote: t.preVote === true,
+          payloadBytes: count("payload-bytes", t.payloadBytes, 1, 1, 64),
+          heartbeats: t.heartbeats !== false,
         }),
       ) as Model<never, never>;
       break;

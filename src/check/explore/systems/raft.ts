@@ -30,6 +30,19 @@ export interface RaftSystemOptions {
   readonly preVote?: boolean;
   /** When a send may leave while its node's writes are in flight (see `Storage.mode`); default "sync". */
   readonly storage?: "sync" | "async-contract" | "async-strict";
+  /**
+   * Bytes of a client proposal (default 1). With 2, a proposal is above the 1-byte message limit on its own, so
+   * an append message carries it alone, without the (empty) no-op entries after it: a follower can then
+   * acknowledge an old term's entry without the new leader's no-op behind it, the order of Raft's Figure 8.
+   */
+  readonly payloadBytes?: number;
+  /**
+   * Whether a leader's heartbeat timer may fire (default true). False explores the sub-space without
+   * heartbeats: every path is still a real behaviour (a violation found is real), but liveness-like paths that
+   * need a heartbeat to spread a commit index are gone. A search strategy for deep safety bugs, whose shortest
+   * paths need no heartbeat: it removes the branching of heartbeat rounds and their responses.
+   */
+  readonly heartbeats?: boolean;
 }
 
 /** A node's config in the explored system. */
@@ -53,7 +66,6 @@ export type RaftSystemState = SystemState<RaftState, Message, PersistOutput, Raf
 
 const ELECTION_TICK = 2;
 const EMPTY_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
-const PAYLOAD = new Uint8Array([1]);
 
 /** Nodes' fingerprints leave out what timers fired by choice make irrelevant: their counters and the PRNG. */
 function fingerprintNode(s: RaftState): bigint {
@@ -136,7 +148,7 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
   const bounds: RaftBounds = { ...DEFAULT_RAFT_BOUNDS, ...o.bounds };
   const ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
   const configs = ids.map((id) => ({ id, voters: ids, preVote: o.preVote === true }));
-  const proposal: Input = { type: "propose", data: PAYLOAD };
+  const proposal: Input = { type: "propose", data: new Uint8Array(o.payloadBytes ?? 1).fill(1) };
   return {
     name: systemName("raft", o.nodes, bounds),
     core: raftExploreCore(),
@@ -156,7 +168,7 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     // Every voter is configured alike: states equal up to a renaming of the nodes behave alike. (Not for an
     // ordered network: the representative sums the network's messages and would forget their order.)
     ...(o.network === "ordered" || o.nodes > 5 ? {} : { representative: (sys: RaftSystemState) => raftRepresentative(sys, ids) }),
-    timers: (s) => (s.role === "leader" ? ["heartbeat"] : ["election"]),
+    timers: o.heartbeats === false ? (s) => (s.role === "leader" ? [] : ["election"]) : (s) => (s.role === "leader" ? ["heartbeat"] : ["election"]),
     external: (sys, i) => {
       const s = sys.nodes[i]!;
       return s.role === "leader" && raft.lastIndex(s) < bounds.maxLog ? [proposal] : [];
