@@ -31,7 +31,7 @@ export interface Target {
   readonly bounds?: Partial<RaftBounds>;
   readonly network?: NetworkKind;
   readonly lossy?: boolean;
-  readonly storage?: "sync" | "async-contract" | "async-strict";
+  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
   readonly preVote?: boolean;
   /** Raft: bytes of a client proposal (see `RaftSystemOptions.payloadBytes`). */
   readonly payloadBytes?: number;

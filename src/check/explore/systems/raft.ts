@@ -29,7 +29,7 @@ export interface RaftSystemOptions {
   readonly lossy?: boolean;
   readonly preVote?: boolean;
   /** When a send may leave while its node's writes are in flight (see `Storage.mode`); default "sync". */
-  readonly storage?: "sync" | "async-contract" | "async-strict";
+  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
   /**
    * Bytes of a client proposal (default 1). With 2, a proposal is above the 1-byte message limit on its own, so
    * an append message carries it alone, without the (empty) no-op entries after it: a follower can then
@@ -200,6 +200,9 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     ],
     stepInvariants: raftStepInvariants(ids),
     describeMessage: describeRaftMessage,
+    // Under "async-overtake": the leader may replicate entries while its own write is in flight (it counts
+    // itself only once durable), as the simulator's raft driver lets it.
+    overtakes: (m) => m.type === "append" || m.type === "heartbeat" || m.type === "snapshot",
   };
 }
 
