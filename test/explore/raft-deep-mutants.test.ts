@@ -62,12 +62,12 @@ const CASES: readonly DeepCase[] = [
     prefix: 9,
   },
   {
-    // Node 1 leads term 1; its entry 2 reaches node 2 (a leader's append may leave before its own write is
-    // durable) and node 2's acknowledgement stays in flight; node 1 crashes before writing entry 2, restarts,
+    // Node 1 leads term 1; its entry 2 reaches node 2 (a leader sends its appends ahead of its own write, §10.2.1,
+    // which the contract order allows) and node 2's acknowledgement stays in flight; node 1 crashes before writing entry 2, restarts,
     // leads term 2 with node 3's vote and writes its no-op at index 2; the stale acknowledgement of index 2
     // (term 1) arrives: the mutant takes it and commits an entry only node 1 holds.
     mutant: "skip-term-check-on-append-response",
-    options: { bounds: { maxTerm: 2, maxLog: 2, maxCrashes: 1, maxInFlight: 7 }, storage: "async-overtake" },
+    options: { bounds: { maxTerm: 2, maxLog: 2, maxCrashes: 1, maxInFlight: 7 }, storage: "async-contract" },
     invariant: "commit-durable-majority",
     path: [
       timeout(1),
