@@ -15,7 +15,7 @@ import { OPEN_ACL_UNSAFE, type ClientRequest } from "../../../core/zk/index.js";
 import * as ens from "../../../core/zk-ensemble/index.js";
 import type { EnsembleMessage, ReplicaConfig, ReplicaInput, ReplicaOutput, ReplicaState } from "../../../core/zk-ensemble/index.js";
 import type { ZkEnsembleInvariant } from "../../invariants/zk-ensemble.js";
-import type { ActorSystem, SystemState } from "../actors.js";
+import type { ActorSystem, SystemAction, SystemState } from "../actors.js";
 import { hashValue } from "../hash.js";
 import type { Invariant, StepInvariant } from "../model.js";
 import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
@@ -88,8 +88,8 @@ export function zkInvariants(ids: readonly number[]): Invariant<ZkSystemState>[]
 }
 
 /** The transition invariants: Raft's, on each replica's Raft node. */
-export function zkStepInvariants(ids: readonly number[]): StepInvariant<ZkSystemState, unknown>[] {
-  return raftStepInvariants(ids).map((inv) => ({ name: inv.name, check: (before: ZkSystemState, action: unknown, after: ZkSystemState) => inv.check(raftView(before), action as never, raftView(after)) }));
+export function zkStepInvariants(ids: readonly number[]): StepInvariant<ZkSystemState, SystemAction<unknown, unknown>>[] {
+  return raftStepInvariants(ids).map((inv) => ({ name: inv.name, check: (before, action, after) => inv.check(raftView(before), action, raftView(after)) }));
 }
 
 /** The client's next input at replica `s` (index 0): connect once a leader is known, then the writes in turn. */
