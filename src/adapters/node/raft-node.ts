@@ -90,6 +90,8 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
       message: (message: Message): Input => ({ type: "message", message }),
       sent: (s) => (s as SendOutput).message,
       perform: (x, feed, log) => perform(o.app, x, feed, log),
+      // The core applies only entries reported durable; a step's outputs wait for its own persist alone.
+      stepLocal: true,
       ...(bug === undefined ? {} : { sendsEarly: (s: Output) => bug === "ack-before-fsync" || (s as SendOutput).message.type === "vote-response" }),
     });
     return new RaftNode(o, rt);
