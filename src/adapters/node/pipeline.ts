@@ -4,7 +4,8 @@
  * (storage makes writes durable in issue order) and everything after it in the step waits until it is durable,
  * then its acknowledgement inputs are fed back. Sends before the step's persist leave at once (a Raft leader's
  * appends: the core orders them so, §10.2.1 of the dissertation); the step's other outputs queue behind every
- * earlier write, so applies and commits stay in order.
+ * earlier write — for a core whose outputs depend only on their own step's persist (`stepLocal`: Raft), only
+ * behind the earlier outputs still held — so applies and commits stay in order.
  * @module
  */
 
