@@ -3,7 +3,8 @@
  * quorate cluster, then of a 3-member etcd 3.4 cluster (Debian /usr/bin/etcd), one after the other (never both at
  * once), on loopback free ports with data in temp dirs, fsync on, stopped by PID; both driven by the same
  * HTTP/JSON client (the etcd v3 gateway) at the leader, 100-byte values. `--json` prints
- * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms"},…]}`.
+ * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms","cpuMsPerOp"},…]}` (`cpuMsPerOp`: CPU time of
+ * the servers' processes per put, from /proc).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, open, readFile, rm } from "node:fs/promises";

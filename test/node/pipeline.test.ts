@@ -6,7 +6,7 @@ import { Cluster, enc } from "../raft/harness.js";
 
 type O = { type: "persist"; id: string } | { type: "send"; id: string } | { type: "apply"; id: string };
 
-function harness(sendsEarly?: (o: O) => boolean) {
+function harness(sendsEarly?: (o: O) => boolean, stepLocal?: boolean) {
   const events: string[] = [];
   const pending = new Map<string, (acks: string[]) => void>();
   const fatal: unknown[] = [];
@@ -21,6 +21,7 @@ function harness(sendsEarly?: (o: O) => boolean) {
     feed: (i) => events.push(`feed ${i}`),
     fatal: (e) => fatal.push(e),
     ...(sendsEarly === undefined ? {} : { sendsEarly }),
+    ...(stepLocal === undefined ? {} : { stepLocal }),
   });
   const settle = () => new Promise((r) => setTimeout(r, 0));
   return { p, events, pending, fatal, settle };
@@ -52,6 +53,30 @@ describe("output pipeline", () => {
     pending.get("P2")!(["ack2"]);
     await settle();
     expect(events).toEqual(["issue P1", "send B", "issue P2", "send A", "feed ack1", "send C", "apply X", "feed ack2"]);
+  });
+
+  it("step-local outputs before their step's persist are performed at once, past earlier writes in flight, in order", async () => {
+    const { p, events, pending, settle } = harness(undefined, true);
+    p.handle([{ type: "persist", id: "P1" }, { type: "send", id: "A" }]);
+    p.handle([{ type: "apply", id: "X" }, { type: "persist", id: "P2" }]); // X waits for no write
+    await settle();
+    expect(events).toEqual(["issue P1", "issue P2", "apply X"]);
+    // An output held behind P3 keeps a later one behind it: outputs stay in order.
+    p.handle([{ type: "persist", id: "P3" }, { type: "apply", id: "Y" }]);
+    p.handle([{ type: "apply", id: "Z" }]);
+    await settle();
+    expect(events).toEqual(["issue P1", "issue P2", "apply X", "issue P3"]);
+    for (const id of ["P1", "P2", "P3"]) pending.get(id)!([`ack-${id}`]);
+    await settle();
+    expect(events.slice(4)).toEqual(["send A", "feed ack-P1", "feed ack-P2", "apply Y", "feed ack-P3", "apply Z"]);
+  });
+
+  it("without stepLocal (KRaft), an output waits behind every earlier write", async () => {
+    const { p, events, settle } = harness();
+    p.handle([{ type: "persist", id: "P1" }]);
+    p.handle([{ type: "apply", id: "X" }]);
+    await settle();
+    expect(events).toEqual(["issue P1"]);
   });
 
   it("a failed persist is fatal and what followed it is not performed", async () => {

@@ -94,6 +94,8 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
         const m = (s as SendOutput).message;
         return m.type === "vote-response" && !m.reject ? `granted vote to ${m.to} in term ${m.term}` : undefined;
       },
+      // The core applies only entries reported durable; a step's outputs wait for its own persist alone.
+      stepLocal: true,
       ...(bug === undefined ? {} : { sendsEarly: (s: Output) => bug === "ack-before-fsync" || (s as SendOutput).message.type === "vote-response" }),
     });
     return new RaftNode(o, rt);

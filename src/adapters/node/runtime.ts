@@ -8,7 +8,7 @@
  */
 import { loseUnsynced, nodeFileSystem, type FileSystem, type WalStats } from "../storage/index.js";
 import { Transport, type Family, type FamilyMessage, type PeerAddress, type TransportStats } from "../transport/index.js";
-import { OutputPipeline } from "./pipeline.js";
+import { OutputPipeline, type PipelineHooks } from "./pipeline.js";
 
 /** The options every node runtime shares. */
 export interface NodeRuntimeOptions {
@@ -70,6 +70,8 @@ export interface CoreBinding<F extends Family, S, I, O extends { readonly type: 
    * harness watches these lines to time its faults, e.g. a crash right after a vote was granted.
    */
   describeSend?(o: O): string | undefined;
+  /** See {@link PipelineHooks.stepLocal}. */
+  readonly stepLocal?: boolean;
 }
 
 /** A running core: storage, transport, timer and the step loop. */
@@ -101,6 +103,7 @@ export class NodeRuntime<F extends Family, S, I, O extends { readonly type: stri
       feed: (i) => this.step(i),
       fatal: (e) => this.fatal(e),
       ...(early === undefined ? {} : { sendsEarly: (s: O) => early(s) }),
+      ...(core.stepLocal === true ? { stepLocal: true } : {}),
     });
   }
 
