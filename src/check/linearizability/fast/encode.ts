@@ -61,11 +61,11 @@ const ANY_INT = String.raw`0|-?[1-9]\d*`;
 const HEAD = new RegExp(`${SEP}\\[`, "y");
 /**
  * One op map in the field order Jepsen and the recorder write, with the values these histories hold: the
- * groups are type, f, key, nil, integer, string, pair (2), integer process, `:nemesis`.
+ * groups are type, f, key, nil, integer, string, pair (two of nil or integer), integer process, `:nemesis`.
  */
 const OP = new RegExp(
   String.raw`${SEP}\{:type :(invoke|ok|fail|info), :f :(${NAME})(?:, :key "([^"\\\n]*)")?` +
-    String.raw`, :value (?:(nil)|(${INT})|"([^"\\\n]*)"|\[(${INT}) (${INT})\])` +
+    String.raw`, :value (?:(nil)|(${INT})|"([^"\\\n]*)"|\[(nil|${INT}) (nil|${INT})\])` +
     String.raw`, :process (?:(${INT})|(:nemesis))(?:, :time (?:${ANY_INT}))?(?:, :index (?:${ANY_INT}))?(?:, :error :${NAME})?\}`,
   "y",
 );
@@ -103,6 +103,11 @@ class Values {
     let id = this.ints.get(text);
     if (id === undefined) this.ints.set(text, (id = this.add(1, text, NIL, NIL)));
     return id;
+  }
+
+  /** nil or an integer (a pair's element). */
+  scalar(text: string): number {
+    return text === "nil" ? NIL : this.int(text);
   }
 
   string(text: string): number {
@@ -182,7 +187,7 @@ function parseOps(text: string): ParsedOps | undefined {
       key = keyIds.get(m[3]) ?? NONE;
       if (key === NONE) keyIds.set(m[3], (key = keyIds.size));
     }
-    const value = m[4] !== undefined ? NIL : m[5] !== undefined ? values.int(m[5]) : m[6] !== undefined ? values.string(m[6]) : values.pair(values.int(m[7]!), values.int(m[8]!));
+    const value = m[4] !== undefined ? NIL : m[5] !== undefined ? values.int(m[5]) : m[6] !== undefined ? values.string(m[6]) : values.pair(values.scalar(m[7]!), values.scalar(m[8]!));
     const process = m[9]!;
     const open = pending.get(process);
     if (type === "invoke") {
