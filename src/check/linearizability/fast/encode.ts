@@ -143,6 +143,121 @@ interface ParsedOps {
   readonly values: Values;
 }
 
+/** Lines read per call of `EventReader.read`: short calls, so V8 optimizes it as a whole function, not mid-loop. */
+const LINES_PER_CALL = 64;
+/** `EventReader.read`'s answers besides "more to read". */
+const DONE = 1;
+const DECLINED = 2;
+
+/** The event loop of `parseOps`, resumable: its registers live in fields between calls. */
+class EventReader {
+  pos: number;
+  ops = 0;
+  time = 0;
+  readonly opF: Int32Array;
+  readonly opKey: Int32Array;
+  readonly opIn: Int32Array;
+  readonly opOut: Int32Array;
+  readonly opRet: Int32Array;
+  readonly dead: Uint8Array;
+  /** Per event: op * 2 for an invocation, op * 2 + 1 for an :ok completion, -1 for events without an entry. */
+  readonly events: Int32Array;
+  readonly values = new Values();
+  readonly fIds = new Map<string, number>();
+  readonly fNames: string[] = [""];
+  readonly keyIds = new Map<string, number>();
+  private readonly pending = new Map<string, number>();
+
+  constructor(
+    private readonly text: string,
+    start: number,
+    maxEvents: number,
+  ) {
+    this.pos = start;
+    this.opF = new Int32Array(maxEvents);
+    this.opKey = new Int32Array(maxEvents);
+    this.opIn = new Int32Array(maxEvents);
+    this.opOut = new Int32Array(maxEvents);
+    this.opRet = new Int32Array(maxEvents);
+    this.dead = new Uint8Array(maxEvents);
+    this.events = new Int32Array(maxEvents);
+  }
+
+  /** Reads up to `lines` op maps: 0 when there may be more, DONE at the first text that is not one, DECLINED. */
+  read(lines: number): number {
+    const { text, opF, opKey, opIn, opOut, opRet, dead, events, values, fIds, fNames, keyIds, pending } = this;
+    let { pos, ops, time } = this;
+    let answer = 0;
+    for (let line = 0; line < lines; line++) {
+      OP.lastIndex = pos;
+      const m = OP.exec(text);
+      if (m === null) {
+        answer = DONE;
+        break;
+      }
+      pos = OP.lastIndex;
+      if (m[10] !== undefined) continue; // :nemesis: no client op, no event
+      const type = m[1]!;
+      // f ids start at 1: fNames[0] is a placeholder, so the array holds strings from the start.
+      let f = fIds.get(m[2]!) ?? 0;
+      if (f === 0) {
+        fIds.set(m[2]!, (f = fNames.length));
+        fNames.push(m[2]!);
+      }
+      let key = NONE;
+      if (m[3] !== undefined) {
+        key = keyIds.get(m[3]) ?? NONE;
+        if (key === NONE) keyIds.set(m[3], (key = keyIds.size));
+      }
+      const value = m[4] !== undefined ? NIL : m[5] !== undefined ? values.int(m[5]) : m[6] !== undefined ? values.string(m[6]) : values.pair(values.scalar(m[7]!), values.scalar(m[8]!));
+      const process = m[9]!;
+      const open = pending.get(process) ?? NONE;
+      if (type === "invoke") {
+        if (open !== NONE) {
+          answer = DECLINED;
+          break;
+        }
+        const op = ops++;
+        opF[op] = f;
+        opKey[op] = key;
+        opIn[op] = value;
+        opOut[op] = NONE;
+        opRet[op] = NEVER_RETURNED;
+        pending.set(process, op);
+        events[time++] = op * 2;
+        continue;
+      }
+      if (open === NONE) {
+        if (type !== "info") {
+          answer = DECLINED;
+          break;
+        }
+        events[time++] = -1; // an :info without invocation carries no op, but is an event
+        continue;
+      }
+      if (opF[open] !== f) {
+        answer = DECLINED;
+        break;
+      }
+      pending.delete(process);
+      if (type === "ok") {
+        if (opIn[open] === NIL) opIn[open] = value;
+        if (opKey[open] === NONE) opKey[open] = key;
+        opOut[open] = value;
+        opRet[open] = time;
+        events[time++] = open * 2 + 1;
+      } else {
+        if (type === "fail") dead[open] = 1; // did not happen
+        events[time++] = -1;
+      }
+    }
+    this.pos = pos;
+    this.ops = ops;
+    this.time = time;
+    return answer;
+  }
+}
+
 /**
  * Reads the ops of a one-op-per-line Jepsen history as `parseJepsenEdn` would (time is an event's position
  * among client events, `:fail` ops dropped, `:info` and pending ops of unknown outcome), or `undefined`.
@@ -150,76 +265,15 @@ interface ParsedOps {
 function parseOps(text: string): ParsedOps | undefined {
   HEAD.lastIndex = 0;
   if (!HEAD.test(text)) return undefined;
-  let pos = HEAD.lastIndex;
   // No op map is shorter than 40 characters: a bound on events that needs no growing arrays.
   const maxEvents = Math.ceil(text.length / 40) + 1;
   // Each map adds at most three value ids (a pair and its two integers), and ids must fit ID_SPACE.
   if (3 * maxEvents >= ID_SPACE) return undefined;
-  const opF = new Int32Array(maxEvents);
-  const opKey = new Int32Array(maxEvents);
-  const opIn = new Int32Array(maxEvents);
-  const opOut = new Int32Array(maxEvents);
-  const opRet = new Int32Array(maxEvents);
-  const dead = new Uint8Array(maxEvents);
-  // Per event: op * 2 for an invocation, op * 2 + 1 for an :ok completion, -1 for events without an entry.
-  const events = new Int32Array(maxEvents);
-  const values = new Values();
-  const fIds = new Map<string, number>();
-  const fNames: string[] = [];
-  const keyIds = new Map<string, number>();
-  const pending = new Map<string, number>();
-  let ops = 0;
-  let time = 0;
-  for (;;) {
-    OP.lastIndex = pos;
-    const m = OP.exec(text);
-    if (m === null) break;
-    pos = OP.lastIndex;
-    if (m[10] !== undefined) continue; // :nemesis: no client op, no event
-    const type = m[1]!;
-    let f = fIds.get(m[2]!);
-    if (f === undefined) {
-      fIds.set(m[2]!, (f = fNames.length));
-      fNames.push(m[2]!);
-    }
-    let key = NONE;
-    if (m[3] !== undefined) {
-      key = keyIds.get(m[3]) ?? NONE;
-      if (key === NONE) keyIds.set(m[3], (key = keyIds.size));
-    }
-    const value = m[4] !== undefined ? NIL : m[5] !== undefined ? values.int(m[5]) : m[6] !== undefined ? values.string(m[6]) : values.pair(values.scalar(m[7]!), values.scalar(m[8]!));
-    const process = m[9]!;
-    const open = pending.get(process);
-    if (type === "invoke") {
-      if (open !== undefined) return undefined;
-      const op = ops++;
-      opF[op] = f;
-      opKey[op] = key;
-      opIn[op] = value;
-      opOut[op] = NONE;
-      opRet[op] = NEVER_RETURNED;
-      pending.set(process, op);
-      events[time++] = op * 2;
-      continue;
-    }
-    if (open === undefined) {
-      if (type !== "info") return undefined;
-      events[time++] = -1; // an :info without invocation carries no op, but is an event
-      continue;
-    }
-    if (opF[open] !== f) return undefined;
-    pending.delete(process);
-    if (type === "ok") {
-      if (opIn[open] === NIL) opIn[open] = value;
-      if (opKey[open] === NONE) opKey[open] = key;
-      opOut[open] = value;
-      opRet[open] = time;
-      events[time++] = open * 2 + 1;
-    } else {
-      if (type === "fail") dead[open] = 1; // did not happen
-      events[time++] = -1;
-    }
-  }
+  const reader = new EventReader(text, HEAD.lastIndex, maxEvents);
+  let answer = 0;
+  while (answer === 0) answer = reader.read(LINES_PER_CALL);
+  if (answer === DECLINED) return undefined;
+  const { pos, ops, time, opF, opKey, opIn, opOut, opRet, dead, events, values, fNames, keyIds } = reader;
   TAIL.lastIndex = pos;
   if (!TAIL.test(text) || ops === 0) return undefined;
   // Drop failed ops: renumber the live ones, still in call order.
@@ -315,7 +369,6 @@ function encodeKv(p: ParsedOps, kind: Uint8Array, a: Int32Array, texts: string[]
     }
     return id;
   };
-  textId("");
   for (let op = 0; op < p.n; op++) {
     const k = code[p.f[op]!]!;
     if (k === NONE || p.key[op] === NONE) return false;
@@ -350,8 +403,9 @@ export function encodeHistory(text: string, model: FastModelName): EncodedHistor
   const kind = new Uint8Array(n);
   const a = new Int32Array(n);
   const b = new Int32Array(n);
-  const texts: string[] = [];
-  const textIds = new Map<string, number>();
+  // Text 0 is "" (every key's initial value); the array holds strings from the start (one elements kind).
+  const texts = [""];
+  const textIds = new Map([["", 0]]);
   let part: Int32Array;
   let parts: number;
   if (model === "cas-register") {
@@ -363,7 +417,7 @@ export function encodeHistory(text: string, model: FastModelName): EncodedHistor
     part = p.key.subarray(0, n);
     parts = p.keyCount;
   }
-  return { n, kind, a, b, part, parts, twin: twins(p), entries: p.entries, init: model === "kv" ? textIds.get("")! : NIL, texts, textIds };
+  return { n, kind, a, b, part, parts, twin: twins(p), entries: p.entries, init: model === "kv" ? 0 : NIL, texts, textIds };
 }
 
 /** The return time given to ops of unknown outcome (exported for tests). */

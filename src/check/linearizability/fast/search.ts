@@ -68,6 +68,12 @@ export interface Partitions {
 
 /** Splits the history's ops and entries by partition, keeping call and time order. */
 export function splitPartitions(h: EncodedHistory): Partitions {
+  if (h.parts === 1) {
+    // One partition (a register): local indices are the global ones.
+    const identity = new Int32Array(h.n);
+    for (let op = 0; op < h.n; op++) identity[op] = op;
+    return { parts: [{ ops: identity, entries: h.entries }], local: identity };
+  }
   const count = new Int32Array(h.parts);
   for (let op = 0; op < h.n; op++) count[h.part[op]!]!++;
   const local = new Int32Array(h.n);
@@ -91,145 +97,228 @@ export function splitPartitions(h: EncodedHistory): Partitions {
   return { parts: ops.map((o, p) => ({ ops: o, entries: entries[p]! })), local };
 }
 
+// Every op kind as a guard on the state and a result, so that one code path serves them all (no branch that
+// only some histories take, which V8 would meet without type feedback and deoptimize on).
+/** Guard: accepted in any state. */
+const ANY = -1;
+/** Guard: never accepted (no state id is negative). */
+const NO_STATE = -2;
+/** Result: the state is left as it is. */
+const SAME = -1;
+/** Result: the op's text is appended to the state. */
+const APPENDED = -2;
+/** Loop iterations per call of `run`: short calls, so V8 optimizes `run` as a whole function, not mid-loop. */
+const SLICE = 2048;
+
+/** A resumable search of one partition; its registers live in fields between calls of `run`. */
+class FastSearch {
+  readonly guard: Int32Array;
+  readonly result: Int32Array;
+  readonly arg: Int32Array;
+  readonly greedy: Uint8Array;
+  readonly twin: Int32Array;
+  readonly entryOp: Int32Array;
+  readonly entryIsCall: Uint8Array;
+  readonly callEntry: Int32Array;
+  readonly returnEntry: Int32Array;
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+  readonly bits: Uint32Array;
+  readonly zobrist: Int32Array;
+  readonly cache: StateCache;
+  readonly stackOp: Int32Array;
+  readonly stackSid: Int32Array;
+  sid: number;
+  depth = 0;
+  setHash = 0;
+  entry = 0;
+  remaining = 0;
+  steps = 0;
+
+  constructor(h: EncodedHistory, p: PartitionEntries, local: Int32Array, maxCacheBytes: number) {
+    const n = p.ops.length;
+    const m = p.entries.length;
+    this.guard = new Int32Array(n);
+    this.result = new Int32Array(n);
+    this.arg = new Int32Array(n);
+    this.greedy = new Uint8Array(n);
+    this.twin = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const op = p.ops[i]!;
+      const t = h.twin[op]!;
+      this.twin[i] = t < 0 ? -1 : local[t]!;
+      this.encode(i, h.kind[op]!, h.a[op]!, h.b[op]!);
+    }
+    this.entryOp = new Int32Array(m);
+    this.entryIsCall = new Uint8Array(m);
+    this.callEntry = new Int32Array(n);
+    this.returnEntry = new Int32Array(n).fill(-1);
+    for (let e = 0; e < m; e++) {
+      const code = p.entries[e]!;
+      const op = code >> 1;
+      this.entryOp[e] = op;
+      if ((code & 1) === 0) {
+        this.entryIsCall[e] = 1;
+        this.callEntry[op] = e;
+      } else {
+        this.returnEntry[op] = e;
+        this.remaining++;
+      }
+    }
+    // The list: entries 0..m-1 in time order, HEAD = m, -1 ends it.
+    this.next = new Int32Array(m + 1);
+    this.prev = new Int32Array(m + 1);
+    for (let e = 0; e < m; e++) {
+      this.next[e] = e + 1 < m ? e + 1 : -1;
+      this.prev[e] = e === 0 ? m : e - 1;
+    }
+    this.next[m] = m > 0 ? 0 : -1;
+    this.prev[m] = -1;
+    const words = (n + 31) >>> 5;
+    this.bits = new Uint32Array(words);
+    this.zobrist = zobristKeys(n);
+    this.cache = new StateCache(words, maxCacheBytes, 2 * n);
+    this.stackOp = new Int32Array(n);
+    this.stackSid = new Int32Array(n);
+    this.sid = h.init;
+  }
+
+  private encode(i: number, kind: number, a: number, b: number): void {
+    let guard = NO_STATE;
+    let result = SAME;
+    switch (kind) {
+      case READ:
+        guard = a;
+        break;
+      case READ_ANY:
+        guard = ANY;
+        break;
+      case WRITE:
+        guard = ANY;
+        result = a;
+        break;
+      case CAS:
+        guard = a;
+        result = b;
+        break;
+      case APPEND:
+        guard = ANY;
+        result = APPENDED;
+        this.arg[i] = a;
+        break;
+      default:
+        break;
+    }
+    this.guard[i] = guard;
+    this.result[i] = result;
+    // Completed reads (the only ops of these kinds that have a return) are linearized greedily.
+    this.greedy[i] = kind === READ || kind === READ_ANY ? 1 : 0;
+  }
+
+  /**
+   * Runs at most `budget` loop iterations: the steps so far when a linearization is found, EXHAUSTED, or
+   * OUT_OF_STEPS when the budget ran out first (call again to go on).
+   */
+  run(budget: number, states: TextStates | undefined): number {
+    const { guard, result, arg, greedy, twin, entryOp, entryIsCall, callEntry, returnEntry, next, prev, bits, zobrist, cache, stackOp, stackSid } = this;
+    const head = next.length - 1;
+    let { sid, depth, setHash, entry, remaining } = this;
+    let steps = 0;
+    let answer = OUT_OF_STEPS;
+    if (remaining === 0) return 0;
+    while (steps < budget) {
+      steps++;
+      if (entry >= 0 && entryIsCall[entry] === 1) {
+        const op = entryOp[entry]!;
+        const t = twin[op]!;
+        const g = guard[op]!;
+        let nsid = IMPOSSIBLE;
+        // A twin not yet linearized goes first: skip this one.
+        if ((t === -1 || (bits[t >>> 5]! & (1 << (t & 31))) !== 0) && (g === ANY || g === sid)) {
+          const r = result[op]!;
+          nsid = r >= 0 ? r : r === SAME ? sid : states!.append(sid, arg[op]!);
+        }
+        if (nsid === IMPOSSIBLE) {
+          entry = next[entry]!;
+          continue;
+        }
+        const word = op >>> 5;
+        const bit = 1 << (op & 31);
+        const hash = setHash ^ zobrist[op]!;
+        bits[word]! |= bit;
+        if (!cache.add(bits, hash ^ mix32(Math.imul(nsid + 1, 0x9e3779b1)), nsid)) {
+          bits[word]! &= ~bit;
+          entry = next[entry]!;
+          continue;
+        }
+        stackOp[depth] = op;
+        stackSid[depth] = sid;
+        depth++;
+        sid = nsid;
+        setHash = hash;
+        // Lift the op's call and return entries out of the list.
+        const c = callEntry[op]!;
+        let before = prev[c]!;
+        let after = next[c]!;
+        next[before] = after;
+        if (after !== -1) prev[after] = before;
+        const r = returnEntry[op]!;
+        if (r !== -1) {
+          before = prev[r]!;
+          after = next[r]!;
+          next[before] = after;
+          if (after !== -1) prev[after] = before;
+          if (--remaining === 0) {
+            answer = this.steps + steps;
+            break;
+          }
+        }
+        entry = next[head]!;
+        continue;
+      }
+      // A return entry (or a greedy read undone): the last choice must be undone.
+      if (depth === 0) {
+        answer = EXHAUSTED;
+        break;
+      }
+      depth--;
+      const op = stackOp[depth]!;
+      sid = stackSid[depth]!;
+      bits[op >>> 5]! &= ~(1 << (op & 31));
+      setHash ^= zobrist[op]!;
+      const c = callEntry[op]!;
+      const r = returnEntry[op]!;
+      if (r !== -1) {
+        next[prev[r]!] = r;
+        if (next[r] !== -1) prev[next[r]!] = r;
+        remaining++;
+      }
+      next[prev[c]!] = c;
+      if (next[c] !== -1) prev[next[c]!] = c;
+      // A read linearized as soon as it was enabled: if nothing worked after it, nothing works without it.
+      entry = greedy[op] === 1 ? MUST_BACKTRACK : next[c]!;
+    }
+    this.sid = sid;
+    this.depth = depth;
+    this.setHash = setHash;
+    this.entry = entry;
+    this.remaining = remaining;
+    this.steps += steps;
+    return answer;
+  }
+}
+
 /**
  * Searches one partition for a linearization from the history's initial state, for at most `maxSteps` loop
  * iterations: the steps it took when it found one, else EXHAUSTED or OUT_OF_STEPS. `local` maps a global op to
  * its index in the partition (for twins). @throws CacheFullError past `maxCacheBytes`.
  */
 export function searchPartition(h: EncodedHistory, p: PartitionEntries, local: Int32Array, states: TextStates | undefined, maxSteps: number, maxCacheBytes: number): number {
-  const n = p.ops.length;
-  const m = p.entries.length;
-  const kind = new Uint8Array(n);
-  const argA = new Int32Array(n);
-  const argB = new Int32Array(n);
-  const twin = new Int32Array(n);
-  const callEntry = new Int32Array(n);
-  const returnEntry = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) {
-    const op = p.ops[i]!;
-    kind[i] = h.kind[op]!;
-    argA[i] = h.a[op]!;
-    argB[i] = h.b[op]!;
-    const t = h.twin[op]!;
-    twin[i] = t < 0 ? -1 : local[t]!;
-  }
-  const entryOp = new Int32Array(m);
-  const entryIsCall = new Uint8Array(m);
-  let remaining = 0;
-  for (let e = 0; e < m; e++) {
-    const code = p.entries[e]!;
-    const op = code >> 1;
-    entryOp[e] = op;
-    if ((code & 1) === 0) {
-      entryIsCall[e] = 1;
-      callEntry[op] = e;
-    } else {
-      returnEntry[op] = e;
-      remaining++;
-    }
-  }
-  if (remaining === 0) return 0;
-  // The list: entries 0..m-1 in time order, HEAD = m, -1 ends it.
-  const next = new Int32Array(m + 1);
-  const prev = new Int32Array(m + 1);
-  for (let e = 0; e < m; e++) {
-    next[e] = e + 1 < m ? e + 1 : -1;
-    prev[e] = e === 0 ? m : e - 1;
-  }
-  next[m] = 0;
-  prev[m] = -1;
-  const words = (n + 31) >>> 5;
-  const bits = new Uint32Array(words);
-  const zobrist = zobristKeys(n);
-  const cache = new StateCache(words, maxCacheBytes, 2 * n);
-  const stackOp = new Int32Array(n);
-  const stackSid = new Int32Array(n);
-  let sid = h.init;
-  let depth = 0;
-  let setHash = 0;
-  let entry = 0;
-  let steps = 0;
+  const search = new FastSearch(h, p, local, maxCacheBytes);
   for (;;) {
-    if (++steps > maxSteps) return OUT_OF_STEPS;
-    if (entry >= 0 && entryIsCall[entry] === 1) {
-      const op = entryOp[entry]!;
-      const t = twin[op]!;
-      let nsid = IMPOSSIBLE;
-      // A twin not yet linearized goes first: skip this one.
-      if (t === -1 || (bits[t >>> 5]! & (1 << (t & 31))) !== 0) {
-        switch (kind[op]) {
-          case READ:
-            if (sid === argA[op]) nsid = sid;
-            break;
-          case READ_ANY:
-            nsid = sid;
-            break;
-          case WRITE:
-            nsid = argA[op]!;
-            break;
-          case CAS:
-            if (sid === argA[op]) nsid = argB[op]!;
-            break;
-          case APPEND:
-            nsid = states!.append(sid, argA[op]!);
-            break;
-          default:
-            break;
-        }
-      }
-      if (nsid === IMPOSSIBLE) {
-        entry = next[entry]!;
-        continue;
-      }
-      const word = op >>> 5;
-      const bit = 1 << (op & 31);
-      const h2 = setHash ^ zobrist[op]!;
-      bits[word]! |= bit;
-      if (!cache.add(bits, h2 ^ mix32(Math.imul(nsid + 1, 0x9e3779b1)), nsid)) {
-        bits[word]! &= ~bit;
-        entry = next[entry]!;
-        continue;
-      }
-      stackOp[depth] = op;
-      stackSid[depth] = sid;
-      depth++;
-      sid = nsid;
-      setHash = h2;
-      // Lift the op's call and return entries out of the list.
-      const c = callEntry[op]!;
-      let pr = prev[c]!;
-      let nx = next[c]!;
-      next[pr] = nx;
-      if (nx !== -1) prev[nx] = pr;
-      const r = returnEntry[op]!;
-      if (r !== -1) {
-        pr = prev[r]!;
-        nx = next[r]!;
-        next[pr] = nx;
-        if (nx !== -1) prev[nx] = pr;
-        if (--remaining === 0) return steps;
-      }
-      entry = next[m]!;
-      continue;
-    }
-    // A return entry (or a greedy read undone): the last choice must be undone.
-    if (depth === 0) return EXHAUSTED;
-    depth--;
-    const op = stackOp[depth]!;
-    sid = stackSid[depth]!;
-    bits[op >>> 5]! &= ~(1 << (op & 31));
-    setHash ^= zobrist[op]!;
-    const c = callEntry[op]!;
-    const r = returnEntry[op]!;
-    if (r !== -1) {
-      next[prev[r]!] = r;
-      if (next[r] !== -1) prev[next[r]!] = r;
-      remaining++;
-    }
-    next[prev[c]!] = c;
-    if (next[c] !== -1) prev[next[c]!] = c;
-    // A completed read was linearized as soon as it was enabled: if nothing worked after it, nothing works without it.
-    const k = kind[op];
-    entry = r !== -1 && (k === READ || k === READ_ANY) ? MUST_BACKTRACK : next[c]!;
+    const budget = Math.min(SLICE, maxSteps - search.steps);
+    if (budget <= 0) return OUT_OF_STEPS;
+    const answer = search.run(budget, states);
+    if (answer !== OUT_OF_STEPS) return answer;
   }
 }
