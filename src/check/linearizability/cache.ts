@@ -57,13 +57,18 @@ export class StateCache {
     const slots = this.slots;
     const mask = this.mask;
     const keys = this.keys;
+    // Loaded on every call, not only on a key match: code V8 optimizes before the first match then has their
+    // type feedback all the same (no deoptimization of the search loop this is inlined into).
+    const stateIds = this.stateIds;
+    const arena = this.arena;
     let slot = key & mask;
     for (;;) {
       const e = slots[slot]!;
       if (e === -1) break;
-      if (keys[e] === key && this.stateIds[e] === stateId) {
-        const base = e * words;
-        const arena = this.arena;
+      // Computed on every probe (not only on a key match): V8 then has type feedback for them early.
+      const sameState = stateIds[e] === stateId;
+      const base = e * words;
+      if (keys[e] === key && sameState) {
         let w = 0;
         while (w < words && arena[base + w] === bits[w]) w++;
         if (w === words) return false;

@@ -16,37 +16,69 @@
 /** The models the fast path knows. */
 export type FastModelName = "cas-register" | "kv";
 
-// Op kinds: what an op does to an integer state `s` (IMPOSSIBLE when it cannot happen there).
-/** Never takes effect (a read of unknown outcome: "never" is always as good). */
+// Op kinds, as the model sees them (for reports and tests; the search reads `guard` and `result`).
+/** Never takes effect (a read of unknown outcome: "never" is always as good), or a failed op (did not happen). */
 export const NEVER = 0;
-/** Accepted iff `s === a`; leaves `s` (a completed read of a definite value). */
+/** Accepted iff the state is `guard`; leaves it (a completed read of a definite value). */
 export const READ = 1;
 /** Accepted in any state, leaves it (a completed kv get that observed nothing). */
 export const READ_ANY = 2;
-/** Sets the state to `a`. */
+/** Sets the state to `result`. */
 export const WRITE = 3;
-/** Accepted iff `s === a`; sets the state to `b` (a compare-and-set that succeeded or may have). */
+/** Accepted iff the state is `guard`; sets it to `result` (a compare-and-set that succeeded or may have). */
 export const CAS = 4;
-/** Appends text `a` to the state (kv states are interned texts). */
+/** Appends text `arg` to the state (kv states are interned texts). */
 export const APPEND = 5;
 
-/** A history in integer form, ready for `searchPartition`. */
+// Every op as a guard on the state and a result, so that one code path in the search serves every kind (no
+// branch that only some histories take, which V8 would meet without type feedback and deoptimize on).
+/** Guard: accepted in any state. */
+export const ANY = -1;
+/** Guard: never accepted (no state id is negative). */
+export const NO_STATE = -2;
+/** Result: the state is left as it is. */
+export const SAME = -1;
+/** Result: the op's text `arg` is appended to the state. */
+export const APPENDED = -2;
+
+/**
+ * A history in integer form, ready for `searchHistory`. Ops are numbered in call order, failed ones included
+ * (they have no entries and are never linearized); per-op arrays have `ops` elements.
+ */
 export interface EncodedHistory {
-  /** Ops in call order (the count the general parser's history has). */
+  /** Live ops: the count the general parser's history has. */
   readonly n: number;
+  /** Ops invoked, failed ones included. */
+  readonly ops: number;
   readonly kind: Uint8Array;
-  readonly a: Int32Array;
-  readonly b: Int32Array;
-  /** Partition of each op (0 .. parts-1). */
-  readonly part: Int32Array;
-  readonly parts: number;
+  /** The state the op requires (a state id), ANY or NO_STATE. */
+  readonly guard: Int32Array;
+  /** The state the op leaves (a state id), SAME or APPENDED. */
+  readonly result: Int32Array;
+  /** The text an append appends. */
+  readonly arg: Int32Array;
+  /** 1 for completed reads: linearized as soon as they are enabled, never tried later. */
+  readonly greedy: Uint8Array;
   /** The nearest earlier op with equal input and output that returned no later (see `twinPredecessors`), or -1. */
   readonly twin: Int32Array;
-  /** Call and return entries in time order: `op * 2`, `op * 2 + 1` (ops of unknown outcome have no return). */
-  readonly entries: Int32Array;
+  /** Partition of each op (0 .. parts-1): the register has one, kv one per key. */
+  readonly part: Int32Array;
+  readonly parts: number;
+  /** Per partition: live ops, and ops that returned (the search is done when all of those are linearized). */
+  readonly sizes: Int32Array;
+  readonly returns: Int32Array;
+  /** Call and return entries of live ops in time order: op and kind of each, and each op's entries (-1: none). */
+  readonly entryOp: Int32Array;
+  readonly entryIsCall: Uint8Array;
+  readonly callEntry: Int32Array;
+  readonly returnEntry: Int32Array;
+  /** Per partition, a doubly linked list of its entries in time order; partition p's head is `headBase + p`. */
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+  readonly headBase: number;
   /** The initial state id. */
   readonly init: number;
-  /** Interned texts (kv): `texts[id]`, with `textIds` the reverse; empty for the register. */
+  /** Interned texts (kv states): `texts[id]`, with `textIds` the reverse. */
   readonly texts: string[];
   readonly textIds: Map<string, number>;
 }
@@ -61,11 +93,12 @@ const ANY_INT = String.raw`0|-?[1-9]\d*`;
 const HEAD = new RegExp(`${SEP}\\[`, "y");
 /**
  * One op map in the field order Jepsen and the recorder write, with the values these histories hold: the
- * groups are type, f, key, nil, integer, string, pair (two of nil or integer), integer process, `:nemesis`.
+ * groups are type, f, key, value (its text: nil, an integer, a string with its quotes, or a pair of nil or
+ * integers), integer process, `:nemesis`.
  */
 const OP = new RegExp(
   String.raw`${SEP}\{:type :(invoke|ok|fail|info), :f :(${NAME})(?:, :key "([^"\\\n]*)")?` +
-    String.raw`, :value (?:(nil)|(${INT})|"([^"\\\n]*)"|\[(nil|${INT}) (nil|${INT})\])` +
+    String.raw`, :value (nil|${INT}|"[^"\\\n]*"|\[(?:nil|${INT}) (?:nil|${INT})\])` +
     String.raw`, :process (?:(${INT})|(:nemesis))(?:, :time (?:${ANY_INT}))?(?:, :index (?:${ANY_INT}))?(?:, :error :${NAME})?\}`,
   "y",
 );
@@ -76,71 +109,89 @@ const NIL = 0;
 const NONE = -1;
 /** The return time of an op of unknown outcome (after every event, as Infinity is). */
 const NEVER_RETURNED = 0x7fffffff;
-/** Value ids are packed two to a float key (pairs, twin signatures): at most 2^21 of them. */
-const ID_SPACE = 2 ** 21;
 
-/** Interned values of one history: nil is 0; integers (by canonical text), strings and pairs of those. */
-class Values {
-  readonly text: string[] = [""];
-  /** 0 nil, 1 integer, 2 string, 3 pair. */
-  readonly tag: number[] = [0];
-  readonly first: number[] = [NIL];
-  readonly second: number[] = [NIL];
-  private readonly ints = new Map<string, number>();
-  private readonly strings = new Map<string, number>();
-  private readonly pairs = new Map<number, number>();
+// Value tags.
+const NIL_VALUE = 0;
+const INT_VALUE = 1;
+const STRING_VALUE = 2;
+const PAIR_VALUE = 3;
+const QUOTE = 34;
+const OPEN_SQUARE = 91;
 
-  private add(tag: number, text: string, first: number, second: number): number {
-    const id = this.tag.length;
-    this.tag.push(tag);
-    this.text.push(text);
-    this.first.push(first);
-    this.second.push(second);
-    return id;
+/**
+ * Texts numbered as first met. Values, keys and function names of a history all go through the one `id` method:
+ * one code path with the same type feedback, which sees new texts all the time (values), so V8 never meets its
+ * "new text" branch untried.
+ */
+class Interner {
+  private readonly ids: Map<string, number>;
+
+  /** `raw` holds the texts met; it starts with `seed`, which is never empty (one elements kind from the start). */
+  constructor(readonly raw: string[]) {
+    this.ids = new Map(raw.map((text, id) => [text, id]));
   }
 
-  int(text: string): number {
-    let id = this.ints.get(text);
-    if (id === undefined) this.ints.set(text, (id = this.add(1, text, NIL, NIL)));
-    return id;
-  }
-
-  /** nil or an integer (a pair's element). */
-  scalar(text: string): number {
-    return text === "nil" ? NIL : this.int(text);
-  }
-
-  string(text: string): number {
-    let id = this.strings.get(text);
-    if (id === undefined) this.strings.set(text, (id = this.add(2, text, NIL, NIL)));
-    return id;
-  }
-
-  pair(first: number, second: number): number {
-    const key = first * ID_SPACE + second;
-    let id = this.pairs.get(key);
-    if (id === undefined) this.pairs.set(key, (id = this.add(3, "", first, second)));
+  /** The id of `text`. */
+  id(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      this.ids.set(text, (id = this.raw.length));
+      this.raw.push(text);
+    }
     return id;
   }
 
   get size(): number {
-    return this.tag.length;
+    return this.raw.length;
   }
 }
 
-/** What the parse gives: live ops in call order with interned f, key, input and output. */
-interface ParsedOps {
-  readonly n: number;
-  readonly f: Int32Array;
-  readonly fNames: string[];
-  readonly key: Int32Array;
-  readonly keyCount: number;
-  readonly input: Int32Array;
-  /** NONE for an op of unknown outcome. */
-  readonly output: Int32Array;
-  readonly ret: Int32Array;
-  readonly entries: Int32Array;
-  readonly values: Values;
+/** The first character of a value's text: its kind. */
+const TAG_BY_FIRST_CHAR = new Uint8Array(128).fill(INT_VALUE);
+TAG_BY_FIRST_CHAR[QUOTE] = STRING_VALUE;
+TAG_BY_FIRST_CHAR[OPEN_SQUARE] = PAIR_VALUE;
+
+/**
+ * Interned values of one history, by their text in the file — distinct values have distinct texts, since
+ * integers are in canonical form and strings have no escapes. Nil is 0. While the file is read, a value is
+ * only its text; `classify` then reads each distinct one once.
+ */
+class Values extends Interner {
+  /** After `classify`: an integer's digits or a string's content ("" for nil and pairs). */
+  readonly text = [""];
+  readonly tag = [NIL_VALUE];
+  /** After `classify`: a pair's elements (value ids). */
+  readonly first = [NIL];
+  readonly second = [NIL];
+
+  constructor() {
+    super(["nil"]);
+  }
+
+  /** Fills `text`, `tag`, `first` and `second` for every value. */
+  classify(): void {
+    const { raw, text, tag, first, second } = this;
+    for (let v = 1; v < raw.length; v++) {
+      const r = raw[v]!;
+      const t = TAG_BY_FIRST_CHAR[r.charCodeAt(0)]!;
+      const isString = t === STRING_VALUE;
+      const isPair = t === PAIR_VALUE;
+      let body = r;
+      let a = NIL;
+      let b = NIL;
+      if (isString) body = r.slice(1, -1);
+      if (isPair) {
+        body = "";
+        const space = r.indexOf(" ");
+        a = this.id(r.slice(1, space));
+        b = this.id(r.slice(space + 1, -1));
+      }
+      text.push(body);
+      tag.push(t);
+      first.push(a);
+      second.push(b);
+    }
+  }
 }
 
 /** Lines read per call of `EventReader.read`: short calls, so V8 optimizes it as a whole function, not mid-loop. */
@@ -163,9 +214,10 @@ class EventReader {
   /** Per event: op * 2 for an invocation, op * 2 + 1 for an :ok completion, -1 for events without an entry. */
   readonly events: Int32Array;
   readonly values = new Values();
-  readonly fIds = new Map<string, number>();
-  readonly fNames: string[] = [""];
-  readonly keyIds = new Map<string, number>();
+  /** Function names; id 0 is a placeholder, then the functions of the fast path's models. */
+  readonly fNames = new Interner(["", "read", "write", "cas", "get", "put", "append"]);
+  /** Keys; id 0 is a placeholder no key can be (a key has no quote), so partition 0 is always empty. */
+  readonly keys = new Interner(['"']);
   private readonly pending = new Map<string, number>();
 
   constructor(
@@ -185,7 +237,7 @@ class EventReader {
 
   /** Reads up to `lines` op maps: 0 when there may be more, DONE at the first text that is not one, DECLINED. */
   read(lines: number): number {
-    const { text, opF, opKey, opIn, opOut, opRet, dead, events, values, fIds, fNames, keyIds, pending } = this;
+    const { text, opF, opKey, opIn, opOut, opRet, dead, events, values, fNames, keys, pending } = this;
     let { pos, ops, time } = this;
     let answer = 0;
     for (let line = 0; line < lines; line++) {
@@ -196,21 +248,12 @@ class EventReader {
         break;
       }
       pos = OP.lastIndex;
-      if (m[10] !== undefined) continue; // :nemesis: no client op, no event
+      if (m[6] !== undefined) continue; // :nemesis: no client op, no event
       const type = m[1]!;
-      // f ids start at 1: fNames[0] is a placeholder, so the array holds strings from the start.
-      let f = fIds.get(m[2]!) ?? 0;
-      if (f === 0) {
-        fIds.set(m[2]!, (f = fNames.length));
-        fNames.push(m[2]!);
-      }
-      let key = NONE;
-      if (m[3] !== undefined) {
-        key = keyIds.get(m[3]) ?? NONE;
-        if (key === NONE) keyIds.set(m[3], (key = keyIds.size));
-      }
-      const value = m[4] !== undefined ? NIL : m[5] !== undefined ? values.int(m[5]) : m[6] !== undefined ? values.string(m[6]) : values.pair(values.scalar(m[7]!), values.scalar(m[8]!));
-      const process = m[9]!;
+      const f = fNames.id(m[2]!);
+      const key = m[3] !== undefined ? keys.id(m[3]) : NONE;
+      const value = values.id(m[4]!);
+      const process = m[5]!;
       const open = pending.get(process) ?? NONE;
       if (type === "invoke") {
         if (open !== NONE) {
@@ -240,16 +283,16 @@ class EventReader {
         break;
       }
       pending.delete(process);
-      if (type === "ok") {
-        if (opIn[open] === NIL) opIn[open] = value;
-        if (opKey[open] === NONE) opKey[open] = key;
-        opOut[open] = value;
-        opRet[open] = time;
-        events[time++] = open * 2 + 1;
-      } else {
-        if (type === "fail") dead[open] = 1; // did not happen
-        events[time++] = -1;
-      }
+      // Stores made whatever the completion (not in rarely taken branches: V8 has their type feedback early).
+      const ok = type === "ok";
+      // An :ok completion fills in the invocation's nil value and missing key.
+      opIn[open] = ok && opIn[open] === NIL ? value : opIn[open]!;
+      opKey[open] = ok && opKey[open] === NONE ? key : opKey[open]!;
+      opOut[open] = ok ? value : NONE;
+      opRet[open] = ok ? time : NEVER_RETURNED;
+      dead[open] = type === "fail" ? 1 : 0; // a failed op did not happen
+      events[time] = ok ? open * 2 + 1 : -1;
+      time++;
     }
     this.pos = pos;
     this.ops = ops;
@@ -258,167 +301,241 @@ class EventReader {
   }
 }
 
+/** The text a kv op puts or appends, or compares (`asText` in models/kv.ts); undefined for a pair. */
+function kvText(values: Values, id: number): string | undefined {
+  const tag = values.tag[id]!;
+  return tag === NIL_VALUE ? "" : tag === PAIR_VALUE ? undefined : values.text[id]!;
+}
+
+/** The kv model's texts, interned; text 0 is "" (every key's initial value). */
+class Texts {
+  // Holds strings from the start: one elements kind for the array.
+  readonly texts = [""];
+  readonly ids = new Map([["", 0]]);
+  /** Text id per value id (-1: not yet looked up, -2: a pair, which has no text). */
+  private readonly ofValue: Int32Array;
+
+  constructor(private readonly values: Values) {
+    this.ofValue = new Int32Array(values.size).fill(-1);
+  }
+
+  /** The text id of value `v` (its `asText`), or NONE for a pair. */
+  of(v: number): number {
+    let id = this.ofValue[v]!;
+    if (id !== -1) return id === -2 ? NONE : id;
+    const text = kvText(this.values, v);
+    if (text === undefined) {
+      this.ofValue[v] = -2;
+      return NONE;
+    }
+    id = this.ids.get(text) ?? NONE;
+    if (id === NONE) {
+      this.ids.set(text, (id = this.texts.length));
+      this.texts.push(text);
+    }
+    this.ofValue[v] = id;
+    return id;
+  }
+}
+
+const REGISTER_F: Record<string, number> = { read: READ, write: WRITE, cas: CAS };
+const KV_F: Record<string, number> = { get: READ, read: READ, put: WRITE, write: WRITE, append: APPEND };
+
 /**
- * Reads the ops of a one-op-per-line Jepsen history as `parseJepsenEdn` would (time is an event's position
- * among client events, `:fail` ops dropped, `:info` and pending ops of unknown outcome), or `undefined`.
+ * The history in `text` encoded for `model` (a cas-register from nil, or kv with every key at ""), or
+ * `undefined` when the fast path does not apply (then the general parser and checker must run). Never throws.
+ * Reads it as `parseJepsenEdn` would: time is an event's position among client events, `:fail` ops did not
+ * happen, `:info` and pending ops have an unknown outcome.
  */
-function parseOps(text: string): ParsedOps | undefined {
+export function encodeHistory(text: string, model: FastModelName): EncodedHistory | undefined {
   HEAD.lastIndex = 0;
   if (!HEAD.test(text)) return undefined;
   // No op map is shorter than 40 characters: a bound on events that needs no growing arrays.
   const maxEvents = Math.ceil(text.length / 40) + 1;
-  // Each map adds at most three value ids (a pair and its two integers), and ids must fit ID_SPACE.
-  if (3 * maxEvents >= ID_SPACE) return undefined;
   const reader = new EventReader(text, HEAD.lastIndex, maxEvents);
   let answer = 0;
   while (answer === 0) answer = reader.read(LINES_PER_CALL);
   if (answer === DECLINED) return undefined;
-  const { pos, ops, time, opF, opKey, opIn, opOut, opRet, dead, events, values, fNames, keyIds } = reader;
-  TAIL.lastIndex = pos;
-  if (!TAIL.test(text) || ops === 0) return undefined;
-  // Drop failed ops: renumber the live ones, still in call order.
-  const renumber = new Int32Array(ops);
-  let n = 0;
-  for (let op = 0; op < ops; op++) {
-    if (dead[op] === 1) {
-      renumber[op] = NONE;
-      continue;
-    }
-    renumber[op] = n;
-    opF[n] = opF[op]!;
-    opKey[n] = opKey[op]!;
-    opIn[n] = opIn[op]!;
-    opOut[n] = opOut[op]!;
-    opRet[n] = opRet[op]!;
-    n++;
-  }
-  const entries = new Int32Array(time);
-  let e = 0;
-  for (let t = 0; t < time; t++) {
-    const code = events[t]!;
-    if (code < 0) continue;
-    const op = renumber[code >> 1]!;
-    if (op !== NONE) entries[e++] = op * 2 + (code & 1);
-  }
-  return { n, f: opF, fNames, key: opKey, keyCount: keyIds.size, input: opIn, output: opOut, ret: opRet, entries: entries.subarray(0, e), values };
+  TAIL.lastIndex = reader.pos;
+  if (!TAIL.test(text) || reader.ops === 0) return undefined;
+  reader.values.classify();
+  const kv = model === "kv";
+  const table = kv ? KV_F : REGISTER_F;
+  const fKind = reader.fNames.raw.map((name) => (Object.hasOwn(table, name) ? table[name]! : NONE));
+  const ops = new OpEncoder(reader, kv ? reader.keys.size : 1);
+  // One function per model: each meets only its own kinds of op (no branch V8 has never seen taken).
+  if (!(kv ? ops.encodeKv(fKind) : ops.encodeRegister(fKind))) return undefined;
+  ops.linkTwins();
+  return ops.finish();
 }
 
-/** The text a kv op puts or appends, or compares (`asText` in models/kv.ts); undefined for a pair. */
-function kvText(values: Values, id: number): string | undefined {
-  const tag = values.tag[id]!;
-  return tag === 0 ? "" : tag === 3 ? undefined : values.text[id]!;
-}
+/** Builds the per-op arrays of an `EncodedHistory`: a pass over the ops for the model, one for twins, one over the events. */
+class OpEncoder {
+  readonly ops: number;
+  readonly kind: Uint8Array;
+  readonly guard: Int32Array;
+  readonly result: Int32Array;
+  readonly arg: Int32Array;
+  readonly greedy: Uint8Array;
+  readonly twin: Int32Array;
+  readonly part: Int32Array;
+  readonly sizes: Int32Array;
+  readonly returns: Int32Array;
+  readonly texts: Texts;
+  n = 0;
 
-/**
- * Twins (`twinPredecessors`): ops are alike when f, key, input and output ids are all equal — interned ids are
- * equal exactly when the values are — and each is chained to the nearest earlier alike op that returned no later.
- */
-function twins(p: ParsedOps): Int32Array {
-  const { n, f, key, input, output, ret } = p;
-  const twin = new Int32Array(n).fill(NONE);
-  const valueCount = p.values.size + 1;
-  const keyCount = p.keyCount + 1;
-  // The signature packs four ids in one float; past 2^53 it would not be exact, and twins are only a speed-up.
-  if (p.fNames.length * keyCount * valueCount * valueCount >= 2 ** 53) return twin;
-  const previous = new Int32Array(n);
-  const last = new Map<number, number>();
-  for (let op = 0; op < n; op++) {
-    const signature = ((f[op]! * keyCount + key[op]! + 1) * valueCount + input[op]!) * valueCount + output[op]! + 1;
-    let alike = last.get(signature) ?? NONE;
-    last.set(signature, op);
-    previous[op] = alike;
-    while (alike !== NONE && ret[alike]! > ret[op]!) alike = previous[alike]!;
-    twin[op] = alike;
+  constructor(
+    private readonly reader: EventReader,
+    readonly parts: number,
+  ) {
+    const ops = reader.ops;
+    this.ops = ops;
+    this.kind = new Uint8Array(ops);
+    this.guard = new Int32Array(ops).fill(NO_STATE);
+    this.result = new Int32Array(ops).fill(SAME);
+    this.arg = new Int32Array(ops);
+    this.greedy = new Uint8Array(ops);
+    this.twin = new Int32Array(ops).fill(NONE);
+    this.part = new Int32Array(ops);
+    this.sizes = new Int32Array(parts);
+    this.returns = new Int32Array(parts);
+    this.texts = new Texts(reader.values);
   }
-  return twin;
-}
 
-/** The ops of a cas-register history (initial nil) as kinds over value ids; undefined for an op it does not define. */
-function encodeRegister(p: ParsedOps, kind: Uint8Array, a: Int32Array, b: Int32Array): boolean {
-  const { values, fNames } = p;
-  const code = fNames.map((name) => (name === "read" ? READ : name === "write" ? WRITE : name === "cas" ? CAS : NONE));
-  for (let op = 0; op < p.n; op++) {
-    const k = code[p.f[op]!]!;
-    const input = p.input[op]!;
-    if (k === READ) {
-      kind[op] = p.output[op] === NONE ? NEVER : READ;
-      a[op] = p.output[op]!;
-    } else if (k === WRITE) {
-      kind[op] = WRITE;
-      a[op] = input;
-    } else if (k === CAS && values.tag[input] === 3) {
-      kind[op] = CAS;
-      a[op] = values.first[input]!;
-      b[op] = values.second[input]!;
-    } else {
-      return false;
-    }
+  /** Counts a live op of partition `p`. */
+  private count(op: number, p: number): void {
+    this.part[op] = p;
+    this.sizes[p]!++;
+    if (this.reader.opRet[op] !== NEVER_RETURNED) this.returns[p]!++;
+    this.n++;
   }
-  return true;
-}
 
-/** The ops of a kv history (every key initially "") as kinds over interned texts; false for an op it does not define. */
-function encodeKv(p: ParsedOps, kind: Uint8Array, a: Int32Array, texts: string[], textIds: Map<string, number>): boolean {
-  const { values, fNames } = p;
-  const code = fNames.map((name) => (name === "get" || name === "read" ? READ : name === "put" || name === "write" ? WRITE : name === "append" ? APPEND : NONE));
-  const textId = (text: string): number => {
-    let id = textIds.get(text);
-    if (id === undefined) {
-      textIds.set(text, (id = texts.length));
-      texts.push(text);
-    }
-    return id;
-  };
-  for (let op = 0; op < p.n; op++) {
-    const k = code[p.f[op]!]!;
-    if (k === NONE || p.key[op] === NONE) return false;
-    if (k === READ) {
-      const output = p.output[op]!;
-      if (output === NONE) {
-        kind[op] = NEVER;
-        continue;
+  /** The live ops as cas-register ops over value ids (state: the value id, nil first); false for an op it does not define. */
+  encodeRegister(fKind: readonly number[]): boolean {
+    const { opF, opIn, opOut, dead, values } = this.reader;
+    const { kind, guard, result, greedy } = this;
+    for (let op = 0; op < this.ops; op++) {
+      if (dead[op] === 1) continue;
+      const k = fKind[opF[op]!]!;
+      const input = opIn[op]!;
+      const output = opOut[op]!;
+      if (k === READ) {
+        // A read of unknown outcome never takes effect; a completed one is linearized greedily.
+        kind[op] = output === NONE ? NEVER : READ;
+        guard[op] = output === NONE ? NO_STATE : output;
+        greedy[op] = output === NONE ? 0 : 1;
+      } else if (k === WRITE) {
+        kind[op] = WRITE;
+        guard[op] = ANY;
+        result[op] = input;
+      } else if (k === CAS && values.tag[input] === PAIR_VALUE) {
+        kind[op] = CAS;
+        guard[op] = values.first[input]!;
+        result[op] = values.second[input]!;
+      } else {
+        return false; // not a register op, or a cas without [old new]
       }
-      const observed = kvText(values, output);
-      if (observed === undefined) return false;
-      kind[op] = output === NIL ? READ_ANY : READ;
-      a[op] = textId(observed);
-      continue;
+      this.count(op, 0);
     }
-    const arg = kvText(values, p.input[op]!);
-    if (arg === undefined) return false;
-    kind[op] = k;
-    a[op] = textId(arg);
+    return true;
   }
-  return true;
-}
 
-/**
- * The history in `text` encoded for `model`, or `undefined` when the fast path does not apply (then the general
- * parser and checker must run). Never throws.
- */
-export function encodeHistory(text: string, model: FastModelName): EncodedHistory | undefined {
-  const p = parseOps(text);
-  if (p === undefined) return undefined;
-  const n = p.n;
-  const kind = new Uint8Array(n);
-  const a = new Int32Array(n);
-  const b = new Int32Array(n);
-  // Text 0 is "" (every key's initial value); the array holds strings from the start (one elements kind).
-  const texts = [""];
-  const textIds = new Map([["", 0]]);
-  let part: Int32Array;
-  let parts: number;
-  if (model === "cas-register") {
-    if (!encodeRegister(p, kind, a, b)) return undefined;
-    part = new Int32Array(n);
-    parts = 1;
-  } else {
-    if (!encodeKv(p, kind, a, texts, textIds)) return undefined;
-    part = p.key.subarray(0, n);
-    parts = p.keyCount;
+  /** The live ops as kv ops over interned texts, partitioned by key; false for an op it does not define. */
+  encodeKv(fKind: readonly number[]): boolean {
+    const { opF, opKey, opIn, opOut, dead } = this.reader;
+    const { kind, guard, result, arg, greedy, texts } = this;
+    for (let op = 0; op < this.ops; op++) {
+      if (dead[op] === 1) continue;
+      const k = fKind[opF[op]!]!;
+      const key = opKey[op]!;
+      if (k === NONE || key === NONE) return false;
+      const output = opOut[op]!;
+      if (k === READ) {
+        // A get of unknown outcome never takes effect; a completed one is linearized greedily, and one that
+        // observed nil observed nothing (any state).
+        const observed = output === NONE ? NONE : texts.of(output);
+        if (output !== NONE && observed === NONE) return false;
+        kind[op] = output === NONE ? NEVER : output === NIL ? READ_ANY : READ;
+        guard[op] = output === NONE ? NO_STATE : output === NIL ? ANY : observed;
+        greedy[op] = output === NONE ? 0 : 1;
+      } else {
+        const t = texts.of(opIn[op]!);
+        if (t === NONE) return false;
+        kind[op] = k;
+        guard[op] = ANY;
+        result[op] = k === WRITE ? t : APPENDED;
+        arg[op] = t;
+      }
+      this.count(op, key);
+    }
+    return true;
   }
-  return { n, kind, a, b, part, parts, twin: twins(p), entries: p.entries, init: model === "kv" ? 0 : NIL, texts, textIds };
-}
 
-/** The return time given to ops of unknown outcome (exported for tests). */
-export const UNKNOWN_RETURN = NEVER_RETURNED;
+  /**
+   * Twins (`twinPredecessors`): live ops are alike when f, key, input and output ids are all equal — interned
+   * ids are equal exactly when the values are — and each is chained to the nearest earlier alike op that
+   * returned no later.
+   */
+  linkTwins(): void {
+    const { opF, opKey, opIn, opOut, opRet, dead, values } = this.reader;
+    const twin = this.twin;
+    const valueCount = values.size + 1;
+    const keyCount = this.reader.keys.size + 1;
+    // The signature packs four ids in one float; past 2^53 it would not be exact, and twins are only a speed-up.
+    if (this.reader.fNames.size * keyCount * valueCount * valueCount >= 2 ** 53) return;
+    const previous = new Int32Array(this.ops);
+    const last = new Map<number, number>();
+    for (let op = 0; op < this.ops; op++) {
+      if (dead[op] === 1) continue;
+      const signature = ((opF[op]! * keyCount + opKey[op]! + 1) * valueCount + opIn[op]!) * valueCount + opOut[op]! + 1;
+      let alike = last.get(signature) ?? NONE;
+      last.set(signature, op);
+      previous[op] = alike;
+      while (alike !== NONE && opRet[alike]! > opRet[op]!) alike = previous[alike]!;
+      twin[op] = alike;
+    }
+  }
+
+  /** The entries of live ops in time order, linked per partition, and the finished history. */
+  finish(): EncodedHistory {
+    const { events, time, dead } = this.reader;
+    const { ops, part, parts } = this;
+    const entryOp = new Int32Array(time);
+    const entryIsCall = new Uint8Array(time);
+    const callEntry = new Int32Array(ops).fill(NONE);
+    const returnEntry = new Int32Array(ops).fill(NONE);
+    const headBase = time;
+    const next = new Int32Array(time + parts).fill(NONE);
+    const prev = new Int32Array(time + parts).fill(NONE);
+    const lastOfPart = new Int32Array(parts);
+    for (let p = 0; p < parts; p++) lastOfPart[p] = headBase + p;
+    let m = 0;
+    for (let t = 0; t < time; t++) {
+      const code = events[t]!;
+      if (code < 0) continue;
+      const op = code >> 1;
+      if (dead[op] === 1) continue;
+      const e = m++;
+      entryOp[e] = op;
+      if ((code & 1) === 0) {
+        entryIsCall[e] = 1;
+        callEntry[op] = e;
+      } else {
+        returnEntry[op] = e;
+      }
+      const p = part[op]!;
+      const before = lastOfPart[p]!;
+      next[before] = e;
+      prev[e] = before;
+      lastOfPart[p] = e;
+    }
+    const { n, kind, guard, result, arg, greedy, twin, sizes, returns, texts } = this;
+    return {
+      n, ops, kind, guard, result, arg, greedy, twin, part, parts, sizes, returns,
+      entryOp, entryIsCall, callEntry, returnEntry, next, prev, headBase,
+      init: 0, // nil for the register, "" for kv: id 0 in both
+      texts: texts.texts,
+      textIds: texts.ids,
+    };
+  }
+}

@@ -9,7 +9,7 @@ import { CacheFullError } from "../cache.js";
 import type { Value } from "../types.js";
 import { encodeHistory } from "./encode.js";
 import type { FastModelName } from "./encode.js";
-import { searchPartition, splitPartitions, TextStates } from "./search.js";
+import { searchHistory, TextStates } from "./search.js";
 
 /** Loop iterations of the whole fast search before it leaves the history to the general checker. */
 export const FAST_MAX_STEPS = 1 << 18;
@@ -36,15 +36,9 @@ export function fastVerdict(text: string, model: string, initial: Value | undefi
   if ((model !== "cas-register" && model !== "kv") || (initial !== undefined && initial !== null)) return undefined;
   const h = encodeHistory(text, model as FastModelName);
   if (h === undefined) return undefined;
-  const { parts, local } = splitPartitions(h);
   const states = model === "kv" ? new TextStates(h.texts, h.textIds) : undefined;
-  let budget = options.maxSteps ?? FAST_MAX_STEPS;
   try {
-    for (const part of parts) {
-      const steps = searchPartition(h, part, local, states, budget, FAST_MAX_CACHE_BYTES);
-      if (steps < 0) return undefined;
-      budget -= steps;
-    }
+    if (searchHistory(h, states, options.maxSteps ?? FAST_MAX_STEPS, FAST_MAX_CACHE_BYTES) < 0) return undefined;
   } catch (error) {
     if (error instanceof CacheFullError) return undefined;
     throw error;

@@ -11,7 +11,7 @@
 import { StateCache } from "../cache.js";
 import { zobristKeys } from "../search-setup.js";
 import { mix32 } from "../values.js";
-import { APPEND, CAS, READ, READ_ANY, WRITE } from "./encode.js";
+import { ANY, SAME } from "./encode.js";
 import type { EncodedHistory } from "./encode.js";
 
 const IMPOSSIBLE = -1;
@@ -54,165 +54,43 @@ export class TextStates {
   }
 }
 
-/** A partition's ops (global indices, call order) and its entries in time order, in local indices. */
-export interface PartitionEntries {
-  readonly ops: Int32Array;
-  readonly entries: Int32Array;
-}
+/**
+ * Loop iterations of the first call of `run`, doubling up to MAX_SLICE: short calls first, so that V8 has seen
+ * `run` from its start several times before it optimizes it (code it has not seen run is code it deoptimizes on).
+ */
+const FIRST_SLICE = 64;
+const MAX_SLICE = 4096;
 
-/** The partitions, and each op's index within its own. */
-export interface Partitions {
-  readonly parts: PartitionEntries[];
-  readonly local: Int32Array;
-}
-
-/** Splits the history's ops and entries by partition, keeping call and time order. */
-export function splitPartitions(h: EncodedHistory): Partitions {
-  if (h.parts === 1) {
-    // One partition (a register): local indices are the global ones.
-    const identity = new Int32Array(h.n);
-    for (let op = 0; op < h.n; op++) identity[op] = op;
-    return { parts: [{ ops: identity, entries: h.entries }], local: identity };
-  }
-  const count = new Int32Array(h.parts);
-  for (let op = 0; op < h.n; op++) count[h.part[op]!]!++;
-  const local = new Int32Array(h.n);
-  const ops = Array.from(count, (c) => new Int32Array(c));
-  const fill = new Int32Array(h.parts);
-  for (let op = 0; op < h.n; op++) {
-    const p = h.part[op]!;
-    local[op] = fill[p]!;
-    ops[p]![fill[p]!++] = op;
-  }
-  const entryCount = new Int32Array(h.parts);
-  for (let e = 0; e < h.entries.length; e++) entryCount[h.part[h.entries[e]! >> 1]!]!++;
-  const entries = Array.from(entryCount, (c) => new Int32Array(c));
-  fill.fill(0);
-  for (let e = 0; e < h.entries.length; e++) {
-    const code = h.entries[e]!;
-    const op = code >> 1;
-    const p = h.part[op]!;
-    entries[p]![fill[p]!++] = local[op]! * 2 + (code & 1);
-  }
-  return { parts: ops.map((o, p) => ({ ops: o, entries: entries[p]! })), local };
-}
-
-// Every op kind as a guard on the state and a result, so that one code path serves them all (no branch that
-// only some histories take, which V8 would meet without type feedback and deoptimize on).
-/** Guard: accepted in any state. */
-const ANY = -1;
-/** Guard: never accepted (no state id is negative). */
-const NO_STATE = -2;
-/** Result: the state is left as it is. */
-const SAME = -1;
-/** Result: the op's text is appended to the state. */
-const APPENDED = -2;
-/** Loop iterations per call of `run`: short calls, so V8 optimizes `run` as a whole function, not mid-loop. */
-const SLICE = 2048;
-
-/** A resumable search of one partition; its registers live in fields between calls of `run`. */
+/**
+ * A resumable search of one partition over the history's shared arrays (its registers live in fields between
+ * calls of `run`). Ops keep their numbers in the whole history: the bitset of linearized ops spans them all, and
+ * the bits of partitions searched before stay set, the same in every configuration of this one.
+ */
 class FastSearch {
-  readonly guard: Int32Array;
-  readonly result: Int32Array;
-  readonly arg: Int32Array;
-  readonly greedy: Uint8Array;
-  readonly twin: Int32Array;
-  readonly entryOp: Int32Array;
-  readonly entryIsCall: Uint8Array;
-  readonly callEntry: Int32Array;
-  readonly returnEntry: Int32Array;
-  readonly next: Int32Array;
-  readonly prev: Int32Array;
-  readonly bits: Uint32Array;
-  readonly zobrist: Int32Array;
-  readonly cache: StateCache;
-  readonly stackOp: Int32Array;
-  readonly stackSid: Int32Array;
   sid: number;
   depth = 0;
   setHash = 0;
-  entry = 0;
-  remaining = 0;
+  entry: number;
+  remaining: number;
   steps = 0;
+  private readonly head: number;
+  private readonly cache: StateCache;
 
-  constructor(h: EncodedHistory, p: PartitionEntries, local: Int32Array, maxCacheBytes: number) {
-    const n = p.ops.length;
-    const m = p.entries.length;
-    this.guard = new Int32Array(n);
-    this.result = new Int32Array(n);
-    this.arg = new Int32Array(n);
-    this.greedy = new Uint8Array(n);
-    this.twin = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const op = p.ops[i]!;
-      const t = h.twin[op]!;
-      this.twin[i] = t < 0 ? -1 : local[t]!;
-      this.encode(i, h.kind[op]!, h.a[op]!, h.b[op]!);
-    }
-    this.entryOp = new Int32Array(m);
-    this.entryIsCall = new Uint8Array(m);
-    this.callEntry = new Int32Array(n);
-    this.returnEntry = new Int32Array(n).fill(-1);
-    for (let e = 0; e < m; e++) {
-      const code = p.entries[e]!;
-      const op = code >> 1;
-      this.entryOp[e] = op;
-      if ((code & 1) === 0) {
-        this.entryIsCall[e] = 1;
-        this.callEntry[op] = e;
-      } else {
-        this.returnEntry[op] = e;
-        this.remaining++;
-      }
-    }
-    // The list: entries 0..m-1 in time order, HEAD = m, -1 ends it.
-    this.next = new Int32Array(m + 1);
-    this.prev = new Int32Array(m + 1);
-    for (let e = 0; e < m; e++) {
-      this.next[e] = e + 1 < m ? e + 1 : -1;
-      this.prev[e] = e === 0 ? m : e - 1;
-    }
-    this.next[m] = m > 0 ? 0 : -1;
-    this.prev[m] = -1;
-    const words = (n + 31) >>> 5;
-    this.bits = new Uint32Array(words);
-    this.zobrist = zobristKeys(n);
-    this.cache = new StateCache(words, maxCacheBytes, 2 * n);
-    this.stackOp = new Int32Array(n);
-    this.stackSid = new Int32Array(n);
+  constructor(
+    private readonly h: EncodedHistory,
+    partition: number,
+    private readonly bits: Uint32Array,
+    private readonly zobrist: Int32Array,
+    private readonly stackOp: Int32Array,
+    private readonly stackSid: Int32Array,
+    maxCacheBytes: number,
+  ) {
+    this.head = h.headBase + partition;
+    this.entry = h.next[this.head]!;
+    this.remaining = h.returns[partition]!;
     this.sid = h.init;
-  }
-
-  private encode(i: number, kind: number, a: number, b: number): void {
-    let guard = NO_STATE;
-    let result = SAME;
-    switch (kind) {
-      case READ:
-        guard = a;
-        break;
-      case READ_ANY:
-        guard = ANY;
-        break;
-      case WRITE:
-        guard = ANY;
-        result = a;
-        break;
-      case CAS:
-        guard = a;
-        result = b;
-        break;
-      case APPEND:
-        guard = ANY;
-        result = APPENDED;
-        this.arg[i] = a;
-        break;
-      default:
-        break;
-    }
-    this.guard[i] = guard;
-    this.result[i] = result;
-    // Completed reads (the only ops of these kinds that have a return) are linearized greedily.
-    this.greedy[i] = kind === READ || kind === READ_ANY ? 1 : 0;
+    // Sized to the partition: a successful search adds an entry per op, and usually not many more.
+    this.cache = new StateCache(bits.length, maxCacheBytes, 2 * h.sizes[partition]!);
   }
 
   /**
@@ -220,8 +98,8 @@ class FastSearch {
    * OUT_OF_STEPS when the budget ran out first (call again to go on).
    */
   run(budget: number, states: TextStates | undefined): number {
-    const { guard, result, arg, greedy, twin, entryOp, entryIsCall, callEntry, returnEntry, next, prev, bits, zobrist, cache, stackOp, stackSid } = this;
-    const head = next.length - 1;
+    const { guard, result, arg, greedy, twin, entryOp, entryIsCall, callEntry, returnEntry, next, prev } = this.h;
+    const { bits, zobrist, cache, stackOp, stackSid, head } = this;
     let { sid, depth, setHash, entry, remaining } = this;
     let steps = 0;
     let answer = OUT_OF_STEPS;
@@ -309,16 +187,29 @@ class FastSearch {
 }
 
 /**
- * Searches one partition for a linearization from the history's initial state, for at most `maxSteps` loop
- * iterations: the steps it took when it found one, else EXHAUSTED or OUT_OF_STEPS. `local` maps a global op to
- * its index in the partition (for twins). @throws CacheFullError past `maxCacheBytes`.
+ * Searches every partition of `h` for a linearization, for at most `maxSteps` loop iterations in all: the steps
+ * taken when every partition has one, else EXHAUSTED (one has none) or OUT_OF_STEPS. `states` interns kv texts
+ * (undefined for the register). @throws CacheFullError past `maxCacheBytes` in one partition.
  */
-export function searchPartition(h: EncodedHistory, p: PartitionEntries, local: Int32Array, states: TextStates | undefined, maxSteps: number, maxCacheBytes: number): number {
-  const search = new FastSearch(h, p, local, maxCacheBytes);
-  for (;;) {
-    const budget = Math.min(SLICE, maxSteps - search.steps);
-    if (budget <= 0) return OUT_OF_STEPS;
-    const answer = search.run(budget, states);
-    if (answer !== OUT_OF_STEPS) return answer;
+export function searchHistory(h: EncodedHistory, states: TextStates | undefined, maxSteps: number, maxCacheBytes: number): number {
+  const bits = new Uint32Array((h.ops + 31) >>> 5);
+  const zobrist = zobristKeys(h.ops);
+  const stackOp = new Int32Array(h.ops);
+  const stackSid = new Int32Array(h.ops);
+  let steps = 0;
+  let slice = FIRST_SLICE;
+  for (let p = 0; p < h.parts; p++) {
+    const search = new FastSearch(h, p, bits, zobrist, stackOp, stackSid, maxCacheBytes);
+    for (;;) {
+      const budget = Math.min(slice, maxSteps - steps - search.steps);
+      slice = Math.min(2 * slice, MAX_SLICE);
+      if (budget <= 0) return OUT_OF_STEPS;
+      const answer = search.run(budget, states);
+      if (answer === OUT_OF_STEPS) continue;
+      if (answer < 0) return answer;
+      steps += answer;
+      break;
+    }
   }
+  return steps;
 }
