@@ -89,8 +89,9 @@ class FastSearch {
     this.entry = h.next[this.head]!;
     this.remaining = h.returns[partition]!;
     this.sid = h.init;
-    // Sized to the partition: a successful search adds an entry per op, and usually not many more.
-    this.cache = new StateCache(bits.length, maxCacheBytes, 2 * h.sizes[partition]!);
+    // Smallest first size: the cache grows early in the first search, in the interpreter, so V8 has seen its
+    // growth before it optimizes the loop (growing then costs a few copies, never a deoptimization).
+    this.cache = new StateCache(bits.length, maxCacheBytes, 0);
   }
 
   /**
@@ -116,16 +117,17 @@ class FastSearch {
           const r = result[op]!;
           nsid = r >= 0 ? r : r === SAME ? sid : states!.append(sid, arg[op]!);
         }
-        if (nsid === IMPOSSIBLE) {
-          entry = next[entry]!;
-          continue;
-        }
         const word = op >>> 5;
         const bit = 1 << (op & 31);
         const hash = setHash ^ zobrist[op]!;
-        bits[word]! |= bit;
-        if (!cache.add(bits, hash ^ mix32(Math.imul(nsid + 1, 0x9e3779b1)), nsid)) {
-          bits[word]! &= ~bit;
+        let pushed = false;
+        if (nsid !== IMPOSSIBLE) {
+          bits[word]! |= bit;
+          pushed = cache.add(bits, hash ^ mix32(Math.imul(nsid + 1, 0x9e3779b1)), nsid);
+          // Cleared again unless pushed (on the one path every attempt takes: no code first run in optimized code).
+          bits[word]! ^= pushed ? 0 : bit;
+        }
+        if (!pushed) {
           entry = next[entry]!;
           continue;
         }
