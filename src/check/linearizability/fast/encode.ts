@@ -363,11 +363,19 @@ export function encodeHistory(text: string, model: FastModelName): EncodedHistor
   const table = kv ? KV_F : REGISTER_F;
   const fKind = reader.fNames.raw.map((name) => (Object.hasOwn(table, name) ? table[name]! : NONE));
   const ops = new OpEncoder(reader, kv ? reader.keys.size : 1);
-  // One function per model: each meets only its own kinds of op (no branch V8 has never seen taken).
-  if (!(kv ? ops.encodeKv(fKind) : ops.encodeRegister(fKind))) return undefined;
-  ops.linkTwins();
+  // Each pass in short calls (V8 then optimizes each function once, as a whole, instead of also mid-loop),
+  // and one function per model: each meets only its own kinds of op (no branch V8 has never seen taken).
+  for (let from = 0; from < ops.ops; from += PASS_CHUNK) {
+    const to = Math.min(ops.ops, from + PASS_CHUNK);
+    if (!(kv ? ops.encodeKv(fKind, from, to) : ops.encodeRegister(fKind, from, to))) return undefined;
+  }
+  if (ops.twinsExact()) for (let from = 0; from < ops.ops; from += PASS_CHUNK) ops.linkTwins(from, Math.min(ops.ops, from + PASS_CHUNK));
+  for (let from = 0; from < reader.time; from += PASS_CHUNK) ops.linkEntries(from, Math.min(reader.time, from + PASS_CHUNK));
   return ops.finish();
 }
+
+/** Ops or events per call of a pass of `OpEncoder`. */
+const PASS_CHUNK = 256;
 
 /** Builds the per-op arrays of an `EncodedHistory`: a pass over the ops for the model, one for twins, one over the events. */
 class OpEncoder {
@@ -383,12 +391,39 @@ class OpEncoder {
   readonly returns: Int32Array;
   readonly texts: Texts;
   n = 0;
+  // Twins: the signature's factors, each signature's latest op, and each op's previous alike op.
+  private readonly valueCount: number;
+  private readonly keyCount: number;
+  private readonly lastAlike = new Map<number, number>();
+  private readonly previousAlike: Int32Array;
+  // Entries, and per partition the last one linked so far.
+  private readonly entryOp: Int32Array;
+  private readonly entryIsCall: Uint8Array;
+  private readonly callEntry: Int32Array;
+  private readonly returnEntry: Int32Array;
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly lastOfPart: Int32Array;
+  private entries = 0;
 
   constructor(
     private readonly reader: EventReader,
     readonly parts: number,
   ) {
     const ops = reader.ops;
+    const time = reader.time;
+    this.valueCount = reader.values.size + 1;
+    this.keyCount = reader.keys.size + 1;
+    this.previousAlike = new Int32Array(ops);
+    this.entryOp = new Int32Array(time);
+    this.entryIsCall = new Uint8Array(time);
+    this.callEntry = new Int32Array(ops).fill(NONE);
+    this.returnEntry = new Int32Array(ops).fill(NONE);
+    // Partition p's list starts at the head node time + p.
+    this.next = new Int32Array(time + parts).fill(NONE);
+    this.prev = new Int32Array(time + parts).fill(NONE);
+    this.lastOfPart = new Int32Array(parts);
+    for (let p = 0; p < parts; p++) this.lastOfPart[p] = time + p;
     this.ops = ops;
     this.kind = new Uint8Array(ops);
     this.guard = new Int32Array(ops).fill(NO_STATE);
@@ -411,10 +446,10 @@ class OpEncoder {
   }
 
   /** The live ops as cas-register ops over value ids (state: the value id, nil first); false for an op it does not define. */
-  encodeRegister(fKind: readonly number[]): boolean {
+  encodeRegister(fKind: readonly number[], from: number, to: number): boolean {
     const { opF, opIn, opOut, dead, values } = this.reader;
     const { kind, guard, result, greedy } = this;
-    for (let op = 0; op < this.ops; op++) {
+    for (let op = from; op < to; op++) {
       if (dead[op] === 1) continue;
       const k = fKind[opF[op]!]!;
       const input = opIn[op]!;
@@ -441,10 +476,10 @@ class OpEncoder {
   }
 
   /** The live ops as kv ops over interned texts, partitioned by key; false for an op it does not define. */
-  encodeKv(fKind: readonly number[]): boolean {
+  encodeKv(fKind: readonly number[], from: number, to: number): boolean {
     const { opF, opKey, opIn, opOut, dead } = this.reader;
     const { kind, guard, result, arg, greedy, texts } = this;
-    for (let op = 0; op < this.ops; op++) {
+    for (let op = from; op < to; op++) {
       if (dead[op] === 1) continue;
       const k = fKind[opF[op]!]!;
       const key = opKey[op]!;
@@ -471,68 +506,63 @@ class OpEncoder {
     return true;
   }
 
+  /** False when the twins' signature (four ids packed in one float) would not be exact: then no twins (a speed-up only). */
+  twinsExact(): boolean {
+    return this.reader.fNames.size * this.keyCount * this.valueCount * this.valueCount < 2 ** 53;
+  }
+
   /**
-   * Twins (`twinPredecessors`): live ops are alike when f, key, input and output ids are all equal — interned
-   * ids are equal exactly when the values are — and each is chained to the nearest earlier alike op that
-   * returned no later.
+   * Twins (`twinPredecessors`) of ops from..to-1: live ops are alike when f, key, input and output ids are all
+   * equal — interned ids are equal exactly when the values are — and each is chained to the nearest earlier
+   * alike op that returned no later.
    */
-  linkTwins(): void {
-    const { opF, opKey, opIn, opOut, opRet, dead, values } = this.reader;
-    const twin = this.twin;
-    const valueCount = values.size + 1;
-    const keyCount = this.reader.keys.size + 1;
-    // The signature packs four ids in one float; past 2^53 it would not be exact, and twins are only a speed-up.
-    if (this.reader.fNames.size * keyCount * valueCount * valueCount >= 2 ** 53) return;
-    const previous = new Int32Array(this.ops);
-    const last = new Map<number, number>();
-    for (let op = 0; op < this.ops; op++) {
+  linkTwins(from: number, to: number): void {
+    const { opF, opKey, opIn, opOut, opRet, dead } = this.reader;
+    const { twin, valueCount, keyCount, lastAlike, previousAlike } = this;
+    for (let op = from; op < to; op++) {
       if (dead[op] === 1) continue;
       const signature = ((opF[op]! * keyCount + opKey[op]! + 1) * valueCount + opIn[op]!) * valueCount + opOut[op]! + 1;
-      let alike = last.get(signature) ?? NONE;
-      last.set(signature, op);
-      previous[op] = alike;
-      while (alike !== NONE && opRet[alike]! > opRet[op]!) alike = previous[alike]!;
+      let alike = lastAlike.get(signature) ?? NONE;
+      lastAlike.set(signature, op);
+      previousAlike[op] = alike;
+      while (alike !== NONE && opRet[alike]! > opRet[op]!) alike = previousAlike[alike]!;
       twin[op] = alike;
     }
   }
 
-  /** The entries of live ops in time order, linked per partition, and the finished history. */
-  finish(): EncodedHistory {
-    const { events, time, dead } = this.reader;
-    const { ops, part, parts } = this;
-    const entryOp = new Int32Array(time);
-    const entryIsCall = new Uint8Array(time);
-    const callEntry = new Int32Array(ops).fill(NONE);
-    const returnEntry = new Int32Array(ops).fill(NONE);
-    const headBase = time;
-    const next = new Int32Array(time + parts).fill(NONE);
-    const prev = new Int32Array(time + parts).fill(NONE);
-    const lastOfPart = new Int32Array(parts);
-    for (let p = 0; p < parts; p++) lastOfPart[p] = headBase + p;
-    let m = 0;
-    for (let t = 0; t < time; t++) {
+  /** Appends the entries of events from..to-1 (of live ops) in time order, each to its partition's list. */
+  linkEntries(from: number, to: number): void {
+    const { events, dead } = this.reader;
+    const { part, entryOp, entryIsCall, callEntry, returnEntry, next, prev, lastOfPart } = this;
+    let m = this.entries;
+    for (let t = from; t < to; t++) {
       const code = events[t]!;
       if (code < 0) continue;
       const op = code >> 1;
       if (dead[op] === 1) continue;
       const e = m++;
       entryOp[e] = op;
-      if ((code & 1) === 0) {
-        entryIsCall[e] = 1;
-        callEntry[op] = e;
-      } else {
-        returnEntry[op] = e;
-      }
+      const isCall = (code & 1) === 0;
+      entryIsCall[e] = isCall ? 1 : 0;
+      // Both stores on every entry (one path for calls and returns): the other op's slot is left as it was.
+      callEntry[op] = isCall ? e : callEntry[op]!;
+      returnEntry[op] = isCall ? returnEntry[op]! : e;
       const p = part[op]!;
       const before = lastOfPart[p]!;
       next[before] = e;
       prev[e] = before;
       lastOfPart[p] = e;
     }
+    this.entries = m;
+  }
+
+  /** The finished history. */
+  finish(): EncodedHistory {
+    const { ops, part, parts, entryOp, entryIsCall, callEntry, returnEntry, next, prev } = this;
     const { n, kind, guard, result, arg, greedy, twin, sizes, returns, texts } = this;
     return {
       n, ops, kind, guard, result, arg, greedy, twin, part, parts, sizes, returns,
-      entryOp, entryIsCall, callEntry, returnEntry, next, prev, headBase,
+      entryOp, entryIsCall, callEntry, returnEntry, next, prev, headBase: this.reader.time,
       init: 0, // nil for the register, "" for kv: id 0 in both
       texts: texts.texts,
       textIds: texts.ids,

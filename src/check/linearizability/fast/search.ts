@@ -59,7 +59,7 @@ export class TextStates {
  * `run` from its start several times before it optimizes it (code it has not seen run is code it deoptimizes on).
  */
 const FIRST_SLICE = 64;
-const MAX_SLICE = 4096;
+const MAX_SLICE = 512;
 
 /**
  * A resumable search of one partition over the history's shared arrays (its registers live in fields between
