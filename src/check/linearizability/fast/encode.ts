@@ -1,9 +1,9 @@
 /**
  * The integer-coded fast path's front end: a one-op-per-line Jepsen EDN history checked against `cas-register`
- * or `kv` is read straight into typed arrays — ops in call order, each as (kind, a, b) over interned value or
- * text ids, their partition, their symmetry twin, and the time order of call and return entries — with no
- * object per line, per event or per op. One sticky regular expression reads a whole op map (native code from
- * the first file on); the JavaScript around it is a few table lookups per line.
+ * or `kv` is read straight into typed arrays — ops in call order, each as a guard and a result over interned
+ * value or text ids, their partition, their symmetry twin, and per partition the time order of call and return
+ * entries — with no object per line, per event or per op. One sticky regular expression reads a whole op map
+ * (native code after its first use); the JavaScript around it is a few table lookups per line.
  *
  * It declines (returns `undefined`, never throws) on anything outside that narrow shape — another field order,
  * a float, a keyword value, an unpaired completion, an op the model does not define, an `:initial` value — and

@@ -1,9 +1,10 @@
 /**
  * The integer-coded fast path's search: the same Wing & Gong / Lowe search as `LinearizationSearch` (search.ts)
  * — a linked list of call and return entries, a memo cache of (linearized set, state), greedy reads, twins —
- * for the op kinds of `encode.ts`, with the model's transition written into the loop as a switch on the op's
- * kind. No model object, no call through a `step` seen with many targets, no per-op objects: on a short search
- * the loop is cheap even before V8 optimizes it, and what V8 optimizes is one small, monomorphic function.
+ * over the ops of `encode.ts`, with the model's transition written into the loop: each op's guard (the state
+ * it needs) and result (the state it leaves). No model object, no call through a `step` seen with many targets,
+ * no per-op objects: on a short search the loop is cheap even before V8 optimizes it, and what V8 optimizes is
+ * one small function with the same type feedback whatever the history.
  *
  * It answers only "linearizable" or "give up" (not linearizable, step limit, memory limit): the caller then runs
  * the general checker, which explains failures and honours time limits.
@@ -18,9 +19,9 @@ const IMPOSSIBLE = -1;
 /** An `entry` value that sends the loop straight to backtracking. */
 const MUST_BACKTRACK = -2;
 
-/** `searchPartition`'s answer when no linearization exists. */
+/** `searchHistory`'s answer when a partition has no linearization. */
 export const EXHAUSTED = -1;
-/** `searchPartition`'s answer when it ran out of steps. */
+/** `searchHistory`'s answer when it ran out of steps. */
 export const OUT_OF_STEPS = -2;
 
 /**
