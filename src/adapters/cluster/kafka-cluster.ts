@@ -7,10 +7,9 @@
  * Used by `quorate cluster --mode kraft|zk` and `quorate compare --real`.
  * @module
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, open, writeFile } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Code, utf8 } from "../../core/zk/index.js";
 import type { ClientRequest } from "../../core/zk/index.js";
 import { encodeAssignment, topicPath } from "../../core/zk-controller/index.js";
@@ -18,7 +17,7 @@ import type { KafkaNodeStatus } from "../node/kafka-node.js";
 import type { ZkBrokerStatus } from "../zk-controller/broker-process.js";
 import { createRequest } from "../zk-controller/zk-ops.js";
 import { ZkSession } from "../zk-controller/zk-session.js";
-import { freePorts } from "./local-cluster.js";
+import { freePorts, spawnUntilReady } from "./local-cluster.js";
 
 /** Which design. */
 export type KafkaMode = "kraft" | "zk";
@@ -71,7 +70,6 @@ export class KafkaClusterOptionError extends Error {
   }
 }
 
-const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
 /** Partitions per topic when creating many (as the simulated scenarios do). */
 export const PARTITIONS_PER_TOPIC = 100;
 
@@ -140,23 +138,10 @@ export class KafkaLocalCluster {
 
   /** Spawns one process and waits for its first stdout line (its ready line). */
   private async spawn(p: ClusterProcess, args: string[]): Promise<void> {
-    const logPath = join(this.o.dir, `${p.name}.log`);
-    const log = await open(logPath, "a");
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd] });
-    void log.close();
+    const child = await spawnUntilReady(p.name, args, join(this.o.dir, `${p.name}.log`));
     this.children.set(p.name, child);
     this.args.set(p.name, args);
     if (!this.processes.includes(p)) this.processes.push(p);
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`${p.name} did not start within 20 s (see ${logPath})`)), 20_000);
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("\n")) (clearTimeout(timer), resolve());
-      });
-      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${p.name} exited with ${code} at start (see ${logPath})`))));
-    });
-    child.stdout!.resume();
   }
 
   /** The PID of a running process. */

@@ -54,6 +54,32 @@ export async function freePorts(n: number): Promise<number[]> {
 
 const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
 
+/**
+ * Spawns `quorate ARGS` with stderr appended to `logPath` and resolves with the child once it printed its first
+ * stdout line (its ready line); rejects when it exits first or is silent for 20 s. Shared by every local cluster.
+ */
+export async function spawnUntilReady(name: string, args: readonly string[], logPath: string, env?: Readonly<Record<string, string>>): Promise<ChildProcess> {
+  const log = await open(logPath, "a");
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd], env: { ...process.env, ...env } });
+  void log.close();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s (see ${logPath})`)), 20_000);
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("\n")) (clearTimeout(timer), resolve());
+      });
+      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${name} exited with ${code} at start (see ${logPath})`))));
+    });
+  } catch (e) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    throw e;
+  }
+  child.stdout!.resume();
+  return child;
+}
+
 /** A running local cluster. */
 export class LocalCluster {
   private readonly procs = new Map<number, ChildProcess>();
@@ -101,27 +127,14 @@ export class LocalCluster {
     await mkdir(dir, { recursive: true });
     const peerOf = (to: number): string => (to === id || this.o.proxies !== true ? `127.0.0.1:${this.peerPorts[to - 1]}` : `127.0.0.1:${this.links.get(`${id}→${to}`)!.port}`);
     const args = [
-      BIN, "node", "--id", String(id),
+      "node", "--id", String(id),
       "--peers", this.ids.map((p) => `${p}=${peerOf(p)}`).join(","),
       "--client-peers", this.ids.map((p) => `${p}=127.0.0.1:${this.clientPorts[p - 1]}`).join(","),
       "--data", dir, "--client", `127.0.0.1:${this.clientPorts[id - 1]}`, "--tick-ms", String(this.o.tickMs ?? 50),
       ...(this.o.loseUnsynced === true ? ["--lose-unsynced"] : []),
       ...(this.o.slowSyncMs !== undefined && this.o.slowSyncMs > 0 ? ["--slow-sync", String(this.o.slowSyncMs)] : []),
     ];
-    const log = await open(join(this.o.dir, `node-${id}.log`), "a");
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", log.fd], env: { ...process.env, ...this.o.env } });
-    void log.close();
-    this.procs.set(id, child);
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`node ${id} did not start within 20 s (see ${join(this.o.dir, `node-${id}.log`)})`)), 20_000);
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("\n")) (clearTimeout(timer), resolve());
-      });
-      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`node ${id} exited with ${code} at start (see ${join(this.o.dir, `node-${id}.log`)})`))));
-    });
-    child.stdout!.resume();
+    this.procs.set(id, await spawnUntilReady(`node ${id}`, args, join(this.o.dir, `node-${id}.log`), this.o.env));
   }
 
   /** `kill -9` node `id` and waits for it to be gone. */
