@@ -68,6 +68,24 @@ describe("lose-unsynced mode", () => {
     expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1, 2));
   });
 
+  it("with a slow disk, a sync covers only what was appended before it and reaches the OS when it ends", async () => {
+    const disk = new MemoryFileSystem();
+    const fs = loseUnsynced(disk, { beforeSync: () => new Promise((r) => setTimeout(r, 30)) });
+    await fs.mkdirp("/d");
+    const h = await fs.openAppend("/d/f", true);
+    await h.append(Uint8Array.of(1));
+    const first = h.datasync();
+    await h.append(Uint8Array.of(2)); // appended while the first sync is under way
+    expect(disk.peek("/d/f")).toEqual(new Uint8Array(0)); // nothing is durable before the sync ends
+    await first;
+    // Byte 2 came after the sync was called: it is still only in process memory (a kill -9 here loses it).
+    expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1));
+    const second = h.datasync();
+    const third = h.datasync();
+    await Promise.all([second, third]);
+    expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1, 2));
+  });
+
   it("a log over it recovers the acknowledged writes when the process is abandoned mid-run", async () => {
     const disk = new MemoryFileSystem();
     const script = randomScript(8, 40);

@@ -7,9 +7,10 @@
  * Used by `quorate cluster --mode kraft|zk` and `quorate compare --real`.
  * @module
  */
-import type { ChildProcess } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Code, utf8 } from "../../core/zk/index.js";
 import type { ClientRequest } from "../../core/zk/index.js";
 import { encodeAssignment, topicPath } from "../../core/zk-controller/index.js";
@@ -17,7 +18,7 @@ import type { KafkaNodeStatus } from "../node/kafka-node.js";
 import type { ZkBrokerStatus } from "../zk-controller/broker-process.js";
 import { createRequest } from "../zk-controller/zk-ops.js";
 import { ZkSession } from "../zk-controller/zk-session.js";
-import { freePorts, spawnUntilReady } from "./local-cluster.js";
+import { freePorts } from "./local-cluster.js";
 
 /** Which design. */
 export type KafkaMode = "kraft" | "zk";
@@ -72,6 +73,34 @@ export class KafkaClusterOptionError extends Error {
 
 /** Partitions per topic when creating many (as the simulated scenarios do). */
 export const PARTITIONS_PER_TOPIC = 100;
+
+const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
+
+/**
+ * Spawns `quorate ARGS` with stderr appended to `logPath` and resolves with the child once it printed its first
+ * stdout line (its ready line); rejects (and kills it) when it exits first or is silent for 20 s.
+ */
+async function spawnUntilReady(name: string, args: readonly string[], logPath: string): Promise<ChildProcess> {
+  const log = await open(logPath, "a");
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd] });
+  void log.close();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s (see ${logPath})`)), 20_000);
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("\n")) (clearTimeout(timer), resolve());
+      });
+      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${name} exited with ${code} at start (see ${logPath})`))));
+    });
+  } catch (e) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    throw e;
+  }
+  child.stdout!.resume();
+  return child;
+}
 
 /** A running local Kafka cluster. */
 export class KafkaLocalCluster {

@@ -5,7 +5,8 @@
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, open } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,35 +55,10 @@ export async function freePorts(n: number): Promise<number[]> {
 
 const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
 
-/**
- * Spawns `quorate ARGS` with stderr appended to `logPath` and resolves with the child once it printed its first
- * stdout line (its ready line); rejects when it exits first or is silent for 20 s. Shared by every local cluster.
- */
-export async function spawnUntilReady(name: string, args: readonly string[], logPath: string, env?: Readonly<Record<string, string>>): Promise<ChildProcess> {
-  const log = await open(logPath, "a");
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd], env: { ...process.env, ...env } });
-  void log.close();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s (see ${logPath})`)), 20_000);
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("\n")) (clearTimeout(timer), resolve());
-      });
-      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${name} exited with ${code} at start (see ${logPath})`))));
-    });
-  } catch (e) {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    throw e;
-  }
-  child.stdout!.resume();
-  return child;
-}
-
 /** A running local cluster. */
 export class LocalCluster {
   private readonly procs = new Map<number, ChildProcess>();
+  private readonly watchers = new Set<(id: number, line: string) => void>();
   /** Proxies by `from→to`. */
   readonly links = new Map<string, FaultProxy>();
   readonly ids: readonly number[];
@@ -127,14 +103,51 @@ export class LocalCluster {
     await mkdir(dir, { recursive: true });
     const peerOf = (to: number): string => (to === id || this.o.proxies !== true ? `127.0.0.1:${this.peerPorts[to - 1]}` : `127.0.0.1:${this.links.get(`${id}→${to}`)!.port}`);
     const args = [
-      "node", "--id", String(id),
+      BIN, "node", "--id", String(id),
       "--peers", this.ids.map((p) => `${p}=${peerOf(p)}`).join(","),
       "--client-peers", this.ids.map((p) => `${p}=127.0.0.1:${this.clientPorts[p - 1]}`).join(","),
       "--data", dir, "--client", `127.0.0.1:${this.clientPorts[id - 1]}`, "--tick-ms", String(this.o.tickMs ?? 50),
       ...(this.o.loseUnsynced === true ? ["--lose-unsynced"] : []),
       ...(this.o.slowSyncMs !== undefined && this.o.slowSyncMs > 0 ? ["--slow-sync", String(this.o.slowSyncMs)] : []),
     ];
-    this.procs.set(id, await spawnUntilReady(`node ${id}`, args, join(this.o.dir, `node-${id}.log`), this.o.env));
+    // A lose-unsynced node takes disk fault commands on stdin (see `disk`).
+    const child = spawn(process.execPath, args, { stdio: [this.o.loseUnsynced === true ? "pipe" : "ignore", "pipe", "pipe"], env: { ...process.env, ...this.o.env } });
+    child.stdin?.on("error", () => undefined); // a node that died cannot take commands: nothing to do
+    this.procs.set(id, child);
+    this.tee(id, child);
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`node ${id} did not start within 20 s (see ${join(this.o.dir, `node-${id}.log`)})`)), 20_000);
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("\n")) (clearTimeout(timer), resolve());
+      });
+      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`node ${id} exited with ${code} at start (see ${join(this.o.dir, `node-${id}.log`)})`))));
+    });
+    child.stdout!.resume();
+  }
+
+  /**
+   * Calls `watch(id, line)` for every line a node writes to its log (stderr) from now on, as it arrives; returns
+   * the function that stops watching. The torture nemesis times faults by these lines.
+   */
+  watch(watch: (id: number, line: string) => void): () => void {
+    this.watchers.add(watch);
+    return () => void this.watchers.delete(watch);
+  }
+
+  /** Copies a node's stderr to its log file (`node-N.log`) and hands each line to the watchers. */
+  private tee(id: number, child: ChildProcess): void {
+    const file = createWriteStream(join(this.o.dir, `node-${id}.log`), { flags: "a" });
+    file.on("error", () => undefined); // a log that cannot be written must not stop the cluster
+    let partial = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      file.write(d);
+      const lines = (partial + d.toString()).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) for (const w of this.watchers) w(id, line);
+    });
+    child.stderr!.on("end", () => file.end());
   }
 
   /** `kill -9` node `id` and waits for it to be gone. */
@@ -146,6 +159,15 @@ export class LocalCluster {
     p.kill("SIGKILL");
     await gone;
     this.procs.delete(id);
+  }
+
+  /**
+   * Stalls a node's disk (every fdatasync hangs) or lets it go on; only with `loseUnsynced` (a node restarts
+   * with a working disk).
+   */
+  disk(id: number, command: "stall" | "resume"): void {
+    const stdin = this.procs.get(id)?.stdin;
+    if (stdin !== undefined && stdin !== null && stdin.writable) stdin.write(`disk ${command}\n`);
   }
 
   /** SIGSTOP / SIGCONT. */

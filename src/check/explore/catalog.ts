@@ -13,6 +13,7 @@ import { twoPhaseCommit } from "./models/two-phase-commit.js";
 import type { NetworkKind } from "./network.js";
 import { DEFAULT_KRAFT_BOUNDS, kraftSystem } from "./systems/kraft.js";
 import { DEFAULT_RAFT_BOUNDS, raftSystem, type RaftBounds } from "./systems/raft.js";
+import { DEFAULT_ZK_BOUNDS, zkSystem } from "./systems/zk.js";
 
 /** The calibration models. */
 export const MODELS = ["2pc", "paxos", "linearizable-register", "single-copy-register"] as const;
@@ -32,6 +33,10 @@ export interface Target {
   readonly lossy?: boolean;
   readonly storage?: "sync" | "async-contract" | "async-strict";
   readonly preVote?: boolean;
+  /** Raft: bytes of a client proposal (see `RaftSystemOptions.payloadBytes`). */
+  readonly payloadBytes?: number;
+  /** Raft: whether leaders' heartbeat timers may fire (see `RaftSystemOptions.heartbeats`). */
+  readonly heartbeats?: boolean;
 }
 
 /** A target that cannot be built, with a sentence saying what to fix. */
@@ -69,6 +74,7 @@ function count(name: string, v: number | undefined, fallback: number, min: numbe
 export function buildModel(t: Target): Model<unknown, unknown> {
   if ((t.model === undefined) === (t.system === undefined)) throw new TargetError("give exactly one of --model NAME or --system NAME");
   const register = { network: t.network ?? "unordered", lossy: t.lossy === true };
+  if ((t.payloadBytes !== undefined || t.heartbeats !== undefined) && t.system !== "raft") throw new TargetError("--payload-bytes and --no-heartbeats apply to --system raft only");
   let m: Model<never, never>;
   switch (t.model ?? t.system) {
     case "2pc":
@@ -92,6 +98,8 @@ export function buildModel(t: Target): Model<unknown, unknown> {
           lossy: t.lossy === true,
           storage: t.storage ?? "sync",
           preVote: t.preVote === true,
+          payloadBytes: count("payload-bytes", t.payloadBytes, 1, 1, 64),
+          heartbeats: t.heartbeats !== false,
         }),
       ) as Model<never, never>;
       break;
@@ -107,7 +115,16 @@ export function buildModel(t: Target): Model<unknown, unknown> {
       ) as Model<never, never>;
       break;
     case "zk":
-      throw new TargetError(`--system ${t.system} cannot be explored yet: its core does not implement the contract of src/core/contract.ts (clone, fingerprint, timeout input); see docs/explore.md`);
+      if (t.storage !== undefined && t.storage !== "sync") throw new TargetError("--system zk explores synchronous storage only");
+      m = actorModel(
+        zkSystem({
+          nodes: count("nodes", t.nodes, 3, 1, 7),
+          bounds: { ...DEFAULT_ZK_BOUNDS, ...t.bounds },
+          network: t.network ?? "unordered",
+          lossy: t.lossy === true,
+        }),
+      ) as Model<never, never>;
+      break;
     default:
       throw new TargetError(`unknown ${t.model !== undefined ? `--model ${t.model} (one of ${MODELS.join(", ")})` : `--system ${t.system} (one of ${SYSTEMS.join(", ")})`}`);
   }
