@@ -11,6 +11,7 @@ import { registerSystem } from "./models/register.js";
 import { singleCopyServer } from "./models/single-copy-register.js";
 import { twoPhaseCommit } from "./models/two-phase-commit.js";
 import type { NetworkKind } from "./network.js";
+import type { CoreSystemOptions } from "./systems/common.js";
 import { DEFAULT_KRAFT_BOUNDS, kraftSystem } from "./systems/kraft.js";
 import { DEFAULT_RAFT_BOUNDS, raftSystem, type RaftBounds } from "./systems/raft.js";
 import { DEFAULT_ZK_BOUNDS, zkSystem } from "./systems/zk.js";
@@ -31,7 +32,7 @@ export interface Target {
   readonly bounds?: Partial<RaftBounds>;
   readonly network?: NetworkKind;
   readonly lossy?: boolean;
-  readonly storage?: "sync" | "async-contract" | "async-strict";
+  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
   readonly preVote?: boolean;
   /** Raft: bytes of a client proposal (see `RaftSystemOptions.payloadBytes`). */
   readonly payloadBytes?: number;
@@ -70,6 +71,12 @@ function count(name: string, v: number | undefined, fallback: number, min: numbe
   return n;
 }
 
+/** The options of a real-core system that explores synchronous storage only (KRaft, ZooKeeper). */
+function syncSystem(t: Target, defaults: RaftBounds): CoreSystemOptions {
+  if (t.storage !== undefined && t.storage !== "sync") throw new TargetError(`--system ${t.system} explores synchronous storage only`);
+  return { nodes: count("nodes", t.nodes, 3, 1, 7), bounds: { ...defaults, ...t.bounds }, network: t.network ?? "unordered", lossy: t.lossy === true };
+}
+
 /** Builds the model of `t`; throws {@link TargetError} on a bad combination. */
 export function buildModel(t: Target): Model<unknown, unknown> {
   if ((t.model === undefined) === (t.system === undefined)) throw new TargetError("give exactly one of --model NAME or --system NAME");
@@ -104,26 +111,10 @@ export function buildModel(t: Target): Model<unknown, unknown> {
       ) as Model<never, never>;
       break;
     case "kraft":
-      if (t.storage !== undefined && t.storage !== "sync") throw new TargetError("--system kraft explores synchronous storage only");
-      m = actorModel(
-        kraftSystem({
-          nodes: count("nodes", t.nodes, 3, 1, 7),
-          bounds: { ...DEFAULT_KRAFT_BOUNDS, ...t.bounds },
-          network: t.network ?? "unordered",
-          lossy: t.lossy === true,
-        }),
-      ) as Model<never, never>;
+      m = actorModel(kraftSystem(syncSystem(t, DEFAULT_KRAFT_BOUNDS))) as Model<never, never>;
       break;
     case "zk":
-      if (t.storage !== undefined && t.storage !== "sync") throw new TargetError("--system zk explores synchronous storage only");
-      m = actorModel(
-        zkSystem({
-          nodes: count("nodes", t.nodes, 3, 1, 7),
-          bounds: { ...DEFAULT_ZK_BOUNDS, ...t.bounds },
-          network: t.network ?? "unordered",
-          lossy: t.lossy === true,
-        }),
-      ) as Model<never, never>;
+      m = actorModel(zkSystem(syncSystem(t, DEFAULT_ZK_BOUNDS))) as Model<never, never>;
       break;
     default:
       throw new TargetError(`unknown ${t.model !== undefined ? `--model ${t.model} (one of ${MODELS.join(", ")})` : `--system ${t.system} (one of ${SYSTEMS.join(", ")})`}`);

@@ -21,6 +21,9 @@ export {
   raftExploreCore,
   hashRaftMessage,
   hashRaftDisk,
+  writeRaftDisk,
+  persistedState,
+  EMPTY_RAFT_DISK,
   describeRaftMessage,
   applyPersist,
   DEFAULT_RAFT_BOUNDS,
@@ -31,7 +34,7 @@ export {
   type RaftExploreInput,
 } from "./systems/raft.js";
 export { raftInvariants, raftStepInvariants, type RaftView } from "./systems/raft-invariants.js";
-export { systemName, messageInput, outputEffects, withinBounds, type CoreBounds, type OutputRoutes } from "./systems/common.js";
+export { systemName, messageInput, outputEffects, withinBounds, type CoreBounds, type CoreSystemOptions, type OutputRoutes } from "./systems/common.js";
 export { zkSystem, zkExploreCore, zkInvariants, zkStepInvariants, DEFAULT_ZK_BOUNDS, type ZkBounds, type ZkSystemOptions, type ZkSystemState } from "./systems/zk.js";
 export {
   kraftSystem,

@@ -35,8 +35,9 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
     --nodes N         cluster size (default 3)
     --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
                       kraft ${formatBounds(DEFAULT_KRAFT_BOUNDS)}; zk ${formatBounds(DEFAULT_ZK_BOUNDS)})
-    --storage MODE    sync (default: a write is durable when issued), async-contract or async-strict
-                      (writes complete later; a send waits for its own step's write, or for every write)
+    --storage MODE    sync (default: a write is durable when issued), async-contract, async-strict or
+                      async-overtake (writes complete later; a send waits for its own step's write, for
+                      every write, or for every write unless it is a leader's append)
     --pre-vote        run Raft with pre-vote
     --payload-bytes N Raft: bytes of a client proposal (default 1; 2 sends a proposal alone in an append,
                       so a follower can acknowledge an old term's entry without the no-op after it)
@@ -122,7 +123,7 @@ export const run: CommandRun = async (argv) => {
   try {
     if (v.bfs === true && v.dfs === true) throw new TargetError("give at most one of --bfs and --dfs");
     if (v.network !== undefined && !["unordered", "duplicating", "ordered"].includes(v.network)) throw new TargetError(`--network must be unordered, duplicating or ordered, got "${v.network}"`);
-    if (v.storage !== undefined && !["sync", "async-contract", "async-strict"].includes(v.storage)) throw new TargetError(`--storage must be sync, async-contract or async-strict, got "${v.storage}"`);
+    if (v.storage !== undefined && !["sync", "async-contract", "async-strict", "async-overtake"].includes(v.storage)) throw new TargetError(`--storage must be sync, async-contract, async-strict or async-overtake, got "${v.storage}"`);
     target = {
       ...(v.model === undefined ? {} : { model: v.model as Target["model"] }),
       ...(v.system === undefined ? {} : { system: v.system as Target["system"] }),

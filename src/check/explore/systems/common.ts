@@ -6,6 +6,7 @@
  */
 import type { Typed } from "../../../core/contract.js";
 import type { Effect, SystemState } from "../actors.js";
+import type { NetworkKind } from "../network.js";
 
 /** Limits of an explored real-core system. */
 export interface CoreBounds {
@@ -17,6 +18,16 @@ export interface CoreBounds {
   readonly maxCrashes: number;
   /** Messages in flight at once. */
   readonly maxInFlight: number;
+}
+
+/** How a real-core system is explored: its size, bounds and network. */
+export interface CoreSystemOptions {
+  readonly nodes: number;
+  readonly bounds?: Partial<CoreBounds>;
+  /** Network semantics (default "unordered"). */
+  readonly network?: NetworkKind;
+  /** Whether the explorer may lose messages (default false). */
+  readonly lossy?: boolean;
 }
 
 /** The name of a bounded system in reports: `raft(nodes=3, max-term=2, max-log=2, max-crashes=1, max-in-flight=3)`. */

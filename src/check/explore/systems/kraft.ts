@@ -15,8 +15,7 @@ import { highWatermarkHeldByMajority } from "../../invariants/kraft.js";
 import type { KRaftInvariant } from "../../invariants/kraft.js";
 import type { ActorSystem, SystemState } from "../actors.js";
 import { hashValue } from "../hash.js";
-import type { NetworkKind } from "../network.js";
-import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds } from "./common.js";
+import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
 
 /** What a KRaft node's storage made durable. */
 export interface KRaftDisk {
@@ -37,12 +36,7 @@ export type KRaftBounds = CoreBounds;
 export const DEFAULT_KRAFT_BOUNDS: KRaftBounds = { maxTerm: 1, maxLog: 2, maxCrashes: 0, maxInFlight: 3 };
 
 /** How the KRaft system is explored. */
-export interface KRaftSystemOptions {
-  readonly nodes: number;
-  readonly bounds?: Partial<KRaftBounds>;
-  readonly network?: NetworkKind;
-  readonly lossy?: boolean;
-}
+export type KRaftSystemOptions = CoreSystemOptions;
 
 const EMPTY_DISK: KRaftDisk = { quorumState: { epoch: 0, leaderId: -1, votedId: -1, votedDirectoryId: "" }, entries: [] };
 const PAYLOAD = new Uint8Array([1]);

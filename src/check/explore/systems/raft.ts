@@ -11,8 +11,7 @@ import * as raft from "../../../core/raft/index.js";
 import type { Entry, HardState, Input, Message, Output, PersistOutput, RaftState } from "../../../core/raft/index.js";
 import type { ActorSystem, SystemState } from "../actors.js";
 import { hashValue } from "../hash.js";
-import type { NetworkKind } from "../network.js";
-import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds } from "./common.js";
+import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
 import { raftInvariants, raftStepInvariants } from "./raft-invariants.js";
 
 /** Limits of the explored space (`max-term` bounds the term). */
@@ -22,14 +21,10 @@ export type RaftBounds = CoreBounds;
 export const DEFAULT_RAFT_BOUNDS: RaftBounds = { maxTerm: 2, maxLog: 2, maxCrashes: 1, maxInFlight: 3 };
 
 /** How the Raft system is explored. */
-export interface RaftSystemOptions {
-  readonly nodes: number;
-  readonly bounds?: Partial<RaftBounds>;
-  readonly network?: NetworkKind;
-  readonly lossy?: boolean;
+export interface RaftSystemOptions extends CoreSystemOptions {
   readonly preVote?: boolean;
   /** When a send may leave while its node's writes are in flight (see `Storage.mode`); default "sync". */
-  readonly storage?: "sync" | "async-contract" | "async-strict";
+  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
   /**
    * Bytes of a client proposal (default 1). With 2, a proposal is above the 1-byte message limit on its own, so
    * an append message carries it alone, without the (empty) no-op entries after it: a follower can then
@@ -65,7 +60,8 @@ export type RaftExploreInput = Input;
 export type RaftSystemState = SystemState<RaftState, Message, PersistOutput, RaftDisk, undefined>;
 
 const ELECTION_TICK = 2;
-const EMPTY_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
+/** The disk of a node that never wrote. */
+export const EMPTY_RAFT_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
 
 /** Nodes' fingerprints leave out what timers fired by choice make irrelevant: their counters and the PRNG. */
 function fingerprintNode(s: RaftState): bigint {
@@ -134,6 +130,18 @@ export function hashRaftDisk(h: Hasher, disk: RaftDisk): void {
   for (const e of disk.entries) hashEntry(h, e);
 }
 
+/** The disk after persist output `w` (a new disk), and the `persisted` input acknowledging its last entry. */
+export function writeRaftDisk(disk: RaftDisk, w: PersistOutput): { readonly disk: RaftDisk; readonly ack: { type: "persisted"; index: number; term: number } } {
+  const next = applyPersist(disk, w);
+  const last = next.entries[next.entries.length - 1];
+  return { disk: next, ack: { type: "persisted", index: last?.index ?? 0, term: last?.term ?? 0 } };
+}
+
+/** What a node restarting from `disk` reads back: undefined for a disk that never held anything. */
+export function persistedState(disk: RaftDisk): raft.PersistedState | undefined {
+  return disk.hardState.term === 0 && disk.entries.length === 0 ? undefined : { hardState: disk.hardState, entries: disk.entries.slice() };
+}
+
 /** Applies a persist output to a disk (a new disk; the old one is unchanged), as the simulator's storage does. */
 export function applyPersist(disk: RaftDisk, o: PersistOutput): RaftDisk {
   let entries = disk.entries;
@@ -174,17 +182,10 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
       return s.role === "leader" && raft.lastIndex(s) < bounds.maxLog ? [proposal] : [];
     },
     storage: {
-      empty: EMPTY_DISK,
+      empty: EMPTY_RAFT_DISK,
       mode: o.storage ?? "sync",
-      apply(disk, w) {
-        const next = applyPersist(disk, w);
-        const last = next.entries[next.entries.length - 1];
-        return { disk: next, ack: { type: "persisted", index: last?.index ?? 0, term: last?.term ?? 0 } };
-      },
-      restart(c, disk) {
-        const fresh = disk.hardState.term === 0 && disk.entries.length === 0;
-        return raft.createRaft(nodeConfig(c), fresh ? undefined : { hardState: disk.hardState, entries: disk.entries.slice() });
-      },
+      apply: writeRaftDisk,
+      restart: (c, disk) => raft.createRaft(nodeConfig(c), persistedState(disk)),
       hash: hashRaftDisk,
     },
     network: o.network ?? "unordered",
@@ -200,6 +201,9 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     ],
     stepInvariants: raftStepInvariants(ids),
     describeMessage: describeRaftMessage,
+    // Under "async-overtake": the leader may replicate entries while its own write is in flight (it counts
+    // itself only once durable), as the simulator's raft driver lets it.
+    overtakes: (m) => m.type === "append" || m.type === "heartbeat" || m.type === "snapshot",
   };
 }
 

@@ -15,13 +15,12 @@ import { OPEN_ACL_UNSAFE, type ClientRequest } from "../../../core/zk/index.js";
 import * as ens from "../../../core/zk-ensemble/index.js";
 import type { EnsembleMessage, ReplicaConfig, ReplicaInput, ReplicaOutput, ReplicaState } from "../../../core/zk-ensemble/index.js";
 import type { ZkEnsembleInvariant } from "../../invariants/zk-ensemble.js";
-import type { ActorSystem, SystemState } from "../actors.js";
+import type { ActorSystem, SystemAction, SystemState } from "../actors.js";
 import { hashValue } from "../hash.js";
 import type { Invariant, StepInvariant } from "../model.js";
-import type { NetworkKind } from "../network.js";
-import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds } from "./common.js";
+import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
 import { raftInvariants, raftStepInvariants, type RaftView } from "./raft-invariants.js";
-import { applyPersist, describeRaftMessage, hashRaftDisk, hashRaftMessage, type RaftDisk } from "./raft.js";
+import { EMPTY_RAFT_DISK, describeRaftMessage, hashRaftDisk, hashRaftMessage, persistedState, writeRaftDisk, type RaftDisk } from "./raft.js";
 
 /** The bounds of the ZooKeeper system: `maxTerm` bounds the Raft term, `maxLog` the Raft log (no-ops, sessions and writes count). */
 export type ZkBounds = CoreBounds;
@@ -30,12 +29,7 @@ export type ZkBounds = CoreBounds;
 export const DEFAULT_ZK_BOUNDS: ZkBounds = { maxTerm: 1, maxLog: 3, maxCrashes: 0, maxInFlight: 3 };
 
 /** How the ZooKeeper system is explored. */
-export interface ZkSystemOptions {
-  readonly nodes: number;
-  readonly bounds?: Partial<ZkBounds>;
-  readonly network?: NetworkKind;
-  readonly lossy?: boolean;
-}
+export type ZkSystemOptions = CoreSystemOptions;
 
 /** A state of the explored ZooKeeper system. */
 export type ZkSystemState = SystemState<ReplicaState, EnsembleMessage, PersistOutput, RaftDisk, undefined>;
@@ -44,7 +38,6 @@ export type ZkSystemState = SystemState<ReplicaState, EnsembleMessage, PersistOu
 const CONN = 1;
 /** Replica `id`'s clock: replicas disagree by a second each (a leader's time is in each command it proposes). */
 const clockOf = (id: number): number => 1_700_000_000_000 + id * 1000;
-const EMPTY_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
 
 /** The client's writes, by xid: create `/a`, then set its data. */
 const WRITES: readonly ClientRequest[] = [
@@ -95,8 +88,8 @@ export function zkInvariants(ids: readonly number[]): Invariant<ZkSystemState>[]
 }
 
 /** The transition invariants: Raft's, on each replica's Raft node. */
-export function zkStepInvariants(ids: readonly number[]): StepInvariant<ZkSystemState, unknown>[] {
-  return raftStepInvariants(ids).map((inv) => ({ name: inv.name, check: (before: ZkSystemState, action: unknown, after: ZkSystemState) => inv.check(raftView(before), action as never, raftView(after)) }));
+export function zkStepInvariants(ids: readonly number[]): StepInvariant<ZkSystemState, SystemAction<unknown, unknown>>[] {
+  return raftStepInvariants(ids).map((inv) => ({ name: inv.name, check: (before, action, after) => inv.check(raftView(before), action, raftView(after)) }));
 }
 
 /** The client's next input at replica `s` (index 0): connect once a leader is known, then the writes in turn. */
@@ -124,17 +117,10 @@ export function zkSystem(o: ZkSystemOptions): ActorSystem<ReplicaConfig, Replica
     timers: (s) => (raft.role(s.raft) === "leader" ? ["heartbeat"] : ["election"]),
     external: (sys, i) => (i === 0 ? clientInputs(sys.nodes[i]!) : []),
     storage: {
-      empty: EMPTY_DISK,
+      empty: EMPTY_RAFT_DISK,
       mode: "sync",
-      apply(disk, w) {
-        const next = applyPersist(disk, w);
-        const last = next.entries[next.entries.length - 1];
-        return { disk: next, ack: { type: "persisted", index: last?.index ?? 0, term: last?.term ?? 0 } };
-      },
-      restart(c, disk) {
-        const fresh = disk.hardState.term === 0 && disk.entries.length === 0;
-        return ens.createReplica(c, fresh ? undefined : { hardState: disk.hardState, entries: disk.entries.slice() });
-      },
+      apply: writeRaftDisk,
+      restart: (c, disk) => ens.createReplica(c, persistedState(disk)),
       hash: hashRaftDisk,
     },
     network: o.network ?? "unordered",
