@@ -48,11 +48,12 @@ describe("quorate cluster --mode / compare --real", () => {
       [["cluster", "--brokers", "3"], /need --mode/],
       [["cluster", "--mode", "zk", "--nodes", "3"], /--nodes is for the key-value cluster/],
       [["cluster", "--mode", "kraft", "--brokers", "2"], /--brokers must be an integer in \[3, 9\]/],
-      [["cluster", "--mode", "zk", "--zookeepers", "3"], /single node until its ensemble mode lands/],
+      [["cluster", "--mode", "zk", "--zookeepers", "2"], /zookeepers must be odd/],
       [["compare", "--real", "--partitions", "30000"], /30000 is over 20000/],
       [["compare", "--real", "--scenario", "broker-failure"], /controller-failover only/],
       [["compare", "--real", "--session-timeout-ms", "10"], /--session-timeout-ms must be/],
-      [["compare", "--session-timeout-ms", "5000"], /goes with --real/],
+      [["compare", "--session-timeout-ms", "5000"], /go with --real/],
+      [["compare", "--real", "--zookeepers", "2"], /--zookeepers must be 1, 3, 5, 7 or 9/],
       [["kraft-node", "--id", "1", "--role", "broker", "--peers", "1=127.0.0.1:1", "--voters", "1", "--data", "/tmp/x", "--http", "127.0.0.1:0"], /a broker must not/],
       [["zk-broker", "--id", "2", "--zookeeper", "127.0.0.1:1", "--peers", "1=127.0.0.1:1", "--http", "127.0.0.1:0"], /--id 2 is not among --peers/],
     ] as const) {
@@ -67,6 +68,14 @@ describe("quorate cluster --mode / compare --real", () => {
     expect(code).toBe(0);
     expect(pids).toHaveLength(6);
     expect(out).toMatch(/3 KRaft controllers and 3 brokers/);
+    for (const pid of pids) expect(() => process.kill(pid, 0), `pid ${pid} still alive`).toThrow();
+  }, 90_000);
+
+  it("--mode zk --zookeepers 3: a 3-member ZooKeeper ensemble and 3 brokers, one active controller; Ctrl-C stops them all", async () => {
+    const { out, code, pids } = await clusterUntil(["--mode", "zk", "--zookeepers", "3", "--partitions", "100"], /broker-\d: controller active[\s\S]*partitions 100 \(100 led by live brokers\)/);
+    expect(code).toBe(0);
+    expect(out).toMatch(/3 ZooKeeper servers and 3 ZooKeeper-mode brokers/);
+    expect(pids).toHaveLength(6);
     for (const pid of pids) expect(() => process.kill(pid, 0), `pid ${pid} still alive`).toThrow();
   }, 90_000);
 

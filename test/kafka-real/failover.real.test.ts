@@ -117,3 +117,36 @@ describe("real ZooKeeper-mode cluster losing ZooKeeper", () => {
     for (const { p } of brokers) expect(await readFile(join(c.o.dir, `${p.name}.log`), "utf8")).toMatch(/stopping: the ZooKeeper connection is gone/);
   }, 60_000);
 });
+
+describe("ZkSession against a ZooKeeper server that stops answering", () => {
+  it("drops the connection after two thirds of the session timeout with a request unanswered, so the caller is told, never left waiting", async () => {
+    const { spawn } = await import("node:child_process");
+    const server = spawn(process.execPath, ["bin/quorate.js", "zk-server", "--port", "0"], { stdio: ["ignore", "pipe", "ignore"] });
+    cleanups.push(async () => {
+      if (server.exitCode !== null || server.signalCode !== null) return;
+      const gone = new Promise((r) => server.once("exit", r));
+      server.kill("SIGCONT");
+      server.kill("SIGKILL");
+      await gone;
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      server.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+        if (m !== null) resolve(Number(m[1]));
+      });
+      server.once("exit", () => reject(new Error("zk-server exited")));
+    });
+    let closedAt = 0;
+    const s = await ZkSession.connect({ servers: [{ host: "127.0.0.1", port }], sessionTimeoutMs: 4000, onClosed: () => (closedAt = Date.now()) });
+    expect((await s.request({ type: "exists", path: "/", watch: false })).err).toBe(0);
+    server.kill("SIGSTOP"); // the server stops answering, its socket stays open
+    const t0 = Date.now();
+    await expect(s.request({ type: "exists", path: "/", watch: false })).rejects.toThrow(/connection closed/);
+    const waited = Date.now() - t0;
+    expect(closedAt).toBeGreaterThan(0);
+    expect(waited).toBeGreaterThanOrEqual(2000); // not before the read timeout (2/3 of the 4 s the server granted)
+    expect(waited).toBeLessThan(6000);
+  }, 30_000);
+});

@@ -30,7 +30,7 @@ export interface KafkaClusterOptions {
   readonly brokers: number;
   /** KRaft controllers (1..9). Default 3. */
   readonly controllers?: number;
-  /** ZooKeeper servers: 1 until quorate's wire server has an ensemble mode. Default 1. */
+  /** ZooKeeper servers: 1 (a single node in memory) or an ensemble of 3, 5, … (`zk-server --ensemble`). Default 1. */
   readonly zookeepers?: number;
   /** Parent of every process's data directory and log. */
   readonly dir: string;
@@ -71,16 +71,50 @@ export class KafkaClusterOptionError extends Error {
   }
 }
 
-const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
 /** Partitions per topic when creating many (as the simulated scenarios do). */
 export const PARTITIONS_PER_TOPIC = 100;
+
+const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
+
+/**
+ * Spawns `quorate ARGS` with stderr appended to `logPath` and resolves with the child once it printed its first
+ * stdout line (its ready line); rejects (and kills it) when it exits first or is silent for 20 s.
+ */
+async function spawnUntilReady(name: string, args: readonly string[], logPath: string): Promise<ChildProcess> {
+  const log = await open(logPath, "a");
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd] });
+  void log.close();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s (see ${logPath})`)), 20_000);
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("\n")) (clearTimeout(timer), resolve());
+      });
+      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${name} exited with ${code} at start (see ${logPath})`))));
+    });
+  } catch (e) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    throw e;
+  }
+  child.stdout!.resume();
+  return child;
+}
+
+/** The connect string starting at the member after broker `id`'s turn, so brokers spread over the ensemble. */
+function rotate(connect: string, id: number): string {
+  const list = connect.split(",");
+  const k = id % list.length;
+  return [...list.slice(k), ...list.slice(0, k)].join(",");
+}
 
 /** A running local Kafka cluster. */
 export class KafkaLocalCluster {
   readonly processes: ClusterProcess[] = [];
   private readonly children = new Map<string, ChildProcess>();
   private readonly args = new Map<string, string[]>();
-  private zkAddress: { host: string; port: number } | undefined;
+  private zkAddresses: { host: string; port: number }[] = [];
 
   private constructor(readonly o: KafkaClusterOptions) {}
 
@@ -90,7 +124,7 @@ export class KafkaLocalCluster {
     const zookeepers = o.zookeepers ?? 1;
     if (!Number.isInteger(o.brokers) || o.brokers < 3 || o.brokers > 9) throw new KafkaClusterOptionError(`brokers must be in 3..9 (replication factor 3), got ${o.brokers}`);
     if (o.mode === "kraft" && (!Number.isInteger(controllers) || controllers < 1 || controllers > 9)) throw new KafkaClusterOptionError(`controllers must be in 1..9, got ${controllers}`);
-    if (o.mode === "zk" && zookeepers !== 1) throw new KafkaClusterOptionError(`zookeepers: quorate's ZooKeeper wire server runs as a single node until its ensemble mode lands; use 1, got ${zookeepers}`);
+    if (o.mode === "zk" && (!Number.isInteger(zookeepers) || zookeepers < 1 || zookeepers > 9 || zookeepers % 2 === 0)) throw new KafkaClusterOptionError(`zookeepers must be odd, in 1..9 (a quorum of a majority), got ${zookeepers}`);
     const c = new KafkaLocalCluster(o);
     try {
       if (o.mode === "kraft") await c.startKraft(controllers);
@@ -119,20 +153,37 @@ export class KafkaLocalCluster {
 
   private async startZk(): Promise<void> {
     const b = this.o.brokers;
-    const ports = await freePorts(1 + 2 * b);
+    const z = this.o.zookeepers ?? 1;
+    const zkPorts = await freePorts(2 * z);
+    const ports = [0, ...(await freePorts(2 * b))];
     const tick = this.o.zkTickTimeMs ?? 2000;
     const cfg = join(this.o.dir, "zoo.cfg");
     await mkdir(this.o.dir, { recursive: true });
     // ZooKeeper's defaults bound a session to [2, 20] ticks; Kafka's 18 s needs tickTime ≥ 900 ms.
     await writeFile(cfg, `tickTime=${tick}\nminSessionTimeout=${2 * tick}\nmaxSessionTimeout=${Math.max(20 * tick, this.o.sessionTimeoutMs ?? 18_000)}\n`);
-    this.zkAddress = { host: "127.0.0.1", port: ports[0]! };
-    await this.spawn({ name: "zookeeper-1", kind: "zookeeper", id: 1, http: undefined }, ["zk-server", "--config", cfg, "--port", String(ports[0])]);
+    this.zkAddresses = zkPorts.slice(0, z).map((port) => ({ host: "127.0.0.1", port }));
+    const ensemble = Array.from({ length: z }, (_, i) => `${i + 1}=127.0.0.1:${zkPorts[z + i]}`).join(",");
+    await Promise.all(this.zkAddresses.map(async (a, i) => {
+      const extra: string[] = [];
+      if (z > 1) {
+        const data = join(this.o.dir, `zookeeper-${i + 1}`);
+        await mkdir(data, { recursive: true });
+        extra.push("--ensemble", ensemble, "--id", String(i + 1), "--data", data);
+      }
+      await this.spawn({ name: `zookeeper-${i + 1}`, kind: "zookeeper", id: i + 1, http: undefined }, ["zk-server", "--config", cfg, "--port", String(a.port), ...extra]);
+    }));
+    const connect = this.zkAddresses.map((a) => `${a.host}:${a.port}`).join(",");
+    // An ensemble member listens before its members elected a leader (it refuses sessions until then).
+    const probe = await this.waitFor("the ZooKeeper ensemble serving sessions", Date.now() + 30_000, () =>
+      ZkSession.connect({ servers: this.zkAddresses, sessionTimeoutMs: 30_000 }).catch(() => undefined),
+    );
+    await probe.close();
     const ids = Array.from({ length: b }, (_, i) => i + 1);
     const peers = ids.map((id) => `${id}=127.0.0.1:${ports[id]}`).join(",");
     await Promise.all(ids.map((id) => {
       const http = `127.0.0.1:${ports[b + id]}`;
       return this.spawn({ name: `broker-${id}`, kind: "broker", id, http }, [
-        "zk-broker", "--id", String(id), "--zookeeper", `127.0.0.1:${ports[0]}`, "--peers", peers, "--http", http,
+        "zk-broker", "--id", String(id), "--zookeeper", rotate(connect, id), "--peers", peers, "--http", http,
         "--session-timeout-ms", String(this.o.sessionTimeoutMs ?? 18_000),
       ]);
     }));
@@ -140,23 +191,10 @@ export class KafkaLocalCluster {
 
   /** Spawns one process and waits for its first stdout line (its ready line). */
   private async spawn(p: ClusterProcess, args: string[]): Promise<void> {
-    const logPath = join(this.o.dir, `${p.name}.log`);
-    const log = await open(logPath, "a");
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd] });
-    void log.close();
+    const child = await spawnUntilReady(p.name, args, join(this.o.dir, `${p.name}.log`));
     this.children.set(p.name, child);
     this.args.set(p.name, args);
     if (!this.processes.includes(p)) this.processes.push(p);
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`${p.name} did not start within 20 s (see ${logPath})`)), 20_000);
-      child.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("\n")) (clearTimeout(timer), resolve());
-      });
-      child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`${p.name} exited with ${code} at start (see ${logPath})`))));
-    });
-    child.stdout!.resume();
   }
 
   /** The PID of a running process. */
@@ -217,7 +255,7 @@ export class KafkaLocalCluster {
         if (body.errorCode !== "NONE" || bad !== undefined) throw new Error(`CreateTopics refused: ${JSON.stringify(bad ?? body)}`);
       }
     } else {
-      const session = await ZkSession.connect({ servers: [this.zkAddress!], sessionTimeoutMs: 30_000 });
+      const session = await ZkSession.connect({ servers: this.zkAddresses, sessionTimeoutMs: 30_000 });
       try {
         const n = this.o.brokers;
         const writes = Array.from({ length: topics }, (_, t) => {
@@ -241,8 +279,8 @@ export class KafkaLocalCluster {
    * the latency of one alone, for getData and for Kafka's conditional state write (multi[check, setData]).
    */
   async probeZooKeeper(requests = 2000): Promise<ZooKeeperProbe> {
-    if (this.zkAddress === undefined) throw new Error("no ZooKeeper in a KRaft cluster");
-    const session = await ZkSession.connect({ servers: [this.zkAddress], sessionTimeoutMs: 30_000 });
+    if (this.zkAddresses.length === 0) throw new Error("no ZooKeeper in a KRaft cluster");
+    const session = await ZkSession.connect({ servers: this.zkAddresses, sessionTimeoutMs: 30_000 });
     try {
       const path = "/quorate-probe";
       await session.request(createRequest(path, "{}", false));
@@ -327,7 +365,7 @@ export class KafkaLocalCluster {
   async statusLines(): Promise<string[]> {
     return Promise.all(this.processes.map(async (p) => {
       if (!this.children.has(p.name)) return `${p.name}: stopped`;
-      if (p.kind === "zookeeper") return `${p.name}: pid ${this.pid(p.name)} serving on ${this.zkAddress!.host}:${this.zkAddress!.port}`;
+      if (p.kind === "zookeeper") return `${p.name}: pid ${this.pid(p.name)} serving on ${this.zkAddresses[p.id - 1]!.host}:${this.zkAddresses[p.id - 1]!.port}`;
       const s = await this.status(p, 500);
       if (s === undefined) return `${p.name}: not answering`;
       if ("quorumRole" in s) {

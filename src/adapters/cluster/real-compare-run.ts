@@ -25,6 +25,8 @@ export interface RealCompareOptions {
   readonly brokers?: number;
   /** ZooKeeper mode's `zookeeper.session.timeout.ms`. Default 18,000. */
   readonly sessionTimeoutMs?: number;
+  /** ZooKeeper servers: 1 (default) or an odd ensemble. */
+  readonly zookeepers?: number;
   /** ZooKeeper's tickTime. Default 2,000. */
   readonly zkTickTimeMs?: number;
   /** The simulator's ZooKeeper-mode costs before the probe replaces the ZooKeeper ones (CPU per record stays). */
@@ -60,7 +62,7 @@ export async function runRealCompare(o: RealCompareOptions): Promise<RealCompare
     for (const mode of o.modes) {
       const dir = await mkdtemp(join(tmpdir(), `quorate-real-${mode}-${n}-`));
       o.progress?.(`${mode} ${n}: starting processes in ${dir}`);
-      const c = await KafkaLocalCluster.start({ mode, brokers, dir, sessionTimeoutMs: session, zkTickTimeMs: o.zkTickTimeMs ?? 2000 });
+      const c = await KafkaLocalCluster.start({ mode, brokers, dir, sessionTimeoutMs: session, zkTickTimeMs: o.zkTickTimeMs ?? 2000, zookeepers: o.zookeepers ?? 1 });
       const samples: RealFailover[] = [];
       let probe;
       try {

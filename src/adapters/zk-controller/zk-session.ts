@@ -1,7 +1,9 @@
 /**
  * A ZooKeeper session over the wire for a process: quorate's requests in, decoded replies out, pings every
  * third of the session timeout, watch notifications to a callback. Built on the raw {@link WireClient}; a
- * connection loss is reported once (`onClosed`) — the session then lives on at the server until it expires.
+ * connection loss is reported once (`onClosed`) — the session then lives on at the server until it expires. A
+ * request unanswered for two thirds of the session timeout (ZooKeeper's client read timeout: e.g. an ensemble
+ * that lost its quorum) drops the connection, so a caller never waits forever.
  * @module
  */
 import { OpCode } from "../../core/zk/index.js";
@@ -30,14 +32,22 @@ const EVENT_NAMES = new Map(Object.entries(EventTypeCode).map(([name, code]) => 
 /** A connected session. */
 export class ZkSession {
   private readonly pinger: NodeJS.Timeout;
+  private readonly watchdog: NodeJS.Timeout;
+  /** Send times of the requests awaiting a reply, in order. */
+  private readonly outstanding: number[] = [];
 
   private constructor(
     private readonly client: WireClient,
     /** The session timeout the server granted, ms. */
     readonly timeoutMs: number,
   ) {
-    this.pinger = setInterval(() => void client.request(OpCode.ping).catch(() => undefined), Math.max(100, Math.floor(timeoutMs / 3)));
-    void client.closed.then(() => clearInterval(this.pinger));
+    this.pinger = setInterval(() => void this.send(OpCode.ping).catch(() => undefined), Math.max(100, Math.floor(timeoutMs / 3)));
+    const readTimeout = Math.max(100, Math.floor((2 * timeoutMs) / 3));
+    this.watchdog = setInterval(() => {
+      const oldest = this.outstanding[0];
+      if (oldest !== undefined && Date.now() - oldest > readTimeout) client.destroy();
+    }, Math.max(50, Math.floor(readTimeout / 4)));
+    void client.closed.then(() => (clearInterval(this.pinger), clearInterval(this.watchdog)));
   }
 
   /** Connects to the first server that answers. Rejects naming every server tried when none does. */
@@ -64,15 +74,26 @@ export class ZkSession {
   /** Sends a request; resolves with its reply (rejects when the connection is gone). */
   async request(req: ClientRequest): Promise<Reply> {
     const { opcode, body } = encodeRequest(req);
-    const r = await this.client.request(opcode, body);
+    const r = await this.send(opcode, body);
     const decoded = decodeReplyBody(opcode, r.err, r.body);
     if (!decoded.ok) throw new Error(`undecodable reply to opcode ${opcode}: ${decoded.error.message}`);
     return { err: r.err, zxid: r.zxid, ...(decoded.value === undefined ? {} : { body: decoded.value }) };
   }
 
+  /** Sends one frame, timing it until its reply (replies come in request order). */
+  private async send(opcode: number, body?: Uint8Array): Promise<Awaited<ReturnType<WireClient["request"]>>> {
+    this.outstanding.push(Date.now());
+    try {
+      return await this.client.request(opcode, body);
+    } finally {
+      this.outstanding.shift();
+    }
+  }
+
   /** Closes the session (its ephemerals go at once). */
   async close(): Promise<void> {
     clearInterval(this.pinger);
+    clearInterval(this.watchdog);
     await this.client.close();
   }
 }

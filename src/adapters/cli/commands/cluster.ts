@@ -18,7 +18,7 @@ import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate cluster [--nodes N] [--data DIR]
        quorate cluster --mode kraft [--controllers N] [--brokers N] [--partitions N] [--data DIR]
-       quorate cluster --mode zk [--zookeepers 1] [--brokers N] [--partitions N] [--session-timeout-ms MS] [--data DIR]
+       quorate cluster --mode zk [--zookeepers N] [--brokers N] [--partitions N] [--session-timeout-ms MS] [--data DIR]
 
 Starts a local cluster as child processes on free 127.0.0.1 ports and shows a live status line per process.
 Ctrl-C stops them all.
@@ -28,7 +28,8 @@ Ctrl-C stops them all.
                    zk: Kafka in ZooKeeper mode (\`quorate zk-server\` and \`quorate zk-broker\` brokers)
   --controllers N  KRaft controllers (1-9). Default 3
   --brokers N      Kafka brokers (3-9). Default 3
-  --zookeepers N   ZooKeeper servers: 1 (quorate's wire server is a single node until its ensemble mode lands)
+  --zookeepers N   ZooKeeper servers (\`quorate zk-server\`): 1 (one node, in memory) or an odd ensemble (3, 5, …:
+                   \`--ensemble\`, writes through Raft with a durable log). Default 1
   --partitions N   create N partitions (topics of 100, replication factor 3) once the cluster is up. Default 0
   --session-timeout-ms MS  ZooKeeper mode: zookeeper.session.timeout.ms. Default 18000
   --data DIR       parent of the data directories and logs. Default: a new temp dir
@@ -120,7 +121,7 @@ async function runKafka(k: { mode: KafkaMode; controllers: number; brokers: numb
     process.stderr.write(`quorate cluster: ${(e as Error).message}\n`);
     return Exit.badInput; // as the key-value cluster: a process that cannot start is reported, exit 2
   }
-  const what = k.mode === "kraft" ? `${k.controllers} KRaft controllers and ${k.brokers} brokers` : `${k.zookeepers} ZooKeeper server and ${k.brokers} ZooKeeper-mode brokers`;
+  const what = k.mode === "kraft" ? `${k.controllers} KRaft controllers and ${k.brokers} brokers` : `${k.zookeepers} ZooKeeper server${k.zookeepers > 1 ? "s" : ""} and ${k.brokers} ZooKeeper-mode brokers`;
   process.stdout.write(`quorate cluster: ${what}, data and logs in ${dir}\n`);
   for (const p of cluster.processes) process.stdout.write(`  ${p.name}: pid ${cluster.pid(p.name)}${p.http === undefined ? "" : ` status http://${p.http}/status`}\n`);
   if (k.partitions > 0) {

@@ -39,6 +39,8 @@ const HELP = `usage: quorate compare [options]
                       active controller, wall-clock time beside the simulator's for the same cluster, diff in %
                       (default partitions 1000,10000; at most ${REAL_MAX_PARTITIONS}; takes about a minute per count)
   --session-timeout-ms MS  with --real: ZooKeeper mode's zookeeper.session.timeout.ms (default 18000, Kafka's)
+  --zookeepers N      with --real: ZooKeeper servers, 1 (one node in memory, default) or an odd ensemble (3, 5:
+                      zk-server --ensemble, writes through Raft with a durable log)
 
 ZooKeeper mode runs the zk-controller core on quorate's ZooKeeper tree up to ${EXACT_MAX_PARTITIONS} partitions and
 the batched model of that run above; KRaft runs the KRaft scenarios of the simulator. Times are simulated ms.
@@ -53,6 +55,7 @@ const FLAGS = {
   "fixed-costs": { type: "boolean" },
   real: { type: "boolean" },
   "session-timeout-ms": { type: "string" },
+  zookeepers: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable;
 
@@ -117,7 +120,7 @@ export const run: CommandRun = async (argv): Promise<ExitCode> => {
       return Exit.ok;
     }
     if (values.real === true) return await runReal(values);
-    if (values["session-timeout-ms"] !== undefined) throw new UsageError("--session-timeout-ms goes with --real");
+    if (values["session-timeout-ms"] !== undefined || values.zookeepers !== undefined) throw new UsageError("--session-timeout-ms and --zookeepers go with --real");
     const partitions = parsePartitions(values.partitions);
     const scenarios = parseScenarios(values.scenario);
     if (values.html === "") throw new UsageError("--html needs a file name");
@@ -157,12 +160,15 @@ async function runReal(values: ReturnType<typeof parseCommandLine<typeof FLAGS>>
   const text = values["session-timeout-ms"];
   if (text !== undefined && (!/^\d+$/.test(text) || Number(text) < 1000 || Number(text) > 120_000)) throw new UsageError(`--session-timeout-ms must be an integer in [1000, 120000], got ${JSON.stringify(text)}`);
   const sessionTimeoutMs = text === undefined ? 18_000 : Number(text);
+  const zk = values.zookeepers;
+  if (zk !== undefined && !/^[13579]$/.test(zk)) throw new UsageError(`--zookeepers must be 1, 3, 5, 7 or 9, got ${JSON.stringify(zk)}`);
+  const zookeepers = zk === undefined ? 1 : Number(zk);
   const json = values.json === true;
   const base = values["fixed-costs"] === true ? ZK_MODE_DEFAULT_TIMING : calibratedTiming(await measureZkModeCosts());
   const bar = startProgress({ label: "real failovers", total: partitions.length * 2, quiet: json });
   let report: RealCompareReport;
   try {
-    report = await runRealCompare({ partitions, modes: ["kraft", "zk"], baseTiming: base, sessionTimeoutMs, progress: (s) => (s.endsWith("simulating") ? bar.advance(1, s) : bar.advance(0, s)) });
+    report = await runRealCompare({ partitions, modes: ["kraft", "zk"], baseTiming: base, sessionTimeoutMs, zookeepers, progress: (s) => (s.endsWith("simulating") ? bar.advance(1, s) : bar.advance(0, s)) });
   } finally {
     bar.stop();
   }
