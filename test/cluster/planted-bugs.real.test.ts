@@ -13,10 +13,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runTorture, type TortureFault, type TortureResult } from "../../src/adapters/cluster/torture.js";
 
-/** Run times: a vote-crash takes 6-10 s to play out, so its runs (and the control's, which has every kind) are longer. */
+/** Run times: a vote-crash takes 6-10 s to play out, so its runs (and the control, with every kind) are longer. */
 const SECONDS = 20;
 const VOTE_SECONDS = 30;
-const CONTROL_SECONDS = 30;
+const CONTROL_SECONDS = 40;
 const SLOW_SYNC_MS = 100;
 /** A run takes its time plus the start, the recovery reads of a last fault (≤ 10 s) and the check. */
 const runBoundMs = (seconds: number): number => (seconds + 25) * 1000;
@@ -73,7 +73,8 @@ describe("planted durability bugs make torture fail", () => {
       const faults: TortureFault[] = ["kill", "ack-blackout", "vote-crash", "lose-unsynced"];
       const r = await torture(3, faults, {}, CONTROL_SECONDS);
       expect(r, replay("", faults, 3, CONTROL_SECONDS)).toMatchObject({ ok: true, verdict: "linearizable" });
-      expect(r.okOps).toBeGreaterThan(50);
+      // The clients got work done (the event-timed kills keep the cluster down or quiet much of the run).
+      expect(r.okOps).toBeGreaterThan(20);
       for (const f of faults) expect(r.faults[f], f).toBeGreaterThan(0);
     },
     runBoundMs(CONTROL_SECONDS),
