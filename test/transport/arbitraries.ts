@@ -1,7 +1,8 @@
-/** fast-check generators of every Raft and KRaft message kind. */
+/** fast-check generators of every Raft, KRaft and ZooKeeper-ensemble message kind. */
 import fc from "fast-check";
 import type * as raft from "../../src/core/raft/types.js";
 import type * as kraft from "../../src/core/kraft/types.js";
+import type { EnsembleMessage, ForwardedCommand } from "../../src/core/zk-ensemble/types.js";
 
 const id = fc.integer({ min: 0, max: 1_000_000 });
 const num = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
@@ -67,3 +68,28 @@ export const KRAFT_TYPES = [
   "vote", "vote-response", "begin-quorum-epoch", "begin-quorum-epoch-response", "end-quorum-epoch", "end-quorum-epoch-response", "fetch", "fetch-response",
   "fetch-snapshot", "fetch-snapshot-response", "describe-quorum", "describe-quorum-response", "add-raft-voter", "remove-raft-voter", "add-raft-voter-response", "remove-raft-voter-response",
 ];
+
+const path = fc.constantFrom("/", "/a", "/a/b", "/zookeeper");
+const forwardedCommand: fc.Arbitrary<ForwardedCommand> = fc.record({
+  sessionId: num,
+  xid: num,
+  auth: fc.array(fc.record({ scheme: fc.constantFrom("ip", "digest", "super"), id: fc.string({ maxLength: 12 }) }), { maxLength: 2 }),
+  request: fc.oneof(
+    fc.record({ type: fc.constant("setData" as const), path, data: fc.oneof(fc.constant(null), bytes), version: fc.integer({ min: -1, max: 5 }) }),
+    fc.record({ type: fc.constant("delete" as const), path, version: fc.integer({ min: -1, max: 5 }) }),
+    fc.record({ type: fc.constant("closeSession" as const) }),
+  ),
+  origin: id,
+}) as fc.Arbitrary<ForwardedCommand>;
+
+/** Every message of the replicated ZooKeeper service (the transport's `zk` family). */
+export const ensembleMessage: fc.Arbitrary<EnsembleMessage> = fc.oneof(
+  raftMessage.map((message): EnsembleMessage => ({ type: "raft", from: message.from, to: message.to, message })),
+  fc.record({ type: fc.constant("forward" as const), from: id, to: id, command: forwardedCommand }),
+  fc.record({ type: fc.constant("read-index" as const), from: id, to: id, id: num }),
+  fc.record({ type: fc.constant("read-index-response" as const), from: id, to: id, id: num, index: maybe }),
+  fc.record({ type: fc.constant("touch" as const), from: id, to: id, sessions: fc.array(num, { maxLength: 5 }) }),
+);
+
+/** The ensemble message types the generator covers. */
+export const ENSEMBLE_TYPES = ["raft", "forward", "read-index", "read-index-response", "touch"];

@@ -1,5 +1,5 @@
 /**
- * The peer codec: decode(encode(m)) deep-equals m for generated messages of every Raft and KRaft kind; truncated
+ * The peer codec: decode(encode(m)) deep-equals m for generated messages of every Raft, KRaft and ensemble kind; truncated
  * and garbage bytes give typed errors and never throw; frames longer than the limit are refused.
  */
 import fc from "fast-check";
@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { CodecError, FrameReader, decodeFrame, decodeMessage, encodeControl, encodeMessage, type Family } from "../../src/adapters/transport/index.js";
 import { KRAFT_MESSAGE_TYPES } from "../../src/adapters/codec/kraft.js";
 import { RAFT_MESSAGE_TYPES } from "../../src/adapters/codec/raft.js";
-import { KRAFT_TYPES, RAFT_TYPES, kraftMessage, raftMessage } from "./arbitraries.js";
+import { ENSEMBLE_MESSAGE_TYPES } from "../../src/adapters/codec/zk-ensemble.js";
+import { ENSEMBLE_TYPES, KRAFT_TYPES, RAFT_TYPES, ensembleMessage, kraftMessage, raftMessage } from "./arbitraries.js";
 
 const SEED = 31;
 
@@ -27,6 +28,13 @@ describe(`message codec (fast-check seed ${SEED}; replay: npx vitest run test/tr
   it("the generators cover every message type of both cores", () => {
     expect([...RAFT_TYPES].sort()).toEqual([...RAFT_MESSAGE_TYPES].sort());
     expect([...KRAFT_TYPES].sort()).toEqual([...KRAFT_MESSAGE_TYPES].sort());
+    expect([...ENSEMBLE_TYPES].sort()).toEqual([...ENSEMBLE_MESSAGE_TYPES].sort());
+  });
+
+  it("round-trips every ZooKeeper-ensemble message (family zk)", () => {
+    fc.assert(fc.property(ensembleMessage, (m) => {
+      expect(roundTrip("zk", m)).toEqual(m);
+    }), { numRuns: 2000, seed: SEED + 4 });
   });
 
   it("round-trips every Raft message", () => {
@@ -43,7 +51,7 @@ describe(`message codec (fast-check seed ${SEED}; replay: npx vitest run test/tr
 
   it("a truncated message body is a typed error, never an exception", () => {
     fc.assert(
-      fc.property(fc.oneof(raftMessage.map((m) => ["raft", m] as const), kraftMessage.map((m) => ["kraft", m] as const)), ([family, m]) => {
+      fc.property(fc.oneof(raftMessage.map((m) => ["raft", m] as const), kraftMessage.map((m) => ["kraft", m] as const), ensembleMessage.map((m) => ["zk", m] as const)), ([family, m]) => {
         const body = encodeMessage(family, m as never).subarray(5);
         for (let cut = 0; cut < body.length; cut++) {
           const d = decodeMessage(family, body.subarray(0, cut));
@@ -57,7 +65,7 @@ describe(`message codec (fast-check seed ${SEED}; replay: npx vitest run test/tr
 
   it("garbage bytes decode to a message or a typed error, never an exception", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.constantFrom<Family>("raft", "kraft"), (bytes, family) => {
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.constantFrom<Family>("raft", "kraft", "zk"), (bytes, family) => {
         const d = decodeMessage(family, bytes);
         if (!d.ok) expect(d.error).toBeInstanceOf(CodecError);
         const f = decodeFrame(bytes);

@@ -133,19 +133,31 @@ describe("connections", () => {
     expect(replies).toEqual([Code.OK, Code.BADARGUMENTS]);
   });
 
-  it("serves connection-local requests: auth, whoAmI, watch checks and removal, raw frames", async () => {
+  it("serves connection-local requests: auth, whoAmI, watch checks and removal", async () => {
     const cluster = EnsembleCluster.started({ seed: 35 });
     const c = await EnsembleClient.connect(cluster, { replica: 2 });
     expect((await c.call({ type: "addAuth", scheme: "digest", auth: "u:p" })).err).toBe(Code.OK);
-    expect((await c.call({ type: "addAuth", scheme: "nope", auth: "x" })).err).toBe(Code.AUTHFAILED);
     const who = await c.call({ type: "whoAmI" });
     expect(who.body).toMatchObject({ kind: "whoAmI" });
     await c.exists("/w", { watch: true });
     expect((await c.call({ type: "checkWatches", path: "/w", watcherType: "DATA" })).err).toBe(Code.OK);
     await c.removeWatches("/w", "ANY");
     await expect(c.removeWatches("/w", "ANY")).rejects.toMatchObject({ code: Code.NOWATCHER });
-    expect((await c.call({ type: "raw", opcode: 999, body: new Uint8Array(0) })).err).toBe(Code.UNIMPLEMENTED);
     expect((await c.getEphemerals()).paths).toEqual([]);
+  });
+
+  it("closes the connection after AUTHFAILED and after UNIMPLEMENTED for a raw frame, as ZooKeeper does", () => {
+    const cluster = EnsembleCluster.started({ seed: 35 });
+    for (const [i, request] of [
+      [1, { type: "addAuth", scheme: "nope", auth: "x" }],
+      [2, { type: "raw", opcode: 999, body: new Uint8Array(0) }],
+    ] as const) {
+      const a = listen(cluster, 2);
+      cluster.request(2, a.conn, 1, request);
+      const heard = a.heard.map((h) => (h.type === "reply" ? `reply ${h.xid} ${(h.reply as { err: number }).err}` : h.type === "state" ? `state ${h.state}` : h.type));
+      expect(heard, `case ${i}`).toEqual(["state connected", `reply 1 ${i === 1 ? Code.AUTHFAILED : Code.UNIMPLEMENTED}`, "state disconnected"]);
+      expect(connectedSessions(cluster.replica(2)!)).toEqual([]);
+    }
   });
 });
 

@@ -5,7 +5,11 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, defaultConfig, isFourLetterWordEnabled, parseZooCfg } from "../../src/adapters/zk-wire/config.js";
-import { exchange } from "./harness.js";
+import { OPEN_ACL_UNSAFE, OpCode } from "../../src/core/zk/index.js";
+import { WireClient } from "../../src/adapters/zk-wire/client.js";
+import { encodeRequest } from "../../src/adapters/zk-wire/protocol.js";
+import { fourLetterWord, freePort } from "./ensemble-harness.js";
+import { eventually, exchange } from "./harness.js";
 
 describe("zoo.cfg", () => {
   it("reads ZooKeeper's keys, system-property keys with or without the zookeeper. prefix, and server lines", () => {
@@ -122,6 +126,33 @@ describe("quorate zk-server", () => {
     }
   }, 30_000);
 
+  it("runs an ensemble member from zoo.cfg server.N lines and dataDir (here a one-member ensemble that leads), keeping its tree across a restart", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "quorate-zkwire-"));
+    try {
+      const cfg = path.join(dir, "zoo.cfg");
+      const peerPort = await freePort();
+      writeFileSync(cfg, `tickTime=200\ndataDir=${path.join(dir, "data")}\n4lw.commands.whitelist=*\nserver.1=127.0.0.1:${peerPort}:${peerPort + 1}\n`);
+      const first = await startCli(["--config", cfg, "--port", "0", "--id", "1"]);
+      await eventually(async () => (await fourLetterWord(first.port, "srvr")).includes("Mode: leader"), 15_000, "member 1 to lead");
+      const client = await WireClient.connect({ port: first.port });
+      const create = encodeRequest({ type: "create", opcode: OpCode.create, path: "/kept", data: new Uint8Array([1]), acl: OPEN_ACL_UNSAFE, flags: 0, ttl: -1 });
+      expect((await client.request(create.opcode, create.body)).err).toBe(0);
+      client.destroy();
+      process.kill(first.pid, "SIGTERM");
+      expect(await first.exited).toBe(0);
+      const second = await startCli(["--config", cfg, "--port", "0", "--id", "1"]);
+      await eventually(async () => (await fourLetterWord(second.port, "srvr")).includes("Mode: leader"), 15_000, "member 1 to lead again");
+      const again = await WireClient.connect({ port: second.port });
+      const exists = encodeRequest({ type: "exists", path: "/kept", watch: false });
+      expect((await again.request(exists.opcode, exists.body)).err).toBe(0);
+      again.destroy();
+      process.kill(second.pid, "SIGTERM");
+      expect(await second.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("exits 2 with a clear message for a bad configuration or argument", async () => {
     const bin = path.resolve(import.meta.dirname, "../../bin/quorate.js");
     const run = (args: string[]) =>
@@ -137,5 +168,14 @@ describe("quorate zk-server", () => {
     const missing = await run(["--config", "/nonexistent/zoo.cfg"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read /nonexistent/zoo.cfg");
+    const ensemble = "1=127.0.0.1:1,2=127.0.0.1:2,3=127.0.0.1:3";
+    const noId = await run(["--ensemble", ensemble, "--data", "/tmp/x"]);
+    expect([noId.code, noId.stderr]).toEqual([2, expect.stringContaining("ensemble mode needs --id")]);
+    const notMember = await run(["--ensemble", ensemble, "--id", "4", "--data", "/tmp/x"]);
+    expect([notMember.code, notMember.stderr]).toEqual([2, expect.stringContaining("--id 4 is not among the members 1,2,3")]);
+    const noData = await run(["--ensemble", ensemble, "--id", "1"]);
+    expect([noData.code, noData.stderr]).toEqual([2, expect.stringContaining("ensemble mode needs --data")]);
+    const badList = await run(["--ensemble", "1=nowhere", "--id", "1", "--data", "/tmp/x"]);
+    expect(badList.code).toBe(2);
   }, 30_000);
 });

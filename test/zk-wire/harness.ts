@@ -41,9 +41,9 @@ export function exchange(port: number, bytes: Uint8Array, ms = 2000): Promise<{ 
 }
 
 /** Resolves when `check` holds, polling every 20 ms; rejects after `ms`. */
-export async function eventually(check: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 5000, what = "condition"): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,7 +1,7 @@
 """kazoo (python3-kazoo) against a ZooKeeper-protocol server: basic operations, watches, transactions, a
 reconnect across a server restart, and the Lock, Election and Barrier recipes with several clients at once.
 
-Usage: python3 kazoo_check.py PORT
+Usage: python3 kazoo_check.py PORT | HOST:PORT,HOST:PORT,... (a single server or every member of an ensemble)
 Prints one JSON object per check on stdout ({"check": name, ...observations}); the test compares them. When it
 prints {"check": "restart-now"} it waits for a line on stdin (the test restarts the server meanwhile).
 """
@@ -13,8 +13,7 @@ import time
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import BadVersionError, NodeExistsError, NoNodeError, NotEmptyError
 
-PORT = int(sys.argv[1])
-HOSTS = "127.0.0.1:%d" % PORT
+HOSTS = sys.argv[1] if ":" in sys.argv[1] else "127.0.0.1:%d" % int(sys.argv[1])
 
 
 def emit(check, **fields):

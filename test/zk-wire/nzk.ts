@@ -41,9 +41,10 @@ export class Nzk {
     raw.on("state", (s: any) => this.states.push(String(s.name)));
   }
 
-  /** Connects and resolves once the session is established (rejects after `ms`). */
-  static connect(port: number, sessionTimeout = 4000, ms = 5000): Promise<Nzk> {
-    const raw = zookeeper.createClient(`127.0.0.1:${port}`, { sessionTimeout, spinDelay: 100, retries: 0 });
+  /** Connects to a port on 127.0.0.1 or a connect string and resolves once the session is established (rejects after `ms`). */
+  static connect(target: number | string, sessionTimeout = 4000, ms = 5000): Promise<Nzk> {
+    const hosts = typeof target === "number" ? `127.0.0.1:${target}` : target;
+    const raw = zookeeper.createClient(hosts, { sessionTimeout, spinDelay: 100, retries: 0 });
     const client = new Nzk(raw);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

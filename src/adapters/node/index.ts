@@ -5,3 +5,4 @@
  */
 export { RaftNode, type RaftApplication, type RaftNodeOptions, type RaftNodeStatus, type PlantedBug } from "./raft-node.js";
 export { KRaftNode, type KRaftApplication, type KRaftNodeOptions, type KRaftNodeStatus } from "./kraft-node.js";
+export { ZkEnsembleNode, type ZkEnsembleNodeOptions, type ZkClientOutput } from "./zk-node.js";

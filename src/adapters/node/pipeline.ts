@@ -2,8 +2,9 @@
  * The one place that performs a core's outputs in the order its durability contract demands (shared by the
  * Raft and KRaft runtimes). Outputs of a step are taken in order: a `persist` is issued to storage at once
  * (storage makes writes durable in issue order) and everything after it in the step waits until it is durable,
- * then its acknowledgement inputs are fed back. Sends before any persist of the step leave at once; the step's
- * other outputs queue behind every earlier write, so applies and commits stay in order.
+ * then its acknowledgement inputs are fed back. Sends before the step's persist leave at once (a Raft leader's
+ * appends: the core orders them so, §10.2.1 of the dissertation); the step's other outputs queue behind every
+ * earlier write, so applies and commits stay in order.
  * @module
  */
 

@@ -60,6 +60,9 @@ export interface RaftNodeStatus {
 
 /** A running Raft node. */
 export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, PersistedState | undefined> {
+  /** Proposals waiting for the end of this turn of the event loop. */
+  private proposals: Uint8Array[] = [];
+
   private constructor(
     private readonly o: RaftNodeOptions,
     rt: NodeRuntime<"raft", RaftState, Input, Output, PersistedState | undefined>,
@@ -96,9 +99,20 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
     return new RaftNode(o, rt);
   }
 
-  /** Proposes application data (refusals reach `app.rejected`). */
+  /**
+   * Proposes application data (refusals reach `app.rejected`). The proposals of one turn of the event loop go
+   * to the core together, as one `propose` input: one log write and one append per follower for all of them
+   * (etcd batches the proposals of a Ready alike).
+   */
   propose(data: Uint8Array): void {
-    this.rt.step({ type: "propose", data });
+    this.proposals.push(data);
+    if (this.proposals.length === 1) {
+      setImmediate(() => {
+        const batch = this.proposals;
+        this.proposals = [];
+        this.rt.step({ type: "propose", data: batch.length === 1 ? batch[0]! : batch });
+      });
+    }
   }
 
   /** Asks for a linearizable read point (answered by `app.readReady` or `app.rejected`). */

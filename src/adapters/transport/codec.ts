@@ -2,17 +2,21 @@
  * The peer protocol's wire format, as pure functions: frames, the handshake and the message codec.
  *
  * A frame is `u32 BE length` (of what follows), `u8 frame type`, body. Frame types: `hello` (the dialer's
- * handshake: magic `QRAT`, protocol version, protocol family `raft`/`kraft`, cluster id, its node id, the node
+ * handshake: magic `QRAT`, protocol version, protocol family `raft`/`kraft`/`zk`, cluster id, its node id, the node
  * id it expects to reach), `welcome` (the listener accepts: version, cluster id, node id), `refuse` (the listener
- * refuses: a reason; it then closes) and `message` (one Raft or KRaft message, encoded by `codec/raft.ts` or
- * `codec/kraft.ts` in the version agreed by the handshake). Decoders never throw: they return typed errors.
+ * refuses: a reason; it then closes) and `message` (one Raft, KRaft or ZooKeeper-ensemble message, encoded by
+ * `codec/raft.ts`, `codec/kraft.ts` or `codec/zk-ensemble.ts` in the version agreed by the handshake). Decoders never throw: they return typed errors.
  * @module
  */
 import { ByteReader, ByteWriter, CodecError, decodeWith, type Decoded } from "../codec/bytes.js";
 import { readKRaftMessage, writeKRaftMessage } from "../codec/kraft.js";
 import { readRaftMessage, writeRaftMessage } from "../codec/raft.js";
+import { readEnsembleMessage, writeEnsembleMessage } from "../codec/zk-ensemble.js";
+import type { EnsembleMessage } from "../../core/zk-ensemble/types.js";
 import type { Message as RaftMessage } from "../../core/raft/types.js";
 import type { Message as KRaftMessage } from "../../core/kraft/types.js";
+import type { NodeMessage } from "../../core/kraft-node/types.js";
+import { readNodeMessage, readZkKafkaMessage, writeNodeMessage, writeZkKafkaMessage, type ZkKafkaMessage } from "../codec/kafka.js";
 
 /** Version of the peer protocol (handshake and message codec). A peer with another version is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -20,10 +24,14 @@ export const PROTOCOL_VERSION = 1;
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const MAGIC = [0x51, 0x52, 0x41, 0x54]; // "QRAT"
 
-/** Which core's messages a connection carries. */
-export type Family = "raft" | "kraft";
+/**
+ * Which core's messages a connection carries: `raft`, `kraft` (the quorum alone), `zk` (a ZooKeeper ensemble
+ * member), `kafka` (a KRaft-mode Kafka node: quorum and broker-to-controller RPCs) or `zk-kafka` (a ZooKeeper-mode
+ * broker's controller RPCs).
+ */
+export type Family = "raft" | "kraft" | "zk" | "kafka" | "zk-kafka";
 /** The message type of a family. */
-export type FamilyMessage<F extends Family> = F extends "raft" ? RaftMessage : KRaftMessage;
+export type FamilyMessage<F extends Family> = F extends "raft" ? RaftMessage : F extends "kraft" ? KRaftMessage : F extends "zk" ? EnsembleMessage : F extends "kafka" ? NodeMessage : ZkKafkaMessage;
 
 /** The dialer's handshake. */
 export interface Hello {
@@ -55,7 +63,23 @@ export interface MessageFrame {
 export type Frame = Hello | Welcome | Refuse | MessageFrame;
 
 const FRAME_TYPES: readonly Frame["type"][] = ["hello", "welcome", "refuse", "message"];
-const FAMILIES: readonly Family[] = ["raft", "kraft"];
+/** Family tags, in wire order: only ever appended. */
+const FAMILIES: readonly Family[] = ["raft", "kraft", "zk", "kafka", "zk-kafka"];
+
+const WRITERS: { readonly [F in Family]: (w: ByteWriter, m: FamilyMessage<F>) => void } = {
+  raft: writeRaftMessage,
+  kraft: writeKRaftMessage,
+  zk: writeEnsembleMessage,
+  kafka: writeNodeMessage,
+  "zk-kafka": writeZkKafkaMessage,
+};
+const READERS: { readonly [F in Family]: (r: ByteReader) => FamilyMessage<F> } = {
+  raft: readRaftMessage,
+  kraft: readKRaftMessage,
+  zk: readEnsembleMessage,
+  kafka: readNodeMessage,
+  "zk-kafka": readZkKafkaMessage,
+};
 
 function frame(type: Frame["type"], body: (w: ByteWriter) => void): Uint8Array {
   const w = new ByteWriter(64);
@@ -92,12 +116,13 @@ export function encodeControl(f: Hello | Welcome | Refuse): Uint8Array {
 
 /** Encodes a message frame. Throws {@link CodecError} only for a message of an unknown type (a caller bug). */
 export function encodeMessage<F extends Family>(family: F, m: FamilyMessage<F>): Uint8Array {
-  return frame("message", (w) => (family === "raft" ? writeRaftMessage(w, m as RaftMessage) : writeKRaftMessage(w, m as KRaftMessage)));
+  const write = WRITERS[family] as (w: ByteWriter, m: FamilyMessage<F>) => void;
+  return frame("message", (w) => write(w, m));
 }
 
 /** Decodes a message frame's body. */
 export function decodeMessage<F extends Family>(family: F, body: Uint8Array): Decoded<FamilyMessage<F>> {
-  return decodeWith(body, (r) => (family === "raft" ? readRaftMessage(r) : readKRaftMessage(r))) as Decoded<FamilyMessage<F>>;
+  return decodeWith(body, READERS[family] as (r: ByteReader) => FamilyMessage<F>);
 }
 
 /** Decodes one frame's content (type byte and body, without the length prefix). */

@@ -1,9 +1,11 @@
 /**
  * What the wire server drives: a ZooKeeper-style service that opens and re-attaches sessions, answers requests
- * and pushes notifications. {@link ServiceBackend} implements it over the single-node {@link ZkService}; a
- * replicated ensemble member implements the same interface (writes through Raft, expiry decided by the leader).
+ * and pushes notifications. {@link ServiceBackend} implements it over the single-node {@link ZkService} and
+ * answers at once; a replicated ensemble member (`EnsembleBackend`) implements the same interface and answers
+ * later (writes go through Raft), so results may be promises: the server sends a connection's replies in request
+ * order whichever way they come.
  */
-import type { ClientRequest, EventType } from "../../core/zk/index.js";
+import type { ClientRequest, EventType, WatchRegistry, ZkTree } from "../../core/zk/index.js";
 import { Code } from "../../core/zk/index.js";
 import type { ServiceReply, ZkServiceOptions } from "../zk/service.js";
 import { NotModelledError, ZkService } from "../zk/service.js";
@@ -17,10 +19,17 @@ export type BackendEvent =
 /** Receives a session's events while its connection is the session's current one. */
 export type BackendListener = (event: BackendEvent) => void;
 
-/** The outcome of a handshake. */
+/**
+ * The outcome of a handshake: a session; `ok: false` an expired or unknown session (ZooKeeper's expired reply,
+ * then close); with `refused` the server cannot take the client now (no leader, or behind the client's zxid)
+ * and closes the connection without a reply, so the client tries another server.
+ */
 export type ConnectResult =
   | { readonly ok: true; readonly sessionId: number; readonly password: Uint8Array; readonly timeoutMs: number }
-  | { readonly ok: false };
+  | { readonly ok: false; readonly refused?: string };
+
+/** A result now, or later. */
+export type MaybePromise<T> = T | Promise<T>;
 
 /** Figures the four-letter words report. */
 export interface BackendStats {
@@ -30,6 +39,8 @@ export interface BackendStats {
   readonly ephemeralsCount: number;
   readonly approximateDataSize: number;
   readonly sessions: number;
+  /** ZooKeeper's server state: `standalone` (the default) for a single node, `leader` or `follower` in an ensemble. */
+  readonly mode?: "standalone" | "leader" | "follower";
 }
 
 /** The service interface the wire server drives. */
@@ -39,17 +50,17 @@ export interface ZkWireBackend {
   /** Moves the backend's clock to `nowMs` (wall clock): pings, expiry and the reaper happen here. */
   advanceTo(nowMs: number): void;
   /** Opens a session (`sessionId` 0) or re-attaches one with its password. */
-  connect(sessionId: number, password: Uint8Array, requestedTimeoutMs: number, listener: BackendListener): ConnectResult;
+  connect(sessionId: number, password: Uint8Array, requestedTimeoutMs: number, listener: BackendListener): MaybePromise<ConnectResult>;
   /** The session's connection closed without closeSession; the session lives on until it expires. */
   disconnect(sessionId: number): void;
   /** A ping (keeps the session alive); the reply carries the last zxid. */
   ping(sessionId: number): ServiceReply;
   /** A decoded request. */
-  request(sessionId: number, request: ClientRequest): ServiceReply;
+  request(sessionId: number, request: ClientRequest): MaybePromise<ServiceReply>;
   /** A request whose body the wire layer could not decode; `undefined` when the backend does not serve the opcode. */
-  raw(sessionId: number, opcode: number, body: Uint8Array): ServiceReply | undefined;
+  raw(sessionId: number, opcode: number, body: Uint8Array): MaybePromise<ServiceReply> | undefined;
   /** Logs an error transaction for a write refused before it reached the tree (e.g. UNIMPLEMENTED TTL). */
-  rejectWrite(sessionId: number, code: number): ServiceReply;
+  rejectWrite(sessionId: number, code: number): MaybePromise<ServiceReply>;
   /** Figures for `srvr`, `stat` and `mntr`. */
   stats(): BackendStats;
 }
@@ -125,19 +136,23 @@ export class ServiceBackend implements ZkWireBackend {
   }
 
   stats(): BackendStats {
-    const { tree, watches } = this.service;
-    let watchCount = 0;
-    const paths = new Set<string>();
-    for (const table of [watches.data, watches.child]) {
-      for (const [path, sessions] of table.byPath) {
-        watchCount += sessions.size;
-        paths.add(path);
-      }
-    }
-    let ephemeralsCount = 0;
-    for (const set of tree.ephemerals.values()) ephemeralsCount += set.size;
-    let approximateDataSize = 0;
-    for (const [path, node] of tree.nodes) approximateDataSize += path.length + (node.data?.length ?? 0);
-    return { nodeCount: tree.nodes.size, watchCount, watchedPaths: paths.size, ephemeralsCount, approximateDataSize, sessions: tree.sessions.size };
+    return treeStats(this.service.tree, this.service.watches);
   }
+}
+
+/** The four-letter words' figures of a tree and its watches (every backend reports them the same way). */
+export function treeStats(tree: ZkTree, watches: WatchRegistry): BackendStats {
+  let watchCount = 0;
+  const paths = new Set<string>();
+  for (const table of [watches.data, watches.child]) {
+    for (const [path, sessions] of table.byPath) {
+      watchCount += sessions.size;
+      paths.add(path);
+    }
+  }
+  let ephemeralsCount = 0;
+  for (const set of tree.ephemerals.values()) ephemeralsCount += set.size;
+  let approximateDataSize = 0;
+  for (const [path, node] of tree.nodes) approximateDataSize += path.length + (node.data?.length ?? 0);
+  return { nodeCount: tree.nodes.size, watchCount, watchedPaths: paths.size, ephemeralsCount, approximateDataSize, sessions: tree.sessions.size };
 }

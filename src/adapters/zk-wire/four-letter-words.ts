@@ -38,7 +38,7 @@ function srvrLines(i: FourLetterInput): string[] {
     `Connections: ${i.connections}`,
     "Outstanding: 0",
     `Zxid: 0x${i.lastZxid.toString(16)}`,
-    "Mode: standalone",
+    `Mode: ${i.stats.mode ?? "standalone"}`,
     `Node count: ${nodeCount(i.stats)}`,
   ];
 }
@@ -55,7 +55,7 @@ export function fourLetterWordReply(word: string, i: FourLetterInput): string | 
     case "mntr":
       return [
         ["zk_version", VERSION],
-        ["zk_server_state", "standalone"],
+        ["zk_server_state", i.stats.mode ?? "standalone"],
         ["zk_ephemerals_count", i.stats.ephemeralsCount],
         ["zk_num_alive_connections", i.connections],
         ["zk_avg_latency", "0.0"],

@@ -11,7 +11,7 @@ import os from "node:os";
 import type { Reply } from "../../core/zk/index.js";
 import { Code, OpCode } from "../../core/zk/index.js";
 import type { ServiceReply } from "../zk/service.js";
-import type { BackendEvent, ZkWireBackend } from "./backend.js";
+import type { BackendEvent, ConnectResult, MaybePromise, ZkWireBackend } from "./backend.js";
 import { ServiceBackend } from "./backend.js";
 import type { ZkWireConfig } from "./config.js";
 import { isFourLetterWordEnabled } from "./config.js";
@@ -61,6 +61,12 @@ interface Connection {
   closing: boolean;
   /** Reading is paused until the client drains its replies. */
   paused: boolean;
+  /** The backend has not answered the handshake yet: later frames wait. */
+  awaitingHandshake: boolean;
+  /** Closing: end the socket once the replies owed are sent. */
+  endWhenDrained: boolean;
+  /** Replies in request order; one waiting for the backend holds back the ones after it. */
+  readonly replies: PendingReply[];
   received: number;
   sent: number;
 }
@@ -81,6 +87,15 @@ export function backendFor(config: ZkWireConfig, now: number): ServiceBackend {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** A request's reply slot: sent once it and every slot before it are known. */
+interface PendingReply {
+  readonly xid: number;
+  readonly opcode: number | undefined;
+  reply: ServiceReply | undefined;
+}
+
+const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then?: unknown } | undefined)?.then === "function";
 
 /** Starts the server on `config.clientPortAddress:config.clientPort` and resolves once it listens. */
 export async function startZkWireServer(options: ZkWireServerOptions): Promise<ZkWireServer> {
@@ -140,7 +155,9 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
   const closeAfterFlush = (conn: Connection) => {
     if (conn.closing) return;
     conn.closing = true;
-    queueMicrotask(() => conn.socket.end());
+    conn.endWhenDrained = true;
+    // Replies still owed by the backend go first (drainReplies ends the connection after the last one).
+    if (conn.replies.length === 0) queueMicrotask(() => conn.socket.end());
   };
   const destroy = (conn: Connection) => {
     conn.closing = true;
@@ -153,13 +170,48 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     else closeAfterFlush(conn);
   };
 
-  const reply = (conn: Connection, xid: number, r: ServiceReply, opcode?: number) => {
+  const sendReply = (conn: Connection, xid: number, r: ServiceReply, opcode?: number) => {
     if ("clientSide" in r) {
       // The session is gone or the backend dropped this connection: ZooKeeper would have closed it already.
       closeAfterFlush(conn);
       return;
     }
     send(conn, encodeReply(xid, r as Reply, opcode));
+  };
+  /** Sends the replies at the head of the connection's queue that are known. */
+  const drainReplies = (conn: Connection) => {
+    while (conn.replies.length > 0 && conn.replies[0]!.reply !== undefined) {
+      const p = conn.replies.shift()!;
+      sendReply(conn, p.xid, p.reply!, p.opcode);
+    }
+    if (conn.endWhenDrained && conn.replies.length === 0) queueMicrotask(() => conn.socket.end());
+  };
+  /** Answers request `xid` with `r` (now or when the backend answers), after every earlier reply. */
+  const reply = (conn: Connection, xid: number, r: MaybePromise<ServiceReply>, opcode?: number) => {
+    if (!isPromise(r) && conn.replies.length === 0) {
+      sendReply(conn, xid, r, opcode);
+      return;
+    }
+    const slot: PendingReply = { xid, opcode, reply: undefined };
+    conn.replies.push(slot);
+    if (!isPromise(r)) {
+      slot.reply = r;
+      return;
+    }
+    r.then(
+      (value) => {
+        slot.reply = value;
+      },
+      (e: unknown) => {
+        log(`zk-wire: closing ${conn.remote}: the backend failed a request: ${(e as Error).message}`);
+        slot.reply = { err: Code.CONNECTIONLOSS, clientSide: true, reason: "backend failure" };
+      },
+    ).finally(() => {
+      if (conn.socket.destroyed) return;
+      conn.socket.cork();
+      drainReplies(conn);
+      if (!conn.socket.destroyed && conn.socket.writableCorked > 0) conn.socket.uncork();
+    });
   };
 
   const handshake = (conn: Connection, frame: Uint8Array) => {
@@ -179,8 +231,38 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
     const sessionId = req.sessionId > BigInt(Number.MAX_SAFE_INTEGER) || req.sessionId < 0n ? -1 : Number(req.sessionId);
     const result =
       sessionId === -1 ? ({ ok: false } as const) : backend.connect(sessionId, req.passwd ?? new Uint8Array(), req.timeOut, listenerFor(conn));
-    const w = beginFrame(64);
     const echo = req.readOnly === undefined ? {} : { readOnly: false };
+    if (!isPromise(result)) {
+      handshakeDone(conn, result, echo);
+      return;
+    }
+    // Frames after the handshake wait for its answer (a client sends none before it anyway).
+    conn.awaitingHandshake = true;
+    result.then(
+      (value) => {
+        handshakeDone(conn, value, echo);
+        onData(conn, EMPTY);
+      },
+      (e: unknown) => {
+        log(`zk-wire: closing ${conn.remote}: the backend failed the handshake: ${(e as Error).message}`);
+        destroy(conn);
+      },
+    );
+  };
+
+  const handshakeDone = (conn: Connection, result: ConnectResult, echo: { readOnly?: boolean }) => {
+    conn.awaitingHandshake = false;
+    if (conn.closing || conn.socket.destroyed) {
+      // The client left while the backend worked: the session it got lives on until it expires.
+      if (result.ok) backend.disconnect(result.sessionId);
+      return;
+    }
+    if (!result.ok && result.refused !== undefined) {
+      log(`zk-wire: refusing ${conn.remote}: ${result.refused}`);
+      destroy(conn);
+      return;
+    }
+    const w = beginFrame(64);
     if (result.ok) {
       const previous = owners.get(result.sessionId);
       if (previous !== undefined && previous !== conn) closeAfterFlush(previous);
@@ -252,7 +334,7 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
 
   const serveFrames = (conn: Connection) => {
     for (;;) {
-      if (conn.closing || conn.paused) return;
+      if (conn.closing || conn.paused || conn.awaitingHandshake) return;
       const event = conn.splitter.next(!conn.handshakeDone);
       if (event === undefined) return;
       if (event.kind === "fourLetterWord") {
@@ -304,6 +386,9 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
       handshakeDone: false,
       closing: false,
       paused: false,
+      awaitingHandshake: false,
+      endWhenDrained: false,
+      replies: [],
       received: 0,
       sent: 0,
     };

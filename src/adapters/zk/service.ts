@@ -10,25 +10,20 @@ import {
   Code,
   MAX_FRAME_BYTES,
   OpCode,
-  addOneShotWatch,
-  addPersistentWatch,
   applyTransaction,
-  authIdFor,
-  checkWatches,
   createSessionTracker,
   createTree,
   createWatchRegistry,
   decodeCreateBody,
   expireSessions,
+  isWriteRequest,
   negotiateTimeout,
   nextBoundary,
   notify,
-  read,
   reapCandidates,
   removeSessionWatches,
-  removeWatches,
   requestFrameLength,
-  setWatches,
+  serveLocal,
   sha1,
   touchSession,
   trackSession,
@@ -282,48 +277,19 @@ export class ZkService {
       this.dropConnection(sessionId, "disconnected");
       return { err: Code.CONNECTIONLOSS, clientSide: true, reason: `request frame of ${requestFrameLength(req)} bytes exceeds jute.maxbuffer ${this.maxFrameBytes}; the server closed the connection` };
     }
-    const lastZxid = this.tree.lastZxid;
-    switch (req.type) {
-      case "create":
-      case "delete":
-      case "setData":
-      case "setACL":
-      case "multi":
-        return this.commit(sessionId, conn.auth, req);
-      case "closeSession": {
-        const reply = this.commit(sessionId, conn.auth, { type: "closeSession" });
+    if (isWriteRequest(req)) {
+      const reply = this.commit(sessionId, conn.auth, req.type === "closeSession" ? { type: "closeSession" } : req);
+      if (req.type === "closeSession") {
         untrackSession(this.tracker, sessionId);
         this.dropConnection(sessionId, "closed");
-        return reply;
       }
-      case "addAuth": {
-        const id = authIdFor(req.scheme, req.auth, this.clientAddress);
-        if (id === undefined) {
-          this.dropConnection(sessionId, "disconnected");
-          return { err: Code.AUTHFAILED, zxid: 0 };
-        }
-        if (!conn.auth.some((a) => a.scheme === id.scheme && a.id === id.id)) conn.auth.push(id);
-        return { err: Code.OK, zxid: 0 };
-      }
-      case "addWatch":
-        addPersistentWatch(this.watches, req.path, sessionId, req.recursive);
-        return { err: Code.OK, zxid: lastZxid };
-      case "checkWatches":
-        return { err: checkWatches(this.watches, req.path, req.watcherType, sessionId), zxid: lastZxid };
-      case "removeWatches":
-        return { err: removeWatches(this.watches, req.path, req.watcherType, sessionId), zxid: lastZxid };
-      case "setWatches": {
-        this.deliver(setWatches(this.watches, this.tree, sessionId, req.relativeZxid, req.lists));
-        return { err: Code.OK, zxid: lastZxid };
-      }
-      case "raw":
-        return this.raw(sessionId, conn, req.opcode, req.body);
-      default: {
-        const result = read(this.tree, sessionId, conn.auth, req);
-        if (result.watch !== undefined) addOneShotWatch(this.watches, result.watch.table, result.watch.path, sessionId);
-        return result.reply;
-      }
+      return reply;
     }
+    if (req.type === "raw") return this.raw(sessionId, conn, req.opcode, req.body);
+    const result = serveLocal(this.tree, this.watches, { sessionId, auth: conn.auth, clientAddress: this.clientAddress }, req);
+    this.deliver(result.notifications);
+    if (result.closeConnection) this.dropConnection(sessionId, "disconnected");
+    return result.reply;
   }
 
   /** A request given only as opcode and body (what a wire adapter would pass for unusual frames). */

@@ -14,24 +14,19 @@
  * @module
  */
 import * as raft from "../raft/index.js";
-import type { AuthId, ClientRequest, ReadRequest, Reply, SessionTracker, WatchRegistry, WriteRequest, ZkTree } from "../zk/index.js";
+import type { AuthId, ClientRequest, Reply, SessionTracker, WatchRegistry, WriteRequest, ZkTree } from "../zk/index.js";
 import {
   Code,
   MAX_FRAME_BYTES,
-  addOneShotWatch,
-  addPersistentWatch,
-  authIdFor,
-  checkWatches,
   createSessionTracker,
   createWatchRegistry,
   expireSessions,
+  isWriteRequest,
   negotiateTimeout,
-  read,
   reapCandidates,
   removeSessionWatches,
-  removeWatches,
   requestFrameLength,
-  setWatches,
+  serveLocal,
   sha1,
   touchSession,
   trackSession,
@@ -131,7 +126,6 @@ export interface ReplicaStepResult {
   readonly outputs: readonly ReplicaOutput[];
 }
 
-const WRITES = new Set<string>(["create", "delete", "setData", "setACL", "multi", "closeSession"]);
 const CLIENT_ADDRESS = "127.0.0.1";
 
 function positiveInt(field: string, value: number | undefined, fallback: number, min = 1): number {
@@ -527,7 +521,7 @@ function request(s: ReplicaState, conn: ConnId, xid: number, req: ClientRequest,
     drop(s, c, "disconnected", `request frame of ${requestFrameLength(req)} bytes exceeds jute.maxbuffer ${MAX_FRAME_BYTES}`);
     return;
   }
-  const isWrite = WRITES.has(req.type);
+  const isWrite = isWriteRequest(req);
   const kind = isWrite ? "write" : req.type === "sync" || linearizable ? "indexed" : "local";
   const p: Pending = { xid, request: req, kind, readIndex: -1, reply: undefined, since: s.ticks };
   c.queue.push(p);
@@ -546,46 +540,27 @@ export function flush(s: ReplicaState, c: Connection): void {
   while (c.queue.length > 0 && s.conns.get(c.id) === c) {
     const p = c.queue[0]!;
     let reply = p.reply;
+    let close = false;
     if (reply === undefined) {
       if (p.kind === "write") return;
       if (p.kind === "indexed" && (p.readIndex < 0 || p.readIndex > s.applied)) return;
-      reply = serveLocal(s, c, p.request);
+      ({ reply, closeConnection: close } = serveHere(s, c, p.request));
     }
     c.queue.shift();
     if (p.kind === "indexed") s.readsHeld--;
     s.out.push({ type: "reply", conn: c.id, xid: p.xid, reply });
+    // ZooKeeper closes the connection after this reply (a failed addAuth, an unknown opcode).
+    if (close) drop(s, c, "disconnected", `closed after answering ${p.request.type} with error ${reply.err}`);
   }
 }
 
-function serveLocal(s: ReplicaState, c: Connection, req: ClientRequest): Reply {
-  const zxid = s.tree.lastZxid;
-  const session = c.sessionId;
-  switch (req.type) {
-    case "addWatch":
-      addPersistentWatch(s.watches, req.path, session, req.recursive);
-      return { err: Code.OK, zxid };
-    case "checkWatches":
-      return { err: checkWatches(s.watches, req.path, req.watcherType, session), zxid };
-    case "removeWatches":
-      return { err: removeWatches(s.watches, req.path, req.watcherType, session), zxid };
-    case "setWatches":
-      deliver(s, setWatches(s.watches, s.tree, session, req.relativeZxid, req.lists));
-      return { err: Code.OK, zxid };
-    case "addAuth": {
-      const id = authIdFor(req.scheme, req.auth, CLIENT_ADDRESS);
-      if (id === undefined) return { err: Code.AUTHFAILED, zxid: 0 };
-      if (!c.auth.some((a) => a.scheme === id.scheme && a.id === id.id)) c.auth.push(id);
-      return { err: Code.OK, zxid: 0 };
-    }
-    case "raw":
-      return { err: Code.UNIMPLEMENTED, zxid: -1 };
-    default: {
-      // Writes never get here (they are forwarded): what is left are the reads.
-      const result = read(s.tree, session, c.auth, req as ReadRequest);
-      if (result.watch !== undefined) addOneShotWatch(s.watches, result.watch.table, result.watch.path, session);
-      return result.reply;
-    }
-  }
+/** Serves a request that is not a write with the shared serving layer (`core/zk/serve.ts`). */
+function serveHere(s: ReplicaState, c: Connection, req: ClientRequest): { reply: Reply; closeConnection: boolean } {
+  // A raw frame the client could not have encoded as a known request: ZooKeeper answers UNIMPLEMENTED.
+  if (req.type === "raw" || isWriteRequest(req)) return { reply: { err: Code.UNIMPLEMENTED, zxid: -1 }, closeConnection: req.type === "raw" };
+  const result = serveLocal(s.tree, s.watches, { sessionId: c.sessionId, auth: c.auth, clientAddress: CLIENT_ADDRESS }, req);
+  deliver(s, result.notifications);
+  return result;
 }
 
 /** @internal */

@@ -27,3 +27,5 @@ export type { ClientRequest } from "./requests.js";
 
 export { createZk, step, cloneZk, fingerprintZk, zkCore } from "./core.js";
 export type { ZkConfig, ZkReplica, ZkInput, ZkOutput, ZkRejectReason } from "./core.js";
+export { serveLocal, isWriteRequest } from "./serve.js";
+export type { LocalRequest, LocalResult, ServingSession, WriteClientRequest } from "./serve.js";

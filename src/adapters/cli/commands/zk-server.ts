@@ -1,12 +1,17 @@
 /**
- * `quorate zk-server [--config zoo.cfg] [--port N] [--data DIR] [--id N]`: serves quorate's ZooKeeper-style
- * service over ZooKeeper 3.8's client protocol, on 127.0.0.1 unless the configuration says otherwise. Prints one
- * `listening on HOST:PORT` line when ready; SIGINT/SIGTERM stop it (exit 0).
+ * `quorate zk-server [--config zoo.cfg] [--port N] [--data DIR] [--ensemble 1=HOST:PORT,… --id N]`: serves
+ * quorate's ZooKeeper-style service over ZooKeeper 3.8's client protocol, on 127.0.0.1 unless the configuration
+ * says otherwise: a single node in memory, or — with `--ensemble` or `server.N` lines — one member of a
+ * replicated ensemble (writes through Raft, its log in the data directory). Prints one `listening on HOST:PORT`
+ * line when ready; SIGINT/SIGTERM stop it (exit 0).
  */
 import { readFile } from "node:fs/promises";
 import { ConfigError, defaultConfig, parseZooCfg } from "../../zk-wire/config.js";
 import type { ZkWireConfig } from "../../zk-wire/config.js";
-import { startZkWireServer } from "../../zk-wire/server.js";
+import { startZkWireServer, type ZkWireServer } from "../../zk-wire/server.js";
+import { EnsembleBackend } from "../../zk-wire/ensemble-backend.js";
+import type { PeerAddress } from "../../transport/index.js";
+import { parseAddressList } from "./node.js";
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import type { ExitCode } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
@@ -14,7 +19,7 @@ import { untilStopSignal } from "../signals.js";
 import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
-const USAGE = `usage: quorate zk-server [--config zoo.cfg] [--port N] [--data DIR] [--id N]
+const USAGE = `usage: quorate zk-server [--config zoo.cfg] [--port N] [--data DIR] [--ensemble 1=HOST:PORT,... --id N]
 
 Serves quorate's ZooKeeper-style service to real ZooKeeper clients (zkCli.sh, kazoo, Curator, node-zookeeper-client)
 over ZooKeeper 3.8's wire protocol.
@@ -23,8 +28,15 @@ over ZooKeeper 3.8's wire protocol.
                  extendedTypesEnabled, 4lw.commands.whitelist, server.N, jute.maxbuffer,
                  znode.container.checkIntervalMs); unknown keys are reported on stderr
   --port N       client port (overrides clientPort; 0 picks a free port). Default 2181
-  --data DIR     data directory (overrides dataDir)
-  --id N         this server's id among the server.N lines
+  --data DIR     data directory (overrides dataDir); required in ensemble mode, where the member keeps its
+                 Raft log there (a restart keeps the tree)
+  --ensemble L   every member's peer address, this one's included: 1=127.0.0.1:7001,2=...,3=...
+                 (overrides the server.N lines, whose host:quorumPort are the peer addresses otherwise)
+  --id N         this server's id among the members (required in ensemble mode)
+
+With --ensemble (or server.N lines) the server is one member of a replicated ensemble: writes and sessions go
+through the Raft leader, a client on any member sees the same tree, the leader decides session expiry, and sync
+makes the next read see everything committed before it. Without them it is a single node kept in memory.
 
 The server listens on 127.0.0.1 unless clientPortAddress says otherwise. It runs until SIGINT or SIGTERM
 (then exits 0); bad usage, a bad configuration or a port that cannot be bound exit 2.
@@ -36,6 +48,7 @@ const FLAGS = {
   port: { type: "string" },
   data: { type: "string" },
   id: { type: "string" },
+  ensemble: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable;
 
@@ -80,13 +93,26 @@ export const run: CommandRun = async (argv) => {
     config = { ...config, clientPort: Number(v.port) };
   }
   if (v.data !== undefined) config = { ...config, dataDir: v.data };
-  if (v.id !== undefined) {
-    if (!/^\d+$/.test(v.id)) return fail(`--id must be a non-negative integer, got ${JSON.stringify(v.id)}`);
-    if (config.servers.length > 0 && !config.servers.some((s) => s.id === Number(v.id))) return fail(`--id ${v.id} is not among the server.N lines`);
+  if (v.id !== undefined && !/^\d+$/.test(v.id)) return fail(`--id must be a non-negative integer, got ${JSON.stringify(v.id)}`);
+  let members: Map<number, PeerAddress> | undefined;
+  try {
+    if (v.ensemble !== undefined) members = parseAddressList("--ensemble", v.ensemble);
+    else if (config.servers.length > 0) members = new Map(config.servers.map((s) => [s.id, { host: s.host, port: s.quorumPort }]));
+  } catch (e) {
+    if (e instanceof UsageError) return fail(e.message);
+    throw e;
   }
-  if (config.servers.length > 0) process.stderr.write("quorate zk-server: server.N lines read; ensemble mode is not available yet, serving as a single node\n");
-  if (config.dataDir !== undefined) process.stderr.write(`quorate zk-server: dataDir ${config.dataDir}: state is kept in memory (durable storage is not available yet)\n`);
+  if (members === undefined) return serveSingleNode(config, v.id);
+  if (v.id === undefined) return fail("ensemble mode needs --id: this member's id");
+  const id = Number(v.id);
+  if (!members.has(id)) return fail(`--id ${id} is not among the members ${[...members.keys()].join(",")}`);
+  if (config.dataDir === undefined) return fail("ensemble mode needs --data (or dataDir): the member keeps its Raft log there");
+  return serveMember(config, id, members, config.dataDir);
+};
 
+async function serveSingleNode(config: ZkWireConfig, id: string | undefined): Promise<ExitCode> {
+  if (id !== undefined) process.stderr.write(`quorate zk-server: --id ${id} has no effect on a single node\n`);
+  if (config.dataDir !== undefined) process.stderr.write(`quorate zk-server: dataDir ${config.dataDir}: a single node keeps its state in memory (an ensemble member keeps it there)\n`);
   let server;
   try {
     server = await startZkWireServer({ config, log: (line) => process.stderr.write(`${line}\n`) });
@@ -99,4 +125,55 @@ export const run: CommandRun = async (argv) => {
   await stopSignal;
   await server.close();
   return Exit.ok;
-};
+}
+
+/** One ensemble member; a storage failure stops it and it starts again from its data directory. */
+async function serveMember(config: ZkWireConfig, id: number, members: Map<number, PeerAddress>, dataDir: string): Promise<ExitCode> {
+  const log = (line: string) => process.stderr.write(`zk-server ${id}: ${line}\n`);
+  let current: { backend: EnsembleBackend; server: ZkWireServer } | undefined;
+  let stopping = false;
+  let port = config.clientPort;
+  const start = async (): Promise<{ backend: EnsembleBackend; server: ZkWireServer }> => {
+    const backend = await EnsembleBackend.start({
+      config,
+      id,
+      peers: members,
+      dataDir,
+      log,
+      onFatal: (e) => {
+        log(`storage failed (${e.message}); restarting from the data directory`);
+        const old = current;
+        current = undefined;
+        void (async () => {
+          await old?.server.close();
+          await old?.backend.stop();
+          if (!stopping) current = await start();
+        })().catch((err: unknown) => {
+          log(`cannot restart: ${String(err)}`);
+          process.exit(Exit.badInput);
+        });
+      },
+    });
+    try {
+      const server = await startZkWireServer({ config: { ...config, clientPort: port }, backend, log });
+      port = server.port;
+      return { backend, server };
+    } catch (e) {
+      await backend.stop();
+      throw e;
+    }
+  };
+  try {
+    current = await start();
+  } catch (e) {
+    return fail(`cannot start member ${id}: ${(e as Error).message}`);
+  }
+  const stopSignal = untilStopSignal();
+  const self = members.get(id)!;
+  process.stdout.write(`quorate zk-server listening on ${current.server.host}:${current.server.port} (member ${id} of ${[...members.keys()].join(",")}, peer ${self.host}:${current.backend.peerPort})\n`);
+  await stopSignal;
+  stopping = true;
+  await current?.server.close();
+  await current?.backend.stop();
+  return Exit.ok;
+}
