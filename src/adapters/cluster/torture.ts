@@ -156,9 +156,9 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   /**
    * Restarts `ids` together, each after its own short delay: no node gets a head start in the next election.
    * A start that fails is a problem (the node refused its data directory), unless `killedMeanwhile(id)` (then
-   * the node is left down).
+   * the node is left down). `started(id)` is called as each node is up.
    */
-  const restart = async (ids: readonly number[], spread = 300, killedMeanwhile: (id: number) => boolean = () => false): Promise<void> => {
+  const restart = async (ids: readonly number[], spread = 300, killedMeanwhile: (id: number) => boolean = () => false, started?: (id: number) => void): Promise<void> => {
     const delays = ids.map(() => rng.range(0, spread));
     await Promise.all(
       ids.map(async (id, i) => {
@@ -166,6 +166,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
         if (killedMeanwhile(id)) return;
         try {
           await cluster.startNode(id);
+          started?.(id);
         } catch (e) {
           if (killedMeanwhile(id)) return;
           problems.push(`node ${id} could not restart: ${(e as Error).message}`);
@@ -254,10 +255,11 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
     }
   };
   /**
-   * Vote-crash (a stalled candidate and a partial power failure): after a blackout (every node restarted at
-   * once: equal logs, a contested election), the moment a node grants a vote, SIGSTOP the candidate and kill -9
-   * every other node; restart them at once, and once they elected a leader (or after 5 s) SIGCONT the
-   * candidate. A granted vote must be durable, so the voters cannot elect another leader in that term.
+   * Vote-crash (stalled disks, a paused candidate and a partial power failure): after a blackout (every node
+   * restarted at once: equal logs, a contested election) with the disks of all but one node stalled, the moment
+   * a node grants a vote, SIGSTOP the candidate and kill -9 every other node; restart them at once, and once
+   * they elected a leader (or after 5 s) SIGCONT the candidate and give the clients 2-4 s. A granted vote must
+   * be durable, so the voters cannot elect another leader in that term.
    */
   const voteCrash = async (): Promise<void> => {
     await Promise.all(cluster.ids.map((id) => cluster.kill(id)));
@@ -278,9 +280,15 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
         resolve({ candidate, voter: Number(m[1]), term: Number(m[3]), kills: victims.map((id) => cluster.kill(id)) });
       };
     });
+    // The disks of all nodes but one stall as they come up (until a vote is granted, or for 1-2 s): a vote can
+    // then be granted only by a stalled node, to the one node whose own vote for itself could become durable.
+    const stalled = loseUnsynced ? cluster.ids.filter((id) => id !== cluster.ids[rng.int(cluster.ids.length)]) : [];
     // A node the vote-crash kills while it is still starting is restarted below; any other start failure counts.
-    await restart(cluster.ids, 300, (id) => crashed.has(id));
+    await restart(cluster.ids, 300, (id) => crashed.has(id), (id) => (stalled.includes(id) ? cluster.disk(id, "stall") : undefined));
+    const resume = setTimeout(() => stalled.forEach((id) => cluster.disk(id, "resume")), rng.range(1000, 2000));
     const h = await hit;
+    clearTimeout(resume);
+    stalled.forEach((id) => cluster.disk(id, "resume")); // the candidate's, if it was one; the others are dead
     if (h === undefined) return; // no vote was granted in 10 s
     await Promise.all(h.kills);
     const victims = [...crashed];
@@ -305,6 +313,8 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       let kind = cycle.splice(rng.int(cycle.length), 1)[0]!;
       // A kill is now and then one of the kills timed by an event (after the first plain kill).
       if (kind === "kill" && (faults["kill"] ?? 0) > 0 && rng.chance(0.3)) kind = rng.chance(0.5) ? "ack-blackout" : "vote-crash";
+      // A vote-crash needs 6-10 s to play out and be seen by the clients: near the end it is a plain kill.
+      if (kind === "vote-crash" && deadline - Date.now() < 9000) kind = "kill";
       const victim = cluster.ids[rng.int(cluster.ids.length)]!;
       if (kind === "ack-blackout") await ackBlackout();
       else if (kind === "vote-crash") await voteCrash();

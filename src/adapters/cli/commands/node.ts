@@ -98,8 +98,7 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
     peers: new Map([...peers].filter(([p]) => p !== id)),
     listen: self,
     dataDir: v.data,
-    loseUnsynced: false, // the file system above already is
-
+    loseUnsynced: false, // the file system above already is (with the slow and stalled disk inside it)
     tickMs,
     client: parseAddress("--client", v.client),
     clientAddresses: new Map([...clientPeers].map(([p, a]) => [p, `${a.host}:${a.port}`])),

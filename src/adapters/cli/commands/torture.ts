@@ -30,8 +30,9 @@ would. The client history is written in Jepsen EDN and checked for linearizabili
                   ack-blackout  stall the followers' disks, kill -9 every node the moment a write is
                                 acknowledged, keep the old leader down until the others serve reads of every
                                 key (the clients wait), then restart it
-                  vote-crash    after a blackout, the moment a node grants a vote: SIGSTOP the candidate,
-                                kill -9 and restart the others, SIGCONT it once they elected a leader
+                  vote-crash    a blackout, all disks but one stall as the nodes come back, and the moment a
+                                node grants a vote: SIGSTOP the candidate, kill -9 and restart the others,
+                                SIGCONT it once they elected a leader
                 kill draws one of these two now and then.
   --seed S      seed of the clients and the nemesis. Default: random (printed)
   --json        print {"ok","verdict","ops","okOps","failOps","infoOps","faults","history","seconds"}
