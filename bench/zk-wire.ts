@@ -1,13 +1,14 @@
 /**
- * `npm run bench -- zk-wire [--clients 1,32] [--ms 2000] [--json]`
+ * `npm run bench -- zk-wire [--clients 1,32] [--ms 2000] [--topology single,ensemble3] [--json]`
  *
- * The same client load against quorate's wire server (`quorate zk-server`, its own process) and against a real
- * ZooKeeper 3.8 (Debian's package, started by the bench), one after the other in the same run: N
- * node-zookeeper-client sessions each run one operation in a closed loop for `ms` milliseconds, with 1 KiB data —
- * create, getData, setData and exists-with-watch. Prints ops/s and p99 latency per case; `--json` prints
- * `{"cases":[{"name":"quorate/single/setData/c32","opsPerSec":…,"p99Ms":…},…]}`. Single servers only: the
- * 3-member ensembles come with quorate's ensemble runtime. Note: quorate's single node keeps its state in memory,
- * while ZooKeeper fsyncs its transaction log (forceSync=yes), so writes are not an equal-durability comparison.
+ * The same client load against quorate's wire server (`quorate zk-server`, its own processes) and against a real
+ * ZooKeeper 3.8 (Debian's package, started by the bench), one after the other in the same run, as a single server
+ * and as a 3-member ensemble: N node-zookeeper-client sessions (session i on member i mod 3) each run one
+ * operation in a closed loop for `ms` milliseconds, with 1 KiB data — create, getData, setData and
+ * exists-with-watch. Prints ops/s and p99 latency per case; `--json` prints
+ * `{"cases":[{"name":"quorate/ensemble3/setData/c32","opsPerSec":…,"p99Ms":…},…]}`. Note: quorate's single node
+ * keeps its state in memory while ZooKeeper fsyncs its transaction log (forceSync=yes), so single-server writes
+ * are not an equal-durability comparison; in the ensembles both fsync every write on a majority.
  * The machine is shared: compare quorate and ZooKeeper within one run.
  */
 import { spawn } from "node:child_process";
@@ -16,7 +17,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { startRealZooKeeper } from "../test/support/real-zookeeper.js";
+import { startRealZooKeeper, startRealZooKeeperEnsemble } from "../test/support/real-zookeeper.js";
+import { TestEnsemble } from "../test/zk-wire/ensemble-harness.js";
 import { Nzk } from "../test/zk-wire/nzk.js";
 
 interface Case {
@@ -28,8 +30,29 @@ interface Case {
 const OPS = ["create", "getData", "setData", "existsWatch"] as const;
 type OpName = (typeof OPS)[number];
 
+/** A system under test: its members' client ports (one for a single server) and how to stop it. */
+interface Running {
+  readonly ports: readonly number[];
+  stop(): Promise<void>;
+}
+
+const TOPOLOGIES = ["single", "ensemble3"] as const;
+type Topology = (typeof TOPOLOGIES)[number];
+
+/** Starts a 3-member `quorate zk-server --ensemble` (compiled dist/, data in a temp dir) and waits for its leader. */
+async function startQuorateEnsemble(): Promise<Running> {
+  const e = await TestEnsemble.start(3, "tickTime=2000\nmaxClientCnxns=0\n");
+  try {
+    await e.leader(30_000);
+  } catch (err) {
+    await e.stop();
+    throw err;
+  }
+  return { ports: e.ports, stop: () => e.stop() };
+}
+
 /** Starts `quorate zk-server` (compiled dist/) on a free port; resolves with the port and a stop function. */
-async function startQuorate(): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startQuorate(): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "quorate-bench-zkwire-"));
   const cfg = join(dir, "zoo.cfg");
   writeFileSync(cfg, "tickTime=2000\nmaxClientCnxns=0\n");
@@ -45,7 +68,7 @@ async function startQuorate(): Promise<{ port: number; stop: () => Promise<void>
     void exited.then(() => fail(new Error("quorate zk-server exited before listening")));
   });
   return {
-    port,
+    ports: [port],
     stop: async () => {
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGTERM");
       await exited;
@@ -61,8 +84,8 @@ function p99(latencies: number[]): number {
 }
 
 /** Runs one op kind with `clients` sessions for `ms`; returns ops/s and p99. */
-async function load(port: number, op: OpName, clients: number, ms: number, tag: string): Promise<{ opsPerSec: number; p99Ms: number }> {
-  const sessions = await Promise.all(Array.from({ length: clients }, () => Nzk.connect(port, 30_000, 20_000)));
+async function load(ports: readonly number[], op: OpName, clients: number, ms: number, tag: string): Promise<{ opsPerSec: number; p99Ms: number }> {
+  const sessions = await Promise.all(Array.from({ length: clients }, (_, i) => Nzk.connect(ports[i % ports.length]!, 30_000, 20_000)));
   const data = Buffer.alloc(1024, 0x61);
   const root = `/bench-${tag}-${op}-c${clients}`;
   await sessions[0]!.create(root, data);
@@ -91,7 +114,9 @@ async function load(port: number, op: OpName, clients: number, ms: number, tag: 
 
 /** Runs the suite. */
 export async function run(argv: readonly string[]): Promise<void> {
-  const { values } = parseArgs({ args: [...argv], options: { clients: { type: "string" }, ms: { type: "string" }, json: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({ args: [...argv], options: { clients: { type: "string" }, ms: { type: "string" }, topology: { type: "string" }, json: { type: "boolean" } }, strict: true });
+  const topologies = (values.topology ?? TOPOLOGIES.join(",")).split(",");
+  if (topologies.some((t) => !(TOPOLOGIES as readonly string[]).includes(t))) throw new RangeError(`bench zk-wire: --topology must be a comma-separated subset of ${TOPOLOGIES.join(",")}`);
   const clients = (values.clients ?? "1,32").split(",").map(Number);
   const ms = Number(values.ms ?? 2000);
   if (clients.some((c) => !Number.isSafeInteger(c) || c <= 0) || !Number.isSafeInteger(ms) || ms <= 0) {
@@ -100,19 +125,26 @@ export async function run(argv: readonly string[]): Promise<void> {
   // node-zookeeper-client adds a listener per exists-with-watch call; thousands are expected here.
   EventEmitter.defaultMaxListeners = 0;
   const cases: Case[] = [];
-  const servers: [string, () => Promise<{ port: number; stop: () => Promise<void> }>][] = [
-    ["quorate", startQuorate],
-    ["zookeeper", async () => startRealZooKeeper({ tickTimeMs: 2000, maxClientCnxns: 0, containerCheckIntervalMs: 1_000_000_000 })],
+  const zooKeeperSettings = { tickTimeMs: 2000, maxClientCnxns: 0, containerCheckIntervalMs: 1_000_000_000 };
+  const servers: [string, Topology, () => Promise<Running>][] = [
+    ["quorate", "single", startQuorate],
+    ["zookeeper", "single", async () => {
+      const zk = await startRealZooKeeper(zooKeeperSettings);
+      return { ports: [zk.port], stop: () => zk.stop() };
+    }],
+    ["quorate", "ensemble3", startQuorateEnsemble],
+    ["zookeeper", "ensemble3", () => startRealZooKeeperEnsemble(3, zooKeeperSettings)],
   ];
-  for (const [system, start] of servers) {
+  for (const [system, topology, start] of servers) {
+    if (!topologies.includes(topology)) continue;
     const server = await start();
     try {
       // Warm-up (JIT, connection set-up) before anything is measured.
-      for (const op of OPS) await load(server.port, op, Math.max(...clients), Math.min(500, ms), `${system}-warmup`);
+      for (const op of OPS) await load(server.ports, op, Math.max(...clients), Math.min(500, ms), `${system}-warmup`);
       for (const c of clients) {
         for (const op of OPS) {
-          const r = await load(server.port, op, c, ms, system);
-          cases.push({ name: `${system}/single/${op}/c${c}`, opsPerSec: Math.round(r.opsPerSec), p99Ms: Math.round(r.p99Ms * 100) / 100 });
+          const r = await load(server.ports, op, c, ms, system);
+          cases.push({ name: `${system}/${topology}/${op}/c${c}`, opsPerSec: Math.round(r.opsPerSec), p99Ms: Math.round(r.p99Ms * 100) / 100 });
         }
       }
     } finally {

@@ -1,6 +1,7 @@
 /**
  * Starts a real ZooKeeper 3.8 (Debian's package: ZooKeeperServerMain, jars in /usr/share/java) standalone on a
- * free loopback port with a fresh temp dir, and stops exactly that process by PID. The one starter for tests
+ * free loopback port with a fresh temp dir, and stops exactly that process by PID; or a replicated ensemble
+ * (QuorumPeerMain, one process per member, each stopped by its PID). The one starter for tests
  * (differential), benchmarks (zk-wire) and the recorders (scripts/record-zk-transcripts.ts,
  * scripts/record-histories.ts); each passes the settings it depends on.
  */
@@ -162,4 +163,92 @@ export async function startRealZooKeeper(options: RealZooKeeperOptions = {}): Pr
   }
   await stop();
   throw new Error(`ZooKeeper did not answer srvr within ${readyTimeoutMs} ms: ${stderr}`);
+}
+
+/** A running ZooKeeper ensemble: every member's client port, and how to stop exactly these processes. */
+export interface RealZooKeeperEnsemble {
+  readonly name: "zookeeper";
+  /** Client ports, member 1 first. */
+  readonly ports: readonly number[];
+  /** `127.0.0.1:port,…` of every member. */
+  readonly connectString: string;
+  /** SIGTERM every member, SIGKILL after 5 s; removes the temp dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an ensemble of `members` ZooKeeper 3.8 servers (QuorumPeerMain) on free loopback ports with a fresh temp
+ * dir; resolves once every member answers `srvr` as leader or follower. Options as {@link startRealZooKeeper}
+ * (logFile: one file per member, `<logFile>.<id>`).
+ */
+export async function startRealZooKeeperEnsemble(members = 3, options: RealZooKeeperOptions = {}): Promise<RealZooKeeperEnsemble> {
+  for (const jar of CLASSPATH) if (!existsSync(jar)) throw new Error(`ZooKeeper 3.8 not installed: ${jar} is missing (apt-get install zookeeper)`);
+  const dir = mkdtempSync(path.join(tmpdir(), "quorate-realzk-ensemble-"));
+  const ids = Array.from({ length: members }, (_, i) => i + 1);
+  const ports: number[] = [];
+  const peers: string[] = [];
+  for (const id of ids) {
+    ports.push(await freePort());
+    peers.push(`server.${id}=127.0.0.1:${await freePort()}:${await freePort()}`);
+  }
+  const children = ids.map((id) => {
+    const data = path.join(dir, `member-${id}`);
+    mkdirSync(data);
+    writeFileSync(path.join(data, "myid"), `${id}\n`);
+    const config = path.join(dir, `zoo-${id}.cfg`);
+    const lines = [
+      `tickTime=${options.tickTimeMs ?? 200}`,
+      "initLimit=10",
+      "syncLimit=5",
+      `dataDir=${data}`,
+      `clientPort=${ports[id - 1]}`,
+      "clientPortAddress=127.0.0.1",
+      "admin.enableServer=false",
+      "4lw.commands.whitelist=ruok,srvr",
+      ...(options.maxSessionTimeoutMs === undefined ? [] : [`maxSessionTimeout=${options.maxSessionTimeoutMs}`]),
+      ...(options.maxClientCnxns === undefined ? [] : [`maxClientCnxns=${options.maxClientCnxns}`]),
+      ...peers,
+    ];
+    writeFileSync(config, `${lines.join("\n")}\n`);
+    const props = [
+      "-Xmx256m",
+      `-Dznode.container.checkIntervalMs=${options.containerCheckIntervalMs ?? 1000}`,
+      ...((options.extendedTypesEnabled ?? true) ? ["-Dzookeeper.extendedTypesEnabled=true"] : []),
+    ];
+    const logFile = options.logFile === undefined ? undefined : `${options.logFile}.${id}`;
+    const classpath = (logFile === undefined ? CLASSPATH : CLASSPATH.map((j) => j.replace(LOGGING_JAR, "slf4j-simple.jar"))).join(":");
+    const child = spawn("java", [...props, "-cp", classpath, "org.apache.zookeeper.server.quorum.QuorumPeerMain", config], {
+      stdio: ["ignore", "ignore", logFile === undefined ? "ignore" : openSync(logFile, "a")],
+    });
+    if (child.pid === undefined) throw new Error("java did not start");
+    return { pid: child.pid, child, exited: new Promise<void>((resolve) => child.once("exit", () => resolve())) };
+  });
+  const running = (c: (typeof children)[number]) => c.child.exitCode === null && c.child.signalCode === null;
+  const killOnExit = () => children.forEach((c) => running(c) && process.kill(c.pid, "SIGKILL"));
+  process.once("exit", killOnExit);
+  const stop = async () => {
+    await Promise.all(
+      children.map(async (c) => {
+        if (!running(c)) return;
+        process.kill(c.pid, "SIGTERM");
+        const timer = setTimeout(() => running(c) && process.kill(c.pid, "SIGKILL"), 5000);
+        await c.exited;
+        clearTimeout(timer);
+      }),
+    );
+    process.off("exit", killOnExit);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    const modes = await Promise.all(ports.map((p) => fourLetterWord(p, "srvr", 1000).then((a) => /Mode: (\w+)/.exec(a)?.[1], () => undefined)));
+    if (modes.every((m) => m === "leader" || m === "follower")) {
+      return { name: "zookeeper", ports, connectString: ports.map((p) => `127.0.0.1:${p}`).join(","), stop };
+    }
+    if (Date.now() > deadline || children.some((c) => !running(c))) {
+      await stop();
+      throw new Error(`the ZooKeeper ensemble did not form within ${options.readyTimeoutMs ?? 60_000} ms (modes: ${modes.join(", ")})`);
+    }
+    await sleep(200);
+  }
 }

@@ -3,39 +3,16 @@
 // on the same ports and data.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { fourLetterWord, freePort } from "../support/real-zookeeper.js";
+
 const BIN = fileURLToPath(new URL("../../bin/quorate.js", import.meta.url));
 
-/** A free loopback port (bound, then released: good enough for a test that binds it at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Sends a four-letter word and resolves with the answer (empty if the member is down). */
-export function fourLetterWord(port: number, word: string, ms = 2000): Promise<string> {
-  return new Promise((resolve) => {
-    let text = "";
-    const socket = net.connect(port, "127.0.0.1", () => socket.write(word));
-    const timer = setTimeout(() => socket.destroy(), ms);
-    socket.on("data", (c) => (text += c.toString()));
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-  });
-}
+/** The tests' zoo.cfg. */
+export const TEST_ZOO_CFG = "tickTime=200\nminSessionTimeout=400\nmaxSessionTimeout=4000\nextendedTypesEnabled=true\n4lw.commands.whitelist=*\nznode.container.checkIntervalMs=1000\n";
 
 interface Member {
   readonly id: number;
@@ -54,16 +31,20 @@ export class TestEnsemble {
     private readonly config: string,
   ) {}
 
-  /** Starts `n` members (tickTime 200 ms, sessions in [400, 4000] ms, TTL on, every four-letter word). */
-  static async start(n = 3): Promise<TestEnsemble> {
+  /**
+   * Starts `n` members with the zoo.cfg text `zooCfg` (default: tickTime 200 ms, sessions in [400, 4000] ms, TTL
+   * on, every four-letter word, the reaper every second).
+   */
+  static async start(n = 3, zooCfg = TEST_ZOO_CFG): Promise<TestEnsemble> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "quorate-zk-ensemble-"));
     const config = path.join(dir, "zoo.cfg");
-    writeFileSync(config, "tickTime=200\nminSessionTimeout=400\nmaxSessionTimeout=4000\nextendedTypesEnabled=true\n4lw.commands.whitelist=*\nznode.container.checkIntervalMs=1000\n");
+    writeFileSync(config, zooCfg);
     const members: Member[] = [];
     for (let id = 1; id <= n; id++) members.push({ id, peerPort: await freePort(), clientPort: await freePort(), child: undefined, exited: Promise.resolve(), stderr: "" });
     const e = new TestEnsemble(dir, members, config);
     try {
       await Promise.all(members.map((m) => e.launch(m)));
+      await e.serving();
     } catch (err) {
       await e.stop();
       throw err;
@@ -79,6 +60,11 @@ export class TestEnsemble {
   /** A member's client port. */
   port(id: number): number {
     return this.member(id).clientPort;
+  }
+
+  /** Every member's client port, member 1 first. */
+  get ports(): number[] {
+    return this.members.map((m) => m.clientPort);
   }
 
   /** Every member's client address, as a connect string. */
@@ -128,9 +114,20 @@ export class TestEnsemble {
     for (;;) {
       for (const m of this.members) {
         if (m.child === undefined) continue;
-        if ((await fourLetterWord(m.clientPort, "srvr")).includes("Mode: leader")) return m.id;
+        if ((await fourLetterWord(m.clientPort, "srvr", 2000).catch(() => "")).includes("Mode: leader")) return m.id;
       }
       if (Date.now() > end) throw new Error(`no leader within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Resolves once every running member reports `Mode: leader` or `follower` (it knows its leader: it takes clients). */
+  async serving(ms = 20_000): Promise<void> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const modes = await Promise.all(this.members.filter((m) => m.child !== undefined).map((m) => fourLetterWord(m.clientPort, "srvr", 2000).then((a) => /Mode: (\w+)/.exec(a)?.[1], () => undefined)));
+      if (modes.every((mode) => mode === "leader" || mode === "follower") && modes.includes("leader")) return;
+      if (Date.now() > end) throw new Error(`the ensemble is not serving within ${ms} ms (modes: ${modes.join(", ")})`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -174,5 +171,6 @@ export class TestEnsemble {
       }),
     );
     await Promise.all(this.members.map((m) => this.launch(m)));
+    await this.serving();
   }
 }

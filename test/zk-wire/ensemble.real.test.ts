@@ -171,6 +171,8 @@ describe("quorate zk-server --ensemble (3 members) with kazoo", () => {
       const leader = await e.leader();
       await e.kill(leader);
       await e.restart(leader);
+      // The script gives its client 10 s to reconnect from here: a loaded machine may take seconds to elect.
+      await e.serving();
     };
     const { checks, stderr, code } = await runKazoo(e.hosts, restart, 150_000);
     expect(code, `${stderr}\n${e.ids.map((id) => `member ${id}:\n${e.stderr(id)}`).join("\n")}`).toBe(0);

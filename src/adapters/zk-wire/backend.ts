@@ -39,8 +39,11 @@ export interface BackendStats {
   readonly ephemeralsCount: number;
   readonly approximateDataSize: number;
   readonly sessions: number;
-  /** ZooKeeper's server state: `standalone` (the default) for a single node, `leader` or `follower` in an ensemble. */
-  readonly mode?: "standalone" | "leader" | "follower";
+  /**
+   * ZooKeeper's server state: `standalone` (the default) for a single node; `leader` or `follower` in an ensemble,
+   * `looking` while the member knows no leader (it refuses clients then).
+   */
+  readonly mode?: "standalone" | "leader" | "follower" | "looking";
 }
 
 /** The service interface the wire server drives. */

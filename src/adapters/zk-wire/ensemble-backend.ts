@@ -176,7 +176,7 @@ export class EnsembleBackend implements ZkWireBackend {
 
   stats(): BackendStats {
     const s = this.node.state;
-    return { ...treeStats(s.tree, s.watches), mode: s.leading ? "leader" : "follower" };
+    return { ...treeStats(s.tree, s.watches), mode: s.leading ? "leader" : s.knownLeader !== 0 ? "follower" : "looking" };
   }
 
   /** Stops the member (storage, transport, timer); sessions live on in the ensemble. */
@@ -227,11 +227,13 @@ export class EnsembleBackend implements ZkWireBackend {
         return;
       }
       this.attached.delete(a.conn);
+      if (o.state === "expired") this.log(`re-attach refused as expired: ${o.reason ?? "?"} (applied ${this.node.state.applied}, zxid 0x${this.lastZxid.toString(16)})`);
       if (o.state === "expired") settle({ ok: false });
       else settle({ ok: false, refused: o.reason ?? o.state });
       return;
     }
     if (o.state === "connected" || o.state === "reconnected") return;
+    if (o.state !== "closed") this.log(`session 0x${a.sessionId.toString(16)} ${o.state}: ${o.reason ?? "?"}`);
     this.end(a, o.state === "expired" ? "expired" : o.state === "closed" ? "closed" : "disconnected");
   }
 
