@@ -3,10 +3,11 @@
  * quorate cluster, then of a 3-member etcd 3.4 cluster (Debian /usr/bin/etcd), one after the other (never both at
  * once), on loopback free ports with data in temp dirs, fsync on, stopped by PID; both driven by the same
  * HTTP/JSON client (the etcd v3 gateway) at the leader, 100-byte values. `--json` prints
- * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms"},…]}`.
+ * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms","cpuMsPerOp"},…]}` (`cpuMsPerOp`: CPU time of
+ * the servers' processes per put, from /proc).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -18,6 +19,25 @@ interface Case {
   readonly opsPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time (user + system) the servers' processes spent per put: the cost that decides throughput on a busy machine. */
+  readonly cpuMsPerOp: number;
+}
+
+/** CPU milliseconds (user + system) the processes `pids` used so far (Linux /proc; 0 for a process gone). */
+async function cpuMs(pids: readonly (number | undefined)[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    if (pid === undefined) continue;
+    try {
+      // Fields after the command name (which may hold spaces): state is field 3; utime and stime are 14 and 15.
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 const VALUE = "v".repeat(100);
@@ -42,10 +62,10 @@ async function drive(base: string, clients: number, ms: number): Promise<{ ops: 
   return { ops: latencies.length, latencies, errors };
 }
 
-function summarize(system: string, clients: number, ms: number, r: { ops: number; latencies: number[] }): Case {
+function summarize(system: string, clients: number, ms: number, r: { ops: number; latencies: number[] }, cpu: number): Case {
   const sorted = r.latencies.slice().sort((a, b) => a - b);
   const q = (p: number): number => (sorted.length === 0 ? NaN : Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2)));
-  return { name: `${system}/put/c${clients}`, opsPerSec: Math.round((r.ops * 1000) / ms), p50Ms: q(0.5), p99Ms: q(0.99) };
+  return { name: `${system}/put/c${clients}`, opsPerSec: Math.round((r.ops * 1000) / ms), p50Ms: q(0.5), p99Ms: q(0.99), cpuMsPerOp: r.ops === 0 ? NaN : Number((cpu / r.ops).toFixed(3)) };
 }
 
 async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -129,9 +149,11 @@ export async function run(argv: readonly string[]): Promise<void> {
     try {
       const leader = await quorateLeader(cluster);
       await drive(leader, 4, 500); // warm-up
+      const pids = cluster.ids.map((id) => cluster.pid(id));
       for (const c of concurrency) {
+        const cpu0 = await cpuMs(pids);
         const r = await drive(leader, c, ms);
-        cases.push(summarize("quorate", c, ms, r));
+        cases.push(summarize("quorate", c, ms, r, (await cpuMs(pids)) - cpu0));
         log(`${JSON.stringify(cases.at(-1))}${r.errors > 0 ? ` (${r.errors} errors)` : ""}`);
       }
     } finally {
@@ -141,9 +163,11 @@ export async function run(argv: readonly string[]): Promise<void> {
     try {
       const leader = await etcdLeader(etcd.urls);
       await drive(leader, 4, 500);
+      const pids = etcd.procs.map((p) => p.pid);
       for (const c of concurrency) {
+        const cpu0 = await cpuMs(pids);
         const r = await drive(leader, c, ms);
-        cases.push(summarize("etcd", c, ms, r));
+        cases.push(summarize("etcd", c, ms, r, (await cpuMs(pids)) - cpu0));
         log(`${JSON.stringify(cases.at(-1))}${r.errors > 0 ? ` (${r.errors} errors)` : ""}`);
       }
     } finally {
@@ -154,7 +178,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   }
   if (values.json === true) process.stdout.write(`${JSON.stringify({ cases })}\n`);
   else {
-    process.stdout.write("case               ops/s    p50 ms   p99 ms\n");
-    for (const c of cases) process.stdout.write(`${c.name.padEnd(18)} ${String(c.opsPerSec).padStart(6)} ${String(c.p50Ms).padStart(9)} ${String(c.p99Ms).padStart(8)}\n`);
+    process.stdout.write("case               ops/s    p50 ms   p99 ms  cpu ms/op\n");
+    for (const c of cases) process.stdout.write(`${c.name.padEnd(18)} ${String(c.opsPerSec).padStart(6)} ${String(c.p50Ms).padStart(9)} ${String(c.p99Ms).padStart(8)} ${String(c.cpuMsPerOp).padStart(10)}\n`);
   }
 }

@@ -191,3 +191,25 @@ describe("quorate check refuses flags that do not apply", () => {
     expect(io.err).toContain("--format is given more than once");
   });
 });
+
+describe("quorate check --json reports bad input as JSON too", () => {
+  it("an empty file: exit 2, the message on stderr and one JSON error object on stdout", async () => {
+    const empty = write("empty-json-report", "");
+    io.err = "";
+    io.out = "";
+    expect(await run([empty, "--format", "json", "--model", "register", "--json"])).toBe(2);
+    expect(io.err).toContain(`${empty}:1: the file is empty`);
+    const lines = io.out.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]!) as { ok: unknown; error: { code: unknown; message: unknown } };
+    expect(report.ok).toBe(false);
+    expect(report.error.code).toBe("HISTORY_PARSE");
+    expect(report.error.message).toContain(`${empty}:1: the file is empty`);
+  });
+
+  it("bad usage under --json: the code is USAGE", async () => {
+    io.out = "";
+    expect(await run(["--manifest", "m.json", "--model", "register", "--json"])).toBe(2);
+    expect(JSON.parse(io.out.trim()) as unknown).toMatchObject({ ok: false, error: { code: "USAGE" } });
+  });
+});

@@ -23,7 +23,7 @@ export interface CorePatch {
  * Copies src/ into .cache/core-mutants/CORE-NAME/src, applies the patch to one file of src/core/CORE (the text
  * must occur exactly once) and imports the copy's core index (which may reach the shared contract and check/).
  */
-export async function loadCoreMutant<T = never>(core: "raft" | "kraft" | "zk", p: CorePatch): Promise<T> {
+export async function loadCoreMutant<T = never>(core: "raft" | "kraft" | "zk" | "zk-ensemble", p: CorePatch): Promise<T> {
   const root = path.join(packageRoot, ".cache", "core-mutants", `${core}-${p.name}`);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });

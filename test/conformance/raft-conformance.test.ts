@@ -61,8 +61,8 @@ describe("Raft core conformance to spec/raft.qnt", () => {
       name: "vote-not-persisted",
       why: "Figure 2: the vote missing from the persisted hard state, so a restart forgets it",
       file: "step.ts",
-      find: "if (hardChanged) p.hardState = { term: s.term, vote: s.vote, commit: log.committed };",
-      replace: "if (hardChanged) p.hardState = { term: s.term, vote: 0, commit: log.committed };",
+      find: "p.hardState = { term: s.term, vote: s.vote, commit: log.committed };",
+      replace: "p.hardState = { term: s.term, vote: 0, commit: log.committed };",
       variable: /vote/,
     },
     {

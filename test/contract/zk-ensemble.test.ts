@@ -1,7 +1,8 @@
 // The replicated ZooKeeper replica under the one contract: no functions in state, rejections instead of
 // throws (also for committed bytes no leader proposes), the timeout input, clone and fingerprint.
 import { describe, expect, it } from "vitest";
-import { step, zkEnsembleCore } from "../../src/core/zk-ensemble/index.js";
+import { fingerprintReplica, step, zkEnsembleCore } from "../../src/core/zk-ensemble/index.js";
+import { fingerprintRaft } from "../../src/core/raft/index.js";
 import type { ReplicaInput, ReplicaOutput, ReplicaState } from "../../src/core/zk-ensemble/index.js";
 import { raftStep } from "../../src/core/zk-ensemble/replica.js";
 
@@ -85,5 +86,22 @@ describe("zkEnsembleCore", () => {
     expect(zkEnsembleCore.fingerprint(pinged)).not.toBe(fp);
     expect(zkEnsembleCore.fingerprint(a)).toBe(fp);
     expect(a.conns.size).toBe(1);
+  });
+
+  it("{ timers: false } leaves out the tick count and the Raft node's timers, and nothing else (the explorer's)", () => {
+    const a = leader();
+    const fp = fingerprintReplica(a, { timers: false });
+    expect(fingerprintReplica(a)).toBe(zkEnsembleCore.fingerprint(a));
+    const ticked = { ...zkEnsembleCore.clone(a), ticks: a.ticks + 7 };
+    expect(fingerprintReplica(ticked)).not.toBe(fingerprintReplica(a));
+    expect(fingerprintReplica(ticked, { timers: false })).toBe(fp);
+    // The Raft node hashed as its own timer-free fingerprint: a node differing only in its PRNG hashes alike.
+    const reseeded = { ...zkEnsembleCore.clone(a), raft: { ...a.raft, rng: a.raft.rng + 1 } };
+    expect(fingerprintRaft(reseeded.raft)).not.toBe(fingerprintRaft(a.raft));
+    expect(fingerprintReplica(reseeded, { timers: false })).toBe(fp);
+    // What the explorer must tell apart still counts.
+    const disconnected = zkEnsembleCore.step(zkEnsembleCore.clone(a), { type: "disconnect", conn: 1 }).state;
+    expect(fingerprintReplica(disconnected, { timers: false })).not.toBe(fp);
+    expect(fingerprintReplica({ ...zkEnsembleCore.clone(a), applied: a.applied + 1 }, { timers: false })).not.toBe(fp);
   });
 });

@@ -66,6 +66,12 @@ describe("quorate explore", () => {
     expect(json().states).toBeGreaterThan(100);
   });
 
+  it("explores the ZooKeeper ensemble (every invariant checked in every state)", async () => {
+    expect(await runCli(["explore", "--system", "zk", "--nodes", "3", "--max-depth", "13", "--json"])).toBe(0);
+    expect(json().ok).toBe(true);
+    expect(json().states).toBeGreaterThan(100);
+  });
+
   it("exits 2 with a clear message on bad usage", async () => {
     for (const args of [
       ["--model", "nope"],
@@ -73,7 +79,9 @@ describe("quorate explore", () => {
       ["--system", "raft", "--bounds", "max-term=x"],
       ["--system", "raft", "--bounds", "speed=3"],
       ["--system", "raft", "--network", "ordered", "--symmetry"],
-      ["--system", "zk"],
+      ["--system", "zk", "--storage", "async-contract"],
+      ["--system", "kraft", "--no-heartbeats"],
+      ["--system", "raft", "--payload-bytes", "0"],
       ["--system", "kraft", "--storage", "async-contract"],
       ["--model", "2pc", "--rms", "99"],
       ["--model", "2pc", "--network", "carrier-pigeon"],

@@ -21,7 +21,7 @@ const CASES: readonly {
   { mutant: "forget-vote-on-restart", bounds: { maxTerm: 1, maxLog: 0, maxCrashes: 1, maxInFlight: 4 }, storage: "sync", invariant: "single-vote", depth: 5 },
   { mutant: "commit-goes-backwards", bounds: { maxTerm: 1, maxLog: 1, maxCrashes: 0, maxInFlight: 4 }, storage: "sync", invariant: "commit-monotonic", depth: 10 },
   { mutant: "truncate-without-conflict", bounds: { maxTerm: 1, maxLog: 2, maxCrashes: 0, maxInFlight: 4 }, storage: "sync", invariant: "commit-durable-majority", depth: 12 },
-  { mutant: "count-own-entry-before-persisted", bounds: { maxTerm: 1, maxLog: 1, maxCrashes: 0, maxInFlight: 3 }, storage: "async-contract", invariant: "commit-durable-majority", depth: 11 },
+  { mutant: "count-own-entry-before-persisted", bounds: { maxTerm: 1, maxLog: 1, maxCrashes: 0, maxInFlight: 3 }, storage: "async-contract", invariant: "commit-durable-majority", depth: 8 },
   { mutant: "ack-entries-not-yet-durable", bounds: { maxTerm: 1, maxLog: 1, maxCrashes: 0, maxInFlight: 3 }, storage: "async-contract", invariant: "commit-durable-majority", depth: 13 },
 ];
 

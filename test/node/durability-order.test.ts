@@ -1,7 +1,8 @@
 /**
  * The runtime holds a step's sends until its persist is durable. With every fdatasync of nodes 2 and 3 hung, a
  * correct cluster cannot elect a leader (no vote reply may leave before the vote is durable); each planted bug
- * lets one be elected — the check has teeth. A storage failure stops the node cleanly (onFatal), the process
+ * lets one be elected — the check has teeth. A hung leader disk does not stop commits (the followers' durable
+ * acknowledgements are a quorum), but the leader applies only what its own disk holds. A storage failure stops the node cleanly (onFatal), the process
  * keeps running.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -79,6 +80,44 @@ describe("sends wait for the persist of their step", () => {
 
   it("planted bug ack-before-fsync: a leader is elected too", async () => {
     expect(await run("ack-before-fsync", 10_000)).toBe(true);
+  });
+});
+
+describe("a leader replicates while its own write is in flight (dissertation §10.2.1)", () => {
+  it("with the leader's fdatasync hung, the followers commit its entry; the leader applies it only once durable", async () => {
+    const fss = [1, 2, 3].map(() => hangable());
+    const applied = new Map<number, number>([[1, 0], [2, 0], [3, 0]]);
+    const nodes: RaftNode[] = [];
+    for (const id of [1, 2, 3]) {
+      const dir = await mkdtemp(join(tmpdir(), `quorate-overlap-${id}-`));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const app = { apply: (entries: readonly { index: number }[]) => void (entries.length > 0 && applied.set(id, entries.at(-1)!.index)) };
+      nodes.push(await RaftNode.start({ id, clusterId: "p", voters: [1, 2, 3], dataDir: dir, fs: fss[id - 1]!.fs, tickMs: 10, app, log: () => undefined }));
+    }
+    cleanup.push(async () => {
+      for (const f of fss) f.release();
+      await Promise.all(nodes.map((n) => n.stop()));
+    });
+    for (const a of nodes) for (const b of nodes) if (a !== b) a.setPeer(b.status().id, { host: "127.0.0.1", port: b.port });
+    const until = async (what: string, cond: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 10_000;
+      while (!cond()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    let leader: RaftNode | undefined;
+    await until("a leader that applied its first entry", () => (leader = nodes.find((n) => n.status().role === "leader")) !== undefined && applied.get(leader.status().id)! >= leader.status().lastIndex);
+    const id = leader!.status().id;
+    const before = leader!.status().lastIndex;
+    fss[id - 1]!.hang();
+    leader!.propose(Uint8Array.of(7));
+    // Committed by the two followers' durable acknowledgements alone (the leader's write cannot count).
+    await until("the entry to commit at the leader", () => leader!.status().commit > before);
+    expect(leader!.status()).toMatchObject({ role: "leader", term: expect.any(Number) });
+    expect(applied.get(id)).toBe(before); // not durable here yet: not applied
+    fss[id - 1]!.release();
+    await until("the leader to apply the entry", () => applied.get(id)! > before);
   });
 });
 

@@ -1,10 +1,12 @@
 /** The output pipeline performs a core's outputs in the order the durability contract demands. */
 import { describe, expect, it } from "vitest";
 import { OutputPipeline } from "../../src/adapters/node/pipeline.js";
+import { step, type Input, type Output } from "../../src/core/raft/index.js";
+import { Cluster, enc } from "../raft/harness.js";
 
 type O = { type: "persist"; id: string } | { type: "send"; id: string } | { type: "apply"; id: string };
 
-function harness(sendsEarly?: (o: O) => boolean) {
+function harness(sendsEarly?: (o: O) => boolean, stepLocal?: boolean) {
   const events: string[] = [];
   const pending = new Map<string, (acks: string[]) => void>();
   const fatal: unknown[] = [];
@@ -19,6 +21,7 @@ function harness(sendsEarly?: (o: O) => boolean) {
     feed: (i) => events.push(`feed ${i}`),
     fatal: (e) => fatal.push(e),
     ...(sendsEarly === undefined ? {} : { sendsEarly }),
+    ...(stepLocal === undefined ? {} : { stepLocal }),
   });
   const settle = () => new Promise((r) => setTimeout(r, 0));
   return { p, events, pending, fatal, settle };
@@ -38,6 +41,42 @@ describe("output pipeline", () => {
     pending.get("P1")!(["ack1"]);
     await settle();
     expect(events).toEqual(["issue P1", "send B", "issue P2", "send A", "apply X", "feed ack1", "apply Y", "send C", "feed ack2"]);
+  });
+
+  it("sends before a step's persist (a leader's appends) leave at once, even past earlier writes in flight", async () => {
+    const { p, events, pending, settle } = harness();
+    p.handle([{ type: "persist", id: "P1" }, { type: "send", id: "A" }]);
+    p.handle([{ type: "send", id: "B" }, { type: "persist", id: "P2" }, { type: "send", id: "C" }, { type: "apply", id: "X" }]);
+    await settle();
+    expect(events).toEqual(["issue P1", "send B", "issue P2"]);
+    pending.get("P1")!(["ack1"]);
+    pending.get("P2")!(["ack2"]);
+    await settle();
+    expect(events).toEqual(["issue P1", "send B", "issue P2", "send A", "feed ack1", "send C", "apply X", "feed ack2"]);
+  });
+
+  it("step-local outputs before their step's persist are performed at once, past earlier writes in flight, in order", async () => {
+    const { p, events, pending, settle } = harness(undefined, true);
+    p.handle([{ type: "persist", id: "P1" }, { type: "send", id: "A" }]);
+    p.handle([{ type: "apply", id: "X" }, { type: "persist", id: "P2" }]); // X waits for no write
+    await settle();
+    expect(events).toEqual(["issue P1", "issue P2", "apply X"]);
+    // An output held behind P3 keeps a later one behind it: outputs stay in order.
+    p.handle([{ type: "persist", id: "P3" }, { type: "apply", id: "Y" }]);
+    p.handle([{ type: "apply", id: "Z" }]);
+    await settle();
+    expect(events).toEqual(["issue P1", "issue P2", "apply X", "issue P3"]);
+    for (const id of ["P1", "P2", "P3"]) pending.get(id)!([`ack-${id}`]);
+    await settle();
+    expect(events.slice(4)).toEqual(["send A", "feed ack-P1", "feed ack-P2", "apply Y", "feed ack-P3", "apply Z"]);
+  });
+
+  it("without stepLocal (KRaft), an output waits behind every earlier write", async () => {
+    const { p, events, settle } = harness();
+    p.handle([{ type: "persist", id: "P1" }]);
+    p.handle([{ type: "apply", id: "X" }]);
+    await settle();
+    expect(events).toEqual(["issue P1"]);
   });
 
   it("a failed persist is fatal and what followed it is not performed", async () => {
@@ -62,5 +101,27 @@ describe("output pipeline", () => {
     p.handle([{ type: "persist", id: "P1" }, { type: "send", id: "A" }, { type: "send", id: "B" }]);
     await settle();
     expect(events).toEqual(["issue P1", "send A"]);
+  });
+});
+
+describe("a Raft leader through the pipeline", () => {
+  it("sends its appends while its own write of the entries is in flight (§10.2.1); a follower's ack still waits for its write", async () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    const events: string[] = [];
+    const pipeline = (who: string) =>
+      new OutputPipeline<Output, Input>({
+        persist: () => (events.push(`${who} issue`), new Promise<Input[]>(() => undefined)), // never durable
+        send: (o) => events.push(`${who} send ${(o as Extract<Output, { type: "send" }>).message.type}`),
+        perform: () => undefined,
+        feed: () => undefined,
+        fatal: (e) => events.push(`fatal ${String(e)}`),
+      });
+    const leader = step(c.node(1), { type: "propose", data: enc("x") }).outputs;
+    pipeline("leader").handle(leader);
+    const append = leader.flatMap((o) => (o.type === "send" && o.message.to === 2 ? [o.message] : []))[0]!;
+    pipeline("follower").handle(step(c.node(2), { type: "message", message: append }).outputs);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(events).toEqual(["leader send append", "leader send append", "leader issue", "follower issue"]);
   });
 });

@@ -138,7 +138,7 @@ describe("the installed CLI", () => {
         const port = args.indexOf("--port");
         if (port >= 0) args.splice(port, 2, "--port", "0");
         else if (args[0] === "zk-server") args.push("--port", "0");
-        const ready = args[0] === "zk-server" ? /listening on 127\.0\.0\.1:\d+/ : /leader \d/;
+        const ready = args[0] === "zk-server" ? /listening on 127\.0\.0\.1:\d+/ : /leader \d|active controller \d/;
         const r = await untilReadyThenStop(args, cwd, ready, 60_000);
         expect(r.ready, `${line}: never said it was up\n${r.out.slice(-2000)}\n${r.err.slice(-2000)}`).toBe(true);
         expect(r.status, `${line}\n${r.err.slice(0, 2000)}`).toBe(0);

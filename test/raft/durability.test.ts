@@ -5,8 +5,8 @@
  * the `persisted` input for them arrives.
  */
 import { describe, expect, it } from "vitest";
-import { createRaft, type AppendRequest, type Message, type Output, type RaftState } from "../../src/core/raft/index.js";
-import { entriesOfTerms, sends, checkedStep as step } from "./harness.js";
+import { commitIndex, createRaft, lastIndex, stableIndex, type AppendRequest, type Message, type Output, type RaftState } from "../../src/core/raft/index.js";
+import { Cluster, enc, entriesOfTerms, sends, checkedStep as step } from "./harness.js";
 
 const follower = (): RaftState => createRaft({ id: 2, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: 2 });
 
@@ -133,5 +133,95 @@ describe("a snapshot from the leader is durable only once storage says so", () =
     // An empty append at the snapshot's index, while the snapshot write may still be in flight.
     expect(acks(deliver(s, append(10, 3, 0)))).toEqual([]);
     expect(acks(step(s, { type: "snapshot-persisted", index: 10, term: 3 }).outputs)).toEqual([{ to: 1, term: 5, index: 10 }]);
+  });
+});
+
+describe("a leader replicates while it writes its own log (dissertation §10.2.1)", () => {
+  /** The types of the persist and send outputs, in order. */
+  const order = (outputs: readonly Output[]): string[] => outputs.filter((o) => o.type === "persist" || o.type === "send").map((o) => o.type);
+
+  it("a leader's appends come before its persist; the leader counts its entry only once persisted, and applies it only then", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    expect(c.leader()).toBe(1);
+    c.autoAck = false; // the leader's write of the new entry stays in flight until ackPersist(1)
+    const out = c.step(1, { type: "propose", data: enc("x") });
+    expect(order(out)).toEqual(["send", "send", "persist"]);
+    const index = lastIndex(c.node(1));
+    expect(sends(out).map((m) => (m.type === "append" ? m.entries.map((e) => e.index) : []))).toEqual([[index], [index]]);
+    // The followers write, acknowledge; their two acknowledgements are a quorum without the leader's own write.
+    c.deliver();
+    expect(stableIndex(c.node(1))).toBe(index - 1);
+    expect(commitIndex(c.node(1))).toBe(index);
+    // Committed, but not durable here: not handed to the application yet.
+    expect(c.appliedData(1)).toEqual([]);
+    c.ackPersist(1);
+    expect(c.appliedData(1)).toEqual(["x"]);
+  });
+
+  it("with one follower of two down, the entry commits only once the leader's own write is durable", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.autoAck = false;
+    c.isolate(3);
+    c.step(1, { type: "propose", data: enc("y") });
+    c.deliver();
+    const index = lastIndex(c.node(1));
+    expect(commitIndex(c.node(1))).toBe(index - 1); // node 2's acknowledgement alone is no quorum
+    c.ackPersist(1);
+    expect(commitIndex(c.node(1))).toBe(index);
+  });
+
+  it("a candidate that wins sends its first appends before writing its empty entry (term and vote already durable)", () => {
+    const s = createRaft({ id: 1, voters: [1, 2, 3], electionTick: 10, heartbeatTick: 1, seed: 1 });
+    const campaign = step(s, { type: "timeout", timer: "election" }).outputs;
+    // The vote requests vouch for the new term and the vote: they wait for its persist.
+    expect(order(campaign)).toEqual(["persist", "send", "send"]);
+    const won = step(s, { type: "message", message: { type: "vote-response", from: 2, to: 1, term: 1, reject: false } }).outputs;
+    expect(s.role).toBe("leader");
+    expect(order(won)).toEqual(["send", "send", "persist"]);
+    expect(won.find((o) => o.type === "persist")).not.toHaveProperty("hardState");
+  });
+
+  it("a leader elected in the step that raised its term persists first: its appends carry a term not yet durable", () => {
+    const s = createRaft({ id: 1, voters: [1], learners: [2], electionTick: 10, heartbeatTick: 1, seed: 1 });
+    const out = step(s, { type: "timeout", timer: "election" }).outputs;
+    expect(s.role).toBe("leader");
+    expect(order(out)[0]).toBe("persist");
+    expect(sends(out).some((m) => m.type === "append" && m.to === 2)).toBe(true);
+  });
+});
+
+describe("a persist that only raises the commit index delays nothing", () => {
+  it("the leader applies a newly committed entry and tells the followers before the commit index is written", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.campaign(1);
+    c.step(1, { type: "propose", data: enc("z") }); // the leader's write is acknowledged at once (autoAck)
+    const index = lastIndex(c.node(1));
+    const ack: Message = { type: "append-response", from: 2, to: 1, term: c.node(1).term, reject: false, index, hintIndex: 0, hintTerm: 0 };
+    c.queue.length = 0;
+    const out = c.step(1, { type: "message", message: ack });
+    expect(commitIndex(c.node(1))).toBe(index);
+    const types = out.filter((o) => o.type !== "role-change").map((o) => o.type);
+    expect(types.at(-1)).toBe("persist");
+    expect(types).toContain("apply");
+    expect(out.at(-1)).toEqual({ type: "persist", hardState: { term: c.node(1).term, vote: 1, commit: index } });
+  });
+
+  it("a follower answers a heartbeat that raises its commit index, and applies, before writing it", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 2));
+    step(s, { type: "persisted", index: 2, term: 5 });
+    const out = deliver(s, { type: "heartbeat", from: 1, to: 2, term: 5, commit: 2, context: 0 });
+    expect(out.map((o) => o.type)).toEqual(["send", "apply", "persist"]);
+    expect(out[2]).toEqual({ type: "persist", hardState: { term: 5, vote: 0, commit: 2 } });
+  });
+
+  it("a follower's acknowledgement of entries written in its step still follows their persist", () => {
+    const s = follower();
+    deliver(s, append(0, 0, 1));
+    step(s, { type: "persisted", index: 1, term: 5 });
+    const out = deliver(s, append(1, 5, 1, 1)); // a new entry, and the commit index raised
+    expect(out.filter((o) => o.type === "persist" || o.type === "send").map((o) => o.type)).toEqual(["persist", "send"]);
   });
 });

@@ -53,6 +53,31 @@ describe("on the real file system", () => {
   });
 });
 
+describe("a Raft persist that only raises the commit index", () => {
+  it("is not written on its own: no write, no acknowledgement; its commit index rides with the next write", async () => {
+    const fs = new MemoryFileSystem();
+    const { storage } = await RaftStorage.open({ fs, dir: "/d" });
+    const e = (index: number) => ({ index, term: 1, kind: "normal" as const, data: Uint8Array.of(index) });
+    await storage.persist({ type: "persist", hardState: { term: 1, vote: 1, commit: 0 }, entries: [e(1), e(2)] });
+    const writes = storage.stats().writes;
+    expect(await storage.persist({ type: "persist", hardState: { term: 1, vote: 1, commit: 2 } })).toEqual([]);
+    expect(storage.stats().writes).toBe(writes);
+    expect(await storage.persist({ type: "persist", entries: [e(3)] })).toEqual([{ type: "persisted", index: 3, term: 1 }]);
+    await storage.close();
+    const reopened = await RaftStorage.open({ fs, dir: "/d" });
+    await reopened.storage.close();
+    expect(reopened.persisted?.hardState).toEqual({ term: 1, vote: 1, commit: 2 });
+    expect(reopened.persisted?.entries.map((x) => x.index)).toEqual([1, 2, 3]);
+  });
+
+  it("a persist that also changes the term or vote, or writes entries, is written and acknowledged as before", async () => {
+    const fs = new MemoryFileSystem();
+    const { storage } = await RaftStorage.open({ fs, dir: "/d" });
+    expect(await storage.persist({ type: "persist", hardState: { term: 1, vote: 2, commit: 0 } })).toEqual([{ type: "persisted", index: 0, term: 0 }]);
+    expect(storage.stats().writes).toBe(1);
+  });
+});
+
 describe("lose-unsynced mode", () => {
   it("keeps appends in memory until fdatasync, so abandoning the process loses exactly the unsynced ones", async () => {
     const disk = new MemoryFileSystem();
@@ -65,6 +90,24 @@ describe("lose-unsynced mode", () => {
     expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1, 2));
     await h.append(Uint8Array.of(3));
     // The process dies here: the OS never saw byte 3.
+    expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1, 2));
+  });
+
+  it("with a slow disk, a sync covers only what was appended before it and reaches the OS when it ends", async () => {
+    const disk = new MemoryFileSystem();
+    const fs = loseUnsynced(disk, { beforeSync: () => new Promise((r) => setTimeout(r, 30)) });
+    await fs.mkdirp("/d");
+    const h = await fs.openAppend("/d/f", true);
+    await h.append(Uint8Array.of(1));
+    const first = h.datasync();
+    await h.append(Uint8Array.of(2)); // appended while the first sync is under way
+    expect(disk.peek("/d/f")).toEqual(new Uint8Array(0)); // nothing is durable before the sync ends
+    await first;
+    // Byte 2 came after the sync was called: it is still only in process memory (a kill -9 here loses it).
+    expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1));
+    const second = h.datasync();
+    const third = h.datasync();
+    await Promise.all([second, third]);
     expect(disk.peek("/d/f")).toEqual(Uint8Array.of(1, 2));
   });
 

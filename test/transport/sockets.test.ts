@@ -72,6 +72,20 @@ describe("TCP transport on loopback", () => {
     expect(a.t.stats().sent).toBe(100);
   });
 
+  it("the messages sent during one turn of the event loop leave in one write, in order", async () => {
+    const a = await node(1);
+    const b = await node(2);
+    a.t.setPeer(2, here(b.t));
+    await waitFor("a connection", () => a.t.isConnected(2));
+    for (let i = 0; i < 50; i++) a.t.send(hb(1, 2, i));
+    await waitFor("50 messages", () => b.got.length === 50);
+    expect(b.got.map((m) => (m as { commit: number }).commit)).toEqual([...Array(50).keys()]);
+    expect(a.t.stats()).toMatchObject({ sent: 50, writes: 1 });
+    a.t.send(hb(1, 2, 50));
+    await waitFor("one more", () => b.got.length === 51);
+    expect(a.t.stats()).toMatchObject({ sent: 51, writes: 2 });
+  });
+
   it("reconnects after the peer restarts on the same port", async () => {
     const a = await node(1);
     const b = await node(2);

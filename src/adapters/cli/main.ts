@@ -48,8 +48,16 @@ const commands: Record<string, CommandEntry> = {
     summary: "run one node of the replicated key-value service (Raft, durable log, etcd v3 JSON API)",
     load: () => import("./commands/node.js"),
   },
+  "kraft-node": {
+    summary: "run one Kafka node in KRaft mode (controller or broker) as a process",
+    load: () => import("./commands/kraft-node.js"),
+  },
+  "zk-broker": {
+    summary: "run one Kafka broker in ZooKeeper mode (with its controller component) against a ZooKeeper server",
+    load: () => import("./commands/zk-broker.js"),
+  },
   cluster: {
-    summary: "run a local cluster of key-value nodes as child processes, with a live status line per node",
+    summary: "run a local cluster (key-value nodes, or Kafka in KRaft or ZooKeeper mode) as child processes, with a live status line per process",
     load: () => import("./commands/cluster.js"),
   },
   torture: {

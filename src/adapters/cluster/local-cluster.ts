@@ -5,7 +5,8 @@
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, open } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,6 +58,7 @@ const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
 /** A running local cluster. */
 export class LocalCluster {
   private readonly procs = new Map<number, ChildProcess>();
+  private readonly watchers = new Set<(id: number, line: string) => void>();
   /** Proxies by `from→to`. */
   readonly links = new Map<string, FaultProxy>();
   readonly ids: readonly number[];
@@ -108,10 +110,11 @@ export class LocalCluster {
       ...(this.o.loseUnsynced === true ? ["--lose-unsynced"] : []),
       ...(this.o.slowSyncMs !== undefined && this.o.slowSyncMs > 0 ? ["--slow-sync", String(this.o.slowSyncMs)] : []),
     ];
-    const log = await open(join(this.o.dir, `node-${id}.log`), "a");
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", log.fd], env: { ...process.env, ...this.o.env } });
-    void log.close();
+    // A lose-unsynced node takes disk fault commands on stdin (see `disk`).
+    const child = spawn(process.execPath, args, { stdio: [this.o.loseUnsynced === true ? "pipe" : "ignore", "pipe", "pipe"], env: { ...process.env, ...this.o.env } });
+    child.stdin?.on("error", () => undefined); // a node that died cannot take commands: nothing to do
     this.procs.set(id, child);
+    this.tee(id, child);
     await new Promise<void>((resolve, reject) => {
       let out = "";
       const timer = setTimeout(() => reject(new Error(`node ${id} did not start within 20 s (see ${join(this.o.dir, `node-${id}.log`)})`)), 20_000);
@@ -124,6 +127,29 @@ export class LocalCluster {
     child.stdout!.resume();
   }
 
+  /**
+   * Calls `watch(id, line)` for every line a node writes to its log (stderr) from now on, as it arrives; returns
+   * the function that stops watching. The torture nemesis times faults by these lines.
+   */
+  watch(watch: (id: number, line: string) => void): () => void {
+    this.watchers.add(watch);
+    return () => void this.watchers.delete(watch);
+  }
+
+  /** Copies a node's stderr to its log file (`node-N.log`) and hands each line to the watchers. */
+  private tee(id: number, child: ChildProcess): void {
+    const file = createWriteStream(join(this.o.dir, `node-${id}.log`), { flags: "a" });
+    file.on("error", () => undefined); // a log that cannot be written must not stop the cluster
+    let partial = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      file.write(d);
+      const lines = (partial + d.toString()).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) for (const w of this.watchers) w(id, line);
+    });
+    child.stderr!.on("end", () => file.end());
+  }
+
   /** `kill -9` node `id` and waits for it to be gone. */
   async kill(id: number): Promise<void> {
     const p = this.procs.get(id);
@@ -133,6 +159,15 @@ export class LocalCluster {
     p.kill("SIGKILL");
     await gone;
     this.procs.delete(id);
+  }
+
+  /**
+   * Stalls a node's disk (every fdatasync hangs) or lets it go on; only with `loseUnsynced` (a node restarts
+   * with a working disk).
+   */
+  disk(id: number, command: "stall" | "resume"): void {
+    const stdin = this.procs.get(id)?.stdin;
+    if (stdin !== undefined && stdin !== null && stdin.writable) stdin.write(`disk ${command}\n`);
   }
 
   /** SIGSTOP / SIGCONT. */

@@ -77,7 +77,7 @@ export class KafkaCluster {
   node(id: number): KafkaNode {
     const h = this.registry.get(id);
     if (h === undefined) throw new RangeError(`no node ${id}; nodes are 1..${this.controllerIds.length + this.brokerIds.length}`);
-    return h.node;
+    return h.state;
   }
 
   /** Runs simulated time, in 10 ms slices, until `ms` passed or `until` holds. Returns whether `until` held. */

@@ -2,8 +2,10 @@
  * The one place that performs a core's outputs in the order its durability contract demands (shared by the
  * Raft and KRaft runtimes). Outputs of a step are taken in order: a `persist` is issued to storage at once
  * (storage makes writes durable in issue order) and everything after it in the step waits until it is durable,
- * then its acknowledgement inputs are fed back. Sends before any persist of the step leave at once; the step's
- * other outputs queue behind every earlier write, so applies and commits stay in order.
+ * then its acknowledgement inputs are fed back. Sends before the step's persist leave at once (a Raft leader's
+ * appends: the core orders them so, §10.2.1 of the dissertation); the step's other outputs queue behind every
+ * earlier write — for a core whose outputs depend only on their own step's persist (`stepLocal`: Raft), only
+ * behind the earlier outputs still held — so applies and commits stay in order.
  * @module
  */
 
@@ -24,6 +26,13 @@ export interface PipelineHooks<O extends { readonly type: string }, I> {
    * durable.
    */
   sendsEarly?(o: O): boolean;
+  /**
+   * The core's outputs depend on no write but their own step's persist (the Raft core hands `apply` only
+   * entries already reported durable): an output before its step's persist is performed at once, unless an
+   * earlier held output still waits (outputs stay in order). Otherwise (KRaft) every output but a send waits
+   * behind every earlier write.
+   */
+  readonly stepLocal?: boolean;
 }
 
 /** Performs outputs per the durability contract. */
@@ -31,6 +40,8 @@ export class OutputPipeline<O extends { readonly type: string }, I> {
   private chain: Promise<void> = Promise.resolve();
   /** After a failure nothing more is performed: the node stops and restarts from what is durable. */
   private failed = false;
+  /** Batches queued on the chain, not performed yet, that hold an output other than a send. */
+  private held = 0;
 
   /** @param hooks - the runtime's effects */
   constructor(private readonly hooks: PipelineHooks<O, I>) {}
@@ -57,7 +68,11 @@ export class OutputPipeline<O extends { readonly type: string }, I> {
       if (batch.length > 0) {
         const todo = batch;
         batch = [];
+        // Held sends do not hold later outputs back: only the order among the other outputs counts.
+        const holds = todo.some((o) => o.type !== "send");
+        if (holds) this.held++;
         enqueue(() => {
+          if (holds) this.held--;
           for (const o of todo) (o.type === "send" ? h.send(o) : h.perform(o));
         });
       }
@@ -67,6 +82,8 @@ export class OutputPipeline<O extends { readonly type: string }, I> {
         enqueue(() => d.then((acks) => acks.forEach((a) => h.feed(a))));
       }
     };
+    // Outputs performed once this step's persist is issued: they wait for no write.
+    const now: O[] = [];
     for (const o of outputs) {
       if (o.type === "persist") {
         close();
@@ -78,9 +95,11 @@ export class OutputPipeline<O extends { readonly type: string }, I> {
       }
       const gated = durable !== undefined;
       if (o.type === "send" && (!gated || h.sendsEarly?.(o) === true)) h.send(o);
+      else if (!gated && h.stepLocal === true && this.held === 0) now.push(o);
       else batch.push(o);
     }
     close();
+    for (const o of now) if (!this.failed) h.perform(o);
   }
 
   /** Resolves once every queued output was performed (or the chain failed). */

@@ -60,6 +60,9 @@ export interface RaftNodeStatus {
 
 /** A running Raft node. */
 export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, PersistedState | undefined> {
+  /** Proposals waiting for the end of this turn of the event loop. */
+  private proposals: Uint8Array[] = [];
+
   private constructor(
     private readonly o: RaftNodeOptions,
     rt: NodeRuntime<"raft", RaftState, Input, Output, PersistedState | undefined>,
@@ -87,14 +90,31 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
       message: (message: Message): Input => ({ type: "message", message }),
       sent: (s) => (s as SendOutput).message,
       perform: (x, feed, log) => perform(o.app, x, feed, log),
+      describeSend: (s: Output) => {
+        const m = (s as SendOutput).message;
+        return m.type === "vote-response" && !m.reject ? `granted vote to ${m.to} in term ${m.term}` : undefined;
+      },
+      // The core applies only entries reported durable; a step's outputs wait for its own persist alone.
+      stepLocal: true,
       ...(bug === undefined ? {} : { sendsEarly: (s: Output) => bug === "ack-before-fsync" || (s as SendOutput).message.type === "vote-response" }),
     });
     return new RaftNode(o, rt);
   }
 
-  /** Proposes application data (refusals reach `app.rejected`). */
+  /**
+   * Proposes application data (refusals reach `app.rejected`). The proposals of one turn of the event loop go
+   * to the core together, as one `propose` input: one log write and one append per follower for all of them
+   * (etcd batches the proposals of a Ready alike).
+   */
   propose(data: Uint8Array): void {
-    this.rt.step({ type: "propose", data });
+    this.proposals.push(data);
+    if (this.proposals.length === 1) {
+      setImmediate(() => {
+        const batch = this.proposals;
+        this.proposals = [];
+        this.rt.step({ type: "propose", data: batch.length === 1 ? batch[0]! : batch });
+      });
+    }
   }
 
   /** Asks for a linearizable read point (answered by `app.readReady` or `app.rejected`). */

@@ -8,7 +8,7 @@
  */
 import { loseUnsynced, nodeFileSystem, type FileSystem, type WalStats } from "../storage/index.js";
 import { Transport, type Family, type FamilyMessage, type PeerAddress, type TransportStats } from "../transport/index.js";
-import { OutputPipeline } from "./pipeline.js";
+import { OutputPipeline, type PipelineHooks } from "./pipeline.js";
 
 /** The options every node runtime shares. */
 export interface NodeRuntimeOptions {
@@ -65,6 +65,13 @@ export interface CoreBinding<F extends Family, S, I, O extends { readonly type: 
   perform(o: O, feed: (input: I) => void, log: (line: string) => void): void;
   /** Planted bugs (tests only): see {@link PipelineHooks.sendsEarly}. */
   sendsEarly?(o: O): boolean;
+  /**
+   * A line to log when this send output leaves, or undefined (most sends are not worth a line). The torture
+   * harness watches these lines to time its faults, e.g. a crash right after a vote was granted.
+   */
+  describeSend?(o: O): string | undefined;
+  /** See {@link PipelineHooks.stepLocal}. */
+  readonly stepLocal?: boolean;
 }
 
 /** A running core: storage, transport, timer and the step loop. */
@@ -85,13 +92,18 @@ export class NodeRuntime<F extends Family, S, I, O extends { readonly type: stri
     const early = core.sendsEarly;
     this.pipeline = new OutputPipeline<O, I>({
       persist: (p) => this.storage.persist(p),
-      send: (s) => this.transport.send(core.sent(s)),
+      send: (s) => {
+        const line = core.describeSend?.(s);
+        if (line !== undefined) this.log(line);
+        this.transport.send(core.sent(s));
+      },
       perform: (x) => {
         if (!this.stopped) core.perform(x, (i) => this.step(i), this.log);
       },
       feed: (i) => this.step(i),
       fatal: (e) => this.fatal(e),
       ...(early === undefined ? {} : { sendsEarly: (s: O) => early(s) }),
+      ...(core.stepLocal === true ? { stepLocal: true } : {}),
     });
   }
 

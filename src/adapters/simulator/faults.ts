@@ -137,7 +137,10 @@ export class FaultInjector {
     const ms = rng.range(200, 2000);
     const w = this.n + 1;
     for (const other of host.ids) {
-      if (other !== node) this.stalledUntil[outgoing ? node * w + other : other * w + node] = now + ms;
+      if (other === node) continue;
+      // A stall never shortens one already running on the same link.
+      const link = outgoing ? node * w + other : other * w + node;
+      if (this.stalledUntil[link]! < now + ms) this.stalledUntil[link] = now + ms;
     }
     host.stats.stalls++;
     host.record({ type: "fault", t: now, fault: "stall", detail: `${outgoing ? "outgoing" : "incoming"} messages held for ${ms} ms`, nodes: [node] });

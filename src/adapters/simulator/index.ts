@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 export type { AnyProtocol, ClientReply, ClientRequest, DurableInfo, Effects, NodeView, ObservationChecker, Protocol } from "./protocol.js";
+export { coreProtocol } from "./driver.js";
+export type { CoreAdapter, Driver, DriverNode, SimDisk } from "./driver.js";
 export { Prng } from "./prng.js";
 export { EventQueue } from "./event-queue.js";
 export type { SimEvent } from "./event-queue.js";
@@ -13,8 +15,10 @@ export { Simulator, simulate } from "./simulator.js";
 export type { SimResult, SimStats } from "./simulator.js";
 export { addStats, newStats, provesNothing, publicStats } from "./stats.js";
 export type { PublicStats } from "./stats.js";
-export { DEFAULT_RAFT_SIM_CONFIG, entryDigest, raftProtocol } from "./raft-protocol.js";
-export type { RaftDisk, RaftNode, RaftSimConfig, RaftWrite } from "./raft-protocol.js";
+export { DEFAULT_RAFT_SIM_CONFIG, raftProtocol } from "./raft-protocol.js";
+export type { RaftNode, RaftSimConfig } from "./raft-protocol.js";
+export { acknowledgeRaftWrite, entryDigest, observedEntries, raftDisk, raftPersistedState, raftWrite } from "./raft-storage.js";
+export type { RaftAck, RaftDisk, RaftWrite } from "./raft-storage.js";
 export { SYSTEMS, raftConfigFor } from "./systems.js";
 export { CampaignError, runCampaign, workerPath } from "./campaign.js";
 export type { CampaignSpec, SeedOutcome } from "./campaign.js";

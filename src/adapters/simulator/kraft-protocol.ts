@@ -5,6 +5,7 @@ import * as kraft from "../../core/kraft/index.js";
 import { configKey } from "../../core/metadata/index.js";
 import type { ControllerRequest, ControllerResponse } from "../../core/metadata/index.js";
 import type { NodeId, Role, Violation } from "../../check/invariants/index.js";
+import { coreProtocol, type Driver, type DriverNode } from "./driver.js";
 import type { ClientRequest, DurableInfo, Effects, NodeView, ObservationChecker, Protocol } from "./protocol.js";
 
 type PersistOutput = Extract<NodeOutput, { type: "persist" }>["write"];
@@ -17,8 +18,7 @@ export interface KraftWrite {
 }
 
 /** One simulated Kafka node: the pure node plus the driver's bookkeeping. */
-export interface KraftSimNode {
-  node: KafkaNode;
+export interface KraftSimNode extends DriverNode<KafkaNode> {
   readonly id: NodeId;
   /** Admin requests waiting for the node's next tick (scenarios put them here). */
   readonly adminQueue: { id: number; request: ControllerRequest }[];
@@ -116,11 +116,18 @@ export function applyPersist(disk: NodeDisk, o: PersistOutput): void {
   }
 }
 
+type Fx = Effects<NodeMessage, KraftWrite>;
+type KraftDriver = Driver<KraftSimNode, kraftNode.NodeInput, NodeOutput, NodeMessage, KraftWrite>;
+
+/** The tick input: immutable, so one object serves every tick. */
+const TICK: kraftNode.NodeInput = Object.freeze({ type: "tick" });
+
 /**
- * Kafka nodes in KRaft mode as a simulator `Protocol`: drives `kraftNode.step` with ticks, messages, storage
- * acknowledgements and client requests (writes are AlterConfigs on the cluster resource, served by the active
- * controller; reads are served from its committed image), and checks the cluster invariants after every event.
- * `registry` (optional) receives every live node's handle, so scenario runners can watch and steer the cluster.
+ * Kafka nodes in KRaft mode as a simulator `Protocol` (through the generic driver, `coreProtocol`): drives
+ * the node with ticks, messages, storage acknowledgements and client requests (writes are AlterConfigs on the
+ * cluster resource, served by the active controller; reads are served from its committed image), and checks
+ * the cluster invariants after every event. `registry` (optional) receives every live node's handle, so
+ * scenario runners can watch and steer the cluster.
  */
 export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimNode> = new Map()): Protocol<KraftSimNode, NodeMessage, KraftWrite, NodeDisk> {
   const history: ClusterHistory = c.history ?? emptyClusterHistory();
@@ -129,56 +136,21 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
 
   function live(): KafkaNode[] {
     const out: KafkaNode[] = [];
-    for (const h of registry.values()) out.push(h.node);
+    for (const h of registry.values()) out.push(h.state);
     return out;
   }
 
   function check(h: KraftSimNode): void {
-    const vs = checkAfterStep(history, h.node, live());
+    const vs = checkAfterStep(history, h.state, live());
     for (const v of vs) {
       pending.push(v);
       c.onViolation?.(v);
     }
   }
 
-  function handle(h: KraftSimNode, outputs: readonly NodeOutput[], fx: Effects<NodeMessage, KraftWrite>): void {
-    for (const o of outputs) {
-      switch (o.type) {
-        case "send":
-          fx.send(o.message.to, o.message);
-          break;
-        case "persist":
-          fx.persist({ out: o.write, ackEnd: -1, ackEpoch: -1 });
-          break;
-        case "admin-reply":
-          if (h.clientOps.delete(o.id)) {
-            const ok = o.response.errorCode === "NONE";
-            const leader = kraftNode.quorumLeader(h.node);
-            fx.reply(o.id, ok ? { ok: true, index: h.node.controller?.committed.offset ?? 0, term: o.epoch } : { ok: false, leaderHint: leader > 0 ? leader : 0, reason: "not-leader" });
-          } else h.adminReplies.set(o.id, o.response);
-          break;
-        case "event":
-          h.events.push(o.what);
-          break;
-        case "error": {
-          const v: ClusterViolation = { invariant: "node-error", node: h.id, detail: o.detail };
-          pending.push(v);
-          c.onViolation?.(v);
-          break;
-        }
-      }
-    }
-  }
-
-  function step(h: KraftSimNode, input: kraftNode.NodeInput, fx: Effects<NodeMessage, KraftWrite>): void {
-    const r = kraftNode.step(h.node, input);
-    h.node = r.state;
-    handle(h, r.outputs, fx);
-  }
-
   /** The first active controller creates the demo topic once enough brokers are unfenced. */
   function maybeCreateDemoTopic(h: KraftSimNode): void {
-    const ctl = h.node.controller;
+    const ctl = h.state.controller;
     if (c.demoPartitions === 0 || h.topicRequested || ctl?.active == null) return;
     const img = ctl.committed;
     if (img.topicByName("orders") !== undefined) return;
@@ -189,11 +161,20 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
     h.adminQueue.push({ id: -1, request: { type: "CreateTopics", topics: [{ name: "orders", numPartitions: c.demoPartitions, replicationFactor: Math.min(3, unfenced) }] } });
   }
 
-  return {
+  return coreProtocol<kraftNode.KafkaNodeConfig, KafkaNode, kraftNode.NodeInput, NodeOutput, NodeMessage, KraftWrite, NodeDisk, KraftSimNode>({
+    core: kraftNode.kraftNodeCore,
     name: "kraft",
-    emptyDisk: () => ({ quorumState: { epoch: 0, leaderId: -1, votedId: -1, votedDirectoryId: "" }, snapshot: undefined, entries: [] }),
-
-    start(id, cluster, seed, disk, fx) {
+    disk: {
+      empty: () => ({ quorumState: { epoch: 0, leaderId: -1, votedId: -1, votedDirectoryId: "" }, snapshot: undefined, entries: [] }),
+      apply(disk, w): DurableInfo {
+        applyPersist(disk, w.out);
+        const last = disk.entries[disk.entries.length - 1];
+        w.ackEnd = last !== undefined ? last.offset + 1 : (disk.snapshot?.id.endOffset ?? 0);
+        w.ackEpoch = last !== undefined ? last.epoch : (disk.snapshot?.id.epoch ?? 0);
+        return { term: disk.quorumState.epoch, vote: disk.quorumState.votedId > 0 ? disk.quorumState.votedId : 0 };
+      },
+    },
+    boot(id, cluster, seed, disk) {
       const n = cluster.length;
       const voters = cluster.filter((x) => c.roleOf(x, n) !== "broker");
       const incarnation = starts.get(id) ?? 0;
@@ -202,7 +183,7 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
       const persisted: kraft.PersistedState | undefined = fresh
         ? undefined
         : { quorumState: disk.quorumState, entries: disk.entries.slice(), ...(disk.snapshot === undefined ? {} : { snapshot: disk.snapshot }) };
-      const node = kraftNode.createNode(
+      const state = kraftNode.createNode(
         {
           id,
           role: c.roleOf(id, n),
@@ -219,62 +200,71 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
         },
         persisted,
       );
-      const h: KraftSimNode = { node, id, adminQueue: [], adminReplies: new Map(), clientOps: new Set(), events: [], topicRequested: false };
+      const h: KraftSimNode = { state, id, adminQueue: [], adminReplies: new Map(), clientOps: new Set(), events: [], topicRequested: false };
       registry.set(id, h);
       nodeRestarted(history, id);
-      void fx;
       return h;
     },
-
-    applyWrite(disk, w): DurableInfo {
-      applyPersist(disk, w.out);
-      const last = disk.entries[disk.entries.length - 1];
-      w.ackEnd = last !== undefined ? last.offset + 1 : (disk.snapshot?.id.endOffset ?? 0);
-      w.ackEpoch = last !== undefined ? last.epoch : (disk.snapshot?.id.epoch ?? 0);
-      return { term: disk.quorumState.epoch, vote: disk.quorumState.votedId > 0 ? disk.quorumState.votedId : 0 };
+    tick: TICK,
+    message: (message) => ({ type: "message", message }),
+    perform(h, o, fx: Fx) {
+      switch (o.type) {
+        case "send":
+          fx.send(o.message.to, o.message);
+          break;
+        case "persist":
+          fx.persist({ out: o.write, ackEnd: -1, ackEpoch: -1 });
+          break;
+        case "admin-reply":
+          if (h.clientOps.delete(o.id)) {
+            const ok = o.response.errorCode === "NONE";
+            const leader = kraftNode.quorumLeader(h.state);
+            fx.reply(o.id, ok ? { ok: true, index: h.state.controller?.committed.offset ?? 0, term: o.epoch } : { ok: false, leaderHint: leader > 0 ? leader : 0, reason: "not-leader" });
+          } else h.adminReplies.set(o.id, o.response);
+          break;
+        case "event":
+          h.events.push(o.what);
+          break;
+        case "error": {
+          const v: ClusterViolation = { invariant: "node-error", node: h.id, detail: o.detail };
+          pending.push(v);
+          c.onViolation?.(v);
+          break;
+        }
+      }
     },
-
-    tick(h, fx) {
+    durable(h, w, fx, driver) {
+      driver.step(h, { type: "persisted", endOffset: w.ackEnd, epoch: w.ackEpoch }, fx);
+    },
+    beforeTick(h, fx, driver: KraftDriver) {
       const every = c.leadershipNoticeEveryMs ?? 0;
-      if (every > 0 && h.node.nowMs % every < c.tickMs) step(h, { type: "leadership-notice" }, fx);
+      if (every > 0 && h.state.nowMs % every < c.tickMs) driver.step(h, { type: "leadership-notice" }, fx);
       maybeCreateDemoTopic(h);
       while (h.adminQueue.length > 0) {
         const a = h.adminQueue.shift()!;
-        step(h, { type: "admin", id: a.id, request: a.request }, fx);
+        driver.step(h, { type: "admin", id: a.id, request: a.request }, fx);
       }
-      step(h, { type: "tick" }, fx);
-      check(h);
-      return h;
     },
-    receive(h, message, fx) {
-      step(h, { type: "message", message }, fx);
-      check(h);
-      return h;
+    // The cluster invariants are checked after every event that stepped a node.
+    settle(h, _fx, _driver, stepped) {
+      if (stepped) check(h);
     },
-    persisted(h, w, fx) {
-      step(h, { type: "persisted", endOffset: w.ackEnd, epoch: w.ackEpoch }, fx);
-      check(h);
-      return h;
-    },
-    request(h, r: ClientRequest, fx) {
-      const ctl = h.node.controller;
+    request(h, r: ClientRequest, fx, driver) {
+      const ctl = h.state.controller;
       if (ctl?.active == null) {
-        const leader = kraftNode.quorumLeader(h.node);
+        const leader = kraftNode.quorumLeader(h.state);
         fx.reply(r.id, { ok: false, leaderHint: leader > 0 ? leader : 0, reason: "not-leader" });
-        return h;
+        return;
       }
       if (r.f === "read") {
         const v = ctl.committed.configs.get(CLUSTER_CONFIG)?.get(r.key) ?? null;
         fx.reply(r.id, { ok: true, value: v, index: ctl.committed.offset });
-        return h;
+        return;
       }
       h.clientOps.add(r.id);
-      step(h, { type: "admin", id: r.id, request: { type: "AlterConfigs", resources: [{ resourceType: "cluster", resourceName: "", configs: { [r.key]: r.value } }] } }, fx);
-      check(h);
-      return h;
+      driver.step(h, { type: "admin", id: r.id, request: { type: "AlterConfigs", resources: [{ resourceType: "cluster", resourceName: "", configs: { [r.key]: r.value } }] } }, fx);
     },
-    view(h, out: NodeView) {
-      const n = h.node;
+    view(n, out: NodeView) {
       out.term = kraft.epoch(n.quorum);
       out.role = mapRole(n);
       const v = kraft.votedId(n.quorum);
@@ -298,5 +288,5 @@ export function kraftProtocol(c: KraftSimConfig, registry: Map<NodeId, KraftSimN
         },
       };
     },
-  };
+  });
 }

@@ -20,17 +20,18 @@ import type { ClientRequest as ZkRequest, MultiOp, Reply } from "../../core/zk/i
 import { CREATE_MODES, Code, OPEN_ACL_UNSAFE, fromUtf8, utf8 } from "../../core/zk/index.js";
 import * as ens from "../../core/zk-ensemble/index.js";
 import type { EnsembleMessage, ReplicaOutput, ReplicaState } from "../../core/zk-ensemble/index.js";
-import type { NodeId, ObservedEntry, TraceRecord, Violation } from "../../check/invariants/index.js";
+import type { NodeId, TraceRecord, Violation } from "../../check/invariants/index.js";
 import { RaftInvariants } from "../../check/invariants/index.js";
 import { ZkEnsembleInvariants, lowestLock } from "../../check/invariants/zk-ensemble.js";
 
 /** @deprecated Moved to `quorate/check` (`invariants.zkEnsemble`); re-exported for the simulator's public API. */
 export { ZK_INVARIANTS, ZkEnsembleInvariants, type ZkSimCounts } from "../../check/invariants/zk-ensemble.js";
+import { coreProtocol, type Driver, type DriverNode } from "./driver.js";
 import type { ClientReply, ClientRequest, Effects, NodeView, ObservationChecker, Protocol } from "./protocol.js";
-import type { RaftDisk, RaftWrite } from "./raft-protocol.js";
-import { entryDigest, raftProtocol } from "./raft-protocol.js";
+import { acknowledgeRaftWrite, raftDisk, raftPersistedState, raftWrite, type RaftDisk, type RaftWrite } from "./raft-storage.js";
 
 type Fx = Effects<EnsembleMessage, RaftWrite>;
+type ZkDriver = Driver<ZkSimNode, ens.ReplicaInput, ReplicaOutput, EnsembleMessage, RaftWrite>;
 
 /** The gateway session a node's client library holds. */
 interface Gateway {
@@ -44,8 +45,7 @@ interface Gateway {
 }
 
 /** One simulated node. */
-export interface ZkSimNode {
-  replica: ReplicaState;
+export interface ZkSimNode extends DriverNode<ReplicaState> {
   readonly id: NodeId;
   readonly gw: Gateway;
   /** Continuations of the gateway's requests by xid. */
@@ -69,13 +69,8 @@ interface Shared {
   readonly invariants: ZkEnsembleInvariants;
 }
 
-const diskWriter = raftProtocol();
-
-function observed(entries: readonly raft.Entry[]): ObservedEntry[] {
-  return entries.map((e) => [e.term, entryDigest(e)] as const);
-}
-
-
+/** The tick input: immutable, so one object serves every tick. */
+const TICK: ens.ReplicaInput = Object.freeze({ type: "tick" });
 
 /** Options of the simulated service. */
 export interface ZkSimConfig {
@@ -90,33 +85,11 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
   const c: ZkSimConfig = { snapshotEvery: 64, sessionTimeoutMs: 200, ...config };
   const shared: Shared = { nextConn: 1, latestNow: 1_700_000_000_000, invariants: new ZkEnsembleInvariants() };
 
-  function run(node: ZkSimNode, input: ens.ReplicaInput, fx: Fx): void {
-    const r = ens.step(node.replica, input, node.inspect);
-    node.replica = r.state;
-    for (const o of r.outputs) handle(node, o, fx);
-    if (node.replica.now > shared.latestNow) shared.latestNow = node.replica.now;
-  }
-
-  /** Runs an entry point, then the continuations it queued (which may step the replica again). */
-  function entry(node: ZkSimNode, input: ens.ReplicaInput | undefined, fx: Fx, then?: () => void): ZkSimNode {
-    if (input !== undefined) run(node, input, fx);
-    then?.();
-    for (let k = 0; k < 10_000 && node.deferred.length > 0; k++) node.deferred.shift()!();
-    return node;
-  }
-
-  function handle(node: ZkSimNode, o: ReplicaOutput, fx: Fx): void {
+  function handle(node: ZkSimNode, o: ReplicaOutput, fx: Fx, d: ZkDriver): void {
     switch (o.type) {
-      case "persist": {
-        const w = o.write;
-        if (w.snapshot !== undefined) fx.snapshot(w.snapshot.index, w.snapshot.term);
-        const first = w.entries !== undefined && w.entries.length > 0 ? w.entries[0]!.index : undefined;
-        const seen = w.entries === undefined ? undefined : observed(w.entries);
-        if (w.truncateFrom !== undefined && (first === undefined || w.truncateFrom < first)) fx.log(w.truncateFrom, []);
-        if (first !== undefined) fx.log(first, seen!);
-        fx.persist({ out: w, applies: [], observed: seen, ackIndex: 0, ackTerm: 0 });
+      case "persist":
+        fx.persist(raftWrite(o.write, fx));
         return;
-      }
       case "send":
         fx.send(o.to, o.message);
         return;
@@ -136,14 +109,14 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         return;
       case "state":
         if (o.conn !== node.gw.conn) return;
-        gatewayState(node, o, fx);
+        gatewayState(node, o, fx, d);
         return;
     }
   }
 
   // ---- the gateway session ----
 
-  function gatewayState(node: ZkSimNode, o: Extract<ReplicaOutput, { type: "state" }>, fx: Fx): void {
+  function gatewayState(node: ZkSimNode, o: Extract<ReplicaOutput, { type: "state" }>, fx: Fx, d: ZkDriver): void {
     const gw = node.gw;
     if (o.state === "connected" || o.state === "reconnected") {
       gw.state = "connected";
@@ -151,7 +124,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
       gw.password = o.session!.password;
       const ops = node.waiting.splice(0);
       node.deferred.push(() => {
-        for (const r of ops) start(node, r, fx);
+        for (const r of ops) start(node, r, fx, d);
       });
       return;
     }
@@ -180,23 +153,23 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
     fx.reply(r.id, reply);
   }
 
-  function call(node: ZkSimNode, req: ZkRequest, linearizable: boolean, k: (reply: Reply) => void, fx: Fx): void {
+  function call(node: ZkSimNode, req: ZkRequest, linearizable: boolean, k: (reply: Reply) => void, fx: Fx, d: ZkDriver): void {
     const gw = node.gw;
     if (gw.state !== "connected") return k({ err: Code.CONNECTIONLOSS, zxid: -1 });
     const xid = ++gw.xid;
     node.calls.set(xid, k);
-    run(node, { type: "request", conn: gw.conn, xid, request: req, linearizable }, fx);
+    d.step(node, { type: "request", conn: gw.conn, xid, request: req, linearizable }, fx);
   }
 
-  function connect(node: ZkSimNode, fx: Fx): void {
+  function connect(node: ZkSimNode, fx: Fx, d: ZkDriver): void {
     const gw = node.gw;
     gw.state = "connecting";
     gw.conn = shared.nextConn++;
     const session = gw.sessionId === 0 ? undefined : { id: gw.sessionId, password: gw.password, lastZxidSeen: gw.lastZxidSeen };
-    run(node, { type: "connect", conn: gw.conn, timeoutMs: c.sessionTimeoutMs, ...(session === undefined ? {} : { session }) }, fx);
+    d.step(node, { type: "connect", conn: gw.conn, timeoutMs: c.sessionTimeoutMs, ...(session === undefined ? {} : { session }) }, fx);
   }
 
-  function start(node: ZkSimNode, r: ClientRequest, fx: Fx): void {
+  function start(node: ZkSimNode, r: ClientRequest, fx: Fx, d: ZkDriver): void {
     const path = `/${r.key}`;
     const fail = (reply: Reply) => answer(node, r, fx, { ok: false, leaderHint: 0, reason: `zk error ${reply.err}` });
     const expired = (reply: Reply) => {
@@ -212,7 +185,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         if (reply.err !== Code.OK || reply.body?.kind !== "data") return expired(reply);
         const d = reply.body.data;
         answer(node, r, fx, { ok: true, value: d === null ? null : fromUtf8(d), index: reply.body.stat.mzxid });
-      }, fx);
+      }, fx, d);
       return;
     }
     const data = utf8(r.value);
@@ -240,7 +213,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         }
         if (err === Code.NONODE && ops[0]?.type === "check") node.gw.lockPath = undefined;
         expired({ err, zxid: reply.zxid });
-      }, fx);
+      }, fx, d);
     };
     if (r.key !== "k0") {
       const eph = create(EPH_SEQ, "/e-", new Uint8Array(0));
@@ -249,7 +222,7 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
     }
     const fenced = () => {
       const lock = node.gw.lockPath!;
-      if (lowestLock(ens.replicaTree(node.replica)) !== lock) return answer(node, r, fx, { ok: false, leaderHint: 0, reason: "lock held by another session" });
+      if (lowestLock(ens.replicaTree(node.state)) !== lock) return answer(node, r, fx, { ok: false, leaderHint: 0, reason: "lock held by another session" });
       const check: MultiOp = { type: "check", path: lock, version: -1 };
       upsert([check, { type: "setData", path, data, version: -1 }], [check, create(0, path, data)], 0);
     };
@@ -258,25 +231,20 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
       if (reply.err !== Code.OK || reply.body?.kind !== "create") return expired(reply);
       node.gw.lockPath = reply.body.path;
       fenced();
-    }, fx);
+    }, fx, d);
   }
 
-  return {
+  const protocol = coreProtocol<ens.ReplicaConfig, ReplicaState, ens.ReplicaInput, ReplicaOutput, EnsembleMessage, RaftWrite, RaftDisk, ZkSimNode>({
+    core: ens.zkEnsembleCore,
     name: "zk",
-    invariants: shared.invariants,
-    emptyDisk: () => diskWriter.emptyDisk(),
-
-    start(id, cluster, seed, disk) {
-      const persisted: raft.PersistedState | undefined =
-        disk.hardState.term === 0 && disk.entries.length === 0 && disk.snapshot === undefined
-          ? undefined
-          : { hardState: disk.hardState, entries: disk.entries.slice(), ...(disk.snapshot === undefined ? {} : { snapshot: disk.snapshot }) };
-      const replica = ens.createReplica(
+    disk: raftDisk,
+    boot(id, cluster, seed, disk) {
+      const state = ens.createReplica(
         { id, replicas: cluster, seed, tickMs: 10, tickTimeMs: 20, electionTick: 10, heartbeatTick: 2, snapshotEvery: c.snapshotEvery, maxSizePerMsg: 4096, startTimeMs: shared.latestNow },
-        persisted,
+        raftPersistedState(disk),
       );
       return {
-        replica,
+        state,
         id,
         gw: { conn: 0, sessionId: 0, password: "", lastZxidSeen: 0, state: "idle", xid: 0, lockPath: undefined },
         calls: new Map(),
@@ -287,28 +255,31 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         inspect: (tree, index, command, reply) => shared.invariants.applied(id, tree, index, command, reply),
       };
     },
-
-    applyWrite: (disk, w) => diskWriter.applyWrite(disk, w),
-
-    tick: (node, fx) => entry(node, { type: "tick" }, fx),
-    receive: (node, message, fx) => entry(node, { type: "message", message }, fx),
-    persisted(node, w, fx) {
-      return entry(node, undefined, fx, () => {
-        if (w.out.snapshot !== undefined) run(node, { type: "snapshot-persisted", index: w.out.snapshot.index, term: w.out.snapshot.term }, fx);
-        run(node, { type: "persisted", index: w.ackIndex, term: w.ackTerm }, fx);
-      });
+    tick: TICK,
+    message: (message) => ({ type: "message", message }),
+    // The replica's apply hook hands the tree after each applied entry to the invariants.
+    stepCore(node, input) {
+      const r = ens.step(node.state, input, node.inspect);
+      if (r.state.now > shared.latestNow) shared.latestNow = r.state.now;
+      return r;
     },
-    request(node, r, fx) {
-      return entry(node, undefined, fx, () => {
-        if (node.running.has(r.id)) return; // a retry of an op still running here
-        node.running.add(r.id);
-        if (node.gw.state === "connected") return start(node, r, fx);
-        node.waiting.push(r);
-        if (node.gw.state === "idle") connect(node, fx);
-      });
+    perform: (node, o, fx, d) => handle(node, o, fx, d),
+    durable(node, w, fx, d) {
+      acknowledgeRaftWrite(w, (input) => d.step(node, input, fx));
     },
-    view(node, out: NodeView) {
-      const s = node.replica.raft;
+    request(node, r, fx, d) {
+      if (node.running.has(r.id)) return; // a retry of an op still running here
+      node.running.add(r.id);
+      if (node.gw.state === "connected") return start(node, r, fx, d);
+      node.waiting.push(r);
+      if (node.gw.state === "idle") connect(node, fx, d);
+    },
+    // Continuations of the gateway's calls run once the event's outputs are all performed (they may step again).
+    settle(node) {
+      for (let k = 0; k < 10_000 && node.deferred.length > 0; k++) node.deferred.shift()!();
+    },
+    view(replica, out: NodeView) {
+      const s = replica.raft;
       out.term = raft.term(s);
       out.role = raft.role(s);
       out.vote = raft.vote(s);
@@ -331,5 +302,6 @@ export function zkProtocol(config: Partial<ZkSimConfig> = {}): Protocol<ZkSimNod
         },
       };
     },
-  };
+  });
+  return Object.assign(protocol, { invariants: shared.invariants });
 }

@@ -7,8 +7,8 @@
 export { StorageError, type StorageErrorCode } from "./errors.js";
 export { nodeFileSystem, type AppendHandle, type FileSystem } from "./fs.js";
 export { MemoryFileSystem, NoSpaceError, SimulatedCrash, type MemoryFileSystemOptions, type TearMode } from "./mem-fs.js";
-export { loseUnsynced } from "./lose-unsynced.js";
-export { slowSync } from "./slow-sync.js";
+export { loseUnsynced, type LoseUnsyncedOptions } from "./lose-unsynced.js";
+export { randomSyncDelays, slowSync } from "./slow-sync.js";
 export { WriteAheadLog, type LogPosition, type WalOp, type WalOptions, type WalStats } from "./wal.js";
 export type { RecoveredEntry, RecoveredLog } from "./recovery.js";
 export type { SnapshotRetention } from "./log-model.js";

@@ -43,13 +43,17 @@ export function toPersistedState(r: RecoveredLog): PersistedState | undefined {
 export class RaftStorage extends CoreStorage {
   private term = 0;
   private vote = 0;
+  /** The commit index last written to the log. */
   private commit = 0;
+  /** The highest commit index a persist carried: written with the next write that goes to the log. */
+  private knownCommit = 0;
 
   private constructor(wal: WriteAheadLog, persisted: PersistedState | undefined) {
     super(wal);
     this.term = persisted?.hardState.term ?? 0;
     this.vote = persisted?.hardState.vote ?? 0;
     this.commit = persisted?.hardState.commit ?? 0;
+    this.knownCommit = this.commit;
   }
 
   /** Opens (recovering) the storage in `options.dir`; `persisted` is what to give `createRaft`. */
@@ -76,18 +80,35 @@ export class RaftStorage extends CoreStorage {
     if (o.entries !== undefined && o.entries.length > 0) {
       ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.index, term: e.term, payload: encodePayload((w) => writeEntryBody(w, e)) })) });
     }
-    if (hs !== undefined && hs.commit !== this.commit) {
-      ops.push({ type: "commit", index: hs.commit });
-      this.commit = hs.commit;
+    if (hs !== undefined && hs.commit > this.knownCommit) this.knownCommit = hs.commit;
+    if (this.knownCommit > this.commit) {
+      ops.push({ type: "commit", index: this.knownCommit });
+      this.commit = this.knownCommit;
     }
     return ops;
   }
 
   /**
+   * Whether `o` only raises the commit index. Such a persist is not written on its own: nothing vouches for it
+   * (a restart re-learns the commit index from the leader), so it rides with the next write, as etcd's WAL
+   * does not sync a hard state whose term and vote did not change (raft.MustSync).
+   */
+  private onlyCommit(o: PersistOutput): boolean {
+    const hs = o.hardState;
+    return hs !== undefined && hs.term === this.term && hs.vote === this.vote && o.truncateFrom === undefined && o.snapshot === undefined && (o.entries === undefined || o.entries.length === 0);
+  }
+
+  /**
    * Makes a persist output durable. Resolves, once its fdatasync returned, with the inputs to feed back to the
-   * core: `snapshot-persisted` (if it held a snapshot), then `persisted` (last index and term of the log).
+   * core: `snapshot-persisted` (if it held a snapshot), then `persisted` (last index and term of the log). A
+   * persist that only raises the commit index resolves at once with no input: its commit index is written with
+   * the next write.
    */
   async persist(o: PersistOutput): Promise<RaftDurableInput[]> {
+    if (this.onlyCommit(o)) {
+      if (o.hardState!.commit > this.knownCommit) this.knownCommit = o.hardState!.commit;
+      return [];
+    }
     const pos = await this.wal.append(this.toOps(o));
     const out: RaftDurableInput[] = [];
     if (o.snapshot !== undefined) out.push({ type: "snapshot-persisted", index: o.snapshot.index, term: o.snapshot.term });

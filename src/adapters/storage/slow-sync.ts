@@ -8,10 +8,19 @@ import { Prng } from "../simulator/prng.js";
 import type { AppendHandle, FileSystem } from "./fs.js";
 import { wrapFileSystem } from "./wrap-fs.js";
 
-/** Wraps `inner` so that syncs take up to `maxMs` longer. */
-export function slowSync(inner: FileSystem, maxMs: number, seed: number): FileSystem {
+/** Seeded random sync durations in [0, maxMs] ms (for {@link slowSync} and `loseUnsynced`'s `syncDelayMs`). */
+export function randomSyncDelays(maxMs: number, seed: number): () => number {
   const rng = new Prng(seed);
-  const pause = (): Promise<void> => new Promise((r) => setTimeout(r, rng.range(0, maxMs)));
+  return () => rng.range(0, maxMs);
+}
+
+/**
+ * Wraps `inner` so that syncs take up to `maxMs` longer. Over `loseUnsynced` use its `syncDelayMs` instead:
+ * this wrapper waits before the sync, so bytes appended meanwhile become durable with it.
+ */
+export function slowSync(inner: FileSystem, maxMs: number, seed: number): FileSystem {
+  const delays = randomSyncDelays(maxMs, seed);
+  const pause = (): Promise<void> => new Promise((r) => setTimeout(r, delays()));
   return wrapFileSystem(inner, {
     syncDir: async (d) => {
       await pause();

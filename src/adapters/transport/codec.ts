@@ -15,6 +15,8 @@ import { readEnsembleMessage, writeEnsembleMessage } from "../codec/zk-ensemble.
 import type { EnsembleMessage } from "../../core/zk-ensemble/types.js";
 import type { Message as RaftMessage } from "../../core/raft/types.js";
 import type { Message as KRaftMessage } from "../../core/kraft/types.js";
+import type { NodeMessage } from "../../core/kraft-node/types.js";
+import { readNodeMessage, readZkKafkaMessage, writeNodeMessage, writeZkKafkaMessage, type ZkKafkaMessage } from "../codec/kafka.js";
 
 /** Version of the peer protocol (handshake and message codec). A peer with another version is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -22,10 +24,14 @@ export const PROTOCOL_VERSION = 1;
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const MAGIC = [0x51, 0x52, 0x41, 0x54]; // "QRAT"
 
-/** Which core's messages a connection carries. */
-export type Family = "raft" | "kraft" | "zk";
+/**
+ * Which core's messages a connection carries: `raft`, `kraft` (the quorum alone), `zk` (a ZooKeeper ensemble
+ * member), `kafka` (a KRaft-mode Kafka node: quorum and broker-to-controller RPCs) or `zk-kafka` (a ZooKeeper-mode
+ * broker's controller RPCs).
+ */
+export type Family = "raft" | "kraft" | "zk" | "kafka" | "zk-kafka";
 /** The message type of a family. */
-export type FamilyMessage<F extends Family> = F extends "raft" ? RaftMessage : F extends "kraft" ? KRaftMessage : EnsembleMessage;
+export type FamilyMessage<F extends Family> = F extends "raft" ? RaftMessage : F extends "kraft" ? KRaftMessage : F extends "zk" ? EnsembleMessage : F extends "kafka" ? NodeMessage : ZkKafkaMessage;
 
 /** The dialer's handshake. */
 export interface Hello {
@@ -58,10 +64,22 @@ export type Frame = Hello | Welcome | Refuse | MessageFrame;
 
 const FRAME_TYPES: readonly Frame["type"][] = ["hello", "welcome", "refuse", "message"];
 /** Family tags, in wire order: only ever appended. */
-const FAMILIES: readonly Family[] = ["raft", "kraft", "zk"];
+const FAMILIES: readonly Family[] = ["raft", "kraft", "zk", "kafka", "zk-kafka"];
 
-const WRITERS: { readonly [F in Family]: (w: ByteWriter, m: FamilyMessage<F>) => void } = { raft: writeRaftMessage, kraft: writeKRaftMessage, zk: writeEnsembleMessage };
-const READERS: { readonly [F in Family]: (r: ByteReader) => FamilyMessage<F> } = { raft: readRaftMessage, kraft: readKRaftMessage, zk: readEnsembleMessage };
+const WRITERS: { readonly [F in Family]: (w: ByteWriter, m: FamilyMessage<F>) => void } = {
+  raft: writeRaftMessage,
+  kraft: writeKRaftMessage,
+  zk: writeEnsembleMessage,
+  kafka: writeNodeMessage,
+  "zk-kafka": writeZkKafkaMessage,
+};
+const READERS: { readonly [F in Family]: (r: ByteReader) => FamilyMessage<F> } = {
+  raft: readRaftMessage,
+  kraft: readKRaftMessage,
+  zk: readEnsembleMessage,
+  kafka: readNodeMessage,
+  "zk-kafka": readZkKafkaMessage,
+};
 
 function frame(type: Frame["type"], body: (w: ByteWriter) => void): Uint8Array {
   const w = new ByteWriter(64);

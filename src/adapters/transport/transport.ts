@@ -4,7 +4,8 @@
  * dialed, messages from it arrive on the one it dialed. A dialed connection starts with a handshake (cluster id,
  * node ids, protocol family and version); a mismatch is refused with a reason and logged on both sides. Lost
  * connections are redialed with exponential backoff, jittered by a seeded PRNG. Each peer has a bounded send
- * queue: when it is full, messages are dropped (the protocols tolerate loss) and counted. A garbage, oversized
+ * queue, written once per turn of the event loop (the messages queued meanwhile leave in one write); when it is
+ * full, messages are dropped (the protocols tolerate loss) and counted. A garbage, oversized
  * or lying frame closes that one connection; nothing a peer sends can throw out of the transport.
  * @module
  */
@@ -22,6 +23,9 @@ import {
   type FamilyMessage,
   type Hello,
 } from "./codec.js";
+
+/** Frames queued for a peer are written together up to this many bytes a write. */
+const COALESCE_BYTES = 256 * 1024;
 
 /** Where a peer listens. */
 export interface PeerAddress {
@@ -64,6 +68,8 @@ export interface TransportOptions<F extends Family> {
 export interface TransportStats {
   /** Messages written to a connection. */
   sent: number;
+  /** Socket writes of messages (the messages queued during one turn of the event loop share one). */
+  writes: number;
   /** Messages delivered to `onMessage`. */
   received: number;
   /** Messages dropped: queue full, larger than the frame limit, or to a peer with no address. */
@@ -89,6 +95,8 @@ interface Link {
   timer: NodeJS.Timeout | undefined;
   /** What the last failure was, so a peer that stays down is reported once, not at every redial. */
   lastFailure: string;
+  /** A flush is scheduled for the end of this turn of the event loop. */
+  flushScheduled: boolean;
 }
 
 /** A running transport: {@link Transport.start} it, {@link Transport.send} messages, {@link Transport.close} it. */
@@ -99,7 +107,7 @@ export class Transport<F extends Family> {
   private readonly log: (line: string) => void;
   private readonly maxFrame: number;
   private closed = false;
-  private readonly counters: TransportStats = { sent: 0, received: 0, dropped: { queueFull: 0, oversized: 0, noPeer: 0 }, badFrames: 0, refused: 0, refusedByPeer: 0, connects: 0, accepted: 0 };
+  private readonly counters: TransportStats = { sent: 0, writes: 0, received: 0, dropped: { queueFull: 0, oversized: 0, noPeer: 0 }, badFrames: 0, refused: 0, refusedByPeer: 0, connects: 0, accepted: 0 };
 
   private constructor(private readonly o: TransportOptions<F>) {
     this.maxFrame = o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -150,7 +158,7 @@ export class Transport<F extends Family> {
     }
     // One jitter sequence per link, derived from the transport's seed and the peer id: reproducible.
     const backoff = new Backoff(((this.o.seed ?? this.o.nodeId) * 1_000_003 + id) >>> 0, this.o.backoffInitialMs ?? 50, this.o.backoffMaxMs ?? 2000);
-    const link: Link = { address, queue: [], socket: undefined, ready: false, backoff, timer: undefined, lastFailure: "" };
+    const link: Link = { address, queue: [], socket: undefined, ready: false, backoff, timer: undefined, lastFailure: "", flushScheduled: false };
     this.links.set(id, link);
     this.dial(id, link);
   }
@@ -175,16 +183,31 @@ export class Transport<F extends Family> {
       return false;
     }
     link.queue.push(frame);
-    if (link.ready) this.flush(link);
+    if (link.ready && !link.flushScheduled) {
+      // The messages queued during this turn of the event loop (a busy leader's appends to this peer, one per
+      // step) leave in one write: one system call, not one per message.
+      link.flushScheduled = true;
+      setImmediate(() => {
+        link.flushScheduled = false;
+        this.flush(link);
+      });
+    }
     return true;
   }
 
   private flush(link: Link): void {
     const s = link.socket;
-    if (s === undefined || !link.ready) return;
-    while (link.queue.length > 0 && !s.writableNeedDrain) {
-      s.write(link.queue.shift()!);
-      this.counters.sent++;
+    if (s === undefined || !link.ready || this.closed) return;
+    const queue = link.queue;
+    while (queue.length > 0 && !s.writableNeedDrain) {
+      // Frames queued since the last flush leave together, up to COALESCE_BYTES a write (one frame at least).
+      let n = 1;
+      let bytes = queue[0]!.length;
+      while (n < queue.length && bytes + queue[n]!.length <= COALESCE_BYTES) bytes += queue[n++]!.length;
+      const frames = queue.splice(0, n);
+      s.write(n === 1 ? frames[0]! : Buffer.concat(frames, bytes));
+      this.counters.sent += n;
+      this.counters.writes++;
     }
   }
 

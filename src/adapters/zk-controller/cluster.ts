@@ -10,9 +10,10 @@ import {
   createZkBroker, createZkController, encodeAssignment, encodePartitionState, parsePartitionState, partitionKey, partitionStatePath,
   stepZkBroker, stepZkController, topicPath, BROKER_IDS_PATH,
 } from "../../core/zk-controller/index.js";
-import type { BrokerRequest, ZkBrokerState, ZkControllerInput, ZkControllerState, ZkRequest, ZkResultCode } from "../../core/zk-controller/index.js";
-import { Code, OPEN_ACL_UNSAFE, fromUtf8, getNode, utf8, zkCore } from "../../core/zk/index.js";
-import type { MultiOp, Reply, WriteRequest, ZkReplica } from "../../core/zk/index.js";
+import type { BrokerRequest, ZkBrokerState, ZkControllerInput, ZkControllerState, ZkRequest } from "../../core/zk-controller/index.js";
+import { fromUtf8, getNode, zkCore } from "../../core/zk/index.js";
+import type { WriteRequest, ZkReplica } from "../../core/zk/index.js";
+import { createRequest as create, fromReply, isRead, toRead, toWrite, type ReplyFields } from "./zk-ops.js";
 import { checkConverged, checkZkModeEvent, createZkModeMemory } from "../../check/invariants/zk-controller.js";
 import type { Leadership, ZkModeView, ZkModeViolation } from "../../check/invariants/zk-controller.js";
 import { EventHeap } from "./heap.js";
@@ -321,9 +322,8 @@ export class ZkModeCluster {
 
   /** Runs a controller's request on the tree: a read, or a write transaction. */
   private execute(session: number, req: ZkRequest): { reply: ReplyFields; notifications: { session: number; type: string; path: string }[] } {
-    if (req.op === "getData" || req.op === "getChildren" || req.op === "exists") {
-      const request = req.op === "getChildren" ? { type: "getChildren" as const, path: req.path, watch: req.watch, withStat: false } : { type: req.op, path: req.path, watch: req.watch };
-      const r = zkCore.step(this.zk, { type: "read", sessionId: session, auth: [], request });
+    if (isRead(req)) {
+      const r = zkCore.step(this.zk, { type: "read", sessionId: session, auth: [], request: toRead(req) });
       this.zk = r.state;
       const out = r.outputs[0];
       return { reply: out?.type === "reply" ? fromReply(out.reply) : { code: "other" }, notifications: [] };
@@ -342,58 +342,6 @@ export class ZkModeCluster {
       else throw new Error(`ZooKeeper refused a transaction: ${o.detail}`);
     }
     return { reply, notifications };
-  }
-}
-
-type ReplyFields = Omit<Extract<ZkControllerInput, { type: "zk-reply" }>, "type" | "xid">;
-
-function create(path: string, data: string, ephemeral: boolean): WriteRequest {
-  return { type: "create", opcode: 1, path, data: utf8(data), acl: OPEN_ACL_UNSAFE, flags: ephemeral ? 1 : 0, ttl: -1 };
-}
-
-function toOp(req: ZkRequest): MultiOp {
-  switch (req.op) {
-    case "create":
-      return create(req.path, req.data, req.ephemeral) as MultiOp;
-    case "setData":
-      return { type: "setData", path: req.path, data: utf8(req.data), version: req.version };
-    case "check":
-      return { type: "check", path: req.path, version: req.version };
-    default:
-      throw new Error(`${req.op} cannot be part of a multi`);
-  }
-}
-
-function toWrite(req: ZkRequest): WriteRequest {
-  if (req.op === "multi") return { type: "multi", ops: req.ops.map(toOp) };
-  return toOp(req) as WriteRequest;
-}
-
-function codeOf(err: number): ZkResultCode {
-  if (err === Code.OK) return "ok";
-  if (err === Code.NONODE) return "no-node";
-  if (err === Code.NODEEXISTS) return "node-exists";
-  if (err === Code.BADVERSION) return "bad-version";
-  return "other";
-}
-
-function fromReply(reply: Reply, request?: WriteRequest): ReplyFields {
-  const body = reply.body;
-  if (reply.err !== Code.OK || body === undefined) return { code: codeOf(reply.err) };
-  switch (body.kind) {
-    case "data":
-      return { code: "ok", data: body.data === null ? "" : fromUtf8(body.data), version: body.stat.version };
-    case "stat":
-      return { code: "ok", version: body.stat.version };
-    case "children":
-      return { code: "ok", children: [...body.children] };
-    case "multi": {
-      const results = body.results.map((r) => (r.type === "error" ? { code: r.err === Code.RUNTIMEINCONSISTENCY ? ("other" as const) : codeOf(r.err) } : { code: "ok" as const, version: r.type === "setData" ? r.stat.version : 0 }));
-      const failed = results.find((r) => r.code !== "ok" && r.code !== "other") ?? results.find((r) => r.code !== "ok");
-      return { code: failed?.code ?? "ok", results };
-    }
-    default:
-      return { code: "ok", version: request?.type === "create" ? 0 : undefined };
   }
 }
 

@@ -32,6 +32,8 @@ export interface WireConnectOptions {
   readonly passwd?: Uint8Array;
   /** Give up after this many ms. Default 5000. */
   readonly connectTimeoutMs?: number;
+  /** Called with each notification as it arrives (besides collecting it in `notifications`). */
+  readonly onNotification?: (event: WatcherEvent) => void;
 }
 
 /** A connected session. */
@@ -52,6 +54,7 @@ export class WireClient {
     session: ConnectResponse,
     splitter: FrameSplitter,
     closed: Promise<void>,
+    private readonly onNotification: ((event: WatcherEvent) => void) | undefined,
   ) {
     this.session = session;
     this.closed = closed;
@@ -115,7 +118,7 @@ export class WireClient {
           reject(new Error("session expired or handshake refused"));
           return;
         }
-        resolve(new WireClient(socket, decoded.value, splitter, closed));
+        resolve(new WireClient(socket, decoded.value, splitter, closed, options.onNotification));
       };
       socket.on("data", onData);
     });
@@ -136,7 +139,10 @@ export class WireClient {
     const rest = body.subarray(16);
     if (header.value.xid === Xid.notification) {
       const event = decodeWith(rest, WatcherEventCodec.read);
-      if (event.ok) this.notifications.push(event.value);
+      if (event.ok) {
+        this.notifications.push(event.value);
+        this.onNotification?.(event.value);
+      }
       return;
     }
     const waiter = this.pending.shift();

@@ -32,9 +32,11 @@ export interface Storage<C, S, I, W, D> {
   /**
    * "sync" (default): a write is durable as soon as it is issued. "async": writes complete later, in order, as
    * an explorer choice; a send waits for the write before it in the same step ("contract") or for every write
-   * still in flight ("strict").
+   * still in flight ("strict"); "overtake" is strict except for the messages the system's `overtakes` names,
+   * which leave at once (the simulator's `--send-order strict`: a leader's appends go out while its own write
+   * is in flight, §10.2.1).
    */
-  readonly mode?: "sync" | "async-contract" | "async-strict";
+  readonly mode?: "sync" | "async-contract" | "async-strict" | "async-overtake";
 }
 
 /** Auxiliary state (Stateright's "history"): updated when messages are sent and delivered, hashed with the state. */
@@ -117,6 +119,8 @@ export interface ActorSystem<C, S, I extends Typed, O extends Typed, M, W = neve
   readonly goals?: readonly Goal<SystemState<S, M, W, D, H>>[];
   /** JSON-friendly form of a message (default: the message itself). */
   describeMessage?(msg: M): unknown;
+  /** Under storage mode "async-overtake": a message that may leave while its node's writes are in flight. */
+  overtakes?(msg: M): boolean;
 }
 
 type Sys<S, M, W, D, H> = SystemState<S, M, W, D, H>;
@@ -173,7 +177,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
       if (e.kind === "send") {
         const env: Envelope<M> = { src: spec.ids[i]!, dst: e.to, msg: e.msg, h: hashEnvelope(spec.ids[i]!, e.to, e.msg) };
         const queue = d.writes[i]!;
-        const waitFor = mode === "async-strict" ? queue : heldBy;
+        const waitFor = mode === "async-overtake" ? (spec.overtakes?.(e.msg) === true ? undefined : queue) : mode === "async-strict" ? queue : heldBy;
         if (waitFor !== undefined && waitFor.length > 0) {
           const last = waitFor[waitFor.length - 1]!;
           const updated = { write: last.write, held: [...last.held, env] };

@@ -11,8 +11,10 @@ import { registerSystem } from "./models/register.js";
 import { singleCopyServer } from "./models/single-copy-register.js";
 import { twoPhaseCommit } from "./models/two-phase-commit.js";
 import type { NetworkKind } from "./network.js";
+import type { CoreSystemOptions } from "./systems/common.js";
 import { DEFAULT_KRAFT_BOUNDS, kraftSystem } from "./systems/kraft.js";
 import { DEFAULT_RAFT_BOUNDS, raftSystem, type RaftBounds } from "./systems/raft.js";
+import { DEFAULT_ZK_BOUNDS, zkSystem } from "./systems/zk.js";
 
 /** The calibration models. */
 export const MODELS = ["2pc", "paxos", "linearizable-register", "single-copy-register"] as const;
@@ -30,8 +32,12 @@ export interface Target {
   readonly bounds?: Partial<RaftBounds>;
   readonly network?: NetworkKind;
   readonly lossy?: boolean;
-  readonly storage?: "sync" | "async-contract" | "async-strict";
+  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
   readonly preVote?: boolean;
+  /** Raft: bytes of a client proposal (see `RaftSystemOptions.payloadBytes`). */
+  readonly payloadBytes?: number;
+  /** Raft: whether leaders' heartbeat timers may fire (see `RaftSystemOptions.heartbeats`). */
+  readonly heartbeats?: boolean;
 }
 
 /** A target that cannot be built, with a sentence saying what to fix. */
@@ -65,10 +71,17 @@ function count(name: string, v: number | undefined, fallback: number, min: numbe
   return n;
 }
 
+/** The options of a real-core system that explores synchronous storage only (KRaft, ZooKeeper). */
+function syncSystem(t: Target, defaults: RaftBounds): CoreSystemOptions {
+  if (t.storage !== undefined && t.storage !== "sync") throw new TargetError(`--system ${t.system} explores synchronous storage only`);
+  return { nodes: count("nodes", t.nodes, 3, 1, 7), bounds: { ...defaults, ...t.bounds }, network: t.network ?? "unordered", lossy: t.lossy === true };
+}
+
 /** Builds the model of `t`; throws {@link TargetError} on a bad combination. */
 export function buildModel(t: Target): Model<unknown, unknown> {
   if ((t.model === undefined) === (t.system === undefined)) throw new TargetError("give exactly one of --model NAME or --system NAME");
   const register = { network: t.network ?? "unordered", lossy: t.lossy === true };
+  if ((t.payloadBytes !== undefined || t.heartbeats !== undefined) && t.system !== "raft") throw new TargetError("--payload-bytes and --no-heartbeats apply to --system raft only");
   let m: Model<never, never>;
   switch (t.model ?? t.system) {
     case "2pc":
@@ -92,22 +105,17 @@ export function buildModel(t: Target): Model<unknown, unknown> {
           lossy: t.lossy === true,
           storage: t.storage ?? "sync",
           preVote: t.preVote === true,
+          payloadBytes: count("payload-bytes", t.payloadBytes, 1, 1, 64),
+          heartbeats: t.heartbeats !== false,
         }),
       ) as Model<never, never>;
       break;
     case "kraft":
-      if (t.storage !== undefined && t.storage !== "sync") throw new TargetError("--system kraft explores synchronous storage only");
-      m = actorModel(
-        kraftSystem({
-          nodes: count("nodes", t.nodes, 3, 1, 7),
-          bounds: { ...DEFAULT_KRAFT_BOUNDS, ...t.bounds },
-          network: t.network ?? "unordered",
-          lossy: t.lossy === true,
-        }),
-      ) as Model<never, never>;
+      m = actorModel(kraftSystem(syncSystem(t, DEFAULT_KRAFT_BOUNDS))) as Model<never, never>;
       break;
     case "zk":
-      throw new TargetError(`--system ${t.system} cannot be explored yet: its core does not implement the contract of src/core/contract.ts (clone, fingerprint, timeout input); see docs/explore.md`);
+      m = actorModel(zkSystem(syncSystem(t, DEFAULT_ZK_BOUNDS))) as Model<never, never>;
+      break;
     default:
       throw new TargetError(`unknown ${t.model !== undefined ? `--model ${t.model} (one of ${MODELS.join(", ")})` : `--system ${t.system} (one of ${SYSTEMS.join(", ")})`}`);
   }

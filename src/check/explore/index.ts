@@ -20,6 +20,11 @@ export {
   raftSystem,
   raftExploreCore,
   hashRaftMessage,
+  hashRaftDisk,
+  writeRaftDisk,
+  persistedState,
+  EMPTY_RAFT_DISK,
+  describeRaftMessage,
   applyPersist,
   DEFAULT_RAFT_BOUNDS,
   type RaftBounds,
@@ -28,7 +33,9 @@ export {
   type RaftSystemState,
   type RaftExploreInput,
 } from "./systems/raft.js";
-export { raftInvariants, raftStepInvariants } from "./systems/raft-invariants.js";
+export { raftInvariants, raftStepInvariants, type RaftView } from "./systems/raft-invariants.js";
+export { systemName, messageInput, outputEffects, withinBounds, type CoreBounds, type CoreSystemOptions, type OutputRoutes } from "./systems/common.js";
+export { zkSystem, zkExploreCore, zkInvariants, zkStepInvariants, DEFAULT_ZK_BOUNDS, type ZkBounds, type ZkSystemOptions, type ZkSystemState } from "./systems/zk.js";
 export {
   kraftSystem,
   kraftExploreCore,

@@ -14,6 +14,8 @@ export class CacheFullError extends Error {
 }
 
 const MIN_ENTRIES = 512;
+/** The smallest first size, for callers that ask for less than MIN_ENTRIES (to see the cache grow early). */
+const FIRST_ENTRIES = 16;
 /** The largest first arena a search gets before it has shown it needs more. */
 const INITIAL_ARENA_BYTES = 1 << 20;
 
@@ -36,7 +38,9 @@ export class StateCache {
     private readonly maxBytes: number,
     expectedEntries = MIN_ENTRIES,
   ) {
-    let capacity = MIN_ENTRIES;
+    // A power of two (the slots are masked), MIN_ENTRIES unless fewer are asked for.
+    let capacity = FIRST_ENTRIES;
+    while (capacity < Math.min(MIN_ENTRIES, expectedEntries)) capacity *= 2;
     const bytesFor = (entries: number): number => entries * (8 + 4 * Math.max(1, words)) + entries * 2 * 4;
     while (capacity < expectedEntries && capacity * 2 * Math.max(1, words) * 4 <= INITIAL_ARENA_BYTES && bytesFor(capacity * 2) <= maxBytes) capacity *= 2;
     this.slots = new Int32Array(capacity * 2).fill(-1);
@@ -57,17 +61,25 @@ export class StateCache {
     const slots = this.slots;
     const mask = this.mask;
     const keys = this.keys;
+    // Loaded on every call, not only on a key match: code V8 optimizes before the first match then has their
+    // type feedback all the same (no deoptimization of the search loop this is inlined into).
+    const stateIds = this.stateIds;
+    const arena = this.arena;
     let slot = key & mask;
     for (;;) {
       const e = slots[slot]!;
       if (e === -1) break;
-      if (keys[e] === key && this.stateIds[e] === stateId) {
-        const base = e * words;
-        const arena = this.arena;
-        let w = 0;
-        while (w < words && arena[base + w] === bits[w]) w++;
-        if (w === words) return false;
-      }
+      // Every probe of an occupied slot runs the same code — both compares, and the word loop (over the first
+      // word only unless key and state match) — so V8 has type feedback for all of it before the first real
+      // match, and never deoptimizes the search loop this is inlined into when one comes.
+      const sameState = stateIds[e] === stateId;
+      const match = keys[e] === key && sameState;
+      const base = e * words;
+      const limit = match ? words : Math.min(1, words);
+      let w = 0;
+      while (w < limit && arena[base + w] === bits[w]) w++;
+      const whole = w === words;
+      if (match && whole) return false;
       slot = (slot + 1) & mask;
     }
     const e = this.size++;

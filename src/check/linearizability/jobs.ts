@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { checkLinearizability } from "./check.js";
+import { fastVerdict } from "./fast/index.js";
 import { decodeHistoryText, parseHistory } from "./formats/index.js";
 import type { HistoryFormat } from "./formats/index.js";
 import { modelByName } from "./models/index.js";
@@ -47,6 +48,10 @@ export function runCheckJob(job: CheckJob): CheckJobResult {
   };
   try {
     const text = decodeHistoryText(readFileSync(job.path), job.label);
+    // Ordinary histories (one op per line, a register or a kv store) that are linearizable are settled by the
+    // integer-coded fast path; anything else — other shapes, other models, other verdicts — by the general path.
+    const fast = job.format === "jepsen-edn" ? fastVerdict(text, job.model, job.initial) : undefined;
+    if (fast !== undefined) return { id: job.id, verdict: fast.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: fast.ops };
     const history = parseHistory(text, job.format, job.label);
     const model = modelByName(job.model, job.initial);
     validateOperations(history, model, job.label);

@@ -66,7 +66,10 @@ export interface IncomingSnapshot {
 
 /** Per-step scratch: outputs collected while handling one input (reset by every step). */
 export interface Outbox {
-  /** `send` outputs in order (the step puts the `persist` output before them); created on first use. */
+  /**
+   * `send` outputs in order; created on first use. The step puts the `persist` output before them (a leader's
+   * after them).
+   */
   sends: Output[] | undefined;
   /** Outputs that follow the sends: apply, read-ready, role changes, rejections; created on first use. */
   post: Output[] | undefined;

@@ -1,7 +1,8 @@
 /**
  * `step`: the single entry point of the Raft core. It dispatches an input to the handler for the node's
  * role (etcd style: stepLeader / stepCandidate / stepFollower), then assembles the outputs in the order the
- * durability contract needs: one `persist` first, then the `send`s, then `apply` and the rest.
+ * durability contract needs: one `persist`, then the `send`s that wait for it (a leader's come before it), then
+ * `apply` and the rest (before a persist that only raises the commit index).
  * @module
  */
 import { applyConfChange, decodeConfChange, encodeConfChange } from "./confchange.js";
@@ -38,13 +39,15 @@ export interface StepResult {
  *
  * Durability contract (etcd's): perform the outputs in order. A `persist` output must be durable before the
  * `send` and `apply` outputs after it in the same step are performed, and storage must make writes durable in
- * the order they were issued. That is all: a send of a later step may leave while an earlier write is still in
- * flight, because no message claims what is not durable when it leaves. A vote reply follows the persist of
- * the vote (again when the vote is granted again); a follower's append acknowledgement claims only entries
- * written in its own step or already reported durable, and the follower acknowledges the others when their
- * `persisted` input arrives. Report durability back with a `persisted` input (and `snapshot-persisted`): the
- * leader counts its own entries toward commit only then (it sends them to followers before: §10.2.1), and
- * entries are handed to `apply` only once committed AND persisted locally. `apply` outputs carry committed
+ * the order they were issued. Sends before a step's `persist` leave at once. That is all: a send of a later
+ * step may leave while an earlier write is still in flight, because no message claims what is not durable when
+ * it leaves. A vote reply follows the persist of the vote (again when the vote is granted again); a follower's
+ * append acknowledgement claims only entries written in its own step or already reported durable, and the
+ * follower acknowledges the others when their `persisted` input arrives. A leader whose term and vote did not
+ * change in the step puts its sends BEFORE the step's persist: it replicates entries while writing them
+ * (dissertation §10.2.1) and counts its own entries toward commit only once their `persisted` input arrives.
+ * A persist that only raises the commit index comes after every other output of its step: nothing vouches
+ * for it. Entries are handed to `apply` only once committed AND persisted locally (reported by `persisted`). `apply` outputs carry committed
  * entries only, each exactly once, in order.
  *
  * `step` never throws on bad input: unacceptable or malformed inputs and messages (a proposal to a follower,
@@ -106,26 +109,45 @@ export function step(s: RaftState, input: Input): StepResult {
   }
   maybeAutoLeave(s);
   const log = s.log;
-  const hardChanged = s.term !== term0 || s.vote !== vote0 || log.committed !== commit0 || out.syncHardState;
-  let outputs: Output[];
-  if (hardChanged || out.entries !== undefined || out.truncateFrom !== 0 || out.snapshot !== undefined) {
-    const p: Mutable<PersistOutput> = { type: "persist" };
-    if (out.truncateFrom !== 0) p.truncateFrom = out.truncateFrom;
-    if (out.snapshot !== undefined) p.snapshot = out.snapshot;
-    if (out.entries !== undefined && out.entries.length > 0) p.entries = out.entries;
-    if (hardChanged) p.hardState = { term: s.term, vote: s.vote, commit: log.committed };
-    // The persist output comes first: everything after it may depend on it being durable.
-    outputs = [p];
-    const sends = out.sends;
-    if (sends !== undefined) for (let i = 0; i < sends.length; i++) outputs.push(sends[i]!);
-  } else {
-    outputs = out.sends ?? [];
-  }
   if (s.role !== role0 || s.leader !== leader0 || s.term !== term0) {
     emit(s, { type: "role-change", role: s.role, term: s.term, leader: s.leader });
   }
+  const sends = out.sends;
   const post = out.post;
-  if (post !== undefined) for (let i = 0; i < post.length; i++) outputs.push(post[i]!);
+  const termOrVote = s.term !== term0 || s.vote !== vote0 || out.syncHardState;
+  const writesLog = out.entries !== undefined || out.truncateFrom !== 0 || out.snapshot !== undefined;
+  if (!termOrVote && !writesLog && log.committed === commit0) {
+    const outputs = sends ?? [];
+    if (post !== undefined) for (let i = 0; i < post.length; i++) outputs.push(post[i]!);
+    return { state: s, outputs };
+  }
+  const p: Mutable<PersistOutput> = { type: "persist" };
+  if (out.truncateFrom !== 0) p.truncateFrom = out.truncateFrom;
+  if (out.snapshot !== undefined) p.snapshot = out.snapshot;
+  if (out.entries !== undefined && out.entries.length > 0) p.entries = out.entries;
+  if (termOrVote || log.committed !== commit0) p.hardState = { term: s.term, vote: s.vote, commit: log.committed };
+  const outputs: Output[] = [];
+  const pushAll = (list: Output[] | undefined): void => {
+    if (list !== undefined) for (let i = 0; i < list.length; i++) outputs.push(list[i]!);
+  };
+  if (!termOrVote && !writesLog) {
+    // Only the commit index changed: nothing vouches for it (a restart re-learns it from the leader), so the
+    // step's messages and applies need not wait for its write.
+    pushAll(sends);
+    pushAll(post);
+    outputs.push(p);
+  } else if (!termOrVote && s.role === "leader") {
+    // A leader whose term and vote were already durable sends before its own write (§10.2.1): its messages
+    // vouch for nothing this write holds, and it counts its own entries toward commit only on `persisted`.
+    pushAll(sends);
+    outputs.push(p);
+    pushAll(post);
+  } else {
+    // The persist output comes first: the sends after it may depend on it being durable.
+    outputs.push(p);
+    pushAll(sends);
+    pushAll(post);
+  }
   return { state: s, outputs };
 }
 

@@ -253,7 +253,8 @@ export type Input =
 /**
  * Write to stable storage, in this order: delete entries with index ≥ `truncateFrom`; install `snapshot`
  * (replacing the whole log); append `entries`; save `hardState`. Must be durable before the `send` and `apply`
- * outputs that follow it in the same step are performed; writes become durable in the order issued.
+ * outputs that follow it in the same step are performed; writes become durable in the order issued. Sends before
+ * it (a leader's appends, heartbeats and snapshots: §10.2.1 of the dissertation) leave at once.
  */
 export interface PersistOutput {
   readonly type: "persist";

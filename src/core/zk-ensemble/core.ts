@@ -43,16 +43,29 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
   };
 }
 
+/** Options of {@link fingerprintReplica}. */
+export interface ReplicaFingerprintOptions {
+  /**
+   * Hash the timers (default true). False leaves out the Raft node's timer counters, randomized deadline and
+   * PRNG (`fingerprintRaft`'s `timers: false`) and the tick count: for a checker that fires timers by choice
+   * with the `timeout` input and never ticks, to which they are invisible.
+   */
+  readonly timers?: boolean;
+}
+
 /**
  * A canonical 64-bit hash of a replica: its Raft node and its tree with watches (each by its core's
  * fingerprint), then the service's own state — per-session xids, the leader's session tracker, clock, apply
  * and snapshot positions, connections with their queues, indexes, held reads and proposals. Excluded: the
  * settings (fixed by the config) and the per-step scratch (outbox, inspector).
  */
-export function fingerprintReplica(s: ReplicaState): bigint {
+export function fingerprintReplica(s: ReplicaState, options: ReplicaFingerprintOptions = {}): bigint {
+  const timers = options.timers !== false;
   const h = new Hasher();
-  h.int(s.id).str(fingerprintRaft(s.raft).toString(16)).str(fingerprintZk({ tree: s.tree, watches: s.watches }).toString(16));
-  h.value(s.lastXid).value(s.tracker.sessions).num(s.ticks).num(s.now).num(s.applied).num(s.lastSnapshotAt);
+  h.int(s.id).str(fingerprintRaft(s.raft, { timers }).toString(16)).str(fingerprintZk({ tree: s.tree, watches: s.watches }).toString(16));
+  h.value(s.lastXid).value(s.tracker.sessions);
+  if (timers) h.num(s.ticks);
+  h.num(s.now).num(s.applied).num(s.lastSnapshotAt);
   h.value(s.conns).value(s.bySession).value(s.byNonce).value(s.touched).value(s.readWaiters);
   h.num(s.readSeq).num(s.readsHeld).num(s.sessionCounter).value(s.proposed).value(s.reaping).num(s.nextReapAt);
   h.int(s.knownLeader).num(s.knownTerm).bool(s.leading);
@@ -65,5 +78,5 @@ export const zkEnsembleCore: Core<ReplicaConfig, ReplicaState, ReplicaInput, Rep
   create: (config) => createReplica(config),
   step: (state, input) => step(state, input),
   clone: cloneReplica,
-  fingerprint: fingerprintReplica,
+  fingerprint: (s) => fingerprintReplica(s),
 };

@@ -16,7 +16,7 @@ export { EnsembleConfigError } from "./types.js";
 export { EnsembleCodecError, decodeFrame, encodeFrame } from "./codec.js";
 export { decodeSnapshot, encodeSnapshot, type ReplicatedState } from "./snapshot.js";
 export { createReplica, step, type ReplicaState, type ReplicaStepResult } from "./replica.js";
-export { zkEnsembleCore, cloneReplica, fingerprintReplica } from "./core.js";
+export { zkEnsembleCore, cloneReplica, fingerprintReplica, type ReplicaFingerprintOptions } from "./core.js";
 export { decodeCommand } from "./apply.js";
 export { replicaId, replicaRole, replicaLeader, appliedIndex, replicaTree, connectedSessions, replicaNow } from "./observe.js";
 export { treeDigest } from "./digest.js";

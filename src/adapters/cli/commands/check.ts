@@ -104,8 +104,13 @@ function readInput(file: string, what: string): Buffer {
   }
 }
 
-function fail(message: string): ExitCode {
+/**
+ * Reports bad input: always on stderr, and with `--json` also as one JSON object on stdout, so a CI job that
+ * parses stdout sees why there is no verdict instead of an empty stream.
+ */
+function fail(message: string, code: string, json: boolean): ExitCode {
   process.stderr.write(`quorate check: ${message}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
   return Exit.badInput;
 }
 
@@ -222,7 +227,7 @@ export const run: CommandRun = async (argv) => {
     return EXIT[result.verdict];
   } catch (error) {
     const e = error as Error & { code?: unknown };
-    if (typeof e.code === "string") return fail(e.message);
+    if (typeof e.code === "string") return fail(e.message, e.code, argv.includes("--json"));
     throw error;
   }
 };

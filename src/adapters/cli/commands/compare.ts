@@ -17,8 +17,13 @@ import type { CompareScenario } from "../../zk-controller/scenarios.js";
 import { renderCompareHtml } from "../../zk-controller/compare-html.js";
 import { measureBytesPerPartition } from "../../zk-controller/memory.js";
 import { ZK_MODE_DEFAULT_TIMING } from "../../zk-controller/timing.js";
+import { formatRealCompare } from "../../zk-controller/real-compare.js";
+import { runRealCompare, type RealCompareReport } from "../../cluster/real-compare-run.js";
 
 const DEFAULT_PARTITIONS = [1000, 10_000, 100_000, 1_000_000, 2_000_000];
+const DEFAULT_REAL_PARTITIONS = [1000, 10_000];
+/** Largest partition count `--real` accepts (each real cluster holds them all in every process). */
+const REAL_MAX_PARTITIONS = 20_000;
 
 const HELP = `usage: quorate compare [options]
 
@@ -29,6 +34,13 @@ const HELP = `usage: quorate compare [options]
   --html FILE         also write a page with the table and log-scale curves of both modes
   --fixed-costs       use the documented default costs instead of measuring them on this machine first
                       (reproducible figures; see docs/compare.md)
+  --real              controller failover on real processes instead: for each count, each mode as a local
+                      cluster (3 KRaft controllers + 3 brokers; 1 ZooKeeper server + 3 brokers), kill -9 the
+                      active controller, wall-clock time beside the simulator's for the same cluster, diff in %
+                      (default partitions 1000,10000; at most ${REAL_MAX_PARTITIONS}; takes about a minute per count)
+  --session-timeout-ms MS  with --real: ZooKeeper mode's zookeeper.session.timeout.ms (default 18000, Kafka's)
+  --zookeepers N      with --real: ZooKeeper servers, 1 (one node in memory, default) or an odd ensemble (3, 5:
+                      zk-server --ensemble, writes through Raft with a durable log)
 
 ZooKeeper mode runs the zk-controller core on quorate's ZooKeeper tree up to ${EXACT_MAX_PARTITIONS} partitions and
 the batched model of that run above; KRaft runs the KRaft scenarios of the simulator. Times are simulated ms.
@@ -41,6 +53,9 @@ const FLAGS = {
   json: { type: "boolean" },
   html: { type: "string" },
   "fixed-costs": { type: "boolean" },
+  real: { type: "boolean" },
+  "session-timeout-ms": { type: "string" },
+  zookeepers: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable;
 
@@ -104,6 +119,8 @@ export const run: CommandRun = async (argv): Promise<ExitCode> => {
       process.stdout.write(HELP);
       return Exit.ok;
     }
+    if (values.real === true) return await runReal(values);
+    if (values["session-timeout-ms"] !== undefined || values.zookeepers !== undefined) throw new UsageError("--session-timeout-ms and --zookeepers go with --real");
     const partitions = parsePartitions(values.partitions);
     const scenarios = parseScenarios(values.scenario);
     if (values.html === "") throw new UsageError("--html needs a file name");
@@ -132,3 +149,35 @@ export const run: CommandRun = async (argv): Promise<ExitCode> => {
     throw e;
   }
 };
+
+/** `--real`: failover of real processes beside the simulator's. */
+async function runReal(values: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"]): Promise<ExitCode> {
+  if (values.scenario !== undefined && values.scenario !== "controller-failover") throw new UsageError("--real measures controller-failover only");
+  if (values.html !== undefined) throw new UsageError("--html does not go with --real");
+  const partitions = values.partitions === undefined ? DEFAULT_REAL_PARTITIONS : parsePartitions(values.partitions);
+  const over = partitions.find((n) => n > REAL_MAX_PARTITIONS);
+  if (over !== undefined) throw new UsageError(`--partitions: ${over} is over ${REAL_MAX_PARTITIONS} for --real`);
+  const text = values["session-timeout-ms"];
+  if (text !== undefined && (!/^\d+$/.test(text) || Number(text) < 1000 || Number(text) > 120_000)) throw new UsageError(`--session-timeout-ms must be an integer in [1000, 120000], got ${JSON.stringify(text)}`);
+  const sessionTimeoutMs = text === undefined ? 18_000 : Number(text);
+  const zk = values.zookeepers;
+  if (zk !== undefined && !/^[13579]$/.test(zk)) throw new UsageError(`--zookeepers must be 1, 3, 5, 7 or 9, got ${JSON.stringify(zk)}`);
+  const zookeepers = zk === undefined ? 1 : Number(zk);
+  const json = values.json === true;
+  const base = values["fixed-costs"] === true ? ZK_MODE_DEFAULT_TIMING : calibratedTiming(await measureZkModeCosts());
+  const bar = startProgress({ label: "real failovers", total: partitions.length * 2, quiet: json });
+  let report: RealCompareReport;
+  try {
+    report = await runRealCompare({ partitions, modes: ["kraft", "zk"], baseTiming: base, sessionTimeoutMs, zookeepers, progress: (s) => (s.endsWith("simulating") ? bar.advance(1, s) : bar.advance(0, s)) });
+  } finally {
+    bar.stop();
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return Exit.ok;
+  }
+  const notes = Object.entries(report.zkTiming).map(([n, t]) => `ZooKeeper costs probed at ${Number(n).toLocaleString("en")} partitions: read ${t.zkReadServiceMs} ms + network ${t.networkOneWayMs} ms each way, write ${t.zkWriteServiceMs} ms + commit ${t.zkWriteCommitMs} ms; session timeout ${t.sessionTimeoutMs} ms`);
+  notes.push(...report.failovers.map((f) => `${f.mode === "zk" ? "ZooKeeper" : "KRaft"} ${f.partitions.toLocaleString("en")}: killed ${f.killed} (epoch ${f.oldEpoch}); ${f.successor} active in epoch ${f.newEpoch}`));
+  process.stdout.write(formatRealCompare(report.rows, notes));
+  return Exit.ok;
+}

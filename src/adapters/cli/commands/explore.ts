@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import {
+  DEFAULT_KRAFT_BOUNDS,
   DEFAULT_RAFT_BOUNDS,
+  DEFAULT_ZK_BOUNDS,
   MODELS,
   ReplayError,
   SYSTEMS,
@@ -29,12 +31,17 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
     --rms N           2pc: resource managers (default 3)
     --servers N       paxos (3), linearizable-register (2), single-copy-register (1): servers
     --clients N       register models: clients (default 2)
-  --system NAME       a real core: ${SYSTEMS.join(", ")} (zk: not explorable yet)
+  --system NAME       a real core: ${SYSTEMS.join(", ")}
     --nodes N         cluster size (default 3)
-    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N (default ${formatBounds(DEFAULT_RAFT_BOUNDS)})
-    --storage MODE    sync (default: a write is durable when issued), async-contract or async-strict
-                      (writes complete later; a send waits for its own step's write, or for every write)
+    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
+                      kraft ${formatBounds(DEFAULT_KRAFT_BOUNDS)}; zk ${formatBounds(DEFAULT_ZK_BOUNDS)})
+    --storage MODE    sync (default: a write is durable when issued), async-contract, async-strict or
+                      async-overtake (writes complete later; a send waits for its own step's write, for
+                      every write, or for every write unless it is a leader's append)
     --pre-vote        run Raft with pre-vote
+    --payload-bytes N Raft: bytes of a client proposal (default 1; 2 sends a proposal alone in an append,
+                      so a follower can acknowledge an old term's entry without the no-op after it)
+    --no-heartbeats   Raft: leaders' heartbeat timers never fire (a sound sub-space: fewer states, real paths)
   --network KIND      unordered (default: unordered, non-duplicating), duplicating, ordered (per link)
   --lossy             the network may lose messages
   --bfs | --dfs       breadth-first (default: shortest counterexamples) or depth-first
@@ -85,6 +92,8 @@ export const run: CommandRun = async (argv) => {
         bounds: { type: "string" },
         storage: { type: "string" },
         "pre-vote": { type: "boolean" },
+        "payload-bytes": { type: "string" },
+        "no-heartbeats": { type: "boolean" },
         network: { type: "string" },
         lossy: { type: "boolean" },
         bfs: { type: "boolean" },
@@ -114,7 +123,7 @@ export const run: CommandRun = async (argv) => {
   try {
     if (v.bfs === true && v.dfs === true) throw new TargetError("give at most one of --bfs and --dfs");
     if (v.network !== undefined && !["unordered", "duplicating", "ordered"].includes(v.network)) throw new TargetError(`--network must be unordered, duplicating or ordered, got "${v.network}"`);
-    if (v.storage !== undefined && !["sync", "async-contract", "async-strict"].includes(v.storage)) throw new TargetError(`--storage must be sync, async-contract or async-strict, got "${v.storage}"`);
+    if (v.storage !== undefined && !["sync", "async-contract", "async-strict", "async-overtake"].includes(v.storage)) throw new TargetError(`--storage must be sync, async-contract, async-strict or async-overtake, got "${v.storage}"`);
     target = {
       ...(v.model === undefined ? {} : { model: v.model as Target["model"] }),
       ...(v.system === undefined ? {} : { system: v.system as Target["system"] }),
@@ -127,6 +136,8 @@ export const run: CommandRun = async (argv) => {
       ...(v.storage === undefined ? {} : { storage: v.storage as Target["storage"] & string }),
       ...(v.lossy === true ? { lossy: true } : {}),
       ...(v["pre-vote"] === true ? { preVote: true } : {}),
+      ...(v["payload-bytes"] === undefined ? {} : { payloadBytes: int("payload-bytes", v["payload-bytes"])! }),
+      ...(v["no-heartbeats"] === true ? { heartbeats: false } : {}),
     };
     maxStates = int("max-states", v["max-states"]);
     maxDepth = int("max-depth", v["max-depth"]);

@@ -3,9 +3,10 @@
  * the replicated KV service as a process. Prints `quorate node N: peer HOST:PORT client HOST:PORT` on stdout when
  * ready; SIGINT/SIGTERM stop it cleanly (exit 0). If its storage fails it stops and restarts from what is durable.
  */
+import { createInterface, type Interface as ReadlineInterface } from "node:readline";
 import { KvService, type KvServiceOptions } from "../../kv/index.js";
 import type { PlantedBug } from "../../node/index.js";
-import { loseUnsynced, nodeFileSystem, slowSync } from "../../storage/index.js";
+import { loseUnsynced, nodeFileSystem, randomSyncDelays, slowSync } from "../../storage/index.js";
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import type { ExitCode } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
@@ -26,7 +27,8 @@ Runs one node of quorate's replicated key-value service (Raft, durable log, etcd
   --cluster-id ID    cluster id checked in every peer handshake and data directory. Default quorate
   --tick-ms MS       milliseconds per Raft tick (election timeout 10 ticks). Default 100
   --lose-unsynced    keep unsynced writes in process memory until fdatasync, so kill -9 loses exactly what a
-                     power failure would (for torture tests)
+                     power failure would (for torture tests); then the lines "disk stall" and "disk resume"
+                     on stdin hang every fdatasync and let them go on (a stalled disk)
   --slow-sync MS     a slow disk: every fdatasync first waits a random 0..MS ms (for torture tests)
 
 Runs until SIGINT or SIGTERM (then exits 0); bad usage, a data directory of another cluster or a port that
@@ -87,15 +89,16 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
   const slow = v["slow-sync"] === undefined ? 0 : Number(v["slow-sync"]);
   if (!Number.isInteger(slow) || slow < 0) throw new UsageError(`--slow-sync must be a non-negative integer, got ${JSON.stringify(v["slow-sync"])}`);
   return {
-    // The delay comes before lose-unsynced hands the bytes to the OS, so the slow sync widens what kill -9 loses.
-    ...(slow > 0 ? { fs: slowSync(v["lose-unsynced"] === true ? loseUnsynced(nodeFileSystem()) : nodeFileSystem(), slow, id) } : {}),
+    // With lose-unsynced, a sync covers what was appended before it and hands it to the OS only when it ends,
+    // so a slow or stalled disk widens what kill -9 loses.
+    ...(v["lose-unsynced"] === true ? { fs: loseUnsynced(nodeFileSystem(), { beforeSync: testDisk.beforeSync(slow, id) }) } : slow > 0 ? { fs: slowSync(nodeFileSystem(), slow, id) } : {}),
     id,
     clusterId: v["cluster-id"] ?? "quorate",
     voters: [...peers.keys()].sort((a, b) => a - b),
     peers: new Map([...peers].filter(([p]) => p !== id)),
     listen: self,
     dataDir: v.data,
-    loseUnsynced: v["lose-unsynced"] === true && slow === 0,
+    loseUnsynced: false, // the file system above already is (with the slow and stalled disk inside it)
     tickMs,
     client: parseAddress("--client", v.client),
     clientAddresses: new Map([...clientPeers].map(([p, a]) => [p, `${a.host}:${a.port}`])),
@@ -103,6 +106,43 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
     ...(bug === undefined ? {} : { plantedBug: bug }),
   };
 }
+
+/**
+ * The disk of a `--lose-unsynced` node: each sync waits a random 0..`--slow-sync` ms and, after the command
+ * `disk stall` on stdin, hangs until `disk resume` (the torture harness's stalled-disk fault).
+ */
+const testDisk = {
+  stalled: undefined as { readonly over: Promise<void>; readonly resume: () => void } | undefined,
+  input: undefined as ReadlineInterface | undefined,
+  beforeSync(slowMs: number, id: number): () => Promise<void> {
+    const delays = randomSyncDelays(slowMs, id);
+    return async () => {
+      const ms = slowMs > 0 ? delays() : 0;
+      if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+      while (testDisk.stalled !== undefined) await testDisk.stalled.over;
+    };
+  },
+  /** Follows the commands on stdin (until {@link testDisk.close}). */
+  listen(): void {
+    testDisk.input = createInterface({ input: process.stdin });
+    testDisk.input.on("line", (line) => {
+      if (line.trim() === "disk stall" && testDisk.stalled === undefined) {
+        let resume = (): void => undefined;
+        const over = new Promise<void>((r) => (resume = r));
+        testDisk.stalled = { over, resume };
+      } else if (line.trim() === "disk resume") {
+        testDisk.stalled?.resume();
+        testDisk.stalled = undefined;
+      }
+    });
+  },
+  close(): void {
+    testDisk.input?.close();
+    process.stdin.destroy();
+    testDisk.stalled?.resume();
+    testDisk.stalled = undefined;
+  },
+};
 
 function fail(message: string): ExitCode {
   process.stderr.write(`quorate node: ${message}\n`);
@@ -112,8 +152,10 @@ function fail(message: string): ExitCode {
 /** Runs the command. */
 export const run: CommandRun = async (argv) => {
   let o: KvServiceOptions;
+  let faultCommands = false;
   try {
     const v = parseCommandLine(FLAGS, argv, { positionals: false }).values;
+    faultCommands = v["lose-unsynced"] === true;
     if (v.help === true) {
       process.stdout.write(USAGE);
       return Exit.ok;
@@ -142,9 +184,11 @@ export const run: CommandRun = async (argv) => {
         });
       },
     });
+  if (faultCommands) testDisk.listen();
   try {
     service = await start();
   } catch (e) {
+    if (faultCommands) testDisk.close();
     return fail(`cannot start: ${(e as Error).message}`);
   }
   // Listen for the stop signal before saying we are up: a supervisor may signal as soon as it reads the line.
@@ -152,6 +196,7 @@ export const run: CommandRun = async (argv) => {
   process.stdout.write(`quorate node ${o.id}: peer ${o.listen!.host}:${service.raftNode.port} client ${o.client.host}:${service.clientPort}\n`);
   await stopSignal;
   stopping = true;
+  if (faultCommands) testDisk.close();
   await service?.stop();
   return Exit.ok;
 };

@@ -5,6 +5,9 @@
  * was injected.
  */
 import { runTorture, TORTURE_FAULTS, type TortureFault } from "../../cluster/torture.js";
+
+/** The faults of a run without `--faults` (the event-timed kills come with `kill`). */
+const DEFAULT_FAULTS: readonly TortureFault[] = ["kill", "pause", "partition", "lose-unsynced"];
 import { EXIT_CODES_HELP, Exit, UsageError } from "../exit-codes.js";
 import { parseCommandLine } from "../flags.js";
 import type { FlagTable } from "../flags.js";
@@ -23,10 +26,17 @@ would. The client history is written in Jepsen EDN and checked for linearizabili
   --nodes N     3 or 5. Default 3
   --time T      run time: 60s, 2m, or seconds. Default 60s
   --clients N   concurrent clients. Default 8
-  --faults LIST faults to inject (each at least once). Default kill,pause,partition,lose-unsynced
+  --faults LIST faults to inject (each at least once). Default kill,pause,partition,lose-unsynced. Also:
+                  ack-blackout  stall the followers' disks, kill -9 every node the moment a write is
+                                acknowledged, keep the old leader down until the others serve reads of every
+                                key (the clients wait), then restart it
+                  vote-crash    a blackout, all disks but one stall as the nodes come back, and the moment a
+                                node grants a vote: SIGSTOP the candidate, kill -9 and restart the others,
+                                SIGCONT it once they elected a leader
+                kill draws one of these two now and then.
   --seed S      seed of the clients and the nemesis. Default: random (printed)
   --json        print {"ok","verdict","ops","okOps","failOps","infoOps","faults","history","seconds"}
-  --slow-sync MS a slow disk on every node: each fdatasync first waits a random 0..MS ms
+  --slow-sync MS a slow disk on every node: each fdatasync takes a random 0..MS ms
   --out DIR     where the history (history.edn) and the node logs go. Default: a new temp dir
 ${EXIT_CODES_HELP}
 `;
@@ -67,7 +77,7 @@ export const run: CommandRun = async (argv) => {
     }
     const nodes = v.nodes === undefined ? 3 : positive("--nodes", v.nodes);
     if (nodes !== 3 && nodes !== 5) throw new UsageError(`--nodes must be 3 or 5, got ${nodes}`);
-    const faults = (v.faults ?? TORTURE_FAULTS.join(",")).split(",").filter((f) => f !== "");
+    const faults = (v.faults ?? DEFAULT_FAULTS.join(",")).split(",").filter((f) => f !== "");
     for (const f of faults) if (!(TORTURE_FAULTS as readonly string[]).includes(f)) throw new UsageError(`--faults: unknown fault '${f}' (known: ${TORTURE_FAULTS.join(", ")})`);
     const seed = v.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(v.seed);
     if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${JSON.stringify(v.seed)}`);

@@ -15,8 +15,7 @@ import { highWatermarkHeldByMajority } from "../../invariants/kraft.js";
 import type { KRaftInvariant } from "../../invariants/kraft.js";
 import type { ActorSystem, SystemState } from "../actors.js";
 import { hashValue } from "../hash.js";
-import type { NetworkKind } from "../network.js";
-import type { RaftBounds } from "./raft.js";
+import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
 
 /** What a KRaft node's storage made durable. */
 export interface KRaftDisk {
@@ -31,18 +30,13 @@ export type KRaftPersist = Extract<Output, { type: "persist" }>;
 export type KRaftSystemState = SystemState<KRaftState, Message, KRaftPersist, KRaftDisk, undefined>;
 
 /** The bounds of the KRaft system: `maxTerm` bounds the epoch, `maxLog` the log end offset (leader-change records count). */
-export type KRaftBounds = RaftBounds;
+export type KRaftBounds = CoreBounds;
 
 /** The defaults of `quorate explore --system kraft --nodes 3` (docs/explore.md). */
 export const DEFAULT_KRAFT_BOUNDS: KRaftBounds = { maxTerm: 1, maxLog: 2, maxCrashes: 0, maxInFlight: 3 };
 
 /** How the KRaft system is explored. */
-export interface KRaftSystemOptions {
-  readonly nodes: number;
-  readonly bounds?: Partial<KRaftBounds>;
-  readonly network?: NetworkKind;
-  readonly lossy?: boolean;
-}
+export type KRaftSystemOptions = CoreSystemOptions;
 
 const EMPTY_DISK: KRaftDisk = { quorumState: { epoch: 0, leaderId: -1, votedId: -1, votedDirectoryId: "" }, entries: [] };
 const PAYLOAD = new Uint8Array([1]);
@@ -194,21 +188,12 @@ export function kraftSystem(o: KRaftSystemOptions): ActorSystem<KRaftConfig, KRa
   const configs: KRaftConfig[] = ids.map((id) => ({ id, voters: ids, seed: id }));
   const append: Input = { type: "append", records: [PAYLOAD] };
   return {
-    name: `kraft(nodes=${o.nodes}, max-term=${bounds.maxTerm}, max-log=${bounds.maxLog}, max-crashes=${bounds.maxCrashes}, max-in-flight=${bounds.maxInFlight})`,
+    name: systemName("kraft", o.nodes, bounds),
     core: kraftExploreCore(),
     ids,
     configs,
-    deliver: (_from, message) => ({ type: "message", message }),
-    effect(out) {
-      switch (out.type) {
-        case "send":
-          return { kind: "send", to: out.message.to, msg: out.message };
-        case "persist":
-          return { kind: "write", write: out };
-        default:
-          return { kind: "none" };
-      }
-    },
+    deliver: messageInput,
+    effect: outputEffects<Output, Message, KRaftPersist, Input>({ send: (out) => ({ to: out.message.to, msg: out.message }), write: (out) => out }),
     hashMessage: (h, m) => hashValue(h, m),
     timers: timersOf,
     external: (sys, i) => {
@@ -234,11 +219,7 @@ export function kraftSystem(o: KRaftSystemOptions): ActorSystem<KRaftConfig, KRa
     noOpDelivery: "consume",
     lossy: o.lossy ?? false,
     maxCrashes: bounds.maxCrashes,
-    within(sys) {
-      if (sys.net.size > bounds.maxInFlight) return false;
-      for (const s of sys.nodes) if (s !== undefined && (s.epoch > bounds.maxTerm || logEndOffset(s.log) > bounds.maxLog)) return false;
-      return true;
-    },
+    within: withinBounds(bounds, (s) => s.epoch, (s) => logEndOffset(s.log)),
     invariants: kraftInvariants(configs),
     stepInvariants: kraftStepInvariants(configs),
     goals: [

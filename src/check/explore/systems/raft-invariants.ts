@@ -10,10 +10,19 @@ import * as raft from "../../../core/raft/index.js";
 import type { RaftInvariant } from "../../invariants/index.js";
 import type { Invariant, StepInvariant } from "../model.js";
 import type { SystemAction } from "../actors.js";
-import type { RaftDisk, RaftSystemState } from "./raft.js";
+import type { RaftDisk } from "./raft.js";
 
 type Named = RaftInvariant | "node-state";
-type Sys = RaftSystemState;
+
+/**
+ * What the Raft invariants read of an explored system: each node's Raft state (undefined while down) and its
+ * disk. The Raft system is one; the ZooKeeper ensemble, whose replicas each hold a Raft node, is viewed as one.
+ */
+export interface RaftView {
+  readonly nodes: readonly (RaftState | undefined)[];
+  readonly disks: readonly RaftDisk[];
+}
+type Sys = RaftView;
 
 const inv = (name: Named, check: (s: Sys) => string | undefined): Invariant<Sys> => ({ name, check });
 

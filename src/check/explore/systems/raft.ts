@@ -11,33 +11,33 @@ import * as raft from "../../../core/raft/index.js";
 import type { Entry, HardState, Input, Message, Output, PersistOutput, RaftState } from "../../../core/raft/index.js";
 import type { ActorSystem, SystemState } from "../actors.js";
 import { hashValue } from "../hash.js";
-import type { NetworkKind } from "../network.js";
+import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
 import { raftInvariants, raftStepInvariants } from "./raft-invariants.js";
 
-/** Limits of the explored space. */
-export interface RaftBounds {
-  /** No node's term goes above this. */
-  readonly maxTerm: number;
-  /** No log grows past this many entries (a leader's no-op entry counts). */
-  readonly maxLog: number;
-  /** Crashes on one path. */
-  readonly maxCrashes: number;
-  /** Messages in flight at once. */
-  readonly maxInFlight: number;
-}
+/** Limits of the explored space (`max-term` bounds the term). */
+export type RaftBounds = CoreBounds;
 
 /** The defaults of `quorate explore --system raft --nodes 3` (measured to finish in minutes; docs/explore.md). */
 export const DEFAULT_RAFT_BOUNDS: RaftBounds = { maxTerm: 2, maxLog: 2, maxCrashes: 1, maxInFlight: 3 };
 
 /** How the Raft system is explored. */
-export interface RaftSystemOptions {
-  readonly nodes: number;
-  readonly bounds?: Partial<RaftBounds>;
-  readonly network?: NetworkKind;
-  readonly lossy?: boolean;
+export interface RaftSystemOptions extends CoreSystemOptions {
   readonly preVote?: boolean;
   /** When a send may leave while its node's writes are in flight (see `Storage.mode`); default "sync". */
-  readonly storage?: "sync" | "async-contract" | "async-strict";
+  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
+  /**
+   * Bytes of a client proposal (default 1). With 2, a proposal is above the 1-byte message limit on its own, so
+   * an append message carries it alone, without the (empty) no-op entries after it: a follower can then
+   * acknowledge an old term's entry without the new leader's no-op behind it, the order of Raft's Figure 8.
+   */
+  readonly payloadBytes?: number;
+  /**
+   * Whether a leader's heartbeat timer may fire (default true). False explores the sub-space without
+   * heartbeats: every path is still a real behaviour (a violation found is real), but liveness-like paths that
+   * need a heartbeat to spread a commit index are gone. A search strategy for deep safety bugs, whose shortest
+   * paths need no heartbeat: it removes the branching of heartbeat rounds and their responses.
+   */
+  readonly heartbeats?: boolean;
 }
 
 /** A node's config in the explored system. */
@@ -60,8 +60,8 @@ export type RaftExploreInput = Input;
 export type RaftSystemState = SystemState<RaftState, Message, PersistOutput, RaftDisk, undefined>;
 
 const ELECTION_TICK = 2;
-const EMPTY_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
-const PAYLOAD = new Uint8Array([1]);
+/** The disk of a node that never wrote. */
+export const EMPTY_RAFT_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
 
 /** Nodes' fingerprints leave out what timers fired by choice make irrelevant: their counters and the PRNG. */
 function fingerprintNode(s: RaftState): bigint {
@@ -124,6 +124,24 @@ export function hashRaftMessage(h: Hasher, m: Message, map: (id: number) => numb
   }
 }
 
+/** Feeds a node's disk to a hasher. */
+export function hashRaftDisk(h: Hasher, disk: RaftDisk): void {
+  h.int(disk.hardState.term).int(disk.hardState.vote).int(disk.hardState.commit).int(disk.entries.length);
+  for (const e of disk.entries) hashEntry(h, e);
+}
+
+/** The disk after persist output `w` (a new disk), and the `persisted` input acknowledging its last entry. */
+export function writeRaftDisk(disk: RaftDisk, w: PersistOutput): { readonly disk: RaftDisk; readonly ack: { type: "persisted"; index: number; term: number } } {
+  const next = applyPersist(disk, w);
+  const last = next.entries[next.entries.length - 1];
+  return { disk: next, ack: { type: "persisted", index: last?.index ?? 0, term: last?.term ?? 0 } };
+}
+
+/** What a node restarting from `disk` reads back: undefined for a disk that never held anything. */
+export function persistedState(disk: RaftDisk): raft.PersistedState | undefined {
+  return disk.hardState.term === 0 && disk.entries.length === 0 ? undefined : { hardState: disk.hardState, entries: disk.entries.slice() };
+}
+
 /** Applies a persist output to a disk (a new disk; the old one is unchanged), as the simulator's storage does. */
 export function applyPersist(disk: RaftDisk, o: PersistOutput): RaftDisk {
   let entries = disk.entries;
@@ -138,62 +156,43 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
   const bounds: RaftBounds = { ...DEFAULT_RAFT_BOUNDS, ...o.bounds };
   const ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
   const configs = ids.map((id) => ({ id, voters: ids, preVote: o.preVote === true }));
-  const proposal: Input = { type: "propose", data: PAYLOAD };
+  const proposal: Input = { type: "propose", data: new Uint8Array(o.payloadBytes ?? 1).fill(1) };
   return {
-    name: `raft(nodes=${o.nodes}, max-term=${bounds.maxTerm}, max-log=${bounds.maxLog}, max-crashes=${bounds.maxCrashes}, max-in-flight=${bounds.maxInFlight})`,
+    name: systemName("raft", o.nodes, bounds),
     core: raftExploreCore(),
     ids,
     configs,
-    deliver: (_from, message) => ({ type: "message", message }),
-    effect(out) {
-      switch (out.type) {
-        case "send":
-          return { kind: "send", to: out.to, msg: out.message };
-        case "persist":
-          return { kind: "write", write: out };
-        case "apply": {
-          const last = out.entries[out.entries.length - 1];
-          return last === undefined ? { kind: "none" } : { kind: "input", input: { type: "applied", index: last.index } };
-        }
-        default:
-          return { kind: "none" };
-      }
-    },
+    deliver: messageInput,
+    effect: outputEffects<Output, Message, PersistOutput, Input>({
+      send: (out) => ({ to: out.to, msg: out.message }),
+      write: (out) => out,
+      other(out) {
+        if (out.type !== "apply") return { kind: "none" };
+        const last = out.entries[out.entries.length - 1];
+        return last === undefined ? { kind: "none" } : { kind: "input", input: { type: "applied", index: last.index } };
+      },
+    }),
     hashMessage: (h, m) => hashRaftMessage(h, m),
     // Every voter is configured alike: states equal up to a renaming of the nodes behave alike. (Not for an
     // ordered network: the representative sums the network's messages and would forget their order.)
     ...(o.network === "ordered" || o.nodes > 5 ? {} : { representative: (sys: RaftSystemState) => raftRepresentative(sys, ids) }),
-    timers: (s) => (s.role === "leader" ? ["heartbeat"] : ["election"]),
+    timers: o.heartbeats === false ? (s) => (s.role === "leader" ? [] : ["election"]) : (s) => (s.role === "leader" ? ["heartbeat"] : ["election"]),
     external: (sys, i) => {
       const s = sys.nodes[i]!;
       return s.role === "leader" && raft.lastIndex(s) < bounds.maxLog ? [proposal] : [];
     },
     storage: {
-      empty: EMPTY_DISK,
+      empty: EMPTY_RAFT_DISK,
       mode: o.storage ?? "sync",
-      apply(disk, w) {
-        const next = applyPersist(disk, w);
-        const last = next.entries[next.entries.length - 1];
-        return { disk: next, ack: { type: "persisted", index: last?.index ?? 0, term: last?.term ?? 0 } };
-      },
-      restart(c, disk) {
-        const fresh = disk.hardState.term === 0 && disk.entries.length === 0;
-        return raft.createRaft(nodeConfig(c), fresh ? undefined : { hardState: disk.hardState, entries: disk.entries.slice() });
-      },
-      hash(h, disk) {
-        h.int(disk.hardState.term).int(disk.hardState.vote).int(disk.hardState.commit).int(disk.entries.length);
-        for (const e of disk.entries) hashEntry(h, e);
-      },
+      apply: writeRaftDisk,
+      restart: (c, disk) => raft.createRaft(nodeConfig(c), persistedState(disk)),
+      hash: hashRaftDisk,
     },
     network: o.network ?? "unordered",
     noOpDelivery: "consume",
     lossy: o.lossy ?? false,
     maxCrashes: bounds.maxCrashes,
-    within(sys) {
-      if (sys.net.size > bounds.maxInFlight) return false;
-      for (const s of sys.nodes) if (s !== undefined && (s.term > bounds.maxTerm || raft.lastIndex(s) > bounds.maxLog)) return false;
-      return true;
-    },
+    within: withinBounds(bounds, (s) => s.term, raft.lastIndex),
     invariants: raftInvariants(ids),
     // Evidence that the space is not vacuous: leaders get elected and entries committed within the bounds.
     goals: [
@@ -202,6 +201,9 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     ],
     stepInvariants: raftStepInvariants(ids),
     describeMessage: describeRaftMessage,
+    // Under "async-overtake": the leader may replicate entries while its own write is in flight (it counts
+    // itself only once durable), as the simulator's raft driver lets it.
+    overtakes: (m) => m.type === "append" || m.type === "heartbeat" || m.type === "snapshot",
   };
 }
 
