@@ -43,6 +43,9 @@ export class ZkEnsembleNode extends RuntimeNode<"zk", ReplicaState, ReplicaInput
       family: "zk",
       logPrefix: "zk-node",
       tickMs,
+      // The replica's outputs depend on no write but their own step's persist, as the Raft core's it wraps: what
+      // it answers comes from entries Raft applied (already durable here) or from its applied tree.
+      stepLocal: true,
       open: async (opts) => {
         const { storage, persisted } = await RaftStorage.open(opts);
         let termAndVote = persisted?.hardState;
