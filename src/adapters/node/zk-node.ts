@@ -48,20 +48,10 @@ export class ZkEnsembleNode extends RuntimeNode<"zk", ReplicaState, ReplicaInput
       stepLocal: true,
       open: async (opts) => {
         const { storage, persisted } = await RaftStorage.open(opts);
-        let termAndVote = persisted?.hardState;
         return {
           storage: {
-            persist: (p: ReplicaOutput) => {
-              const w = (p as Extract<ReplicaOutput, { type: "persist" }>).write;
-              // A write that only moves the commit index claims nothing new: like etcd (raft.MustSync), it is not
-              // made durable on its own (no fdatasync on the path from commit to apply). A restart re-learns the
-              // commit index from the leader; what it re-applies is the same committed log.
-              const h = w.hardState;
-              const commitOnly = (w.entries?.length ?? 0) === 0 && w.snapshot === undefined && w.truncateFrom === undefined && h !== undefined && termAndVote !== undefined && h.term === termAndVote.term && h.vote === termAndVote.vote;
-              if (commitOnly) return Promise.resolve([]);
-              if (h !== undefined) termAndVote = h;
-              return storage.persist(w);
-            },
+            // RaftStorage does not write a persist that only raises the commit index on its own (etcd's MustSync).
+            persist: (p: ReplicaOutput) => storage.persist((p as Extract<ReplicaOutput, { type: "persist" }>).write),
             stats: () => storage.stats(),
             close: () => storage.close(),
           },
