@@ -3,6 +3,7 @@ import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import * as real from "../../src/check/explore/index.js";
+import * as raft from "../../src/core/raft/index.js";
 import { verifyRaftTrace } from "../../src/check/invariants/index.js";
 import type { TraceRecord } from "../../src/check/invariants/index.js";
 import { MUTANTS, loadPatched } from "../simulator/mutants.js";
@@ -73,9 +74,17 @@ describe("explorer paths as NDJSON Raft traces", () => {
 
   it("random walks of the real core with crashes, restarts and asynchronous storage give traces that pass", () => {
     // Seeded walks over the enabled actions; a failure names the seed, the storage mode and the path.
-    const seen = { crash: 0, restart: 0, leader: 0, commit: 0, truncate: 0 };
-    for (const storage of ["sync", "async-contract", "async-strict"] as const) {
-      const target: real.Target = { system: "raft", nodes: 3, bounds: { maxTerm: 3, maxLog: 3, maxCrashes: 2, maxInFlight: 6 }, storage };
+    const seen = { crash: 0, restart: 0, leader: 0, commit: 0, truncate: 0, drop: 0, preCandidate: 0 };
+    const variants: Partial<real.Target>[] = [
+      { storage: "sync" },
+      { storage: "async-contract" },
+      { storage: "async-strict" },
+      { storage: "async-overtake", preVote: true },
+      { network: "duplicating", lossy: true, payloadBytes: 2 },
+    ];
+    for (const variant of variants) {
+      const storage = JSON.stringify(variant);
+      const target: real.Target = { system: "raft", nodes: 3, bounds: { maxTerm: 3, maxLog: 3, maxCrashes: 2, maxInFlight: 6 }, ...variant };
       const model = real.buildModel(target);
       for (let seed = 1; seed <= 25; seed++) {
         let x = seed * 0x9e3779b1;
@@ -95,7 +104,7 @@ describe("explorer paths as NDJSON Raft traces", () => {
           pathTaken.push(model.describe(a));
           state = n!;
         }
-        const label = `storage ${storage}, seed ${seed}, path ${JSON.stringify(pathTaken)}`;
+        const label = `variant ${storage}, seed ${seed}, path ${JSON.stringify(pathTaken)}`;
         expect(real.replayPath(model, 0, pathTaken), label).toEqual([]);
         const records = real.raftTraceOfPath(target, 0, pathTaken);
         expectSchemaValid(records);
@@ -106,6 +115,8 @@ describe("explorer paths as NDJSON Raft traces", () => {
           if (r.type === "state" && r.role === "leader") seen.leader++;
           if (r.type === "state" && r.commit > 0) seen.commit++;
           if (r.type === "log" && r.entries.length === 0) seen.truncate++;
+          if (r.type === "msg" && r.ev === "drop") seen.drop++;
+          if (r.type === "state" && r.role === "pre-candidate") seen.preCandidate++;
         }
       }
     }
@@ -115,6 +126,41 @@ describe("explorer paths as NDJSON Raft traces", () => {
     expect(seen.restart).toBeGreaterThan(0);
     expect(seen.leader).toBeGreaterThan(0);
     expect(seen.commit).toBeGreaterThan(0);
+    expect(seen.drop).toBeGreaterThan(0);
+    expect(seen.preCandidate).toBeGreaterThan(0);
+  });
+
+  it("a real-core path where a follower's log is overwritten (a truncation) passes verify-trace", () => {
+    // The explorer finds the shortest such path when "an entry is overwritten" is posed as a step invariant.
+    const target: real.Target = { system: "raft", nodes: 3, bounds: { maxTerm: 2, maxLog: 1, maxCrashes: 0, maxInFlight: 6 } };
+    const model = real.buildModel(target) as real.Model<real.RaftSystemState, unknown>;
+    const overwritten: real.StepInvariant<real.RaftSystemState, unknown> = {
+      name: "no entry overwritten",
+      check(before, _a, after) {
+        for (let i = 0; i < before.nodes.length; i++) {
+          const b = before.nodes[i];
+          const a = after.nodes[i];
+          if (b === undefined || a === undefined) continue;
+          for (let k = 1; k <= raft.lastIndex(b); k++) if (raft.termAt(a, k) !== raft.termAt(b, k)) return `node ${i + 1} lost entry ${k}`;
+        }
+        return undefined;
+      },
+    };
+    const r = real.explore({ ...model, invariants: [], stepInvariants: [overwritten], goals: [] }, { stopAtFirstViolation: true, maxStates: 300_000 });
+    const d = r.invariants.find((i) => i.violation !== undefined)?.violation;
+    expect(d, "no truncation reachable within the bounds").toBeDefined();
+    const records = real.raftTraceOfPath(target, d!.init, d!.path);
+    expectSchemaValid(records);
+    // The trace shows the overwrite: a log record that starts at or below an index the node already held.
+    const held = new Map<number, number>();
+    let rewrites = 0;
+    for (const x of records) {
+      if (x.type !== "log") continue;
+      if (x.from <= (held.get(x.node) ?? 0)) rewrites++;
+      held.set(x.node, x.from + x.entries.length - 1);
+    }
+    expect(rewrites).toBeGreaterThan(0);
+    expect(verifyRaftTrace(ndjson(records)).violations).toEqual([]);
   });
 
   it("the schema check has teeth: a record the schema forbids is refused", () => {
