@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/adapters/cli/main.js";
+import { MUTANTS, loadPatched } from "../simulator/mutants.js";
 
 let out: string[];
 let err: string[];
@@ -41,7 +42,7 @@ describe("quorate explore", () => {
 
   it("exits 1 on a violation, writes a path file that --replay reproduces", async () => {
     const trace = path.join(dir, "path.json");
-    expect(await runCli(["explore", "--model", "single-copy-register", "--servers", "2", "--json", "--trace", trace])).toBe(1);
+    expect(await runCli(["explore", "--model", "single-copy-register", "--servers", "2", "--json", "--path", trace])).toBe(1);
     expect(json().violations[0]!.invariant).toBe("linearizable");
     expect(JSON.parse(readFileSync(trace, "utf8")).path).toHaveLength(4);
     out = [];
@@ -86,10 +87,50 @@ describe("quorate explore", () => {
       ["--model", "2pc", "--rms", "99"],
       ["--model", "2pc", "--network", "carrier-pigeon"],
       ["--replay", path.join(dir, "missing.json")],
+      ["--model", "2pc", "--trace", path.join(dir, "t.ndjson")],
+      ["--system", "kraft", "--trace", path.join(dir, "t.ndjson")],
     ]) {
       err = [];
       expect(await runCli(["explore", ...args]), args.join(" ")).toBe(2);
       expect(err.join("")).toMatch(/quorate explore: .+/);
     }
+  });
+
+  it("--trace writes a real-core Raft path as an NDJSON trace that verify-trace passes", async () => {
+    const trace = path.join(dir, "raft.ndjson");
+    const bounds = "max-term=1,max-log=1,max-crashes=0,max-in-flight=3";
+    expect(await runCli(["explore", "--system", "raft", "--nodes", "3", "--bounds", bounds, "--trace", trace])).toBe(0);
+    expect(out.join("")).toContain(`path to "entry committed" written as a Raft trace to ${trace}`);
+    const lines = readFileSync(trace, "utf8").trim().split("\n");
+    expect(JSON.parse(lines[0]!)).toEqual({ type: "cluster", nodes: [1, 2, 3] });
+    out = [];
+    expect(await runCli(["verify-trace", trace, "--protocol", "raft", "--json"])).toBe(0);
+    expect(JSON.parse(out.join("")).records).toBe(lines.length);
+    // The trace is not a path file: --replay says which command reads it.
+    err = [];
+    expect(await runCli(["explore", "--replay", trace])).toBe(2);
+    expect(err.join("")).toContain("verify-trace");
+  });
+
+  it("--trace of a planted mutant's counterexample: verify-trace reports the same invariant (exit 1)", async () => {
+    const m = MUTANTS.find((x) => x.name === "forget-vote-on-restart")!;
+    const patched = (await loadPatched(m, "explore-cli-trace", "src/adapters/cli/main.ts")) as { runCli: typeof runCli };
+    const trace = path.join(dir, "mutant.ndjson");
+    const args = ["explore", "--system", "raft", "--nodes", "3", "--bounds", "max-term=1,max-log=0,max-crashes=1,max-in-flight=4", "--first", "--json"];
+    expect(await patched.runCli([...args, "--trace", trace])).toBe(1);
+    expect(json().violations[0]!.invariant).toBe("single-vote");
+    out = [];
+    expect(await runCli(["verify-trace", trace, "--protocol", "raft", "--json"])).toBe(1);
+    const verdict = JSON.parse(out.join("")) as { ok: boolean; violations: { invariant: string }[] };
+    expect(verdict.violations.map((v) => v.invariant)).toContain("single-vote");
+    // Control: the real core explored within the same bounds finds nothing; with no goal reachable within them
+    // (max-log=0 leaves no room for a leader's no-op) there is no path to write, and it says so.
+    out = [];
+    err = [];
+    const control = path.join(dir, "control.ndjson");
+    expect(await runCli([...args, "--trace", control])).toBe(0);
+    expect(json().ok).toBe(true);
+    expect(err.join("")).toContain(`nothing written to ${control}`);
+    expect(existsSync(control)).toBe(false);
   });
 });

@@ -113,6 +113,9 @@ def watches():
         seen = sorted(events)
     # The ephemeral of a closed session disappears for everyone.
     b.create("/w/eph", ephemeral=True)
+    # a may be connected to another member of an ensemble, which can apply b's create a moment later: ZooKeeper
+    # orders one client's view only, so a syncs first (as ZooKeeper's docs tell a client that needs another's write).
+    a.sync("/w")
     gone = []
     a.exists("/w/eph", watch=lambda e: gone.append([e.type, e.path]))
     b.stop()

@@ -6,8 +6,11 @@
  */
 import type { Entry, HardState, Output, PersistOutput, PersistedState, Snapshot } from "../../core/raft/index.js";
 import type { ObservedEntry } from "../../check/invariants/index.js";
+import { entryDigest, observedEntries } from "../../check/invariants/digest.js";
 import type { SimDisk } from "./driver.js";
 import type { Effects } from "./protocol.js";
+
+export { entryDigest, observedEntries };
 
 /** A node's durable storage in the simulator: exactly what `persist` outputs made durable. */
 export interface RaftDisk {
@@ -25,21 +28,6 @@ export interface RaftWrite {
   observed: ObservedEntry[] | undefined;
   ackIndex: number;
   ackTerm: number;
-}
-
-/** 32-bit FNV-1a of an entry's payload and kind: the digest in observation records. */
-export function entryDigest(e: Entry): number {
-  let h = e.kind === "normal" ? 0x811c9dc5 : 0x050c5d1f;
-  const d = e.data;
-  for (let k = 0; k < d.length; k++) h = Math.imul(h ^ d[k]!, 0x01000193);
-  return h >>> 0;
-}
-
-/** Entries as the observation records carry them: (term, digest). */
-export function observedEntries(entries: readonly Entry[]): ObservedEntry[] {
-  const out: ObservedEntry[] = new Array(entries.length);
-  for (let k = 0; k < entries.length; k++) out[k] = [entries[k]!.term, entryDigest(entries[k]!)];
-  return out;
 }
 
 /** Shortens `entries` to its first `n` (never lengthens it; a no-op when already that short). */

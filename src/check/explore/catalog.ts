@@ -11,9 +11,15 @@ import { registerSystem } from "./models/register.js";
 import { singleCopyServer } from "./models/single-copy-register.js";
 import { twoPhaseCommit } from "./models/two-phase-commit.js";
 import type { NetworkKind } from "./network.js";
+import { walkPath } from "./replay.js";
 import type { CoreSystemOptions } from "./systems/common.js";
 import { DEFAULT_KRAFT_BOUNDS, kraftSystem } from "./systems/kraft.js";
 import { DEFAULT_RAFT_BOUNDS, raftSystem, type RaftBounds } from "./systems/raft.js";
+import type { RaftView } from "./systems/raft-invariants.js";
+import { raftPathTrace } from "./systems/raft-trace.js";
+import type { TraceRecord } from "../invariants/index.js";
+import type { Message } from "../../core/raft/index.js";
+import type { SystemAction } from "./actors.js";
 import { DEFAULT_ZK_BOUNDS, zkSystem } from "./systems/zk.js";
 
 /** The calibration models. */
@@ -120,4 +126,18 @@ export function buildModel(t: Target): Model<unknown, unknown> {
       throw new TargetError(`unknown ${t.model !== undefined ? `--model ${t.model} (one of ${MODELS.join(", ")})` : `--system ${t.system} (one of ${SYSTEMS.join(", ")})`}`);
   }
   return m as Model<unknown, unknown>;
+}
+
+/**
+ * The NDJSON observation trace (docs/trace-format.md) of a path of `--system raft`, for `quorate verify-trace`:
+ * the path is replayed on the target's model and every change along it recorded. Only the Raft system has
+ * this form (KRaft's and ZooKeeper's invariants are not the trace checker's).
+ * @throws TargetError for a target other than `--system raft`; ReplayError when the path does not replay.
+ */
+export function raftTraceOfPath(t: Target, init: number, path: readonly unknown[]): TraceRecord[] {
+  if (t.system !== "raft") throw new TargetError(`only --system raft paths can be written as a Raft observation trace (got ${t.system === undefined ? `--model ${t.model}` : `--system ${t.system}`}); use --path FILE`);
+  const model = buildModel(t);
+  const walk = walkPath(model, init, path);
+  const ids = Array.from({ length: count("nodes", t.nodes, 3, 1, 7) }, (_, i) => i + 1);
+  return raftPathTrace(ids, walk.states as readonly RaftView[], walk.actions as readonly SystemAction<Message, unknown>[]);
 }

@@ -49,5 +49,6 @@ export {
   type KRaftSystemOptions,
   type KRaftSystemState,
 } from "./systems/kraft.js";
-export { replayPath, ReplayError, type ReplayViolation } from "./replay.js";
-export { buildModel, parseBounds, formatBounds, TargetError, MODELS, SYSTEMS, type Target } from "./catalog.js";
+export { replayPath, walkPath, ReplayError, type ReplayViolation, type Walk } from "./replay.js";
+export { raftPathTrace } from "./systems/raft-trace.js";
+export { buildModel, parseBounds, formatBounds, raftTraceOfPath, TargetError, MODELS, SYSTEMS, type Target } from "./catalog.js";

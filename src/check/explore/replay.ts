@@ -24,19 +24,21 @@ export interface ReplayViolation {
   readonly detail: string;
 }
 
-/** Replays `path` (described actions) from initial state `init`; returns every violation met, in order. */
-export function replayPath<S, A>(model: Model<S, A>, init: number, path: readonly unknown[]): ReplayViolation[] {
-  const inits = model.init();
-  let state = inits[init];
+/** The states a path visits: `states[0]` is the initial state, `states[k]` the state after `actions[k - 1]`. */
+export interface Walk<S, A> {
+  readonly states: readonly S[];
+  readonly actions: readonly A[];
+}
+
+/**
+ * Follows `path` (described actions) from initial state `init`, matching each step against the enabled actions.
+ * @throws ReplayError when a step matches no enabled action or changes nothing.
+ */
+export function walkPath<S, A>(model: Model<S, A>, init: number, path: readonly unknown[]): Walk<S, A> {
+  let state = model.init()[init];
   if (state === undefined) throw new ReplayError(`the model has no initial state ${init}`, 0);
-  const found: ReplayViolation[] = [];
-  const check = (s: S, step: number) => {
-    for (const inv of model.invariants) {
-      const detail = inv.check(s);
-      if (detail !== undefined) found.push({ step, invariant: inv.name, detail });
-    }
-  };
-  check(state, 0);
+  const states: S[] = [state];
+  const actions: A[] = [];
   const enabled: A[] = [];
   for (let i = 0; i < path.length; i++) {
     const want = JSON.stringify(path[i]);
@@ -46,12 +48,28 @@ export function replayPath<S, A>(model: Model<S, A>, init: number, path: readonl
     if (action === undefined) throw new ReplayError(`step ${i + 1} (${want}) is not enabled in the state the path reached`, i);
     const next = model.next(state, action);
     if (next === undefined) throw new ReplayError(`step ${i + 1} (${want}) changes nothing`, i);
-    for (const inv of model.stepInvariants ?? []) {
-      const detail = inv.check(state, action, next);
-      if (detail !== undefined) found.push({ step: i + 1, invariant: inv.name, detail });
-    }
+    actions.push(action);
+    states.push(next);
     state = next;
-    check(state, i + 1);
+  }
+  return { states, actions };
+}
+
+/** Replays `path` (described actions) from initial state `init`; returns every violation met, in order. */
+export function replayPath<S, A>(model: Model<S, A>, init: number, path: readonly unknown[]): ReplayViolation[] {
+  const { states, actions } = walkPath(model, init, path);
+  const found: ReplayViolation[] = [];
+  for (let k = 0; k < states.length; k++) {
+    if (k > 0) {
+      for (const inv of model.stepInvariants ?? []) {
+        const detail = inv.check(states[k - 1]!, actions[k - 1]!, states[k]!);
+        if (detail !== undefined) found.push({ step: k, invariant: inv.name, detail });
+      }
+    }
+    for (const inv of model.invariants) {
+      const detail = inv.check(states[k]!);
+      if (detail !== undefined) found.push({ step: k, invariant: inv.name, detail });
+    }
   }
   return found;
 }

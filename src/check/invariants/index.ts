@@ -8,6 +8,7 @@
  */
 export * from "./types.js";
 export { LogView } from "./log-view.js";
+export { entryDigest, observedEntries } from "./digest.js";
 export { RaftInvariants, checkRaftTrace } from "./raft.js";
 export { checkTraceStructure, parseTrace, parseTraceLines, validateRecord, verifyRaftTrace } from "./trace.js";
 export type { TraceVerdict } from "./trace.js";

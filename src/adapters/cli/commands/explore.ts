@@ -13,7 +13,9 @@ import {
   explore,
   formatBounds,
   parseBounds,
+  raftTraceOfPath,
   replayPath,
+  type Discovery,
   type ExploreResult,
   type Target,
 } from "../../../check/explore/index.js";
@@ -50,15 +52,18 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
   --max-depth N       do not expand states at depth N or deeper
   --first             stop at the first violation (breadth-first: a shortest one) instead of exploring on
   --json              print one JSON object
-  --trace FILE        write the first violation's path, replayable with quorate explore --replay FILE
-  --replay FILE       replay a path file written by --trace, checking every invariant at every step
+  --trace FILE        --system raft: write the first violation's path (with none, the path to the last goal
+                      reached) as an NDJSON Raft trace, checked by quorate verify-trace FILE --protocol raft
+  --path FILE         write that path as an explorer path file (any target), replayed by --replay FILE
+  --replay FILE       replay a path file written by --path, checking every invariant at every step
 `;
 
-/** The path file `--trace` writes and `--replay` reads. */
+/** The path file `--path` writes and `--replay` reads (`invariant` for a violation's path, `goal` for a goal's). */
 interface PathFile {
   readonly format: "quorate-explore-path/1";
   readonly target: Target;
-  readonly invariant: string;
+  readonly invariant?: string;
+  readonly goal?: string;
   readonly detail: string;
   readonly init: number;
   readonly path: readonly unknown[];
@@ -104,6 +109,7 @@ export const run: CommandRun = async (argv) => {
         first: { type: "boolean" },
         json: { type: "boolean" },
         trace: { type: "string" },
+        path: { type: "string" },
         replay: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -139,6 +145,9 @@ export const run: CommandRun = async (argv) => {
       ...(v["payload-bytes"] === undefined ? {} : { payloadBytes: int("payload-bytes", v["payload-bytes"])! }),
       ...(v["no-heartbeats"] === true ? { heartbeats: false } : {}),
     };
+    if (v.trace !== undefined && target.system !== "raft") {
+      throw new TargetError(`--trace writes an NDJSON Raft trace, for --system raft only; use --path FILE for an explorer path file`);
+    }
     maxStates = int("max-states", v["max-states"]);
     maxDepth = int("max-depth", v["max-depth"]);
   } catch (e) {
@@ -169,17 +178,39 @@ export const run: CommandRun = async (argv) => {
   });
   bar?.stop();
   const violations = result.invariants.filter((i) => i.violation !== undefined).map((i) => i.violation!);
-  if (v.trace !== undefined && violations[0] !== undefined) {
-    const first = violations[0];
-    const file: PathFile = { format: "quorate-explore-path/1", target, invariant: first.name, detail: first.detail, init: first.init, path: first.path };
-    writeFileSync(v.trace, `${JSON.stringify(file, null, 1)}\n`);
+  const written: string[] = [];
+  if (v.trace !== undefined || v.path !== undefined) {
+    const chosen = violations[0] ?? result.goals.filter((g) => g.example !== undefined).at(-1)?.example;
+    if (chosen === undefined) process.stderr.write(`quorate explore: no violation and no goal reached: nothing written to ${[v.trace, v.path].filter((f) => f !== undefined).join(" or ")}\n`);
+    else {
+      if (v.path !== undefined) {
+        writePathFile(v.path, target, chosen);
+        written.push(`path written to ${v.path}; replay: quorate explore --replay ${v.path}`);
+      }
+      if (v.trace !== undefined) {
+        try {
+          const records = raftTraceOfPath(target, chosen.init, chosen.path);
+          writeFileSync(v.trace, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+        } catch (e) {
+          if (e instanceof ReplayError) return fail(`--trace: the path does not replay (${e.message})`);
+          throw e;
+        }
+        written.push(`${chosen.kind === "goal" ? `path to "${chosen.name}"` : "counterexample"} written as a Raft trace to ${v.trace}; check: quorate verify-trace ${v.trace} --protocol raft`);
+      }
+    }
   }
-  report(result, json, v.trace);
+  report(result, json, written);
   if (violations.length > 0) return Exit.violation;
   return result.complete || (maxDepth !== undefined && result.stoppedBy === undefined) ? 0 : 3;
 };
 
-function report(r: ExploreResult<unknown>, json: boolean, trace: string | undefined): void {
+/** Writes `d`'s path as a path file for `--replay`. */
+function writePathFile(fileName: string, target: Target, d: Discovery<unknown>): void {
+  const file: PathFile = { format: "quorate-explore-path/1", target, ...(d.kind === "goal" ? { goal: d.name } : { invariant: d.name }), detail: d.detail, init: d.init, path: d.path };
+  writeFileSync(fileName, `${JSON.stringify(file, null, 1)}\n`);
+}
+
+function report(r: ExploreResult<unknown>, json: boolean, written: readonly string[]): void {
   const violations = r.invariants.filter((i) => i.violation !== undefined).map((i) => i.violation!);
   if (json) {
     process.stdout.write(
@@ -208,15 +239,22 @@ function report(r: ExploreResult<unknown>, json: boolean, trace: string | undefi
     }
   }
   for (const g of r.goals) out.push(`  ${g.name} (sometimes): ${g.example === undefined ? "NEVER reached" : `reached after ${g.example.path.length} steps`}`);
-  if (violations.length > 0 && trace !== undefined) out.push(`path written to ${trace}; replay: quorate explore --replay ${trace}`);
+  out.push(...written);
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
 function replay(fileName: string, json: boolean): ExitCode {
+  let text: string;
+  try {
+    text = readFileSync(fileName, "utf8");
+  } catch (e) {
+    return fail(`cannot read path file ${fileName}: ${(e as Error).message}`);
+  }
   let file: PathFile;
   try {
-    file = JSON.parse(readFileSync(fileName, "utf8")) as PathFile;
+    file = JSON.parse(text) as PathFile;
   } catch (e) {
+    if (/^\s*\{\s*"type"\s*:\s*"cluster"/.test(text)) return fail(`${fileName} is an NDJSON Raft trace (written by --trace); check it with quorate verify-trace ${fileName} --protocol raft`);
     return fail(`cannot read path file ${fileName}: ${(e as Error).message}`);
   }
   if (file?.format !== "quorate-explore-path/1" || !Array.isArray(file.path) || typeof file.target !== "object") {
