@@ -8,7 +8,6 @@ describe("observers", () => {
     const c = new Cluster([1, 2, 3]);
     c.campaign(1);
     c.propose(1, ["a", "b"]);
-    c.heartbeat(1);
     const l = c.node(1);
     const f = c.node(2);
     expect([raft.id(l), raft.role(l), raft.term(l), raft.leader(l), raft.vote(l)]).toEqual([1, "leader", 1, 1, 1]);

@@ -129,17 +129,16 @@ export function maybeCommit(s: RaftState): boolean {
 }
 
 /**
- * Commits what a quorum now holds. The followers learn the new commit index lazily, from the next append or
- * heartbeat (each carries it), not from a round of empty appends of its own: a put then costs each follower one
- * message and one answer instead of two (HashiCorp Raft does so too; etcd broadcasts). They apply up to a
- * heartbeat later; the leader answers its clients as before. One exception: a commit that covers the pending
- * membership change (or a new leader's first entry) is broadcast at once, since a leader removed by it steps
- * down on applying it and would tell no one. Returns whether it broadcast (sent every follower an append).
+ * Commits what a quorum now holds and tells the followers with a round of appends (etcd). With `lazyCommit`
+ * they learn it from the next append or heartbeat instead (each carries it): a proposal then costs each follower
+ * one message and one answer instead of two, and they apply up to a heartbeat later. Even then a commit that
+ * covers the pending membership change (or a new leader's first entry) is broadcast at once, since a leader
+ * removed by it steps down on applying it and would tell no one. Returns whether it broadcast.
  */
 export function advanceCommit(s: RaftState): boolean {
   const before = s.log.committed;
   if (!maybeCommit(s)) return false;
-  if (s.pendingConfIndex <= before || s.pendingConfIndex > s.log.committed) return false;
+  if (s.opts.lazyCommit && (s.pendingConfIndex <= before || s.pendingConfIndex > s.log.committed)) return false;
   bcastAppend(s);
   return true;
 }
