@@ -107,10 +107,44 @@ describe("§5.4.2 commit index", () => {
     assertInvariants(s);
   });
 
+  it("lazyCommit: followers learn a new commit index from the next append or heartbeat, not from a round of its own", () => {
+    const eager = new Cluster([1, 2, 3]);
+    eager.campaign(1);
+    const eager0 = eager.delivered;
+    eager.propose(1, "a");
+    // Control (etcd's way): an append and an answer per follower, then an empty append and an answer for the commit.
+    expect(eager.delivered - eager0).toBe(8);
+    expect(eager.appliedData(2)).toEqual(["a"]);
+
+    const c = new Cluster([1, 2, 3], { lazyCommit: true });
+    c.campaign(1);
+    // A new leader's first entry is the exception: its commit is broadcast at once.
+    for (const id of [1, 2, 3]) expect(c.node(id).log.committed).toBe(1);
+    const before = c.delivered;
+    c.propose(1, "a");
+    expect(c.delivered - before).toBe(4);
+    expect(c.node(1).log.committed).toBe(2);
+    expect([c.node(2).log.committed, c.node(3).log.committed]).toEqual([1, 1]);
+    c.propose(1, "b"); // its append carries commit 2
+    expect(c.appliedData(2)).toEqual(["a"]);
+    c.heartbeat(1); // and a heartbeat commit 3
+    for (const id of [2, 3]) expect(c.appliedData(id)).toEqual(["a", "b"]);
+  });
+
+  it("lazyCommit: a commit that covers a membership change is broadcast at once (a removed leader would tell no one)", () => {
+    const c = new Cluster([1, 2, 3], { lazyCommit: true });
+    c.campaign(1);
+    c.step(1, { type: "conf-change", change: { changes: [{ type: "remove-node", node: 1 }] } });
+    c.deliver();
+    expect(c.node(1).role).toBe("follower");
+    for (const id of [2, 3]) expect(c.node(id).tracker.config.voters).toEqual([2, 3]);
+  });
+
   it("apply outputs carry committed entries only, each exactly once, in order", () => {
     const c = new Cluster([1, 2, 3]);
     c.campaign(1);
     for (let i = 0; i < 10; i++) c.propose(1, [`a${i}`, `b${i}`]);
+    c.heartbeat(1);
     for (const id of [1, 2, 3]) {
       const idx = c.applied.get(id)!.map((e) => e.index);
       expect(idx).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));

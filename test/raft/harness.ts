@@ -193,6 +193,17 @@ export class Cluster {
     }
   }
 
+  /**
+   * The leader `id` sends its heartbeats now (as if its heartbeat timeout elapsed) and delivers until quiet:
+   * followers learn a new commit index from the next append or heartbeat, not from a message of its own.
+   */
+  heartbeat(id: NodeId): void {
+    const s = this.node(id);
+    s.heartbeatElapsed = s.opts.heartbeatTick - 1;
+    this.step(id, { type: "tick" });
+    this.deliver();
+  }
+
   /** Makes `id` campaign now (as if its election timeout elapsed) and delivers until quiet. */
   campaign(id: NodeId): void {
     const s = this.node(id);

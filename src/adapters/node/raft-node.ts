@@ -31,8 +31,9 @@ export interface RaftNodeOptions extends NodeRuntimeOptions {
   /** Milliseconds per tick. Default 100. */
   readonly tickMs?: number;
   /**
-   * Raft options. Defaults: electionTick 10, heartbeatTick 1, preVote and checkQuorum on, maxSizePerMsg 1 MiB
-   * (an append or snapshot chunk must fit in one transport frame).
+   * Raft options. Defaults: electionTick 10, heartbeatTick 1, preVote, checkQuorum and lazyCommit on (the
+   * application answers its clients on the leader only), maxSizePerMsg 1 MiB (an append or snapshot chunk must
+   * fit in one transport frame).
    */
   readonly raft?: Partial<Omit<RaftConfig, "id" | "voters" | "seed" | "applied">>;
   readonly app: RaftApplication;
@@ -80,7 +81,7 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
       open: (opts) => RaftStorage.open(opts),
       create: (persisted: PersistedState | undefined) => {
         const applied = persisted?.snapshot?.index ?? 0;
-        const state = raft.createRaft({ electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true, maxSizePerMsg: 1 << 20, ...o.raft, id: o.id, voters: o.voters, seed: o.seed ?? o.id, applied }, persisted);
+        const state = raft.createRaft({ electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true, lazyCommit: true, maxSizePerMsg: 1 << 20, ...o.raft, id: o.id, voters: o.voters, seed: o.seed ?? o.id, applied }, persisted);
         // The application starts from the snapshot; the core hands out the committed entries after it again.
         if (persisted?.snapshot !== undefined) o.app.apply([], persisted.snapshot);
         return state;

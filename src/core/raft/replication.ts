@@ -128,9 +128,17 @@ export function maybeCommit(s: RaftState): boolean {
   return true;
 }
 
-/** Commits what a quorum now holds and, if anything was committed, tells the followers. */
-export function commitAndBroadcast(s: RaftState): boolean {
+/**
+ * Commits what a quorum now holds and tells the followers with a round of appends (etcd). With `lazyCommit`
+ * they learn it from the next append or heartbeat instead (each carries it): a proposal then costs each follower
+ * one message and one answer instead of two, and they apply up to a heartbeat later. Even then a commit that
+ * covers the pending membership change (or a new leader's first entry) is broadcast at once, since a leader
+ * removed by it steps down on applying it and would tell no one. Returns whether it broadcast.
+ */
+export function advanceCommit(s: RaftState): boolean {
+  const before = s.log.committed;
   if (!maybeCommit(s)) return false;
+  if (s.opts.lazyCommit && (s.pendingConfIndex <= before || s.pendingConfIndex > s.log.committed)) return false;
   bcastAppend(s);
   return true;
 }
@@ -162,7 +170,7 @@ export function handleAppendResponse(s: RaftState, m: AppendResponse): void {
     becomeProbe(pr);
     becomeReplicate(pr);
   }
-  if (!commitAndBroadcast(s) && wasPaused) sendAppend(s, pr, true);
+  if (!advanceCommit(s) && wasPaused) sendAppend(s, pr, true);
   while (sendAppend(s, pr, false)) {
     // Keep pipelining while the in-flight window allows.
   }

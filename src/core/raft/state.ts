@@ -26,6 +26,7 @@ export interface Options {
   readonly heartbeatTick: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  readonly lazyCommit: boolean;
   readonly readOnly: "safe" | "lease-based";
   readonly maxInflightMsgs: number;
   readonly maxSizePerMsg: number;
@@ -175,6 +176,7 @@ export function validateConfig(c: RaftConfig): Options {
     heartbeatTick: c.heartbeatTick,
     preVote: c.preVote === true,
     checkQuorum: c.checkQuorum === true,
+    lazyCommit: c.lazyCommit === true,
     readOnly,
     maxInflightMsgs,
     maxSizePerMsg,

@@ -13,7 +13,7 @@ import {
   appendEntries,
   bcastAppend,
   bcastHeartbeat,
-  commitAndBroadcast,
+  advanceCommit,
   handleAppendResponse,
   handleHeartbeatResponse,
   handleSnapshotResponse,
@@ -491,7 +491,7 @@ function persisted(s: RaftState, index: number, term: number): void {
     if (self !== undefined && index > self.match) {
       self.match = index;
       self.next = index + 1 > self.next ? index + 1 : self.next;
-      commitAndBroadcast(s);
+      advanceCommit(s);
     }
   }
 }
@@ -569,7 +569,7 @@ function applyConfEntry(s: RaftState, e: Entry): void {
     return;
   }
   // A smaller quorum may commit more; new members are probed.
-  if (!commitAndBroadcast(s)) for (const pr of s.tracker.progress.values()) if (pr.id !== s.id) sendAppend(s, pr, false);
+  if (!advanceCommit(s)) for (const pr of s.tracker.progress.values()) if (pr.id !== s.id) sendAppend(s, pr, false);
 }
 
 /**

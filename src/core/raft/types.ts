@@ -96,6 +96,13 @@ export interface RaftConfig {
   readonly preVote?: boolean;
   /** A leader steps down without a live majority; followers in contact with a leader refuse votes. */
   readonly checkQuorum?: boolean;
+  /**
+   * Followers learn a new commit index from the leader's next append or heartbeat instead of a round of empty
+   * appends of its own (half the messages per proposal; HashiCorp Raft works so). Only for applications whose
+   * followers answer no client on applying (the KV node: followers forward to the leader); a commit covering the
+   * pending membership change or a new leader's first entry is broadcast at once anyway. Default false (etcd).
+   */
+  readonly lazyCommit?: boolean;
   /** "safe" (ReadIndex with a heartbeat round) or "lease-based" (requires `checkQuorum`). Default "safe". */
   readonly readOnly?: "safe" | "lease-based";
   /** Maximum append messages in flight to one follower in replicate state. Default 256. */
