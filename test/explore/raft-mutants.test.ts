@@ -93,3 +93,33 @@ describe("symmetry reduction over Raft node ids", () => {
     expect(patched.replayPath(model(patched), v.init, v.path).map((f) => f.invariant)).toContain("commit-monotonic");
   });
 });
+
+describe("client reads in the explored Raft system", () => {
+  // A leader that serves a ReadIndex read at once, without the heartbeat round confirming it still leads.
+  const readWithoutRound = { name: "read-index-without-round", patches: [{ file: "read-only.ts", search: 'if (s.opts.readOnly === "lease-based") {', replace: "if (true) {" }] };
+  const bounds: real.RaftBounds = { maxTerm: 2, maxLog: 2, maxCrashes: 0, maxInFlight: 3, maxReads: 1 };
+  const model = (e: Explore, b: real.RaftBounds) => e.actorModel(e.raftSystem({ nodes: 3, bounds: b })) as real.Model<unknown, unknown>;
+
+  it("without max-reads the space is the one the docs count; with one read the real core serves it linearizably", () => {
+    const small = { maxTerm: 1, maxLog: 1, maxCrashes: 0, maxInFlight: 3 };
+    expect(real.explore(model(real, small)).states).toBe(2644);
+    const r = real.explore(model(real, { ...small, maxReads: 1 }));
+    expect(r.complete).toBe(true);
+    expect(r.states).toBe(6379);
+    expect(r.invariants.map((i) => i.name)).toContain("linearizable-read");
+    expect(r.invariants.filter((i) => i.violation !== undefined).map((i) => i.name)).toEqual([]);
+  });
+
+  it("finds a stale read served by a deposed leader that skips ReadIndex's heartbeat round", async () => {
+    const patched = (await loadPatched(readWithoutRound, "explore-reads", "src/check/explore/index.ts")) as Explore;
+    const r = patched.explore(model(patched, bounds), { strategy: "bfs", stopAtFirstViolation: true, maxStates: 200_000 });
+    const v = r.invariants.find((i) => i.violation !== undefined)?.violation;
+    expect(v?.name).toBe("linearizable-read");
+    expect(v!.path).toHaveLength(18);
+    expect(v!.path[v!.path.length - 1]).toEqual({ type: "input", node: 1, input: { type: "read-index", requestId: 1 } });
+    expect(patched.replayPath(model(patched, bounds), v!.init, v!.path).map((f) => f.invariant)).toContain("linearizable-read");
+    // Control: the real core, same bounds, two levels deeper, serves every read linearizably.
+    const control = real.explore(model(real, bounds), { strategy: "bfs", maxDepth: 20 });
+    expect(control.invariants.filter((i) => i.violation !== undefined).map((i) => i.name)).toEqual([]);
+  });
+});
