@@ -94,6 +94,8 @@ export function buildModel(t: Target): Model<unknown, unknown> {
   if ((t.payloadBytes !== undefined || t.heartbeats !== undefined || t.leaseReads !== undefined) && t.system !== "raft") {
     throw new TargetError("--payload-bytes, --no-heartbeats and --lease-reads apply to --system raft only");
   }
+  // Under the global clock of lease reads the core's counters fire the heartbeat timer, not the explorer.
+  if (t.leaseReads === true && t.heartbeats === false) throw new TargetError("--no-heartbeats cannot be combined with --lease-reads (ticks fire the timers)");
   let m: Model<never, never>;
   switch (t.model ?? t.system) {
     case "2pc":
