@@ -67,6 +67,12 @@ describe("quorate explore", () => {
     expect(json().states).toBeGreaterThan(100);
   });
 
+  it("issues client reads with max-reads and checks them (linearizable-read)", async () => {
+    expect(await runCli(["explore", "--system", "raft", "--bounds", "max-term=1,max-log=1,max-crashes=0,max-in-flight=3,max-reads=1", "--json"])).toBe(0);
+    expect(json().complete).toBe(true);
+    expect(json().states).toBe(6379);
+  });
+
   it("explores the ZooKeeper ensemble (every invariant checked in every state)", async () => {
     expect(await runCli(["explore", "--system", "zk", "--nodes", "3", "--max-depth", "13", "--json"])).toBe(0);
     expect(json().ok).toBe(true);
@@ -82,6 +88,10 @@ describe("quorate explore", () => {
       ["--system", "raft", "--network", "ordered", "--symmetry"],
       ["--system", "zk", "--storage", "async-contract"],
       ["--system", "kraft", "--no-heartbeats"],
+      ["--system", "kraft", "--bounds", "max-reads=1"],
+      ["--system", "zk", "--lease-reads"],
+      ["--system", "raft", "--lease-reads", "--no-heartbeats"],
+      ["--system", "raft", "--bounds", "max-reads=1", "--symmetry"],
       ["--system", "raft", "--payload-bytes", "0"],
       ["--system", "kraft", "--storage", "async-contract"],
       ["--model", "2pc", "--rms", "99"],

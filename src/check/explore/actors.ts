@@ -74,7 +74,8 @@ export type SystemAction<M, I> =
   | { readonly type: "input"; readonly node: number; readonly input: I }
   | { readonly type: "disk"; readonly node: number }
   | { readonly type: "crash"; readonly node: number }
-  | { readonly type: "restart"; readonly node: number };
+  | { readonly type: "restart"; readonly node: number }
+  | { readonly type: "tick" };
 
 /** Everything the explorer needs to drive a core as an actor system. */
 export interface ActorSystem<C, S, I extends Typed, O extends Typed, M, W = never, D = undefined, H = undefined> {
@@ -98,6 +99,15 @@ export interface ActorSystem<C, S, I extends Typed, O extends Typed, M, W = neve
   timeout?(timer: string): I;
   readonly storage?: Storage<C, S, I, W, D>;
   readonly history?: History<M, H>;
+  /**
+   * A global clock tick (zero clock drift): when set, a `tick` action steps every live node with this input at
+   * once. For protocols whose safety assumes bounded drift (Raft's lease reads), which per-node timers break.
+   */
+  readonly tick?: I;
+  /** Records an input the explorer gives node `index` (before it steps) in the history; undefined: unchanged. */
+  onInput?(system: SystemState<S, M, W, D, H>, index: number, input: I): H | undefined;
+  /** Records an output of node `index` in the history (a client's reply, …); undefined: unchanged. */
+  onOutput?(history: H, index: number, output: O): H | undefined;
   /** Network semantics (default "unordered": unordered, non-duplicating). */
   readonly network?: NetworkKind;
   /**
@@ -173,6 +183,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
     // Writes issued by this step, for the contract order; under strict order, any write in flight.
     let heldBy: PendingWrite<M, W>[] | undefined;
     for (const o of outputs) {
+      if (spec.onOutput !== undefined) d.history = spec.onOutput(d.history, i, o) ?? d.history;
       const e = spec.effect(o);
       if (e.kind === "send") {
         const env: Envelope<M> = { src: spec.ids[i]!, dst: e.to, msg: e.msg, h: hashEnvelope(spec.ids[i]!, e.to, e.msg) };
@@ -279,6 +290,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
         for (const input of spec.external?.(s, i) ?? []) out.push({ type: "input", node: i, input });
         if (s.writes[i]!.length > 0) out.push({ type: "disk", node: i });
       }
+      if (spec.tick !== undefined) out.push({ type: "tick" });
       if (s.crashes < maxCrashes) for (let i = 0; i < n; i++) if (s.nodes[i] !== undefined) out.push({ type: "crash", node: i });
       for (let i = 0; i < n; i++) if (s.nodes[i] === undefined) out.push({ type: "restart", node: i });
     },
@@ -304,6 +316,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
           stepNode(d, a.node, timeoutInput(a.timer));
           return freeze(d);
         case "input":
+          if (spec.onInput !== undefined) d.history = spec.onInput(d, a.node, a.input) ?? d.history;
           if (!stepNode(d, a.node, a.input, true)) return undefined;
           return freeze(d);
         case "disk": {
@@ -320,6 +333,9 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
           d.nodeFps[a.node] = 0n;
           d.writes[a.node] = [];
           d.crashes++;
+          return freeze(d);
+        case "tick":
+          for (let i = 0; i < n; i++) if (d.nodes[i] !== undefined) stepNode(d, i, spec.tick!);
           return freeze(d);
         case "restart": {
           const state = spec.storage === undefined ? core.create(spec.configs[a.node]!) : spec.storage.restart(spec.configs[a.node]!, d.disks[a.node]!);
@@ -341,6 +357,8 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
           return { type: a.type, node: spec.ids[a.node], timer: a.timer };
         case "input":
           return { type: a.type, node: spec.ids[a.node], input: a.input };
+        case "tick":
+          return { type: a.type };
         default:
           return { type: a.type, node: spec.ids[a.node] };
       }

@@ -44,6 +44,8 @@ export interface Target {
   readonly payloadBytes?: number;
   /** Raft: whether leaders' heartbeat timers may fire (see `RaftSystemOptions.heartbeats`). */
   readonly heartbeats?: boolean;
+  /** Raft: lease reads under a global clock instead of ReadIndex (see `RaftSystemOptions.readOnly`). */
+  readonly leaseReads?: boolean;
 }
 
 /** A target that cannot be built, with a sentence saying what to fix. */
@@ -51,9 +53,9 @@ export class TargetError extends Error {
   override readonly name = "TargetError";
 }
 
-/** Parses `max-term=3,max-log=2,max-crashes=1,max-in-flight=4` (any subset). */
+/** Parses `max-term=3,max-log=2,max-crashes=1,max-in-flight=4,max-reads=1` (any subset; max-reads: Raft only). */
 export function parseBounds(text: string): Partial<RaftBounds> {
-  const keys: Record<string, keyof RaftBounds> = { "max-term": "maxTerm", "max-log": "maxLog", "max-crashes": "maxCrashes", "max-in-flight": "maxInFlight" };
+  const keys: Record<string, keyof RaftBounds> = { "max-term": "maxTerm", "max-log": "maxLog", "max-crashes": "maxCrashes", "max-in-flight": "maxInFlight", "max-reads": "maxReads" };
   const out: Partial<Record<keyof RaftBounds, number>> = {};
   for (const part of text.split(",").filter((p) => p.length > 0)) {
     const [k, v, ...rest] = part.split("=");
@@ -68,7 +70,8 @@ export function parseBounds(text: string): Partial<RaftBounds> {
 
 /** Formats bounds the way `parseBounds` reads them. */
 export function formatBounds(b: RaftBounds): string {
-  return `max-term=${b.maxTerm},max-log=${b.maxLog},max-crashes=${b.maxCrashes},max-in-flight=${b.maxInFlight}`;
+  const reads = b.maxReads === undefined || b.maxReads === 0 ? "" : `,max-reads=${b.maxReads}`;
+  return `max-term=${b.maxTerm},max-log=${b.maxLog},max-crashes=${b.maxCrashes},max-in-flight=${b.maxInFlight}${reads}`;
 }
 
 function count(name: string, v: number | undefined, fallback: number, min: number, max: number): number {
@@ -80,6 +83,7 @@ function count(name: string, v: number | undefined, fallback: number, min: numbe
 /** The options of a real-core system that explores synchronous storage only (KRaft, ZooKeeper). */
 function syncSystem(t: Target, defaults: RaftBounds): CoreSystemOptions {
   if (t.storage !== undefined && t.storage !== "sync") throw new TargetError(`--system ${t.system} explores synchronous storage only`);
+  if (t.bounds?.maxReads !== undefined) throw new TargetError(`--bounds max-reads applies to --system raft only`);
   return { nodes: count("nodes", t.nodes, 3, 1, 7), bounds: { ...defaults, ...t.bounds }, network: t.network ?? "unordered", lossy: t.lossy === true };
 }
 
@@ -87,7 +91,11 @@ function syncSystem(t: Target, defaults: RaftBounds): CoreSystemOptions {
 export function buildModel(t: Target): Model<unknown, unknown> {
   if ((t.model === undefined) === (t.system === undefined)) throw new TargetError("give exactly one of --model NAME or --system NAME");
   const register = { network: t.network ?? "unordered", lossy: t.lossy === true };
-  if ((t.payloadBytes !== undefined || t.heartbeats !== undefined) && t.system !== "raft") throw new TargetError("--payload-bytes and --no-heartbeats apply to --system raft only");
+  if ((t.payloadBytes !== undefined || t.heartbeats !== undefined || t.leaseReads !== undefined) && t.system !== "raft") {
+    throw new TargetError("--payload-bytes, --no-heartbeats and --lease-reads apply to --system raft only");
+  }
+  // Under the global clock of lease reads the core's counters fire the heartbeat timer, not the explorer.
+  if (t.leaseReads === true && t.heartbeats === false) throw new TargetError("--no-heartbeats cannot be combined with --lease-reads (ticks fire the timers)");
   let m: Model<never, never>;
   switch (t.model ?? t.system) {
     case "2pc":
@@ -113,6 +121,7 @@ export function buildModel(t: Target): Model<unknown, unknown> {
           preVote: t.preVote === true,
           payloadBytes: count("payload-bytes", t.payloadBytes, 1, 1, 64),
           heartbeats: t.heartbeats !== false,
+          ...(t.leaseReads === true ? { readOnly: "lease-based" as const } : {}),
         }),
       ) as Model<never, never>;
       break;

@@ -35,7 +35,7 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
     --clients N       register models: clients (default 2)
   --system NAME       a real core: ${SYSTEMS.join(", ")}
     --nodes N         cluster size (default 3)
-    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
+    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N[,max-reads=N] (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
                       kraft ${formatBounds(DEFAULT_KRAFT_BOUNDS)}; zk ${formatBounds(DEFAULT_ZK_BOUNDS)})
     --storage MODE    sync (default: a write is durable when issued), async-contract, async-strict or
                       async-overtake (writes complete later; a send waits for its own step's write, for
@@ -44,6 +44,10 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
     --payload-bytes N Raft: bytes of a client proposal (default 1; 2 sends a proposal alone in an append,
                       so a follower can acknowledge an old term's entry without the no-op after it)
     --no-heartbeats   Raft: leaders' heartbeat timers never fire (a sound sub-space: fewer states, real paths)
+                      max-reads=N (Raft, default 0): client reads issued at leaders, each checked to be
+                      served at an index no lower than what was committed when it was issued
+    --lease-reads     Raft: lease reads (check-quorum) under a global clock (a tick ticks every node)
+                      instead of ReadIndex with timers fired by choice
   --network KIND      unordered (default: unordered, non-duplicating), duplicating, ordered (per link)
   --lossy             the network may lose messages
   --bfs | --dfs       breadth-first (default: shortest counterexamples) or depth-first
@@ -99,6 +103,7 @@ export const run: CommandRun = async (argv) => {
         "pre-vote": { type: "boolean" },
         "payload-bytes": { type: "string" },
         "no-heartbeats": { type: "boolean" },
+        "lease-reads": { type: "boolean" },
         network: { type: "string" },
         lossy: { type: "boolean" },
         bfs: { type: "boolean" },
@@ -144,6 +149,7 @@ export const run: CommandRun = async (argv) => {
       ...(v["pre-vote"] === true ? { preVote: true } : {}),
       ...(v["payload-bytes"] === undefined ? {} : { payloadBytes: int("payload-bytes", v["payload-bytes"])! }),
       ...(v["no-heartbeats"] === true ? { heartbeats: false } : {}),
+      ...(v["lease-reads"] === true ? { leaseReads: true } : {}),
     };
     if (v.trace !== undefined && target.system !== "raft") {
       throw new TargetError(`--trace writes an NDJSON Raft trace, for --system raft only; use --path FILE for an explorer path file`);

@@ -10,12 +10,16 @@ import { Hasher } from "../../../core/fingerprint.js";
 import * as raft from "../../../core/raft/index.js";
 import type { Entry, HardState, Input, Message, Output, PersistOutput, RaftState } from "../../../core/raft/index.js";
 import type { ActorSystem, SystemState } from "../actors.js";
+import type { Invariant } from "../model.js";
 import { hashValue } from "../hash.js";
 import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
 import { raftInvariants, raftStepInvariants } from "./raft-invariants.js";
 
-/** Limits of the explored space (`max-term` bounds the term). */
-export type RaftBounds = CoreBounds;
+/** Limits of the explored space (`max-term` bounds the term; `max-reads`, default 0, the client reads issued). */
+export interface RaftBounds extends CoreBounds {
+  /** Client reads (`read-index` inputs) issued on one path; 0 (the default) issues none. */
+  readonly maxReads?: number;
+}
 
 /** The defaults of `quorate explore --system raft --nodes 3` (measured to finish in minutes; docs/explore.md). */
 export const DEFAULT_RAFT_BOUNDS: RaftBounds = { maxTerm: 2, maxLog: 2, maxCrashes: 1, maxInFlight: 3 };
@@ -38,6 +42,22 @@ export interface RaftSystemOptions extends CoreSystemOptions {
    * paths need no heartbeat: it removes the branching of heartbeat rounds and their responses.
    */
   readonly heartbeats?: boolean;
+  /**
+   * How leaders serve client reads (with `max-reads` > 0): "safe" (ReadIndex, the default) with timers fired by
+   * choice; or "lease-based" (with check-quorum), whose safety assumes bounded clock drift, so time is a global
+   * clock instead: a `tick` action ticks every live node at once and timers fire by the core's own counters.
+   */
+  readonly readOnly?: "safe" | "lease-based";
+}
+
+/** The explorer's record of client reads (the system's history). */
+export interface RaftReads {
+  /** Reads issued so far on this path. */
+  readonly issued: number;
+  /** Reads not yet served: request id and the highest index committed anywhere when the read was issued. */
+  readonly pending: readonly (readonly [id: number, committedBefore: number])[];
+  /** The first read served at an index below what was committed before it was issued. */
+  readonly stale?: string;
 }
 
 /** A node's config in the explored system. */
@@ -45,6 +65,8 @@ export interface RaftNodeConfig {
   readonly id: number;
   readonly voters: readonly number[];
   readonly preVote: boolean;
+  /** Lease reads (with check-quorum); absent: ReadIndex. */
+  readonly leaseReads?: boolean;
 }
 
 /** What a node's storage made durable. */
@@ -57,9 +79,11 @@ export interface RaftDisk {
 export type RaftExploreInput = Input;
 
 /** A state of the explored Raft system. */
-export type RaftSystemState = SystemState<RaftState, Message, PersistOutput, RaftDisk, undefined>;
+export type RaftSystemState = SystemState<RaftState, Message, PersistOutput, RaftDisk, RaftReads | undefined>;
 
 const ELECTION_TICK = 2;
+/** PRNG seeds of nodes 1–3 under the global clock (first election timeouts of 2, 3 and 3 ticks). */
+const LEASE_SEEDS: readonly number[] = [4, 1, 2];
 /** The disk of a node that never wrote. */
 export const EMPTY_RAFT_DISK: RaftDisk = { hardState: { term: 0, vote: 0, commit: 0 }, entries: [] };
 
@@ -68,20 +92,33 @@ function fingerprintNode(s: RaftState): bigint {
   return raft.fingerprintRaft(s, { timers: false });
 }
 
-/** The Raft core under the contract, as the explorer drives it: the core's step and clone, timer-free fingerprints. */
-export function raftExploreCore(): Core<RaftNodeConfig, RaftState, Input, Output> {
+/** Under a global clock the timers' counters and the PRNG decide when timers fire: fingerprinted too. */
+function fingerprintTimedNode(s: RaftState): bigint {
+  return raft.fingerprintRaft(s, { timers: true });
+}
+
+/**
+ * The Raft core under the contract, as the explorer drives it: the core's step and clone, timer-free
+ * fingerprints (with `timed`, for a global clock, the timers' counters are fingerprinted too).
+ */
+export function raftExploreCore(timed = false): Core<RaftNodeConfig, RaftState, Input, Output> {
   return {
     name: "raft",
     create: (c) => raft.createRaft(nodeConfig(c)),
     step: raft.step,
     clone: raft.cloneRaft,
-    fingerprint: fingerprintNode,
+    fingerprint: timed ? fingerprintTimedNode : fingerprintNode,
   };
 }
 
 function nodeConfig(c: RaftNodeConfig): raft.RaftConfig {
   // One entry per append message: a follower can then acknowledge a prefix of a leader's log (Figure 8's order).
-  return { id: c.id, voters: c.voters, electionTick: ELECTION_TICK, heartbeatTick: 1, preVote: c.preVote, maxInflightMsgs: 4, maxSizePerMsg: 1, seed: c.id };
+  const lease = c.leaseReads === true;
+  const reads = lease ? { checkQuorum: true, readOnly: "lease-based" as const } : {};
+  // Under the global clock the PRNG picks election timeouts: these seeds give node 1 the first timeout (2 ticks)
+  // and nodes 2 and 3 the next (3), so that one candidate at a time keeps the messages in flight few.
+  const seed = lease ? (LEASE_SEEDS[c.id - 1] ?? c.id) : c.id;
+  return { id: c.id, voters: c.voters, electionTick: ELECTION_TICK, heartbeatTick: 1, preVote: c.preVote, maxInflightMsgs: 4, maxSizePerMsg: 1, seed, ...reads };
 }
 
 function hashEntry(h: Hasher, e: Entry): void {
@@ -152,14 +189,20 @@ export function applyPersist(disk: RaftDisk, o: PersistOutput): RaftDisk {
 }
 
 /** The Raft system for the explorer. */
-export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, RaftState, RaftExploreInput, Output, Message, PersistOutput, RaftDisk, undefined> {
+export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, RaftState, RaftExploreInput, Output, Message, PersistOutput, RaftDisk, RaftReads | undefined> {
   const bounds: RaftBounds = { ...DEFAULT_RAFT_BOUNDS, ...o.bounds };
   const ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
-  const configs = ids.map((id) => ({ id, voters: ids, preVote: o.preVote === true }));
+  const lease = o.readOnly === "lease-based";
+  const configs = ids.map((id) => ({ id, voters: ids, preVote: o.preVote === true, ...(lease ? { leaseReads: true } : {}) }));
   const proposal: Input = { type: "propose", data: new Uint8Array(o.payloadBytes ?? 1).fill(1) };
+  const maxReads = bounds.maxReads ?? 0;
+  const reads = maxReads > 0 ? readRecording(ids, maxReads) : undefined;
+  const name = systemName("raft", o.nodes, bounds);
   return {
-    name: systemName("raft", o.nodes, bounds),
-    core: raftExploreCore(),
+    name: maxReads > 0 || lease ? `${name.slice(0, -1)}, max-reads=${maxReads}${lease ? ", lease reads" : ""})` : name,
+    core: raftExploreCore(lease),
+    ...(lease ? { tick: { type: "tick" } as const } : {}),
+    ...(reads ?? {}),
     ids,
     configs,
     deliver: messageInput,
@@ -175,11 +218,18 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     hashMessage: (h, m) => hashRaftMessage(h, m),
     // Every voter is configured alike: states equal up to a renaming of the nodes behave alike. (Not for an
     // ordered network: the representative sums the network's messages and would forget their order.)
-    ...(o.network === "ordered" || o.nodes > 5 ? {} : { representative: (sys: RaftSystemState) => raftRepresentative(sys, ids) }),
-    timers: o.heartbeats === false ? (s) => (s.role === "leader" ? [] : ["election"]) : (s) => (s.role === "leader" ? ["heartbeat"] : ["election"]),
+    // Nor with client reads or a global clock: the representative hashes neither the reads nor the timers.
+    ...(o.network === "ordered" || o.nodes > 5 || reads !== undefined || lease ? {} : { representative: (sys: RaftSystemState) => raftRepresentative(sys, ids) }),
+    // Under a global clock (lease reads) ticks fire the timers, as the core's counters say.
+    timers: lease ? () => [] : o.heartbeats === false ? (s) => (s.role === "leader" ? [] : ["election"]) : (s) => (s.role === "leader" ? ["heartbeat"] : ["election"]),
     external: (sys, i) => {
       const s = sys.nodes[i]!;
-      return s.role === "leader" && raft.lastIndex(s) < bounds.maxLog ? [proposal] : [];
+      if (s.role !== "leader") return [];
+      const inputs: Input[] = raft.lastIndex(s) < bounds.maxLog ? [proposal] : [];
+      // A client reads at a node that leads (anywhere else the core only rejects the read).
+      const issued = sys.history?.issued ?? 0;
+      if (issued < maxReads) inputs.push({ type: "read-index", requestId: issued + 1 });
+      return inputs;
     },
     storage: {
       empty: EMPTY_RAFT_DISK,
@@ -193,7 +243,7 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     lossy: o.lossy ?? false,
     maxCrashes: bounds.maxCrashes,
     within: withinBounds(bounds, (s) => s.term, raft.lastIndex),
-    invariants: raftInvariants(ids),
+    invariants: reads === undefined ? raftInvariants(ids) : [...raftInvariants(ids), LINEARIZABLE_READ],
     // Evidence that the space is not vacuous: leaders get elected and entries committed within the bounds.
     goals: [
       { name: "leader elected", reached: (sys) => sys.nodes.some((s) => s?.role === "leader") },
@@ -204,6 +254,53 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     // Under "async-overtake": the leader may replicate entries while its own write is in flight (it counts
     // itself only once durable), as the simulator's raft driver lets it.
     overtakes: (m) => m.type === "append" || m.type === "heartbeat" || m.type === "snapshot",
+  };
+}
+
+/** The highest index committed anywhere: by an up node, or on a disk (a node that crashed since). */
+function highestCommitted(sys: RaftSystemState): number {
+  let c = 0;
+  for (const s of sys.nodes) if (s !== undefined) c = Math.max(c, raft.commitIndex(s));
+  for (const d of sys.disks) c = Math.max(c, d.hardState.commit);
+  return c;
+}
+
+/**
+ * Linearizable reads: a read is served (`read-ready`) at an index no lower than every entry committed before
+ * the read was issued — else it may miss a write that completed before it began.
+ */
+const LINEARIZABLE_READ: Invariant<RaftSystemState> = {
+  name: "linearizable-read",
+  check: (sys) => sys.history?.stale,
+};
+
+/** The history hooks recording client reads: issued (with what was committed then) and served. */
+function readRecording(ids: readonly number[], maxReads: number): Pick<ReturnType<typeof raftSystem>, "history" | "onInput" | "onOutput"> {
+  const init: RaftReads = { issued: 0, pending: [] };
+  return {
+    history: {
+      init,
+      hash(h, r) {
+        h.int(r?.issued ?? 0).int(r?.pending.length ?? 0);
+        for (const [id, c] of r?.pending ?? []) h.int(id).int(c);
+        h.bool(r?.stale !== undefined);
+      },
+    },
+    onInput(sys, _i, input) {
+      if (input.type !== "read-index" || typeof input.requestId !== "number") return undefined;
+      const r = sys.history ?? init;
+      if (r.issued >= maxReads) return undefined;
+      return { ...r, issued: r.issued + 1, pending: [...r.pending, [input.requestId, highestCommitted(sys)] as const] };
+    },
+    onOutput(r, i, o) {
+      if (o.type !== "read-ready" || r === undefined) return undefined;
+      const p = r.pending.find(([id]) => id === o.requestId);
+      if (p === undefined) return undefined;
+      const pending = r.pending.filter((x) => x !== p);
+      const stale =
+        r.stale ?? (o.index < p[1] ? `node ${ids[i]} served read ${p[0]} at index ${o.index}, but entry ${p[1]} was committed before the read was issued` : undefined);
+      return stale === undefined ? { ...r, pending } : { ...r, pending, stale };
+    },
   };
 }
 
