@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as real from "../../src/check/explore/index.js";
 import { MUTANTS, loadPatched } from "../simulator/mutants.js";
+import { RAFT_EXPLORED_INVARIANTS } from "../support/explored-invariants.js";
 
 type Explore = typeof real;
 
@@ -53,20 +54,7 @@ describe("the real Raft core", () => {
     const r = real.explore(real.actorModel(real.raftSystem({ nodes: 3, bounds: { maxTerm: 1, maxLog: 1, maxCrashes: 1, maxInFlight: 3 } })) as real.Model<unknown, unknown>);
     expect(r.complete).toBe(true);
     expect(r.invariants.filter((i) => i.violation !== undefined).map((i) => i.name)).toEqual([]);
-    expect(r.invariants.map((i) => i.name).sort()).toEqual(
-      [
-        "commit-current-term",
-        "commit-durable-majority",
-        "commit-monotonic",
-        "election-safety",
-        "leader-append-only",
-        "leader-completeness",
-        "log-matching",
-        "node-state",
-        "single-vote",
-        "state-machine-safety",
-      ].sort(),
-    );
+    expect(r.invariants.map((i) => i.name).sort()).toEqual([...RAFT_EXPLORED_INVARIANTS].sort());
     // Leaders are elected and entries committed in this space: the invariants are not vacuous.
     expect(r.goals.map((g) => [g.name, g.example !== undefined])).toEqual([
       ["leader elected", true],

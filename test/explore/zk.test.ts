@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { packageRoot } from "../../src/adapters/conformance/quint.js";
 import * as real from "../../src/check/explore/index.js";
 import { loadCoreMutant } from "../conformance/core-mutants.js";
+import { RAFT_EXPLORED_INVARIANTS } from "../support/explored-invariants.js";
 
 type Explore = typeof real;
 
@@ -22,19 +23,7 @@ const SMALL: real.ZkBounds = { maxTerm: 1, maxLog: 3, maxCrashes: 0, maxInFlight
 /** The mutant's shortest counterexample within SMALL (breadth-first). */
 const LOCAL_CLOCK_DEPTH = 18;
 
-const INVARIANTS = [
-  "commit-current-term",
-  "commit-durable-majority",
-  "commit-monotonic",
-  "election-safety",
-  "leader-append-only",
-  "leader-completeness",
-  "log-matching",
-  "node-state",
-  "single-vote",
-  "state-machine-safety",
-  "zk-tree-equal",
-];
+const INVARIANTS = [...RAFT_EXPLORED_INVARIANTS, "zk-tree-equal"].sort();
 
 describe("exploring the ZooKeeper ensemble (3 replicas)", () => {
   it("every invariant holds in every state up to two steps past the mutant's depth; a session is created and /a written", () => {
