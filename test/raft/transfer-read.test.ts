@@ -235,6 +235,38 @@ describe("lease reads (§6.4.1)", () => {
     expect(readyOf(read(c, "again"))).toEqual([]);
   });
 
+  it("§6.4.1 a follower restarted within the lease refuses votes until its election timer has run once", () => {
+    // Node 3 answered node 1's round, then crashed and restarted knowing no leader. Were it to vote for node 2
+    // at once, node 2 could be elected with it and commit while node 1 still serves reads under a lease that
+    // counts on node 3's promise.
+    for (const readOnly of ["lease-based", "safe"] as const) {
+      const c = new Cluster([1, 2, 3], { checkQuorum: true, readOnly });
+      c.campaign(1);
+      read(c, "warm");
+      c.deliver();
+      if (readOnly === "lease-based") expect(readyOf(read(c, "leased"))).toEqual([["leased", 1]]);
+      c.restart(3);
+      c.isolate(1);
+      const votes = c.step(2, { type: "timeout", timer: "election" });
+      const request = sends(votes).find((m) => m.to === 3)!;
+      const answer = c.step(3, { type: "message", message: request });
+      if (readOnly === "lease-based") {
+        expect(rejections(answer)).toEqual(["in-lease"]);
+        expect(sends(answer)).toEqual([]);
+        // Its promise lasts until its timer has run out (electionTick 10), then it votes again.
+        const retry = { ...request, term: request.term + 1 };
+        c.tick(3, 9);
+        expect(rejections(c.step(3, { type: "message", message: retry }))).toEqual(["in-lease"]);
+        c.tick(3);
+        expect(c.node(3).role).toBe("follower");
+        expect(sends(c.step(3, { type: "message", message: retry }))).toMatchObject([{ type: "vote-response", reject: false }]);
+      } else {
+        // With ReadIndex no lease counts on the promise: the restarted node votes at once (etcd's rule).
+        expect(sends(answer)).toMatchObject([{ type: "vote-response", reject: false }]);
+      }
+    }
+  });
+
   it("are refused by configuration without check-quorum", () => {
     expect(() => new Cluster([1], { readOnly: "lease-based" })).toThrow(/checkQuorum/);
   });

@@ -77,6 +77,7 @@ export function becomeFollower(s: RaftState, term: number, leader: NodeId | 0): 
 
 /** Pre-candidate: asks for pre-votes for term+1 without changing its term or vote (§9.6). */
 export function becomePreCandidate(s: RaftState): void {
+  s.restartLease = false; // campaigning: its timer ran out (or a transfer asks it to)
   s.tracker.votes.clear();
   s.role = "pre-candidate";
   s.leader = 0;
@@ -84,6 +85,7 @@ export function becomePreCandidate(s: RaftState): void {
 
 /** Candidate in a new term, voting for itself (§5.2). */
 export function becomeCandidate(s: RaftState): void {
+  s.restartLease = false;
   reset(s, s.term + 1);
   s.vote = s.id;
   s.role = "candidate";
