@@ -66,6 +66,9 @@ function reset(s: RaftState, term: number): void {
   s.uncommittedSize = 0;
   s.pendingAck = 0; // owed to the leader of the term being left
   if (s.reads.pending.length > 0 || s.reads.waiting.length > 0) dropReads(s);
+  // A lease belongs to one leadership: no mark or revocation outlives it (nothing reads them elsewhere).
+  if (s.reads.roundAtTick.length > 0) s.reads.roundAtTick = [];
+  s.reads.leaseRevoked = false;
 }
 
 /** Follower of `leader` (0: unknown) in `term`. */
