@@ -118,6 +118,7 @@ export class EnsembleBackend implements ZkWireBackend {
         electionTick: 20,
         heartbeatTick: 2,
         reaperIntervalMs: o.config.containerCheckIntervalMs,
+        extendedTypesEnabled: o.config.extendedTypesEnabled,
         secret: randomBytes(6).readUIntBE(0, 6),
         snapshotEvery: o.snapshotEvery ?? 10_000,
         maxSizePerMsg: 1 << 20,
