@@ -135,6 +135,24 @@ describe("zk-replay --wire --ensemble 3", () => {
     for (const code of ["UNIMPLEMENTED", "SESSIONEXPIRED", "RECONFIGDISABLED", "MARSHALLINGERROR"]) expect(JSON.stringify(a)).toContain(code);
   }, 60_000);
 
+  it("runs on the single node's clock: every ctime and mtime is the same millisecond as on the single node", async () => {
+    const times = (x: unknown, out: number[] = []): number[] => {
+      if (x !== null && typeof x === "object") {
+        for (const [k, v] of Object.entries(x)) {
+          if ((k === "ctime" || k === "mtime") && typeof v === "number") out.push(v);
+          else times(v, out);
+        }
+      }
+      return out;
+    };
+    const t = transcript(steps);
+    const [single, ensemble] = await Promise.all([runTranscriptOverWire(t), runTranscriptOverWire(t, { ensemble: 3 })]);
+    const expected = times(single.steps.map((s) => s.result));
+    // The transcript creates nodes after a wait, a TTL reap and a session expiry: their times would drift apart.
+    expect(new Set(expected).size).toBeGreaterThan(5);
+    expect(times(ensemble.steps.map((s) => s.result))).toEqual(expected);
+  }, 60_000);
+
   it("spreads the connections over every member in turn", async () => {
     const target = await ensembleTarget(transcript(steps), 3);
     try {

@@ -105,41 +105,55 @@ interface Member {
   readonly server: ZkWireServer;
 }
 
+/** Raft timing of the replay ensemble, in 1 ms replica ticks. */
+const ENSEMBLE_RAFT = { tickMs: 1, electionTick: 100, heartbeatTick: 10 } as const;
+
 /**
- * A fresh ensemble of `members` replicas (`zk-replay --wire --ensemble N`), configured as the recording server,
- * with an elected leader. Simulated time moves 1 ms per replica tick; elections take 100–200 ms of it.
+ * A fresh ensemble of `members` replicas (`zk-replay --wire --ensemble N`), configured as the recording server.
+ * Its clock starts early enough that the first leader is elected exactly at the single node's start time, so the
+ * sessions open, the reaper runs and sessions expire at the same simulated times as on the single node.
  */
 export async function ensembleTarget(transcript: Transcript, members: number): Promise<ReplayTarget> {
   if (!Number.isInteger(members) || members < 1 || members > MAX_REPLAY_MEMBERS) {
     throw new RangeError(`an ensemble replay needs 1..${MAX_REPLAY_MEMBERS} members, got ${members}`);
   }
   const config = goldenConfig(transcript);
-  // The cluster's clock starts at START_MS, as the single node's.
-  const cluster = new EnsembleCluster({
+  const options = {
     replicas: members,
     seed: 1,
-    replica: {
-      tickMs: 1,
-      tickTimeMs: config.tickTimeMs,
-      electionTick: 100,
-      heartbeatTick: 10,
-      reaperIntervalMs: config.containerCheckIntervalMs,
-      extendedTypesEnabled: config.extendedTypesEnabled,
-    },
-  });
-  // Elect a leader before any client connects (a member without one refuses clients, as ZooKeeper's do).
-  cluster.tickUntil(() => cluster.leader() !== undefined, 10_000);
+    replica: { ...ENSEMBLE_RAFT, tickTimeMs: config.tickTimeMs, reaperIntervalMs: config.containerCheckIntervalMs, extendedTypesEnabled: config.extendedTypesEnabled },
+  };
+  // Elect a leader before any client connects (a member without one refuses clients, as ZooKeeper's do). The
+  // election takes the same ticks whatever the start time: a first run measures them.
+  const elect = (c: EnsembleCluster) => c.tickUntil(() => c.leader() !== undefined, 10_000);
+  const probe = new EnsembleCluster({ ...options, startTimeMs: START_MS });
+  elect(probe);
+  const cluster = new EnsembleCluster({ ...options, startTimeMs: 2 * START_MS - probe.now });
+  elect(cluster);
+
   const list: Member[] = [];
-  const bySession = new Map<number, Member>();
+  /** The member each session is attached to, and each connection's session. */
+  const memberOf = new Map<number, Member>();
+  const sessionOf = new Map<string, number>();
+  /** When each session last sent something (a request or a ping), for the pings a client library sends. */
+  const lastPacket = new Map<number, number>();
+  const heard = (id: number, conn: number) => {
+    const session = sessionOf.get(`${id}:${conn}`);
+    if (session !== undefined) lastPacket.set(session, cluster.now);
+  };
   try {
     for (const id of cluster.ids) {
       const replica = () => cluster.replica(id) as ReplicaState;
-      let backend: EnsembleBackend | undefined;
+      const slot: { member?: Member } = {};
       const handler = (o: Parameters<EnsembleBackend["clientOutput"]>[0]) => {
-        if (o.type === "state" && o.session !== undefined && (o.state === "connected" || o.state === "reconnected")) bySession.set(o.session.id, member);
-        backend!.clientOutput(o);
+        if (o.type === "state" && o.session !== undefined && (o.state === "connected" || o.state === "reconnected")) {
+          memberOf.set(o.session.id, slot.member!);
+          sessionOf.set(`${id}:${o.conn}`, o.session.id);
+          lastPacket.set(o.session.id, cluster.now);
+        }
+        slot.member!.backend.clientOutput(o);
       };
-      backend = EnsembleBackend.over(
+      const backend = EnsembleBackend.over(
         {
           get state() {
             return replica();
@@ -150,9 +164,11 @@ export async function ensembleTarget(transcript: Transcript, members: number): P
                 cluster.connect(id, i.conn, handler, i.timeoutMs, i.session);
                 return;
               case "request":
+                heard(id, i.conn);
                 cluster.request(id, i.conn, i.xid, i.request, i.linearizable === true);
                 return;
               case "ping":
+                heard(id, i.conn);
                 cluster.ping(id, i.conn);
                 return;
               case "disconnect":
@@ -166,35 +182,32 @@ export async function ensembleTarget(transcript: Transcript, members: number): P
         () => {},
       );
       const server = await startZkWireServer({ config, backend, clock: () => cluster.now });
-      const member: Member = { id, backend, server };
-      list.push(member);
+      slot.member = { id, backend, server };
+      list.push(slot.member);
     }
   } catch (e) {
     await Promise.all(list.map((m) => m.server.close()));
     throw e;
   }
 
-  // Client pings: every timeout/3 (at most every second) for each connected session, as a client library sends them.
+  // Client pings, as the single node's: a connected session pings when it sent nothing for timeout/3 (at most 1 s).
   const silent = new Set<number>();
-  const lastPing = new Map<number, number>();
   const leaderState = () => cluster.replica(cluster.leader() ?? cluster.ids[0]!) as ReplicaState;
   cluster.onTick({
     onTick(now) {
       const tree = leaderState().tree;
-      for (const [id, member] of bySession) {
+      for (const [id, member] of memberOf) {
         const record = tree.sessions.get(id);
         if (record === undefined || silent.has(id) || !member.backend.isAttached(id)) continue;
         const interval = Math.max(1, Math.min(1000, Math.floor(record.timeoutMs / 3)));
-        if (now - (lastPing.get(id) ?? 0) < interval) continue;
-        lastPing.set(id, now);
-        member.backend.ping(id);
+        if ((lastPacket.get(id) ?? 0) + interval <= now) member.backend.ping(id);
       }
     },
   });
   let turn = 0;
   return {
     nextPort: () => list[turn++ % list.length]!.server.port,
-    framesSent: (id) => bySession.get(id)?.server.framesSent(id) ?? 0,
+    framesSent: (id) => memberOf.get(id)?.server.framesSent(id) ?? 0,
     get lastZxid() {
       return leaderState().tree.lastZxid;
     },
@@ -204,7 +217,7 @@ export async function ensembleTarget(transcript: Transcript, members: number): P
     advance: (ms) => cluster.tick(ms),
     setAutoPing: (id, on) => void (on ? silent.delete(id) : silent.add(id)),
     isSessionAlive: (id) => leaderState().tree.sessions.has(id),
-    isConnected: (id) => bySession.get(id)?.backend.isAttached(id) === true,
+    isConnected: (id) => memberOf.get(id)?.backend.isAttached(id) === true,
     close: async () => {
       await Promise.all(list.map((m) => m.server.close()));
     },
