@@ -153,6 +153,38 @@ describe("zk-replay --wire --ensemble 3", () => {
     expect(times(ensemble.steps.map((s) => s.result))).toEqual(expected);
   }, 60_000);
 
+  it("answers as the single node over the wire to the frames only a wire client sends, and to timeouts out of range", async () => {
+    const wireOnly: Record<string, unknown>[] = [
+      { session: "a", op: "create", path: "/x", data: "1" },
+      { session: "b", op: "getData", path: "/x", watch: true },
+      { session: "a", op: "addAuth", scheme: "bogus", auth: "u" }, // AUTHFAILED, then the server closes
+      { session: "a", op: "getData", path: "/x" },
+      { reconnect: "a" },
+      { session: "a", op: "raw", opcode: -10, body_hex: "00" }, // createSession after the handshake: an error transaction
+      { session: "a", op: "raw", opcode: 13, body_hex: "000000022f7800000000" }, // a standalone check: not served, closed
+      { reconnect: "a" },
+      { session: "a", op: "raw", opcode: 102, body_hex: "00" }, // sasl
+      { session: "a", op: "raw", opcode: 1, body_hex: "0000" }, // a create body that does not parse
+      { session: "a", op: "raw", opcode: 3, body_hex: "00" }, // an exists body that does not parse
+      { session: "a", op: "raw", opcode: 9, body_hex: "000000022f78" }, // sync as raw bytes
+      { session: "b", op: "setData", path: "/x", data: "2" },
+      { open: "c", timeout_ms: 100 },
+      { open: "d", timeout_ms: 100_000 },
+      { session: "c", op: "create", path: "/x/e", mode: "EPHEMERAL" },
+      { disconnect: "c" },
+      { expire: "c" },
+      { session: "d", op: "getChildren2", path: "/x" },
+      { session: "a", op: "raw", opcode: -11, body_hex: "" }, // closeSession as raw bytes
+      { session: "d", op: "exists", path: "/x" },
+    ];
+    const t = transcript(wireOnly);
+    const [single, ensemble] = await Promise.all([runTranscriptOverWire(t), runTranscriptOverWire(t, { ensemble: 3 })]);
+    const a = normaliseRun(single);
+    const b = normaliseRun(ensemble);
+    for (let i = 0; i < wireOnly.length; i++) expect(b[i], `step ${i}: ${JSON.stringify(wireOnly[i])}`).toEqual(a[i]);
+    for (const code of ["AUTHFAILED", "MARSHALLINGERROR", "UNIMPLEMENTED", "SESSIONEXPIRED"]) expect(JSON.stringify(a)).toContain(code);
+  }, 60_000);
+
   it("spreads the connections over every member in turn", async () => {
     const target = await ensembleTarget(transcript(steps), 3);
     try {
