@@ -208,7 +208,7 @@ export const run: CommandRun = async (argv) => {
     service = await start();
   } catch (e) {
     if (faultCommands) testDisk.close();
-    return fail(`cannot start: ${(e as Error).message}`);
+    return fail(`cannot start (data directory ${o.dataDir}): ${(e as Error).message}`);
   }
   // Listen for the stop signal before saying we are up: a supervisor may signal as soon as it reads the line.
   const stopSignal = untilStopSignal();
