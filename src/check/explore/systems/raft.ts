@@ -9,7 +9,7 @@ import type { Core } from "../../../core/contract.js";
 import { Hasher } from "../../../core/fingerprint.js";
 import * as raft from "../../../core/raft/index.js";
 import type { Entry, HardState, Input, Message, Output, PersistOutput, RaftState } from "../../../core/raft/index.js";
-import type { ActorSystem, SystemState } from "../actors.js";
+import type { ActorSystem, StorageMode, SystemState } from "../actors.js";
 import type { Invariant } from "../model.js";
 import { hashValue } from "../hash.js";
 import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
@@ -19,6 +19,11 @@ import { raftInvariants, raftStepInvariants } from "./raft-invariants.js";
 export interface RaftBounds extends CoreBounds {
   /** Client reads (`read-index` inputs) issued on one path; 0 (the default) issues none. */
   readonly maxReads?: number;
+  /**
+   * Partitions on one path (default 0): each cuts a node off from the others for the rest of the path
+   * (`ActorSystem.maxPartitions`), the way a lossy network can, in one step instead of a drop per message.
+   */
+  readonly maxPartitions?: number;
 }
 
 /** The defaults of `quorate explore --system raft --nodes 3` (measured to finish in minutes; docs/explore.md). */
@@ -28,7 +33,7 @@ export const DEFAULT_RAFT_BOUNDS: RaftBounds = { maxTerm: 2, maxLog: 2, maxCrash
 export interface RaftSystemOptions extends CoreSystemOptions {
   readonly preVote?: boolean;
   /** When a send may leave while its node's writes are in flight (see `Storage.mode`); default "sync". */
-  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
+  readonly storage?: StorageMode;
   /**
    * Bytes of a client proposal (default 1). With 2, a proposal is above the 1-byte message limit on its own, so
    * an append message carries it alone, without the (empty) no-op entries after it: a follower can then
@@ -196,8 +201,10 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
   const configs = ids.map((id) => ({ id, voters: ids, preVote: o.preVote === true, ...(lease ? { leaseReads: true } : {}) }));
   const proposal: Input = { type: "propose", data: new Uint8Array(o.payloadBytes ?? 1).fill(1) };
   const maxReads = bounds.maxReads ?? 0;
+  const maxPartitions = bounds.maxPartitions ?? 0;
   const reads = maxReads > 0 ? readRecording(ids, maxReads) : undefined;
-  const name = systemName("raft", o.nodes, bounds);
+  const base = systemName("raft", o.nodes, bounds);
+  const name = maxPartitions > 0 ? `${base.slice(0, -1)}, max-partitions=${maxPartitions})` : base;
   return {
     name: maxReads > 0 || lease ? `${name.slice(0, -1)}, max-reads=${maxReads}${lease ? ", lease reads" : ""})` : name,
     core: raftExploreCore(lease),
@@ -242,6 +249,7 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     noOpDelivery: "consume",
     lossy: o.lossy ?? false,
     maxCrashes: bounds.maxCrashes,
+    maxPartitions,
     within: withinBounds(bounds, (s) => s.term, raft.lastIndex),
     invariants: reads === undefined ? raftInvariants(ids) : [...raftInvariants(ids), LINEARIZABLE_READ],
     // Evidence that the space is not vacuous: leaders get elected and entries committed within the bounds.
@@ -315,8 +323,35 @@ function permutations(n: number): number[][] {
 const PERMUTATIONS = new Map<number, number[][]>();
 
 /**
- * Symmetry reduction: the least fingerprint of the system over every renaming of its nodes (canonical, so
- * paths replay). Each renaming rehashes the nodes, disks, held sends and the network with ids mapped.
+ * A hash of what renaming the nodes leaves unchanged in node `i`'s part of the system (term, role, whether it
+ * voted or knows a leader, its log, disk, pending writes, whether it is up or cut off): nodes with different
+ * signatures can never be swapped by a renaming.
+ */
+function renamingInvariantSignature(sys: RaftSystemState, i: number): bigint {
+  const h = new Hasher();
+  const s = sys.nodes[i];
+  h.bool(s !== undefined);
+  if (s !== undefined) {
+    h.int(s.term).str(s.role).bool(s.vote === 0).bool(s.vote === s.id).bool(s.leader === 0).bool(s.leader === s.id);
+    h.int(s.log.committed).int(s.log.stable).int(s.log.applied).int(s.log.entries.length);
+    for (const e of s.log.entries) hashEntry(h, e);
+  }
+  const d = sys.disks[i]!;
+  h.int(d.hardState.term).bool(d.hardState.vote === 0).int(d.hardState.commit).int(d.entries.length);
+  for (const e of d.entries) hashEntry(h, e);
+  const q = sys.writes[i]!;
+  h.int(q.length);
+  for (const w of q) h.int(w.held.length);
+  h.bool((sys.isolated & (1 << i)) !== 0);
+  return h.digest();
+}
+
+/**
+ * Symmetry reduction: the least fingerprint of the system over the renamings of its nodes that list them in
+ * ascending order of {@link renamingInvariantSignature} (every renaming when they tie). Canonical, so paths
+ * replay: the renamings of two states of one class that sort them reach the same renamed states. Each
+ * renaming rehashes the nodes, disks, held sends and the network with ids mapped; sorting first leaves one
+ * renaming to hash in most states instead of n!.
  */
 export function raftRepresentative(sys: RaftSystemState, ids: readonly number[]): bigint {
   const n = ids.length;
@@ -324,8 +359,13 @@ export function raftRepresentative(sys: RaftSystemState, ids: readonly number[])
   let perms = PERMUTATIONS.get(n);
   if (perms === undefined) PERMUTATIONS.set(n, (perms = permutations(n)));
   const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const signature = Array.from({ length: n }, (_, i) => renamingInvariantSignature(sys, i));
   let best: bigint | undefined;
   for (const perm of perms) {
+    // perm sends node i to position perm[i]: keep the renamings that order the positions by signature.
+    let sorted = true;
+    for (let i = 0; i < n && sorted; i++) for (let k = 0; k < n; k++) if (perm[i]! < perm[k]! && signature[i]! > signature[k]!) sorted = false;
+    if (!sorted) continue;
     const map = (id: number): number => {
       const i = indexOf.get(id);
       return i === undefined ? id : ids[perm[i]!]!;
@@ -357,6 +397,7 @@ export function raftRepresentative(sys: RaftSystemState, ids: readonly number[])
       net += eh.digest() * BigInt(sys.net.copies(env));
     }
     h.int(Number((net >> 32n) & 0xffffffffn)).int(Number(net & 0xffffffffn)).int(sys.crashes);
+    for (let j = 0; j < n; j++) h.bool((sys.isolated & (1 << perm.indexOf(j))) !== 0);
     const fp = h.digest();
     if (best === undefined || fp < best) best = fp;
   }
