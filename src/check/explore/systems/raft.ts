@@ -31,6 +31,8 @@ export const DEFAULT_RAFT_BOUNDS: RaftBounds = { maxTerm: 2, maxLog: 2, maxCrash
 
 /** How the Raft system is explored. */
 export interface RaftSystemOptions extends CoreSystemOptions {
+  /** The bounds; the missing ones are {@link DEFAULT_RAFT_BOUNDS}'s. */
+  readonly bounds?: Partial<RaftBounds>;
   readonly preVote?: boolean;
   /** When a send may leave while its node's writes are in flight (see `Storage.mode`); default "sync". */
   readonly storage?: StorageMode;
