@@ -348,38 +348,77 @@ function renamingInvariantSignature(sys: RaftSystemState, i: number): bigint {
   return h.digest();
 }
 
+/** The renamings of one list of node ids, and the renamed hashes of node states and envelopes, cached. */
+interface Renamings {
+  /** `perms[p][i]`: the position node i takes under renaming p. */
+  readonly perms: readonly (readonly number[])[];
+  /** `inverse[p][j]`: the node renaming p puts at position j. */
+  readonly inverse: readonly (readonly number[])[];
+  /** `maps[p]`: renaming p as a function of ids. */
+  readonly maps: readonly ((id: number) => number)[];
+  /**
+   * Per node state or envelope object (shared by every system state that holds it unchanged), its hash under
+   * each renaming computed so far: a transition changes one node, so most hashes are reused.
+   */
+  readonly nodeFps: WeakMap<RaftState, bigint[]>;
+  readonly envFps: WeakMap<object, bigint[]>;
+}
+
+const RENAMINGS = new WeakMap<readonly number[], Renamings>();
+
+function renamingsOf(ids: readonly number[]): Renamings {
+  let r = RENAMINGS.get(ids);
+  if (r !== undefined) return r;
+  const n = ids.length;
+  let perms = PERMUTATIONS.get(n);
+  if (perms === undefined) PERMUTATIONS.set(n, (perms = permutations(n)));
+  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const inverse = perms.map((perm) => perm.map((_, j) => perm.indexOf(j)));
+  const maps = perms.map((perm) => (id: number): number => {
+    const i = indexOf.get(id);
+    return i === undefined ? id : ids[perm[i]!]!;
+  });
+  r = { perms, inverse, maps, nodeFps: new WeakMap(), envFps: new WeakMap() };
+  RENAMINGS.set(ids, r);
+  return r;
+}
+
+function cached<K extends object>(cache: WeakMap<K, bigint[]>, key: K, p: number, compute: () => bigint): bigint {
+  let fps = cache.get(key);
+  if (fps === undefined) cache.set(key, (fps = []));
+  return (fps[p] ??= compute());
+}
+
 /**
  * Symmetry reduction: the least fingerprint of the system over the renamings of its nodes that list them in
  * ascending order of {@link renamingInvariantSignature} (every renaming when they tie). Canonical, so paths
  * replay: the renamings of two states of one class that sort them reach the same renamed states. Each
  * renaming rehashes the nodes, disks, held sends and the network with ids mapped; sorting first leaves one
- * renaming to hash in most states instead of n!.
+ * renaming to hash in most states instead of n!, and the renamed hashes of node states and messages are
+ * cached per object, so a transition rehashes little more than the node it changed.
  */
 export function raftRepresentative(sys: RaftSystemState, ids: readonly number[]): bigint {
   const n = ids.length;
   if (n > 5) throw new RangeError("raft symmetry reduction handles at most 5 nodes");
-  let perms = PERMUTATIONS.get(n);
-  if (perms === undefined) PERMUTATIONS.set(n, (perms = permutations(n)));
-  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const { perms, inverse, maps, nodeFps, envFps } = renamingsOf(ids);
   const signature = Array.from({ length: n }, (_, i) => renamingInvariantSignature(sys, i));
   let best: bigint | undefined;
-  for (const perm of perms) {
+  for (let p = 0; p < perms.length; p++) {
+    const perm = perms[p]!;
     // perm sends node i to position perm[i]: keep the renamings that order the positions by signature.
     let sorted = true;
     for (let i = 0; i < n && sorted; i++) for (let k = 0; k < n; k++) if (perm[i]! < perm[k]! && signature[i]! > signature[k]!) sorted = false;
     if (!sorted) continue;
-    const map = (id: number): number => {
-      const i = indexOf.get(id);
-      return i === undefined ? id : ids[perm[i]!]!;
-    };
+    const map = maps[p]!;
+    const at = inverse[p]!;
     const h = new Hasher();
     // Position j of the renamed system holds the node that perm sends to j.
     for (let j = 0; j < n; j++) {
-      const i = perm.indexOf(j);
+      const i = at[j]!;
       const node = sys.nodes[i];
       h.bool(node !== undefined);
       if (node !== undefined) {
-        const fp = raft.fingerprintRaft(node, { timers: false, renameNode: map });
+        const fp = cached(nodeFps, node, p, () => raft.fingerprintRaft(node, { timers: false, renameNode: map }));
         h.int(Number(fp >> 32n)).int(Number(fp & 0xffffffffn));
       }
       const d = sys.disks[i]!;
@@ -394,12 +433,15 @@ export function raftRepresentative(sys: RaftSystemState, ids: readonly number[])
     }
     let net = 0n;
     for (const env of sys.net.all()) {
-      const eh = new Hasher().int(map(env.src)).int(map(env.dst));
-      hashRaftMessage(eh, env.msg, map);
-      net += eh.digest() * BigInt(sys.net.copies(env));
+      const eh = cached(envFps, env, p, () => {
+        const e = new Hasher().int(map(env.src)).int(map(env.dst));
+        hashRaftMessage(e, env.msg, map);
+        return e.digest();
+      });
+      net += eh * BigInt(sys.net.copies(env));
     }
     h.int(Number((net >> 32n) & 0xffffffffn)).int(Number(net & 0xffffffffn)).int(sys.crashes);
-    for (let j = 0; j < n; j++) h.bool((sys.isolated & (1 << perm.indexOf(j))) !== 0);
+    for (let j = 0; j < n; j++) h.bool((sys.isolated & (1 << at[j]!)) !== 0);
     const fp = h.digest();
     if (best === undefined || fp < best) best = fp;
   }
