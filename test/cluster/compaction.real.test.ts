@@ -3,7 +3,7 @@
  * others write far past its log and compact it away comes back, receives the leader's snapshot over TCP, and
  * converges to the leader's store. Processes on 127.0.0.1 free ports, data in a temp dir, stopped by PID.
  */
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,7 +28,7 @@ async function storeOf(c: LocalCluster, id: number): Promise<string[]> {
 }
 
 describe("compaction on real processes", () => {
-  it("a follower killed for long enough gets the leader's snapshot over TCP and converges", async () => {
+  it("a follower killed for long enough gets the leader's snapshot over TCP and converges; a corrupt snapshot then refuses to start", async () => {
     const dir = await mkdtemp(join(tmpdir(), "quorate-compaction-real-"));
     const c = await LocalCluster.start({ nodes: 3, dir, tickMs: 50, snapshotCount: 100 });
     try {
@@ -64,6 +64,17 @@ describe("compaction on real processes", () => {
       expect(log).toMatch(/installed the leader's snapshot at index \d+/);
       // Its data directory holds the snapshot it installed (and only one snapshot file).
       expect((await readdir(join(dir, `node-${victim}`))).filter((f) => f.endsWith(".snap"))).toHaveLength(1);
+
+      // A corrupt snapshot file: the node refuses to start (exit 2), naming the file and its data directory.
+      await c.kill(victim);
+      const [snap] = (await readdir(join(dir, `node-${victim}`))).filter((f) => f.endsWith(".snap"));
+      const path = join(dir, `node-${victim}`, snap!);
+      const bytes = await readFile(path);
+      bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+      await writeFile(path, bytes);
+      await expect(c.startNode(victim)).rejects.toThrow(/exited with 2 at start/);
+      const after = await readFile(join(dir, `node-${victim}.log`), "utf8");
+      expect(after).toContain(`cannot start (data directory ${join(dir, `node-${victim}`)}): ${snap}: `);
     } finally {
       await c.stop();
       await rm(dir, { recursive: true, force: true });

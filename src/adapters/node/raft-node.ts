@@ -141,11 +141,6 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
     this.rt.step({ type: "read-index", requestId });
   }
 
-  /** The application snapshotted its state at an applied `index`: compact the log. */
-  compact(index: number, data: Uint8Array): void {
-    this.rt.step({ type: "snapshot", index, data });
-  }
-
   /** Where the node stands. */
   status(): RaftNodeStatus {
     const s = this.rt.current;
