@@ -57,4 +57,18 @@ describe("golden ZooKeeper 3.8.0 transcripts (corpus)", () => {
     expect(report.passed + report.skipped).toBe(report.scenarios.length);
     expect(report.scenarios[0]).toMatchObject({ id: "01-path-validation-create", status: "pass", step: null, diff: null });
   });
+
+  it("quorate zk-replay DIR --wire --ensemble 3 --json: every scenario passes, none skipped, exit 0", async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
+    let code: number;
+    try {
+      code = await run([goldenDir, "--wire", "--ensemble", "3", "--json"]);
+    } finally {
+      spy.mockRestore();
+    }
+    const report = JSON.parse(out.join(""));
+    expect(code).toBe(0);
+    expect({ passed: report.passed, failed: report.failed, skipped: report.skipped }).toEqual({ passed: files.length, failed: 0, skipped: 0 });
+  });
 });
