@@ -33,6 +33,15 @@ describe("golden ZooKeeper 3.8.0 transcripts (corpus)", () => {
     });
   }
 
+  // ... and against a 3-member ensemble (quorate zk-replay --wire --ensemble 3): a wire server in front of each member,
+  // the sessions spread over them, writes committed through Raft; zero skips.
+  for (const file of files) {
+    it(`${path.basename(file)} over the wire against a 3-member ensemble`, async () => {
+      const report = await replayTranscript(await loadTranscript(file), { wire: true, ensemble: 3 });
+      expect({ status: report.status, step: report.step, diff: report.diff, skipped: report.skipped }).toEqual({ status: "pass", step: undefined, diff: undefined, skipped: [] });
+    });
+  }
+
   it("quorate zk-replay DIR --json: every scenario passes or is skipped, exit 0", async () => {
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));

@@ -65,6 +65,7 @@ export class KvService {
       ...o,
       app: {
         apply: (entries, snapshot) => s.apply(entries, snapshot),
+        snapshot: () => s.machine.snapshot(),
         readReady: (id, index) => s.reads.get(String(id))?.ready(index),
         rejected: (r) => {
           if (r.requestId !== undefined) s.reads.get(String(r.requestId))?.refused(r.leaderHint);
