@@ -124,6 +124,17 @@ describe("zk-replay --wire --ensemble 3", () => {
     }, 60_000);
   }
 
+  for (const members of [1, 5]) {
+    it(`the sessions, expiry and reaper recordings pass against ${members} member${members === 1 ? "" : "s"} too`, async () => {
+      const chosen = recordings.filter((f) => /q0[46]-/.test(path.basename(f)));
+      expect(chosen).toHaveLength(2);
+      for (const file of chosen) {
+        const report = await replayTranscript(await loadTranscript(file), { wire: true, ensemble: members });
+        expect({ file: path.basename(file), status: report.status, diff: report.diff }).toEqual({ file: path.basename(file), status: "pass", diff: undefined });
+      }
+    }, 60_000);
+  }
+
   it("gives the in-process replay's answers, step for step, with nothing skipped", async () => {
     const t = transcript(steps);
     const [inProcess, ensemble] = await Promise.all([runTranscript(t), runTranscriptOverWire(t, { ensemble: 3 })]);
