@@ -20,6 +20,7 @@ import type { ServiceReply } from "../zk/service.js";
 import type { BackendListener, BackendStats, ConnectResult, ZkWireBackend } from "./backend.js";
 import { treeStats } from "./backend.js";
 import type { ZkWireConfig } from "./config.js";
+import { DEFAULT_SNAPSHOT_COUNT } from "../node/compaction.js";
 
 /** Options of {@link EnsembleBackend.start}. */
 export interface EnsembleBackendOptions {
@@ -35,7 +36,7 @@ export interface EnsembleBackendOptions {
   readonly clusterId?: string;
   /** Milliseconds per replica tick. Default 50 (elections after 20 ticks, heartbeats every 2). */
   readonly tickMs?: number;
-  /** Compact the log with a snapshot every this many entries. Default 10,000. */
+  /** Compact the log with a snapshot every this many entries. Default 10,000 (as every quorate node). */
   readonly snapshotEvery?: number;
   /** Keep unsynced writes in process memory until fdatasync (kill -9 = power failure; tests). */
   readonly loseUnsynced?: boolean;
@@ -94,7 +95,7 @@ export class EnsembleBackend implements ZkWireBackend {
         heartbeatTick: 2,
         reaperIntervalMs: o.config.containerCheckIntervalMs,
         secret: randomBytes(6).readUIntBE(0, 6),
-        snapshotEvery: o.snapshotEvery ?? 10_000,
+        snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_COUNT,
         maxSizePerMsg: 1 << 20,
       },
       log,
