@@ -73,6 +73,13 @@ export interface Settings {
   readonly reaperIntervalMs: number;
   readonly secret: number;
   readonly snapshotEvery: number;
+  readonly batchProposals: boolean;
+}
+
+/** A command the leader holds for the next `flush` (with `batchProposals`). */
+export interface HeldProposal {
+  readonly command: Command;
+  readonly data: Uint8Array;
 }
 
 /** One replica's whole state. Read it through the observers below; never mutate it. */
@@ -106,6 +113,8 @@ export interface ReplicaState {
   sessionCounter: number;
   /** Leader: commands proposed in this term (duplicates from the network are proposed once). */
   readonly proposed: Set<string>;
+  /** Leader with `batchProposals`: commands waiting for the next `flush` input, in order. */
+  batch: HeldProposal[];
   /** Leader: reaper deletions proposed and not yet applied. */
   readonly reaping: Set<string>;
   nextReapAt: number;
@@ -149,6 +158,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     reaperIntervalMs: positiveInt("reaperIntervalMs", config.reaperIntervalMs, 1000, 0),
     secret: positiveInt("secret", config.secret, 0, 0),
     snapshotEvery: positiveInt("snapshotEvery", config.snapshotEvery, 0, 0),
+    batchProposals: config.batchProposals === true,
   };
   const startTimeMs = positiveInt("startTimeMs", config.startTimeMs, 1_700_000_000_000);
   if (!config.replicas.includes(config.id)) throw new EnsembleConfigError("replicas", `must include this replica's id ${config.id}`);
@@ -189,6 +199,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     readsHeld: 0,
     sessionCounter: 0,
     proposed: new Set(),
+    batch: [],
     reaping: new Set(),
     nextReapAt: startTimeMs,
     knownLeader: 0,
@@ -252,6 +263,9 @@ function dispatch(s: ReplicaState, input: ReplicaInput): void {
       if (c !== undefined) forget(s, c);
       break;
     }
+    case "flush":
+      flushProposals(s);
+      break;
     default:
       s.out.push({ type: "rejected", reason: "malformed-input", detail: `unknown input type ${JSON.stringify((input as { type?: unknown }).type)}` });
   }
@@ -300,6 +314,7 @@ function roleChanged(s: ReplicaState, o: Extract<raft.Output, { type: "role-chan
   s.leading = o.role === "leader";
   if (o.role !== "leader") {
     s.tracker.sessions.clear();
+    s.batch = [];
     s.proposed.clear();
     s.reaping.clear();
     s.sessionCounter = 0;
@@ -407,11 +422,31 @@ function propose(s: ReplicaState, forwarded: ForwardedCommand): void {
     const timeoutMs = negotiateTimeout(req.timeoutMs, { tickTimeMs: s.settings.tickTimeMs });
     command = { ...command, sessionId, request: { type: "createSession", sessionId, password: password(s, sessionId), timeoutMs } };
   }
-  const outputs = raftStep(s, { type: "propose", data: encodeFrame(command) });
-  if (outputs.some((o) => o.type === "rejected")) {
+  const held: HeldProposal = { command, data: encodeFrame(command) };
+  // Batching: the commands of one turn of the driver's loop become one Raft proposal (one log write, one append
+  // per follower), as the KV node's proposals do.
+  if (s.settings.batchProposals) s.batch.push(held);
+  else submit(s, [held]);
+}
+
+/** Proposes the commands held for batching (the `flush` input). */
+function flushProposals(s: ReplicaState): void {
+  if (s.batch.length === 0) return;
+  const held = s.batch;
+  s.batch = [];
+  submit(s, held);
+}
+
+/** Proposes commands to Raft as one proposal; if Raft refuses, the leader forgets it proposed them. */
+function submit(s: ReplicaState, held: readonly HeldProposal[]): void {
+  const outputs = raftStep(s, { type: "propose", data: held.length === 1 ? held[0]!.data : held.map((h) => h.data) });
+  if (!outputs.some((o) => o.type === "rejected")) return;
+  for (const { command } of held) {
+    const key = proposalKey(command);
     if (key !== undefined) s.proposed.delete(key);
-    if (req.type === "closeSession" && forwarded.expiry === true) {
-      const t = s.tracker.sessions.get(forwarded.sessionId);
+    const req = command.request;
+    if (req.type === "closeSession" && command.expiry === true) {
+      const t = s.tracker.sessions.get(command.sessionId);
       if (t !== undefined) t.closing = false;
     }
     if (req.type === "deleteContainer") s.reaping.delete(req.path);

@@ -42,6 +42,12 @@ export interface ReplicaConfig {
   readonly snapshotEvery?: number;
   /** Raft's maximum entry bytes per append message (default 1 MiB). */
   readonly maxSizePerMsg?: number;
+  /**
+   * Hold the leader's proposals until a `flush` input and propose them together (default false: each command is
+   * proposed at once). A driver that sets it inputs `flush` at the end of every turn of its event loop in which
+   * {@link queuedProposals} became non-zero: one log write and one append per follower for all of them.
+   */
+  readonly batchProposals?: boolean;
 }
 
 /**
@@ -129,7 +135,9 @@ export type ReplicaInput =
   /** A client ping: keeps the session alive. */
   | { readonly type: "ping"; readonly conn: ConnId }
   /** The client closed its connection (the session lives on until it expires or is closed). */
-  | { readonly type: "disconnect"; readonly conn: ConnId };
+  | { readonly type: "disconnect"; readonly conn: ConnId }
+  /** With `batchProposals`: propose the commands held since the last flush, as one Raft proposal. */
+  | { readonly type: "flush" };
 
 /** Everything a step asks the driver to do, in order. */
 export type ReplicaOutput =
