@@ -69,6 +69,8 @@ export interface Connection {
 export interface Settings {
   readonly tickMs: number;
   readonly tickTimeMs: number;
+  readonly minSessionTimeoutMs: number;
+  readonly maxSessionTimeoutMs: number;
   readonly requestTimeoutTicks: number;
   readonly reaperIntervalMs: number;
   readonly secret: number;
@@ -151,9 +153,15 @@ function positiveInt(field: string, value: number | undefined, fallback: number,
 export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedState): ReplicaState {
   const tickMs = positiveInt("tickMs", config.tickMs, 10);
   const electionTick = positiveInt("electionTick", config.electionTick, 10);
+  const tickTimeMs = positiveInt("tickTimeMs", config.tickTimeMs, 20);
+  const minSessionTimeoutMs = positiveInt("minSessionTimeoutMs", config.minSessionTimeoutMs, 2 * tickTimeMs);
+  const maxSessionTimeoutMs = positiveInt("maxSessionTimeoutMs", config.maxSessionTimeoutMs, 20 * tickTimeMs);
+  if (minSessionTimeoutMs > maxSessionTimeoutMs) throw new EnsembleConfigError("minSessionTimeoutMs", `must not exceed maxSessionTimeoutMs ${maxSessionTimeoutMs}, got ${minSessionTimeoutMs}`);
   const settings: Settings = {
     tickMs,
-    tickTimeMs: positiveInt("tickTimeMs", config.tickTimeMs, 20),
+    tickTimeMs,
+    minSessionTimeoutMs,
+    maxSessionTimeoutMs,
     requestTimeoutTicks: positiveInt("requestTimeoutTicks", config.requestTimeoutTicks, 4 * electionTick),
     reaperIntervalMs: positiveInt("reaperIntervalMs", config.reaperIntervalMs, 1000, 0),
     secret: positiveInt("secret", config.secret, 0, 0),
@@ -419,7 +427,8 @@ function propose(s: ReplicaState, forwarded: ForwardedCommand): void {
   const req = forwarded.request;
   if (req.type === "createSession") {
     const sessionId = raft.term(s.raft) * 65536 + ++s.sessionCounter;
-    const timeoutMs = negotiateTimeout(req.timeoutMs, { tickTimeMs: s.settings.tickTimeMs });
+    const { tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs } = s.settings;
+    const timeoutMs = negotiateTimeout(req.timeoutMs, { tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs });
     command = { ...command, sessionId, request: { type: "createSession", sessionId, password: password(s, sessionId), timeoutMs } };
   }
   const held: HeldProposal = { command, data: encodeFrame(command) };

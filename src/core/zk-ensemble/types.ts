@@ -21,6 +21,10 @@ export interface ReplicaConfig {
   readonly tickMs?: number;
   /** ZooKeeper's tickTime in ms: session timeouts are negotiated into [2, 20] of these (default 20). */
   readonly tickTimeMs?: number;
+  /** ZooKeeper's minSessionTimeout in ms: the lower bound of a negotiated timeout (default 2 × tickTimeMs). */
+  readonly minSessionTimeoutMs?: number;
+  /** ZooKeeper's maxSessionTimeout in ms: the upper bound of a negotiated timeout (default 20 × tickTimeMs). */
+  readonly maxSessionTimeoutMs?: number;
   /** Raft election timeout in ticks (default 10). */
   readonly electionTick?: number;
   /** Raft heartbeat interval in ticks (default 2). */
