@@ -116,6 +116,8 @@ export class EnsembleBackend implements ZkWireBackend {
       // Session passwords are derived from a secret: a random one per process makes them unguessable.
       replica: {
         tickTimeMs: o.config.tickTimeMs,
+        minSessionTimeoutMs: o.config.minSessionTimeoutMs,
+        maxSessionTimeoutMs: o.config.maxSessionTimeoutMs,
         electionTick: 20,
         heartbeatTick: 2,
         reaperIntervalMs: o.config.containerCheckIntervalMs,
@@ -130,7 +132,18 @@ export class EnsembleBackend implements ZkWireBackend {
       onClientOutput: (out) => backend.clientOutput(out),
     });
     backend.member = backend.node;
+    // An ensemble of one needs no election timeout: it campaigns (and wins, on its own durable vote) now.
+    if (o.peers.size === 1) backend.node.input({ type: "timeout", timer: "election" });
     return backend;
+  }
+
+  /** Resolves once this member leads; rejects after `ms` (an ensemble of one leads a few ms after start). */
+  async leading(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.node?.state.leading !== true) {
+      if (Date.now() > end) throw new Error(`member did not become leader within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   /** The member's transport port (0 for a member without a runtime node). */
