@@ -63,7 +63,7 @@ export function cloneRaft(s: RaftState): RaftState {
     leadTransferee: s.leadTransferee,
     pendingConfIndex: s.pendingConfIndex,
     uncommittedSize: s.uncommittedSize,
-    reads: { round: r.round, pending: r.pending.slice(), waiting: r.waiting.slice(), acked: new Map(r.acked) },
+    reads: { round: r.round, pending: r.pending.slice(), waiting: r.waiting.slice(), acked: new Map(r.acked), roundAtTick: r.roundAtTick.slice(), leaseRevoked: r.leaseRevoked },
     incoming: s.incoming === undefined ? undefined : { ...s.incoming, chunks: s.incoming.chunks.slice() },
     pendingAck: s.pendingAck,
     out: newOutbox(),
@@ -195,6 +195,9 @@ export function fingerprintRaft(s: RaftState, options?: RaftFingerprintOptions):
   const acked = sortedEntries(r.acked, map);
   h.int(acked.length);
   for (const [id, round] of acked) h.int(map(id)).num(round);
+  h.int(r.roundAtTick.length);
+  for (const round of r.roundAtTick) h.num(round);
+  h.bool(r.leaseRevoked);
   const inc = s.incoming;
   if (inc === undefined) h.int(0);
   else {

@@ -7,6 +7,7 @@ import { emit, resetRandomizedElectionTimeout, type RaftState } from "./state.js
 import { becomeReplicate } from "./tracker/progress.js";
 import { recordVote, syncProgress, tallyVotes, isVoter } from "./tracker/tracker.js";
 import type { Entry, Message, NodeId, RejectReason, ReadRequestId } from "./types.js";
+import { revokeLease, startLease } from "./read-only.js";
 import { appendEntries, bcastAppend } from "./replication.js";
 
 /** Queues `message` for sending (after this step's persist output). */
@@ -14,6 +15,15 @@ export function send(s: RaftState, message: Message): void {
   const out = s.out;
   if (out.sends === undefined) out.sends = [{ type: "send", to: message.to, message }];
   else out.sends.push({ type: "send", to: message.to, message });
+}
+
+/**
+ * Tells the leadership-transfer target to campaign at once (§3.10). Its vote request bypasses the voters'
+ * in-lease refusal, so this leader's lease ends for the rest of its term.
+ */
+export function sendTimeoutNow(s: RaftState, to: NodeId): void {
+  revokeLease(s);
+  send(s, { type: "timeout-now", from: s.id, to, term: s.term });
 }
 
 /** Records a refusal of the current input. */
@@ -109,6 +119,7 @@ export function becomeLeader(s: RaftState): void {
   // Conservatively: a conf change may be pending in the uncommitted tail; allow none until it is applied.
   s.pendingConfIndex = last;
   s.electionElapsed = 0;
+  if (s.opts.readOnly === "lease-based") startLease(s);
   const empty: Entry = { term: s.term, index: last + 1, kind: "normal", data: EMPTY_DATA };
   appendEntries(s, [empty]);
 }

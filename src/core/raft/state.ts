@@ -52,6 +52,13 @@ export interface ReadState {
   waiting: ReadRequestId[];
   /** Highest round each peer acknowledged. */
   acked: Map<NodeId, number>;
+  /**
+   * Lease reads only (§6.4.1), on a leader: for each of its last `electionTick - 1` ticks, oldest first, the last
+   * round started before that tick. A round above the oldest mark was sent within the lease; empty elsewhere.
+   */
+  roundAtTick: number[];
+  /** Lease reads only: this leader sent `timeout-now` in its term, so its followers may vote at once (no lease). */
+  leaseRevoked: boolean;
 }
 
 /** A snapshot being received in chunks. */
@@ -280,7 +287,7 @@ export function createRaft(config: RaftConfig, persisted?: PersistedState): Raft
     leadTransferee: 0,
     pendingConfIndex: 0,
     uncommittedSize: 0,
-    reads: { round: 0, pending: [], waiting: [], acked: new Map() },
+    reads: { round: 0, pending: [], waiting: [], acked: new Map(), roundAtTick: [], leaseRevoked: false },
     incoming: undefined,
     pendingAck: 0,
     out: newOutbox(),

@@ -8,7 +8,7 @@
 import { applyConfChange, decodeConfChange, encodeConfChange } from "./confchange.js";
 import { ackNowDurable, handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower.js";
 import { compact, isUpToDate, lastIndex, termAt } from "./log.js";
-import { readIndex } from "./read-only.js";
+import { readIndex, tickLease } from "./read-only.js";
 import {
   appendEntries,
   bcastAppend,
@@ -19,7 +19,7 @@ import {
   handleSnapshotResponse,
   sendAppend,
 } from "./replication.js";
-import { becomeFollower, becomeLeader, campaign, promotable, reject, send } from "./roles.js";
+import { becomeFollower, becomeLeader, campaign, promotable, reject, send, sendTimeoutNow } from "./roles.js";
 import { emit, type Outbox, type RaftState } from "./state.js";
 import { isVoter, members, recordVote, syncProgress, tallyVotes, quorumActive } from "./tracker/tracker.js";
 import type { ConfChange, ConfigState, Entry, Input, Message, Output, PersistOutput, Snapshot, VoteRequest } from "./types.js";
@@ -179,6 +179,7 @@ function tickElection(s: RaftState): void {
 }
 
 function tickLeader(s: RaftState): void {
+  if (s.opts.readOnly === "lease-based") tickLease(s);
   s.heartbeatElapsed++;
   s.electionElapsed++;
   if (s.electionElapsed >= s.opts.electionTick && !leaderElectionTimeout(s)) return;
@@ -203,7 +204,9 @@ function leaderElectionTimeout(s: RaftState): boolean {
 function leaderHeartbeatTimeout(s: RaftState): void {
   s.heartbeatElapsed = 0;
   const r = s.reads;
-  bcastHeartbeat(s, r.pending.length > 0 ? r.round : 0);
+  // Under lease reads every heartbeat starts a round: its acknowledgement renews the lease from when it was sent.
+  if (s.opts.readOnly === "lease-based") bcastHeartbeat(s, ++r.round);
+  else bcastHeartbeat(s, r.pending.length > 0 ? r.round : 0);
 }
 
 /** An explicit timer expiry (etcd's MsgHup for the election timer): what the tick would do when it runs out. */
@@ -465,7 +468,7 @@ function transferLeadership(s: RaftState, to: number): void {
   if (s.leadTransferee === to) return;
   s.leadTransferee = to;
   s.electionElapsed = 0; // The transfer must complete within one election timeout.
-  if (pr.match === lastIndex(s.log)) send(s, { type: "timeout-now", from: s.id, to, term: s.term });
+  if (pr.match === lastIndex(s.log)) sendTimeoutNow(s, to);
   else sendAppend(s, pr, true); // Catch the target up first.
 }
 

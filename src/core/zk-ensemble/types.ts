@@ -42,6 +42,11 @@ export interface ReplicaConfig {
   readonly snapshotEvery?: number;
   /** Raft's maximum entry bytes per append message (default 1 MiB). */
   readonly maxSizePerMsg?: number;
+  /**
+   * `zookeeper.extendedTypesEnabled` (default true): TTL nodes allowed; when false a TTL create is an UNIMPLEMENTED
+   * error transaction. Every replica of an ensemble must be configured alike.
+   */
+  readonly extendedTypesEnabled?: boolean;
 }
 
 /**
