@@ -9,33 +9,22 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/adapters/node/index.js";
 import { Prng } from "../../src/adapters/simulator/prng.js";
-import { MemoryFileSystem, type FileSystem, type TearMode } from "../../src/adapters/storage/index.js";
+import { MemoryFileSystem, wrapHandles, type FileSystem, type TearMode } from "../../src/adapters/storage/index.js";
+
 
 /**
  * Gives fdatasync a real latency (1–3 ms), so writes stay unsynced for a while, as on a disk. `lie`: the mutant
  * disk whose segment fdatasyncs return without syncing (acknowledging what is not durable).
  */
 function slowSync(disk: MemoryFileSystem, rng: Prng, lie: boolean): FileSystem {
-  return {
-    mkdirp: (d) => disk.mkdirp(d),
-    list: (d) => disk.list(d),
-    readFile: (p) => disk.readFile(p),
-    rename: (a, b) => disk.rename(a, b),
-    unlink: (p) => disk.unlink(p),
-    truncate: (p, n) => disk.truncate(p, n),
-    syncDir: (d) => disk.syncDir(d),
-    async openAppend(path, create) {
-      const h = await disk.openAppend(path, create);
-      return {
-        append: (b) => h.append(b),
-        datasync: async () => {
-          await new Promise((r) => setTimeout(r, 1 + rng.int(3)));
-          if (!(lie && !create && path.endsWith(".wal"))) await h.datasync();
-        },
-        close: () => h.close(),
-      };
+  return wrapHandles(disk, (h, path) => ({
+    append: (b) => h.append(b),
+    datasync: async () => {
+      await new Promise((r) => setTimeout(r, 1 + rng.int(3)));
+      if (!(lie && path.endsWith(".wal"))) await h.datasync();
     },
-  };
+    close: () => h.close(),
+  }));
 }
 import type { Entry, Snapshot } from "../../src/core/raft/index.js";
 import type { CompactionOptions } from "../../src/adapters/node/compaction.js";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RaftNode, type PlantedBug } from "../../src/adapters/node/index.js";
-import { nodeFileSystem, type FileSystem } from "../../src/adapters/storage/index.js";
+import { nodeFileSystem, wrapHandles, type FileSystem } from "../../src/adapters/storage/index.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -23,20 +23,14 @@ function hangable(): { fs: FileSystem; hang(): void; release(): void } {
   let hung = false;
   const waiting: (() => void)[] = [];
   return {
-    fs: {
-      ...real,
-      async openAppend(path, create) {
-        const h = await real.openAppend(path, create);
-        return {
-          append: (b) => h.append(b),
-          datasync: async () => {
-            if (hung) await new Promise<void>((r) => waiting.push(r));
-            await h.datasync();
-          },
-          close: () => h.close(),
-        };
+    fs: wrapHandles(real, (h) => ({
+      append: (b) => h.append(b),
+      datasync: async () => {
+        if (hung) await new Promise<void>((r) => waiting.push(r));
+        await h.datasync();
       },
-    },
+      close: () => h.close(),
+    })),
     hang: () => (hung = true),
     release: () => {
       hung = false;
@@ -127,20 +121,14 @@ describe("storage failure", () => {
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const real = nodeFileSystem();
     let full = false;
-    const fs: FileSystem = {
-      ...real,
-      async openAppend(path, create) {
-        const h = await real.openAppend(path, create);
-        return {
-          append: async (b) => {
-            if (full) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
-            await h.append(b);
-          },
-          datasync: () => h.datasync(),
-          close: () => h.close(),
-        };
+    const fs: FileSystem = wrapHandles(real, (h) => ({
+      append: async (b) => {
+        if (full) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+        await h.append(b);
       },
-    };
+      datasync: () => h.datasync(),
+      close: () => h.close(),
+    }));
     const errors: Error[] = [];
     const node = await RaftNode.start({ id: 1, clusterId: "f", voters: [1], dataDir: dir, fs, tickMs: 10, app: { apply: () => undefined }, log: () => undefined, onFatal: (e) => errors.push(e) });
     cleanup.push(() => node.stop());

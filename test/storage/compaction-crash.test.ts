@@ -95,6 +95,8 @@ describe("compaction: crash at every fault point (seeded; replay: npx vitest run
       unlink: (p) => fs.unlink(p),
       truncate: (p, n) => fs.truncate(p, n),
       openAppend: (p, c) => fs.openAppend(p, c),
+      openAt: (p, o) => fs.openAt(p, o),
+      allocate: (p, n) => fs.allocate(p, n),
       syncDir: async () => undefined,
     });
     const clean = new MemoryFileSystem();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { readRecord } from "../../src/adapters/storage/format.js";
-import { encodeBatch, encodeStateFile, segmentName } from "../../src/adapters/storage/format.js";
+import { encodeBatch, encodeStateFile, endOfData, segmentName } from "../../src/adapters/storage/format.js";
 import { MemoryFileSystem, StorageError, WriteAheadLog, type WalOp } from "../../src/adapters/storage/index.js";
 import { fromRecovered, matchesPrefix } from "./model.js";
 import { drive, prefixStates, randomScript } from "./script.js";
@@ -39,7 +39,7 @@ async function refusal(fs: MemoryFileSystem): Promise<StorageError> {
 function batchOffsets(bytes: Uint8Array): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
   let at = (readRecord(bytes, 0) as { end: number }).end;
-  while (at < bytes.length) {
+  while (at < endOfData(bytes)) {
     const r = readRecord(bytes, at);
     if (r.kind !== "ok" || r.record.type !== "batch") throw new Error("unparseable test segment");
     out.push({ start: at, end: r.end + r.record.length });
@@ -146,13 +146,13 @@ describe("missing segments and terms going backwards", () => {
   it("an entry whose term goes backwards refuses to start, naming file and offset", async () => {
     const { fs } = await written(script);
     const last = segments(fs).at(-1)!;
-    const before = fs.peek(last)!.length;
+    const before = endOfData(fs.peek(last)!);
     const lastBatch = readRecord(fs.peek(last)!, batchOffsets(fs.peek(last)!).at(-1)!.start);
     const seq = lastBatch.kind === "ok" && lastBatch.record.type === "batch" ? lastBatch.record.seq + 1 : -1;
     const { recovered } = await reopen(fs);
     const tail = recovered.entries.at(-1)!;
     expect(tail.term).toBeGreaterThan(1);
-    const h = await fs.openAppend(last, false);
+    const h = await fs.openAt(last, endOfData(fs.peek(last)!));
     await h.append(encodeBatch(seq, [{ type: "entry", index: tail.index + 1, term: tail.term - 1, payload: new Uint8Array(1) }]));
     await h.datasync();
     const e = await refusal(fs);

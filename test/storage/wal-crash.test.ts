@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MemoryFileSystem, WriteAheadLog, type AppendHandle, type FileSystem, type TearMode } from "../../src/adapters/storage/index.js";
+import { MemoryFileSystem, WriteAheadLog, wrapHandles, type AppendHandle, type FileSystem, type TearMode } from "../../src/adapters/storage/index.js";
 import { fromRecovered, matchesPrefix } from "./model.js";
 import { drive, prefixStates, randomScript } from "./script.js";
 
@@ -53,7 +53,7 @@ describe("crash at every fault point (seeded; replay: npx vitest run test/storag
       const clean = await countPoints(script, 600, 4);
       const kinds = new Set(clean.trace.map((t) => t.split(" ")[1]));
       // The run must exercise every kind of fault point, or "every point" would mean little.
-      expect([...kinds].sort()).toEqual(["append", "create", "fdatasync", "fsync-dir", "rename", "unlink"]);
+      expect([...kinds].sort()).toEqual(["allocate", "append", "create", "fdatasync", "fsync-dir", "rename", "unlink"]);
       const failures: string[] = [];
       for (let p = 1; p <= clean.points + 1; p++) {
         const f = await checkCrashAt(SEED, p, mode, script, 600, 4);
@@ -64,20 +64,7 @@ describe("crash at every fault point (seeded; replay: npx vitest run test/storag
   }
 
   it("a mutant that acknowledges before fdatasync loses acknowledged writes (the check has teeth)", async () => {
-    const lying = (fs: MemoryFileSystem): FileSystem => ({
-      ...fs,
-      mkdirp: (d) => fs.mkdirp(d),
-      list: (d) => fs.list(d),
-      readFile: (p) => fs.readFile(p),
-      rename: (a, b) => fs.rename(a, b),
-      unlink: (p) => fs.unlink(p),
-      truncate: (p, n) => fs.truncate(p, n),
-      syncDir: (d) => fs.syncDir(d),
-      async openAppend(path, create): Promise<AppendHandle> {
-        const h = await fs.openAppend(path, create);
-        return { append: (b) => h.append(b), datasync: async () => undefined, close: () => h.close() };
-      },
-    });
+    const lying = (fs: MemoryFileSystem): FileSystem => wrapHandles(fs, (h): AppendHandle => ({ append: (b) => h.append(b), datasync: async () => undefined, close: () => h.close() }));
     const states = prefixStates(script);
     let caught = 0;
     for (let p = 5; p < 200; p += 7) {

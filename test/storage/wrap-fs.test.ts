@@ -12,6 +12,11 @@ class Recording implements FileSystem {
     this.calls.push(`openAppend ${p} ${create}`);
     return { append: async () => undefined, datasync: async () => undefined, close: async () => undefined };
   }
+  async openAt(p: string, offset: number): Promise<AppendHandle> {
+    this.calls.push(`openAt ${p} ${offset}`);
+    return { append: async () => undefined, datasync: async () => undefined, close: async () => undefined };
+  }
+  async allocate(p: string, n: number): Promise<void> { this.calls.push(`allocate ${p} ${n}`); }
   async rename(a: string, b: string): Promise<void> { this.calls.push(`rename ${a} ${b}`); }
   async unlink(p: string): Promise<void> { this.calls.push(`unlink ${p}`); }
   async truncate(p: string, n: number): Promise<void> { this.calls.push(`truncate ${p} ${n}`); }
@@ -26,11 +31,13 @@ describe("wrapFileSystem", () => {
     expect(await fs.list("d")).toEqual(["x"]);
     expect(await fs.readFile("f")).toEqual(new Uint8Array([7]));
     await fs.openAppend("f", true);
+    await fs.openAt("g", 5);
+    await fs.allocate("h", 9);
     await fs.rename("a", "b");
     await fs.unlink("u");
     await fs.truncate("t", 3);
     await fs.syncDir("d");
-    expect(inner.calls).toEqual(["mkdirp d", "list d", "readFile f", "openAppend f true", "rename a b", "unlink u", "truncate t 3", "syncDir d"]);
+    expect(inner.calls).toEqual(["mkdirp d", "list d", "readFile f", "openAppend f true", "openAt g 5", "allocate h 9", "rename a b", "unlink u", "truncate t 3", "syncDir d"]);
   });
 
   it("uses the overrides instead of the inner methods they replace", async () => {

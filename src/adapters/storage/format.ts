@@ -3,7 +3,8 @@
  *
  * - A frame: `u32 LE body length`, `u32 LE CRC32C(body)`, `body`. A body is a one-byte record type and fields,
  *   integers as LEB128 varints (the metadata codec's `ByteWriter`/`ByteReader`).
- * - A segment file `<seq:16 hex>.wal`: a `segment` header frame, then batches. A batch (one group commit, one
+ * - A segment file `<seq:16 hex>.wal`: a `segment` header frame, then batches, then zeros up to its preallocated
+ *   size (free space: a frame's length is never 0, so a zero header is no frame). A batch (one group commit, one
  *   fdatasync) is a `batch` frame (magic `QBAT`, batch sequence number, byte length of the frames that follow)
  *   and then `entry` / `truncate` / `snapshot` / `commit` frames.
  * - The hard-state file `state` and snapshot files `snap-<index:16 hex>-<term:16 hex>.snap`: a 4-byte magic and
@@ -233,6 +234,8 @@ function readFrameBody(bytes: Uint8Array, offset: number, maxBody: number): { bo
   const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, FRAME_HEADER);
   const len = dv.getUint32(0, true);
   const crc = dv.getUint32(4, true);
+  // Every body holds at least its type byte, so zeros (a preallocated segment's free space) never read as a frame.
+  if (len === 0) return "a zero-length frame";
   if (len > maxBody) return `frame declares ${len} bytes (limit ${maxBody})`;
   const end = offset + FRAME_HEADER + len;
   if (end > bytes.length) return "short";
@@ -371,4 +374,11 @@ export function parseSegmentName(name: string): number | undefined {
 export function parseSnapshotName(name: string): { index: number; term: number } | undefined {
   const m = /^snap-([0-9a-f]{16})-([0-9a-f]{16})\.snap$/.exec(name);
   return m === null ? undefined : { index: parseInt(m[1]!, 16), term: parseInt(m[2]!, 16) };
+}
+
+/** The length of `bytes` without its trailing zero bytes: where a preallocated segment's data ends at the latest. */
+export function endOfData(bytes: Uint8Array): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end;
 }

@@ -8,11 +8,11 @@ import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 
-/** An open file, written only at its end. */
+/** An open file, written sequentially from a position (its end, or an offset given at open). */
 export interface AppendHandle {
   /**
-   * Appends `data` at the end of the file (the whole buffer, or an error). An implementation may hold the bytes
-   * until the next {@link AppendHandle.datasync} (its write errors then surface there).
+   * Writes `data` at the handle's position and advances it (the whole buffer, or an error). An implementation may
+   * hold the bytes until the next {@link AppendHandle.datasync} (its write errors then surface there).
    */
   append(data: Uint8Array): Promise<void>;
   /** `fdatasync`: the file's data (and its size) are durable when this resolves. */
@@ -29,8 +29,19 @@ export interface FileSystem {
   list(dir: string): Promise<string[]>;
   /** The whole content of a file. */
   readFile(path: string): Promise<Uint8Array>;
-  /** Opens a file for appending; `create` makes it empty first (creating it if missing). */
+  /** Opens a file for appending at its end; `create` makes it empty first (creating it if missing). */
   openAppend(path: string, create: boolean): Promise<AppendHandle>;
+  /**
+   * Opens an existing file for writing from byte `offset` on, over what is there (a preallocated segment's zeros):
+   * the file does not grow while the writes stay inside it, so an fdatasync need not commit a size change.
+   */
+  openAt(path: string, offset: number): Promise<AppendHandle>;
+  /**
+   * Creates (or empties) `path` as `bytes` zero bytes, written (not sparse: a write into a hole allocates blocks,
+   * a metadata change an fdatasync must commit) and synced. Its name is durable only after a rename and
+   * {@link FileSystem.syncDir}.
+   */
+  allocate(path: string, bytes: number): Promise<void>;
   /** Atomically replaces `to` by `from` (durable only after {@link FileSystem.syncDir}). */
   rename(from: string, to: string): Promise<void>;
   /** Removes a file (durable only after {@link FileSystem.syncDir}). */
@@ -54,7 +65,10 @@ export const pathOf = (dir: string, name: string): string => join(dir, name);
 class NodeAppendHandle implements AppendHandle {
   private pending: Uint8Array[] = [];
 
-  constructor(private readonly fh: fsp.FileHandle) {}
+  constructor(
+    private readonly fh: fsp.FileHandle,
+    private position: number,
+  ) {}
 
   async append(data: Uint8Array): Promise<void> {
     this.pending.push(data);
@@ -80,10 +94,23 @@ class NodeAppendHandle implements AppendHandle {
     const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done);
+      const { bytesWritten } = await this.fh.write(data, done, data.length - done, this.position);
       done += bytesWritten;
+      this.position += bytesWritten;
     }
   }
+}
+
+/** Bytes of zeros written per call by {@link FileSystem.allocate}. */
+const ZERO_CHUNK = 1024 * 1024;
+
+/**
+ * Opens for positional writes with `O_DSYNC`: a write returns once its data (and the file size, if it grew) are
+ * durable, as after an fdatasync.
+ */
+function openDsync(path: string, create: boolean): Promise<fsp.FileHandle> {
+  const flags = constants.O_WRONLY | constants.O_DSYNC | (create ? constants.O_CREAT | constants.O_TRUNC : 0);
+  return fsp.open(path, flags, 0o644);
 }
 
 /** The real file system through `node:fs/promises`. */
@@ -97,10 +124,24 @@ export function nodeFileSystem(): FileSystem {
       return new Uint8Array(await fsp.readFile(path));
     },
     async openAppend(path, create) {
-      // O_APPEND: every write lands at the end whatever the position, as the log's format assumes. O_DSYNC:
-      // a write returns once its data (and the file size) are durable, as after an fdatasync.
-      const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_DSYNC | (create ? constants.O_CREAT | constants.O_TRUNC : 0);
-      return new NodeAppendHandle(await fsp.open(path, flags, 0o644));
+      const fh = await openDsync(path, create);
+      return new NodeAppendHandle(fh, create ? 0 : (await fh.stat()).size);
+    },
+    async openAt(path, offset) {
+      return new NodeAppendHandle(await openDsync(path, false), offset);
+    },
+    async allocate(path, bytes) {
+      const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+      try {
+        const zeros = Buffer.alloc(Math.min(bytes, ZERO_CHUNK));
+        for (let at = 0; at < bytes; ) {
+          const { bytesWritten } = await fh.write(zeros, 0, Math.min(zeros.length, bytes - at), at);
+          at += bytesWritten;
+        }
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
     },
     rename: (from, to) => fsp.rename(from, to),
     unlink: (path) => fsp.unlink(path),

@@ -9,6 +9,7 @@ export { nodeFileSystem, type AppendHandle, type FileSystem } from "./fs.js";
 export { MemoryFileSystem, NoSpaceError, SimulatedCrash, type MemoryFileSystemOptions, type TearMode } from "./mem-fs.js";
 export { loseUnsynced, type LoseUnsyncedOptions } from "./lose-unsynced.js";
 export { randomSyncDelays, slowSync } from "./slow-sync.js";
+export { wrapFileSystem, wrapHandles } from "./wrap-fs.js";
 export { WriteAheadLog, type LogPosition, type WalOp, type WalOptions, type WalStats } from "./wal.js";
 export type { RecoveredEntry, RecoveredLog } from "./recovery.js";
 export type { SnapshotRetention } from "./log-model.js";

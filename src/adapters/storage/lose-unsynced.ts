@@ -5,7 +5,7 @@
  * @module
  */
 import type { AppendHandle, FileSystem } from "./fs.js";
-import { wrapFileSystem } from "./wrap-fs.js";
+import { wrapHandles } from "./wrap-fs.js";
 
 /** Options of {@link loseUnsynced}. */
 export interface LoseUnsyncedOptions {
@@ -20,9 +20,7 @@ export interface LoseUnsyncedOptions {
 /** Wraps `inner` so that unsynced appends live only in this process until their fdatasync. */
 export function loseUnsynced(inner: FileSystem, options: LoseUnsyncedOptions = {}): FileSystem {
   const before = options.beforeSync;
-  return wrapFileSystem(inner, {
-    async openAppend(path, create): Promise<AppendHandle> {
-      const h = await inner.openAppend(path, create);
+  return wrapHandles(inner, (h): AppendHandle => {
       let pending: Uint8Array[] = [];
       // Syncs run one after the other, so bytes reach the OS in the order they were appended.
       let syncs: Promise<void> = Promise.resolve();
@@ -43,6 +41,5 @@ export function loseUnsynced(inner: FileSystem, options: LoseUnsyncedOptions = {
         },
         close: () => h.close(),
       };
-    },
   });
 }

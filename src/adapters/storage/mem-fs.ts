@@ -31,6 +31,8 @@ export type TearMode =
 interface Inode {
   data: Uint8Array;
   durable: Uint8Array;
+  /** Zero bytes allocated (and synced) by `allocate`: the file is at least this long, zeros past `data`. */
+  allocated: number;
 }
 
 const SECTOR = 512;
@@ -39,7 +41,7 @@ const SECTOR = 512;
 export interface MemoryFileSystemOptions {
   /** The fault point (1-based count of mutating calls) at which the machine crashes. */
   readonly crashAt?: number;
-  /** The fault point at which an append fails with ENOSPC after writing half its bytes. */
+  /** The fault point at which an append fails with ENOSPC after writing half its bytes (or an allocate fails). */
   readonly noSpaceAt?: number;
 }
 
@@ -84,24 +86,51 @@ export class MemoryFileSystem implements FileSystem {
   }
   async readFile(path: string): Promise<Uint8Array> {
     if (this.crashed) throw new SimulatedCrash("the machine crashed");
-    return this.inode(path).data.slice();
+    return padded(this.inode(path).data, this.inode(path).allocated);
   }
   async openAppend(path: string, create: boolean): Promise<AppendHandle> {
     if (create) {
       this.point("create", path);
-      const existing = this.names.get(path);
-      if (existing !== undefined) existing.data = new Uint8Array(0);
-      else this.names.set(path, { data: new Uint8Array(0), durable: new Uint8Array(0) });
+      this.emptyFile(path, 0);
     }
     const node = this.inode(path);
+    return this.writer(path, node, Math.max(node.data.length, node.allocated));
+  }
+  async openAt(path: string, offset: number): Promise<AppendHandle> {
+    return this.writer(path, this.inode(path), offset);
+  }
+  async allocate(path: string, bytes: number): Promise<void> {
+    this.point("allocate", path);
+    const node = this.emptyFile(path, 0);
+    node.durable = new Uint8Array(0);
+    if (this.options.noSpaceAt === this.points) {
+      node.allocated = bytes >> 1;
+      throw new NoSpaceError(`ENOSPC: no space left on device, allocate ${path}`);
+    }
+    node.allocated = bytes;
+  }
+
+  private emptyFile(path: string, allocated: number): Inode {
+    const existing = this.names.get(path);
+    if (existing !== undefined) {
+      existing.data = new Uint8Array(0);
+      existing.allocated = allocated;
+      return existing;
+    }
+    const node = { data: new Uint8Array(0), durable: new Uint8Array(0), allocated };
+    this.names.set(path, node);
+    return node;
+  }
+
+  private writer(path: string, node: Inode, start: number): AppendHandle {
+    let position = start;
     return {
       append: async (bytes) => {
         this.point("append", path);
-        if (this.options.noSpaceAt === this.points) {
-          node.data = concat(node.data, bytes.subarray(0, bytes.length >> 1));
-          throw new NoSpaceError(`ENOSPC: no space left on device, write ${path}`);
-        }
-        node.data = concat(node.data, bytes);
+        const n = this.options.noSpaceAt === this.points ? bytes.length >> 1 : bytes.length;
+        node.data = writeAt(node.data, position, bytes.subarray(0, n));
+        position += n;
+        if (n < bytes.length) throw new NoSpaceError(`ENOSPC: no space left on device, write ${path}`);
       },
       datasync: async () => {
         this.point("fdatasync", path);
@@ -125,6 +154,7 @@ export class MemoryFileSystem implements FileSystem {
     const n = this.inode(path);
     n.data = n.data.slice(0, length);
     n.durable = n.data.slice();
+    n.allocated = Math.min(n.allocated, length);
   }
   async syncDir(dir: string): Promise<void> {
     this.point("fsync-dir", dir);
@@ -143,7 +173,7 @@ export class MemoryFileSystem implements FileSystem {
     this.names = new Map();
     this.durableNames = new Map();
     for (const [p, n] of other.names) {
-      const c = { data: n.data.slice(), durable: n.durable.slice() };
+      const c = { data: n.data.slice(), durable: n.durable.slice(), allocated: n.allocated };
       this.names.set(p, c);
       this.durableNames.set(p, c);
     }
@@ -152,13 +182,14 @@ export class MemoryFileSystem implements FileSystem {
 
   /** The bytes of a file as the process sees them (undefined if absent). */
   peek(path: string): Uint8Array | undefined {
-    return this.names.get(path)?.data;
+    const n = this.names.get(path);
+    return n === undefined ? undefined : padded(n.data, n.allocated);
   }
 
   /** Overwrites bytes of a file, durably (a bit flip, a bad sector): for corruption tests. */
   corrupt(path: string, offset: number, mutate: (byte: number) => number): void {
     const n = this.inode(path);
-    n.data = n.data.slice();
+    n.data = padded(n.data, Math.max(n.allocated, offset + 1));
     n.data[offset] = mutate(n.data[offset]!) & 0xff;
     n.durable = n.data.slice();
   }
@@ -182,7 +213,7 @@ export class MemoryFileSystem implements FileSystem {
       let c = copies.get(n);
       if (c === undefined) {
         const data = torn(n, mode, rng);
-        c = { data, durable: data.slice() };
+        c = { data, durable: data.slice(), allocated: n.allocated };
         copies.set(n, c);
       }
       next.names.set(p, c);
@@ -192,25 +223,37 @@ export class MemoryFileSystem implements FileSystem {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
+/** `data` with `bytes` written at `offset` (zeros fill any gap): a new array, `data` is never changed. */
+function writeAt(data: Uint8Array, offset: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.max(data.length, offset + bytes.length));
+  out.set(data);
+  out.set(bytes, offset);
   return out;
 }
 
-/** What survives of a file: its durable bytes, and per mode some of the appended unsynced ones. */
+/** `data` followed by zeros up to `length` bytes (a copy). */
+function padded(data: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(Math.max(data.length, length));
+  out.set(data);
+  return out;
+}
+
+/**
+ * What survives of a file: its durable bytes, and per mode some of the unsynced ones — a prefix of the bytes
+ * from the first one that differs from the durable content on (written over preallocated zeros or appended).
+ */
 function torn(n: Inode, mode: TearMode, rng: Prng): Uint8Array {
   const synced = n.durable;
-  const extends_ = n.data.length > synced.length && synced.every((b, i) => n.data[i] === b);
-  if (mode === "lose" || !extends_) return synced.slice();
-  const extra = n.data.subarray(synced.length);
+  let d = 0;
+  while (d < synced.length && d < n.data.length && synced[d] === n.data[d]) d++;
+  if (mode === "lose" || d >= n.data.length) return synced.slice();
+  const extra = n.data.subarray(d);
   const keep = rng.range(0, extra.length);
-  const out = concat(synced, extra.subarray(0, keep));
+  const out = writeAt(synced, d, extra.subarray(0, keep));
   if (mode === "sectors") {
-    for (let s = Math.floor(synced.length / SECTOR) * SECTOR; s < out.length; s += SECTOR) {
-      const from = Math.max(s, synced.length);
-      const to = Math.min(s + SECTOR, out.length);
+    for (let s = Math.floor(d / SECTOR) * SECTOR; s < d + keep; s += SECTOR) {
+      const from = Math.max(s, d);
+      const to = Math.min(s + SECTOR, d + keep);
       const fate = rng.int(3);
       for (let i = from; i < to; i++) out[i] = fate === 0 ? out[i]! : fate === 1 ? 0 : rng.int(256);
     }

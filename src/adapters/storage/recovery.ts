@@ -7,6 +7,8 @@
  * torn tail — it was never acknowledged, because a batch is acknowledged only after its fdatasync and the next
  * batch is written only after that — and is cut off (and reported). Damage anywhere else (a later batch that
  * still validates, or an earlier segment), a missing segment and a term going backwards refuse to start.
+ * Segments are preallocated with zeros: the zeros after the last batch are free space, and a torn tail is
+ * zeroed (up to the end of data), not cut, so the segment keeps its preallocated size.
  * @module
  */
 import { StorageError } from "./errors.js";
@@ -16,6 +18,7 @@ import {
   TMP_SUFFIX,
   decodeSnapshotFile,
   decodeStateFile,
+  endOfData,
   findBatchAfter,
   parseSegmentName,
   parseSnapshotName,
@@ -54,7 +57,7 @@ export interface SegmentInfo {
 export interface RecoveryPlan {
   readonly model: LogModel;
   readonly state?: { readonly term: number; readonly payload: Uint8Array };
-  /** A torn tail to cut: the last segment is truncated to `offset` bytes. */
+  /** A torn tail to erase: the last segment's bytes [offset, offset + dropped) are overwritten with zeros. */
   readonly truncate?: { readonly name: string; readonly offset: number; readonly dropped: number; readonly why: string };
   /** Leftover files to delete: temp files, snapshot files no marker refers to. */
   readonly remove: readonly string[];
@@ -63,7 +66,7 @@ export interface RecoveryPlan {
   readonly segments: SegmentInfo[];
   /** Sequence number of the segment holding the latest snapshot marker (-1: none). */
   readonly markerSeq: number;
-  /** Size of the last segment after the cut. */
+  /** Where the last segment's data ends after the cut: the next batch is written there. */
   readonly lastSegmentSize: number;
   /** Sequence number the next batch gets. */
   readonly nextBatchSeq: number;
@@ -151,7 +154,8 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan | StorageError 
     const info: SegmentInfo = { seq, name, maxIndex: 0 };
     segments.push(info);
     let at = h.end;
-    while (at < bytes.length) {
+    const dataEnd = endOfData(bytes);
+    while (at < dataEnd) {
       const batch = readBatch(bytes, at);
       if ("why" in batch) {
         const damage = batch;
@@ -160,7 +164,7 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan | StorageError 
           const where = isLast ? `a later batch at offset ${later} is intact, so this is not a torn tail` : "a later segment exists, so this is not a torn tail";
           return new StorageError("corrupt-record", `${damage.why} (${where})`, name, damage.offset);
         }
-        truncate = { name, offset: at, dropped: bytes.length - at, why: `${damage.why} at offset ${damage.offset}` };
+        truncate = { name, offset: at, dropped: dataEnd - at, why: `${damage.why} at offset ${damage.offset}` };
         break;
       }
       if (nextBatchSeq >= 0 && batch.seq !== nextBatchSeq) {
@@ -175,7 +179,7 @@ export function planRecovery(input: RecoveryInput): RecoveryPlan | StorageError 
       }
       at = batch.end;
     }
-    if (isLast) lastSegmentSize = truncate === undefined ? bytes.length : truncate.offset;
+    if (isLast) lastSegmentSize = at;
   }
   if (model.hasGap) {
     return new StorageError("missing-segment", `entries ${model.snapIndex + 1}..${model.start - 1} are in no segment (segments before it were removed)`, segNames[0]?.name, 0);

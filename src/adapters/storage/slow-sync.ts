@@ -6,7 +6,7 @@
  */
 import { Prng } from "../simulator/prng.js";
 import type { AppendHandle, FileSystem } from "./fs.js";
-import { wrapFileSystem } from "./wrap-fs.js";
+import { wrapHandles } from "./wrap-fs.js";
 
 /** Seeded random sync durations in [0, maxMs] ms (for {@link slowSync} and `loseUnsynced`'s `syncDelayMs`). */
 export function randomSyncDelays(maxMs: number, seed: number): () => number {
@@ -21,21 +21,21 @@ export function randomSyncDelays(maxMs: number, seed: number): () => number {
 export function slowSync(inner: FileSystem, maxMs: number, seed: number): FileSystem {
   const delays = randomSyncDelays(maxMs, seed);
   const pause = (): Promise<void> => new Promise((r) => setTimeout(r, delays()));
-  return wrapFileSystem(inner, {
-    syncDir: async (d) => {
-      await pause();
-      await inner.syncDir(d);
+  return wrapHandles(
+    inner,
+    (h): AppendHandle => ({
+      append: (data) => h.append(data),
+      async datasync() {
+        await pause();
+        await h.datasync();
+      },
+      close: () => h.close(),
+    }),
+    {
+      syncDir: async (d) => {
+        await pause();
+        await inner.syncDir(d);
+      },
     },
-    async openAppend(path, create): Promise<AppendHandle> {
-      const h = await inner.openAppend(path, create);
-      return {
-        append: (data) => h.append(data),
-        async datasync() {
-          await pause();
-          await h.datasync();
-        },
-        close: () => h.close(),
-      };
-    },
-  });
+  );
 }
