@@ -30,8 +30,8 @@ Runs one node of quorate's replicated key-value service (Raft, durable log, etcd
   --snapshot-count N snapshot the store and compact the log every N applied entries (0: never). Default 10000
   --snapshot-catch-up N  entries kept in the log behind a snapshot for slow followers.
                      Default min(5000, snapshot-count / 2)
-  --segment-bytes N  start a new write-ahead log segment at N bytes; compaction deletes whole segments.
-                     Default 67108864 (64 MiB)
+  --segment-bytes N  write-ahead log segments are preallocated to N bytes (zeros), a new one started when
+                     full; compaction deletes whole segments. Default 16777216 (16 MiB)
   --lose-unsynced    keep unsynced writes in process memory until fdatasync, so kill -9 loses exactly what a
                      power failure would (for torture tests); then the lines "disk stall" and "disk resume"
                      on stdin hang every fdatasync and let them go on (a stalled disk)
