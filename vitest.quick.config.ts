@@ -15,6 +15,7 @@ export default defineConfig({
       // Exhaustive searches for planted mutants (tens of seconds each): `npm test` runs them.
       "test/explore/raft-mutants.test.ts",
       "test/explore/raft-deep-mutants.test.ts",
+      "test/explore/raft-mutants-from-init.test.ts",
       "test/explore/kraft.test.ts",
       "test/**/*.real.test.ts",
       // Real processes under names that predate the `.real.test.ts` convention: ZooKeeper 3.8, kazoo, zkCli.sh, the CLI.

@@ -6,7 +6,10 @@
  * --manifest … --json` reports (read + parse + check, cold: a fresh process each time),
  * median of `--cold` runs; and that command's wall time end to end. With `--porcupine BIN` (the out-of-repo
  * driver of docs/checker-speed.md) Porcupine runs in the same sitting, alternating with quorate, and the table
- * shows both side by side. The machine is shared: the load average is printed with the figures.
+ * shows both side by side. Besides the general parser and checker (what `quorate check FILE` runs), the fast path
+ * that `check --manifest` settles these files with is timed warm too, split where Porcupine's driver splits:
+ * "fast parse" is `encodeHistory` (reading the file into typed arrays, and the search's set-up), "fast check"
+ * is `searchHistory`. The machine is shared: the load average is printed with the figures.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -14,6 +17,10 @@ import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { encodeHistory } from "../src/check/linearizability/fast/encode.js";
+import type { EncodedHistory, FastModelName } from "../src/check/linearizability/fast/encode.js";
+import { FAST_MAX_STEPS } from "../src/check/linearizability/fast/index.js";
+import { searchHistory, TextStates } from "../src/check/linearizability/fast/search.js";
 import { checkLinearizability, modelByName, parseHistory, parseManifest } from "../src/check/linearizability/index.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,6 +38,9 @@ interface Row {
   verdict: string;
   parse: Cost;
   check: Cost;
+  /** The fast path, warm: encode (parse + set-up) and search; absent when it declines the file. */
+  fastParse?: Cost;
+  fastCheck?: Cost;
   manifest: Cost;
   porcupineParse?: Cost;
   porcupineCheck?: Cost;
@@ -63,6 +73,32 @@ function timed<T>(reps: number, fn: () => T): { value: T; cost: Cost } {
     cpus.push(cpuNow() - c0);
   }
   return { value, cost: { ms: median(times), cpu: median(cpus) } };
+}
+
+/**
+ * Warm medians of the fast path on `text`: `encodeHistory`, then `searchHistory` on a fresh encoding each time
+ * (the search lifts entries out of the encoding's lists, so one encoding serves one search). Undefined when the
+ * fast path declines the file or does not find it linearizable.
+ */
+function timeFastPath(reps: number, text: string, model: string): { parse: Cost; check: Cost } | undefined {
+  if (model !== "cas-register" && model !== "kv") return undefined;
+  const encode = (): EncodedHistory | undefined => encodeHistory(text, model as FastModelName);
+  const search = (h: EncodedHistory): number => searchHistory(h, model === "kv" ? new TextStates(h.texts, h.textIds) : undefined, FAST_MAX_STEPS, 64 * 2 ** 20);
+  const first = encode();
+  if (first === undefined || search(first) < 0) return undefined;
+  const parse = timed(reps, encode).cost;
+  const times: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < WARM_UP_RUNS + reps; i++) {
+    const h = encode()!;
+    const c0 = cpuNow();
+    const t0 = performance.now();
+    search(h);
+    if (i < WARM_UP_RUNS) continue;
+    times.push(performance.now() - t0);
+    cpus.push(cpuNow() - c0);
+  }
+  return { parse, check: { ms: median(times), cpu: median(cpus) } };
 }
 
 interface ManifestRun {
@@ -132,12 +168,14 @@ export async function run(argv: readonly string[]): Promise<void> {
     const parsed = timed(reps, () => parseHistory(text, entry.format, entry.file));
     const model = modelByName(entry.model, entry.initial);
     const checked = timed(reps, () => checkLinearizability(parsed.value, model));
+    const fast = entry.format === "jepsen-edn" && entry.initial === undefined ? timeFastPath(reps, text, entry.model) : undefined;
     const row: Row = {
       file: entry.file,
       ops: parsed.value.length,
       verdict: checked.value.verdict,
       parse: parsed.cost,
       check: checked.cost,
+      ...(fast !== undefined ? { fastParse: fast.parse, fastCheck: fast.check } : {}),
       manifest: medianCost(manifestRuns.map((r) => r.perFile.get(entry.file)!)),
     };
     if (porcupineRuns.length > 0) {
@@ -151,23 +189,27 @@ export async function run(argv: readonly string[]): Promise<void> {
 
   for (const unit of ["ms", "cpu"] as const) {
     const title = unit === "ms" ? "wall ms" : "CPU ms (user + system, every thread of the process)";
-    process.stdout.write(`\n${title}, medians. P = Porcupine driver, Q = quorate warm in this process, Q manif = per file as check --manifest reports it (read + parse + check, fresh process)\n`);
-    process.stdout.write(`${"file".padEnd(24)} ${"ops".padStart(5)} ${"P parse".padStart(8)} ${"P check".padStart(8)} ${"Q parse".padStart(8)} ${"Q check".padStart(8)} ${"Q manif".padStart(8)}  check≤P  manif≤P parse+check  verdict\n`);
+    process.stdout.write(`\n${title}, medians. P = Porcupine driver, Q = quorate warm in this process (general path; Qf = the fast path), Q manif = per file as check --manifest reports it (read + parse + check, fresh process)\n`);
+    process.stdout.write(`${"file".padEnd(24)} ${"ops".padStart(5)} ${"P parse".padStart(8)} ${"P check".padStart(8)} ${"Q parse".padStart(8)} ${"Q check".padStart(8)} ${"Qf parse".padStart(8)} ${"Qf check".padStart(8)} ${"Q manif".padStart(8)}  check≤P  Qf check≤P  manif≤P parse+check  verdict\n`);
     let checkWins = 0;
+    let fastCheckWins = 0;
     let manifestWins = 0;
     for (const r of rows) {
       const pParse = r.porcupineParse?.[unit];
       const pCheck = r.porcupineCheck?.[unit];
       const checkOk = pCheck === undefined ? "" : r.check[unit] <= pCheck ? "yes" : "NO";
+      const fastCheck = r.fastCheck?.[unit];
+      const fastCheckOk = pCheck === undefined ? "" : fastCheck === undefined ? "—" : fastCheck <= pCheck ? "yes" : "NO";
       const manifestOk = pCheck === undefined || pParse === undefined ? "" : r.manifest[unit] <= pParse + pCheck ? "yes" : "NO";
       if (checkOk === "yes") checkWins++;
+      if (fastCheckOk === "yes") fastCheckWins++;
       if (manifestOk === "yes") manifestWins++;
       const agree = r.porcupineVerdict === undefined || r.porcupineVerdict === r.verdict ? "" : `  DISAGREES with Porcupine (${r.porcupineVerdict})`;
-      process.stdout.write(`${r.file.padEnd(24)} ${String(r.ops).padStart(5)} ${f2(pParse)} ${f2(pCheck)} ${f2(r.parse[unit])} ${f2(r.check[unit])} ${f2(r.manifest[unit])}  ${checkOk.padEnd(7)}  ${manifestOk.padEnd(19)}  ${r.verdict}${agree}\n`);
+      process.stdout.write(`${r.file.padEnd(24)} ${String(r.ops).padStart(5)} ${f2(pParse)} ${f2(pCheck)} ${f2(r.parse[unit])} ${f2(r.check[unit])} ${f2(r.fastParse?.[unit])} ${f2(fastCheck)} ${f2(r.manifest[unit])}  ${checkOk.padEnd(7)}  ${fastCheckOk.padEnd(10)}  ${manifestOk.padEnd(19)}  ${r.verdict}${agree}\n`);
     }
     const sum = (pick: (r: Row) => number | undefined): number => rows.reduce((s, r) => s + (pick(r) ?? 0), 0);
-    process.stdout.write(`${"total".padEnd(24)} ${String(sum((r) => r.ops)).padStart(5)} ${f2(sum((r) => r.porcupineParse?.[unit]))} ${f2(sum((r) => r.porcupineCheck?.[unit]))} ${f2(sum((r) => r.parse[unit]))} ${f2(sum((r) => r.check[unit]))} ${f2(sum((r) => r.manifest[unit]))}\n`);
-    if (porcupineRuns.length > 0) process.stdout.write(`check ≤ Porcupine check on ${checkWins}/${rows.length} files; manifest per file ≤ Porcupine parse+check on ${manifestWins}/${rows.length}\n`);
+    process.stdout.write(`${"total".padEnd(24)} ${String(sum((r) => r.ops)).padStart(5)} ${f2(sum((r) => r.porcupineParse?.[unit]))} ${f2(sum((r) => r.porcupineCheck?.[unit]))} ${f2(sum((r) => r.parse[unit]))} ${f2(sum((r) => r.check[unit]))} ${f2(sum((r) => r.fastParse?.[unit]))} ${f2(sum((r) => r.fastCheck?.[unit]))} ${f2(sum((r) => r.manifest[unit]))}\n`);
+    if (porcupineRuns.length > 0) process.stdout.write(`check ≤ Porcupine check on ${checkWins}/${rows.length} files (fast path's check: ${fastCheckWins}/${rows.length}); manifest per file ≤ Porcupine parse+check on ${manifestWins}/${rows.length}\n`);
   }
   const walls = manifestRuns.map((r) => r.wallMs);
   process.stdout.write(`\nnode bin/quorate.js check --manifest ${path.relative(repoRoot, manifest)} --json: wall median ${median(walls).toFixed(0)} ms, best ${Math.min(...walls).toFixed(0)} ms (Node start-up included); mismatches ${manifestRuns[0]!.mismatches}\n`);

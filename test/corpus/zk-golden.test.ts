@@ -33,6 +33,15 @@ describe("golden ZooKeeper 3.8.0 transcripts (corpus)", () => {
     });
   }
 
+  // ... and against a 3-member ensemble (quorate zk-replay --wire --ensemble 3): a wire server in front of each member,
+  // the sessions spread over them, writes committed through Raft; zero skips.
+  for (const file of files) {
+    it(`${path.basename(file)} over the wire against a 3-member ensemble`, async () => {
+      const report = await replayTranscript(await loadTranscript(file), { wire: true, ensemble: 3 });
+      expect({ status: report.status, step: report.step, diff: report.diff, skipped: report.skipped }).toEqual({ status: "pass", step: undefined, diff: undefined, skipped: [] });
+    });
+  }
+
   it("quorate zk-replay DIR --json: every scenario passes or is skipped, exit 0", async () => {
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
@@ -47,5 +56,19 @@ describe("golden ZooKeeper 3.8.0 transcripts (corpus)", () => {
     expect(report.failed).toBe(0);
     expect(report.passed + report.skipped).toBe(report.scenarios.length);
     expect(report.scenarios[0]).toMatchObject({ id: "01-path-validation-create", status: "pass", step: null, diff: null });
+  });
+
+  it("quorate zk-replay DIR --wire --ensemble 3 --json: every scenario passes, none skipped, exit 0", async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
+    let code: number;
+    try {
+      code = await run([goldenDir, "--wire", "--ensemble", "3", "--json"]);
+    } finally {
+      spy.mockRestore();
+    }
+    const report = JSON.parse(out.join(""));
+    expect(code).toBe(0);
+    expect({ passed: report.passed, failed: report.failed, skipped: report.skipped }).toEqual({ passed: files.length, failed: 0, skipped: 0 });
   });
 });

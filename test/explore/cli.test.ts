@@ -73,6 +73,19 @@ describe("quorate explore", () => {
     expect(json().states).toBe(6379);
   });
 
+  it("narrows a Raft space with --storage async-raced and max-partitions (fewer states than the contract order and than no partition)", async () => {
+    const run = async (storage: string, bounds: string): Promise<number> => {
+      out = [];
+      expect(await runCli(["explore", "--system", "raft", "--storage", storage, "--bounds", bounds, "--json"])).toBe(0);
+      expect(json().complete).toBe(true);
+      return json().states;
+    };
+    const crash = "max-term=1,max-log=0,max-crashes=1,max-in-flight=3";
+    expect(await run("async-raced", crash)).toBeLessThan(await run("async-contract", crash));
+    const small = "max-term=1,max-log=1,max-crashes=0,max-in-flight=3";
+    expect(await run("sync", `${small},max-partitions=1`)).toBeGreaterThan(await run("sync", small));
+  });
+
   it("explores the ZooKeeper ensemble (every invariant checked in every state)", async () => {
     expect(await runCli(["explore", "--system", "zk", "--nodes", "3", "--max-depth", "13", "--json"])).toBe(0);
     expect(json().ok).toBe(true);
@@ -89,6 +102,8 @@ describe("quorate explore", () => {
       ["--system", "zk", "--storage", "async-contract"],
       ["--system", "kraft", "--no-heartbeats"],
       ["--system", "kraft", "--bounds", "max-reads=1"],
+      ["--system", "zk", "--bounds", "max-partitions=1"],
+      ["--system", "raft", "--storage", "async-racy"],
       ["--system", "zk", "--lease-reads"],
       ["--system", "raft", "--lease-reads", "--no-heartbeats"],
       ["--system", "raft", "--bounds", "max-reads=1", "--symmetry"],

@@ -84,7 +84,7 @@ describe("symmetry reduction over Raft node ids", () => {
 
 describe("client reads in the explored Raft system", () => {
   // A leader that serves a ReadIndex read at once, without the heartbeat round confirming it still leads.
-  const readWithoutRound = { name: "read-index-without-round", patches: [{ file: "read-only.ts", search: 'if (s.opts.readOnly === "lease-based") {', replace: "if (true) {" }] };
+  const readWithoutRound = { name: "read-index-without-round", patches: [{ file: "read-only.ts", search: 'if (s.opts.readOnly === "lease-based" && leaseHeld(s)) {', replace: "if (true) {" }] };
   const bounds: real.RaftBounds = { maxTerm: 2, maxLog: 2, maxCrashes: 0, maxInFlight: 3, maxReads: 1 };
   const model = (e: Explore, b: real.RaftBounds) => e.actorModel(e.raftSystem({ nodes: 3, bounds: b })) as real.Model<unknown, unknown>;
 
@@ -114,9 +114,12 @@ describe("client reads in the explored Raft system", () => {
 
 /**
  * Lease reads (`--lease-reads`): timers run on a global clock (a `tick` ticks every node: no drift) and the
- * network may lose messages. Both paths below are pinned as selectors (each picks the one enabled action whose
+ * network may lose messages. The paths below are pinned as selectors (each picks the one enabled action whose
  * description contains every part); a breadth-first search from the initial state reaches only depth 18 in
- * 1.5 M states here, so the explorer searches from a state on the path (docs/explore.md).
+ * 1.5 M states here, so the explorer searches from a state on the path (docs/explore.md). The real core serves
+ * lease reads by §6.4.1; three mutants each bring back a stale read: no lease check and no check-quorum
+ * (`lease-read-without-check-quorum`, test/simulator/mutants.ts), etcd's check-quorum lease (the core before the
+ * fix) and a lease counted from when answers arrive.
  */
 describe("lease reads under a global clock", () => {
   const bounds: real.RaftBounds = { maxTerm: 2, maxLog: 2, maxCrashes: 0, maxInFlight: 4, maxReads: 1 };
@@ -171,6 +174,12 @@ describe("lease reads under a global clock", () => {
   const readAt1 = ["input", "read-index", '"node":1'];
   const startingAt = (model: real.Model<unknown, unknown>, state: unknown): real.Model<unknown, unknown> => ({ ...model, init: () => [state] });
 
+  /** etcd's lease, as the core served it before the fix: at once whenever it leads, trusting check-quorum. */
+  const leaseFromCheckQuorum = { name: "lease-from-check-quorum", patches: [{ file: "read-only.ts", search: 'if (s.opts.readOnly === "lease-based" && leaseHeld(s)) {', replace: 'if (s.opts.readOnly === "lease-based") {' }] };
+  /** A lease from when acknowledgements arrive: an answer counts as one to the leader's latest round. */
+  const leaseFromReceipt = { name: "lease-from-receipt", patches: [{ file: "replication.ts", search: "if (m.context > acked) s.reads.acked.set(m.from, m.context);", replace: "if (m.context > acked) s.reads.acked.set(m.from, s.reads.round);" }] };
+  const violations = (r: real.ExploreResult<unknown>) => r.invariants.filter((i) => i.violation !== undefined).map((i) => i.name);
+
   it("lease-read-without-check-quorum: the old leader never steps down and serves a stale read after its lease", async () => {
     const m = MUTANTS.find((x) => x.name === "lease-read-without-check-quorum")!;
     const patched = (await loadPatched(m, "explore-lease", "src/check/explore/index.ts")) as Explore;
@@ -189,17 +198,48 @@ describe("lease reads under a global clock", () => {
     expect(v?.name).toBe("linearizable-read");
     expect(v!.path).toEqual([{ type: "input", node: 1, input: { type: "read-index", requestId: 1 } }]);
     const control = real.explore(startingAt(leaseModel(real), walk(leaseModel(real), afterCheck).state), { strategy: "bfs", maxDepth: 4 });
-    expect(control.invariants.filter((i) => i.violation !== undefined).map((i) => i.name)).toEqual([]);
+    expect(violations(control)).toEqual([]);
   });
 
-  it("the real core's lease (etcd's design) outlives its followers' promise: a stale read before its next check (a finding, docs/explore.md)", () => {
-    // Node 1's check-quorum at tick 4 passed, so it serves lease reads until tick 6; node 3's promise not to vote
-    // (electionElapsed < electionTick) ran from tick 3 to tick 5. Flip to a control once the core's lease is fixed.
+  // Where the explorer found the real core's lease stale before the fix (etcd's lease, renewed at the check-quorum
+  // tick from answers received since the last check): node 1's check at tick 4 passed on the answers of tick 2, so
+  // it served lease reads until its next check at tick 6, while node 3, which last heard it at tick 3, could vote
+  // again from tick 5. Under §6.4.1 (electionTick 2: a lease of 1 tick from the send) node 1's lease from its
+  // round of tick 3 — answered by no one — never started; the answers of tick 2 held it through tick 2 only.
+  it("§6.4.1 lease starts when the heartbeat was sent: no stale read where etcd's check-quorum lease served one", async () => {
     const r = walk(leaseModel(real), [...deposed, readAt1]);
     expect(r.stoppedAt).toBeUndefined();
-    expect(real.replayPath(leaseModel(real), 0, r.path).map((v) => [v.step, v.invariant])).toEqual([[28, "linearizable-read"]]);
-    // Found by the explorer from the state after tick 5 (node 2 campaigning), breadth-first: 6 more steps.
-    const found = real.explore(startingAt(leaseModel(real), walk(leaseModel(real), deposed.slice(0, 20)).state), { strategy: "bfs", stopAtFirstViolation: true });
+    expect(real.replayPath(leaseModel(real), 0, r.path)).toEqual([]);
+    // Node 1 still leads term 1 but holds no lease: the read waits for a heartbeat round (committed index 2 then).
+    expect((r.state as real.RaftSystemState).history!.pending).toEqual([[1, 2]]);
+    const prefix = (e: Explore) => startingAt(leaseModel(e), walk(leaseModel(e), deposed.slice(0, 20)).state);
+    const control = real.explore(prefix(real), { strategy: "bfs", maxDepth: 8 });
+    expect(violations(control)).toEqual([]);
+    // Teeth: etcd's lease (the core before the fix) serves the stale read on the path at step 28, and the explorer
+    // finds one from the state after tick 5 (node 2 campaigning) in 6 steps.
+    const patched = (await loadPatched(leaseFromCheckQuorum, "explore-lease", "src/check/explore/index.ts")) as Explore;
+    expect(patched.replayPath(leaseModel(patched), 0, walk(leaseModel(patched), [...deposed, readAt1]).path).map((v) => [v.step, v.invariant])).toEqual([[28, "linearizable-read"]]);
+    const found = patched.explore(prefix(patched), { strategy: "bfs", stopAtFirstViolation: true });
+    const v = found.invariants.find((i) => i.violation !== undefined)?.violation;
+    expect(v?.name).toBe("linearizable-read");
+    expect(v!.path).toHaveLength(6);
+  });
+
+  // The same path, but node 3's answer to node 1's heartbeat of tick 3 is not lost: it arrives after tick 5, when
+  // node 2 has been elected with node 3's vote and committed. Sent at tick 3, it gives node 1 a lease for tick 3
+  // only; counted from its arrival (the mutant) it would cover tick 5, when node 3 was free to vote again.
+  it("§6.4.1 lease starts when the heartbeat was sent, not when the answer arrived: a late answer renews nothing (lease-from-receipt caught)", async () => {
+    const late: Selectors = [...deposed.slice(0, 15), ...deposed.slice(16), ["deliver", '"to":1', "heartbeat-response"]];
+    const r = walk(leaseModel(real), [...late, readAt1]);
+    expect(r.stoppedAt).toBeUndefined();
+    expect(real.replayPath(leaseModel(real), 0, r.path)).toEqual([]);
+    expect((r.state as real.RaftSystemState).history!.pending).toEqual([[1, 2]]);
+    const prefix = (e: Explore) => startingAt(leaseModel(e), walk(leaseModel(e), late.slice(0, 20)).state);
+    const control = real.explore(prefix(real), { strategy: "bfs", maxDepth: 8 });
+    expect(violations(control)).toEqual([]);
+    const patched = (await loadPatched(leaseFromReceipt, "explore-lease", "src/check/explore/index.ts")) as Explore;
+    expect(patched.replayPath(leaseModel(patched), 0, walk(leaseModel(patched), [...late, readAt1]).path).map((v) => [v.step, v.invariant])).toEqual([[28, "linearizable-read"]]);
+    const found = patched.explore(prefix(patched), { strategy: "bfs", stopAtFirstViolation: true });
     const v = found.invariants.find((i) => i.violation !== undefined)?.violation;
     expect(v?.name).toBe("linearizable-read");
     expect(v!.path).toHaveLength(6);

@@ -1,6 +1,6 @@
 /** The pure KV machine and the etcd JSON translation, against hand-written etcd v3 behaviour. */
 import { describe, expect, it } from "vitest";
-import { KvMachine, KvRequestError, decodeCommand, encodeCommand, parseKvRequest, responseJson, KvCommandError } from "../../src/adapters/kv/index.js";
+import { KvMachine, KvRequestError, KvSnapshotError, decodeCommand, encodeCommand, parseKvRequest, responseJson, KvCommandError } from "../../src/adapters/kv/index.js";
 
 const h = { clusterId: "c", memberId: 1, revision: 0, term: 2 };
 const b = (s: string): string => Buffer.from(s).toString("base64");
@@ -48,6 +48,16 @@ describe("KvMachine", () => {
     n.restore(m.snapshot());
     expect(n.revision).toBe(1);
     expect(n.range({ key: "a" }).kvs).toEqual(m.range({ key: "a" }).kvs);
+  });
+
+  it("restoring data that is not a store's snapshot is a typed error and leaves the store unchanged", () => {
+    const m = new KvMachine();
+    m.apply({ id: "1", type: "put", key: "a", value: "1" });
+    for (const bad of ["{", "null", JSON.stringify({ rev: 1 }), JSON.stringify({ rev: 1, kvs: [{ key: "a" }] }), JSON.stringify({ rev: "x", kvs: [] })]) {
+      expect(() => m.restore(new TextEncoder().encode(bad)), bad).toThrow(KvSnapshotError);
+    }
+    expect(m.revision).toBe(1);
+    expect(m.range({ key: "a" }).kvs.map((kv) => kv.value)).toEqual(["1"]);
   });
 
   it("commands round-trip through the log encoding and garbage is a typed error", () => {

@@ -165,13 +165,131 @@ describe("ReadIndex (safe)", () => {
   });
 });
 
-describe("lease reads", () => {
-  it("are served at once by a leader with check-quorum", () => {
-    const c = new Cluster([1, 2, 3], { checkQuorum: true, readOnly: "lease-based" });
+describe("lease reads (§6.4.1)", () => {
+  const leaseCluster = () => new Cluster([1, 2, 3], { checkQuorum: true, readOnly: "lease-based" });
+  const read = (c: Cluster, id: string) => c.step(1, { type: "read-index", requestId: id });
+
+  it("a new leader holds no lease until a quorum acknowledges a heartbeat of its term: its first read takes a round", () => {
+    const c = leaseCluster();
+    c.campaign(1); // elected, its no-op committed by append responses (appends do not renew the lease)
+    const first = read(c, "first");
+    expect(readyOf(first)).toEqual([]);
+    expect(sends(first).map((m) => [m.type, m.to])).toEqual([["heartbeat", 2], ["heartbeat", 3]]);
+    c.deliver();
+    expect(readyOf(c.outputs.get(1)!)).toEqual([["first", 1]]);
+    // That round, sent now and acknowledged by both followers, is a lease: the next read is served at once.
+    const second = read(c, "second");
+    expect(readyOf(second)).toEqual([["second", 1]]);
+    expect(sends(second)).toEqual([]);
+  });
+
+  it("§6.4.1 lease starts when the heartbeat was sent, not when its acknowledgement arrived", () => {
+    // electionTick 10: a follower that heard the leader at its time t refuses votes until 10 of its own ticks
+    // later, and its first tick may come right after it heard: the lease lasts electionTick − 1 = 9 ticks from the
+    // SEND. Timeline (node 1's ticks since it was elected):
+    //   t=1  heartbeat round 1 sent; both followers answer, the answers are held in the network;
+    //   t=2–4 node 1 is cut off (its later heartbeats are lost);
+    //   t=5  the answers to round 1 arrive: lease until t = 1 + 9 − 1 = 9 (a lease from receipt would run to 13);
+    //   t=9  a read is served at once;  t=10 the lease is over: the read waits for a round that never returns.
+    const c = leaseCluster();
     c.campaign(1);
-    const out = c.step(1, { type: "read-index", requestId: 1 });
-    expect(readyOf(out)).toEqual([[1, 1]]);
-    expect(sends(out)).toEqual([]);
+    c.step(1, { type: "tick" }); // t=1
+    expect(c.queue.map((m) => [m.type, m.to])).toEqual([["heartbeat", 2], ["heartbeat", 3]]);
+    for (const m of c.queue.splice(0)) c.step(m.to, { type: "message", message: m });
+    const held = c.queue.splice(0);
+    expect(held.map((m) => [m.type, m.from])).toEqual([["heartbeat-response", 2], ["heartbeat-response", 3]]);
+    c.isolate(1);
+    c.tick(1, 3); // t=4
+    expect(readyOf(read(c, "t4"))).toEqual([]); // no acknowledgement yet: a round (lost)
+    c.tick(1); // t=5
+    for (const m of held) c.step(1, { type: "message", message: m });
+    // The t=4 read waits for its own round (sent at t=4, lost): an answer to an earlier round does not release it.
+    expect(readyOf(c.outputs.get(1)!)).toEqual([]);
+    expect(readyOf(read(c, "t5"))).toEqual([["t5", 1]]);
+    c.tick(1, 4); // t=9
+    expect(readyOf(read(c, "t9"))).toEqual([["t9", 1]]);
+    c.tick(1); // t=10: check-quorum passes (answers arrived at t=5), but the lease from round 1 is over
+    expect(c.node(1).role).toBe("leader");
+    const late = read(c, "t10");
+    expect(readyOf(late)).toEqual([]);
+    expect(sends(late).map((m) => m.type)).toEqual(["heartbeat", "heartbeat"]); // a round, lost: node 1 is cut off
+    c.deliver();
+    expect(readyOf(c.outputs.get(1)!).map(([id]) => id)).toEqual(["t5", "t9"]);
+  });
+
+  it("§6.4.1 the lease is one tick shorter than the election timeout: the nodes' ticks are not in phase", () => {
+    // Real time in tick periods P. Node 1 sends round 1 at its tick 1, just before its tick 2 (at 2P − ε); the
+    // followers hear it at once and tick just after: their 10th tick (electionTick) comes at about 11P − ε, when
+    // node 1 has ticked 9 more times (its tick 10 at 10P). Node 3 may vote from then on, so node 2 is elected and
+    // commits before node 1's tick 11 — while node 1 is at tick 10 = 1 + electionTick − 1: outside its lease.
+    const c = leaseCluster();
+    c.campaign(1);
+    c.step(1, { type: "tick" }); // node 1's tick 1: round 1
+    c.deliver(); // answered by both
+    expect(readyOf(read(c, "t1"))).toEqual([["t1", 1]]);
+    c.isolate(1);
+    c.tick(1, 8); // node 1's tick 9 (its heartbeats lost), at 9P: still in its lease
+    expect(readyOf(read(c, "t9"))).toEqual([["t9", 1]]);
+    for (const id of [2, 3]) for (let i = 0; i < 10; i++) c.step(id, { type: "tick" }); // the followers' 10 ticks
+    c.queue.length = 0; // whatever campaign their timers started is lost; node 2 campaigns now
+    c.step(2, { type: "timeout", timer: "election" });
+    c.deliver();
+    expect(c.node(2).role).toBe("leader");
+    c.propose(2, "x");
+    expect(c.appliedData(2)).toEqual(["x"]);
+    c.tick(1); // node 1's tick 10, at 10P; node 2 may have committed x before its tick 11: no lease
+    expect(c.node(1).role).toBe("leader");
+    expect(readyOf(read(c, "t10"))).toEqual([]);
+  });
+
+  it("after TimeoutNow the leader holds no lease for the rest of its term (the target's vote bypasses the followers' lease)", () => {
+    const c = leaseCluster();
+    c.campaign(1);
+    read(c, "warm");
+    c.deliver();
+    expect(readyOf(read(c, "leased"))).toEqual([["leased", 1]]);
+    c.drop = (m) => m.type === "timeout-now";
+    expect(sends(c.step(1, { type: "transfer-leadership", to: 2 })).map((m) => m.type)).toEqual(["timeout-now"]);
+    c.heal();
+    const after = read(c, "after");
+    expect(readyOf(after)).toEqual([]);
+    expect(sends(after).map((m) => m.type)).toEqual(["heartbeat", "heartbeat"]);
+    c.deliver();
+    // The ReadIndex round confirms it still led when the read arrived; it does not restore the lease.
+    expect(readyOf(c.outputs.get(1)!).at(-1)).toEqual(["after", 1]);
+    expect(readyOf(read(c, "again"))).toEqual([]);
+  });
+
+  it("§6.4.1 a follower restarted within the lease refuses votes until its election timer has run once", () => {
+    // Node 3 answered node 1's round, then crashed and restarted knowing no leader. Were it to vote for node 2
+    // at once, node 2 could be elected with it and commit while node 1 still serves reads under a lease that
+    // counts on node 3's promise.
+    for (const readOnly of ["lease-based", "safe"] as const) {
+      const c = new Cluster([1, 2, 3], { checkQuorum: true, readOnly });
+      c.campaign(1);
+      read(c, "warm");
+      c.deliver();
+      if (readOnly === "lease-based") expect(readyOf(read(c, "leased"))).toEqual([["leased", 1]]);
+      c.restart(3);
+      c.isolate(1);
+      const votes = c.step(2, { type: "timeout", timer: "election" });
+      const request = sends(votes).find((m) => m.to === 3)!;
+      const answer = c.step(3, { type: "message", message: request });
+      if (readOnly === "lease-based") {
+        expect(rejections(answer)).toEqual(["in-lease"]);
+        expect(sends(answer)).toEqual([]);
+        // Its promise lasts until its timer has run out (electionTick 10), then it votes again.
+        const retry = { ...request, term: request.term + 1 };
+        c.tick(3, 9);
+        expect(rejections(c.step(3, { type: "message", message: retry }))).toEqual(["in-lease"]);
+        c.tick(3);
+        expect(c.node(3).role).toBe("follower");
+        expect(sends(c.step(3, { type: "message", message: retry }))).toMatchObject([{ type: "vote-response", reject: false }]);
+      } else {
+        // With ReadIndex no lease counts on the promise: the restarted node votes at once (etcd's rule).
+        expect(sends(answer)).toMatchObject([{ type: "vote-response", reject: false }]);
+      }
+    }
   });
 
   it("are refused by configuration without check-quorum", () => {

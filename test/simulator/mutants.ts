@@ -74,7 +74,14 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     name: "lease-read-without-check-quorum",
-    patches: [{ file: "step.ts", search: "  if (s.opts.checkQuorum) {\n    if (!quorumActive(s.tracker, s.id)) {", replace: "  if (false) {\n    if (!quorumActive(s.tracker, s.id)) {" }],
+    // A leader that serves lease reads whenever it leads, without checking that a quorum acknowledged a recent
+    // heartbeat, and never steps down for want of a quorum (check-quorum off): lease reads as etcd serves them,
+    // minus check-quorum. With the check-quorum step-down alone disabled the real core stays safe (its lease
+    // expires without acknowledgements), so both go.
+    patches: [
+      { file: "step.ts", search: "  if (s.opts.checkQuorum) {\n    if (!quorumActive(s.tracker, s.id)) {", replace: "  if (false) {\n    if (!quorumActive(s.tracker, s.id)) {" },
+      { file: "read-only.ts", search: 'if (s.opts.readOnly === "lease-based" && leaseHeld(s)) {', replace: 'if (s.opts.readOnly === "lease-based") {' },
+    ],
     // The bug shows when a partition cuts off the leader (which then never steps down); leases assume bounded
     // clock drift, so no drift (a correct core passes in lease mode: see the control in the test).
     faults: { partition: true },

@@ -1,12 +1,16 @@
 // Fuzz: random and mutated frames (seeded) thrown at a running server for a fixed number of connections, while a
 // well-behaved node-zookeeper-client keeps working. The server must not crash, log no internal error, keep the tree
-// invariants, and keep serving the good client.
+// invariants, and keep serving the good client. The same against a 3-member ensemble (the replicated core in this
+// process, a wire server in front of each member), where the members must also keep one tree.
 // Replay: ZKWIRE_FUZZ_SEED=<seed> npx vitest run test/zk-wire/fuzz.test.ts --coverage=false
 import { afterEach, describe, expect, it } from "vitest";
 import { assertTreeInvariants } from "../../src/core/zk/index.js";
 import type { ServiceBackend } from "../../src/adapters/zk-wire/backend.js";
 import type { ZkWireServer } from "../../src/adapters/zk-wire/server.js";
 import { backendFor, startZkWireServer } from "../../src/adapters/zk-wire/server.js";
+import type { SimulatedEnsemble } from "../../src/adapters/zk-wire/simulated-ensemble.js";
+import { startSimulatedEnsemble } from "../../src/adapters/zk-wire/simulated-ensemble.js";
+import { replicaTree, treeDigest } from "../../src/core/zk-ensemble/index.js";
 import { concat, connectFrame, exchange, requestFrame, startTestServer, testConfig } from "./harness.js";
 import { Nzk } from "./nzk.js";
 import { seededRandom } from "../support/seeded-random.js";
@@ -84,23 +88,29 @@ function fuzzInput(next: () => number): Uint8Array {
 }
 
 let server: ZkWireServer | undefined;
+let ensemble: SimulatedEnsemble | undefined;
 let good: Nzk | undefined;
 afterEach(async () => {
   good?.raw.close();
   good = undefined;
   await server?.close();
   server = undefined;
+  await ensemble?.close();
+  ensemble = undefined;
 });
 
-/** Runs the fuzz against `server` with a good client alongside; returns the server's internal errors. */
-async function fuzz(logs: string[], connections: number): Promise<string[]> {
-  good = await Nzk.connect(server!.port, 4000);
+/**
+ * Runs the fuzz against the servers on `ports` (connections spread over them in turn; default `server`'s) with a
+ * good client on the first; returns the servers' internal errors.
+ */
+async function fuzz(logs: string[], connections: number, ports: readonly number[] = [server!.port]): Promise<string[]> {
+  good = await Nzk.connect(ports[0]!, 4000);
   await good.create("/good", Buffer.from("0"));
   const next = seededRandom(seed);
   const replay = `ZKWIRE_FUZZ_SEED=${seed} npx vitest run test/zk-wire/fuzz.test.ts --coverage=false`;
   for (let done = 0; done < connections; done += BATCH) {
     const inputs = Array.from({ length: BATCH }, () => fuzzInput(next));
-    await Promise.all(inputs.map((bytes) => exchange(server!.port, bytes, 40)));
+    await Promise.all(inputs.map((bytes, k) => exchange(ports[k % ports.length]!, bytes, 40)));
     // The good client reads and writes between batches.
     const stat = await good.setData("/good", Buffer.from(String(done)));
     const [data] = await good.getData("/good");
@@ -129,5 +139,22 @@ describe("zk-server fuzz", () => {
     const errors = await fuzz(logs, 200);
     expect(errors.length).toBeGreaterThan(0);
     expect(errors[0]).toContain("mutant: raw bodies crash");
+  }, 120_000);
+
+  it(`survives ${CONNECTIONS} connections of random and mutated frames spread over a 3-member ensemble, whose members keep one tree (seed ${seed})`, async () => {
+    const logs: string[] = [];
+    ensemble = await startSimulatedEnsemble({ config: testConfig({ maxFrameBytes: 4096 }), members: 3, log: (l) => logs.push(l) });
+    const cluster = ensemble.cluster;
+    cluster.tickUntil(() => cluster.leader() !== undefined, 10_000);
+    // The good client on a follower; time stands still (nothing expires), every message is delivered at once.
+    const follower = ensemble.members.find((m) => m.id !== cluster.leader())!;
+    const ports = [follower, ...ensemble.members.filter((m) => m !== follower)].map((m) => m.server.port);
+    expect(await fuzz(logs, CONNECTIONS, ports), `replay: ZKWIRE_FUZZ_SEED=${seed} npx vitest run test/zk-wire/fuzz.test.ts --coverage=false`).toEqual([]);
+    const trees = cluster.ids.map((id) => replicaTree(cluster.replica(id)!));
+    for (const tree of trees) assertTreeInvariants(tree);
+    expect(new Set(trees.map((t) => treeDigest(t))).size).toBe(1);
+    // The fuzz reached the replicated log: malformed writes and creates became transactions.
+    expect(trees[0]!.lastZxid).toBeGreaterThan(CONNECTIONS / BATCH + 10);
+    expect((await good!.getChildren("/"))[0]).toContain("good");
   }, 120_000);
 });

@@ -5,6 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { EXIT_CODES_HELP, Exit } from "./exit-codes.js";
+import { exitWithParent } from "../cluster/supervision.js";
 import type { ExitCode } from "./exit-codes.js";
 
 /** A subcommand: takes its own arguments, writes to stdout/stderr, returns an exit code of `exit-codes.ts`. */
@@ -115,5 +116,7 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
     return Exit.badInput;
   }
   const { run } = await entry.load();
+  // A node started by `quorate cluster` or `quorate torture` stops when its supervisor dies, even by kill -9.
+  exitWithParent();
   return run(rest);
 }

@@ -19,6 +19,7 @@ import type { ZkBrokerStatus } from "../zk-controller/broker-process.js";
 import { createRequest } from "../zk-controller/zk-ops.js";
 import { ZkSession } from "../zk-controller/zk-session.js";
 import { freePorts } from "./local-cluster.js";
+import { supervisedEnv } from "./supervision.js";
 
 /** Which design. */
 export type KafkaMode = "kraft" | "zk";
@@ -82,7 +83,7 @@ const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
  */
 async function spawnUntilReady(name: string, args: readonly string[], logPath: string): Promise<ChildProcess> {
   const log = await open(logPath, "a");
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd] });
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", log.fd], env: supervisedEnv() });
   void log.close();
   try {
     await new Promise<void>((resolve, reject) => {

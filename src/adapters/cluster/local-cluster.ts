@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FaultProxy } from "./fault-proxy.js";
+import { supervisedEnv } from "./supervision.js";
 
 /** Options of {@link LocalCluster.start}. */
 export interface LocalClusterOptions {
@@ -24,6 +25,8 @@ export interface LocalClusterOptions {
   readonly tickMs?: number;
   /** Start nodes with `--slow-sync MS` (a slow disk). */
   readonly slowSyncMs?: number;
+  /** Nodes snapshot and compact their log every this many applied entries (`--snapshot-count`). Default: the node's. */
+  readonly snapshotCount?: number;
   /** Extra environment of the node processes (the tests' planted bugs). */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -36,6 +39,8 @@ export interface NodeStatus {
   readonly leader: number;
   readonly commit: number;
   readonly applied: number;
+  /** Index of the snapshot the node's log starts after (0: never compacted). */
+  readonly snapshotIndex: number;
   readonly revision: number;
 }
 
@@ -109,9 +114,10 @@ export class LocalCluster {
       "--data", dir, "--client", `127.0.0.1:${this.clientPorts[id - 1]}`, "--tick-ms", String(this.o.tickMs ?? 50),
       ...(this.o.loseUnsynced === true ? ["--lose-unsynced"] : []),
       ...(this.o.slowSyncMs !== undefined && this.o.slowSyncMs > 0 ? ["--slow-sync", String(this.o.slowSyncMs)] : []),
+      ...(this.o.snapshotCount === undefined ? [] : ["--snapshot-count", String(this.o.snapshotCount)]),
     ];
     // A lose-unsynced node takes disk fault commands on stdin (see `disk`).
-    const child = spawn(process.execPath, args, { stdio: [this.o.loseUnsynced === true ? "pipe" : "ignore", "pipe", "pipe"], env: { ...process.env, ...this.o.env } });
+    const child = spawn(process.execPath, args, { stdio: [this.o.loseUnsynced === true ? "pipe" : "ignore", "pipe", "pipe"], env: supervisedEnv(this.o.env) });
     child.stdin?.on("error", () => undefined); // a node that died cannot take commands: nothing to do
     this.procs.set(id, child);
     this.tee(id, child);

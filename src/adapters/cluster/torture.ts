@@ -53,6 +53,8 @@ export interface TortureResult {
   readonly infoOps: number;
   /** How many times each fault kind was injected. */
   readonly faults: Record<string, number>;
+  /** Snapshots the nodes took (compacting their log) and leader's snapshots they installed, from their logs. */
+  readonly snapshots: { readonly taken: number; readonly installed: number };
   /** Path of the EDN history. */
   readonly history: string;
   readonly seconds: number;
@@ -61,6 +63,13 @@ export interface TortureResult {
 }
 
 const KEYS = ["k0", "k1", "k2"];
+/**
+ * The nodes snapshot and compact their log this often (`--snapshot-count`), so that compaction, and a restarted or
+ * cut-off node catching up by the leader's snapshot, run under the faults too.
+ */
+export const TORTURE_SNAPSHOT_COUNT = 50;
+const SNAPSHOT_TAKEN_LINE = /^node \d+: snapshot at index \d+/;
+const SNAPSHOT_INSTALLED_LINE = /^node \d+: installed the leader's snapshot/;
 /** The process of the nemesis's own reads in the history (clients are 0, 1, …, growing by `clients`). */
 const NEMESIS_PROCESS = 1_000_000;
 /** A node's log lines the nemesis times faults by. */
@@ -75,7 +84,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   await mkdir(dir, { recursive: true });
   const rng = new Prng(o.seed);
   const loseUnsynced = o.faults.includes("lose-unsynced");
-  const cluster = await LocalCluster.start({ nodes: o.nodes, dir, loseUnsynced, proxies: o.faults.includes("partition"), tickMs: 50, ...(o.slowSyncMs === undefined ? {} : { slowSyncMs: o.slowSyncMs }), ...(o.env === undefined ? {} : { env: o.env }) });
+  const cluster = await LocalCluster.start({ nodes: o.nodes, dir, loseUnsynced, proxies: o.faults.includes("partition"), tickMs: 50, snapshotCount: TORTURE_SNAPSHOT_COUNT, ...(o.slowSyncMs === undefined ? {} : { slowSyncMs: o.slowSyncMs }), ...(o.env === undefined ? {} : { env: o.env }) });
   const events: HistoryEvent[] = [];
   const faults: Record<string, number> = Object.fromEntries(o.faults.map((f) => [f, 0]));
   const problems: string[] = [];
@@ -89,7 +98,10 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   // What the nodes' logs say: the newest leader, and the hooks of the faults timed by a log line.
   let leader = { id: 0, term: 0 };
   let onLine: ((id: number, line: string) => void) | undefined;
+  const snapshots = { taken: 0, installed: 0 };
   cluster.watch((id, line) => {
+    if (SNAPSHOT_TAKEN_LINE.test(line)) snapshots.taken++;
+    else if (SNAPSHOT_INSTALLED_LINE.test(line)) snapshots.installed++;
     const m = LEADER_LINE.exec(line);
     if (m !== null && Number(m[2]) >= leader.term) leader = { id: Number(m[1]), term: Number(m[2]) };
     onLine?.(id, line);
@@ -375,5 +387,5 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   }
   const count = (t: HistoryEvent["type"]): number => events.filter((e) => e.type === t).length;
   const ok = verdict === "linearizable" && problems.length === 0;
-  return { ok, verdict, ops: count("invoke"), okOps: count("ok"), failOps: count("fail"), infoOps: count("info") + count("invoke") - count("ok") - count("fail") - count("info"), faults, history, seconds: (Date.now() - started) / 1000, problems };
+  return { ok, verdict, ops: count("invoke"), okOps: count("ok"), failOps: count("fail"), infoOps: count("info") + count("invoke") - count("ok") - count("fail") - count("info"), faults, snapshots, history, seconds: (Date.now() - started) / 1000, problems };
 }

@@ -80,6 +80,21 @@ export class KvCommandError extends Error {
   }
 }
 
+/** Thrown by {@link KvMachine.restore} for data that is not a snapshot of a store (the machine stays unchanged). */
+export class KvSnapshotError extends Error {
+  /** Stable code for programmatic handling. */
+  readonly code = "KV_BAD_SNAPSHOT";
+  constructor(message: string) {
+    super(message);
+    this.name = "KvSnapshotError";
+  }
+}
+
+const isKeyValue = (kv: unknown): kv is KeyValue => {
+  const o = kv as Record<string, unknown> | null;
+  return typeof o === "object" && o !== null && typeof o["key"] === "string" && typeof o["value"] === "string" && Number.isSafeInteger(o["createRevision"]) && Number.isSafeInteger(o["modRevision"]) && Number.isSafeInteger(o["version"]);
+};
+
 /** The store: keys in a map, a revision counter. */
 export class KvMachine {
   private readonly kvs = new Map<string, KeyValue>();
@@ -136,9 +151,20 @@ export class KvMachine {
     return new TextEncoder().encode(JSON.stringify({ rev: this.rev, kvs: [...this.kvs.values()] }));
   }
 
-  /** Replaces the store with a snapshot's. */
+  /**
+   * Replaces the store with a snapshot's.
+   * @throws KvSnapshotError if `data` is not a snapshot taken by {@link KvMachine.snapshot} (the store is unchanged).
+   */
   restore(data: Uint8Array): void {
-    const s = JSON.parse(new TextDecoder().decode(data)) as { rev: number; kvs: KeyValue[] };
+    let s: { rev: number; kvs: KeyValue[] };
+    try {
+      s = JSON.parse(new TextDecoder().decode(data)) as { rev: number; kvs: KeyValue[] };
+    } catch (e) {
+      throw new KvSnapshotError(`snapshot data is not JSON: ${(e as Error).message}`);
+    }
+    if (typeof s !== "object" || s === null || !Number.isSafeInteger(s.rev) || !Array.isArray(s.kvs) || !s.kvs.every(isKeyValue)) {
+      throw new KvSnapshotError("snapshot data is not a key-value store ({rev, kvs: [{key, value, createRevision, modRevision, version}]})");
+    }
     this.kvs.clear();
     for (const kv of s.kvs) this.kvs.set(kv.key, kv);
     this.rev = s.rev;

@@ -11,7 +11,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { RaftNode, type RaftNodeOptions, type RaftNodeStatus } from "../node/index.js";
 import type { Entry, Snapshot } from "../../core/raft/index.js";
 import { KV_PATHS, KvRequestError, errorJson, headerJson, parseKvRequest, responseJson, type KvPath, type KvRequest } from "./api.js";
-import { KvCommandError, KvMachine, decodeCommand, encodeCommand, type Applied, type Command, type OpResult } from "./machine.js";
+import { KvCommandError, KvMachine, KvSnapshotError, decodeCommand, encodeCommand, type Applied, type Command, type OpResult } from "./machine.js";
 
 /** Options of {@link KvService.start}: the node's, without the application, plus the client listener. */
 export interface KvServiceOptions extends Omit<RaftNodeOptions, "app"> {
@@ -65,6 +65,7 @@ export class KvService {
       ...o,
       app: {
         apply: (entries, snapshot) => s.apply(entries, snapshot),
+        snapshot: () => s.machine.snapshot(),
         readReady: (id, index) => s.reads.get(String(id))?.ready(index),
         rejected: (r) => {
           if (r.requestId !== undefined) s.reads.get(String(r.requestId))?.refused(r.leaderHint);
@@ -110,7 +111,12 @@ export class KvService {
 
   private apply(entries: readonly Entry[], snapshot: Snapshot | undefined): void {
     if (snapshot !== undefined) {
-      if (snapshot.data.length > 0) this.machine.restore(snapshot.data);
+      // Bad data (a bug, or damage the snapshot file's CRC did not see) stops the node with a clear error, naming the snapshot.
+      try {
+        if (snapshot.data.length > 0) this.machine.restore(snapshot.data);
+      } catch (e) {
+        throw e instanceof KvSnapshotError ? new KvSnapshotError(`snapshot at index ${snapshot.index} (term ${snapshot.term}): ${e.message}`) : e;
+      }
       this.applied = snapshot.index;
     }
     for (const e of entries) {

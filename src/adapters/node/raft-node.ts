@@ -11,6 +11,7 @@ import * as raft from "../../core/raft/index.js";
 import type { Entry, Input, Message, Output, PersistedState, RaftConfig, RaftState, RejectedOutput, Role, SendOutput, Snapshot } from "../../core/raft/index.js";
 import { NodeRuntime, RuntimeNode, type NodeRuntimeOptions } from "./runtime.js";
 import { RaftStorage } from "../storage/index.js";
+import { CompactionPolicy, checkCompactionOptions, type CompactionOptions } from "./compaction.js";
 
 /** The replicated state machine and the listener of the node's events. */
 export interface RaftApplication {
@@ -18,6 +19,11 @@ export interface RaftApplication {
   apply(entries: readonly Entry[], snapshot: Snapshot | undefined): void;
   /** A linearizable read may be served once the application applied `index`. */
   readReady?(requestId: string | number, index: number): void;
+  /**
+   * The application state as of the last `apply`, as bytes: a snapshot's data (handed back to `apply` on restart
+   * and on a follower that installs it). Without it the node never compacts its log.
+   */
+  snapshot?(): Uint8Array;
   /** Role, term or known leader changed. */
   roleChanged?(role: Role, term: number, leader: number): void;
   /** An input was refused (a proposal to a follower, a read that cannot be served, …). */
@@ -38,6 +44,12 @@ export interface RaftNodeOptions extends NodeRuntimeOptions {
   readonly raft?: Partial<Omit<RaftConfig, "id" | "voters" | "seed" | "applied">>;
   readonly app: RaftApplication;
   /**
+   * When to snapshot the application (`app.snapshot`) and compact the log, etcd-style: every `snapshotCount`
+   * applied entries (default 10000), keeping `catchUpEntries` behind the snapshot. The write-ahead log then
+   * drops the segments the snapshot covers.
+   */
+  readonly compaction?: CompactionOptions;
+  /**
    * A deliberately broken durability rule, for the tests that prove the checks catch it — never in production:
    * `ack-before-fsync` sends every message of a step before its persist is durable; `vote-before-durable` sends
    * vote replies before the persisted vote is.
@@ -57,6 +69,8 @@ export interface RaftNodeStatus {
   readonly commit: number;
   readonly applied: number;
   readonly lastIndex: number;
+  /** Index of the snapshot the log starts after (0: never compacted). */
+  readonly snapshotIndex: number;
 }
 
 /** A running Raft node. */
@@ -74,6 +88,9 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
   /** Recovers the node from its data directory, starts the transport and the tick timer. */
   static async start(o: RaftNodeOptions): Promise<RaftNode> {
     const bug = o.plantedBug;
+    const invalid = checkCompactionOptions(o.compaction ?? {});
+    if (invalid !== undefined) throw new RangeError(`compaction: ${invalid}`);
+    let compaction: CompactionPolicy | undefined;
     const rt = await NodeRuntime.start(o, {
       family: "raft",
       logPrefix: "node",
@@ -81,6 +98,7 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
       open: (opts) => RaftStorage.open(opts),
       create: (persisted: PersistedState | undefined) => {
         const applied = persisted?.snapshot?.index ?? 0;
+        compaction = o.app.snapshot === undefined ? undefined : new CompactionPolicy(o.compaction ?? {}, applied);
         const state = raft.createRaft({ electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true, lazyCommit: true, maxSizePerMsg: 1 << 20, ...o.raft, id: o.id, voters: o.voters, seed: o.seed ?? o.id, applied }, persisted);
         // The application starts from the snapshot; the core hands out the committed entries after it again.
         if (persisted?.snapshot !== undefined) o.app.apply([], persisted.snapshot);
@@ -90,7 +108,7 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
       tick: { type: "tick" },
       message: (message: Message): Input => ({ type: "message", message }),
       sent: (s) => (s as SendOutput).message,
-      perform: (x, feed, log) => perform(o.app, x, feed, log),
+      perform: (x, feed, log) => perform(o.app, compaction, x, feed, log),
       describeSend: (s: Output) => {
         const m = (s as SendOutput).message;
         return m.type === "vote-response" && !m.reject ? `granted vote to ${m.to} in term ${m.term}` : undefined;
@@ -123,25 +141,33 @@ export class RaftNode extends RuntimeNode<"raft", RaftState, Input, Output, Pers
     this.rt.step({ type: "read-index", requestId });
   }
 
-  /** The application snapshotted its state at an applied `index`: compact the log. */
-  compact(index: number, data: Uint8Array): void {
-    this.rt.step({ type: "snapshot", index, data });
-  }
-
   /** Where the node stands. */
   status(): RaftNodeStatus {
     const s = this.rt.current;
-    return { id: this.o.id, role: raft.role(s), term: raft.term(s), leader: raft.leader(s), commit: raft.commitIndex(s), applied: raft.appliedIndex(s), lastIndex: raft.lastIndex(s) };
+    return { id: this.o.id, role: raft.role(s), term: raft.term(s), leader: raft.leader(s), commit: raft.commitIndex(s), applied: raft.appliedIndex(s), lastIndex: raft.lastIndex(s), snapshotIndex: raft.snapshotIndex(s) };
   }
 }
 
-/** Performs one application output of the Raft core. */
-function perform(app: RaftApplication, o: Output, feed: (input: Input) => void, log: (line: string) => void): void {
+/**
+ * Performs one application output of the Raft core; after an apply, compacts the log when `compaction` says a
+ * snapshot is due.
+ */
+function perform(app: RaftApplication, compaction: CompactionPolicy | undefined, o: Output, feed: (input: Input) => void, log: (line: string) => void): void {
   switch (o.type) {
     case "apply": {
       app.apply(o.entries, o.snapshot);
+      if (o.snapshot !== undefined) {
+        log(`installed the leader's snapshot at index ${o.snapshot.index} (term ${o.snapshot.term}, ${o.snapshot.data.byteLength} bytes)`);
+        compaction?.restored(o.snapshot.index);
+      }
       const last = o.entries.length > 0 ? o.entries[o.entries.length - 1]!.index : o.snapshot?.index;
-      if (last !== undefined) feed({ type: "applied", index: last });
+      if (last === undefined) return;
+      feed({ type: "applied", index: last });
+      const due = compaction?.afterApply(last, () => app.snapshot!());
+      if (due !== undefined) {
+        log(`snapshot at index ${due.index} (${due.data.byteLength} bytes): compacting the log`);
+        feed({ type: "snapshot", index: due.index, data: due.data });
+      }
       return;
     }
     case "read-ready":

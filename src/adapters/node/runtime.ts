@@ -24,6 +24,8 @@ export interface NodeRuntimeOptions {
   readonly fs?: FileSystem;
   /** Keep unsynced writes in process memory until fdatasync, so kill -9 loses what a power failure would. */
   readonly loseUnsynced?: boolean;
+  /** Size at which the write-ahead log starts a new segment. Default 64 MiB (etcd's). */
+  readonly segmentBytes?: number;
   /** Seed of the core's PRNG and the transport's backoff jitter. Default: the node id. */
   readonly seed?: number;
   /** Where the node, its storage and its transport report events. Default: stderr. */
@@ -48,7 +50,7 @@ export interface CoreBinding<F extends Family, S, I, O extends { readonly type: 
   /** Timer period in milliseconds: one `tick` input each. */
   readonly tickMs: number;
   /** Opens the data directory. */
-  open(options: { fs: FileSystem; dir: string; identity: string; log: (line: string) => void }): Promise<{ storage: RuntimeStorage<O, I>; persisted: P }>;
+  open(options: { fs: FileSystem; dir: string; identity: string; log: (line: string) => void; segmentBytes?: number }): Promise<{ storage: RuntimeStorage<O, I>; persisted: P }>;
   /** Restarts the core from what storage recovered (called before the timer starts). */
   create(persisted: P): S;
   step(state: S, input: I): { readonly state: S; readonly outputs: readonly O[] };
@@ -114,7 +116,7 @@ export class NodeRuntime<F extends Family, S, I, O extends { readonly type: stri
   ): Promise<NodeRuntime<F, S, I, O, P>> {
     const log = o.log ?? ((line: string) => process.stderr.write(`${core.logPrefix}[${o.id}]: ${line}\n`));
     const base = o.fs ?? nodeFileSystem();
-    const { storage, persisted } = await core.open({ fs: o.loseUnsynced === true ? loseUnsynced(base) : base, dir: o.dataDir, identity: `${o.clusterId}/${o.id}`, log });
+    const { storage, persisted } = await core.open({ fs: o.loseUnsynced === true ? loseUnsynced(base) : base, dir: o.dataDir, identity: `${o.clusterId}/${o.id}`, log, ...(o.segmentBytes === undefined ? {} : { segmentBytes: o.segmentBytes }) });
     let node: NodeRuntime<F, S, I, O, P> | undefined;
     let transport: Transport<F>;
     try {

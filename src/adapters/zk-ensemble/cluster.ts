@@ -21,6 +21,8 @@ export interface ClusterOptions {
   readonly delivery?: Delivery;
   /** Seed of the replicas' election timeouts (default 1). */
   readonly seed?: number;
+  /** The simulated clock at the start, ms (default 1,700,000,000,000). */
+  readonly startTimeMs?: number;
   /** Replica options shared by every replica (ids, seed and start time are set by the cluster). */
   readonly replica?: Omit<ens.ReplicaConfig, "id" | "replicas" | "seed" | "startTimeMs">;
 }
@@ -74,7 +76,7 @@ export class EnsembleCluster {
   /** Replica ids, 1..N. */
   readonly ids: readonly NodeId[];
   /** Simulated clock, ms. */
-  now = 1_700_000_000_000;
+  now: number;
   readonly delivery: Delivery;
   private readonly slots = new Map<NodeId, Slot>();
   private readonly work: { to: NodeId; input: ReplicaInput }[] = [];
@@ -98,6 +100,8 @@ export class EnsembleCluster {
       throw new ClusterError(`delivery must be "sync" or "queue", got ${JSON.stringify(options.delivery)}`);
     }
     this.options = options;
+    this.now = options.startTimeMs ?? 1_700_000_000_000;
+    if (!Number.isSafeInteger(this.now) || this.now < 0) throw new ClusterError(`startTimeMs must be a non-negative integer, got ${String(options.startTimeMs)}`);
     this.delivery = options.delivery ?? "sync";
     this.tickMs = options.replica?.tickMs ?? 10;
     this.ids = Array.from({ length: n }, (_, k) => k + 1);

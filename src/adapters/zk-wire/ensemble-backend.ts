@@ -1,6 +1,7 @@
 /**
  * The wire backend of an ensemble member: a {@link ZkEnsembleNode} (the replicated ZooKeeper core on the node
- * runtime: Raft log on disk, TCP transport to the other members) behind the {@link ZkWireBackend} interface.
+ * runtime: Raft log on disk, TCP transport to the other members) — or any {@link EnsembleMember}, such as a replica
+ * of an in-process ensemble on simulated time — behind the {@link ZkWireBackend} interface.
  * Every wire connection is one replica connection; writes and session creation go through the leader and are
  * answered when this member applied them, so results are promises. The replica answers a connection's requests
  * in order and decides everything else (sessions, expiry on the leader, ReadIndex for `sync`).
@@ -13,13 +14,26 @@
 import { randomBytes } from "node:crypto";
 import type { ClientRequest, Reply } from "../../core/zk/index.js";
 import { Code } from "../../core/zk/index.js";
-import type { ConnId } from "../../core/zk-ensemble/index.js";
+import type { ConnId, ReplicaInput, ReplicaState } from "../../core/zk-ensemble/index.js";
 import { ZkEnsembleNode, type ZkClientOutput } from "../node/zk-node.js";
 import type { PeerAddress } from "../transport/index.js";
 import type { ServiceReply } from "../zk/service.js";
 import type { BackendListener, BackendStats, ConnectResult, ZkWireBackend } from "./backend.js";
 import { treeStats } from "./backend.js";
 import type { ZkWireConfig } from "./config.js";
+import { DEFAULT_SNAPSHOT_COUNT } from "../node/compaction.js";
+import { interpretFrame } from "./protocol.js";
+
+/**
+ * The replica an {@link EnsembleBackend} serves: where its connections' inputs go and the state they are answered
+ * from. Its client outputs (replies, watches, state changes) come back through {@link EnsembleBackend.clientOutput}.
+ */
+export interface EnsembleMember {
+  /** Steps the member's replica with a connection input (connect, request, ping, disconnect). */
+  input(input: ReplicaInput): void;
+  /** The replica's current state (read only). */
+  readonly state: ReplicaState;
+}
 
 /** Options of {@link EnsembleBackend.start}. */
 export interface EnsembleBackendOptions {
@@ -35,7 +49,7 @@ export interface EnsembleBackendOptions {
   readonly clusterId?: string;
   /** Milliseconds per replica tick. Default 50 (elections after 20 ticks, heartbeats every 2). */
   readonly tickMs?: number;
-  /** Compact the log with a snapshot every this many entries. Default 10,000. */
+  /** Compact the log with a snapshot every this many entries. Default 10,000 (as every quorate node). */
   readonly snapshotEvery?: number;
   /** Keep unsynced writes in process memory until fdatasync (kill -9 = power failure; tests). */
   readonly loseUnsynced?: boolean;
@@ -63,7 +77,9 @@ const clientSide = (err: number, reason: string): ServiceReply => ({ err, client
 
 /** An ensemble member served over the wire. */
 export class EnsembleBackend implements ZkWireBackend {
-  private node!: ZkEnsembleNode;
+  private member!: EnsembleMember;
+  /** The runtime node, when the member runs on one ({@link EnsembleBackend.start}). */
+  private node: ZkEnsembleNode | undefined;
   private nextConn = 1;
   private readonly attached = new Map<ConnId, Attached>();
   private readonly bySession = new Map<number, Attached>();
@@ -71,6 +87,16 @@ export class EnsembleBackend implements ZkWireBackend {
   private readonly numbers = new Map<number, number>();
 
   private constructor(private readonly log: (line: string) => void) {}
+
+  /**
+   * Serves `member` (e.g. one replica of an in-process ensemble): its driver must hand the replica's client outputs
+   * to {@link EnsembleBackend.clientOutput}.
+   */
+  static over(member: EnsembleMember, log: (line: string) => void): EnsembleBackend {
+    const backend = new EnsembleBackend(log);
+    backend.member = member;
+    return backend;
+  }
 
   /** Recovers the member from its data directory and starts its runtime. */
   static async start(o: EnsembleBackendOptions): Promise<EnsembleBackend> {
@@ -95,15 +121,17 @@ export class EnsembleBackend implements ZkWireBackend {
         electionTick: 20,
         heartbeatTick: 2,
         reaperIntervalMs: o.config.containerCheckIntervalMs,
+        extendedTypesEnabled: o.config.extendedTypesEnabled,
         secret: randomBytes(6).readUIntBE(0, 6),
-        snapshotEvery: o.snapshotEvery ?? 10_000,
+        snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_COUNT,
         maxSizePerMsg: 1 << 20,
       },
       log,
       ...(o.loseUnsynced === true ? { loseUnsynced: true } : {}),
       ...(o.onFatal === undefined ? {} : { onFatal: o.onFatal }),
-      onClientOutput: (out) => backend.output(out),
+      onClientOutput: (out) => backend.clientOutput(out),
     });
+    backend.member = backend.node;
     // An ensemble of one needs no election timeout: it campaigns (and wins, on its own durable vote) now.
     if (o.peers.size === 1) backend.node.input({ type: "timeout", timer: "election" });
     return backend;
@@ -112,25 +140,30 @@ export class EnsembleBackend implements ZkWireBackend {
   /** Resolves once this member leads; rejects after `ms` (an ensemble of one leads a few ms after start). */
   async leading(ms: number): Promise<void> {
     const end = Date.now() + ms;
-    while (!this.node.state.leading) {
+    while (this.node?.state.leading !== true) {
       if (Date.now() > end) throw new Error(`member did not become leader within ${ms} ms`);
       await new Promise((r) => setTimeout(r, 2));
     }
   }
 
-  /** The member's transport port. */
+  /** The member's transport port (0 for a member without a runtime node). */
   get peerPort(): number {
-    return this.node.port;
+    return this.node?.port ?? 0;
   }
 
   /** The member's Raft role, term and known leader (for status lines and tests). */
   status(): { role: string; leader: number; applied: number } {
-    const s = this.node.state;
+    const s = this.member.state;
     return { role: s.leading ? "leader" : "follower", leader: s.knownLeader, applied: s.applied };
   }
 
+  /** Whether a wire connection of the session is attached to this member. */
+  isAttached(sessionId: number): boolean {
+    return this.bySession.has(sessionId);
+  }
+
   get lastZxid(): number {
-    return this.node.state.tree.lastZxid;
+    return this.member.state.tree.lastZxid;
   }
 
   advanceTo(): void {
@@ -143,7 +176,7 @@ export class EnsembleBackend implements ZkWireBackend {
       const a: Attached = { conn, listener, sessionId: 0, settle: resolve, pending: new Map() };
       this.attached.set(conn, a);
       const timeoutMs = Math.max(0, Math.min(2 ** 31 - 1, requestedTimeoutMs));
-      this.node.input({
+      this.member.input({
         type: "connect",
         conn,
         timeoutMs,
@@ -156,13 +189,13 @@ export class EnsembleBackend implements ZkWireBackend {
     const a = this.bySession.get(sessionId);
     if (a === undefined) return;
     this.forget(a, clientSide(Code.CONNECTIONLOSS, "the client closed the connection"));
-    this.node.input({ type: "disconnect", conn: a.conn });
+    this.member.input({ type: "disconnect", conn: a.conn });
   }
 
   ping(sessionId: number): ServiceReply {
     const a = this.bySession.get(sessionId);
     if (a === undefined) return clientSide(Code.CONNECTIONLOSS, "not connected");
-    this.node.input({ type: "ping", conn: a.conn });
+    this.member.input({ type: "ping", conn: a.conn });
     return { err: Code.OK, zxid: this.lastZxid };
   }
 
@@ -173,32 +206,34 @@ export class EnsembleBackend implements ZkWireBackend {
     this.numbers.set(sessionId, xid);
     return new Promise<ServiceReply>((resolve) => {
       a.pending.set(xid, resolve);
-      this.node.input({ type: "request", conn: a.conn, xid, request });
+      this.member.input({ type: "request", conn: a.conn, xid, request });
     });
   }
 
-  raw(): undefined {
-    // Bodies the wire codec cannot decode are not proposed to the ensemble: UNIMPLEMENTED, then close.
-    return undefined;
+  raw(sessionId: number, opcode: number, body: Uint8Array): ServiceReply | Promise<ServiceReply> | undefined {
+    // Read as ZooKeeper reads the frame, as the single node does; what quorate does not serve: UNIMPLEMENTED, close.
+    const req = interpretFrame(opcode, body);
+    return req.type === "undecodable" ? undefined : this.request(sessionId, req);
   }
 
-  rejectWrite(sessionId: number, code: number): ServiceReply {
-    // A single ZooKeeper logs an error transaction here; the ensemble answers without one (no zxid is used).
-    return this.bySession.has(sessionId) ? { err: code, zxid: this.lastZxid } : clientSide(Code.CONNECTIONLOSS, "not connected");
+  rejectWrite(sessionId: number, code: number): ServiceReply | Promise<ServiceReply> {
+    // An error transaction, as ZooKeeper's PrepRequestProcessor logs it: it uses a zxid.
+    return this.request(sessionId, { type: "malformed", code });
   }
 
   stats(): BackendStats {
-    const s = this.node.state;
+    const s = this.member.state;
     return { ...treeStats(s.tree, s.watches), mode: s.leading ? "leader" : s.knownLeader !== 0 ? "follower" : "looking" };
   }
 
   /** Stops the member (storage, transport, timer); sessions live on in the ensemble. */
   async stop(): Promise<void> {
     for (const a of [...this.attached.values()]) this.end(a, "disconnected");
-    await this.node.stop();
+    await this.node?.stop();
   }
 
-  private output(o: ZkClientOutput): void {
+  /** A client output of the member's replica (a reply, a watch, a connection's state change). */
+  clientOutput(o: ZkClientOutput): void {
     const a = this.attached.get(o.conn);
     if (a === undefined) return;
     switch (o.type) {
@@ -234,13 +269,13 @@ export class EnsembleBackend implements ZkWireBackend {
         const previous = this.bySession.get(a.sessionId);
         if (previous !== undefined && previous !== a) this.forget(previous, clientSide(Code.CONNECTIONLOSS, "the session re-attached"));
         this.bySession.set(a.sessionId, a);
-        const applied = this.node.state.lastXid.get(a.sessionId) ?? 0;
+        const applied = this.member.state.lastXid.get(a.sessionId) ?? 0;
         this.numbers.set(a.sessionId, Math.max(this.numbers.get(a.sessionId) ?? 0, applied));
         settle({ ok: true, sessionId: o.session.id, password: hex(o.session.password), timeoutMs: o.session.timeoutMs });
         return;
       }
       this.attached.delete(a.conn);
-      if (o.state === "expired") this.log(`re-attach refused as expired: ${o.reason ?? "?"} (applied ${this.node.state.applied}, zxid 0x${this.lastZxid.toString(16)})`);
+      if (o.state === "expired") this.log(`re-attach refused as expired: ${o.reason ?? "?"} (applied ${this.member.state.applied}, zxid 0x${this.lastZxid.toString(16)})`);
       if (o.state === "expired") settle({ ok: false });
       else settle({ ok: false, refused: o.reason ?? o.state });
       return;
@@ -255,7 +290,9 @@ export class EnsembleBackend implements ZkWireBackend {
     this.forget(a, clientSide(Code.CONNECTIONLOSS, `connection ${reason}`));
     a.settle?.({ ok: false, refused: `member stopping` });
     a.settle = undefined;
-    a.listener({ kind: "close", reason });
+    // The replica may answer and end the connection within one step (closeSession, an unknown opcode): the close
+    // waits a microtask, so that the server has queued the request's reply and sends it before closing.
+    queueMicrotask(() => a.listener({ kind: "close", reason }));
   }
 
   private forget(a: Attached, failure: ServiceReply): void {

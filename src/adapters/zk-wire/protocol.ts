@@ -3,7 +3,7 @@
  * the core's {@link ClientRequest}s, replies and notifications encoded as a server sends them. Pure: no I/O.
  */
 import type { ClientRequest, CreateOpcode, EventType, Reply, ReplyBody, WatcherType } from "../../core/zk/index.js";
-import { OpCode } from "../../core/zk/index.js";
+import { Code, OpCode, decodeCreateBody } from "../../core/zk/index.js";
 import type { Codec } from "./records.js";
 import {
   AclResponseCodec,
@@ -46,6 +46,11 @@ const watcherTypes: Record<number, WatcherType> = { 1: "CHILDREN", 2: "DATA", 3:
 
 /** The opcodes whose requests are transactions (a malformed body is still logged, as MARSHALLINGERROR). */
 export const WRITE_OPCODES: ReadonlySet<number> = new Set([1, 2, 5, 7, 13, 14, 15, 16, 19, 20, 21]);
+
+/** ZooKeeper 3.8's valid request opcodes (anything else is UNIMPLEMENTED and drops the connection). */
+const VALID_OPCODES: ReadonlySet<number> = new Set([
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 100, 101, 102, 103, 104, 105, 106, 107, -10, -11,
+]);
 
 /** A request body that could not be turned into a {@link ClientRequest}. */
 export interface UndecodableRequest {
@@ -141,6 +146,43 @@ export function decodeRequest(opcode: number, bytes: Uint8Array): ClientRequest 
     default:
       return { type: "undecodable", opcode, reason: "unsupported", detail: `opcode ${opcode} is not served by quorate's wire server` };
   }
+}
+
+/** Whether a body decodes as a ReconfigRequest (three nullable strings and a long, nothing after). */
+function isReconfigBody(body: Uint8Array): boolean {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  let at = 0;
+  for (let i = 0; i < 3; i++) {
+    if (at + 4 > body.length) return false;
+    const len = view.getInt32(at);
+    at += 4;
+    if (len > 0) at += len;
+    if (at > body.length) return false;
+  }
+  return at + 8 === body.length;
+}
+
+/**
+ * What a ZooKeeper 3.8 server makes of a request frame, for every frame, also those {@link decodeRequest} cannot
+ * turn into an ordinary request — the one interpretation shared by the single node and the ensemble replica:
+ * - an opcode ZooKeeper does not know stays `raw` (the serving layer answers UNIMPLEMENTED, then closes);
+ * - a create body is read as ZooKeeper reads it, raw flags and all; one that does not parse is a `malformed` write;
+ * - a well-formed reconfig is a `reconfig` write (refused with RECONFIGDISABLED, still a transaction);
+ * - any other body that does not parse is a `malformed` write (an error transaction) for a write opcode, and an
+ *   `unreadable` read (MARSHALLINGERROR, no transaction) otherwise.
+ * `unsupported` is left for valid opcodes quorate does not serve (pings are framed by the caller).
+ */
+export function interpretFrame(opcode: number, bytes: Uint8Array): ClientRequest | UndecodableRequest {
+  if (!VALID_OPCODES.has(opcode)) return { type: "raw", opcode, body: bytes };
+  if (opcode === OpCode.create || opcode === OpCode.create2 || opcode === OpCode.createContainer || opcode === OpCode.createTTL) {
+    return decodeCreateBody(opcode, bytes) ?? { type: "malformed", code: Code.MARSHALLINGERROR };
+  }
+  if (opcode === OpCode.reconfig) {
+    return isReconfigBody(bytes) ? { type: "reconfig" } : { type: "undecodable", opcode, reason: "unsupported", detail: "reconfig with a body that is not a ReconfigRequest" };
+  }
+  const decoded = decodeRequest(opcode, bytes);
+  if (decoded.type !== "undecodable" || decoded.reason === "unsupported") return decoded;
+  return WRITE_OPCODES.has(opcode) ? { type: "malformed", code: Code.MARSHALLINGERROR } : { type: "unreadable", code: Code.MARSHALLINGERROR };
 }
 
 /** Encodes a reply body as the record ZooKeeper sends for it. */
@@ -413,6 +455,14 @@ export function encodeRequest(req: ClientRequest): { opcode: number; body: Uint8
       break;
     case "raw":
       return { opcode: req.opcode, body: req.body };
+    case "reconfig":
+      // No joining, leaving or new members and curConfigId −1: the request ZooKeeper refuses when reconfig is off.
+      opcode = OpCode.reconfig;
+      w.int(-1).int(-1).int(-1).long(-1n);
+      break;
+    case "malformed":
+    case "unreadable":
+      throw new TypeError(`encodeRequest: a ${req.type} request is the server's reading of bytes that did not parse; it has no encoding`);
   }
   return { opcode, body: w.bytes() };
 }

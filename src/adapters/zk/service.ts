@@ -5,7 +5,7 @@
  * core plugs in where {@link ZkService.commit} assigns a zxid: the transaction already carries everything needed
  * to apply it on any replica.
  */
-import type { AuthId, ClientRequest, Notification, Reply, SessionTiming, SessionTracker, Transaction, WatchEvent, WatchRegistry, WriteRequest, ZkTree } from "../../core/zk/index.js";
+import type { AuthId, ClientRequest, LocalRequest, Notification, Reply, SessionTiming, SessionTracker, Transaction, WatchEvent, WatchRegistry, WriteRequest, ZkTree } from "../../core/zk/index.js";
 import {
   Code,
   MAX_FRAME_BYTES,
@@ -14,7 +14,6 @@ import {
   createSessionTracker,
   createTree,
   createWatchRegistry,
-  decodeCreateBody,
   expireSessions,
   isWriteRequest,
   negotiateTimeout,
@@ -30,7 +29,7 @@ import {
   untrackSession,
   utf8,
 } from "../../core/zk/index.js";
-import { WRITE_OPCODES, decodeRequest } from "../zk-wire/protocol.js";
+import { interpretFrame } from "../zk-wire/protocol.js";
 
 /** Configuration of the simulated server (defaults: the golden transcripts' server). */
 export interface ZkServiceOptions {
@@ -85,11 +84,6 @@ export class NotModelledError extends Error {
     this.name = "NotModelledError";
   }
 }
-
-/** ZooKeeper 3.8's valid request opcodes (anything else is UNIMPLEMENTED and drops the connection). */
-const VALID_OPCODES = new Set<number>([
-  1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 100, 101, 102, 103, 104, 105, 106, 107, -10, -11,
-]);
 
 const ZXID_LIMIT = Number.MAX_SAFE_INTEGER;
 
@@ -286,36 +280,24 @@ export class ZkService {
       return reply;
     }
     if (req.type === "raw") return this.raw(sessionId, conn, req.opcode, req.body);
+    return this.serve(sessionId, conn, req);
+  }
+
+  /** Serves a request that is not a transaction with the shared serving layer. */
+  private serve(sessionId: number, conn: Connection, req: LocalRequest): ServiceReply {
     const result = serveLocal(this.tree, this.watches, { sessionId, auth: conn.auth, clientAddress: this.clientAddress }, req);
     this.deliver(result.notifications);
     if (result.closeConnection) this.dropConnection(sessionId, "disconnected");
     return result.reply;
   }
 
-  /** A request given only as opcode and body (what a wire adapter would pass for unusual frames). */
+  /** A request given only as opcode and body: read as ZooKeeper reads the frame ({@link interpretFrame}). */
   private raw(sessionId: number, conn: Connection, opcode: number, body: Uint8Array): ServiceReply {
-    if (!VALID_OPCODES.has(opcode)) {
-      // ZooKeeper answers an opcode it does not know with UNIMPLEMENTED (zxid −1), then closes the connection.
-      this.dropConnection(sessionId, "disconnected");
-      return { err: Code.UNIMPLEMENTED, zxid: -1 };
-    }
-    if (opcode === OpCode.create || opcode === OpCode.create2 || opcode === OpCode.createContainer || opcode === OpCode.createTTL) {
-      const req = decodeCreateBody(opcode, body);
-      // An undecodable write is still a transaction in ZooKeeper: MARSHALLINGERROR with a zxid.
-      return this.commit(sessionId, conn.auth, req ?? { type: "malformed", code: Code.MARSHALLINGERROR });
-    }
-    if (opcode === OpCode.closeSession && body.length === 0) return this.request(sessionId, { type: "closeSession" });
     if (opcode === OpCode.ping && body.length === 0) return { err: Code.OK, zxid: this.tree.lastZxid };
-    if (opcode === OpCode.reconfig) {
-      if (!isReconfigRequest(body)) throw new NotModelledError("reconfig with a body that is not a ReconfigRequest");
-      return this.commit(sessionId, conn.auth, { type: "reconfig" });
-    }
-    const decoded = decodeRequest(opcode, body);
-    if (decoded.type !== "undecodable") return this.request(sessionId, decoded);
-    if (decoded.reason === "unsupported") throw new NotModelledError(`raw request with opcode ${opcode}: ${decoded.detail}`);
-    // A body that does not parse: a write is still logged as an error transaction, a read is answered directly.
-    if (WRITE_OPCODES.has(opcode)) return this.commit(sessionId, conn.auth, { type: "malformed", code: Code.MARSHALLINGERROR });
-    return { err: Code.MARSHALLINGERROR, zxid: this.tree.lastZxid };
+    const req = interpretFrame(opcode, body);
+    if (req.type === "undecodable") throw new NotModelledError(`raw request with opcode ${opcode}: ${req.detail}`);
+    // An opcode ZooKeeper does not know stays raw: the serving layer answers it (UNIMPLEMENTED, then close).
+    return req.type === "raw" ? this.serve(sessionId, conn, req) : this.request(sessionId, req);
   }
 
   /**
@@ -371,18 +353,4 @@ export class ZkService {
   private reap(): void {
     for (const path of reapCandidates(this.tree, this.clock)) this.commit(0, [], { type: "deleteContainer", path });
   }
-}
-
-/** Whether a body decodes as a ReconfigRequest (three nullable strings and a long). */
-function isReconfigRequest(body: Uint8Array): boolean {
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  let at = 0;
-  for (let i = 0; i < 3; i++) {
-    if (at + 4 > body.length) return false;
-    const len = view.getInt32(at);
-    at += 4;
-    if (len > 0) at += len;
-    if (at > body.length) return false;
-  }
-  return at + 8 === body.length;
 }

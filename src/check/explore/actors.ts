@@ -34,10 +34,19 @@ export interface Storage<C, S, I, W, D> {
    * an explorer choice; a send waits for the write before it in the same step ("contract") or for every write
    * still in flight ("strict"); "overtake" is strict except for the messages the system's `overtakes` names,
    * which leave at once (the simulator's `--send-order strict`: a leader's appends go out while its own write
-   * is in flight, §10.2.1).
+   * is in flight, §10.2.1). "async-raced" is the contract order restricted to the writes a race can matter
+   * for: a write stays in flight (completed later by choice) only when a send of its step left before it, or
+   * when an earlier write of the node is still in flight; any other write is durable at once, as under
+   * "sync". Every path is one the contract order allows (a disk that completes those writes at once), with
+   * fewer steps and choices: a search strategy for deep durability bugs.
    */
-  readonly mode?: "sync" | "async-contract" | "async-strict" | "async-overtake";
+  readonly mode?: StorageMode;
 }
+
+/** When a node's durable writes complete (see {@link Storage.mode}). */
+export const STORAGE_MODES = ["sync", "async-contract", "async-strict", "async-overtake", "async-raced"] as const;
+/** One of {@link STORAGE_MODES}. */
+export type StorageMode = (typeof STORAGE_MODES)[number];
 
 /** Auxiliary state (Stateright's "history"): updated when messages are sent and delivered, hashed with the state. */
 export interface History<M, H> {
@@ -63,6 +72,8 @@ export interface SystemState<S, M, W, D, H> {
   readonly net: Network<M>;
   /** Crashes so far on this path (bounded by `maxCrashes`). */
   readonly crashes: number;
+  /** Bit i set: node i is cut off from every other node for the rest of the path (see `maxPartitions`). */
+  readonly isolated: number;
   readonly history: H;
 }
 
@@ -75,6 +86,7 @@ export type SystemAction<M, I> =
   | { readonly type: "disk"; readonly node: number }
   | { readonly type: "crash"; readonly node: number }
   | { readonly type: "restart"; readonly node: number }
+  | { readonly type: "isolate"; readonly node: number }
   | { readonly type: "tick" };
 
 /** Everything the explorer needs to drive a core as an actor system. */
@@ -120,6 +132,13 @@ export interface ActorSystem<C, S, I extends Typed, O extends Typed, M, W = neve
   readonly lossy?: boolean;
   /** Crashes allowed on one path (default 0). */
   readonly maxCrashes?: number;
+  /**
+   * Partitions allowed on one path (default 0). An `isolate` action cuts a node off from every other node
+   * for the rest of the path: the messages in flight to or from it are lost, and so is every message it
+   * sends or is sent later. Each path is one a lossy network allows (these messages dropped), reached in
+   * fewer steps than by dropping them one by one.
+   */
+  readonly maxPartitions?: number;
   /** The boundary of the state space. */
   within?(system: SystemState<S, M, W, D, H>): boolean;
   /** Symmetry: the fingerprint of a canonical representative under permutations of interchangeable nodes. */
@@ -145,6 +164,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
   const kind: NetworkKind = spec.network ?? "unordered";
   const mode = spec.storage?.mode ?? "sync";
   const maxCrashes = spec.maxCrashes ?? 0;
+  const maxPartitions = spec.maxPartitions ?? 0;
   const timeoutInput = spec.timeout ?? ((timer: string) => ({ type: "timeout", timer }) as unknown as I);
   const hashEnvelope = (src: number, dst: number, msg: M): bigint => {
     const h = new Hasher().int(src).int(dst);
@@ -160,6 +180,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
     writes: PendingWrite<M, W>[][];
     net: Network<M>;
     crashes: number;
+    isolated: number;
     history: H;
   }
   const draft = (s: Sys<S, M, W, D, H>): Draft => ({
@@ -169,12 +190,18 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
     writes: s.writes.slice() as PendingWrite<M, W>[][],
     net: s.net.copy(),
     crashes: s.crashes,
+    isolated: s.isolated,
     history: s.history,
   });
 
   const send = (d: Draft, env: Envelope<M>): void => {
     if (spec.history?.onSend !== undefined) d.history = spec.history.onSend(d.history, env) ?? d.history;
+    if (d.isolated !== 0 && (isolatedId(d.isolated, env.src) || isolatedId(d.isolated, env.dst))) return; // lost
     d.net.send(env);
+  };
+  const isolatedId = (mask: number, id: number): boolean => {
+    const i = indexOf.get(id);
+    return i !== undefined && (mask & (1 << i)) !== 0;
   };
 
   /** Performs `outputs` of node `i` (already stepped), then the inputs they cause (storage acknowledgements, …). */
@@ -182,6 +209,8 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
     const followUps: I[] = [];
     // Writes issued by this step, for the contract order; under strict order, any write in flight.
     let heldBy: PendingWrite<M, W>[] | undefined;
+    // Under "async-raced": whether a send of this step has left (a write after it races it).
+    let sent = false;
     for (const o of outputs) {
       if (spec.onOutput !== undefined) d.history = spec.onOutput(d.history, i, o) ?? d.history;
       const e = spec.effect(o);
@@ -198,10 +227,11 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
           if (heldBy !== undefined) heldBy[heldBy.length - 1] = updated;
         } else {
           send(d, env);
+          sent = true;
         }
       } else if (e.kind === "write") {
         const storage = spec.storage!;
-        if (mode === "sync") {
+        if (mode === "sync" || (mode === "async-raced" && !sent && d.writes[i]!.length === 0)) {
           const r = storage.apply(d.disks[i]!, e.write);
           d.disks[i] = r.disk;
           if (r.ack !== undefined) followUps.push(r.ack);
@@ -258,6 +288,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
     }
     const net = s.net.digest();
     h.int(Number(net >> 32n)).int(Number(net & 0xffffffffn)).int(s.crashes);
+    if (maxPartitions > 0) h.int(s.isolated);
     if (spec.history !== undefined) spec.history.hash(h, s.history);
     return h.digest();
   };
@@ -272,6 +303,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
         writes: Array.from({ length: n }, () => []),
         net: new Network<M>(kind),
         crashes: 0,
+        isolated: 0,
         history: spec.history?.init as H,
       };
       for (let i = 0; i < n; i++) start(d, i, core.create(spec.configs[i]!));
@@ -293,6 +325,7 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
       if (spec.tick !== undefined) out.push({ type: "tick" });
       if (s.crashes < maxCrashes) for (let i = 0; i < n; i++) if (s.nodes[i] !== undefined) out.push({ type: "crash", node: i });
       for (let i = 0; i < n; i++) if (s.nodes[i] === undefined) out.push({ type: "restart", node: i });
+      if (popcount(s.isolated) < maxPartitions) for (let i = 0; i < n; i++) if ((s.isolated & (1 << i)) === 0) out.push({ type: "isolate", node: i });
     },
     next(s, a) {
       const d = draft(s);
@@ -334,6 +367,12 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
           d.writes[a.node] = [];
           d.crashes++;
           return freeze(d);
+        case "isolate": {
+          d.isolated |= 1 << a.node;
+          const id = spec.ids[a.node]!;
+          d.net.loseWhere((env) => env.src === id || env.dst === id);
+          return freeze(d);
+        }
         case "tick":
           for (let i = 0; i < n; i++) if (d.nodes[i] !== undefined) stepNode(d, i, spec.tick!);
           return freeze(d);
@@ -367,4 +406,10 @@ export function actorModel<C, S, I extends Typed, O extends Typed, M, W, D, H>(
     stepInvariants: spec.stepInvariants ?? [],
     goals: spec.goals ?? [],
   };
+}
+
+function popcount(mask: number): number {
+  let c = 0;
+  for (let m = mask; m !== 0; m &= m - 1) c++;
+  return c;
 }

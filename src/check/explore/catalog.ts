@@ -19,7 +19,7 @@ import type { RaftView } from "./systems/raft-invariants.js";
 import { raftPathTrace } from "./systems/raft-trace.js";
 import type { TraceRecord } from "../invariants/index.js";
 import type { Message } from "../../core/raft/index.js";
-import type { SystemAction } from "./actors.js";
+import type { StorageMode, SystemAction } from "./actors.js";
 import { DEFAULT_ZK_BOUNDS, zkSystem } from "./systems/zk.js";
 
 /** The calibration models. */
@@ -38,7 +38,7 @@ export interface Target {
   readonly bounds?: Partial<RaftBounds>;
   readonly network?: NetworkKind;
   readonly lossy?: boolean;
-  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
+  readonly storage?: StorageMode;
   readonly preVote?: boolean;
   /** Raft: bytes of a client proposal (see `RaftSystemOptions.payloadBytes`). */
   readonly payloadBytes?: number;
@@ -53,9 +53,9 @@ export class TargetError extends Error {
   override readonly name = "TargetError";
 }
 
-/** Parses `max-term=3,max-log=2,max-crashes=1,max-in-flight=4,max-reads=1` (any subset; max-reads: Raft only). */
+/** Parses `max-term=3,max-log=2,max-crashes=1,max-in-flight=4,max-reads=1,max-partitions=1` (any subset; the last two: Raft only). */
 export function parseBounds(text: string): Partial<RaftBounds> {
-  const keys: Record<string, keyof RaftBounds> = { "max-term": "maxTerm", "max-log": "maxLog", "max-crashes": "maxCrashes", "max-in-flight": "maxInFlight", "max-reads": "maxReads" };
+  const keys: Record<string, keyof RaftBounds> = { "max-term": "maxTerm", "max-log": "maxLog", "max-crashes": "maxCrashes", "max-in-flight": "maxInFlight", "max-reads": "maxReads", "max-partitions": "maxPartitions" };
   const out: Partial<Record<keyof RaftBounds, number>> = {};
   for (const part of text.split(",").filter((p) => p.length > 0)) {
     const [k, v, ...rest] = part.split("=");
@@ -71,7 +71,8 @@ export function parseBounds(text: string): Partial<RaftBounds> {
 /** Formats bounds the way `parseBounds` reads them. */
 export function formatBounds(b: RaftBounds): string {
   const reads = b.maxReads === undefined || b.maxReads === 0 ? "" : `,max-reads=${b.maxReads}`;
-  return `max-term=${b.maxTerm},max-log=${b.maxLog},max-crashes=${b.maxCrashes},max-in-flight=${b.maxInFlight}${reads}`;
+  const partitions = b.maxPartitions === undefined || b.maxPartitions === 0 ? "" : `,max-partitions=${b.maxPartitions}`;
+  return `max-term=${b.maxTerm},max-log=${b.maxLog},max-crashes=${b.maxCrashes},max-in-flight=${b.maxInFlight}${reads}${partitions}`;
 }
 
 function count(name: string, v: number | undefined, fallback: number, min: number, max: number): number {
@@ -84,6 +85,7 @@ function count(name: string, v: number | undefined, fallback: number, min: numbe
 function syncSystem(t: Target, defaults: RaftBounds): CoreSystemOptions {
   if (t.storage !== undefined && t.storage !== "sync") throw new TargetError(`--system ${t.system} explores synchronous storage only`);
   if (t.bounds?.maxReads !== undefined) throw new TargetError(`--bounds max-reads applies to --system raft only`);
+  if (t.bounds?.maxPartitions !== undefined) throw new TargetError(`--bounds max-partitions applies to --system raft only`);
   return { nodes: count("nodes", t.nodes, 3, 1, 7), bounds: { ...defaults, ...t.bounds }, network: t.network ?? "unordered", lossy: t.lossy === true };
 }
 

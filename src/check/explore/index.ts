@@ -8,7 +8,7 @@ export type { Goal, Invariant, Model, StepInvariant } from "./model.js";
 export { explore, type Discovery, type ExploreOptions, type ExploreResult, type Progress } from "./search.js";
 export { FingerprintSet, splitFp, joinFp, type Fp } from "./fpset.js";
 export { Network, type Envelope, type NetworkKind } from "./network.js";
-export { actorModel, type ActorSystem, type Effect, type History, type PendingWrite, type Storage, type SystemAction, type SystemState } from "./actors.js";
+export { actorModel, STORAGE_MODES, type StorageMode, type ActorSystem, type Effect, type History, type PendingWrite, type Storage, type SystemAction, type SystemState } from "./actors.js";
 export { hashValue } from "./hash.js";
 export { twoPhaseCommit, type TwoPhaseAction, type TwoPhaseState } from "./models/two-phase-commit.js";
 export { registerSystem, registerCore, majority, type RegisterMsg, type ServerProtocol, type RegisterSystemOptions } from "./models/register.js";

@@ -102,6 +102,19 @@ export class Network<M> {
     else this.remove(env);
   }
 
+  /** Loses every message in flight (all copies) for which `lost` holds, wherever it is in its link's queue. */
+  loseWhere(lost: (env: Envelope<M>) => boolean): void {
+    if (this.kind === "ordered") {
+      for (const [link, q] of this.links) {
+        const kept = q.filter((e) => !lost(e));
+        if (kept.length === 0) this.links.delete(link);
+        else if (kept.length !== q.length) this.links.set(link, kept);
+      }
+      return;
+    }
+    for (const [h, c] of this.bag) if (lost(c.env)) this.bag.delete(h);
+  }
+
   private remove(env: Envelope<M>): void {
     if (this.kind === "ordered") {
       const link = env.src * 0x100000 + env.dst;

@@ -1,15 +1,15 @@
 /**
  * One unit of manifest work: read a history file, parse it, check it. Used in-process and by `worker.ts`
  * (worker threads load the compiled copy from `dist/`). This module only does file I/O and dispatch.
+ *
+ * It loads only the fast path up front; the general parser, models and checker are loaded the first time a
+ * file needs them, so a manifest of ordinary histories never pays for loading them.
  */
 import { readFileSync } from "node:fs";
-import { checkLinearizability } from "./check.js";
 import { fastVerdict } from "./fast/index.js";
-import { decodeHistoryText, parseHistory } from "./formats/index.js";
 import type { HistoryFormat } from "./formats/index.js";
-import { modelByName } from "./models/index.js";
+import { decodeHistoryText } from "./formats/text.js";
 import type { Value, Verdict } from "./types.js";
-import { validateOperations } from "./validate.js";
 
 /** What to check. */
 export interface CheckJob {
@@ -38,8 +38,23 @@ export interface CheckJobResult {
   readonly error?: string;
 }
 
-/** Runs one job; never throws for bad input (the error is in the result). */
-export function runCheckJob(job: CheckJob): CheckJobResult {
+/** The general path's verdict on `text`: parsed, validated against the model and checked. @throws typed errors for bad input. */
+async function generalVerdict(text: string, job: CheckJob): Promise<{ verdict: Verdict; ops: number }> {
+  const [{ parseHistory }, { modelByName }, { validateOperations }, { checkLinearizability }] = await Promise.all([
+    import("./formats/index.js"),
+    import("./models/index.js"),
+    import("./validate.js"),
+    import("./check.js"),
+  ]);
+  const history = parseHistory(text, job.format, job.label);
+  const model = modelByName(job.model, job.initial);
+  validateOperations(history, model, job.label);
+  const result = checkLinearizability(history, model, job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {});
+  return { verdict: result.verdict, ops: history.length };
+}
+
+/** Runs one job; never rejects for bad input (the error is in the result). */
+export async function runCheckJob(job: CheckJob): Promise<CheckJobResult> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   const cpuMs = (): number => {
@@ -52,11 +67,8 @@ export function runCheckJob(job: CheckJob): CheckJobResult {
     // integer-coded fast path; anything else — other shapes, other models, other verdicts — by the general path.
     const fast = job.format === "jepsen-edn" ? fastVerdict(text, job.model, job.initial) : undefined;
     if (fast !== undefined) return { id: job.id, verdict: fast.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: fast.ops };
-    const history = parseHistory(text, job.format, job.label);
-    const model = modelByName(job.model, job.initial);
-    validateOperations(history, model, job.label);
-    const result = checkLinearizability(history, model, job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {});
-    return { id: job.id, verdict: result.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: history.length };
+    const general = await generalVerdict(text, job);
+    return { id: job.id, verdict: general.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: general.ops };
   } catch (error) {
     // Typed errors (bad file, bad model, unreadable path) carry a code; anything else is a bug.
     const e = error as Error & { code?: unknown };

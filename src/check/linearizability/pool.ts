@@ -60,7 +60,7 @@ export async function runJobs(jobs: readonly CheckJob[], workers: number, option
   };
   while (queue.length > 0 && (workerPath === undefined || queue.length < 2 || cpuMs() < budget)) {
     const job = queue.shift()!;
-    const result = runCheckJob(job);
+    const result = await runCheckJob(job);
     results[byId.get(job.id)!] = result;
     onResult?.(result);
   }

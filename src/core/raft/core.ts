@@ -58,12 +58,13 @@ export function cloneRaft(s: RaftState): RaftState {
     baseConfig: s.baseConfig,
     configHistory: s.configHistory.slice(),
     electionElapsed: s.electionElapsed,
+    restartLease: s.restartLease,
     heartbeatElapsed: s.heartbeatElapsed,
     randomizedElectionTimeout: s.randomizedElectionTimeout,
     leadTransferee: s.leadTransferee,
     pendingConfIndex: s.pendingConfIndex,
     uncommittedSize: s.uncommittedSize,
-    reads: { round: r.round, pending: r.pending.slice(), waiting: r.waiting.slice(), acked: new Map(r.acked) },
+    reads: { round: r.round, pending: r.pending.slice(), waiting: r.waiting.slice(), acked: new Map(r.acked), roundAtTick: r.roundAtTick.slice(), leaseRevoked: r.leaseRevoked },
     incoming: s.incoming === undefined ? undefined : { ...s.incoming, chunks: s.incoming.chunks.slice() },
     pendingAck: s.pendingAck,
     out: newOutbox(),
@@ -183,7 +184,7 @@ export function fingerprintRaft(s: RaftState, options?: RaftFingerprintOptions):
     config(h, c.config, map);
   }
   if (timers) h.num(s.electionElapsed).num(s.heartbeatElapsed).num(s.randomizedElectionTimeout);
-  h.int(nodeId(map, s.leadTransferee)).num(s.pendingConfIndex).num(s.uncommittedSize);
+  h.bool(s.restartLease).int(nodeId(map, s.leadTransferee)).num(s.pendingConfIndex).num(s.uncommittedSize);
   const r = s.reads;
   h.num(r.round).int(r.pending.length);
   for (const p of r.pending) {
@@ -195,6 +196,9 @@ export function fingerprintRaft(s: RaftState, options?: RaftFingerprintOptions):
   const acked = sortedEntries(r.acked, map);
   h.int(acked.length);
   for (const [id, round] of acked) h.int(map(id)).num(round);
+  h.int(r.roundAtTick.length);
+  for (const round of r.roundAtTick) h.num(round);
+  h.bool(r.leaseRevoked);
   const inc = s.incoming;
   if (inc === undefined) h.int(0);
   else {

@@ -5,7 +5,7 @@
  */
 import { append, findConflictByTerm, lastIndex, slice, termAt } from "./log.js";
 import { releaseReads, serveWaitingReads } from "./read-only.js";
-import { reject, send } from "./roles.js";
+import { reject, send, sendTimeoutNow } from "./roles.js";
 import type { RaftState } from "./state.js";
 import { addInflight, freeFirstInflight, inflightsFull } from "./tracker/inflights.js";
 import {
@@ -175,7 +175,7 @@ export function handleAppendResponse(s: RaftState, m: AppendResponse): void {
     // Keep pipelining while the in-flight window allows.
   }
   if (m.from === s.leadTransferee && pr.match === lastIndex(s.log)) {
-    send(s, { type: "timeout-now", from: s.id, to: m.from, term: s.term });
+    sendTimeoutNow(s, m.from);
   }
 }
 

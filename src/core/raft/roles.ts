@@ -7,6 +7,7 @@ import { emit, resetRandomizedElectionTimeout, type RaftState } from "./state.js
 import { becomeReplicate } from "./tracker/progress.js";
 import { recordVote, syncProgress, tallyVotes, isVoter } from "./tracker/tracker.js";
 import type { Entry, Message, NodeId, RejectReason, ReadRequestId } from "./types.js";
+import { revokeLease, startLease } from "./read-only.js";
 import { appendEntries, bcastAppend } from "./replication.js";
 
 /** Queues `message` for sending (after this step's persist output). */
@@ -14,6 +15,15 @@ export function send(s: RaftState, message: Message): void {
   const out = s.out;
   if (out.sends === undefined) out.sends = [{ type: "send", to: message.to, message }];
   else out.sends.push({ type: "send", to: message.to, message });
+}
+
+/**
+ * Tells the leadership-transfer target to campaign at once (§3.10). Its vote request bypasses the voters'
+ * in-lease refusal, so this leader's lease ends for the rest of its term.
+ */
+export function sendTimeoutNow(s: RaftState, to: NodeId): void {
+  revokeLease(s);
+  send(s, { type: "timeout-now", from: s.id, to, term: s.term });
 }
 
 /** Records a refusal of the current input. */
@@ -56,6 +66,9 @@ function reset(s: RaftState, term: number): void {
   s.uncommittedSize = 0;
   s.pendingAck = 0; // owed to the leader of the term being left
   if (s.reads.pending.length > 0 || s.reads.waiting.length > 0) dropReads(s);
+  // A lease belongs to one leadership: no mark or revocation outlives it (nothing reads them elsewhere).
+  if (s.reads.roundAtTick.length > 0) s.reads.roundAtTick = [];
+  s.reads.leaseRevoked = false;
 }
 
 /** Follower of `leader` (0: unknown) in `term`. */
@@ -67,6 +80,7 @@ export function becomeFollower(s: RaftState, term: number, leader: NodeId | 0): 
 
 /** Pre-candidate: asks for pre-votes for term+1 without changing its term or vote (§9.6). */
 export function becomePreCandidate(s: RaftState): void {
+  s.restartLease = false; // campaigning: its timer ran out (or a transfer asks it to)
   s.tracker.votes.clear();
   s.role = "pre-candidate";
   s.leader = 0;
@@ -74,6 +88,7 @@ export function becomePreCandidate(s: RaftState): void {
 
 /** Candidate in a new term, voting for itself (§5.2). */
 export function becomeCandidate(s: RaftState): void {
+  s.restartLease = false;
   reset(s, s.term + 1);
   s.vote = s.id;
   s.role = "candidate";
@@ -109,6 +124,7 @@ export function becomeLeader(s: RaftState): void {
   // Conservatively: a conf change may be pending in the uncommitted tail; allow none until it is applied.
   s.pendingConfIndex = last;
   s.electionElapsed = 0;
+  if (s.opts.readOnly === "lease-based") startLease(s);
   const empty: Entry = { term: s.term, index: last + 1, kind: "normal", data: EMPTY_DATA };
   appendEntries(s, [empty]);
 }

@@ -52,6 +52,13 @@ export interface ReadState {
   waiting: ReadRequestId[];
   /** Highest round each peer acknowledged. */
   acked: Map<NodeId, number>;
+  /**
+   * Lease reads only (§6.4.1), on a leader: for each of its last `electionTick - 1` ticks, oldest first, the last
+   * round started before that tick. A round above the oldest mark was sent within the lease; empty elsewhere.
+   */
+  roundAtTick: number[];
+  /** Lease reads only: this leader sent `timeout-now` in its term, so its followers may vote at once (no lease). */
+  leaseRevoked: boolean;
 }
 
 /** A snapshot being received in chunks. */
@@ -108,6 +115,12 @@ export interface RaftState {
   /** Configurations applied after the offset, by entry index, oldest first. */
   configHistory: { index: number; config: ConfigState }[];
   electionElapsed: number;
+  /**
+   * Lease reads only: restarted from a persisted term, this node may have answered a leader's heartbeat before it
+   * crashed, and that leader's lease counts on its promise not to vote; it refuses votes as if in contact with a
+   * leader until its election timer has run once (or it campaigns).
+   */
+  restartLease: boolean;
   heartbeatElapsed: number;
   randomizedElectionTimeout: number;
   /** Leadership transfer target (0: none). */
@@ -275,12 +288,13 @@ export function createRaft(config: RaftConfig, persisted?: PersistedState): Raft
     baseConfig,
     configHistory,
     electionElapsed: 0,
+    restartLease: opts.readOnly === "lease-based" && hs.term > 0,
     heartbeatElapsed: 0,
     randomizedElectionTimeout: opts.electionTick,
     leadTransferee: 0,
     pendingConfIndex: 0,
     uncommittedSize: 0,
-    reads: { round: 0, pending: [], waiting: [], acked: new Map() },
+    reads: { round: 0, pending: [], waiting: [], acked: new Map(), roundAtTick: [], leaseRevoked: false },
     incoming: undefined,
     pendingAck: 0,
     out: newOutbox(),

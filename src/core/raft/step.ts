@@ -8,7 +8,7 @@
 import { applyConfChange, decodeConfChange, encodeConfChange } from "./confchange.js";
 import { ackNowDurable, handleAppend, handleHeartbeat, handleSnapshotChunk } from "./follower.js";
 import { compact, isUpToDate, lastIndex, termAt } from "./log.js";
-import { readIndex } from "./read-only.js";
+import { readIndex, tickLease } from "./read-only.js";
 import {
   appendEntries,
   bcastAppend,
@@ -19,7 +19,7 @@ import {
   handleSnapshotResponse,
   sendAppend,
 } from "./replication.js";
-import { becomeFollower, becomeLeader, campaign, promotable, reject, send } from "./roles.js";
+import { becomeFollower, becomeLeader, campaign, promotable, reject, send, sendTimeoutNow } from "./roles.js";
 import { emit, type Outbox, type RaftState } from "./state.js";
 import { isVoter, members, recordVote, syncProgress, tallyVotes, quorumActive } from "./tracker/tracker.js";
 import type { ConfChange, ConfigState, Entry, Input, Message, Output, PersistOutput, Snapshot, VoteRequest } from "./types.js";
@@ -171,6 +171,7 @@ function tick(s: RaftState): void {
 
 function tickElection(s: RaftState): void {
   s.electionElapsed++;
+  if (s.restartLease && s.electionElapsed >= s.opts.electionTick) s.restartLease = false;
   // The cheap comparison first: a tick rarely ends the timeout (both checks are pure).
   if (s.electionElapsed >= s.randomizedElectionTimeout && promotable(s)) {
     s.electionElapsed = 0;
@@ -179,6 +180,7 @@ function tickElection(s: RaftState): void {
 }
 
 function tickLeader(s: RaftState): void {
+  if (s.opts.readOnly === "lease-based") tickLease(s);
   s.heartbeatElapsed++;
   s.electionElapsed++;
   if (s.electionElapsed >= s.opts.electionTick && !leaderElectionTimeout(s)) return;
@@ -203,7 +205,9 @@ function leaderElectionTimeout(s: RaftState): boolean {
 function leaderHeartbeatTimeout(s: RaftState): void {
   s.heartbeatElapsed = 0;
   const r = s.reads;
-  bcastHeartbeat(s, r.pending.length > 0 ? r.round : 0);
+  // Under lease reads every heartbeat starts a round: its acknowledgement renews the lease from when it was sent.
+  if (s.opts.readOnly === "lease-based") bcastHeartbeat(s, ++r.round);
+  else bcastHeartbeat(s, r.pending.length > 0 ? r.round : 0);
 }
 
 /** An explicit timer expiry (etcd's MsgHup for the election timer): what the tick would do when it runs out. */
@@ -248,8 +252,9 @@ function stepMessage(s: RaftState, m: Message): void {
   }
   if (m.term > s.term) {
     if (m.type === "vote" || m.type === "pre-vote") {
-      // Check-quorum lease: while in contact with a leader, refuse to help disrupt it (unless transferring).
-      const inLease = s.opts.checkQuorum && s.leader !== 0 && s.electionElapsed < s.opts.electionTick;
+      // Check-quorum lease: while in contact with a leader (or, restarted under lease reads, possibly promised to
+      // one before the crash), refuse to help disrupt it (unless transferring).
+      const inLease = s.opts.checkQuorum && (s.leader !== 0 || s.restartLease) && s.electionElapsed < s.opts.electionTick;
       if (inLease && !m.transfer) {
         reject(s, "in-lease", `${m.type} from ${m.from} for term ${m.term} ignored: leader ${s.leader} is in contact`);
         return;
@@ -465,7 +470,7 @@ function transferLeadership(s: RaftState, to: number): void {
   if (s.leadTransferee === to) return;
   s.leadTransferee = to;
   s.electionElapsed = 0; // The transfer must complete within one election timeout.
-  if (pr.match === lastIndex(s.log)) send(s, { type: "timeout-now", from: s.id, to, term: s.term });
+  if (pr.match === lastIndex(s.log)) sendTimeoutNow(s, to);
   else sendAppend(s, pr, true); // Catch the target up first.
 }
 

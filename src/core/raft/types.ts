@@ -103,7 +103,11 @@ export interface RaftConfig {
    * pending membership change or a new leader's first entry is broadcast at once anyway. Default false (etcd).
    */
   readonly lazyCommit?: boolean;
-  /** "safe" (ReadIndex with a heartbeat round) or "lease-based" (requires `checkQuorum`). Default "safe". */
+  /**
+   * "safe" (ReadIndex with a heartbeat round) or "lease-based" (requires `checkQuorum`): a read is served at once
+   * while a quorum acknowledged a heartbeat sent within the last `electionTick - 1` ticks, else after a round
+   * (§6.4.1; assumes no clock drift beyond one tick). Default "safe".
+   */
   readonly readOnly?: "safe" | "lease-based";
   /** Maximum append messages in flight to one follower in replicate state. Default 256. */
   readonly maxInflightMsgs?: number;
@@ -174,7 +178,11 @@ export interface AppendResponse extends MessageBase {
   readonly hintTerm: number;
 }
 
-/** Leader liveness and commit propagation; `context` is the ReadIndex round being confirmed (0: none). */
+/**
+ * Leader liveness and commit propagation. `context` is the leader's heartbeat round (0: none): the ReadIndex
+ * round being confirmed; under lease reads every heartbeat starts a round, and its acknowledgement renews the
+ * lease from when the round was sent (§6.4.1).
+ */
 export interface Heartbeat extends MessageBase {
   readonly type: "heartbeat";
   readonly commit: number;

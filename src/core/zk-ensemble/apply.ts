@@ -86,7 +86,14 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
   let reply: Reply | undefined;
   if (!skip) {
     if (cmd.xid > 0 && s.tree.sessions.has(sessionId)) s.lastXid.set(sessionId, cmd.xid);
-    const result = applyTransaction(s.tree, { zxid: e.index, time: cmd.time, sessionId, auth: cmd.auth, request: req });
+    const result = applyTransaction(s.tree, {
+      zxid: e.index,
+      time: cmd.time,
+      sessionId,
+      auth: cmd.auth,
+      request: req,
+      ...(s.settings.extendedTypesEnabled ? {} : { extendedTypesEnabled: false }),
+    });
     reply = result.reply;
     deliver(s, notify(s.watches, result.changes));
     if (req.type === "createSession") sessionCreated(s, cmd);

@@ -75,6 +75,7 @@ export interface Settings {
   readonly reaperIntervalMs: number;
   readonly secret: number;
   readonly snapshotEvery: number;
+  readonly extendedTypesEnabled: boolean;
   readonly batchProposals: boolean;
 }
 
@@ -166,8 +167,10 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     reaperIntervalMs: positiveInt("reaperIntervalMs", config.reaperIntervalMs, 1000, 0),
     secret: positiveInt("secret", config.secret, 0, 0),
     snapshotEvery: positiveInt("snapshotEvery", config.snapshotEvery, 0, 0),
+    extendedTypesEnabled: config.extendedTypesEnabled ?? true,
     batchProposals: config.batchProposals === true,
   };
+  if (typeof settings.extendedTypesEnabled !== "boolean") throw new EnsembleConfigError("extendedTypesEnabled", `must be a boolean, got ${String(config.extendedTypesEnabled)}`);
   const startTimeMs = positiveInt("startTimeMs", config.startTimeMs, 1_700_000_000_000);
   if (!config.replicas.includes(config.id)) throw new EnsembleConfigError("replicas", `must include this replica's id ${config.id}`);
   const node = raft.createRaft(
@@ -600,8 +603,6 @@ export function flush(s: ReplicaState, c: Connection): void {
 
 /** Serves a request that is not a write with the shared serving layer (`core/zk/serve.ts`). */
 function serveHere(s: ReplicaState, c: Connection, req: ClientRequest): { reply: Reply; closeConnection: boolean } {
-  // A raw frame the client could not have encoded as a known request: ZooKeeper answers UNIMPLEMENTED and closes.
-  if (req.type === "raw") return { reply: { err: Code.UNIMPLEMENTED, zxid: -1 }, closeConnection: true };
   // Writes never get here (they are forwarded): what is left is served locally.
   const result = serveLocal(s.tree, s.watches, { sessionId: c.sessionId, auth: c.auth, clientAddress: CLIENT_ADDRESS }, req as LocalRequest);
   deliver(s, result.notifications);

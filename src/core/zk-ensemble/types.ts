@@ -47,6 +47,11 @@ export interface ReplicaConfig {
   /** Raft's maximum entry bytes per append message (default 1 MiB). */
   readonly maxSizePerMsg?: number;
   /**
+   * `zookeeper.extendedTypesEnabled` (default true): TTL nodes allowed; when false a TTL create is an UNIMPLEMENTED
+   * error transaction. Every replica of an ensemble must be configured alike.
+   */
+  readonly extendedTypesEnabled?: boolean;
+  /**
    * Hold the leader's proposals until a `flush` input and propose them together (default false: each command is
    * proposed at once). A driver that sets it inputs `flush` at the end of every turn of its event loop in which
    * {@link queuedProposals} became non-zero: one log write and one append per follower for all of them.

@@ -23,7 +23,7 @@ export * from "./watches.js";
 export * from "./sessions.js";
 export { reapCandidates } from "./reaper.js";
 export { requestFrameLength, fitsFrameLimit, encodeCreateBody, decodeCreateBody } from "./requests.js";
-export type { ClientRequest } from "./requests.js";
+export type { ClientRequest, UnreadableRequest } from "./requests.js";
 
 export { createZk, step, cloneZk, fingerprintZk, zkCore } from "./core.js";
 export type { ZkConfig, ZkReplica, ZkInput, ZkOutput, ZkRejectReason } from "./core.js";

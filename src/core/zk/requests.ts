@@ -6,7 +6,7 @@
 import { utf8Length } from "./bytes.js";
 import { MAX_FRAME_BYTES } from "./limits.js";
 import type { ReadRequest } from "./read.js";
-import type { Acl, CreateRequest, Data, DeleteRequest, MultiOp, MultiRequest, SetAclRequest, SetDataRequest } from "./types.js";
+import type { Acl, CreateRequest, Data, DeleteRequest, MalformedWriteRequest, MultiOp, MultiRequest, ReconfigRequest, SetAclRequest, SetDataRequest } from "./types.js";
 import type { WatchLists, WatcherType } from "./watches.js";
 
 /** Every request a session can send. */
@@ -22,7 +22,21 @@ export type ClientRequest =
   | { readonly type: "setWatches"; readonly relativeZxid: number; readonly lists: WatchLists; readonly version: 1 | 2 }
   | { readonly type: "addAuth"; readonly scheme: string; readonly auth: string }
   | { readonly type: "closeSession" }
+  /** A reconfig (opcode 16) with a well-formed body: a transaction that ZooKeeper refuses with RECONFIGDISABLED. */
+  | ReconfigRequest
+  /** A write whose body did not parse: ZooKeeper still logs it as an error transaction (MARSHALLINGERROR). */
+  | MalformedWriteRequest
+  /** A read whose body did not parse: answered with the error, no transaction. */
+  | UnreadableRequest
+  /** An opcode ZooKeeper does not know: UNIMPLEMENTED (zxid −1), then the connection closes. */
   | { readonly type: "raw"; readonly opcode: number; readonly body: Uint8Array };
+
+/** A read request whose body did not parse (the wire layer's interpretation of the frame). */
+export interface UnreadableRequest {
+  readonly type: "unreadable";
+  /** The error the reply carries (MARSHALLINGERROR). */
+  readonly code: number;
+}
 
 const str = (s: string) => 4 + utf8Length(s);
 const buf = (d: Data) => 4 + (d === null ? 0 : d.length);
@@ -83,6 +97,13 @@ export function requestFrameLength(req: ClientRequest): number {
       return header + 4 + str(req.scheme) + 4 + utf8Length(req.auth);
     case "raw":
       return header + req.body.length;
+    case "reconfig":
+      // joiningServers, leavingServers, newMembers (three null strings) and curConfigId, as the Java client sends.
+      return header + 3 * 4 + 8;
+    case "malformed":
+    case "unreadable":
+      // Interpretations of frames the wire layer already read within the limit: their size is not kept.
+      return header;
   }
 }
 

@@ -15,12 +15,12 @@ import type { AuthId, Reply } from "./types.js";
 import { addOneShotWatch, addPersistentWatch, checkWatches, removeWatches, setWatches, type Notification, type WatchRegistry } from "./watches.js";
 
 /** The requests that become a transaction (one zxid each, also when they fail). */
-export type WriteClientRequest = Extract<ClientRequest, { readonly type: "create" | "delete" | "setData" | "setACL" | "multi" | "closeSession" }>;
+export type WriteClientRequest = Extract<ClientRequest, { readonly type: "create" | "delete" | "setData" | "setACL" | "multi" | "closeSession" | "reconfig" | "malformed" }>;
 
 /** The requests a server answers from its own tree, without a transaction. */
-export type LocalRequest = Exclude<ClientRequest, WriteClientRequest | { readonly type: "raw" }>;
+export type LocalRequest = Exclude<ClientRequest, WriteClientRequest>;
 
-const WRITE_TYPES: ReadonlySet<string> = new Set(["create", "delete", "setData", "setACL", "multi", "closeSession"]);
+const WRITE_TYPES: ReadonlySet<string> = new Set(["create", "delete", "setData", "setACL", "multi", "closeSession", "reconfig", "malformed"]);
 
 /** Whether a request becomes a transaction. */
 export function isWriteRequest(req: ClientRequest): req is WriteClientRequest {
@@ -41,7 +41,7 @@ export interface LocalResult {
   readonly reply: Reply;
   /** Notifications the request causes (setWatches: changes the client missed); ZooKeeper sends them before the reply. */
   readonly notifications: readonly Notification[];
-  /** ZooKeeper closes the connection after this reply (a failed `addAuth`). */
+  /** ZooKeeper closes the connection after this reply (a failed `addAuth`, an unknown opcode). */
   readonly closeConnection: boolean;
 }
 
@@ -68,6 +68,11 @@ export function serveLocal(tree: ZkTree, watches: WatchRegistry, session: Servin
       if (!session.auth.some((a) => a.scheme === authId.scheme && a.id === authId.id)) session.auth.push(authId);
       return answer({ err: Code.OK, zxid: 0 });
     }
+    case "unreadable":
+      return answer({ err: req.code, zxid });
+    case "raw":
+      // An opcode ZooKeeper does not know: UNIMPLEMENTED with zxid −1, and the connection closes.
+      return answer({ err: Code.UNIMPLEMENTED, zxid: -1 }, NONE, true);
     default: {
       const result = read(tree, id, session.auth, req as ReadRequest);
       if (result.watch !== undefined) addOneShotWatch(watches, result.watch.table, result.watch.path, id);

@@ -12,23 +12,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import {
-  builtinModels,
-  checkLinearizability,
-  checkLinearizabilityParallel,
-  decodeHistoryText,
-  formatReport,
-  historyFormats,
-  isHistoryFormat,
-  modelByName,
-  parseHistory,
-  parseManifest,
-  summarize,
-  validateOperations,
-} from "../../../check/linearizability/index.js";
 import type { Value, Verdict } from "../../../check/linearizability/index.js";
-import { renderHtml } from "../../../check/linearizability/html.js";
 import type { CheckJob, CheckJobResult } from "../../../check/linearizability/jobs.js";
+import { parseManifest } from "../../../check/linearizability/manifest.js";
 import { runJobs } from "../../../check/linearizability/pool.js";
 import { EXIT_CODES_HELP, Exit, UsageError, combineExitCodes } from "../exit-codes.js";
 import type { ExitCode } from "../exit-codes.js";
@@ -36,6 +22,12 @@ import { parseCommandLine, selectMode } from "../flags.js";
 import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 import { startProgress } from "../progress.js";
+
+/**
+ * The general checker, its parsers, models and reports: loaded for a single FILE and for the usage text only.
+ * A manifest's files are checked by `runJobs`, which loads them only for files the fast path does not settle.
+ */
+const loadChecker = (): Promise<typeof import("../../../check/linearizability/index.js")> => import("../../../check/linearizability/index.js");
 
 const EXIT: Record<Verdict, ExitCode> = { linearizable: Exit.ok, "not-linearizable": Exit.violation, unknown: Exit.unknown };
 /** From this many ops, a single history's partitions are checked on worker threads by default. */
@@ -56,7 +48,9 @@ const FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable<Mode>;
 
-const USAGE = `usage: quorate check FILE --format FORMAT --model MODEL [--initial JSON] [--timeout 30s] [--json] [--html out.html] [--workers N]
+async function usage(): Promise<string> {
+  const { builtinModels, historyFormats } = await loadChecker();
+  return `usage: quorate check FILE --format FORMAT --model MODEL [--initial JSON] [--timeout 30s] [--json] [--html out.html] [--workers N]
        quorate check --manifest MANIFEST.json [--json] [--timeout 30s] [--workers N]
 
 formats: ${historyFormats.join(", ")}
@@ -70,6 +64,7 @@ A manifest run exits 1 on a verdict that differs from the expected one, or a not
 expectation; 2 when a file cannot be checked; 3 when a verdict is unknown and none was expected.
 ${EXIT_CODES_HELP}
 `;
+}
 
 /** "30s", "500ms", "2m", or a number of seconds → milliseconds. */
 export function parseTimeout(text: string): number {
@@ -188,7 +183,7 @@ export const run: CommandRun = async (argv) => {
     const line = parseCommandLine(FLAGS, argv, { positionals: true });
     const { values, positionals } = line;
     if (values.help === true) {
-      process.stdout.write(USAGE);
+      process.stdout.write(await usage());
       return Exit.ok;
     }
     const mode = selectMode(FLAGS, line, {
@@ -202,8 +197,10 @@ export const run: CommandRun = async (argv) => {
       const workers = values.workers !== undefined ? parseWorkers(values.workers) : Math.min(availableParallelism(), 4);
       return await checkManifest(values.manifest!, { json, workers, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     }
-    if (positionals.length !== 1) throw new UsageError(`expected one history FILE (got ${positionals.length})\n\n${USAGE}`);
+    if (positionals.length !== 1) throw new UsageError(`expected one history FILE (got ${positionals.length})\n\n${await usage()}`);
     const file = positionals[0]!;
+    const { builtinModels, checkLinearizability, checkLinearizabilityParallel, decodeHistoryText, formatReport, historyFormats, isHistoryFormat, modelByName, parseHistory, summarize, validateOperations } =
+      await loadChecker();
     if (values.format === undefined || !isHistoryFormat(values.format)) {
       throw new UsageError(`--format must be one of ${historyFormats.join(", ")}${values.format !== undefined ? ` (got '${values.format}')` : ""}`);
     }
@@ -221,6 +218,7 @@ export const run: CommandRun = async (argv) => {
       process.stdout.write(formatReport(result, model));
     }
     if (values.html !== undefined) {
+      const { renderHtml } = await import("../../../check/linearizability/html.js");
       writeFileSync(values.html, renderHtml(result, model, { title: path.basename(file) }));
       if (!json) process.stdout.write(`wrote ${values.html}\n`);
     }

@@ -1,6 +1,6 @@
 /**
  * `quorate cluster --nodes 3 [--data DIR]`: a local cluster of `quorate node` child processes on free loopback
- * ports with a live status line per node (role, term, commit, applied). `--mode kraft|zk` runs Kafka instead:
+ * ports with a live status line per node (role, term, commit, applied, snapshot index). `--mode kraft|zk` runs Kafka instead:
  * KRaft controllers and brokers, or a ZooKeeper server and ZooKeeper-mode brokers (`KafkaLocalCluster`), with a
  * status line per process. Ctrl-C (SIGINT) or SIGTERM stops every process by its PID and exits 0.
  */
@@ -16,7 +16,7 @@ import { untilStopSignal } from "../signals.js";
 import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
-const USAGE = `usage: quorate cluster [--nodes N] [--data DIR]
+const USAGE = `usage: quorate cluster [--nodes N] [--snapshot-count N] [--data DIR]
        quorate cluster --mode kraft [--controllers N] [--brokers N] [--partitions N] [--data DIR]
        quorate cluster --mode zk [--zookeepers N] [--brokers N] [--partitions N] [--session-timeout-ms MS] [--data DIR]
 
@@ -24,6 +24,8 @@ Starts a local cluster as child processes on free 127.0.0.1 ports and shows a li
 Ctrl-C stops them all.
 
   --nodes N        key-value mode (default): number of quorate key-value nodes (\`quorate node\`, 1-9). Default 3
+  --snapshot-count N  key-value mode: each node snapshots its store and compacts its log every N applied
+                   entries (\`quorate node --snapshot-count\`; 0: never). Default 10000
   --mode M         kraft: Kafka in KRaft mode (\`quorate kraft-node\` controllers and brokers);
                    zk: Kafka in ZooKeeper mode (\`quorate zk-server\` and \`quorate zk-broker\` brokers)
   --controllers N  KRaft controllers (1-9). Default 3
@@ -38,6 +40,7 @@ ${EXIT_CODES_HELP}
 
 const FLAGS = {
   nodes: { type: "string" },
+  "snapshot-count": { type: "string" },
   mode: { type: "string" },
   controllers: { type: "string" },
   brokers: { type: "string" },
@@ -51,6 +54,7 @@ const FLAGS = {
 /** Runs the command. */
 export const run: CommandRun = async (argv) => {
   let nodes = 3;
+  let snapshotCount: number | undefined;
   let dir: string | undefined;
   let kafka: { mode: KafkaMode; controllers: number; brokers: number; zookeepers: number; partitions: number; sessionTimeoutMs: number } | undefined;
   try {
@@ -75,6 +79,10 @@ export const run: CommandRun = async (argv) => {
     } else if (v.controllers !== undefined || v.brokers !== undefined || v.zookeepers !== undefined || v.partitions !== undefined || v["session-timeout-ms"] !== undefined) {
       throw new UsageError("--controllers, --brokers, --zookeepers, --partitions and --session-timeout-ms need --mode kraft|zk");
     }
+    if (v["snapshot-count"] !== undefined) {
+      if (kafka !== undefined) throw new UsageError("--snapshot-count is for the key-value cluster");
+      snapshotCount = int("snapshot-count", v["snapshot-count"], 0, 0, Number.MAX_SAFE_INTEGER);
+    }
     if (v.nodes !== undefined) {
       if (!/^[1-9]$/.test(v.nodes)) throw new UsageError(`--nodes must be an integer in [1, 9], got ${JSON.stringify(v.nodes)}`);
       nodes = Number(v.nodes);
@@ -91,7 +99,7 @@ export const run: CommandRun = async (argv) => {
   const stopSignal = untilStopSignal();
   let cluster: LocalCluster;
   try {
-    cluster = await LocalCluster.start({ nodes, dir, tickMs: 100 });
+    cluster = await LocalCluster.start({ nodes, dir, tickMs: 100, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
   } catch (e) {
     process.stderr.write(`quorate cluster: ${(e as Error).message}\n`);
     return Exit.badInput;
@@ -102,7 +110,7 @@ export const run: CommandRun = async (argv) => {
     Promise.all(
       cluster.ids.map(async (id) => {
         const s = await cluster.status(id, 500);
-        return s === undefined ? `node ${id}: not answering` : `node ${id}: ${s.role.padEnd(14)} term ${s.term}  commit ${s.commit}  applied ${s.applied}  leader ${s.leader || "-"}`;
+        return s === undefined ? `node ${id}: not answering` : `node ${id}: ${s.role.padEnd(14)} term ${s.term}  commit ${s.commit}  applied ${s.applied}  snapshot ${s.snapshotIndex}  leader ${s.leader || "-"}`;
       }),
     );
   await statusLoop(lines, stopSignal);

@@ -7,6 +7,7 @@ import {
   DEFAULT_ZK_BOUNDS,
   MODELS,
   ReplayError,
+  STORAGE_MODES,
   SYSTEMS,
   TargetError,
   buildModel,
@@ -35,17 +36,21 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
     --clients N       register models: clients (default 2)
   --system NAME       a real core: ${SYSTEMS.join(", ")}
     --nodes N         cluster size (default 3)
-    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N[,max-reads=N] (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
+    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N[,max-reads=N,max-partitions=N] (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
                       kraft ${formatBounds(DEFAULT_KRAFT_BOUNDS)}; zk ${formatBounds(DEFAULT_ZK_BOUNDS)})
-    --storage MODE    sync (default: a write is durable when issued), async-contract, async-strict or
+    --storage MODE    sync (default: a write is durable when issued), async-contract, async-strict,
                       async-overtake (writes complete later; a send waits for its own step's write, for
-                      every write, or for every write unless it is a leader's append)
+                      every write, or for every write unless it is a leader's append) or async-raced
+                      (Raft: the contract order, but only a write a send of its step left ahead of
+                      stays in flight; the others are durable at once: fewer steps, real paths)
     --pre-vote        run Raft with pre-vote
     --payload-bytes N Raft: bytes of a client proposal (default 1; 2 sends a proposal alone in an append,
                       so a follower can acknowledge an old term's entry without the no-op after it)
     --no-heartbeats   Raft: leaders' heartbeat timers never fire (a sound sub-space: fewer states, real paths)
                       max-reads=N (Raft, default 0): client reads issued at leaders, each checked to be
-                      served at an index no lower than what was committed when it was issued
+                      served at an index no lower than what was committed when it was issued;
+                      max-partitions=N (Raft, default 0): partitions per path, each cutting a node off
+                      from the others for the rest of the path (its messages lost)
     --lease-reads     Raft: lease reads (check-quorum) under a global clock (a tick ticks every node)
                       instead of ReadIndex with timers fired by choice
   --network KIND      unordered (default: unordered, non-duplicating), duplicating, ordered (per link)
@@ -134,7 +139,7 @@ export const run: CommandRun = async (argv) => {
   try {
     if (v.bfs === true && v.dfs === true) throw new TargetError("give at most one of --bfs and --dfs");
     if (v.network !== undefined && !["unordered", "duplicating", "ordered"].includes(v.network)) throw new TargetError(`--network must be unordered, duplicating or ordered, got "${v.network}"`);
-    if (v.storage !== undefined && !["sync", "async-contract", "async-strict", "async-overtake"].includes(v.storage)) throw new TargetError(`--storage must be sync, async-contract, async-strict or async-overtake, got "${v.storage}"`);
+    if (v.storage !== undefined && !(STORAGE_MODES as readonly string[]).includes(v.storage)) throw new TargetError(`--storage must be ${STORAGE_MODES.slice(0, -1).join(", ")} or ${STORAGE_MODES.at(-1)}, got "${v.storage}"`);
     target = {
       ...(v.model === undefined ? {} : { model: v.model as Target["model"] }),
       ...(v.system === undefined ? {} : { system: v.system as Target["system"] }),

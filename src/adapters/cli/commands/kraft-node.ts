@@ -15,9 +15,10 @@ import { untilStopSignal } from "../signals.js";
 import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 import { parseAddress, parseAddressList } from "./node.js";
+import { DEFAULT_SNAPSHOT_COUNT } from "../../node/compaction.js";
 
 const USAGE = `usage: quorate kraft-node --id N --role controller|broker --peers 1=HOST:PORT,... --voters 1,2,3
-                          --data DIR --http HOST:PORT [--tick-ms MS] [--cluster-id ID]
+                          --data DIR --http HOST:PORT [--tick-ms MS] [--cluster-id ID] [--snapshot-count N]
 
 Runs one Kafka node in KRaft mode: a controller (a voter of the metadata quorum running the quorum controller)
 or a broker (an observer of the metadata log keeping an image, registered with the active controller), with
@@ -31,6 +32,8 @@ Kafka's default timing (fetch timeout 2 s, election timeout 1 s, broker session 
   --http H:P      control endpoint: GET /status, POST /admin (a ControllerRequest as JSON, e.g. CreateTopics)
   --tick-ms MS    timer period. Default 50
   --cluster-id ID checked in every peer handshake. Default quorate-kraft
+  --snapshot-count N  write a metadata snapshot (KIP-630) every N applied records, at a batch boundary, and
+                  compact the log below it (as \`quorate node --snapshot-count\`; 0: never). Default 10000
 
 Runs until SIGINT or SIGTERM (then exits 0); bad usage or a port that cannot be bound exit 2.
 ${EXIT_CODES_HELP}
@@ -45,6 +48,7 @@ const FLAGS = {
   http: { type: "string" },
   "tick-ms": { type: "string" },
   "cluster-id": { type: "string" },
+  "snapshot-count": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable;
 
@@ -69,7 +73,7 @@ export const run: CommandRun = async (argv) => {
     if (!(e instanceof UsageError)) throw e;
     return fail(`${e.message}\n\n${USAGE}`);
   }
-  let id: number, peers: ReturnType<typeof parseAddressList>, voters: number[], http: { host: string; port: number }, tickMs: number;
+  let id: number, peers: ReturnType<typeof parseAddressList>, voters: number[], http: { host: string; port: number }, tickMs: number, snapshotCount: number;
   const role = v.role;
   try {
     if (!/^\d+$/.test(v.id) || Number(v.id) < 1) throw new UsageError(`--id must be a positive integer, got ${JSON.stringify(v.id)}`);
@@ -83,6 +87,8 @@ export const run: CommandRun = async (argv) => {
     http = parseAddress("--http", v.http);
     tickMs = v["tick-ms"] === undefined ? 50 : Number(v["tick-ms"]);
     if (!Number.isInteger(tickMs) || tickMs < 1) throw new UsageError(`--tick-ms must be a positive integer, got ${JSON.stringify(v["tick-ms"])}`);
+    snapshotCount = v["snapshot-count"] === undefined ? DEFAULT_SNAPSHOT_COUNT : Number(v["snapshot-count"]);
+    if (!/^\d+$/.test(v["snapshot-count"] ?? "0") || !Number.isSafeInteger(snapshotCount)) throw new UsageError(`--snapshot-count must be a non-negative integer, got ${JSON.stringify(v["snapshot-count"])}`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     return fail(`${e.message}\n\n${USAGE}`);
@@ -101,7 +107,7 @@ export const run: CommandRun = async (argv) => {
       config: {
         id, role, voters: voters.sort((a, b) => a - b), seed: id, tickMs, quorum: T.quorum,
         controller: { sessionTimeoutMs: T.sessionTimeoutMs, noOpIntervalMs: T.noOpIntervalMs },
-        heartbeatIntervalMs: T.heartbeatIntervalMs, requestTimeoutMs: T.requestTimeoutMs,
+        heartbeatIntervalMs: T.heartbeatIntervalMs, requestTimeoutMs: T.requestTimeoutMs, snapshotEveryEntries: snapshotCount,
       },
     });
   } catch (e) {

@@ -15,7 +15,8 @@ import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate node --id N --peers 1=HOST:PORT,2=HOST:PORT,... --data DIR --client HOST:PORT
-                    [--client-peers 1=HOST:PORT,...] [--cluster-id ID] [--tick-ms MS] [--lose-unsynced] [--slow-sync MS]
+                    [--client-peers 1=HOST:PORT,...] [--cluster-id ID] [--tick-ms MS] [--snapshot-count N]
+                    [--snapshot-catch-up N] [--segment-bytes N] [--lose-unsynced] [--slow-sync MS]
 
 Runs one node of quorate's replicated key-value service (Raft, durable log, etcd v3 JSON API over HTTP).
 
@@ -26,6 +27,11 @@ Runs one node of quorate's replicated key-value service (Raft, durable log, etcd
   --client-peers LIST every node's client address: a follower forwards requests to the leader's
   --cluster-id ID    cluster id checked in every peer handshake and data directory. Default quorate
   --tick-ms MS       milliseconds per Raft tick (election timeout 10 ticks). Default 100
+  --snapshot-count N snapshot the store and compact the log every N applied entries (0: never). Default 10000
+  --snapshot-catch-up N  entries kept in the log behind a snapshot for slow followers.
+                     Default min(5000, snapshot-count / 2)
+  --segment-bytes N  start a new write-ahead log segment at N bytes; compaction deletes whole segments.
+                     Default 67108864 (64 MiB)
   --lose-unsynced    keep unsynced writes in process memory until fdatasync, so kill -9 loses exactly what a
                      power failure would (for torture tests); then the lines "disk stall" and "disk resume"
                      on stdin hang every fdatasync and let them go on (a stalled disk)
@@ -44,6 +50,9 @@ const FLAGS = {
   "client-peers": { type: "string" },
   "cluster-id": { type: "string" },
   "tick-ms": { type: "string" },
+  "snapshot-count": { type: "string" },
+  "snapshot-catch-up": { type: "string" },
+  "segment-bytes": { type: "string" },
   "lose-unsynced": { type: "boolean" },
   "slow-sync": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -84,6 +93,14 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
   if (self === undefined) throw new UsageError(`--id ${id} is not among --peers`);
   const tickMs = v["tick-ms"] === undefined ? 100 : Number(v["tick-ms"]);
   if (!Number.isInteger(tickMs) || tickMs < 1) throw new UsageError(`--tick-ms must be a positive integer, got ${JSON.stringify(v["tick-ms"])}`);
+  const count = (flag: string, text: string | undefined, min: number): number | undefined => {
+    if (text === undefined) return undefined;
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+    return Number(text);
+  };
+  const snapshotCount = count("snapshot-count", v["snapshot-count"], 0);
+  const catchUpEntries = count("snapshot-catch-up", v["snapshot-catch-up"], 0);
+  const segmentBytes = count("segment-bytes", v["segment-bytes"], 4096);
   const clientPeers = v["client-peers"] === undefined ? new Map() : parseAddressList("--client-peers", v["client-peers"]);
   const bug = plantedBug();
   const slow = v["slow-sync"] === undefined ? 0 : Number(v["slow-sync"]);
@@ -100,6 +117,8 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
     dataDir: v.data,
     loseUnsynced: false, // the file system above already is (with the slow and stalled disk inside it)
     tickMs,
+    compaction: { ...(snapshotCount === undefined ? {} : { snapshotCount }), ...(catchUpEntries === undefined ? {} : { catchUpEntries }) },
+    ...(segmentBytes === undefined ? {} : { segmentBytes }),
     client: parseAddress("--client", v.client),
     clientAddresses: new Map([...clientPeers].map(([p, a]) => [p, `${a.host}:${a.port}`])),
     log: (line) => process.stderr.write(`node ${id}: ${line}\n`),
@@ -189,7 +208,7 @@ export const run: CommandRun = async (argv) => {
     service = await start();
   } catch (e) {
     if (faultCommands) testDisk.close();
-    return fail(`cannot start: ${(e as Error).message}`);
+    return fail(`cannot start (data directory ${o.dataDir}): ${(e as Error).message}`);
   }
   // Listen for the stop signal before saying we are up: a supervisor may signal as soon as it reads the line.
   const stopSignal = untilStopSignal();

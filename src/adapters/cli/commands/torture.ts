@@ -35,7 +35,7 @@ would. The client history is written in Jepsen EDN and checked for linearizabili
                                 SIGCONT it once they elected a leader
                 kill draws one of these two now and then.
   --seed S      seed of the clients and the nemesis. Default: random (printed)
-  --json        print {"ok","verdict","ops","okOps","failOps","infoOps","faults","history","seconds"}
+  --json        print {"ok","verdict","ops","okOps","failOps","infoOps","faults","snapshots","history","seconds"}
   --slow-sync MS a slow disk on every node: each fdatasync takes a random 0..MS ms
   --out DIR     where the history (history.edn) and the node logs go. Default: a new temp dir
 ${EXIT_CODES_HELP}
@@ -92,10 +92,10 @@ export const run: CommandRun = async (argv) => {
   if (!json) process.stderr.write(`quorate torture: seed ${opts.seed}, ${opts.nodes} nodes, ${opts.seconds}s, ${opts.clients} clients, faults ${opts.faults.join(",")}\n`);
   const r = await runTorture({ ...opts, ...(json ? {} : { log: (line: string) => process.stderr.write(`  ${line}\n`) }) });
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: r.ok, verdict: r.verdict, ops: r.ops, okOps: r.okOps, failOps: r.failOps, infoOps: r.infoOps, faults: r.faults, history: r.history, seconds: r.seconds, seed: opts.seed, problems: r.problems })}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: r.ok, verdict: r.verdict, ops: r.ops, okOps: r.okOps, failOps: r.failOps, infoOps: r.infoOps, faults: r.faults, snapshots: r.snapshots, history: r.history, seconds: r.seconds, seed: opts.seed, problems: r.problems })}\n`);
   } else {
     process.stdout.write(
-      `${r.ok ? "ok" : "FAILED"}: ${r.verdict}; ${r.ops} ops (${r.okOps} ok, ${r.failOps} fail, ${r.infoOps} info); faults ${Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(", ")}; ${r.seconds.toFixed(1)}s\n  history: ${r.history}\n`,
+      `${r.ok ? "ok" : "FAILED"}: ${r.verdict}; ${r.ops} ops (${r.okOps} ok, ${r.failOps} fail, ${r.infoOps} info); faults ${Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(", ")}; snapshots ${r.snapshots.taken} taken, ${r.snapshots.installed} installed; ${r.seconds.toFixed(1)}s\n  history: ${r.history}\n`,
     );
     for (const p of r.problems) process.stdout.write(`  ${p}\n`);
     if (!r.ok) process.stdout.write(`  replay: quorate torture --nodes ${opts.nodes} --time ${opts.seconds}s --clients ${opts.clients} --faults ${opts.faults.join(",")} --seed ${opts.seed}\n`);

@@ -19,11 +19,18 @@ export type { StepDiff } from "./compare.js";
 export { normaliseRun, renderData } from "./normalise.js";
 export { runTranscript, GOLDEN_SERVER } from "./run.js";
 export { runTranscriptOverWire } from "./wire.js";
+export type { WireReplayOptions } from "./wire.js";
+export { MAX_REPLAY_MEMBERS } from "./targets.js";
 
 /** How to replay. */
 export interface ReplayOptions {
   /** Over ZooKeeper's wire protocol, through quorate's wire server on a loopback port (`zk-replay --wire`). */
   readonly wire?: boolean;
+  /**
+   * With `wire`: against an in-process ensemble of this many members, a wire server in front of each
+   * (`zk-replay --wire --ensemble N`); default a single node.
+   */
+  readonly ensemble?: number;
 }
 
 /** The outcome of one scenario. */
@@ -52,7 +59,8 @@ export interface ReplayReport {
 
 /** Replays one parsed transcript (in process, or over the wire with `options.wire`). */
 export async function replayTranscript(transcript: Transcript, options: ReplayOptions = {}): Promise<ScenarioReport> {
-  const run = options.wire === true ? await runTranscriptOverWire(transcript) : await runTranscript(transcript);
+  if (options.ensemble !== undefined && options.wire !== true) throw new RangeError("an ensemble replay runs over the wire: set wire too");
+  const run = options.wire === true ? await runTranscriptOverWire(transcript, options.ensemble === undefined ? {} : { ensemble: options.ensemble }) : await runTranscript(transcript);
   const base = { id: transcript.id, file: transcript.file, steps: transcript.steps.length };
   const wireSteps = run.steps.flatMap((s, i) => (s.wire && s.skip === undefined ? [i] : []));
   const skipped = run.steps.flatMap((s, i) => (s.skip === undefined ? [] : [{ step: i, reason: s.skip }]));

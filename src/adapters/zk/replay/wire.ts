@@ -4,25 +4,23 @@
  * the server sent — instead of through the in-process client. The server runs in this process on a loopback port
  * with a simulated clock the replayer moves (6 ms before each step, `wait_ms`, expiry tick by tick), so the run is
  * as deterministic as the in-process replay; the service pings for connected sessions as their clients would.
- * Raw steps send their bytes as they are: nothing is skipped.
+ * Raw steps send their bytes as they are: nothing is skipped. The server is a single node, or each member of an
+ * in-process ensemble (`ensemble`: see targets.ts), clients spread over the members.
  */
 import type { ClientRequest, MultiOp, ReplyBody, WatchEvent } from "../../../core/zk/index.js";
 import { Code, OpCode, ZkError } from "../../../core/zk/index.js";
 import { WireClient } from "../../zk-wire/client.js";
-import { defaultConfig } from "../../zk-wire/config.js";
 import { decodeReplyBody, encodeRequest } from "../../zk-wire/protocol.js";
-import type { ZkWireServer } from "../../zk-wire/server.js";
-import { startZkWireServer } from "../../zk-wire/server.js";
-import { ServiceBackend } from "../../zk-wire/backend.js";
 import { createCodec } from "../../zk-wire/records.js";
 import { encodeWith } from "../../zk-wire/jute.js";
 import { createRequest } from "../client.js";
 import type { JsonObject, Transcript } from "./format.js";
 import type { RawRun, RawStep, RawValue } from "./run.js";
 import { GOLDEN_SERVER, createOptions, errResult, hexBytes, inputAcl, inputData, okResult, replyResult, subOp, watchLists } from "./run.js";
+import type { ReplayTarget } from "./targets.js";
+import { ensembleTarget, singleNodeTarget } from "./targets.js";
 
 const STEP_GAP_MS = 6;
-const START_MS = 1_700_000_000_000;
 const EVENT_TYPES: Record<number, WatchEvent["type"]> = { 1: "NodeCreated", 2: "NodeDeleted", 3: "NodeDataChanged", 4: "NodeChildrenChanged" };
 
 /** A transcript session as a client library tracks it. */
@@ -121,42 +119,24 @@ function resultOf(s: JsonObject, err: number, zxid: number, body: ReplyBody | un
   }
 }
 
-/** Replays a transcript over the wire against a fresh in-process wire server and returns quorate's raw answers. */
-export async function runTranscriptOverWire(transcript: Transcript): Promise<RawRun> {
-  let now = START_MS;
-  const config = {
-    ...defaultConfig(),
-    clientPort: 0,
-    tickTimeMs: GOLDEN_SERVER.tickTimeMs,
-    minSessionTimeoutMs: 2 * GOLDEN_SERVER.tickTimeMs,
-    maxSessionTimeoutMs: 20 * GOLDEN_SERVER.tickTimeMs,
-    containerCheckIntervalMs: GOLDEN_SERVER.reaperIntervalMs,
-    extendedTypesEnabled: transcript.server.extendedTypesEnabled,
-    maxClientCnxns: 0,
-  };
-  const backend = new ServiceBackend(
-    {
-      tickTimeMs: config.tickTimeMs,
-      reaperIntervalMs: config.containerCheckIntervalMs,
-      startTimeMs: now,
-      maxFrameBytes: config.maxFrameBytes,
-      extendedTypesEnabled: config.extendedTypesEnabled,
-      newPassword: (id) => id.toString(16).padStart(32, "0"),
-    },
-    true,
-  );
-  const server = await startZkWireServer({ config, backend, clock: () => now });
+/** Where {@link runTranscriptOverWire} replays. */
+export interface WireReplayOptions {
+  /** Members of an in-process ensemble to replay against (a wire server in front of each); default a single node. */
+  readonly ensemble?: number;
+}
+
+/** Replays a transcript over the wire against fresh in-process wire server(s) and returns quorate's raw answers. */
+export async function runTranscriptOverWire(transcript: Transcript, options: WireReplayOptions = {}): Promise<RawRun> {
+  const target = options.ensemble === undefined ? await singleNodeTarget(transcript) : await ensembleTarget(transcript, options.ensemble);
   try {
-    return await replay(transcript, server, backend, (ms) => {
-      now += ms;
-      backend.advanceTo(now);
-    });
+    return await replay(transcript, target);
   } finally {
-    await server.close();
+    await target.close();
   }
 }
 
-async function replay(transcript: Transcript, server: ZkWireServer, backend: ServiceBackend, advance: (ms: number) => void): Promise<RawRun> {
+async function replay(transcript: Transcript, target: ReplayTarget): Promise<RawRun> {
+  const advance = (ms: number) => target.advance(ms);
   const sessions = new Map<string, Session>();
   const sessionNames = new Map<number, string>();
   let bucket: Record<string, WatchEvent[]> = {};
@@ -172,7 +152,7 @@ async function replay(transcript: Transcript, server: ZkWireServer, backend: Ser
       const c = session.client;
       if (c !== undefined) {
         const id = Number(session.id);
-        for (let i = 0; c.framesReceived < server.framesSent(id); i++) {
+        for (let i = 0; c.framesReceived < target.framesSent(id); i++) {
           if (i > 2000) throw new Error(`zk-replay --wire: session ${name} did not receive the server's frames`);
           await new Promise((r) => setImmediate(r));
         }
@@ -181,7 +161,7 @@ async function replay(transcript: Transcript, server: ZkWireServer, backend: Ser
     }
   };
   const attach = async (name: string, id: bigint, passwd: Uint8Array, timeoutMs: number): Promise<Session> => {
-    const client = await WireClient.connect({ port: server.port, timeoutMs, sessionId: id, passwd });
+    const client = await WireClient.connect({ port: target.nextPort(), timeoutMs, sessionId: id, passwd });
     const session: Session = { client, id: client.session.sessionId, passwd: client.session.passwd ?? new Uint8Array(16), timeoutMs, state: "connected" };
     sessions.set(name, session);
     sessionNames.set(Number(session.id), name);
@@ -194,7 +174,7 @@ async function replay(transcript: Transcript, server: ZkWireServer, backend: Ser
 
   const opened: Record<string, number> = {};
   for (const s of transcript.sessions) opened[s.name] = await open(s.name, s.timeoutMs);
-  const baseZxid = backend.lastZxid;
+  const baseZxid = target.lastZxid;
   const steps: RawStep[] = [];
 
   /** Sends a request as the client library would (client-side failures without sending). */
@@ -225,7 +205,7 @@ async function replay(transcript: Transcript, server: ZkWireServer, backend: Ser
         const decoded = decodeReplyBody(opcode, reply.err, reply.body);
         result = resultOf(s, reply.err, reply.zxid, decoded.ok ? decoded.value : undefined);
         // When the server dropped the connection with its answer (AUTHFAILED, an unknown opcode), the client sees it go.
-        if (!backend.service.isConnected(Number(session.id))) await session.client!.closed;
+        if (!target.isConnected(Number(session.id))) await session.client!.closed;
       } else if (typeof s.wait_ms === "number") {
         advance(s.wait_ms);
       } else if (typeof s.open === "string") {
@@ -240,10 +220,10 @@ async function replay(transcript: Transcript, server: ZkWireServer, backend: Ser
       } else if (typeof s.expire === "string") {
         const session = sessions.get(s.expire)!;
         const id = Number(session.id);
-        backend.service.setAutoPing(id, false);
-        for (let i = 0; backend.service.isSessionAlive(id); i++) {
+        target.setAutoPing(id, false);
+        for (let i = 0; target.isSessionAlive(id); i++) {
           if (i > 10_000) throw new Error(`session ${s.expire} did not expire`);
-          advance(GOLDEN_SERVER.tickTimeMs - (backend.service.now % GOLDEN_SERVER.tickTimeMs));
+          advance(GOLDEN_SERVER.tickTimeMs - (target.now % GOLDEN_SERVER.tickTimeMs));
         }
         await settle();
         if (session.client !== undefined) await session.client.closed;
@@ -254,7 +234,7 @@ async function replay(transcript: Transcript, server: ZkWireServer, backend: Ser
         session.client?.destroy();
         await session.client?.closed;
         // The server learns of the close asynchronously: wait until it has dropped the connection's watches.
-        for (let i = 0; backend.service.isConnected(Number(session.id)); i++) {
+        for (let i = 0; target.isConnected(Number(session.id)); i++) {
           if (i > 2000) throw new Error(`zk-replay --wire: the server did not see ${s.disconnect}'s connection close`);
           await new Promise((r) => setTimeout(r, 1));
         }
@@ -276,7 +256,7 @@ async function replay(transcript: Transcript, server: ZkWireServer, backend: Ser
       else throw e;
     }
     await settle();
-    steps.push({ result, events: bucket, zxidAfter: backend.lastZxid, wire });
+    steps.push({ result, events: bucket, zxidAfter: target.lastZxid, wire });
   }
   for (const session of sessions.values()) session.client?.destroy();
   return { baseZxid, sessionNames, opened, steps };

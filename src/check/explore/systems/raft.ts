@@ -9,7 +9,7 @@ import type { Core } from "../../../core/contract.js";
 import { Hasher } from "../../../core/fingerprint.js";
 import * as raft from "../../../core/raft/index.js";
 import type { Entry, HardState, Input, Message, Output, PersistOutput, RaftState } from "../../../core/raft/index.js";
-import type { ActorSystem, SystemState } from "../actors.js";
+import type { ActorSystem, StorageMode, SystemState } from "../actors.js";
 import type { Invariant } from "../model.js";
 import { hashValue } from "../hash.js";
 import { messageInput, outputEffects, systemName, withinBounds, type CoreBounds, type CoreSystemOptions } from "./common.js";
@@ -19,6 +19,11 @@ import { raftInvariants, raftStepInvariants } from "./raft-invariants.js";
 export interface RaftBounds extends CoreBounds {
   /** Client reads (`read-index` inputs) issued on one path; 0 (the default) issues none. */
   readonly maxReads?: number;
+  /**
+   * Partitions on one path (default 0): each cuts a node off from the others for the rest of the path
+   * (`ActorSystem.maxPartitions`), the way a lossy network can, in one step instead of a drop per message.
+   */
+  readonly maxPartitions?: number;
 }
 
 /** The defaults of `quorate explore --system raft --nodes 3` (measured to finish in minutes; docs/explore.md). */
@@ -26,9 +31,11 @@ export const DEFAULT_RAFT_BOUNDS: RaftBounds = { maxTerm: 2, maxLog: 2, maxCrash
 
 /** How the Raft system is explored. */
 export interface RaftSystemOptions extends CoreSystemOptions {
+  /** The bounds; the missing ones are {@link DEFAULT_RAFT_BOUNDS}'s. */
+  readonly bounds?: Partial<RaftBounds>;
   readonly preVote?: boolean;
   /** When a send may leave while its node's writes are in flight (see `Storage.mode`); default "sync". */
-  readonly storage?: "sync" | "async-contract" | "async-strict" | "async-overtake";
+  readonly storage?: StorageMode;
   /**
    * Bytes of a client proposal (default 1). With 2, a proposal is above the 1-byte message limit on its own, so
    * an append message carries it alone, without the (empty) no-op entries after it: a follower can then
@@ -196,8 +203,10 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
   const configs = ids.map((id) => ({ id, voters: ids, preVote: o.preVote === true, ...(lease ? { leaseReads: true } : {}) }));
   const proposal: Input = { type: "propose", data: new Uint8Array(o.payloadBytes ?? 1).fill(1) };
   const maxReads = bounds.maxReads ?? 0;
+  const maxPartitions = bounds.maxPartitions ?? 0;
   const reads = maxReads > 0 ? readRecording(ids, maxReads) : undefined;
-  const name = systemName("raft", o.nodes, bounds);
+  const base = systemName("raft", o.nodes, bounds);
+  const name = maxPartitions > 0 ? `${base.slice(0, -1)}, max-partitions=${maxPartitions})` : base;
   return {
     name: maxReads > 0 || lease ? `${name.slice(0, -1)}, max-reads=${maxReads}${lease ? ", lease reads" : ""})` : name,
     core: raftExploreCore(lease),
@@ -242,6 +251,7 @@ export function raftSystem(o: RaftSystemOptions): ActorSystem<RaftNodeConfig, Ra
     noOpDelivery: "consume",
     lossy: o.lossy ?? false,
     maxCrashes: bounds.maxCrashes,
+    maxPartitions,
     within: withinBounds(bounds, (s) => s.term, raft.lastIndex),
     invariants: reads === undefined ? raftInvariants(ids) : [...raftInvariants(ids), LINEARIZABLE_READ],
     // Evidence that the space is not vacuous: leaders get elected and entries committed within the bounds.
@@ -315,29 +325,100 @@ function permutations(n: number): number[][] {
 const PERMUTATIONS = new Map<number, number[][]>();
 
 /**
- * Symmetry reduction: the least fingerprint of the system over every renaming of its nodes (canonical, so
- * paths replay). Each renaming rehashes the nodes, disks, held sends and the network with ids mapped.
+ * A hash of what renaming the nodes leaves unchanged in node `i`'s part of the system (term, role, whether it
+ * voted or knows a leader, its log, disk, pending writes, whether it is up or cut off): nodes with different
+ * signatures can never be swapped by a renaming.
+ */
+function renamingInvariantSignature(sys: RaftSystemState, i: number): bigint {
+  const h = new Hasher();
+  const s = sys.nodes[i];
+  h.bool(s !== undefined);
+  if (s !== undefined) {
+    h.int(s.term).str(s.role).bool(s.vote === 0).bool(s.vote === s.id).bool(s.leader === 0).bool(s.leader === s.id);
+    h.int(s.log.committed).int(s.log.stable).int(s.log.applied).int(s.log.entries.length);
+    for (const e of s.log.entries) hashEntry(h, e);
+  }
+  const d = sys.disks[i]!;
+  h.int(d.hardState.term).bool(d.hardState.vote === 0).int(d.hardState.commit).int(d.entries.length);
+  for (const e of d.entries) hashEntry(h, e);
+  const q = sys.writes[i]!;
+  h.int(q.length);
+  for (const w of q) h.int(w.held.length);
+  h.bool((sys.isolated & (1 << i)) !== 0);
+  return h.digest();
+}
+
+/** The renamings of one list of node ids, and the renamed hashes of node states and envelopes, cached. */
+interface Renamings {
+  /** `perms[p][i]`: the position node i takes under renaming p. */
+  readonly perms: readonly (readonly number[])[];
+  /** `inverse[p][j]`: the node renaming p puts at position j. */
+  readonly inverse: readonly (readonly number[])[];
+  /** `maps[p]`: renaming p as a function of ids. */
+  readonly maps: readonly ((id: number) => number)[];
+  /**
+   * Per node state or envelope object (shared by every system state that holds it unchanged), its hash under
+   * each renaming computed so far: a transition changes one node, so most hashes are reused.
+   */
+  readonly nodeFps: WeakMap<RaftState, bigint[]>;
+  readonly envFps: WeakMap<object, bigint[]>;
+}
+
+const RENAMINGS = new WeakMap<readonly number[], Renamings>();
+
+function renamingsOf(ids: readonly number[]): Renamings {
+  let r = RENAMINGS.get(ids);
+  if (r !== undefined) return r;
+  const n = ids.length;
+  let perms = PERMUTATIONS.get(n);
+  if (perms === undefined) PERMUTATIONS.set(n, (perms = permutations(n)));
+  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const inverse = perms.map((perm) => perm.map((_, j) => perm.indexOf(j)));
+  const maps = perms.map((perm) => (id: number): number => {
+    const i = indexOf.get(id);
+    return i === undefined ? id : ids[perm[i]!]!;
+  });
+  r = { perms, inverse, maps, nodeFps: new WeakMap(), envFps: new WeakMap() };
+  RENAMINGS.set(ids, r);
+  return r;
+}
+
+function cached<K extends object>(cache: WeakMap<K, bigint[]>, key: K, p: number, compute: () => bigint): bigint {
+  let fps = cache.get(key);
+  if (fps === undefined) cache.set(key, (fps = []));
+  return (fps[p] ??= compute());
+}
+
+/**
+ * Symmetry reduction: the least fingerprint of the system over the renamings of its nodes that list them in
+ * ascending order of {@link renamingInvariantSignature} (every renaming when they tie). Canonical, so paths
+ * replay: the renamings of two states of one class that sort them reach the same renamed states. Each
+ * renaming rehashes the nodes, disks, held sends and the network with ids mapped; sorting first leaves one
+ * renaming to hash in most states instead of n!, and the renamed hashes of node states and messages are
+ * cached per object, so a transition rehashes little more than the node it changed.
  */
 export function raftRepresentative(sys: RaftSystemState, ids: readonly number[]): bigint {
   const n = ids.length;
   if (n > 5) throw new RangeError("raft symmetry reduction handles at most 5 nodes");
-  let perms = PERMUTATIONS.get(n);
-  if (perms === undefined) PERMUTATIONS.set(n, (perms = permutations(n)));
-  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const { perms, inverse, maps, nodeFps, envFps } = renamingsOf(ids);
+  const signature = Array.from({ length: n }, (_, i) => renamingInvariantSignature(sys, i));
   let best: bigint | undefined;
-  for (const perm of perms) {
-    const map = (id: number): number => {
-      const i = indexOf.get(id);
-      return i === undefined ? id : ids[perm[i]!]!;
-    };
+  for (let p = 0; p < perms.length; p++) {
+    const perm = perms[p]!;
+    // perm sends node i to position perm[i]: keep the renamings that order the positions by signature.
+    let sorted = true;
+    for (let i = 0; i < n && sorted; i++) for (let k = 0; k < n; k++) if (perm[i]! < perm[k]! && signature[i]! > signature[k]!) sorted = false;
+    if (!sorted) continue;
+    const map = maps[p]!;
+    const at = inverse[p]!;
     const h = new Hasher();
     // Position j of the renamed system holds the node that perm sends to j.
     for (let j = 0; j < n; j++) {
-      const i = perm.indexOf(j);
+      const i = at[j]!;
       const node = sys.nodes[i];
       h.bool(node !== undefined);
       if (node !== undefined) {
-        const fp = raft.fingerprintRaft(node, { timers: false, renameNode: map });
+        const fp = cached(nodeFps, node, p, () => raft.fingerprintRaft(node, { timers: false, renameNode: map }));
         h.int(Number(fp >> 32n)).int(Number(fp & 0xffffffffn));
       }
       const d = sys.disks[i]!;
@@ -352,11 +433,15 @@ export function raftRepresentative(sys: RaftSystemState, ids: readonly number[])
     }
     let net = 0n;
     for (const env of sys.net.all()) {
-      const eh = new Hasher().int(map(env.src)).int(map(env.dst));
-      hashRaftMessage(eh, env.msg, map);
-      net += eh.digest() * BigInt(sys.net.copies(env));
+      const eh = cached(envFps, env, p, () => {
+        const e = new Hasher().int(map(env.src)).int(map(env.dst));
+        hashRaftMessage(e, env.msg, map);
+        return e.digest();
+      });
+      net += eh * BigInt(sys.net.copies(env));
     }
     h.int(Number((net >> 32n) & 0xffffffffn)).int(Number(net & 0xffffffffn)).int(sys.crashes);
+    for (let j = 0; j < n; j++) h.bool((sys.isolated & (1 << at[j]!)) !== 0);
     const fp = h.digest();
     if (best === undefined || fp < best) best = fp;
   }

@@ -45,42 +45,51 @@ export const APPENDED = -2;
  * A history in integer form, ready for `searchHistory`. Ops are numbered in call order, failed ones included
  * (they have no entries and are never linearized); per-op arrays have `ops` elements.
  */
-export interface EncodedHistory {
+export class EncodedHistory {
   /** Live ops: the count the general parser's history has. */
-  readonly n: number;
+  declare readonly n: number;
   /** Ops invoked, failed ones included. */
-  readonly ops: number;
-  readonly kind: Uint8Array;
+  declare readonly ops: number;
+  declare readonly kind: Uint8Array;
   /** The state the op requires (a state id), ANY or NO_STATE. */
-  readonly guard: Int32Array;
+  declare readonly guard: Int32Array;
   /** The state the op leaves (a state id), SAME or APPENDED. */
-  readonly result: Int32Array;
+  declare readonly result: Int32Array;
   /** The text an append appends. */
-  readonly arg: Int32Array;
+  declare readonly arg: Int32Array;
   /** 1 for completed reads: linearized as soon as they are enabled, never tried later. */
-  readonly greedy: Uint8Array;
+  declare readonly greedy: Uint8Array;
   /** The nearest earlier op with equal input and output that returned no later (see `twinPredecessors`), or -1. */
-  readonly twin: Int32Array;
+  declare readonly twin: Int32Array;
   /** Partition of each op (0 .. parts-1): the register has one, kv one per key. */
-  readonly part: Int32Array;
-  readonly parts: number;
+  declare readonly part: Int32Array;
+  declare readonly parts: number;
   /** Per partition: live ops, and ops that returned (the search is done when all of those are linearized). */
-  readonly sizes: Int32Array;
-  readonly returns: Int32Array;
+  declare readonly sizes: Int32Array;
+  declare readonly returns: Int32Array;
   /** Call and return entries of live ops in time order: op and kind of each, and each op's entries (-1: none). */
-  readonly entryOp: Int32Array;
-  readonly entryIsCall: Uint8Array;
-  readonly callEntry: Int32Array;
-  readonly returnEntry: Int32Array;
+  declare readonly entryOp: Int32Array;
+  declare readonly entryIsCall: Uint8Array;
+  declare readonly callEntry: Int32Array;
+  declare readonly returnEntry: Int32Array;
   /** Per partition, a doubly linked list of its entries in time order; partition p's head is `headBase + p`. */
-  readonly next: Int32Array;
-  readonly prev: Int32Array;
-  readonly headBase: number;
+  declare readonly next: Int32Array;
+  declare readonly prev: Int32Array;
+  declare readonly headBase: number;
   /** The initial state id. */
-  readonly init: number;
+  declare readonly init: number;
   /** Interned texts (kv states): `texts[id]`, with `textIds` the reverse. */
-  readonly texts: string[];
-  readonly textIds: Map<string, number>;
+  declare readonly texts: string[];
+  declare readonly textIds: Map<string, number>;
+
+  /**
+   * An instance of this class, not the object literal `fields` itself: V8 generalizes the field types of a
+   * literal's map when it first makes the literal's boilerplate (at the second history), which throws away the
+   * search loop it optimized on the first (a dependency on those types); a class instance's fields keep theirs.
+   */
+  constructor(fields: EncodedHistory) {
+    Object.assign(this, fields);
+  }
 }
 
 const SEP = String.raw`(?:[ ,\t\r\n]|;[^\n]*)*`;
@@ -560,12 +569,12 @@ class OpEncoder {
   finish(): EncodedHistory {
     const { ops, part, parts, entryOp, entryIsCall, callEntry, returnEntry, next, prev } = this;
     const { n, kind, guard, result, arg, greedy, twin, sizes, returns, texts } = this;
-    return {
+    return new EncodedHistory({
       n, ops, kind, guard, result, arg, greedy, twin, part, parts, sizes, returns,
       entryOp, entryIsCall, callEntry, returnEntry, next, prev, headBase: this.reader.time,
       init: 0, // nil for the register, "" for kv: id 0 in both
       texts: texts.texts,
       textIds: texts.ids,
-    };
+    });
   }
 }
