@@ -89,19 +89,12 @@ describe("exploration from the initial state catches the deep Raft mutants", () 
     expect(v!.path.filter((a) => (a as { type: string }).type === "isolate")).toEqual([{ type: "isolate", node: 1 }]);
     expect(v!.path.at(-1)).toEqual({ type: "input", node: 1, input: { type: "read-index", requestId: 1 } });
     expect(patched.replayPath(model(patched), v!.init, v!.path).map((f) => f.invariant)).toEqual(["linearizable-read"]);
-    // Control, by the core's lease rule. etcd's lease (from the check-quorum tick; the core on main until the
-    // send-time lease lands) is stale on this very path: the finding of raft-mutants.test.ts, here in 17 steps
-    // from the initial state, so the control pins it. A lease from when the acknowledged heartbeat was sent
-    // (§6.4.1) is not: the real core then holds one step deeper than the counterexample.
-    const onReal = real.replayPath(model(real), v!.init, v!.path);
-    const control = real.explore(model(real), { strategy: "bfs", stopAtFirstViolation: true, maxDepth: v!.path.length + 2 });
-    const c = violationOf(control);
-    console.log(`control lease-read-without-check-quorum: ${c === undefined ? "holds" : `${c.name} after ${c.path.length} steps`} (${control.states} states, ${control.seconds.toFixed(1)} s)`);
-    if (onReal.length > 0) {
-      expect(onReal.map((f) => [f.step, f.invariant])).toEqual([[17, "linearizable-read"]]);
-      expect([c?.name, c?.path.length]).toEqual(["linearizable-read", 17]);
-    } else {
-      expect(violated(control)).toEqual([]);
-    }
+    // Control: the real core's lease runs from when the acknowledged heartbeat was sent (§6.4.1), so the same
+    // path serves no stale read, and nothing does one step deeper than the counterexample. (With etcd's lease,
+    // from the check-quorum tick, the core before the fix, this very path was stale at step 17: docs/explore.md.)
+    expect(real.replayPath(model(real), v!.init, v!.path)).toEqual([]);
+    const control = real.explore(model(real), { strategy: "bfs", maxDepth: v!.path.length + 2 });
+    console.log(`control lease-read-without-check-quorum: ${control.states} states, ${control.seconds.toFixed(1)} s`);
+    expect(violated(control)).toEqual([]);
   }, 900_000);
 });
