@@ -65,6 +65,8 @@ interface Outcome {
   writes: number;
   /** Messages the follower received from its restart until it converged. */
   received: number;
+  /** Whether the follower caught up by installing the leader's snapshot. */
+  snapshotInstalled: boolean;
 }
 
 /**
@@ -107,22 +109,23 @@ async function followerDownUnderLoad(peerQueue: PeerQueue): Promise<Outcome> {
   link(ms);
   await waitFor("the follower to converge", () => back.app.count === leader.app.count && back.node.status().applied === leader.node.status().applied);
   expect(back.app.sum).toBe(leader.app.sum);
-  expect(back.logs.join("\n")).toMatch(/installed the leader's snapshot/);
-  return { maxFrames, maxBytes, leader: stats, writes: proposed - 1, received: back.node.stats().transport.received };
+  return { maxFrames, maxBytes, leader: stats, writes: proposed - 1, received: back.node.stats().transport.received, snapshotInstalled: back.logs.some((l) => l.includes("installed the leader's snapshot")) };
 }
 
 describe("a follower down under a write load", () => {
   it("the leader's queue to it stays bounded; back on its port it converges by a snapshot, and no backlog is replayed", async () => {
     const o = await followerDownUnderLoad({ queueBytes: QUEUE_BYTES, unreachableLimit: UNREACHABLE });
+    expect(o.snapshotInstalled).toBe(true);
     expect(o.maxFrames).toBeLessThanOrEqual(UNREACHABLE);
     expect(o.maxBytes).toBeLessThanOrEqual(QUEUE_BYTES);
     expect(o.leader.peakQueuedBytes).toBeLessThanOrEqual(QUEUE_BYTES);
     // Frames to the follower were dropped and counted, not accumulated: at least the appends that carried the
     // writes (64 KiB each at most), less the tail kept.
     expect(o.leader.dropped.unreachable).toBeGreaterThanOrEqual(Math.ceil((o.writes * 4096) / (64 * 1024)) - UNREACHABLE);
-    // On its way back the follower received the tail, a probe or two, the snapshot and the entries after it and
-    // the heartbeats meanwhile — not the hundreds of stale appends and heartbeats produced while it was down.
-    expect(o.received).toBeLessThan(o.leader.dropped.unreachable / 2);
+    // At most UNREACHABLE stale frames were queued when it came back (maxFrames). On its way back it received
+    // those, a probe or two, the snapshot, the entries after it and the heartbeats meanwhile — not the hundreds of
+    // stale appends and heartbeats produced while it was down (measured: ~60 received, ~290 dropped).
+    expect(o.received).toBeLessThan(o.leader.dropped.unreachable);
   }, 60_000);
 
   it("mutant: with the bounds lifted (the old transport: 4096 frames kept, no byte bound) the backlog piles up and is replayed", async () => {
@@ -131,5 +134,6 @@ describe("a follower down under a write load", () => {
     expect(o.maxBytes).toBeGreaterThan(QUEUE_BYTES);
     expect(o.leader.dropped.unreachable).toBe(0);
     expect(o.received).toBeGreaterThan(o.maxFrames);
+    // (Replaying the backlog may even bring it the entries it lacks, so it need not install a snapshot.)
   }, 60_000);
 });
