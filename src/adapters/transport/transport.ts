@@ -8,9 +8,10 @@
  * messages queued meanwhile leave in one write, in the same turn of the event loop. A queue is bounded by frames
  * and by bytes; when it is full, new messages are dropped (the protocols tolerate loss) and counted. A peer that
  * is unreachable (a dial failed or the connection was lost, and no handshake completed since) does not accumulate
- * a backlog, as in etcd's rafthttp: its queue keeps only the newest `unreachableLimit` frames, older ones are dropped and counted, and
- * when a connection is lost the frames still queued are cut down to that tail too. A garbage, oversized or lying
- * frame closes that one connection; nothing a peer sends can throw out of the transport.
+ * a backlog, as in etcd's rafthttp: its queue keeps only the newest `unreachableLimit` frames, older ones are
+ * dropped and counted, and when a connection is lost the frames still queued are cut down to that tail too. A
+ * garbage, oversized or lying frame closes that one connection; nothing a peer sends can throw out of the
+ * transport.
  * @module
  */
 import * as net from "node:net";
@@ -70,10 +71,10 @@ export interface TransportOptions<F extends Family> {
   readonly queueBytes?: number;
   /**
    * Messages kept for a peer while it is unreachable (a dial failed or the connection was lost, and no handshake
-   * completed since): the newest ones, within `queueBytes`; older
-   * ones are dropped, and a lost connection's queue is cut down to them. Default 64. A protocol that does not
-   * resend what was lost (Kafka's controller-to-broker requests) sets it to `queueLimit`: its queue then survives
-   * an outage, still within `queueBytes`.
+   * completed since): the newest ones, within `queueBytes`; older ones are dropped, and a lost connection's
+   * queue is cut down to them. Default 64. A protocol that does not resend what was lost (Kafka's
+   * controller-to-broker requests) sets it to `queueLimit`: its queue then survives an outage, still within
+   * `queueBytes`.
    */
   readonly unreachableLimit?: number;
   /** First redial delay in ms (doubled per failure up to `backoffMaxMs`, then jittered). Default 50. */
