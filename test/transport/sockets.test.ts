@@ -72,7 +72,7 @@ describe("TCP transport on loopback", () => {
     expect(a.t.stats().sent).toBe(100);
   });
 
-  it("the messages sent during one turn of the event loop leave in one write, in order", async () => {
+  it("the messages sent by one callback leave in one write, in order", async () => {
     const a = await node(1);
     const b = await node(2);
     a.t.setPeer(2, here(b.t));

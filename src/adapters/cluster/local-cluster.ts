@@ -39,6 +39,8 @@ export interface NodeStatus {
   readonly leader: number;
   readonly commit: number;
   readonly applied: number;
+  /** Index of the snapshot the node's log starts after (0: never compacted). */
+  readonly snapshotIndex: number;
   readonly revision: number;
 }
 

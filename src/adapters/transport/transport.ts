@@ -4,9 +4,10 @@
  * dialed, messages from it arrive on the one it dialed. A dialed connection starts with a handshake (cluster id,
  * node ids, protocol family and version); a mismatch is refused with a reason and logged on both sides. Lost
  * connections are redialed with exponential backoff, jittered by a seeded PRNG. Each peer has a bounded send
- * queue, written once per turn of the event loop (the messages queued meanwhile leave in one write); when it is
- * full, messages are dropped (the protocols tolerate loss) and counted. A garbage, oversized
- * or lying frame closes that one connection; nothing a peer sends can throw out of the transport.
+ * queue, written as soon as the callback (or the run of promise reactions) that queued a message is done: the
+ * messages queued meanwhile leave in one write, in the same turn of the event loop. When a queue is full,
+ * messages are dropped (the protocols tolerate loss) and counted. A garbage, oversized or lying frame closes that
+ * one connection; nothing a peer sends can throw out of the transport.
  * @module
  */
 import * as net from "node:net";
@@ -68,7 +69,7 @@ export interface TransportOptions<F extends Family> {
 export interface TransportStats {
   /** Messages written to a connection. */
   sent: number;
-  /** Socket writes of messages (the messages queued during one turn of the event loop share one). */
+  /** Socket writes of messages (the messages queued by one callback, or one run of promise reactions, share one). */
   writes: number;
   /** Messages delivered to `onMessage`. */
   received: number;
@@ -95,7 +96,7 @@ interface Link {
   timer: NodeJS.Timeout | undefined;
   /** What the last failure was, so a peer that stays down is reported once, not at every redial. */
   lastFailure: string;
-  /** A flush is scheduled for the end of this turn of the event loop. */
+  /** A flush is scheduled for the end of the current callback. */
   flushScheduled: boolean;
 }
 
@@ -184,10 +185,14 @@ export class Transport<F extends Family> {
     }
     link.queue.push(frame);
     if (link.ready && !link.flushScheduled) {
-      // The messages queued during this turn of the event loop (a busy leader's appends to this peer, one per
-      // step) leave in one write: one system call, not one per message.
+      // The messages queued by this callback (the outputs of its steps), or by one run of promise reactions
+      // (the acknowledgements of a group commit), leave in one write: one system call, not one per message.
+      // process.nextTick runs as soon as that callback or run is done, before the event loop moves on (and
+      // before the promise reactions a callback triggered: a leader's appends leave before its log write is
+      // issued). A setImmediate queued from the check phase, where proposals are stepped, would wait a whole
+      // loop iteration.
       link.flushScheduled = true;
-      setImmediate(() => {
+      process.nextTick(() => {
         link.flushScheduled = false;
         this.flush(link);
       });

@@ -37,6 +37,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     touched: new Set(s.touched),
     readWaiters: new Map(s.readWaiters),
     proposed: new Set(s.proposed),
+    batch: s.batch.slice(),
     reaping: new Set(s.reaping),
     out: [],
     inspect: undefined,
@@ -68,6 +69,8 @@ export function fingerprintReplica(s: ReplicaState, options: ReplicaFingerprintO
   h.num(s.now).num(s.applied).num(s.lastSnapshotAt);
   h.value(s.conns).value(s.bySession).value(s.byNonce).value(s.touched).value(s.readWaiters);
   h.num(s.readSeq).num(s.readsHeld).num(s.sessionCounter).value(s.proposed).value(s.reaping).num(s.nextReapAt);
+  h.int(s.batch.length);
+  for (const held of s.batch) h.bytes(held.data);
   h.int(s.knownLeader).num(s.knownTerm).bool(s.leading);
   return h.digest();
 }
