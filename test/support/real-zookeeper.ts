@@ -6,10 +6,14 @@
  * scripts/record-histories.ts); each passes the settings it depends on.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "../../src/adapters/cluster/ports.js";
+
+/** Free loopback ports below the kernel's ephemeral range (the one picker of the product and its tests). */
+export { freePort };
 
 const JARS = "/usr/share/java";
 const LOGGING_JAR = "slf4j-nop.jar";
@@ -65,42 +69,6 @@ export interface RealZooKeeper {
   stop(): Promise<void>;
 }
 
-/**
- * The first port of the kernel's ephemeral range (source ports of outgoing connections), from
- * /proc/sys/net/ipv4/ip_local_port_range (Linux's default 32768 elsewhere).
- */
-function ephemeralRangeStart(): number {
-  try {
-    const first = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
-    return Number.isInteger(first) && first > 2048 ? first : 32768;
-  } catch {
-    return 32768;
-  }
-}
-
-const PORTS_FROM = 10_000;
-const PORTS_TO = Math.max(PORTS_FROM + 1000, ephemeralRangeStart());
-/** Where this process looks next: each test process starts at its own place (by PID), then goes up. */
-let nextPort = PORTS_FROM + ((process.pid * 7919) % (PORTS_TO - PORTS_FROM));
-
-/**
- * A free TCP port on 127.0.0.1, released for the caller to bind. It is taken below the kernel's ephemeral range:
- * a port the kernel handed out (listen on 0) and that is released again is soon reused as the source port of
- * some outgoing connection — on a busy machine often before the caller binds it (EADDRINUSE).
- */
-export async function freePort(): Promise<number> {
-  for (let tries = 0; tries < 1000; tries++) {
-    const port = nextPort;
-    nextPort = nextPort + 1 >= PORTS_TO ? PORTS_FROM : nextPort + 1;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free port in [${PORTS_FROM}, ${PORTS_TO}) on 127.0.0.1 after 1000 tries`);
-}
 
 /** Sends a four-letter word and returns the server's whole answer (rejects after `ms` without one). */
 export function fourLetterWord(port: number, word: string, ms = 5000): Promise<string> {

@@ -92,6 +92,22 @@ describe("a batching leader proposes one turn's commands together", () => {
     expect(step(r, { type: "flush" }).outputs.filter((o) => o.type === "persist" && (o.write.entries?.length ?? 0) > 0)).toEqual([]);
   });
 
+  it("a batch Raft refuses is forgotten: its commands can be proposed again", async () => {
+    const { cluster, leader } = await leaderWithSessions(true);
+    const r = cloneReplica(cluster.replica(leader)!);
+    threeWrites(r);
+    expect(r.proposed.size).toBe(3);
+    // Raft alone steps down (a newer term's heartbeat reaches the Raft node, not yet the replica's role change):
+    // the flush's proposal is refused.
+    const other = cluster.ids.find((id) => id !== leader)!;
+    const heartbeat = { type: "heartbeat", from: other, to: r.id, term: raft.term(r.raft) + 1, commit: 0, context: 0 } as raft.Message;
+    r.raft = raft.step(r.raft, { type: "message", message: heartbeat }).state;
+    const flushed = step(r, { type: "flush" }).outputs;
+    expect(persists(flushed).filter((o) => o.type === "persist" && (o.write.entries?.length ?? 0) > 0)).toEqual([]);
+    expect(r.proposed.size, "the refused commands are no longer marked proposed").toBe(0);
+    expect(queuedProposals(r)).toBe(0);
+  });
+
   it("a batching cluster serves clients (sync delivery flushes after each input's work)", async () => {
     const cluster = EnsembleCluster.started({ seed: 5, replica: { batchProposals: true } });
     const clients = await Promise.all(cluster.ids.map((replica) => EnsembleClient.connect(cluster, { replica })));

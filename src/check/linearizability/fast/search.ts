@@ -90,9 +90,10 @@ class FastSearch {
     this.entry = h.next[this.head]!;
     this.remaining = h.returns[partition]!;
     this.sid = h.init;
-    // Smallest first size: the cache grows early in the first search, in the interpreter, so V8 has seen its
-    // growth before it optimizes the loop (growing then costs a few copies, never a deoptimization).
-    this.cache = new StateCache(bits.length, maxCacheBytes, 0);
+    // Half the entries a successful search adds (at least one per live op): the cache grows once per partition,
+    // early in the first search, in the interpreter, so V8 has seen its growth before it optimizes the loop
+    // (growing then costs a few copies, never a deoptimization) — once, not from the smallest size up.
+    this.cache = new StateCache(bits.length, maxCacheBytes, h.sizes[partition]! >> 1);
   }
 
   /**
