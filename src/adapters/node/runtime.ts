@@ -24,7 +24,7 @@ export interface NodeRuntimeOptions {
   readonly fs?: FileSystem;
   /** Keep unsynced writes in process memory until fdatasync, so kill -9 loses what a power failure would. */
   readonly loseUnsynced?: boolean;
-  /** Size at which the write-ahead log starts a new segment. Default 64 MiB (etcd's). */
+  /** Size at which the write-ahead log starts a new segment. Default 16 MiB (segments are preallocated with zeros; etcd uses 64 MiB). */
   readonly segmentBytes?: number;
   /**
    * Bounds of each peer's send queue (frames, bytes, and the tail kept while the peer is unreachable); the
