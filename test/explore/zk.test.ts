@@ -50,8 +50,8 @@ describe("exploring the ZooKeeper ensemble (3 replicas)", () => {
     await loadCoreMutant("zk-ensemble", {
       name: "apply-with-local-clock",
       file: "apply.ts",
-      find: "time: cmd.time, sessionId, auth: cmd.auth, request: req",
-      replace: "time: s.now, sessionId, auth: cmd.auth, request: req",
+      find: "time: cmd.time,",
+      replace: "time: s.now,",
     });
     const patched = (await import(path.join(packageRoot, ".cache", "core-mutants", "zk-ensemble-apply-with-local-clock", "src", "check", "explore", "index.ts"))) as Explore;
     const r = run(patched, SMALL, { stopAtFirstViolation: true });
