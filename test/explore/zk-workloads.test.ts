@@ -97,12 +97,13 @@ describe("exploring the ZooKeeper ensemble's client workloads (3 replicas)", () 
       find: 'raftStep(s, { type: "tick" });',
       replace: 'raftStep(s, { type: "tick" });\n  expireOnOwnClock(s);',
       append: `
+import { writableTree } from "./tree-share.js";
 function expireOnOwnClock(s: ReplicaState): void {
   if (isLeader(s)) return;
   // A follower starts the clock of every session it knows at its previous tick, and drops it from its tree when due.
   for (const rec of s.tree.sessions.values()) if (!s.tracker.sessions.has(rec.id)) trackSession(s.tracker, rec.id, rec.timeoutMs, s.now - s.settings.tickMs);
   for (const id of expireSessions(s.tracker, s.now)) {
-    s.tree.sessions.delete(id);
+    writableTree(s).sessions.delete(id);
     s.tracker.sessions.delete(id);
   }
 }

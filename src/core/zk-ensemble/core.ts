@@ -6,8 +6,9 @@
 import type { Core } from "../contract.js";
 import { Hasher } from "../fingerprint.js";
 import { cloneRaft, fingerprintRaft } from "../raft/core.js";
-import { cloneZk, fingerprintZk } from "../zk/core.js";
+import { cloneWatches, hashWatches } from "../zk/core.js";
 import { createReplica, step, type Connection, type ReplicaState } from "./replica.js";
+import { cachedTreeFingerprint, freezeTree } from "./tree-share.js";
 import type { ReplicaConfig, ReplicaInput, ReplicaOutput } from "./types.js";
 
 function cloneConnection(c: Connection): Connection {
@@ -15,11 +16,14 @@ function cloneConnection(c: Connection): Connection {
 }
 
 /**
- * A copy that steps independently: the Raft node and the tree are cloned by their cores (log entries, data
- * buffers and settings shared); connections, session bookkeeping and indexes are copied; the outbox is scratch.
+ * A copy that steps independently: the Raft node is cloned by its core (log entries and settings shared), the
+ * tree is shared copy-on-write (the first replica to write it copies it); connections, watches, session
+ * bookkeeping and indexes are copied; the outbox is scratch.
  */
 export function cloneReplica(s: ReplicaState): ReplicaState {
-  const zk = cloneZk({ tree: s.tree, watches: s.watches });
+  // The tree is shared, copy-on-write (tree-share.ts): most steps apply nothing. Watches are copied (small).
+  freezeTree(s.tree);
+  const watches = cloneWatches(s.watches);
   const sessions = new Map<number, { timeoutMs: number; expiresAt: number; closing: boolean }>();
   for (const [id, t] of s.tracker.sessions) sessions.set(id, { ...t });
   const conns = new Map<number, Connection>();
@@ -27,8 +31,8 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
   return {
     ...s,
     raft: cloneRaft(s.raft),
-    tree: zk.tree,
-    watches: zk.watches,
+    tree: s.tree,
+    watches,
     lastXid: new Map(s.lastXid),
     tracker: { intervalMs: s.tracker.intervalMs, sessions },
     conns,
@@ -54,8 +58,8 @@ export interface ReplicaFingerprintOptions {
 }
 
 /**
- * A canonical 64-bit hash of a replica: its Raft node and its tree with watches (each by its core's
- * fingerprint), then the service's own state — per-session xids, the leader's session tracker, clock, apply
+ * A canonical 64-bit hash of a replica: its Raft node and its tree (their cores' fingerprints, the tree's cached
+ * per tree object) and its watches, then the service's own state — per-session xids, the leader's session tracker, clock, apply
  * and snapshot positions, connections with their queues, indexes, held reads and proposals. Excluded: the
  * settings (fixed by the config) and the per-step scratch (outbox, inspector).
  */
@@ -64,7 +68,9 @@ export function fingerprintReplica(s: ReplicaState, options: ReplicaFingerprintO
   const h = new Hasher();
   h.int(s.id);
   fp64(h, fingerprintRaft(s.raft, { timers }));
-  fp64(h, fingerprintZk({ tree: s.tree, watches: s.watches }));
+  // The tree's fingerprint is cached per tree object (shared, copy-on-write, by clones): most steps apply nothing.
+  fp64(h, cachedTreeFingerprint(s.tree));
+  hashWatches(h, s.watches);
   // Hand-written, field by field (the generic `value` sorts object keys: a fifth of an exploration's time);
   // maps and sets in ascending key order, so insertion order does not count.
   numberMap(h, s.lastXid, (v) => void h.num(v));
