@@ -3,11 +3,12 @@
  * quorate cluster, then of a 3-member etcd 3.4 cluster (Debian /usr/bin/etcd), one after the other (never both at
  * once), on loopback free ports with data in temp dirs, fsync on, stopped by PID; both driven by the same
  * HTTP/JSON client (the etcd v3 gateway) at the leader, 100-byte values. `--json` prints
- * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms","cpuMsPerOp"},…]}` (`cpuMsPerOp`: CPU time of
- * the servers' processes per put, from /proc).
+ * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms","cpuMsPerOp","wakeupsPerOp"},…]}` (`cpuMsPerOp`:
+ * CPU time of the servers' processes per put; `wakeupsPerOp`: their threads' voluntary context switches per put;
+ * both from /proc).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { mkdtemp, open, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -21,11 +22,21 @@ interface Case {
   readonly p99Ms: number;
   /** CPU time (user + system) the servers' processes spent per put: the cost that decides throughput on a busy machine. */
   readonly cpuMsPerOp: number;
+  /**
+   * Voluntary context switches of the servers' threads per put: how often they slept and had to be woken. On a
+   * shared machine each wake-up waits for a core, so for one system (not across systems: a Go runtime spins and
+   * parks its threads on its own terms) this is the least noisy measure of the hand-offs on a put's path.
+   */
+  readonly wakeupsPerOp: number;
 }
 
-/** CPU milliseconds (user + system) the processes `pids` used so far (Linux /proc; 0 for a process gone). */
-async function cpuMs(pids: readonly (number | undefined)[]): Promise<number> {
+/**
+ * CPU milliseconds (user + system) the processes `pids` used so far, and their threads' voluntary context
+ * switches (Linux /proc; nothing for a process gone).
+ */
+async function usage(pids: readonly (number | undefined)[]): Promise<{ cpuMs: number; wakeups: number }> {
   let ticks = 0;
+  let wakeups = 0;
   for (const pid of pids) {
     if (pid === undefined) continue;
     try {
@@ -33,11 +44,15 @@ async function cpuMs(pids: readonly (number | undefined)[]): Promise<number> {
       const stat = await readFile(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks += Number(fields[11]) + Number(fields[12]);
+      for (const tid of await readdir(`/proc/${pid}/task`)) {
+        const status = await readFile(`/proc/${pid}/task/${tid}/status`, "utf8").catch(() => "");
+        wakeups += Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? 0);
+      }
     } catch {
       // gone
     }
   }
-  return ticks * 10; // USER_HZ is 100 on Linux
+  return { cpuMs: ticks * 10, wakeups }; // USER_HZ is 100 on Linux
 }
 
 const VALUE = "v".repeat(100);
@@ -62,10 +77,10 @@ async function drive(base: string, clients: number, ms: number): Promise<{ ops: 
   return { ops: latencies.length, latencies, errors };
 }
 
-function summarize(system: string, clients: number, ms: number, r: { ops: number; latencies: number[] }, cpu: number): Case {
+function summarize(system: string, clients: number, ms: number, r: { ops: number; latencies: number[] }, used: { cpuMs: number; wakeups: number }): Case {
   const sorted = r.latencies.slice().sort((a, b) => a - b);
   const q = (p: number): number => (sorted.length === 0 ? NaN : Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2)));
-  return { name: `${system}/put/c${clients}`, opsPerSec: Math.round((r.ops * 1000) / ms), p50Ms: q(0.5), p99Ms: q(0.99), cpuMsPerOp: r.ops === 0 ? NaN : Number((cpu / r.ops).toFixed(3)) };
+  return { name: `${system}/put/c${clients}`, opsPerSec: Math.round((r.ops * 1000) / ms), p50Ms: q(0.5), p99Ms: q(0.99), cpuMsPerOp: r.ops === 0 ? NaN : Number((used.cpuMs / r.ops).toFixed(3)), wakeupsPerOp: r.ops === 0 ? NaN : Number((used.wakeups / r.ops).toFixed(2)) };
 }
 
 async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -151,9 +166,10 @@ export async function run(argv: readonly string[]): Promise<void> {
       await drive(leader, 4, 500); // warm-up
       const pids = cluster.ids.map((id) => cluster.pid(id));
       for (const c of concurrency) {
-        const cpu0 = await cpuMs(pids);
+        const u0 = await usage(pids);
         const r = await drive(leader, c, ms);
-        cases.push(summarize("quorate", c, ms, r, (await cpuMs(pids)) - cpu0));
+        const u1 = await usage(pids);
+        cases.push(summarize("quorate", c, ms, r, { cpuMs: u1.cpuMs - u0.cpuMs, wakeups: u1.wakeups - u0.wakeups }));
         log(`${JSON.stringify(cases.at(-1))}${r.errors > 0 ? ` (${r.errors} errors)` : ""}`);
       }
     } finally {
@@ -165,9 +181,10 @@ export async function run(argv: readonly string[]): Promise<void> {
       await drive(leader, 4, 500);
       const pids = etcd.procs.map((p) => p.pid);
       for (const c of concurrency) {
-        const cpu0 = await cpuMs(pids);
+        const u0 = await usage(pids);
         const r = await drive(leader, c, ms);
-        cases.push(summarize("etcd", c, ms, r, (await cpuMs(pids)) - cpu0));
+        const u1 = await usage(pids);
+        cases.push(summarize("etcd", c, ms, r, { cpuMs: u1.cpuMs - u0.cpuMs, wakeups: u1.wakeups - u0.wakeups }));
         log(`${JSON.stringify(cases.at(-1))}${r.errors > 0 ? ` (${r.errors} errors)` : ""}`);
       }
     } finally {
@@ -178,7 +195,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   }
   if (values.json === true) process.stdout.write(`${JSON.stringify({ cases })}\n`);
   else {
-    process.stdout.write("case               ops/s    p50 ms   p99 ms  cpu ms/op\n");
-    for (const c of cases) process.stdout.write(`${c.name.padEnd(18)} ${String(c.opsPerSec).padStart(6)} ${String(c.p50Ms).padStart(9)} ${String(c.p99Ms).padStart(8)} ${String(c.cpuMsPerOp).padStart(10)}\n`);
+    process.stdout.write("case               ops/s    p50 ms   p99 ms  cpu ms/op  wakeups/op\n");
+    for (const c of cases) process.stdout.write(`${c.name.padEnd(18)} ${String(c.opsPerSec).padStart(6)} ${String(c.p50Ms).padStart(9)} ${String(c.p99Ms).padStart(8)} ${String(c.cpuMsPerOp).padStart(10)} ${String(c.wakeupsPerOp).padStart(11)}\n`);
   }
 }

@@ -8,7 +8,8 @@
  * driver of docs/checker-speed.md) Porcupine runs in the same sitting, alternating with quorate, and the table
  * shows both side by side. Besides the general parser and checker (what `quorate check FILE` runs), the fast path
  * that `check --manifest` settles these files with is timed warm too, split where Porcupine's driver splits:
- * "fast parse" is `encodeHistory` (reading the file into typed arrays, and the search's set-up), "fast check"
+ * "fast parse" is `textChunks` + `encodeHistory` (decoding the file's bytes in chunks, reading them into typed
+ * arrays, and the search's set-up: what `check --manifest` does before searching), "fast check"
  * is `searchHistory`. The machine is shared: the load average is printed with the figures.
  */
 import { spawnSync } from "node:child_process";
@@ -19,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { encodeHistory } from "../src/check/linearizability/fast/encode.js";
 import type { EncodedHistory, FastModelName } from "../src/check/linearizability/fast/encode.js";
-import { FAST_MAX_STEPS } from "../src/check/linearizability/fast/index.js";
+import { FAST_MAX_STEPS, textChunks } from "../src/check/linearizability/fast/index.js";
 import { searchHistory, TextStates } from "../src/check/linearizability/fast/search.js";
 import { checkLinearizability, modelByName, parseHistory, parseManifest } from "../src/check/linearizability/index.js";
 
@@ -76,13 +77,16 @@ function timed<T>(reps: number, fn: () => T): { value: T; cost: Cost } {
 }
 
 /**
- * Warm medians of the fast path on `text`: `encodeHistory`, then `searchHistory` on a fresh encoding each time
- * (the search lifts entries out of the encoding's lists, so one encoding serves one search). Undefined when the
- * fast path declines the file or does not find it linearizable.
+ * Warm medians of the fast path on a file's `bytes`: `textChunks` + `encodeHistory`, then `searchHistory` on a
+ * fresh encoding each time (the search lifts entries out of the encoding's lists, so one encoding serves one
+ * search). Undefined when the fast path declines the file or does not find it linearizable.
  */
-function timeFastPath(reps: number, text: string, model: string): { parse: Cost; check: Cost } | undefined {
+function timeFastPath(reps: number, bytes: Uint8Array, model: string): { parse: Cost; check: Cost } | undefined {
   if (model !== "cas-register" && model !== "kv") return undefined;
-  const encode = (): EncodedHistory | undefined => encodeHistory(text, model as FastModelName);
+  const encode = (): EncodedHistory | undefined => {
+    const chunks = textChunks(bytes);
+    return chunks === undefined ? undefined : encodeHistory(chunks, model as FastModelName);
+  };
   const search = (h: EncodedHistory): number => searchHistory(h, model === "kv" ? new TextStates(h.texts, h.textIds) : undefined, FAST_MAX_STEPS, 64 * 2 ** 20);
   const first = encode();
   if (first === undefined || search(first) < 0) return undefined;
@@ -164,11 +168,12 @@ export async function run(argv: readonly string[]): Promise<void> {
   }
 
   const rows: Row[] = entries.map((entry) => {
-    const text = readFileSync(path.resolve(path.dirname(manifest), entry.file), "utf8");
+    const bytes = readFileSync(path.resolve(path.dirname(manifest), entry.file));
+    const text = bytes.toString("utf8");
     const parsed = timed(reps, () => parseHistory(text, entry.format, entry.file));
     const model = modelByName(entry.model, entry.initial);
     const checked = timed(reps, () => checkLinearizability(parsed.value, model));
-    const fast = entry.format === "jepsen-edn" && entry.initial === undefined ? timeFastPath(reps, text, entry.model) : undefined;
+    const fast = entry.format === "jepsen-edn" && entry.initial === undefined ? timeFastPath(reps, bytes, entry.model) : undefined;
     const row: Row = {
       file: entry.file,
       ops: parsed.value.length,

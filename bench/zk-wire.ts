@@ -6,9 +6,9 @@
  * and as a 3-member ensemble: N node-zookeeper-client sessions (session i on member i mod 3) each run one
  * operation in a closed loop for `ms` milliseconds, with 1 KiB data — create, getData, setData and
  * exists-with-watch. Prints ops/s and p99 latency per case; `--json` prints
- * `{"cases":[{"name":"quorate/ensemble3/setData/c32","opsPerSec":…,"p99Ms":…},…]}`. Note: quorate's single node
- * keeps its state in memory while ZooKeeper fsyncs its transaction log (forceSync=yes), so single-server writes
- * are not an equal-durability comparison; in the ensembles both fsync every write on a majority.
+ * `{"cases":[{"name":"quorate/ensemble3/setData/c32","opsPerSec":…,"p99Ms":…},…]}`. Equal durability: quorate's
+ * single node runs with a data directory (every write fdatasynced before it is acknowledged, group commit) as
+ * ZooKeeper fsyncs its transaction log (forceSync=yes); in the ensembles both fsync every write on a majority.
  * The machine is shared: compare quorate and ZooKeeper within one run.
  */
 import { spawn } from "node:child_process";
@@ -51,12 +51,12 @@ async function startQuorateEnsemble(): Promise<Running> {
   return { ports: e.ports, stop: () => e.stop() };
 }
 
-/** Starts `quorate zk-server` (compiled dist/) on a free port; resolves with the port and a stop function. */
+/** Starts a durable `quorate zk-server` (compiled dist/, data in a temp dir) on a free port; resolves with the port and a stop function. */
 async function startQuorate(): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "quorate-bench-zkwire-"));
   const cfg = join(dir, "zoo.cfg");
   writeFileSync(cfg, "tickTime=2000\nmaxClientCnxns=0\n");
-  const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/quorate.js"), "zk-server", "--config", cfg, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, "../bin/quorate.js"), "zk-server", "--config", cfg, "--port", "0", "--data", join(dir, "data")], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<void>((r) => child.once("close", () => r()));
   const port = await new Promise<number>((ok, fail) => {
     let out = "";

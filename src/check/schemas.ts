@@ -1,12 +1,13 @@
 /**
  * The JSON Schemas of `schemas/` as validators (ajv, JSON Schema 2020-12), so that the documented schema and
  * the checks cannot drift: the parsers of traces, native histories and manifests validate with the schema
- * files themselves. ajv compiles them ahead of time into `schema-validators.generated.ts` (a test regenerates
- * it from the schema files and fails on any difference; see `schema-codegen.ts`), so no run pays for ajv's
- * compiler; ajv's errors are turned here into one sentence naming the field.
+ * files themselves. ajv compiles them ahead of time into one module per schema file,
+ * `schema-validators/<name>.generated.ts` (a test regenerates them from the schema files and fails on any
+ * difference; see `schema-codegen.ts`), so no run pays for ajv's compiler, and each caller imports the module of
+ * the schema it validates with (a command loads no other schema's code); ajv's errors are turned here into one
+ * sentence naming the field.
  */
 import type { ErrorObject } from "ajv/dist/2020.js";
-import * as generated from "./schema-validators.generated.js";
 import { validatorName } from "./schema-codegen-names.js";
 
 /** The schema files quorate validates with (in the package's `schemas/` folder). */
@@ -31,23 +32,31 @@ interface CompiledValidator {
   errors?: ErrorObject[] | null;
 }
 
-const compiled = generated as unknown as Readonly<Record<string, CompiledValidator>>;
+/**
+ * The generated module of one schema file (`import * as m from "…/schema-validators/<name>.generated.js"`): its
+ * exports are the compiled validators, named by `validatorName`.
+ */
+export type CompiledSchema = Readonly<Record<string, unknown>>;
+
 const validators = new Map<string, SchemaValidator>();
 
-/** The `$defs` of a schema file that have a validator (for the trace schema: every record type). */
-export function schemaDefinitions(file: SchemaFile): string[] {
+/** The `$defs` of schema file `file` that have a validator in `compiled`, its generated module (for the trace schema: every record type). */
+export function schemaDefinitions(compiled: CompiledSchema, file: SchemaFile): string[] {
   const prefix = `${validatorName(file, "")}__`;
   return Object.keys(compiled)
     .filter((name) => name.startsWith(prefix))
     .map((name) => name.slice(prefix.length));
 }
 
-/** A validator for the whole schema file, or for one of its `$defs` when `definition` is given. */
-export function schemaValidator(file: SchemaFile, definition?: string): SchemaValidator {
+/**
+ * A validator for the whole schema file `file`, or for one of its `$defs` when `definition` is given, from
+ * `compiled`, the file's generated module.
+ */
+export function schemaValidator(compiled: CompiledSchema, file: SchemaFile, definition?: string): SchemaValidator {
   const name = validatorName(file, definition ?? "");
   let validator = validators.get(name);
   if (validator === undefined) {
-    const validate = Object.hasOwn(compiled, name) ? compiled[name] : undefined;
+    const validate = Object.hasOwn(compiled, name) ? (compiled[name] as CompiledValidator) : undefined;
     if (validate === undefined) throw new Error(`schemas/${file}: no compiled validator ${name} (regenerate: npx tsx scripts/generate-schema-validators.ts)`);
     validator = (value) => (validate(value) ? undefined : describeError(validate.errors ?? [], value));
     validators.set(name, validator);

@@ -17,6 +17,10 @@ describe("quorate node / cluster", () => {
       [["--id", "1", "--peers", "1=127.0.0.1:1,1=127.0.0.1:2", ...base], /listed twice/],
       [["--id", "1", "--peers", "x", ...base], /--peers/],
       [["--id", "1"], /required/],
+      [["--id", "1", "--peers", "1=127.0.0.1:1", "--snapshot-count", "many", ...base], /--snapshot-count must be an integer/],
+      [["--id", "1", "--peers", "1=127.0.0.1:1", "--segment-bytes", "100", ...base], /--segment-bytes must be an integer ≥ 4096/],
+      [["--id", "1", "--peers", "1=127.0.0.1:1", "--peer-queue-bytes", "1k", ...base], /--peer-queue-bytes must be an integer ≥ 65536/],
+      [["--id", "1", "--peers", "1=127.0.0.1:1", "--peer-unreachable-frames", "0", ...base], /--peer-unreachable-frames must be an integer ≥ 1/],
     ] as const) {
       const e = await run(process.execPath, ["bin/quorate.js", "node", ...args]).then(
         () => undefined,

@@ -132,6 +132,21 @@ describe("search", () => {
     expect(shallow.complete).toBe(false);
   });
 
+  it("stopping at the first violation checks states when generated: it stops earlier, by a shortest path", () => {
+    // Breadth-first with +1/+2 steps: 0; 1, 2; 3, 4; then expanding 3 generates 5, which violates "below 5".
+    // (Checked on expansion instead, 4 would be expanded first and 6 generated: 7 states.)
+    const early = explore(counter(10, 5), { stopAtFirstViolation: true });
+    expect(early.stoppedBy).toBe("first-violation");
+    expect(early.states).toBe(6);
+    expect(early.invariants[0]!.violation!.path).toEqual(["+1", "+2", "+2"]);
+    // Exploring on for every property checks on expansion (Stateright's rule), the same shortest path.
+    const full = explore(counter(10, 5));
+    expect(full.states).toBe(11);
+    expect(full.invariants[0]!.violation!.path).toHaveLength(3);
+    // An initial state that violates is still found, with an empty path.
+    expect(explore(counter(10, 0), { stopAtFirstViolation: true }).invariants[0]!.violation!.path).toEqual([]);
+  });
+
   it("checks step invariants on every transition", () => {
     const m = counter(10);
     const broken: Model<number, 1 | 2> = { ...m, actions: (s, out) => void out.push(1, 2, 3 as 1) };

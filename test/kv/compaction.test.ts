@@ -137,8 +137,9 @@ describe("KV log compaction (snapshot every N entries, catch-up entries, segment
       return { max, snaps: Math.min(...snaps) };
     };
     const on = await maxSegments({ snapshotCount: 100, catchUpEntries: 20 });
-    // 1200 puts of ~150 bytes of log each are ~45 segments of 4 KiB; compaction keeps at most 120 entries + 2 segments.
-    expect(on.max).toBeLessThanOrEqual(8);
+    // 1200 puts of ~170 bytes of log each are ~50 segments of 4 KiB (51 measured without compaction); compaction
+    // keeps at most 120 entries (~6 segments) plus the segment with the marker and the current one (7 measured).
+    expect(on.max).toBeLessThanOrEqual(12);
     expect(on.snaps).toBe(1); // exactly one snapshot file per node: the older ones are removed
     const off = await maxSegments({ snapshotCount: 0 });
     expect(off.max).toBeGreaterThan(20);

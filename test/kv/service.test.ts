@@ -103,4 +103,18 @@ describe("KV service over HTTP/JSON", () => {
     expect((await fetch(`http://127.0.0.1:${leader().clientPort}/v3/kv/put`)).status).toBe(405);
     expect((await post(leader(), "/v3/kv/put", { key: b("still"), value: b("ok") })).status).toBe(200);
   });
+
+  it("GET /status reports the peer transport's counters: drops by cause and what is queued for each peer", async () => {
+    const n = leader();
+    const res = await fetch(`http://127.0.0.1:${n.clientPort}/status`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { role: string; peers: { dropped: Record<string, number>; queued: Record<string, { frames: number; bytes: number }>; peakQueuedBytes: number } };
+    expect(body.role).toBe("leader");
+    expect(Object.keys(body.peers.dropped).sort()).toEqual(["noPeer", "oversized", "queueFull", "unreachable"]);
+    const self = nodes.indexOf(n) + 1;
+    expect(Object.keys(body.peers.queued).map(Number).sort()).toEqual([1, 2, 3].filter((id) => id !== self));
+    for (const q of Object.values(body.peers.queued)) expect(q.bytes).toBeGreaterThanOrEqual(0);
+    // The leader has sent appends by now: something was queued for a peer at some point.
+    expect(body.peers.peakQueuedBytes).toBeGreaterThan(0);
+  });
 });

@@ -217,6 +217,31 @@ describe("lease reads (§6.4.1)", () => {
     expect(readyOf(c.outputs.get(1)!).map(([id]) => id)).toEqual(["t5", "t9"]);
   });
 
+  it("§6.4.1 the lease is one tick shorter than the election timeout: the nodes' ticks are not in phase", () => {
+    // Real time in tick periods P. Node 1 sends round 1 at its tick 1, just before its tick 2 (at 2P − ε); the
+    // followers hear it at once and tick just after: their 10th tick (electionTick) comes at about 11P − ε, when
+    // node 1 has ticked 9 more times (its tick 10 at 10P). Node 3 may vote from then on, so node 2 is elected and
+    // commits before node 1's tick 11 — while node 1 is at tick 10 = 1 + electionTick − 1: outside its lease.
+    const c = leaseCluster();
+    c.campaign(1);
+    c.step(1, { type: "tick" }); // node 1's tick 1: round 1
+    c.deliver(); // answered by both
+    expect(readyOf(read(c, "t1"))).toEqual([["t1", 1]]);
+    c.isolate(1);
+    c.tick(1, 8); // node 1's tick 9 (its heartbeats lost), at 9P: still in its lease
+    expect(readyOf(read(c, "t9"))).toEqual([["t9", 1]]);
+    for (const id of [2, 3]) for (let i = 0; i < 10; i++) c.step(id, { type: "tick" }); // the followers' 10 ticks
+    c.queue.length = 0; // whatever campaign their timers started is lost; node 2 campaigns now
+    c.step(2, { type: "timeout", timer: "election" });
+    c.deliver();
+    expect(c.node(2).role).toBe("leader");
+    c.propose(2, "x");
+    expect(c.appliedData(2)).toEqual(["x"]);
+    c.tick(1); // node 1's tick 10, at 10P; node 2 may have committed x before its tick 11: no lease
+    expect(c.node(1).role).toBe("leader");
+    expect(readyOf(read(c, "t10"))).toEqual([]);
+  });
+
   it("after TimeoutNow the leader holds no lease for the rest of its term (the target's vote bypasses the followers' lease)", () => {
     const c = leaseCluster();
     c.campaign(1);
@@ -233,6 +258,38 @@ describe("lease reads (§6.4.1)", () => {
     // The ReadIndex round confirms it still led when the read arrived; it does not restore the lease.
     expect(readyOf(c.outputs.get(1)!).at(-1)).toEqual(["after", 1]);
     expect(readyOf(read(c, "again"))).toEqual([]);
+  });
+
+  it("§6.4.1 a follower restarted within the lease refuses votes until its election timer has run once", () => {
+    // Node 3 answered node 1's round, then crashed and restarted knowing no leader. Were it to vote for node 2
+    // at once, node 2 could be elected with it and commit while node 1 still serves reads under a lease that
+    // counts on node 3's promise.
+    for (const readOnly of ["lease-based", "safe"] as const) {
+      const c = new Cluster([1, 2, 3], { checkQuorum: true, readOnly });
+      c.campaign(1);
+      read(c, "warm");
+      c.deliver();
+      if (readOnly === "lease-based") expect(readyOf(read(c, "leased"))).toEqual([["leased", 1]]);
+      c.restart(3);
+      c.isolate(1);
+      const votes = c.step(2, { type: "timeout", timer: "election" });
+      const request = sends(votes).find((m) => m.to === 3)!;
+      const answer = c.step(3, { type: "message", message: request });
+      if (readOnly === "lease-based") {
+        expect(rejections(answer)).toEqual(["in-lease"]);
+        expect(sends(answer)).toEqual([]);
+        // Its promise lasts until its timer has run out (electionTick 10), then it votes again.
+        const retry = { ...request, term: request.term + 1 };
+        c.tick(3, 9);
+        expect(rejections(c.step(3, { type: "message", message: retry }))).toEqual(["in-lease"]);
+        c.tick(3);
+        expect(c.node(3).role).toBe("follower");
+        expect(sends(c.step(3, { type: "message", message: retry }))).toMatchObject([{ type: "vote-response", reject: false }]);
+      } else {
+        // With ReadIndex no lease counts on the promise: the restarted node votes at once (etcd's rule).
+        expect(sends(answer)).toMatchObject([{ type: "vote-response", reject: false }]);
+      }
+    }
   });
 
   it("are refused by configuration without check-quorum", () => {

@@ -2,7 +2,7 @@
  * The real `node:fs` file system under the log (temp directory), and the lose-unsynced wrapper: unsynced appends
  * stay in process memory, so abandoning the process (kill -9) loses exactly them.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,6 +50,47 @@ describe("on the real file system", () => {
     const reopened = await RaftStorage.open({ fs: nodeFileSystem(), dir });
     await reopened.storage.close();
     expect(reopened.persisted).toEqual({ hardState: { term: 2, vote: 3, commit: 2 }, snapshot: { index: 2, term: 2, config, data: Uint8Array.of(9, 9) }, entries: [e(3, 2)] });
+  });
+});
+
+/** The open flags (octal, from /proc) of this process's descriptors of `path`. */
+async function openFlags(path: string): Promise<number[]> {
+  const flags: number[] = [];
+  for (const fd of await readdir("/proc/self/fd")) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+    if (target !== path) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, "utf8").catch(() => "");
+    const m = /^flags:\s+([0-7]+)$/m.exec(info);
+    if (m !== null) flags.push(parseInt(m[1]!, 8));
+  }
+  return flags;
+}
+
+describe("a real append handle", () => {
+  const O_DSYNC = 0o10000; // Linux x86-64 and arm64: the write returns once data and size are durable
+
+  it("is opened O_DSYNC and writes what was appended at datasync, in one write, in order", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "quorate-fs-"));
+    dirs.push(dir);
+    const path = join(dir, "f");
+    const h = await nodeFileSystem().openAppend(path, true);
+    const flags = await openFlags(path);
+    expect(flags.length).toBe(1);
+    expect(flags[0]! & O_DSYNC).toBe(O_DSYNC);
+    await h.append(Uint8Array.of(1, 2));
+    await h.append(Uint8Array.of(3));
+    expect([...(await readFile(path))]).toEqual([]);
+    await h.datasync();
+    expect([...(await readFile(path))]).toEqual([1, 2, 3]);
+    await h.datasync(); // nothing pending
+    await h.append(Uint8Array.of(4));
+    await h.close(); // close writes what is pending (an O_DSYNC write)
+    expect([...(await readFile(path))]).toEqual([1, 2, 3, 4]);
+    const again = await nodeFileSystem().openAppend(path, false);
+    await again.append(Uint8Array.of(5));
+    await again.datasync();
+    await again.close();
+    expect([...(await readFile(path))]).toEqual([1, 2, 3, 4, 5]);
   });
 });
 

@@ -10,6 +10,10 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } f
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "../../src/adapters/cluster/ports.js";
+
+/** Free loopback ports below the kernel's ephemeral range (the one picker of the product and its tests). */
+export { freePort };
 
 const JARS = "/usr/share/java";
 const LOGGING_JAR = "slf4j-nop.jar";
@@ -65,17 +69,6 @@ export interface RealZooKeeper {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (asks the kernel, then releases it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Sends a four-letter word and returns the server's whole answer (rejects after `ms` without one). */
 export function fourLetterWord(port: number, word: string, ms = 5000): Promise<string> {

@@ -1,7 +1,8 @@
 /**
  * The TCP transport on real loopback sockets (free ports, bounded waits, everything closed after each test):
  * exchange, reconnection after a peer restarts, refused handshakes, garbage and oversized frames that close one
- * connection only, bounded queues that drop and count.
+ * connection only, queues bounded by frames and bytes that drop and count, no backlog replayed to a peer that
+ * was down.
  */
 import * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -36,6 +37,17 @@ async function node(id: number, extra: Partial<TransportOptions<"raft">> = {}): 
 }
 
 const hb = (from: number, to: number, commit: number): Message => ({ type: "heartbeat", from, to, term: 1, commit, context: 0 });
+/** An append carrying one entry of `bytes` bytes; `prevIndex` tells the appends apart. */
+const append = (from: number, to: number, prevIndex: number, bytes: number): Message => ({ type: "append", from, to, term: 1, prevIndex, prevTerm: 1, commit: 0, entries: [{ index: prevIndex + 1, term: 1, kind: "normal", data: new Uint8Array(bytes) }] });
+
+/** A loopback port nobody listens on. */
+async function deadPort(): Promise<number> {
+  const dead = net.createServer();
+  await new Promise<void>((r) => dead.listen(0, "127.0.0.1", r));
+  const port = (dead.address() as net.AddressInfo).port;
+  await new Promise((r) => dead.close(r));
+  return port;
+}
 const here = (t: Transport<"raft">) => ({ host: "127.0.0.1", port: t.port });
 
 /** A raw client socket that collects what it receives. */
@@ -72,7 +84,7 @@ describe("TCP transport on loopback", () => {
     expect(a.t.stats().sent).toBe(100);
   });
 
-  it("the messages sent during one turn of the event loop leave in one write, in order", async () => {
+  it("the messages sent by one callback leave in one write, in order", async () => {
     const a = await node(1);
     const b = await node(2);
     a.t.setPeer(2, here(b.t));
@@ -170,28 +182,91 @@ describe("TCP transport on loopback", () => {
     expect(b.got.map((m) => (m as { commit: number }).commit)).toEqual([1, 2]);
   });
 
-  it("drops and counts messages beyond the queue limit while the peer is down, and oversized ones", async () => {
-    const dead = net.createServer();
-    await new Promise<void>((r) => dead.listen(0, "127.0.0.1", r));
-    const port = (dead.address() as net.AddressInfo).port;
-    await new Promise((r) => dead.close(r)); // a port nobody listens on
-    const a = await node(1, { queueLimit: 10, maxFrameBytes: 200 });
+  it("keeps only the newest frames for a peer that is down, drops and counts the rest, and oversized ones", async () => {
+    const port = await deadPort();
+    const a = await node(1, { queueLimit: 10, unreachableLimit: 4, maxFrameBytes: 200 });
     a.t.setPeer(2, { host: "127.0.0.1", port });
-    let accepted = 0;
-    for (let i = 0; i < 25; i++) if (a.t.send(hb(1, 2, i))) accepted++;
-    expect(accepted).toBe(10);
-    expect(a.t.stats().dropped.queueFull).toBe(15);
+    await waitFor("the first dial to fail", () => a.logs.some((l) => l.includes("ECONNREFUSED")));
+    // To an unreachable peer a message is taken (true) and the oldest queued one makes room.
+    for (let i = 0; i < 25; i++) expect(a.t.send(hb(1, 2, i))).toBe(true);
+    expect(a.t.stats().dropped.unreachable).toBe(21);
+    expect(a.t.stats().queued[2]).toMatchObject({ frames: 4 });
     const big: Message = { type: "append", from: 1, to: 2, term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: [{ index: 1, term: 1, kind: "normal", data: new Uint8Array(500) }] };
-    // Queue is full anyway; to count the size check, a fresh peer entry:
-    a.t.setPeer(3, { host: "127.0.0.1", port });
-    expect(a.t.send({ ...big, to: 3 })).toBe(false);
+    expect(a.t.send(big)).toBe(false);
     expect(a.t.stats().dropped.oversized).toBe(1);
     expect(a.t.send(hb(1, 9, 0))).toBe(false);
     expect(a.t.stats().dropped.noPeer).toBe(1);
-    // Once the peer comes up on that port, the queued messages flow.
+    // Once the peer comes up on that port, only the newest four arrive: no backlog is replayed.
     const b = await node(2, { port });
-    await waitFor("the queued messages", () => b.got.length === 10);
-    expect(b.got.map((m) => (m as { commit: number }).commit)).toEqual([...Array(10).keys()]);
+    await waitFor("the queued tail", () => b.got.length === 4);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.got.map((m) => (m as { commit: number }).commit)).toEqual([21, 22, 23, 24]);
+  });
+
+  it("a connected peer's queue is bounded by bytes as well as frames: beyond either, new messages are dropped", async () => {
+    const a = await node(1, { queueBytes: 100_000, queueLimit: 1000 });
+    const b = await node(2);
+    a.t.setPeer(2, here(b.t));
+    await waitFor("a connection", () => a.t.isConnected(2));
+    const frameBytes = encodeMessage("raft", append(1, 2, 0, 10_000)).length;
+    // One callback's worth: nothing is written before it ends, so the queue alone decides.
+    const taken = Array.from({ length: 30 }, (_, i) => a.t.send(append(1, 2, i, 10_000)));
+    const fits = Math.floor(100_000 / frameBytes); // 9 frames of ~10 kB
+    expect(taken).toEqual(Array.from({ length: 30 }, (_, i) => i < fits));
+    expect(a.t.stats().dropped.queueFull).toBe(30 - fits);
+    expect(a.t.stats().peakQueuedBytes).toBe(fits * frameBytes);
+    await waitFor("the queued frames", () => b.got.length === fits);
+    expect(b.got.map((m) => (m as { prevIndex: number }).prevIndex)).toEqual([...Array(fits).keys()]);
+    expect(a.t.stats().queued[2]).toEqual({ frames: 0, bytes: 0 });
+    // A frame larger than the byte bound still goes when the queue is empty (it is within the frame limit).
+    expect(a.t.send(append(1, 2, 99, 200_000))).toBe(true);
+    await waitFor("the large frame", () => b.got.length === fits + 1);
+    // The frame count bounds too.
+    const c = await node(3, { queueLimit: 5 });
+    c.t.setPeer(2, here(b.t));
+    await waitFor("c's connection", () => c.t.isConnected(2));
+    const sent = Array.from({ length: 8 }, (_, i) => c.t.send(hb(3, 2, i)));
+    expect(sent).toEqual([true, true, true, true, true, false, false, false]);
+    expect(c.t.stats().dropped.queueFull).toBe(3);
+  });
+
+  it("a peer that stops reading while a writer keeps sending: the queue stays within its byte bound; when the connection is lost, the backlog is dropped, not replayed", async () => {
+    const queueBytes = 1 << 20;
+    // A listener that completes the handshake, then never reads again (a stalled or paused peer).
+    const sockets: net.Socket[] = [];
+    const stalled = net.createServer((s) => {
+      sockets.push(s);
+      s.once("data", () => {
+        s.write(encodeControl({ type: "welcome", version: PROTOCOL_VERSION, clusterId: "test", nodeId: 2 }));
+        s.pause();
+      });
+      s.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => stalled.listen(0, "127.0.0.1", r));
+    open.push({ close: () => new Promise((r) => { for (const s of sockets) s.destroy(); stalled.close(r); }) });
+    const port = (stalled.address() as net.AddressInfo).port;
+    const a = await node(1, { queueBytes, queueLimit: 100_000, unreachableLimit: 3 });
+    a.t.setPeer(2, { host: "127.0.0.1", port });
+    await waitFor("a connection", () => a.t.isConnected(2));
+    // 64 MiB offered in 100 kB appends, 5 per turn of the event loop: far more than the kernel's socket buffers.
+    let maxQueued = 0;
+    for (let turn = 0; turn < 130; turn++) {
+      for (let k = 0; k < 5; k++) a.t.send(append(1, 2, turn * 5 + k, 100_000));
+      maxQueued = Math.max(maxQueued, a.t.stats().queued[2]!.bytes);
+      await new Promise((r) => setImmediate(r));
+    }
+    const st = a.t.stats();
+    expect(st.dropped.queueFull).toBeGreaterThan(0);
+    expect(maxQueued).toBeGreaterThan(queueBytes / 2);
+    expect(maxQueued).toBeLessThanOrEqual(queueBytes);
+    expect(st.peakQueuedBytes).toBeLessThanOrEqual(queueBytes);
+    expect(st.queued[2]!.frames).toBeGreaterThan(3);
+    // The peer's connection is lost: what was queued is cut down to the unreachable tail and counted.
+    for (const s of sockets) s.destroy();
+    await waitFor("a to notice", () => !a.t.isConnected(2));
+    const after = a.t.stats();
+    expect(after.queued[2]!.frames).toBe(3);
+    expect(after.dropped.unreachable).toBe(st.queued[2]!.frames - 3);
   });
 });
 

@@ -181,6 +181,9 @@ def lock_recipe(workers=4, rounds=5):
         t.start()
     for t in threads:
         t.join(60)
+    # The workers wrote through their own sessions, possibly on other members of an ensemble: clients[0] syncs
+    # before it reads what they left (a member answers plain reads from its own applied tree).
+    clients[0].sync("/locks/counter")
     emit("lock", counter=int(clients[0].get("/counter")[0]), max_holders=max_holders[0], leftover=clients[0].get_children("/locks/counter"))
     for c in clients:
         c.stop()
@@ -205,6 +208,9 @@ def election_recipe(candidates=3):
     wait_for(lambda: len(leaders) == 1)
     time.sleep(0.2)
     first_count = len(leaders)
+    # Every candidate has entered once its node is there (a loaded machine may start a thread late); the nodes
+    # were created through other sessions, so clients[0] syncs before each read.
+    wait_for(lambda: clients[0].sync("/election") is not None and len(elections[0].contenders()) == candidates, 10.0)
     contenders = sorted(elections[0].contenders())
     # Leaders step down one after the other: each time exactly one other candidate takes over.
     for step in range(1, candidates):

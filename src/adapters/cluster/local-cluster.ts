@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FaultProxy } from "./fault-proxy.js";
+import { freePorts } from "./ports.js";
 import { supervisedEnv } from "./supervision.js";
 
 /** Options of {@link LocalCluster.start}. */
@@ -39,22 +39,13 @@ export interface NodeStatus {
   readonly leader: number;
   readonly commit: number;
   readonly applied: number;
+  /** Index of the snapshot the node's log starts after (0: never compacted). */
+  readonly snapshotIndex: number;
   readonly revision: number;
 }
 
-/** Free loopback ports (bound once and released; the OS does not hand them out again at once). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<import("node:net").Server>((resolve, reject) => {
-      const s = createServer();
-      s.once("error", reject);
-      s.listen(0, "127.0.0.1", () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+/** Free loopback ports (below the kernel's ephemeral range: `ports.ts`). */
+export { freePorts };
 
 const BIN = fileURLToPath(new URL("../../../bin/quorate.js", import.meta.url));
 

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { RaftNode, type RaftNodeOptions, type RaftNodeStatus } from "../node/index.js";
 import type { Entry, Snapshot } from "../../core/raft/index.js";
+import type { TransportStats } from "../transport/index.js";
 import { KV_PATHS, KvRequestError, errorJson, headerJson, parseKvRequest, responseJson, type KvPath, type KvRequest } from "./api.js";
 import { KvCommandError, KvMachine, KvSnapshotError, decodeCommand, encodeCommand, type Applied, type Command, type OpResult } from "./machine.js";
 
@@ -102,6 +103,12 @@ export class KvService {
     return { ...this.node.status(), revision: this.machine.revision };
   }
 
+  /** What the peer transport dropped, and what it holds for each peer now (the `peers` field of `GET /status`). */
+  peerCounters(): Pick<TransportStats, "dropped" | "queued" | "peakQueuedBytes"> {
+    const t = this.node.stats().transport;
+    return { dropped: t.dropped, queued: t.queued, peakQueuedBytes: t.peakQueuedBytes };
+  }
+
   /** Stops the listener and the node. */
   async stop(): Promise<void> {
     this.server.closeAllConnections();
@@ -151,7 +158,7 @@ export class KvService {
       res.end(text);
     };
     const path = (req.url ?? "").split("?")[0]!;
-    if (req.method === "GET" && path === "/status") return send({ status: 200, body: this.status() });
+    if (req.method === "GET" && path === "/status") return send({ status: 200, body: { ...this.status(), peers: this.peerCounters() } });
     if (!(KV_PATHS as readonly string[]).includes(path)) return send({ status: 404, body: errorJson(`no such endpoint ${path}`, GRPC.notFound) });
     if (req.method !== "POST") return send({ status: 405, body: errorJson(`${path} takes POST`, GRPC.invalidArgument) });
     const chunks: Buffer[] = [];

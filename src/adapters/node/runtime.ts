@@ -7,7 +7,7 @@
  * @module
  */
 import { loseUnsynced, nodeFileSystem, type FileSystem, type WalStats } from "../storage/index.js";
-import { Transport, type Family, type FamilyMessage, type PeerAddress, type TransportStats } from "../transport/index.js";
+import { Transport, type Family, type FamilyMessage, type PeerAddress, type TransportOptions, type TransportStats } from "../transport/index.js";
 import { OutputPipeline, type PipelineHooks } from "./pipeline.js";
 
 /** The options every node runtime shares. */
@@ -26,6 +26,11 @@ export interface NodeRuntimeOptions {
   readonly loseUnsynced?: boolean;
   /** Size at which the write-ahead log starts a new segment. Default 64 MiB (etcd's). */
   readonly segmentBytes?: number;
+  /**
+   * Bounds of each peer's send queue (frames, bytes, and the tail kept while the peer is unreachable); the
+   * transport's defaults otherwise. See docs/runtime.md.
+   */
+  readonly peerQueue?: Pick<TransportOptions<Family>, "queueLimit" | "queueBytes" | "unreachableLimit">;
   /** Seed of the core's PRNG and the transport's backoff jitter. Default: the node id. */
   readonly seed?: number;
   /** Where the node, its storage and its transport report events. Default: stderr. */
@@ -128,6 +133,7 @@ export class NodeRuntime<F extends Family, S, I, O extends { readonly type: stri
         port: o.listen?.port ?? 0,
         peers: o.peers,
         seed: o.seed ?? o.id,
+        ...o.peerQueue,
         log,
         onMessage: (message) => node?.step(core.message(message)),
       });

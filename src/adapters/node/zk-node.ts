@@ -22,8 +22,8 @@ export interface ZkEnsembleNodeOptions extends NodeRuntimeOptions {
   readonly replicas: readonly number[];
   /** Milliseconds per tick of the replica (its clock and Raft timers advance one tick per period). Default 50. */
   readonly tickMs?: number;
-  /** Replica options (id, replicas, seed, tickMs and start time are set here). */
-  readonly replica?: Omit<ReplicaConfig, "id" | "replicas" | "seed" | "tickMs" | "startTimeMs">;
+  /** Replica options (id, replicas, seed, tickMs, start time and proposal batching are set here). */
+  readonly replica?: Omit<ReplicaConfig, "id" | "replicas" | "seed" | "tickMs" | "startTimeMs" | "batchProposals">;
   /** Wall clock at start, ms: the replica's clock starts there (ctime/mtime). Default `Date.now()`. */
   readonly startTimeMs?: number;
   /** Receives the outputs meant for the member's client connections, in order. */
@@ -39,6 +39,14 @@ export class ZkEnsembleNode extends RuntimeNode<"zk", ReplicaState, ReplicaInput
   /** Recovers the member from its data directory (tree from the snapshot, then the committed log), starts it. */
   static async start(o: ZkEnsembleNodeOptions): Promise<ZkEnsembleNode> {
     const tickMs = o.tickMs ?? 50;
+    // The leader's proposals of one turn of the event loop go to Raft together (`flush` in the check phase,
+    // after the turn's client requests and forwards were read): one log write and one append per follower.
+    let runtime: NodeRuntime<"zk", ReplicaState, ReplicaInput, ReplicaOutput, PersistedState | undefined> | undefined;
+    let flushScheduled = false;
+    const flush = (): void => {
+      flushScheduled = false;
+      runtime?.step({ type: "flush" });
+    };
     const rt = await NodeRuntime.start(o, {
       family: "zk",
       logPrefix: "zk-node",
@@ -59,8 +67,15 @@ export class ZkEnsembleNode extends RuntimeNode<"zk", ReplicaState, ReplicaInput
         };
       },
       create: (persisted) =>
-        ens.createReplica({ ...o.replica, id: o.id, replicas: o.replicas, seed: o.seed ?? o.id, tickMs, startTimeMs: o.startTimeMs ?? Date.now() }, persisted),
-      step: (s, i) => ens.step(s, i),
+        ens.createReplica({ ...o.replica, id: o.id, replicas: o.replicas, seed: o.seed ?? o.id, tickMs, startTimeMs: o.startTimeMs ?? Date.now(), batchProposals: true }, persisted),
+      step: (s, i) => {
+        const r = ens.step(s, i);
+        if (!flushScheduled && ens.queuedProposals(r.state) > 0) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+        return r;
+      },
       tick: { type: "tick" },
       message: (message: EnsembleMessage): ReplicaInput => ({ type: "message", message }),
       sent: (s) => (s as Extract<ReplicaOutput, { type: "send" }>).message,
@@ -79,6 +94,7 @@ export class ZkEnsembleNode extends RuntimeNode<"zk", ReplicaState, ReplicaInput
         }
       },
     });
+    runtime = rt;
     return new ZkEnsembleNode(rt);
   }
 

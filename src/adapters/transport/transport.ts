@@ -4,9 +4,14 @@
  * dialed, messages from it arrive on the one it dialed. A dialed connection starts with a handshake (cluster id,
  * node ids, protocol family and version); a mismatch is refused with a reason and logged on both sides. Lost
  * connections are redialed with exponential backoff, jittered by a seeded PRNG. Each peer has a bounded send
- * queue, written once per turn of the event loop (the messages queued meanwhile leave in one write); when it is
- * full, messages are dropped (the protocols tolerate loss) and counted. A garbage, oversized
- * or lying frame closes that one connection; nothing a peer sends can throw out of the transport.
+ * queue, written as soon as the callback (or the run of promise reactions) that queued a message is done: the
+ * messages queued meanwhile leave in one write, in the same turn of the event loop. A queue is bounded by frames
+ * and by bytes; when it is full, new messages are dropped (the protocols tolerate loss) and counted. A peer that
+ * is unreachable (a dial failed or the connection was lost, and no handshake completed since) does not accumulate
+ * a backlog, as in etcd's rafthttp: its queue keeps only the newest `unreachableLimit` frames, older ones are
+ * dropped and counted, and when a connection is lost the frames still queued are cut down to that tail too. A
+ * garbage, oversized or lying frame closes that one connection; nothing a peer sends can throw out of the
+ * transport.
  * @module
  */
 import * as net from "node:net";
@@ -26,6 +31,13 @@ import {
 
 /** Frames queued for a peer are written together up to this many bytes a write. */
 const COALESCE_BYTES = 256 * 1024;
+
+/** Default of {@link TransportOptions.queueLimit}. */
+export const DEFAULT_QUEUE_LIMIT = 4096;
+/** Default of {@link TransportOptions.queueBytes}: a few appends of 1 MiB (Raft's maxSizePerMsg on a node). */
+export const DEFAULT_QUEUE_BYTES = 8 * 1024 * 1024;
+/** Default of {@link TransportOptions.unreachableLimit}: the buffer of etcd's rafthttp pipeline. */
+export const DEFAULT_UNREACHABLE_LIMIT = 64;
 
 /** Where a peer listens. */
 export interface PeerAddress {
@@ -52,6 +64,19 @@ export interface TransportOptions<F extends Family> {
   readonly maxFrameBytes?: number;
   /** Messages queued per peer before new ones are dropped. Default 4096. */
   readonly queueLimit?: number;
+  /**
+   * Bytes queued per peer before new messages are dropped (a message is always queued into an empty queue, so one
+   * frame up to `maxFrameBytes` still goes). Default 8 MiB.
+   */
+  readonly queueBytes?: number;
+  /**
+   * Messages kept for a peer while it is unreachable (a dial failed or the connection was lost, and no handshake
+   * completed since): the newest ones, within `queueBytes`; older ones are dropped, and a lost connection's
+   * queue is cut down to them. Default 64. A protocol that does not resend what was lost (Kafka's
+   * controller-to-broker requests) sets it to `queueLimit`: its queue then survives an outage, still within
+   * `queueBytes`.
+   */
+  readonly unreachableLimit?: number;
   /** First redial delay in ms (doubled per failure up to `backoffMaxMs`, then jittered). Default 50. */
   readonly backoffInitialMs?: number;
   /** Longest redial delay in ms. Default 2000. */
@@ -68,12 +93,19 @@ export interface TransportOptions<F extends Family> {
 export interface TransportStats {
   /** Messages written to a connection. */
   sent: number;
-  /** Socket writes of messages (the messages queued during one turn of the event loop share one). */
+  /** Socket writes of messages (the messages queued by one callback, or one run of promise reactions, share one). */
   writes: number;
   /** Messages delivered to `onMessage`. */
   received: number;
-  /** Messages dropped: queue full, larger than the frame limit, or to a peer with no address. */
-  dropped: { queueFull: number; oversized: number; noPeer: number };
+  /**
+   * Messages dropped: queue full (frames or bytes, peer connected), to or queued for an unreachable peer beyond
+   * its tail (`unreachable`), larger than the frame limit, or to a peer with no address.
+   */
+  dropped: { queueFull: number; unreachable: number; oversized: number; noPeer: number };
+  /** The most bytes ever queued for one peer (frames not yet handed to its socket). */
+  peakQueuedBytes: number;
+  /** Frames and bytes queued for each peer (by node id) when the stats were taken. */
+  queued: Record<number, { frames: number; bytes: number }>;
   /** Connections closed because of a garbage, oversized or inconsistent frame. */
   badFrames: number;
   /** Incoming handshakes refused (wrong cluster, version, family or node id). */
@@ -89,13 +121,20 @@ export interface TransportStats {
 interface Link {
   address: PeerAddress;
   queue: Uint8Array[];
+  /** Total length of the frames in `queue`. */
+  queuedBytes: number;
   socket: net.Socket | undefined;
   ready: boolean;
+  /**
+   * A dial failed or the connection was lost, and no handshake completed since: the peer is unreachable. (A peer
+   * being dialed for the first time is not: what is sent to it meanwhile is queued as for a connected one.)
+   */
+  down: boolean;
   backoff: Backoff;
   timer: NodeJS.Timeout | undefined;
   /** What the last failure was, so a peer that stays down is reported once, not at every redial. */
   lastFailure: string;
-  /** A flush is scheduled for the end of this turn of the event loop. */
+  /** A flush is scheduled for the end of the current callback. */
   flushScheduled: boolean;
 }
 
@@ -106,11 +145,17 @@ export class Transport<F extends Family> {
   private readonly server: net.Server;
   private readonly log: (line: string) => void;
   private readonly maxFrame: number;
+  private readonly queueLimit: number;
+  private readonly queueBytes: number;
+  private readonly unreachableLimit: number;
   private closed = false;
-  private readonly counters: TransportStats = { sent: 0, writes: 0, received: 0, dropped: { queueFull: 0, oversized: 0, noPeer: 0 }, badFrames: 0, refused: 0, refusedByPeer: 0, connects: 0, accepted: 0 };
+  private readonly counters: Omit<TransportStats, "queued"> = { sent: 0, writes: 0, received: 0, dropped: { queueFull: 0, unreachable: 0, oversized: 0, noPeer: 0 }, peakQueuedBytes: 0, badFrames: 0, refused: 0, refusedByPeer: 0, connects: 0, accepted: 0 };
 
   private constructor(private readonly o: TransportOptions<F>) {
     this.maxFrame = o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.queueLimit = positive("queueLimit", o.queueLimit ?? DEFAULT_QUEUE_LIMIT);
+    this.queueBytes = positive("queueBytes", o.queueBytes ?? DEFAULT_QUEUE_BYTES);
+    this.unreachableLimit = Math.min(this.queueLimit, positive("unreachableLimit", o.unreachableLimit ?? DEFAULT_UNREACHABLE_LIMIT));
     const prefix = `transport[${o.nodeId}]`;
     this.log = o.log ?? ((line) => process.stderr.write(`${prefix}: ${line}\n`));
     this.server = net.createServer((s) => this.accept(s));
@@ -136,9 +181,11 @@ export class Transport<F extends Family> {
     return (this.server.address() as net.AddressInfo).port;
   }
 
-  /** Counters (a copy). */
+  /** Counters (a copy), with what is queued for each peer now. */
   stats(): TransportStats {
-    return structuredClone(this.counters);
+    const queued: Record<number, { frames: number; bytes: number }> = {};
+    for (const [id, link] of this.links) queued[id] = { frames: link.queue.length, bytes: link.queuedBytes };
+    return { ...structuredClone(this.counters), queued };
   }
 
   /** Whether a handshake with `peer` completed on the connection we dialed and it is still open. */
@@ -158,14 +205,15 @@ export class Transport<F extends Family> {
     }
     // One jitter sequence per link, derived from the transport's seed and the peer id: reproducible.
     const backoff = new Backoff(((this.o.seed ?? this.o.nodeId) * 1_000_003 + id) >>> 0, this.o.backoffInitialMs ?? 50, this.o.backoffMaxMs ?? 2000);
-    const link: Link = { address, queue: [], socket: undefined, ready: false, backoff, timer: undefined, lastFailure: "", flushScheduled: false };
+    const link: Link = { address, queue: [], queuedBytes: 0, socket: undefined, ready: false, down: false, backoff, timer: undefined, lastFailure: "", flushScheduled: false };
     this.links.set(id, link);
     this.dial(id, link);
   }
 
   /**
    * Queues `message` for `message.to`. Best effort: returns false (and counts it) when the message is dropped
-   * because the peer's queue is full, the frame would exceed the size limit, or the peer has no address.
+   * because the connected peer's queue is full, the frame would exceed the size limit, or the peer has no address.
+   * To an unreachable peer it returns true and makes room by dropping the oldest queued frames instead.
    */
   send(message: FamilyMessage<F>): boolean {
     const link = this.links.get(message.to);
@@ -173,7 +221,7 @@ export class Transport<F extends Family> {
       this.counters.dropped.noPeer++;
       return false;
     }
-    if (link.queue.length >= (this.o.queueLimit ?? 4096)) {
+    if (!link.down && link.queue.length >= this.queueLimit) {
       this.counters.dropped.queueFull++;
       return false;
     }
@@ -182,12 +230,27 @@ export class Transport<F extends Family> {
       this.counters.dropped.oversized++;
       return false;
     }
+    if (!link.down) {
+      if (link.queue.length > 0 && link.queuedBytes + frame.length > this.queueBytes) {
+        this.counters.dropped.queueFull++;
+        return false;
+      }
+    } else {
+      // An unreachable peer gets the newest frames when it is back, never a backlog of stale ones.
+      this.trimUnreachable(link, this.unreachableLimit - 1, this.queueBytes - frame.length);
+    }
     link.queue.push(frame);
+    link.queuedBytes += frame.length;
+    if (link.queuedBytes > this.counters.peakQueuedBytes) this.counters.peakQueuedBytes = link.queuedBytes;
     if (link.ready && !link.flushScheduled) {
-      // The messages queued during this turn of the event loop (a busy leader's appends to this peer, one per
-      // step) leave in one write: one system call, not one per message.
+      // The messages queued by this callback (the outputs of its steps), or by one run of promise reactions
+      // (the acknowledgements of a group commit), leave in one write: one system call, not one per message.
+      // process.nextTick runs as soon as that callback or run is done, before the event loop moves on (and
+      // before the promise reactions a callback triggered: a leader's appends leave before its log write is
+      // issued). A setImmediate queued from the check phase, where proposals are stepped, would wait a whole
+      // loop iteration.
       link.flushScheduled = true;
-      setImmediate(() => {
+      process.nextTick(() => {
         link.flushScheduled = false;
         this.flush(link);
       });
@@ -205,6 +268,7 @@ export class Transport<F extends Family> {
       let bytes = queue[0]!.length;
       while (n < queue.length && bytes + queue[n]!.length <= COALESCE_BYTES) bytes += queue[n++]!.length;
       const frames = queue.splice(0, n);
+      link.queuedBytes -= bytes;
       s.write(n === 1 ? frames[0]! : Buffer.concat(frames, bytes));
       this.counters.sent += n;
       this.counters.writes++;
@@ -239,6 +303,7 @@ export class Transport<F extends Family> {
           v.version !== PROTOCOL_VERSION ? `protocol version ${v.version}, ours is ${PROTOCOL_VERSION}` : v.clusterId !== this.o.clusterId ? `cluster id '${v.clusterId}', ours is '${this.o.clusterId}'` : v.nodeId !== id ? `node id ${v.nodeId}, expected ${id}` : null;
         if (why !== null) return this.fail(link, s, `peer at ${link.address.host}:${link.address.port} answered with ${why}`, false);
         link.ready = true;
+        link.down = false;
         link.backoff.reset();
         if (link.lastFailure !== "") this.log(`connected to peer ${id}`);
         link.lastFailure = "";
@@ -252,9 +317,23 @@ export class Transport<F extends Family> {
       if (link.socket !== s) return;
       link.socket = undefined;
       link.ready = false;
+      link.down = true;
+      // What could not be written before the connection was lost is stale by the time it is back.
+      this.trimUnreachable(link, this.unreachableLimit, this.queueBytes);
       if (this.closed || this.links.get(id) !== link) return;
       link.timer = setTimeout(() => this.dial(id, link), link.backoff.next());
     });
+  }
+
+  /** Drops the oldest frames queued for `link` until at most `frames` frames and `bytes` bytes remain. */
+  private trimUnreachable(link: Link, frames: number, bytes: number): void {
+    let n = 0;
+    let freed = 0;
+    while (n < link.queue.length && (link.queue.length - n > frames || link.queuedBytes - freed > bytes)) freed += link.queue[n++]!.length;
+    if (n === 0) return;
+    link.queue.splice(0, n);
+    link.queuedBytes -= freed;
+    this.counters.dropped.unreachable += n;
   }
 
   private report(link: Link, line: string, always = false): void {
@@ -356,4 +435,9 @@ export class Transport<F extends Family> {
     for (const s of this.inbound) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+function positive(name: string, n: number): number {
+  if (!(n >= 1)) throw new RangeError(`transport option ${name} must be at least 1, got ${n}`);
+  return n;
 }

@@ -12,7 +12,7 @@ import {
 import type { BrokerRequest, ZkBrokerState, ZkControllerInput, ZkControllerState, ZkWatchEvent } from "../../core/zk-controller/index.js";
 import { Code } from "../../core/zk/index.js";
 import type { ZkKafkaMessage } from "../codec/kafka.js";
-import { Transport, type PeerAddress } from "../transport/index.js";
+import { DEFAULT_QUEUE_LIMIT, Transport, type PeerAddress } from "../transport/index.js";
 import { createRequest, fromReply, isRead, toRead, toWrite } from "./zk-ops.js";
 import { ZkSession } from "./zk-session.js";
 
@@ -83,6 +83,9 @@ export class ZkBrokerProcess {
     const b = new ZkBrokerProcess(o);
     b.transport = await Transport.start<"zk-kafka">({
       family: "zk-kafka", clusterId: o.clusterId, nodeId: o.id, host: o.listen.host, port: o.listen.port, peers: o.peers, log: o.log,
+      // Kafka's controller keeps its requests to a broker queued until they are sent, and the controller core does
+      // not resend them (a later request carries only what changed): keep them while the broker is unreachable.
+      unreachableLimit: DEFAULT_QUEUE_LIMIT, queueBytes: 64 * 1024 * 1024,
       onMessage: (m) => b.onMessage(m),
     });
     try {

@@ -84,6 +84,8 @@ export class EnsembleCluster {
   private readonly handlers = new Map<string, ConnectionHandler>();
   private readonly listeners = new Set<TickListener>();
   private readonly blocked = new Set<string>();
+  /** Queue mode with `batchProposals`: replicas holding proposals until {@link flush}. */
+  private readonly unflushed = new Set<NodeId>();
   private readonly options: ClusterOptions;
   private readonly tickMs: number;
   private draining = false;
@@ -187,6 +189,13 @@ export class EnsembleCluster {
     if (slot.state === undefined) return;
     const { state, outputs } = ens.step(slot.state, input);
     slot.state = state;
+    // A replica batching its proposals holds them until a `flush`: at once in sync mode (after the work already
+    // queued), when the schedule says so in queue mode (`flush`, `settle`, `tick`).
+    if (ens.queuedProposals(state) > 0 && !this.unflushed.has(id)) {
+      this.unflushed.add(id);
+      if (this.delivery === "sync") this.work.push({ to: id, input: { type: "flush" } });
+    }
+    if (input.type === "flush") this.unflushed.delete(id);
     let ack: { index: number; term: number } | undefined;
     for (const o of outputs) {
       switch (o.type) {
@@ -239,17 +248,31 @@ export class EnsembleCluster {
     return m !== undefined;
   }
 
-  /** Delivers queued messages until none is left (at most `max`); returns how many were delivered. */
+  /** Delivers queued messages and flushes held proposals until none is left (at most `max` deliveries and flushes). */
   settle(max = 1_000_000): number {
     let n = 0;
-    while (n < max && this.deliverOne()) n++;
+    while (n < max && (this.deliverOne() || this.flush())) n++;
     return n;
+  }
+
+  /**
+   * Queue mode: every replica holding proposals (`batchProposals`) proposes them now — the end of its driver's
+   * turn. Returns whether any replica held some.
+   */
+  flush(): boolean {
+    const ids = [...this.unflushed];
+    for (const id of ids) {
+      this.unflushed.delete(id);
+      this.input(id, { type: "flush" });
+    }
+    return ids.length > 0;
   }
 
   /** Advances time by `n` ticks: every live replica ticks, then every listener (clients ping, reconnect). */
   tick(n = 1): void {
     for (let k = 0; k < n; k++) {
       this.now += this.tickMs;
+      this.flush();
       for (const id of this.ids) if (this.slots.get(id)!.state !== undefined) this.input(id, { type: "tick" });
       for (const l of [...this.listeners]) l.onTick(this.now);
     }
@@ -289,6 +312,7 @@ export class EnsembleCluster {
     if (slot.state === undefined) return;
     const conns = [...slot.state.conns.keys()];
     slot.state = undefined;
+    this.unflushed.delete(id);
     for (const conn of conns) {
       const h = this.handlers.get(`${id}:${conn}`);
       this.handlers.delete(`${id}:${conn}`);

@@ -21,6 +21,7 @@ import type { ServiceReply } from "../zk/service.js";
 import type { BackendListener, BackendStats, ConnectResult, ZkWireBackend } from "./backend.js";
 import { treeStats } from "./backend.js";
 import type { ZkWireConfig } from "./config.js";
+import { DEFAULT_SNAPSHOT_COUNT } from "../node/compaction.js";
 import { interpretFrame } from "./protocol.js";
 
 /**
@@ -48,7 +49,7 @@ export interface EnsembleBackendOptions {
   readonly clusterId?: string;
   /** Milliseconds per replica tick. Default 50 (elections after 20 ticks, heartbeats every 2). */
   readonly tickMs?: number;
-  /** Compact the log with a snapshot every this many entries. Default 10,000. */
+  /** Compact the log with a snapshot every this many entries. Default 10,000 (as every quorate node). */
   readonly snapshotEvery?: number;
   /** Keep unsynced writes in process memory until fdatasync (kill -9 = power failure; tests). */
   readonly loseUnsynced?: boolean;
@@ -115,12 +116,14 @@ export class EnsembleBackend implements ZkWireBackend {
       // Session passwords are derived from a secret: a random one per process makes them unguessable.
       replica: {
         tickTimeMs: o.config.tickTimeMs,
+        minSessionTimeoutMs: o.config.minSessionTimeoutMs,
+        maxSessionTimeoutMs: o.config.maxSessionTimeoutMs,
         electionTick: 20,
         heartbeatTick: 2,
         reaperIntervalMs: o.config.containerCheckIntervalMs,
         extendedTypesEnabled: o.config.extendedTypesEnabled,
         secret: randomBytes(6).readUIntBE(0, 6),
-        snapshotEvery: o.snapshotEvery ?? 10_000,
+        snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_COUNT,
         maxSizePerMsg: 1 << 20,
       },
       log,
@@ -129,7 +132,18 @@ export class EnsembleBackend implements ZkWireBackend {
       onClientOutput: (out) => backend.clientOutput(out),
     });
     backend.member = backend.node;
+    // An ensemble of one needs no election timeout: it campaigns (and wins, on its own durable vote) now.
+    if (o.peers.size === 1) backend.node.input({ type: "timeout", timer: "election" });
     return backend;
+  }
+
+  /** Resolves once this member leads; rejects after `ms` (an ensemble of one leads a few ms after start). */
+  async leading(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.node?.state.leading !== true) {
+      if (Date.now() > end) throw new Error(`member did not become leader within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   /** The member's transport port (0 for a member without a runtime node). */

@@ -20,7 +20,11 @@ export interface ExploreOptions {
   readonly maxStates?: number;
   /** Do not expand states at this depth or deeper (the initial states are at depth 1, as in Stateright). */
   readonly maxDepth?: number;
-  /** Stop at the first violated invariant (state or step) instead of exploring on for the others. */
+  /**
+   * Stop at the first violated invariant (state or step) instead of exploring on for the others. State
+   * invariants are then checked as each new state is generated, not when it is expanded, so the search stops
+   * without expanding the rest of the level before it (breadth-first, the path found is still a shortest one).
+   */
   readonly stopAtFirstViolation?: boolean;
   /** Called every few thousand expanded states, and once at the end. */
   readonly onProgress?: (p: Progress) => void;
@@ -109,6 +113,8 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions = {}):
   const stepInvariants = model.stepInvariants ?? [];
   const goals = model.goals ?? [];
   const propertyCount = model.invariants.length + stepInvariants.length + goals.length;
+  // Hunting a violation: check state invariants when a state is first generated (initial states when expanded).
+  const checkOnGeneration = options.stopAtFirstViolation === true;
   const found = new Map<string, Found<A>>();
   let transitions = 0;
   let maxDepth = 0;
@@ -122,6 +128,20 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions = {}):
     pending: pending.length - head,
     seconds: (performance.now() - started) / 1000,
   });
+
+  /** Checks the state invariants not yet violated on `state`; true when one is violated now. */
+  const checkInvariants = (state: S, key: Fp): boolean => {
+    let violatedNow = false;
+    for (const inv of model.invariants) {
+      if (found.has(inv.name)) continue;
+      const detail = inv.check(state);
+      if (detail !== undefined) {
+        found.set(inv.name, { name: inv.name, kind: "invariant", detail, at: key });
+        violatedNow = true;
+      }
+    }
+    return violatedNow;
+  };
 
   search: while (head < pending.length) {
     let item: Pending<S>;
@@ -138,11 +158,7 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions = {}):
     const { state, key, depth } = item;
     if (depth > maxDepth) maxDepth = depth;
     if (options.maxDepth !== undefined && depth >= options.maxDepth) continue;
-    for (const inv of model.invariants) {
-      if (found.has(inv.name)) continue;
-      const detail = inv.check(state);
-      if (detail !== undefined) found.set(inv.name, { name: inv.name, kind: "invariant", detail, at: key });
-    }
+    if (!checkOnGeneration || depth === 1) checkInvariants(state, key);
     for (const g of goals) {
       if (!found.has(g.name) && g.reached(state)) found.set(g.name, { name: g.name, kind: "goal", detail: "", at: key });
     }
@@ -173,6 +189,10 @@ export function explore<S, A>(model: Model<S, A>, options: ExploreOptions = {}):
       }
       const nextKey = keyOf(next);
       if (!seen.add(nextKey, key)) continue;
+      if (checkOnGeneration && checkInvariants(next, nextKey)) {
+        stoppedBy = "first-violation";
+        break search;
+      }
       pending.push({ state: next, key: nextKey, depth: depth + 1 });
       if (options.maxStates !== undefined && seen.size >= options.maxStates) {
         stoppedBy = "max-states";

@@ -1,3 +1,4 @@
+import * as traceSchema from "../schema-validators/raft_trace.generated.js";
 import { schemaDefinitions, schemaValidator } from "../schemas.js";
 import { RaftInvariants } from "./raft.js";
 import { TRACE_RECORD_TYPES, TraceFormatError } from "./types.js";
@@ -19,11 +20,11 @@ function fail(line: number, message: string): never {
 export function validateRecord(value: unknown, line: number): TraceRecord {
   if (typeof value !== "object" || value === null || Array.isArray(value)) fail(line, "a record must be a JSON object");
   const type = (value as Json)["type"];
-  const types = schemaDefinitions(SCHEMA);
+  const types = schemaDefinitions(traceSchema, SCHEMA);
   if (typeof type !== "string" || !types.includes(type)) {
     fail(line, `field "type" must be one of ${TRACE_RECORD_TYPES.join(", ")}; got ${JSON.stringify(type) ?? "nothing"}`);
   }
-  const problem = schemaValidator(SCHEMA, type)(value);
+  const problem = schemaValidator(traceSchema, SCHEMA, type)(value);
   if (problem !== undefined) fail(line, problem.message);
   return value as TraceRecord;
 }

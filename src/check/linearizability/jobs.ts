@@ -6,7 +6,7 @@
  * file needs them, so a manifest of ordinary histories never pays for loading them.
  */
 import { readFileSync } from "node:fs";
-import { fastVerdict } from "./fast/index.js";
+import { fastVerdictOfBytes } from "./fast/index.js";
 import type { HistoryFormat } from "./formats/index.js";
 import { decodeHistoryText } from "./formats/text.js";
 import type { Value, Verdict } from "./types.js";
@@ -62,12 +62,13 @@ export async function runCheckJob(job: CheckJob): Promise<CheckJobResult> {
     return (used.user + used.system) / 1000;
   };
   try {
-    const text = decodeHistoryText(readFileSync(job.path), job.label);
+    const bytes = readFileSync(job.path);
     // Ordinary histories (one op per line, a register or a kv store) that are linearizable are settled by the
-    // integer-coded fast path; anything else — other shapes, other models, other verdicts — by the general path.
-    const fast = job.format === "jepsen-edn" ? fastVerdict(text, job.model, job.initial) : undefined;
+    // integer-coded fast path, which reads the text in chunks; anything else — other shapes, other models, other
+    // verdicts, text that is not UTF-8 — by the general path, which also gives the precise errors.
+    const fast = job.format === "jepsen-edn" ? fastVerdictOfBytes(bytes, job.model, job.initial) : undefined;
     if (fast !== undefined) return { id: job.id, verdict: fast.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: fast.ops };
-    const general = await generalVerdict(text, job);
+    const general = await generalVerdict(decodeHistoryText(bytes, job.label), job);
     return { id: job.id, verdict: general.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: general.ops };
   } catch (error) {
     // Typed errors (bad file, bad model, unreadable path) carry a code; anything else is a bug.

@@ -2,6 +2,7 @@
 import type { Value, Verdict } from "./types.js";
 import type { HistoryFormat } from "./formats/index.js";
 import { HistoryParseError } from "./formats/errors.js";
+import * as manifestSchema from "../schema-validators/manifest.generated.js";
 import { fieldName, schemaValidator } from "../schemas.js";
 
 /** One history listed by a manifest. */
@@ -33,7 +34,7 @@ export function parseManifest(text: string, file: string): ManifestEntry[] {
     return 1;
   };
   // Shapes are checked by schemas/manifest.schema.json itself, so the documented schema cannot drift.
-  const problem = schemaValidator("manifest.schema.json")(doc);
+  const problem = schemaValidator(manifestSchema, "manifest.schema.json")(doc);
   if (problem !== undefined) {
     const [top, index, ...inner] = problem.path;
     if (top === "histories" && typeof index === "number") {

@@ -58,6 +58,7 @@ export function cloneRaft(s: RaftState): RaftState {
     baseConfig: s.baseConfig,
     configHistory: s.configHistory.slice(),
     electionElapsed: s.electionElapsed,
+    restartLease: s.restartLease,
     heartbeatElapsed: s.heartbeatElapsed,
     randomizedElectionTimeout: s.randomizedElectionTimeout,
     leadTransferee: s.leadTransferee,
@@ -183,7 +184,7 @@ export function fingerprintRaft(s: RaftState, options?: RaftFingerprintOptions):
     config(h, c.config, map);
   }
   if (timers) h.num(s.electionElapsed).num(s.heartbeatElapsed).num(s.randomizedElectionTimeout);
-  h.int(nodeId(map, s.leadTransferee)).num(s.pendingConfIndex).num(s.uncommittedSize);
+  h.bool(s.restartLease).int(nodeId(map, s.leadTransferee)).num(s.pendingConfIndex).num(s.uncommittedSize);
   const r = s.reads;
   h.num(r.round).int(r.pending.length);
   for (const p of r.pending) {

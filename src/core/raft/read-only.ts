@@ -62,7 +62,7 @@ export function tickLease(s: RaftState): void {
  * refusal, whenever it arrives, so no acknowledgement in this term protects a lease any more.
  */
 export function revokeLease(s: RaftState): void {
-  s.reads.leaseRevoked = true;
+  if (s.opts.readOnly === "lease-based") s.reads.leaseRevoked = true;
 }
 
 /** Serves reads on a leader whose commit index is current: at once within a lease, else after a round. */

@@ -66,6 +66,9 @@ function reset(s: RaftState, term: number): void {
   s.uncommittedSize = 0;
   s.pendingAck = 0; // owed to the leader of the term being left
   if (s.reads.pending.length > 0 || s.reads.waiting.length > 0) dropReads(s);
+  // A lease belongs to one leadership: no mark or revocation outlives it (nothing reads them elsewhere).
+  if (s.reads.roundAtTick.length > 0) s.reads.roundAtTick = [];
+  s.reads.leaseRevoked = false;
 }
 
 /** Follower of `leader` (0: unknown) in `term`. */
@@ -77,6 +80,7 @@ export function becomeFollower(s: RaftState, term: number, leader: NodeId | 0): 
 
 /** Pre-candidate: asks for pre-votes for term+1 without changing its term or vote (§9.6). */
 export function becomePreCandidate(s: RaftState): void {
+  s.restartLease = false; // campaigning: its timer ran out (or a transfer asks it to)
   s.tracker.votes.clear();
   s.role = "pre-candidate";
   s.leader = 0;
@@ -84,6 +88,7 @@ export function becomePreCandidate(s: RaftState): void {
 
 /** Candidate in a new term, voting for itself (§5.2). */
 export function becomeCandidate(s: RaftState): void {
+  s.restartLease = false;
   reset(s, s.term + 1);
   s.vote = s.id;
   s.role = "candidate";

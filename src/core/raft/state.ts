@@ -115,6 +115,12 @@ export interface RaftState {
   /** Configurations applied after the offset, by entry index, oldest first. */
   configHistory: { index: number; config: ConfigState }[];
   electionElapsed: number;
+  /**
+   * Lease reads only: restarted from a persisted term, this node may have answered a leader's heartbeat before it
+   * crashed, and that leader's lease counts on its promise not to vote; it refuses votes as if in contact with a
+   * leader until its election timer has run once (or it campaigns).
+   */
+  restartLease: boolean;
   heartbeatElapsed: number;
   randomizedElectionTimeout: number;
   /** Leadership transfer target (0: none). */
@@ -282,6 +288,7 @@ export function createRaft(config: RaftConfig, persisted?: PersistedState): Raft
     baseConfig,
     configHistory,
     electionElapsed: 0,
+    restartLease: opts.readOnly === "lease-based" && hs.term > 0,
     heartbeatElapsed: 0,
     randomizedElectionTimeout: opts.electionTick,
     leadTransferee: 0,

@@ -171,6 +171,7 @@ function tick(s: RaftState): void {
 
 function tickElection(s: RaftState): void {
   s.electionElapsed++;
+  if (s.restartLease && s.electionElapsed >= s.opts.electionTick) s.restartLease = false;
   // The cheap comparison first: a tick rarely ends the timeout (both checks are pure).
   if (s.electionElapsed >= s.randomizedElectionTimeout && promotable(s)) {
     s.electionElapsed = 0;
@@ -251,8 +252,9 @@ function stepMessage(s: RaftState, m: Message): void {
   }
   if (m.term > s.term) {
     if (m.type === "vote" || m.type === "pre-vote") {
-      // Check-quorum lease: while in contact with a leader, refuse to help disrupt it (unless transferring).
-      const inLease = s.opts.checkQuorum && s.leader !== 0 && s.electionElapsed < s.opts.electionTick;
+      // Check-quorum lease: while in contact with a leader (or, restarted under lease reads, possibly promised to
+      // one before the crash), refuse to help disrupt it (unless transferring).
+      const inLease = s.opts.checkQuorum && (s.leader !== 0 || s.restartLease) && s.electionElapsed < s.opts.electionTick;
       if (inLease && !m.transfer) {
         reject(s, "in-lease", `${m.type} from ${m.from} for term ${m.term} ignored: leader ${s.leader} is in contact`);
         return;

@@ -41,6 +41,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     touched: new Set(s.touched),
     readWaiters: new Map(s.readWaiters),
     proposed: new Set(s.proposed),
+    batch: s.batch.slice(),
     reaping: new Set(s.reaping),
     out: [],
     inspect: undefined,
@@ -86,6 +87,9 @@ export function fingerprintReplica(s: ReplicaState, options: ReplicaFingerprintO
   stringSet(h, s.proposed);
   stringSet(h, s.reaping);
   h.num(s.nextReapAt);
+  // Proposals held for the next batch, in order.
+  h.int(s.batch.length);
+  for (const held of s.batch) h.bytes(held.data);
   h.int(s.knownLeader).num(s.knownTerm).bool(s.leading);
   return h.digest();
 }

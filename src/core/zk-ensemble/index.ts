@@ -18,5 +18,5 @@ export { decodeSnapshot, encodeSnapshot, type ReplicatedState } from "./snapshot
 export { createReplica, step, type ReplicaState, type ReplicaStepResult } from "./replica.js";
 export { zkEnsembleCore, cloneReplica, fingerprintReplica, type ReplicaFingerprintOptions } from "./core.js";
 export { decodeCommand } from "./apply.js";
-export { replicaId, replicaRole, replicaLeader, appliedIndex, replicaTree, connectedSessions, replicaNow } from "./observe.js";
+export { replicaId, replicaRole, replicaLeader, appliedIndex, replicaTree, connectedSessions, replicaNow, queuedProposals } from "./observe.js";
 export { treeDigest } from "./digest.js";

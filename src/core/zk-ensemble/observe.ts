@@ -36,3 +36,7 @@ export function connectedSessions(s: ReplicaState): number[] {
 export function replicaNow(s: ReplicaState): number {
   return s.now;
 }
+/** How many commands the leader holds for its next `flush` (always 0 without `batchProposals`). */
+export function queuedProposals(s: ReplicaState): number {
+  return s.batch.length;
+}

@@ -14,7 +14,7 @@
  * @module
  */
 import * as raft from "../raft/index.js";
-import type { AuthId, ClientRequest, LocalRequest, Reply, SessionTracker, WatchRegistry, WriteRequest, ZkTree } from "../zk/index.js";
+import type { ClientRequest, LocalRequest, Reply, WriteRequest } from "../zk/index.js";
 import {
   Code,
   MAX_FRAME_BYTES,
@@ -35,97 +35,11 @@ import {
 import { encodeFrame } from "./codec.js";
 import { applyOutput } from "./apply.js";
 import { decodeSnapshot } from "./snapshot.js";
-import type { ApplyInspector, Command, ConnId, ConnectionState, EnsembleMessage, ForwardedCommand, ReplicaConfig, ReplicaId, ReplicaInput, ReplicaOutput } from "./types.js";
+import type { ApplyInspector, Command, ConnId, ConnectionState, EnsembleMessage, ForwardedCommand, ReplicaConfig, ReplicaInput, ReplicaOutput } from "./types.js";
 import { EnsembleConfigError } from "./types.js";
 
-/** A request waiting in its connection's queue. */
-export interface Pending {
-  readonly xid: number;
-  readonly request: ClientRequest;
-  /** write: forwarded, answered when applied; local: served at the queue head; indexed: after a ReadIndex. */
-  readonly kind: "write" | "local" | "indexed";
-  /** For indexed requests: the read index once known (−1 before). */
-  readIndex: number;
-  /** The answer, once known (writes when applied; failures). */
-  reply: Reply | undefined;
-  /** The tick it arrived at. */
-  readonly since: number;
-}
-
-/** A client connection attached to this replica. */
-export interface Connection {
-  readonly id: ConnId;
-  /** 0 until the session exists. */
-  sessionId: number;
-  password: string;
-  timeoutMs: number;
-  readonly auth: AuthId[];
-  readonly queue: Pending[];
-  lastXid: number;
-  readonly since: number;
-}
-
-/** Resolved options. */
-export interface Settings {
-  readonly tickMs: number;
-  readonly tickTimeMs: number;
-  readonly requestTimeoutTicks: number;
-  readonly reaperIntervalMs: number;
-  readonly secret: number;
-  readonly snapshotEvery: number;
-  readonly extendedTypesEnabled: boolean;
-}
-
-/** One replica's whole state. Read it through the observers below; never mutate it. */
-export interface ReplicaState {
-  readonly id: ReplicaId;
-  raft: raft.RaftState;
-  tree: ZkTree;
-  readonly watches: WatchRegistry;
-  /** Replicated: the highest xid applied per open session (a session's writes apply in xid order). */
-  lastXid: Map<number, number>;
-  /** Leader only: session deadlines. */
-  readonly tracker: SessionTracker;
-  readonly settings: Settings;
-  ticks: number;
-  now: number;
-  /** Highest log index applied to the tree (entries that carry no command included). */
-  applied: number;
-  lastSnapshotAt: number;
-  readonly conns: Map<ConnId, Connection>;
-  readonly bySession: Map<number, ConnId>;
-  /** Connections waiting for their session to be created, by nonce (= connection id). */
-  readonly byNonce: Map<number, ConnId>;
-  /** Sessions with activity since the last touch message (followers). */
-  readonly touched: Set<number>;
-  /** Read-index requests of this replica: id → (connection, xid). */
-  readonly readWaiters: Map<number, { conn: ConnId; xid: number }>;
-  readSeq: number;
-  /** Indexed requests queued (linearizable reads, syncs) not yet answered. */
-  readsHeld: number;
-  /** Leader: session ids created in this term. */
-  sessionCounter: number;
-  /** Leader: commands proposed in this term (duplicates from the network are proposed once). */
-  readonly proposed: Set<string>;
-  /** Leader: reaper deletions proposed and not yet applied. */
-  readonly reaping: Set<string>;
-  nextReapAt: number;
-  /** The last leader this replica heard of in `knownTerm` (kept through pre-vote rounds). */
-  knownLeader: ReplicaId | 0;
-  knownTerm: number;
-  /** Whether the last role change made this replica leader. */
-  leading: boolean;
-  /** Per-step scratch: the outputs of the step in progress. */
-  out: ReplicaOutput[];
-  /** Per-step scratch: the inspector `step` was given, cleared before it returns (undefined at rest). */
-  inspect: ApplyInspector | undefined;
-}
-
-/** What a step produced. */
-export interface ReplicaStepResult {
-  readonly state: ReplicaState;
-  readonly outputs: readonly ReplicaOutput[];
-}
+export type { Connection, HeldProposal, Pending, ReplicaState, ReplicaStepResult, Settings } from "./state.js";
+import type { Connection, HeldProposal, Pending, ReplicaState, ReplicaStepResult, Settings } from "./state.js";
 
 const CLIENT_ADDRESS = "127.0.0.1";
 
@@ -143,14 +57,21 @@ function positiveInt(field: string, value: number | undefined, fallback: number,
 export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedState): ReplicaState {
   const tickMs = positiveInt("tickMs", config.tickMs, 10);
   const electionTick = positiveInt("electionTick", config.electionTick, 10);
+  const tickTimeMs = positiveInt("tickTimeMs", config.tickTimeMs, 20);
+  const minSessionTimeoutMs = positiveInt("minSessionTimeoutMs", config.minSessionTimeoutMs, 2 * tickTimeMs);
+  const maxSessionTimeoutMs = positiveInt("maxSessionTimeoutMs", config.maxSessionTimeoutMs, 20 * tickTimeMs);
+  if (minSessionTimeoutMs > maxSessionTimeoutMs) throw new EnsembleConfigError("minSessionTimeoutMs", `must not exceed maxSessionTimeoutMs ${maxSessionTimeoutMs}, got ${minSessionTimeoutMs}`);
   const settings: Settings = {
     tickMs,
-    tickTimeMs: positiveInt("tickTimeMs", config.tickTimeMs, 20),
+    tickTimeMs,
+    minSessionTimeoutMs,
+    maxSessionTimeoutMs,
     requestTimeoutTicks: positiveInt("requestTimeoutTicks", config.requestTimeoutTicks, 4 * electionTick),
     reaperIntervalMs: positiveInt("reaperIntervalMs", config.reaperIntervalMs, 1000, 0),
     secret: positiveInt("secret", config.secret, 0, 0),
     snapshotEvery: positiveInt("snapshotEvery", config.snapshotEvery, 0, 0),
     extendedTypesEnabled: config.extendedTypesEnabled ?? true,
+    batchProposals: config.batchProposals === true,
   };
   if (typeof settings.extendedTypesEnabled !== "boolean") throw new EnsembleConfigError("extendedTypesEnabled", `must be a boolean, got ${String(config.extendedTypesEnabled)}`);
   const startTimeMs = positiveInt("startTimeMs", config.startTimeMs, 1_700_000_000_000);
@@ -192,6 +113,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     readsHeld: 0,
     sessionCounter: 0,
     proposed: new Set(),
+    batch: [],
     reaping: new Set(),
     nextReapAt: startTimeMs,
     knownLeader: 0,
@@ -255,6 +177,9 @@ function dispatch(s: ReplicaState, input: ReplicaInput): void {
       if (c !== undefined) forget(s, c);
       break;
     }
+    case "flush":
+      flushProposals(s);
+      break;
     default:
       s.out.push({ type: "rejected", reason: "malformed-input", detail: `unknown input type ${JSON.stringify((input as { type?: unknown }).type)}` });
   }
@@ -303,6 +228,7 @@ function roleChanged(s: ReplicaState, o: Extract<raft.Output, { type: "role-chan
   s.leading = o.role === "leader";
   if (o.role !== "leader") {
     s.tracker.sessions.clear();
+    s.batch = [];
     s.proposed.clear();
     s.reaping.clear();
     s.sessionCounter = 0;
@@ -407,14 +333,35 @@ function propose(s: ReplicaState, forwarded: ForwardedCommand): void {
   const req = forwarded.request;
   if (req.type === "createSession") {
     const sessionId = raft.term(s.raft) * 65536 + ++s.sessionCounter;
-    const timeoutMs = negotiateTimeout(req.timeoutMs, { tickTimeMs: s.settings.tickTimeMs });
+    const { tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs } = s.settings;
+    const timeoutMs = negotiateTimeout(req.timeoutMs, { tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs });
     command = { ...command, sessionId, request: { type: "createSession", sessionId, password: password(s, sessionId), timeoutMs } };
   }
-  const outputs = raftStep(s, { type: "propose", data: encodeFrame(command) });
-  if (outputs.some((o) => o.type === "rejected")) {
+  const held: HeldProposal = { command, data: encodeFrame(command) };
+  // Batching: the commands of one turn of the driver's loop become one Raft proposal (one log write, one append
+  // per follower), as the KV node's proposals do.
+  if (s.settings.batchProposals) s.batch.push(held);
+  else submit(s, [held]);
+}
+
+/** Proposes the commands held for batching (the `flush` input). */
+function flushProposals(s: ReplicaState): void {
+  if (s.batch.length === 0) return;
+  const held = s.batch;
+  s.batch = [];
+  submit(s, held);
+}
+
+/** Proposes commands to Raft as one proposal; if Raft refuses, the leader forgets it proposed them. */
+function submit(s: ReplicaState, held: readonly HeldProposal[]): void {
+  const outputs = raftStep(s, { type: "propose", data: held.length === 1 ? held[0]!.data : held.map((h) => h.data) });
+  if (!outputs.some((o) => o.type === "rejected")) return;
+  for (const { command } of held) {
+    const key = proposalKey(command);
     if (key !== undefined) s.proposed.delete(key);
-    if (req.type === "closeSession" && forwarded.expiry === true) {
-      const t = s.tracker.sessions.get(forwarded.sessionId);
+    const req = command.request;
+    if (req.type === "closeSession" && command.expiry === true) {
+      const t = s.tracker.sessions.get(command.sessionId);
       if (t !== undefined) t.closing = false;
     }
     if (req.type === "deleteContainer") s.reaping.delete(req.path);

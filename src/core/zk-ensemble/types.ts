@@ -21,6 +21,10 @@ export interface ReplicaConfig {
   readonly tickMs?: number;
   /** ZooKeeper's tickTime in ms: session timeouts are negotiated into [2, 20] of these (default 20). */
   readonly tickTimeMs?: number;
+  /** ZooKeeper's minSessionTimeout in ms: the lower bound of a negotiated timeout (default 2 × tickTimeMs). */
+  readonly minSessionTimeoutMs?: number;
+  /** ZooKeeper's maxSessionTimeout in ms: the upper bound of a negotiated timeout (default 20 × tickTimeMs). */
+  readonly maxSessionTimeoutMs?: number;
   /** Raft election timeout in ticks (default 10). */
   readonly electionTick?: number;
   /** Raft heartbeat interval in ticks (default 2). */
@@ -47,6 +51,12 @@ export interface ReplicaConfig {
    * error transaction. Every replica of an ensemble must be configured alike.
    */
   readonly extendedTypesEnabled?: boolean;
+  /**
+   * Hold the leader's proposals until a `flush` input and propose them together (default false: each command is
+   * proposed at once). A driver that sets it inputs `flush` at the end of every turn of its event loop in which
+   * {@link queuedProposals} became non-zero: one log write and one append per follower for all of them.
+   */
+  readonly batchProposals?: boolean;
 }
 
 /**
@@ -134,7 +144,9 @@ export type ReplicaInput =
   /** A client ping: keeps the session alive. */
   | { readonly type: "ping"; readonly conn: ConnId }
   /** The client closed its connection (the session lives on until it expires or is closed). */
-  | { readonly type: "disconnect"; readonly conn: ConnId };
+  | { readonly type: "disconnect"; readonly conn: ConnId }
+  /** With `batchProposals`: propose the commands held since the last flush, as one Raft proposal. */
+  | { readonly type: "flush" };
 
 /** Everything a step asks the driver to do, in order. */
 export type ReplicaOutput =

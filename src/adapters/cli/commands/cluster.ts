@@ -1,6 +1,6 @@
 /**
  * `quorate cluster --nodes 3 [--data DIR]`: a local cluster of `quorate node` child processes on free loopback
- * ports with a live status line per node (role, term, commit, applied). `--mode kraft|zk` runs Kafka instead:
+ * ports with a live status line per node (role, term, commit, applied, snapshot index). `--mode kraft|zk` runs Kafka instead:
  * KRaft controllers and brokers, or a ZooKeeper server and ZooKeeper-mode brokers (`KafkaLocalCluster`), with a
  * status line per process. Ctrl-C (SIGINT) or SIGTERM stops every process by its PID and exits 0.
  */
@@ -110,7 +110,7 @@ export const run: CommandRun = async (argv) => {
     Promise.all(
       cluster.ids.map(async (id) => {
         const s = await cluster.status(id, 500);
-        return s === undefined ? `node ${id}: not answering` : `node ${id}: ${s.role.padEnd(14)} term ${s.term}  commit ${s.commit}  applied ${s.applied}  leader ${s.leader || "-"}`;
+        return s === undefined ? `node ${id}: not answering` : `node ${id}: ${s.role.padEnd(14)} term ${s.term}  commit ${s.commit}  applied ${s.applied}  snapshot ${s.snapshotIndex}  leader ${s.leader || "-"}`;
       }),
     );
   await statusLoop(lines, stopSignal);

@@ -16,7 +16,8 @@ import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate node --id N --peers 1=HOST:PORT,2=HOST:PORT,... --data DIR --client HOST:PORT
                     [--client-peers 1=HOST:PORT,...] [--cluster-id ID] [--tick-ms MS] [--snapshot-count N]
-                    [--snapshot-catch-up N] [--segment-bytes N] [--lose-unsynced] [--slow-sync MS]
+                    [--snapshot-catch-up N] [--segment-bytes N] [--peer-queue-bytes N]
+                    [--peer-unreachable-frames N] [--lose-unsynced] [--slow-sync MS]
 
 Runs one node of quorate's replicated key-value service (Raft, durable log, etcd v3 JSON API over HTTP).
 
@@ -32,6 +33,9 @@ Runs one node of quorate's replicated key-value service (Raft, durable log, etcd
                      Default min(5000, snapshot-count / 2)
   --segment-bytes N  start a new write-ahead log segment at N bytes; compaction deletes whole segments.
                      Default 67108864 (64 MiB)
+  --peer-queue-bytes N  bytes queued for one peer before new messages to it are dropped. Default 8388608 (8 MiB)
+  --peer-unreachable-frames N  messages kept for a peer it cannot reach (the newest; older ones are dropped,
+                     never replayed as a backlog). Default 64
   --lose-unsynced    keep unsynced writes in process memory until fdatasync, so kill -9 loses exactly what a
                      power failure would (for torture tests); then the lines "disk stall" and "disk resume"
                      on stdin hang every fdatasync and let them go on (a stalled disk)
@@ -53,6 +57,8 @@ const FLAGS = {
   "snapshot-count": { type: "string" },
   "snapshot-catch-up": { type: "string" },
   "segment-bytes": { type: "string" },
+  "peer-queue-bytes": { type: "string" },
+  "peer-unreachable-frames": { type: "string" },
   "lose-unsynced": { type: "boolean" },
   "slow-sync": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -101,6 +107,8 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
   const snapshotCount = count("snapshot-count", v["snapshot-count"], 0);
   const catchUpEntries = count("snapshot-catch-up", v["snapshot-catch-up"], 0);
   const segmentBytes = count("segment-bytes", v["segment-bytes"], 4096);
+  const queueBytes = count("peer-queue-bytes", v["peer-queue-bytes"], 65536);
+  const unreachableLimit = count("peer-unreachable-frames", v["peer-unreachable-frames"], 1);
   const clientPeers = v["client-peers"] === undefined ? new Map() : parseAddressList("--client-peers", v["client-peers"]);
   const bug = plantedBug();
   const slow = v["slow-sync"] === undefined ? 0 : Number(v["slow-sync"]);
@@ -119,6 +127,7 @@ function options(v: ReturnType<typeof parseCommandLine<typeof FLAGS>>["values"])
     tickMs,
     compaction: { ...(snapshotCount === undefined ? {} : { snapshotCount }), ...(catchUpEntries === undefined ? {} : { catchUpEntries }) },
     ...(segmentBytes === undefined ? {} : { segmentBytes }),
+    peerQueue: { ...(queueBytes === undefined ? {} : { queueBytes }), ...(unreachableLimit === undefined ? {} : { unreachableLimit }) },
     client: parseAddress("--client", v.client),
     clientAddresses: new Map([...clientPeers].map(([p, a]) => [p, `${a.host}:${a.port}`])),
     log: (line) => process.stderr.write(`node ${id}: ${line}\n`),

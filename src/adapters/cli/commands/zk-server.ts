@@ -1,7 +1,8 @@
 /**
  * `quorate zk-server [--config zoo.cfg] [--port N] [--data DIR] [--ensemble 1=HOST:PORT,… --id N]`: serves
  * quorate's ZooKeeper-style service over ZooKeeper 3.8's client protocol, on 127.0.0.1 unless the configuration
- * says otherwise: a single node in memory, or — with `--ensemble` or `server.N` lines — one member of a
+ * says otherwise: a single node — durable in its data directory (an ensemble of one: the members' log, group
+ * commit and recovery), in memory without one — or, with `--ensemble` or `server.N` lines, one member of a
  * replicated ensemble (writes through Raft, its log in the data directory). Prints one `listening on HOST:PORT`
  * line when ready; SIGINT/SIGTERM stop it (exit 0).
  */
@@ -20,6 +21,7 @@ import type { FlagTable } from "../flags.js";
 import type { CommandRun } from "../main.js";
 
 const USAGE = `usage: quorate zk-server [--config zoo.cfg] [--port N] [--data DIR] [--ensemble 1=HOST:PORT,... --id N]
+                         [--lose-unsynced]
 
 Serves quorate's ZooKeeper-style service to real ZooKeeper clients (zkCli.sh, kazoo, Curator, node-zookeeper-client)
 over ZooKeeper 3.8's wire protocol.
@@ -28,15 +30,19 @@ over ZooKeeper 3.8's wire protocol.
                  extendedTypesEnabled, 4lw.commands.whitelist, server.N, jute.maxbuffer,
                  znode.container.checkIntervalMs); unknown keys are reported on stderr
   --port N       client port (overrides clientPort; 0 picks a free port). Default 2181
-  --data DIR     data directory (overrides dataDir); required in ensemble mode, where the member keeps its
-                 Raft log there (a restart keeps the tree)
+  --data DIR     data directory (overrides dataDir): the server's transaction log and snapshots. Every
+                 acknowledged write and session is fsynced there first and survives a restart (also after
+                 kill -9); required in ensemble mode. A single node without one keeps its state in memory
   --ensemble L   every member's peer address, this one's included: 1=127.0.0.1:7001,2=...,3=...
                  (overrides the server.N lines, whose host:quorumPort are the peer addresses otherwise)
   --id N         this server's id among the members (required in ensemble mode)
+  --lose-unsynced  keep unsynced log writes in process memory until fdatasync, so kill -9 loses exactly what a
+                 power failure would (for crash tests)
 
 With --ensemble (or server.N lines) the server is one member of a replicated ensemble: writes and sessions go
 through the Raft leader, a client on any member sees the same tree, the leader decides session expiry, and sync
-makes the next read see everything committed before it. Without them it is a single node kept in memory.
+makes the next read see everything committed before it. Without them it is a single node: with a data directory
+an ensemble of one (the same log and recovery), without one kept in memory.
 
 The server listens on 127.0.0.1 unless clientPortAddress says otherwise. It runs until SIGINT or SIGTERM
 (then exits 0); bad usage, a bad configuration or a port that cannot be bound exit 2.
@@ -49,6 +55,7 @@ const FLAGS = {
   data: { type: "string" },
   id: { type: "string" },
   ensemble: { type: "string" },
+  "lose-unsynced": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies FlagTable;
 
@@ -102,17 +109,24 @@ export const run: CommandRun = async (argv) => {
     if (e instanceof UsageError) return fail(e.message);
     throw e;
   }
-  if (members === undefined) return serveSingleNode(config, v.id);
+  const loseUnsynced = v["lose-unsynced"] === true;
+  if (members === undefined) {
+    if (config.dataDir === undefined) return serveSingleNode(config, v.id, loseUnsynced);
+    if (v.id !== undefined) process.stderr.write(`quorate zk-server: --id ${v.id} has no effect on a single node\n`);
+    // A durable single node is an ensemble of one: the same log, group commit, snapshots and recovery. Its peer
+    // transport listens on a free loopback port that no member uses.
+    return serveMember(config, 1, new Map([[1, { host: "127.0.0.1", port: 0 }]]), config.dataDir, loseUnsynced, true);
+  }
   if (v.id === undefined) return fail("ensemble mode needs --id: this member's id");
   const id = Number(v.id);
   if (!members.has(id)) return fail(`--id ${id} is not among the members ${[...members.keys()].join(",")}`);
   if (config.dataDir === undefined) return fail("ensemble mode needs --data (or dataDir): the member keeps its Raft log there");
-  return serveMember(config, id, members, config.dataDir);
+  return serveMember(config, id, members, config.dataDir, loseUnsynced);
 };
 
-async function serveSingleNode(config: ZkWireConfig, id: string | undefined): Promise<ExitCode> {
+async function serveSingleNode(config: ZkWireConfig, id: string | undefined, loseUnsynced: boolean): Promise<ExitCode> {
   if (id !== undefined) process.stderr.write(`quorate zk-server: --id ${id} has no effect on a single node\n`);
-  if (config.dataDir !== undefined) process.stderr.write(`quorate zk-server: dataDir ${config.dataDir}: a single node keeps its state in memory (an ensemble member keeps it there)\n`);
+  if (loseUnsynced) process.stderr.write(`quorate zk-server: --lose-unsynced has no effect without a data directory\n`);
   let server;
   try {
     server = await startZkWireServer({ config, log: (line) => process.stderr.write(`${line}\n`) });
@@ -127,9 +141,12 @@ async function serveSingleNode(config: ZkWireConfig, id: string | undefined): Pr
   return Exit.ok;
 }
 
-/** One ensemble member; a storage failure stops it and it starts again from its data directory. */
-async function serveMember(config: ZkWireConfig, id: number, members: Map<number, PeerAddress>, dataDir: string): Promise<ExitCode> {
-  const log = (line: string) => process.stderr.write(`zk-server ${id}: ${line}\n`);
+/**
+ * One ensemble member (`single`: the durable single node, an ensemble of one); a storage failure stops it and it
+ * starts again from its data directory.
+ */
+async function serveMember(config: ZkWireConfig, id: number, members: Map<number, PeerAddress>, dataDir: string, loseUnsynced: boolean, single = false): Promise<ExitCode> {
+  const log = (line: string) => process.stderr.write(`zk-server ${single ? "" : `${id}: `}${line}\n`);
   let current: { backend: EnsembleBackend; server: ZkWireServer } | undefined;
   let stopping = false;
   let port = config.clientPort;
@@ -140,6 +157,7 @@ async function serveMember(config: ZkWireConfig, id: number, members: Map<number
       peers: members,
       dataDir,
       log,
+      ...(loseUnsynced ? { loseUnsynced } : {}),
       onFatal: (e) => {
         log(`storage failed (${e.message}); restarting from the data directory`);
         const old = current;
@@ -155,6 +173,8 @@ async function serveMember(config: ZkWireConfig, id: number, members: Map<number
       },
     });
     try {
+      // A single node leads at once (its own vote): clients are served from the first connection.
+      if (single) await backend.leading(10_000);
       const server = await startZkWireServer({ config: { ...config, clientPort: port }, backend, log });
       port = server.port;
       return { backend, server };
@@ -166,11 +186,12 @@ async function serveMember(config: ZkWireConfig, id: number, members: Map<number
   try {
     current = await start();
   } catch (e) {
-    return fail(`cannot start member ${id}: ${(e as Error).message}`);
+    return fail(single ? `cannot start on data directory ${dataDir}: ${(e as Error).message}` : `cannot start member ${id}: ${(e as Error).message}`);
   }
   const stopSignal = untilStopSignal();
   const self = members.get(id)!;
-  process.stdout.write(`quorate zk-server listening on ${current.server.host}:${current.server.port} (member ${id} of ${[...members.keys()].join(",")}, peer ${self.host}:${current.backend.peerPort})\n`);
+  const role = single ? `single node, data in ${dataDir}` : `member ${id} of ${[...members.keys()].join(",")}, peer ${self.host}:${current.backend.peerPort}`;
+  process.stdout.write(`quorate zk-server listening on ${current.server.host}:${current.server.port} (${role})\n`);
   await stopSignal;
   stopping = true;
   await current?.server.close();

@@ -113,6 +113,8 @@ const OP = new RegExp(
 );
 /** The vector's closing bracket and nothing but separators and comments after it. */
 const TAIL = new RegExp(`${SEP}\\]${SEP}$`, "y");
+/** Nothing but separators and comments up to the end of a chunk that is not the last. */
+const GAP = new RegExp(`${SEP}$`, "y");
 
 const NIL = 0;
 const NONE = -1;
@@ -211,6 +213,8 @@ const DECLINED = 2;
 
 /** The event loop of `parseOps`, resumable: its registers live in fields between calls. */
 class EventReader {
+  /** The chunk being read, and the position in it. */
+  chunk = 0;
   pos: number;
   ops = 0;
   time = 0;
@@ -230,7 +234,7 @@ class EventReader {
   private readonly pending = new Map<string, number>();
 
   constructor(
-    private readonly text: string,
+    private readonly chunks: readonly string[],
     start: number,
     maxEvents: number,
   ) {
@@ -246,7 +250,8 @@ class EventReader {
 
   /** Reads up to `lines` op maps: 0 when there may be more, DONE at the first text that is not one, DECLINED. */
   read(lines: number): number {
-    const { text, opF, opKey, opIn, opOut, opRet, dead, events, values, fNames, keys, pending } = this;
+    const { opF, opKey, opIn, opOut, opRet, dead, events, values, fNames, keys, pending } = this;
+    const text = this.chunks[this.chunk]!;
     let { pos, ops, time } = this;
     let answer = 0;
     for (let line = 0; line < lines; line++) {
@@ -354,19 +359,33 @@ const KV_F: Record<string, number> = { get: READ, read: READ, put: WRITE, write:
  * The history in `text` encoded for `model` (a cas-register from nil, or kv with every key at ""), or
  * `undefined` when the fast path does not apply (then the general parser and checker must run). Never throws.
  * Reads it as `parseJepsenEdn` would: time is an event's position among client events, `:fail` ops did not
- * happen, `:info` and pending ops have an unknown outcome.
+ * happen, `:info` and pending ops have an unknown outcome. `text` may come in chunks, each ending where a line
+ * ends (as `textChunks` cuts a file): an op map accepted here never spans lines, so the chunks read as their
+ * concatenation would.
  */
-export function encodeHistory(text: string, model: FastModelName): EncodedHistory | undefined {
+export function encodeHistory(text: string | readonly string[], model: FastModelName): EncodedHistory | undefined {
+  const chunks = typeof text === "string" ? [text] : text;
+  if (chunks.length === 0) return undefined;
   HEAD.lastIndex = 0;
-  if (!HEAD.test(text)) return undefined;
+  if (!HEAD.test(chunks[0]!)) return undefined;
   // No op map is shorter than 40 characters: a bound on events that needs no growing arrays.
-  const maxEvents = Math.ceil(text.length / 40) + 1;
-  const reader = new EventReader(text, HEAD.lastIndex, maxEvents);
-  let answer = 0;
-  while (answer === 0) answer = reader.read(LINES_PER_CALL);
-  if (answer === DECLINED) return undefined;
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const maxEvents = Math.ceil(length / 40) + 1;
+  const reader = new EventReader(chunks, HEAD.lastIndex, maxEvents);
+  for (let c = 0; ; c++) {
+    // Written on every chunk, the first too: one kind of store, so V8 never sees the field change on a later file.
+    reader.chunk = c;
+    let answer = 0;
+    while (answer === 0) answer = reader.read(LINES_PER_CALL);
+    if (answer === DECLINED) return undefined;
+    if (c === chunks.length - 1) break;
+    GAP.lastIndex = reader.pos;
+    if (!GAP.test(chunks[c]!)) return undefined;
+    reader.pos = 0;
+  }
   TAIL.lastIndex = reader.pos;
-  if (!TAIL.test(text) || reader.ops === 0) return undefined;
+  if (!TAIL.test(chunks[chunks.length - 1]!) || reader.ops === 0) return undefined;
   reader.values.classify();
   const kv = model === "kv";
   const table = kv ? KV_F : REGISTER_F;

@@ -90,9 +90,10 @@ class FastSearch {
     this.entry = h.next[this.head]!;
     this.remaining = h.returns[partition]!;
     this.sid = h.init;
-    // Smallest first size: the cache grows early in the first search, in the interpreter, so V8 has seen its
-    // growth before it optimizes the loop (growing then costs a few copies, never a deoptimization).
-    this.cache = new StateCache(bits.length, maxCacheBytes, 0);
+    // Half the entries a successful search adds (at least one per live op): the cache grows once per partition,
+    // early in the first search, in the interpreter, so V8 has seen its growth before it optimizes the loop
+    // (growing then costs a few copies, never a deoptimization) — once, not from the smallest size up.
+    this.cache = new StateCache(bits.length, maxCacheBytes, h.sizes[partition]! >> 1);
   }
 
   /**
@@ -189,6 +190,18 @@ class FastSearch {
   }
 }
 
+/** Zobrist keys made so far: the keys of n ops are the first n keys of any longer run (`zobristKeys` is seeded). */
+let zobristMade: Int32Array = new Int32Array(0);
+
+/**
+ * Zobrist keys for at least `ops` ops, kept between histories: a process checking many files makes them once,
+ * not once per file (nor does V8 find their loop hot and optimize it).
+ */
+function zobristFor(ops: number): Int32Array {
+  if (zobristMade.length < ops) zobristMade = zobristKeys(Math.max(ops, 2 * zobristMade.length));
+  return zobristMade;
+}
+
 /**
  * Searches every partition of `h` for a linearization, for at most `maxSteps` loop iterations in all: the steps
  * taken when every partition has one, else EXHAUSTED (one has none) or OUT_OF_STEPS. `states` interns kv texts
@@ -196,7 +209,7 @@ class FastSearch {
  */
 export function searchHistory(h: EncodedHistory, states: TextStates | undefined, maxSteps: number, maxCacheBytes: number): number {
   const bits = new Uint32Array((h.ops + 31) >>> 5);
-  const zobrist = zobristKeys(h.ops);
+  const zobrist = zobristFor(h.ops);
   const stackOp = new Int32Array(h.ops);
   const stackSid = new Int32Array(h.ops);
   let steps = 0;

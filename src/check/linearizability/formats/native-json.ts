@@ -10,6 +10,7 @@
  * `schemas/history.schema.json` itself, so the documented schema and the parser cannot drift.
  */
 import type { History, JepsenOutput, Operation, Value } from "../types.js";
+import * as historySchema from "../../schema-validators/history.generated.js";
 import { fieldName, schemaValidator } from "../../schemas.js";
 import type { SchemaProblem } from "../../schemas.js";
 import { HistoryParseError } from "./errors.js";
@@ -78,13 +79,13 @@ export function parseNativeJson(text: string, file = "<input>"): History {
     throw new HistoryParseError(file, (lines[index] ?? 1), `operation ${index}: ${inner.length === 0 ? "the operation" : fieldName(inner)} ${problem.detail}`);
   };
   if (bare) {
-    const operation = schemaValidator("history.schema.json", "operation");
+    const operation = schemaValidator(historySchema, "history.schema.json", "operation");
     (doc as unknown[]).forEach((op, index) => {
       const problem = operation(op);
       if (problem !== undefined) refuse(problem, [index]);
     });
   } else {
-    const problem = schemaValidator("history.schema.json", "document")(doc);
+    const problem = schemaValidator(historySchema, "history.schema.json", "document")(doc);
     if (problem !== undefined) refuse(problem, []);
   }
   const operations = (bare ? doc : (doc as Record<string, unknown>)["operations"]) as unknown[];
