@@ -17,6 +17,7 @@ export default defineConfig({
       "test/explore/raft-deep-mutants.test.ts",
       "test/explore/raft-mutants-from-init.test.ts",
       "test/explore/kraft.test.ts",
+      "test/explore/zk-workloads.test.ts",
       "test/**/*.real.test.ts",
       // Real processes under names that predate the `.real.test.ts` convention: ZooKeeper 3.8, kazoo, zkCli.sh, the CLI.
       "test/zk-wire/differential.test.ts",

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { raftCore } from "../../src/core/raft/index.js";
 import type { Input, Output, RaftState } from "../../src/core/raft/index.js";
-import { OPEN_ACL_UNSAFE, type ClientRequest } from "../../src/core/zk/index.js";
+import { OPEN_ACL_UNSAFE, cloneTree, type ClientRequest } from "../../src/core/zk/index.js";
 import { zkEnsembleCore } from "../../src/core/zk-ensemble/index.js";
 import type { ReplicaInput, ReplicaOutput, ReplicaState } from "../../src/core/zk-ensemble/index.js";
 
@@ -183,9 +183,15 @@ describe("clone is a true copy (replicated ZooKeeper, random runs)", () => {
     fc.assert(ensembleCloneIsACopy(zkEnsembleCore.clone), { numRuns: 40, seed: 20261205 });
   });
 
-  it("the property has teeth: clones that share the connections, or the tree, are caught", () => {
+  it("the property has teeth: clones that share the connections, or the tree without copy-on-write, are caught", () => {
     const sharedConns = (s: ReplicaState): ReplicaState => ({ ...zkEnsembleCore.clone(s), conns: s.conns });
-    const sharedTree = (s: ReplicaState): ReplicaState => ({ ...zkEnsembleCore.clone(s), tree: s.tree });
+    // The real clone shares the tree copy-on-write (frozen, copied at the first write); this one shares a fresh,
+    // unfrozen copy with the original, so the first write to either changes both.
+    const sharedTree = (s: ReplicaState): ReplicaState => {
+      const c = zkEnsembleCore.clone(s);
+      s.tree = cloneTree(s.tree);
+      return { ...c, tree: s.tree };
+    };
     for (const broken of [sharedConns, sharedTree]) expect(fc.check(ensembleCloneIsACopy(broken), { numRuns: 40, seed: 20261205 }).failed).toBe(true);
   });
 });

@@ -35,7 +35,7 @@ export {
 } from "./systems/raft.js";
 export { raftInvariants, raftStepInvariants, type RaftView } from "./systems/raft-invariants.js";
 export { systemName, messageInput, outputEffects, withinBounds, type CoreBounds, type CoreSystemOptions, type OutputRoutes } from "./systems/common.js";
-export { zkSystem, zkExploreCore, zkInvariants, zkStepInvariants, DEFAULT_ZK_BOUNDS, type ZkBounds, type ZkSystemOptions, type ZkSystemState } from "./systems/zk.js";
+export { zkSystem, zkExploreCore, zkInvariants, zkClientInvariants, zkStepInvariants, DEFAULT_ZK_BOUNDS, ZK_TICK_MS, ZK_WORKLOADS, type ZkBounds, type ZkHistory, type ZkSystemOptions, type ZkSystemState, type ZkWorkload } from "./systems/zk.js";
 export {
   kraftSystem,
   kraftExploreCore,

@@ -11,6 +11,7 @@ import { EnsembleCodecError, decodeFrame } from "./codec.js";
 import type { ReplicaState } from "./replica.js";
 import { deliver, drop, flush, isLeader, proposalKey, raftStep, stateOut } from "./replica.js";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot.js";
+import { writableTree } from "./tree-share.js";
 import type { Command } from "./types.js";
 
 
@@ -86,7 +87,7 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
   let reply: Reply | undefined;
   if (!skip) {
     if (cmd.xid > 0 && s.tree.sessions.has(sessionId)) s.lastXid.set(sessionId, cmd.xid);
-    const result = applyTransaction(s.tree, {
+    const result = applyTransaction(writableTree(s), {
       zxid: e.index,
       time: cmd.time,
       sessionId,

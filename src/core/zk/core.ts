@@ -99,7 +99,12 @@ function cloneTable(t: WatchTable): WatchTable {
 
 /** A copy that steps independently: nodes and indexes are copied, data buffers and ACLs (immutable) shared. */
 export function cloneZk(s: ZkReplica): ZkReplica {
-  return { tree: cloneTree(s.tree), watches: { data: cloneTable(s.watches.data), child: cloneTable(s.watches.child) } };
+  return { tree: cloneTree(s.tree), watches: cloneWatches(s.watches) };
+}
+
+/** A copy of the watch tables (the watch part of {@link cloneZk}). */
+export function cloneWatches(w: WatchRegistry): WatchRegistry {
+  return { data: cloneTable(w.data), child: cloneTable(w.child) };
 }
 
 const byKey = <K extends string | number>(a: K, b: K): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -141,14 +146,7 @@ function table(h: Hasher, t: WatchTable): void {
   }
 }
 
-/**
- * A canonical 64-bit hash of a replica: every node (sorted by path) with data, ACL, stat fields, owner and
- * children; the ephemeral index in creation order (it decides deletion order on close); containers, TTL nodes
- * and sessions (sorted); the last zxid; and both watch tables (sorted).
- */
-export function fingerprintZk(s: ZkReplica): bigint {
-  const h = new Hasher();
-  const t = s.tree;
+function hashTree(h: Hasher, t: ZkTree): void {
   const paths = [...t.nodes.keys()].sort(byKey);
   h.int(paths.length);
   for (const p of paths) node(h, p, t.nodes.get(p)!);
@@ -167,8 +165,30 @@ export function fingerprintZk(s: ZkReplica): bigint {
   h.int(sessions.length);
   for (const r of sessions) h.num(r.id).str(r.password).num(r.timeoutMs);
   h.num(t.lastZxid);
-  table(h, s.watches.data);
-  table(h, s.watches.child);
+}
+
+/** Feeds both watch tables (sorted) to a hasher: the watch part of {@link fingerprintZk}. */
+export function hashWatches(h: Hasher, w: WatchRegistry): void {
+  table(h, w.data);
+  table(h, w.child);
+}
+
+/**
+ * A canonical 64-bit hash of a tree alone: every node (sorted by path) with data, ACL, stat fields, owner and
+ * children; the ephemeral index in creation order (it decides deletion order on close); containers, TTL nodes
+ * and sessions (sorted); the last zxid.
+ */
+export function fingerprintTree(t: ZkTree): bigint {
+  const h = new Hasher();
+  hashTree(h, t);
+  return h.digest();
+}
+
+/** A canonical 64-bit hash of a replica: its tree (as {@link fingerprintTree} feeds it) and both watch tables (sorted). */
+export function fingerprintZk(s: ZkReplica): bigint {
+  const h = new Hasher();
+  hashTree(h, s.tree);
+  hashWatches(h, s.watches);
   return h.digest();
 }
 

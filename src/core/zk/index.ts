@@ -25,7 +25,7 @@ export { reapCandidates } from "./reaper.js";
 export { requestFrameLength, fitsFrameLimit, encodeCreateBody, decodeCreateBody } from "./requests.js";
 export type { ClientRequest, UnreadableRequest } from "./requests.js";
 
-export { createZk, step, cloneZk, fingerprintZk, zkCore } from "./core.js";
+export { createZk, step, cloneZk, cloneWatches, fingerprintZk, fingerprintTree, hashWatches, zkCore } from "./core.js";
 export type { ZkConfig, ZkReplica, ZkInput, ZkOutput, ZkRejectReason } from "./core.js";
 export { serveLocal, isWriteRequest } from "./serve.js";
 export type { LocalRequest, LocalResult, ServingSession, WriteClientRequest } from "./serve.js";
