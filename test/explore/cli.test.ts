@@ -92,6 +92,18 @@ describe("quorate explore", () => {
     expect(json().states).toBeGreaterThan(100);
   });
 
+  it("--workload and max-ticks reach the ZooKeeper system (a second client and a global clock add states)", async () => {
+    const statesOf = async (...args: string[]): Promise<number> => {
+      out = [];
+      expect(await runCli(["explore", "--system", "zk", "--nodes", "3", "--max-depth", "16", ...args, "--json"]), args.join(" ")).toBe(0);
+      expect(json().ok).toBe(true);
+      return json().states;
+    };
+    const writes = await statesOf();
+    expect(await statesOf("--workload", "sync-read")).toBeGreaterThan(writes);
+    expect(await statesOf("--workload", "ephemeral", "--bounds", "max-ticks=1")).toBeGreaterThan(await statesOf("--workload", "ephemeral"));
+  });
+
   it("exits 2 with a clear message on bad usage", async () => {
     for (const args of [
       ["--model", "nope"],
@@ -105,6 +117,10 @@ describe("quorate explore", () => {
       ["--system", "zk", "--bounds", "max-partitions=1"],
       ["--system", "raft", "--storage", "async-racy"],
       ["--system", "zk", "--lease-reads"],
+      ["--system", "zk", "--workload", "nope"],
+      ["--system", "raft", "--workload", "ephemeral"],
+      ["--system", "raft", "--bounds", "max-ticks=1"],
+      ["--system", "kraft", "--bounds", "max-ticks=1"],
       ["--system", "raft", "--lease-reads", "--no-heartbeats"],
       ["--system", "raft", "--bounds", "max-reads=1", "--symmetry"],
       ["--system", "raft", "--payload-bytes", "0"],

@@ -20,7 +20,7 @@ import { raftPathTrace } from "./systems/raft-trace.js";
 import type { TraceRecord } from "../invariants/index.js";
 import type { Message } from "../../core/raft/index.js";
 import type { StorageMode, SystemAction } from "./actors.js";
-import { DEFAULT_ZK_BOUNDS, zkSystem } from "./systems/zk.js";
+import { DEFAULT_ZK_BOUNDS, ZK_WORKLOADS, zkSystem, type ZkWorkload } from "./systems/zk.js";
 
 /** The calibration models. */
 export const MODELS = ["2pc", "paxos", "linearizable-register", "single-copy-register"] as const;
@@ -35,7 +35,7 @@ export interface Target {
   readonly servers?: number;
   readonly clients?: number;
   readonly nodes?: number;
-  readonly bounds?: Partial<RaftBounds>;
+  readonly bounds?: Partial<TargetBounds>;
   readonly network?: NetworkKind;
   readonly lossy?: boolean;
   readonly storage?: StorageMode;
@@ -46,6 +46,14 @@ export interface Target {
   readonly heartbeats?: boolean;
   /** Raft: lease reads under a global clock instead of ReadIndex (see `RaftSystemOptions.readOnly`). */
   readonly leaseReads?: boolean;
+  /** ZooKeeper: what the clients do (see `ZkSystemOptions.workload`; default "writes"). */
+  readonly workload?: ZkWorkload;
+}
+
+/** Every bound `--bounds` names: Raft's, and the ZooKeeper system's global clock (`maxTicks`). */
+export interface TargetBounds extends RaftBounds {
+  /** ZooKeeper: global clock ticks per path (see `ZkBounds.maxTicks`). */
+  readonly maxTicks: number;
 }
 
 /** A target that cannot be built, with a sentence saying what to fix. */
@@ -53,10 +61,13 @@ export class TargetError extends Error {
   override readonly name = "TargetError";
 }
 
-/** Parses `max-term=3,max-log=2,max-crashes=1,max-in-flight=4,max-reads=1,max-partitions=1` (any subset; the last two: Raft only). */
-export function parseBounds(text: string): Partial<RaftBounds> {
-  const keys: Record<string, keyof RaftBounds> = { "max-term": "maxTerm", "max-log": "maxLog", "max-crashes": "maxCrashes", "max-in-flight": "maxInFlight", "max-reads": "maxReads", "max-partitions": "maxPartitions" };
-  const out: Partial<Record<keyof RaftBounds, number>> = {};
+/**
+ * Parses `max-term=3,max-log=2,max-crashes=1,max-in-flight=4,max-reads=1,max-partitions=1,max-ticks=1` (any
+ * subset; max-reads and max-partitions: Raft only; max-ticks: ZooKeeper only).
+ */
+export function parseBounds(text: string): Partial<TargetBounds> {
+  const keys: Record<string, keyof TargetBounds> = { "max-term": "maxTerm", "max-log": "maxLog", "max-crashes": "maxCrashes", "max-in-flight": "maxInFlight", "max-reads": "maxReads", "max-partitions": "maxPartitions", "max-ticks": "maxTicks" };
+  const out: Partial<Record<keyof TargetBounds, number>> = {};
   for (const part of text.split(",").filter((p) => p.length > 0)) {
     const [k, v, ...rest] = part.split("=");
     const key = keys[k ?? ""];
@@ -69,10 +80,11 @@ export function parseBounds(text: string): Partial<RaftBounds> {
 }
 
 /** Formats bounds the way `parseBounds` reads them. */
-export function formatBounds(b: RaftBounds): string {
+export function formatBounds(b: RaftBounds & { readonly maxTicks?: number }): string {
   const reads = b.maxReads === undefined || b.maxReads === 0 ? "" : `,max-reads=${b.maxReads}`;
   const partitions = b.maxPartitions === undefined || b.maxPartitions === 0 ? "" : `,max-partitions=${b.maxPartitions}`;
-  return `max-term=${b.maxTerm},max-log=${b.maxLog},max-crashes=${b.maxCrashes},max-in-flight=${b.maxInFlight}${reads}${partitions}`;
+  const ticks = b.maxTicks === undefined || b.maxTicks === 0 ? "" : `,max-ticks=${b.maxTicks}`;
+  return `max-term=${b.maxTerm},max-log=${b.maxLog},max-crashes=${b.maxCrashes},max-in-flight=${b.maxInFlight}${reads}${partitions}${ticks}`;
 }
 
 function count(name: string, v: number | undefined, fallback: number, min: number, max: number): number {
@@ -86,6 +98,7 @@ function syncSystem(t: Target, defaults: RaftBounds): CoreSystemOptions {
   if (t.storage !== undefined && t.storage !== "sync") throw new TargetError(`--system ${t.system} explores synchronous storage only`);
   if (t.bounds?.maxReads !== undefined) throw new TargetError(`--bounds max-reads applies to --system raft only`);
   if (t.bounds?.maxPartitions !== undefined) throw new TargetError(`--bounds max-partitions applies to --system raft only`);
+  if (t.bounds?.maxTicks !== undefined && t.system !== "zk") throw new TargetError(`--bounds max-ticks applies to --system zk only`);
   return { nodes: count("nodes", t.nodes, 3, 1, 7), bounds: { ...defaults, ...t.bounds }, network: t.network ?? "unordered", lossy: t.lossy === true };
 }
 
@@ -93,6 +106,9 @@ function syncSystem(t: Target, defaults: RaftBounds): CoreSystemOptions {
 export function buildModel(t: Target): Model<unknown, unknown> {
   if ((t.model === undefined) === (t.system === undefined)) throw new TargetError("give exactly one of --model NAME or --system NAME");
   const register = { network: t.network ?? "unordered", lossy: t.lossy === true };
+  if (t.workload !== undefined && t.system !== "zk") throw new TargetError("--workload applies to --system zk only");
+  if (t.workload !== undefined && !ZK_WORKLOADS.includes(t.workload)) throw new TargetError(`--workload must be one of ${ZK_WORKLOADS.join(", ")}, got "${t.workload}"`);
+  if (t.bounds?.maxTicks !== undefined && t.system === "raft") throw new TargetError("--bounds max-ticks applies to --system zk only (Raft's global clock is --lease-reads)");
   if ((t.payloadBytes !== undefined || t.heartbeats !== undefined || t.leaseReads !== undefined) && t.system !== "raft") {
     throw new TargetError("--payload-bytes, --no-heartbeats and --lease-reads apply to --system raft only");
   }
@@ -131,7 +147,7 @@ export function buildModel(t: Target): Model<unknown, unknown> {
       m = actorModel(kraftSystem(syncSystem(t, DEFAULT_KRAFT_BOUNDS))) as Model<never, never>;
       break;
     case "zk":
-      m = actorModel(zkSystem(syncSystem(t, DEFAULT_ZK_BOUNDS))) as Model<never, never>;
+      m = actorModel(zkSystem({ ...syncSystem(t, DEFAULT_ZK_BOUNDS), ...(t.workload === undefined ? {} : { workload: t.workload }) })) as Model<never, never>;
       break;
     default:
       throw new TargetError(`unknown ${t.model !== undefined ? `--model ${t.model} (one of ${MODELS.join(", ")})` : `--system ${t.system} (one of ${SYSTEMS.join(", ")})`}`);

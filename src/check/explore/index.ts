@@ -51,4 +51,4 @@ export {
 } from "./systems/kraft.js";
 export { replayPath, walkPath, ReplayError, type ReplayViolation, type Walk } from "./replay.js";
 export { raftPathTrace } from "./systems/raft-trace.js";
-export { buildModel, parseBounds, formatBounds, raftTraceOfPath, TargetError, MODELS, SYSTEMS, type Target } from "./catalog.js";
+export { buildModel, parseBounds, formatBounds, raftTraceOfPath, TargetError, MODELS, SYSTEMS, type Target, type TargetBounds } from "./catalog.js";

@@ -10,6 +10,7 @@ import {
   STORAGE_MODES,
   SYSTEMS,
   TargetError,
+  ZK_WORKLOADS,
   buildModel,
   explore,
   formatBounds,
@@ -19,6 +20,7 @@ import {
   type Discovery,
   type ExploreResult,
   type Target,
+  type ZkWorkload,
 } from "../../../check/explore/index.js";
 import { Exit, type ExitCode } from "../exit-codes.js";
 import type { CommandRun } from "../main.js";
@@ -36,7 +38,7 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
     --clients N       register models: clients (default 2)
   --system NAME       a real core: ${SYSTEMS.join(", ")}
     --nodes N         cluster size (default 3)
-    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N[,max-reads=N,max-partitions=N] (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
+    --bounds LIST     max-term=N,max-log=N,max-crashes=N,max-in-flight=N[,max-reads=N,max-partitions=N,max-ticks=N] (raft default ${formatBounds(DEFAULT_RAFT_BOUNDS)};
                       kraft ${formatBounds(DEFAULT_KRAFT_BOUNDS)}; zk ${formatBounds(DEFAULT_ZK_BOUNDS)})
     --storage MODE    sync (default: a write is durable when issued), async-contract, async-strict,
                       async-overtake (writes complete later; a send waits for its own step's write, for
@@ -53,6 +55,9 @@ reachable state (docs/explore.md). Exit 0 when every invariant held in every sta
                       from the others for the rest of the path (its messages lost)
     --lease-reads     Raft: lease reads (check-quorum) under a global clock (a tick ticks every node)
                       instead of ReadIndex with timers fired by choice
+    --workload NAME   zk: what the clients do: ${ZK_WORKLOADS.join(", ")} (default writes); with
+                      max-ticks=N in --bounds (zk, default 0) a global clock may tick N times per path, each
+                      tick longer than a session timeout (the leader expires sessions)
   --network KIND      unordered (default: unordered, non-duplicating), duplicating, ordered (per link)
   --lossy             the network may lose messages
   --bfs | --dfs       breadth-first (default: shortest counterexamples) or depth-first
@@ -109,6 +114,7 @@ export const run: CommandRun = async (argv) => {
         "payload-bytes": { type: "string" },
         "no-heartbeats": { type: "boolean" },
         "lease-reads": { type: "boolean" },
+        workload: { type: "string" },
         network: { type: "string" },
         lossy: { type: "boolean" },
         bfs: { type: "boolean" },
@@ -155,6 +161,7 @@ export const run: CommandRun = async (argv) => {
       ...(v["payload-bytes"] === undefined ? {} : { payloadBytes: int("payload-bytes", v["payload-bytes"])! }),
       ...(v["no-heartbeats"] === true ? { heartbeats: false } : {}),
       ...(v["lease-reads"] === true ? { leaseReads: true } : {}),
+      ...(v.workload === undefined ? {} : { workload: v.workload as ZkWorkload }),
     };
     if (v.trace !== undefined && target.system !== "raft") {
       throw new TargetError(`--trace writes an NDJSON Raft trace, for --system raft only; use --path FILE for an explorer path file`);
