@@ -369,16 +369,8 @@ export class WriteAheadLog {
     this.preparing = undefined;
     if (failure !== undefined) throw ioError(failure, `preallocating ${tmp}`);
     const header = encodeSegmentHeader({ vocabulary: this.o.vocabulary, seq, snapIndex: d.snapIndex, snapTerm: d.snapTerm, lastIndex: d.lastIndex, lastTerm: d.lastTerm, commit: d.commit });
-    const h = await fs.openAt(tmp, 0);
-    try {
-      await h.append(header);
-      await h.datasync();
-    } finally {
-      await h.close();
-    }
-    this.counters.otherSyncs++;
-    await fs.rename(tmp, this.path(name));
-    await this.syncDir();
+    // The header goes at the start of the zero-filled file, which keeps its preallocated size.
+    await this.syncAndRename(await fs.openAt(tmp, 0), header, tmp, name);
     const old = this.segments.length > 0 ? this.handle : undefined;
     this.handle = await fs.openAt(this.path(name), header.length);
     if (old !== undefined) await old.close();
@@ -406,9 +398,12 @@ export class WriteAheadLog {
   }
 
   private async writeAtomic(name: string, bytes: Uint8Array): Promise<void> {
-    const fs = this.o.fs;
     const tmp = this.path(name + TMP_SUFFIX);
-    const h = await fs.openAppend(tmp, true);
+    await this.syncAndRename(await this.o.fs.openAppend(tmp, true), bytes, tmp, name);
+  }
+
+  /** Writes `bytes` through `h` and syncs it, then renames `tmp` to `name` durably (the directory synced). */
+  private async syncAndRename(h: AppendHandle, bytes: Uint8Array, tmp: string, name: string): Promise<void> {
     try {
       await h.append(bytes);
       await h.datasync();
@@ -416,7 +411,7 @@ export class WriteAheadLog {
       await h.close();
     }
     this.counters.otherSyncs++;
-    await fs.rename(tmp, this.path(name));
+    await this.o.fs.rename(tmp, this.path(name));
     await this.syncDir();
   }
 
