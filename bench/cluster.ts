@@ -1,18 +1,19 @@
 /**
- * `npm run bench -- cluster [--ms 3000] [--clients 1,16,64] [--json]`: put throughput and latency of a 3-node
+ * `npm run bench -- cluster [--ms 3000] [--clients 1,16,64] [--node-args "…"] [--json]`: put throughput and latency of a 3-node
  * quorate cluster, then of a 3-member etcd 3.4 cluster (Debian /usr/bin/etcd), one after the other (never both at
  * once), on loopback free ports with data in temp dirs, fsync on, stopped by PID; both driven by the same
  * HTTP/JSON client (the etcd v3 gateway) at the leader, 100-byte values. `--json` prints
  * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms","cpuMsPerOp","wakeupsPerOp"},…]}` (`cpuMsPerOp`:
  * CPU time of the servers' processes per put; `wakeupsPerOp`: their threads' voluntary context switches per put;
- * both from /proc).
+ * both from /proc). `--node-args` replaces the Node.js options of the quorate nodes (space-separated; default
+ * {@link DEFAULT_NODE_ARGS}; `""` for none): to compare a V8 option, or to profile (`--cpu-prof --cpu-prof-dir=D`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, open, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { LocalCluster, freePorts } from "../src/adapters/cluster/local-cluster.js";
+import { DEFAULT_NODE_ARGS, LocalCluster, freePorts } from "../src/adapters/cluster/local-cluster.js";
 import { KvClient } from "../src/adapters/cluster/kv-client.js";
 
 interface Case {
@@ -153,14 +154,15 @@ async function stopAll(procs: readonly ChildProcess[]): Promise<void> {
 
 /** Runs the suite. */
 export async function run(argv: readonly string[]): Promise<void> {
-  const { values } = parseArgs({ args: [...argv], options: { ms: { type: "string" }, clients: { type: "string" }, json: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({ args: [...argv], options: { ms: { type: "string" }, clients: { type: "string" }, "node-args": { type: "string" }, json: { type: "boolean" } }, strict: true });
   const ms = Number(values.ms ?? 3000);
   const concurrency = (values.clients ?? "1,16,64").split(",").map(Number);
+  const nodeArgs = values["node-args"] === undefined ? DEFAULT_NODE_ARGS : values["node-args"].split(" ").filter((a) => a !== "");
   const log = (line: string): void => void (values.json === true ? undefined : process.stderr.write(`${line}\n`));
   const cases: Case[] = [];
   const dir = await mkdtemp(join(tmpdir(), "quorate-bench-cluster-"));
   try {
-    const cluster = await LocalCluster.start({ nodes: 3, dir: join(dir, "quorate"), tickMs: 100 });
+    const cluster = await LocalCluster.start({ nodes: 3, dir: join(dir, "quorate"), tickMs: 100, nodeArgs });
     try {
       const leader = await quorateLeader(cluster);
       await drive(leader, 4, 500); // warm-up

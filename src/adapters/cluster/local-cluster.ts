@@ -29,7 +29,19 @@ export interface LocalClusterOptions {
   readonly snapshotCount?: number;
   /** Extra environment of the node processes (the tests' planted bugs). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Node.js options of the node processes, put before the script (e.g. `--cpu-prof`, which NODE_OPTIONS
+   * refuses). Default: {@link DEFAULT_NODE_ARGS}.
+   */
+  readonly nodeArgs?: readonly string[];
 }
+
+/**
+ * The Node.js options a local cluster starts its nodes with. `--single-threaded-gc`: V8's parallel and concurrent
+ * GC helper threads cost more CPU than they save on a machine whose cores are all busy (a 3-node cluster on 2
+ * cores), and CPU per put is what limits one client's throughput there (docs/runtime.md, cluster benchmark).
+ */
+export const DEFAULT_NODE_ARGS: readonly string[] = ["--single-threaded-gc"];
 
 /** One node's status as its `GET /status` reports it. */
 export interface NodeStatus {
@@ -97,7 +109,7 @@ export class LocalCluster {
     await mkdir(dir, { recursive: true });
     const peerOf = (to: number): string => (to === id || this.o.proxies !== true ? `127.0.0.1:${this.peerPorts[to - 1]}` : `127.0.0.1:${this.links.get(`${id}→${to}`)!.port}`);
     const args = [
-      BIN, "node", "--id", String(id),
+      ...(this.o.nodeArgs ?? DEFAULT_NODE_ARGS), BIN, "node", "--id", String(id),
       "--peers", this.ids.map((p) => `${p}=${peerOf(p)}`).join(","),
       "--client-peers", this.ids.map((p) => `${p}=127.0.0.1:${this.clientPorts[p - 1]}`).join(","),
       "--data", dir, "--client", `127.0.0.1:${this.clientPorts[id - 1]}`, "--tick-ms", String(this.o.tickMs ?? 50),
