@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as real from "../../src/check/explore/index.js";
 import { MUTANTS, loadPatched } from "../simulator/mutants.js";
+import { walkSelectors, type Selectors } from "../support/explore-walk.js";
 
 type Explore = typeof real;
 type AnyModel = real.Model<unknown, unknown>;
@@ -98,19 +99,11 @@ const CASES: readonly DeepCase[] = [
   },
 ];
 
-/** The described path selected by `selectors` from the model's initial state. */
-function walk(model: AnyModel, selectors: DeepCase["path"]): unknown[] {
-  let state = model.init()[0]!;
-  const path: unknown[] = [];
-  for (const [k, parts] of selectors.entries()) {
-    const actions: unknown[] = [];
-    model.actions(state, actions);
-    const matching = actions.filter((a) => parts.every((p) => JSON.stringify(model.describe(a)).includes(p)));
-    if (matching.length !== 1) throw new Error(`step ${k + 1} (${parts.join(" ")}): ${matching.length} enabled actions match`);
-    path.push(model.describe(matching[0]!));
-    state = model.next(state, matching[0]!) ?? state;
-  }
-  return path;
+/** The described path selected by `selectors` from the model's initial state (every step must match once). */
+function walk(model: AnyModel, selectors: Selectors): unknown[] {
+  const w = walkSelectors(model, selectors);
+  if (w.stoppedAt !== undefined) throw new Error(`step ${w.stoppedAt} (${selectors[w.stoppedAt - 1]!.join(" ")}): ${w.matches} enabled actions match`);
+  return w.path;
 }
 
 /** The model with the state `path` reaches as its only initial state. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as real from "../../src/check/explore/index.js";
 import { MUTANTS, loadPatched } from "../simulator/mutants.js";
 import { RAFT_EXPLORED_INVARIANTS } from "../support/explored-invariants.js";
+import { walkSelectors, type Selectors } from "../support/explore-walk.js";
 
 type Explore = typeof real;
 
@@ -124,7 +125,6 @@ describe("client reads in the explored Raft system", () => {
 describe("lease reads under a global clock", () => {
   const bounds: real.RaftBounds = { maxTerm: 2, maxLog: 2, maxCrashes: 0, maxInFlight: 4, maxReads: 1 };
   const leaseModel = (e: Explore) => e.actorModel(e.raftSystem({ nodes: 3, bounds, readOnly: "lease-based", lossy: true })) as real.Model<unknown, unknown>;
-  type Selectors = readonly (readonly string[])[];
   /** Node 1 leads term 1 and commits its no-op (ticks 1–2); ticks 3–5 pass with node 1's messages lost (its
    * check-quorum at tick 4 passes on the acknowledgements of tick 2; node 3 last hears it at tick 3); node 2
    * campaigns at tick 5 and node 3, out of its lease, votes for it; node 2 commits its no-op at index 2. */
@@ -157,20 +157,7 @@ describe("lease reads under a global clock", () => {
   ["deliver", "\"to\":3", "append"],
   ["deliver", "\"to\":2", "append-response"]
   ];
-  /** Follows `selectors` from the initial state; the described path, or where it stopped (no single match). */
-  function walk(model: real.Model<unknown, unknown>, selectors: Selectors): { path: unknown[]; stoppedAt?: number; state: unknown } {
-    let state = model.init()[0]!;
-    const path: unknown[] = [];
-    for (const [k, parts] of selectors.entries()) {
-      const actions: unknown[] = [];
-      model.actions(state, actions);
-      const matching = actions.filter((a) => parts.every((p) => JSON.stringify(model.describe(a)).includes(p)));
-      if (matching.length !== 1) return { path, stoppedAt: k + 1, state };
-      path.push(model.describe(matching[0]!));
-      state = model.next(state, matching[0]!)!;
-    }
-    return { path, state };
-  }
+  const walk = walkSelectors;
   const readAt1 = ["input", "read-index", '"node":1'];
   const startingAt = (model: real.Model<unknown, unknown>, state: unknown): real.Model<unknown, unknown> => ({ ...model, init: () => [state] });
 
