@@ -92,7 +92,12 @@ export class EncodedHistory {
   }
 }
 
-const SEP = String.raw`(?:[ ,\t\r\n]|;[^\n]*)*`;
+/**
+ * Separators and comments. A comment runs to the end of its line, never less (`(?![^\n])`): without that, a
+ * regular expression that fails after it would backtrack into it and read what it hides — `; x [` as a vector's
+ * opening bracket, `;]` as its end — where the EDN reader, rightly, refuses the file.
+ */
+const SEP = String.raw`(?:[ ,\t\r\n]|;[^\n]*(?![^\n]))*`;
 const NAME = String.raw`[A-Za-z_][\w\-?!*+.<>=]*`;
 /** Integers that are exact doubles, in canonical form (so equal texts are equal numbers). */
 const INT = String.raw`0|-?[1-9]\d{0,14}`;
