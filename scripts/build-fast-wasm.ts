@@ -1,7 +1,7 @@
 // Compiles the WebAssembly fast path (src/check/linearizability/fast-wasm/assembly/) with AssemblyScript and
 // writes src/check/linearizability/fast-wasm/module.generated.ts: the module's bytes in base64, so that a clone,
 // `npm pack` and dist need no build step. Run: `npm run build:wasm` (a test fails while the file is stale).
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import asc from "assemblyscript/asc";
@@ -28,14 +28,25 @@ const ASC_ARGS = [
   "--outFile", "fast.wasm",
 ];
 
-/** Compiles the module with asc. @throws Error with the compiler's messages when it fails. */
-export async function buildFastWasm(): Promise<Uint8Array> {
+/**
+ * Compiles the module with asc; `source`, when given, replaces the text of FAST_WASM_SOURCE (tests compile
+ * deliberately broken variants this way). @throws Error with the compiler's messages when it fails.
+ */
+export async function buildFastWasm(source?: string): Promise<Uint8Array> {
   let wasm: Uint8Array | undefined;
   let messages = "";
   const sink = { write: (text: string | Uint8Array): boolean => ((messages += String(text)), true) };
   const { error } = await asc.main(ASC_ARGS, {
     stdout: sink,
     stderr: sink,
+    readFile: (name: string, baseDir: string) => {
+      if (source !== undefined && path.resolve(baseDir, name) === path.join(root, FAST_WASM_SOURCE)) return source;
+      try {
+        return readFileSync(path.resolve(baseDir, name), "utf8");
+      } catch {
+        return null;
+      }
+    },
     writeFile: (name: string, contents: string | Uint8Array) => {
       if (name.endsWith(".wasm")) wasm = typeof contents === "string" ? new TextEncoder().encode(contents) : contents;
     },
