@@ -176,11 +176,11 @@ describe("the WebAssembly fast path's tests catch broken builds", () => {
   // Each with the change to the generated history that shows it: none, trailing text, a 16-digit value.
   const asGenerated = (text: string): string => text;
   const mutants = [
-    ["cas-register", "a cas that ignores its compare", "st(guard, op, ld(valueFirst, input));", "st(guard, op, ANY);", asGenerated],
+    ["cas-register", "a cas that ignores its compare", "st(guard, op, ld(values.b, input));", "st(guard, op, ANY);", asGenerated],
     ["kv", "a get that accepts any state", "st(guard, op, output == NONE ? NO_STATE : output == NIL ? ANY : observed);", "st(guard, op, output == NONE ? NO_STATE : ANY);", asGenerated],
     ["kv", "an append that overwrites", "st(result, op, k == K_WRITE ? t : APPENDED);", "st(result, op, t);", asGenerated],
-    ["cas-register", "a reader that takes any text after the vector", "if (end < 0 || skipSep(end) != length || ops == 0)", "if (end < 0 || ops == 0)", (text: string) => text.replace(/\]\n$/, "] 1\n")],
-    ["cas-register", "a reader that takes integers of 16 digits", "if (digits > 15) return -1;", "if (digits > 16) return -1;", (text: string) => text.replaceAll(":value 1,", ":value 1000000000000000,")],
+    ["cas-register", "a reader that takes any text after the vector", "if (at(end) != 93 || skipSep(end + 1) != length || ops == 0)", "if (at(end) != 93 || ops == 0)", (text: string) => text.replace(/\]\n$/, "] 1\n")],
+    ["cas-register", "a reader that takes integers of 16 digits", "if (p - start > 15) return -1;", "if (p - start > 16) return -1;", (text: string) => text.replaceAll(":value 1,", ":value 1000000000000000,")],
   ] as const;
   const built = new Map<string, FastWasmExports>();
 

@@ -79,6 +79,7 @@ function trap(message: usize, file: usize, line: u32, column: u32): void {
   b: usize;
   c: usize;
   data: usize;
+  data2: usize;
   /** The slot `find` stopped at (where `add` puts a new triple). */
   slot: i32;
 
@@ -113,6 +114,13 @@ function trap(message: usize, file: usize, line: u32, column: u32): void {
     return e;
   }
 
+  /** Adds (a, b, c) with two i32 of data, as `add`. */
+  add2(a: i32, b: i32, c: i32, data: i32, data2: i32): i32 {
+    const e = this.add(a, b, c, data);
+    st(this.data2, e, data2);
+    return e;
+  }
+
   /** The id of (a, b, c), added if new. */
   @inline id(a: i32, b: i32, c: i32): i32 {
     const e = this.find(a, b, c);
@@ -125,6 +133,7 @@ function trap(message: usize, file: usize, line: u32, column: u32): void {
     this.b = copied(this.b, this.capacity, capacity);
     this.c = copied(this.c, this.capacity, capacity);
     this.data = copied(this.data, this.capacity, capacity);
+    this.data2 = copied(this.data2, this.capacity, capacity);
     this.capacity = capacity;
   }
 
@@ -154,6 +163,7 @@ function newTriples(expected: i32): Triples {
   t.b = ints(t.capacity, 0);
   t.c = ints(t.capacity, 0);
   t.data = ints(t.capacity, 0);
+  t.data2 = ints(t.capacity, 0);
   t.slot = 0;
   return t;
 }
@@ -248,7 +258,37 @@ let srcLen: i32 = 0;
   return <i32>load<u8>(src + <usize>p);
 }
 
-/** Past separators and comments: `(?:[ ,\t\r\n]|;[^\n]*)*`. */
+/** The eight bytes at p (the text is followed by 16 zero bytes: a load never leaves it, and never matches there). */
+// @ts-ignore: decorator
+@inline function word(p: i32): u64 {
+  return load<u64>(src + <usize>p);
+}
+
+// Literals as little-endian words: the bytes at p are the literal when (word & mask) == value.
+const TYPE_W: u64 = 0x3a20657079743a7b; // "{:type :"
+const INVOKE_W: u64 = 0x002c656b6f766e69; // "invoke,"
+const OK_W: u64 = 0x00000000002c6b6f; // "ok,"
+const FAIL_W: u64 = 0x0000002c6c696166; // "fail,"
+const INFO_W: u64 = 0x0000002c6f666e69; // "info,"
+const F_W: u64 = 0x0000003a20663a20; // " :f :"
+const KEY_W: u64 = 0x222079656b3a202c; // ', :key "'
+const VALUE_W: u64 = 0x65756c61763a202c; // ", :value" and " "
+const PROCESS_W: u64 = 0x65636f72703a202c; // ", :proce" and "ss "
+const PROCESS_REST: u64 = 0x207373;
+const NEMESIS_W: u64 = 0x736973656d656e3a; // ":nemesis"
+const TIME_W: u64 = 0x20656d69743a202c; // ", :time "
+const INDEX_W: u64 = 0x7865646e693a202c; // ", :index" and " "
+const ERROR_W: u64 = 0x726f7272653a202c; // ", :error" and " :"
+const ERROR_REST: u64 = 0x3a20;
+const NIL_W: u64 = 0x6c696e; // "nil"
+const MASK1: u64 = 0xff;
+const MASK2: u64 = 0xffff;
+const MASK3: u64 = 0xffffff;
+const MASK4: u64 = 0xffffffff;
+const MASK5: u64 = 0xffffffffff;
+const MASK7: u64 = 0xffffffffffffff;
+
+/** Past separators and comments: `(?:[ ,\t\r\n]|;[^\n]*)*`, a comment running to its line's end. */
 function skipSep(p: i32): i32 {
   while (true) {
     const c = at(p);
@@ -258,14 +298,6 @@ function skipSep(p: i32): i32 {
       while (p < srcLen && at(p) != 10) p++;
     } else return p;
   }
-}
-
-/** Past the literal `s` at p, or -1. */
-function lit(p: i32, s: string): i32 {
-  if (p < 0) return -1;
-  const n = s.length;
-  for (let i = 0; i < n; i++) if (at(p + i) != s.charCodeAt(i)) return -1;
-  return p + n;
 }
 
 // @ts-ignore: decorator
@@ -279,13 +311,14 @@ function lit(p: i32, s: string): i32 {
 }
 
 /** `[\w\-?!*+.<>=]`. */
-function isNameChar(c: i32): bool {
+// @ts-ignore: decorator
+@inline function isNameChar(c: i32): bool {
   return isNameStart(c) || isDigit(c) || c == 45 || c == 63 || c == 33 || c == 42 || c == 43 || c == 46 || c == 60 || c == 62 || c == 61;
 }
 
-/** Past a name `[A-Za-z_][\w\-?!*+.<>=]*`, or -1. */
+/** Past a name `[A-Za-z_][\w\-?!*+.<>=]*` at p ≥ 0, or -1. */
 function name(p: i32): i32 {
-  if (p < 0 || !isNameStart(at(p))) return -1;
+  if (!isNameStart(at(p))) return -1;
   p++;
   while (isNameChar(at(p))) p++;
   return p;
@@ -294,31 +327,29 @@ function name(p: i32): i32 {
 /** The value of the integer `int` read last. */
 let intValue: i64 = 0;
 
-/** Past an integer `0|-?[1-9]\d{0,14}` (an exact double in canonical form; `intValue` is set), or -1. */
+/** Past an integer `0|-?[1-9]\d{0,14}` at p ≥ 0 (an exact double in canonical form; `intValue` is set), or -1. */
 function int(p: i32): i32 {
-  if (p < 0) return -1;
-  if (at(p) == 48) {
+  let c = at(p);
+  if (c == 48) {
     intValue = 0;
     return isDigit(at(p + 1)) ? -1 : p + 1;
   }
-  const negative = at(p) == 45;
-  if (negative) p++;
-  if (!isDigit(at(p)) || at(p) == 48) return -1;
+  const negative = c == 45;
+  if (negative) c = at(++p);
+  if (!isDigit(c) || c == 48) return -1;
+  const start = p;
   let v: i64 = 0;
-  let digits = 0;
-  while (isDigit(at(p))) {
-    v = v * 10 + <i64>(at(p) - 48);
-    p++;
-    digits++;
+  while (isDigit(c)) {
+    v = v * 10 + <i64>(c - 48);
+    c = at(++p);
   }
-  if (digits > 15) return -1;
+  if (p - start > 15) return -1;
   intValue = negative ? -v : v;
   return p;
 }
 
-/** Past any integer `0|-?[1-9]\d*`, or -1. */
+/** Past any integer `0|-?[1-9]\d*` at p ≥ 0, or -1. */
 function anyInt(p: i32): i32 {
-  if (p < 0) return -1;
   if (at(p) == 48) return isDigit(at(p + 1)) ? -1 : p + 1;
   if (at(p) == 45) p++;
   if (!isDigit(at(p)) || at(p) == 48) return -1;
@@ -326,17 +357,12 @@ function anyInt(p: i32): i32 {
   return p;
 }
 
-/** Past a string `"[^"\\\n]*"` at p, or -1; its content is `stringStart` .. the result - 1. */
-let stringStart: i32 = 0;
-function quoted(p: i32): i32 {
-  if (p < 0 || at(p) != 34) return -1;
-  p++;
-  stringStart = p;
+/** Past a string `"[^"\\\n]*"` whose opening quote is at p - 1, or -1; its content starts at p. */
+function quotedFrom(p: i32): i32 {
   while (true) {
-    if (p >= srcLen) return -1;
     const c = at(p);
     if (c == 34) return p + 1;
-    if (c == 92 || c == 10) return -1;
+    if (c == 92 || c == 10 || p >= srcLen) return -1;
     p++;
   }
 }
@@ -349,41 +375,30 @@ const INT_VALUE: i32 = 1;
 const STRING_VALUE: i32 = 2;
 const PAIR_VALUE: i32 = 3;
 
-/** (tag, payload) → value id; `data` is unused. */
+/**
+ * Value ids by (tag, x, y): an integer's (lo, hi), a string's (content id, 0), a pair's (first, second) — so a
+ * pair's elements are `b` and `c`, its tag `a`; `data` and `data2` hold the kv text of ints and strings (where
+ * in the file, how long).
+ */
 let values!: Triples;
-/** Per value id (up to `maxValues`): tag, pair elements, and its text as kv sees it (bytes of the file). */
-let valueTag: usize = 0;
-let valueFirst: usize = 0;
-let valueSecond: usize = 0;
-let valueTextAt: usize = 0;
-let valueTextLen: usize = 0;
-let maxValues: i32 = 0;
 /** String contents → ids (the payload of a string value). */
 let strings!: Texts;
 
-/** The value id of (tag, x, y); `textAt`/`textLen` its kv text. -2 when there is no room (never, by the bound). */
+/** The value id of (tag, x, y), interned; `textAt`/`textLen` its kv text. */
 function valueId(tag: i32, x: i32, y: i32, textAt: i32, textLen: i32): i32 {
-  let v = values.find(tag, x, y);
+  const v = values.find(tag, x, y);
   if (v >= 0) return v;
-  if (values.count >= maxValues) unreachable();
-  v = values.add(tag, x, y, 0);
-  st(valueTag, v, tag);
-  st(valueFirst, v, tag == PAIR_VALUE ? x : NIL);
-  st(valueSecond, v, tag == PAIR_VALUE ? y : NIL);
-  st(valueTextAt, v, textAt);
-  st(valueTextLen, v, textLen);
-  return v;
+  return values.add2(tag, x, y, textAt, textLen);
 }
 
+/** The value read last (`value`, `nilOrInt`). */
 let lastValue: i32 = 0;
 
-/** Past `nil` or an integer (`lastValue` is its id), or -1. */
+/** Past `nil` or an integer at p ≥ 0 (`lastValue` is its id), or -1. */
 function nilOrInt(p: i32): i32 {
-  if (p < 0) return -1;
-  if (at(p) == 110) {
-    const q = lit(p, "nil");
+  if ((word(p) & MASK3) == NIL_W) {
     lastValue = NIL;
-    return q;
+    return p + 3;
   }
   const q = int(p);
   if (q < 0) return -1;
@@ -391,24 +406,27 @@ function nilOrInt(p: i32): i32 {
   return q;
 }
 
-/** Past a value `nil|INT|"..."|[(nil|INT) (nil|INT)]` (`lastValue` is its id), or -1. */
+/**
+ * Past a value `nil|INT|"..."|[(nil|INT) (nil|INT)]` at p ≥ 0 (`lastValue` is its id), or -1. Interned at once:
+ * a line that then fails to match ends the reading at that line, and the file is declined (no tail follows).
+ */
 function value(p: i32): i32 {
   const c = at(p);
   if (c == 34) {
-    const q = quoted(p);
+    const q = quotedFrom(p + 1);
     if (q < 0) return -1;
-    lastValue = valueId(STRING_VALUE, strings.id(src + <usize>stringStart, q - 1 - stringStart), 0, stringStart, q - 1 - stringStart);
+    const n = q - 2 - p;
+    lastValue = valueId(STRING_VALUE, strings.id(src + <usize>(p + 1), n), 0, p + 1, n);
     return q;
   }
   if (c == 91) {
     let q = nilOrInt(p + 1);
+    if (q < 0 || at(q) != 32) return -1;
     const first = lastValue;
-    q = nilOrInt(lit(q, " "));
-    const second = lastValue;
-    q = lit(q, "]");
-    if (q < 0) return -1;
-    lastValue = valueId(PAIR_VALUE, first, second, 0, 0);
-    return q;
+    q = nilOrInt(q + 1);
+    if (q < 0 || at(q) != 93) return -1;
+    lastValue = valueId(PAIR_VALUE, first, lastValue, 0, 0);
+    return q + 1;
   }
   return nilOrInt(p);
 }
@@ -442,66 +460,75 @@ const READ_ON = 0;
 const READ_DONE = 1;
 const READ_DECLINED = 2;
 
-/** Reads the op map at `pos` into the op arrays: READ_ON (and `pos` moves past it), READ_DONE when none is there, READ_DECLINED. */
+/** Where the next op map may start. */
 let pos: i32 = 0;
+
+/**
+ * Reads the op map at `pos` (the `OP` of encode.ts: its fields in that order, with those values) into the op
+ * arrays: READ_ON (and `pos` moves past it), READ_DONE when none is there, READ_DECLINED.
+ */
 function readOp(): i32 {
-  let p = lit(skipSep(pos), "{:type :");
-  if (p < 0) return READ_DONE;
+  let p = skipSep(pos);
+  if (word(p) != TYPE_W) return READ_DONE;
+  p += 8;
+  const w = word(p);
   let type = TYPE_INVOKE;
-  let q = lit(p, "invoke");
-  if (q < 0) {
+  if ((w & MASK7) == INVOKE_W) p += 7;
+  else if ((w & MASK3) == OK_W) {
     type = TYPE_OK;
-    q = lit(p, "ok");
-  }
-  if (q < 0) {
+    p += 3;
+  } else if ((w & MASK5) == FAIL_W) {
     type = TYPE_FAIL;
-    q = lit(p, "fail");
-  }
-  if (q < 0) {
+    p += 5;
+  } else if ((w & MASK5) == INFO_W) {
     type = TYPE_INFO;
-    q = lit(p, "info");
-  }
-  p = lit(q, ", :f :");
+    p += 5;
+  } else return READ_DONE;
+  if ((word(p) & MASK5) != F_W) return READ_DONE;
+  p += 5;
   const fStart = p;
   p = name(p);
   if (p < 0) return READ_DONE;
-  const fEnd = p;
-  let keyStart = -1;
-  let keyEnd = -1;
-  if (lit(p, ", :key ") >= 0) {
-    p = quoted(p + 7);
+  const f = fNames.id(src + <usize>fStart, p - fStart);
+  let key = NONE;
+  if (word(p) == KEY_W) {
+    const keyStart = p + 8;
+    p = quotedFrom(keyStart);
     if (p < 0) return READ_DONE;
-    keyStart = stringStart;
-    keyEnd = p - 1;
+    key = keys.id(src + <usize>keyStart, p - 1 - keyStart) + 1;
   }
-  p = lit(p, ", :value ");
+  if (word(p) != VALUE_W || at(p + 8) != 32) return READ_DONE;
+  p = value(p + 9);
   if (p < 0) return READ_DONE;
-  // Read without interning first: a line that does not match must leave no trace.
-  const valueStart = p;
-  p = skipValue(p);
-  p = lit(p, ", :process ");
-  if (p < 0) return READ_DONE;
+  const v = lastValue;
+  if (word(p) != PROCESS_W || (word(p + 8) & MASK3) != PROCESS_REST) return READ_DONE;
+  p += 11;
   let nemesis = false;
   let process: i64 = 0;
-  if (at(p) == 58) {
-    p = lit(p, ":nemesis");
+  if (word(p) == NEMESIS_W) {
+    p += 8;
     nemesis = true;
   } else {
     p = int(p);
+    if (p < 0) return READ_DONE;
     process = intValue;
   }
-  if (p >= 0 && lit(p, ", :time ") >= 0) p = anyInt(p + 8);
-  if (p >= 0 && lit(p, ", :index ") >= 0) p = anyInt(p + 9);
-  if (p >= 0 && lit(p, ", :error :") >= 0) p = name(p + 10);
-  p = lit(p, "}");
-  if (p < 0) return READ_DONE;
-  pos = p;
+  if (word(p) == TIME_W) {
+    p = anyInt(p + 8);
+    if (p < 0) return READ_DONE;
+  }
+  if (word(p) == INDEX_W && at(p + 8) == 32) {
+    p = anyInt(p + 9);
+    if (p < 0) return READ_DONE;
+  }
+  if (word(p) == ERROR_W && (word(p + 8) & MASK2) == ERROR_REST) {
+    p = name(p + 10);
+    if (p < 0) return READ_DONE;
+  }
+  if (at(p) != 125) return READ_DONE;
+  pos = p + 1;
   if (nemesis) return READ_ON; // no client op, no event
-  if (time >= maxEvents) return READ_DECLINED; // never, by the bound on events
-  const f = fNames.id(src + <usize>fStart, fEnd - fStart);
-  const key = keyStart >= 0 ? keys.id(src + <usize>keyStart, keyEnd - keyStart) + 1 : NONE;
-  value(valueStart);
-  const v = lastValue;
+  if (time >= maxEvents) unreachable(); // never: every op map has an opening brace
   const pid = processes.id(<i32>process, <i32>(process >> 32), 0);
   const open = ld(pending, pid);
   if (type == TYPE_INVOKE) {
@@ -534,19 +561,6 @@ function readOp(): i32 {
   st(events, time, ok ? open * 2 + 1 : -1);
   time++;
   return READ_ON;
-}
-
-/** Past a value's text, without interning it, or -1. */
-function skipValue(p: i32): i32 {
-  const c = at(p);
-  if (c == 34) return quoted(p);
-  if (c == 91) {
-    let q = at(p + 1) == 110 ? lit(p + 1, "nil") : int(p + 1);
-    q = lit(q, " ");
-    if (q >= 0) q = at(q) == 110 ? lit(q, "nil") : int(q);
-    return lit(q, "]");
-  }
-  return c == 110 ? lit(p, "nil") : int(p);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -611,12 +625,12 @@ let appended!: Triples;
 function textOf(v: i32): i32 {
   let id = ld(textOfValue, v);
   if (id != -1) return id == -2 ? NONE : id;
-  const tag = ld(valueTag, v);
+  const tag = ld(values.a, v);
   if (tag == PAIR_VALUE) {
     st(textOfValue, v, -2);
     return NONE;
   }
-  id = texts.id(src + <usize>ld(valueTextAt, v), tag == NIL_VALUE ? 0 : ld(valueTextLen, v));
+  id = texts.id(src + <usize>ld(values.data, v), tag == NIL_VALUE ? 0 : ld(values.data2, v));
   st(textOfValue, v, id);
   return id;
 }
@@ -643,9 +657,9 @@ function encodeRegister(kinds: usize): bool {
     } else if (k == K_WRITE) {
       st(guard, op, ANY);
       st(result, op, input);
-    } else if (k == K_CAS && ld(valueTag, input) == PAIR_VALUE) {
-      st(guard, op, ld(valueFirst, input));
-      st(result, op, ld(valueSecond, input));
+    } else if (k == K_CAS && ld(values.a, input) == PAIR_VALUE) {
+      st(guard, op, ld(values.b, input));
+      st(result, op, ld(values.c, input));
     } else {
       return false;
     }
@@ -917,18 +931,33 @@ function zobristKeys(n: i32): usize {
 // ---------------------------------------------------------------------------------------------------------
 // Entry points
 
-/** True when the `length` bytes at `src` hold no 0 and no byte ≥ 0x80; eight at a time (`input` pads with zeros). */
+/** Opening braces counted by `printable`: a bound on op maps, so on events. */
+let braces: i32 = 0;
+
+/**
+ * True when the `length` bytes at `src` hold no 0 and no byte ≥ 0x80, eight at a time (`input` pads with zeros);
+ * counts the opening braces into `braces`.
+ */
 function printable(length: i32): bool {
   const words = length >>> 3;
+  const LOW7: u64 = 0x7f7f7f7f7f7f7f7f;
+  const BRACES: u64 = 0x7b7b7b7b7b7b7b7b;
+  let count = 0;
   for (let i = 0; i < words; i++) {
     const w = load<u64>(src + (<usize>i << 3));
     // A byte ≥ 0x80 has its top bit set; a zero byte is the one where subtracting 1 borrows into the top bit.
     if (((w | ((w - 0x0101010101010101) & ~w)) & 0x8080808080808080) != 0) return false;
+    // Bytes equal to '{' are the zero bytes of x; their top bit, exactly, in z.
+    const x = w ^ BRACES;
+    const z = ~(((x & LOW7) + LOW7) | x | LOW7);
+    count += <i32>popcnt(z);
   }
   for (let i = words << 3; i < length; i++) {
     const c = at(i);
     if (c == 0 || c >= 0x80) return false;
+    if (c == 123) count++;
   }
+  braces = count;
   return true;
 }
 
@@ -952,8 +981,8 @@ export function check(length: i32, kv: i32, maxSteps: i32, maxCacheBytes: i32): 
   // Printable text only: no NUL, no byte of a multi-byte character (the decoder's and the general path's cases).
   if (!printable(length)) return DECLINED;
   cacheMaxBytes = maxCacheBytes;
-  // No op map is shorter than 40 bytes; ids packed in 16 bits (twins) stay below 2^15.
-  maxEvents = length / 40 + 2;
+  // An op map has an opening brace; ids packed in 16 bits (twins) stay below 2^15.
+  maxEvents = braces + 1;
   if (maxEvents >= 1 << 15) return DECLINED;
   ops = 0;
   time = 0;
@@ -966,13 +995,7 @@ export function check(length: i32, kv: i32, maxSteps: i32, maxCacheBytes: i32): 
   dead = ints(maxEvents, 0);
   events = ints(maxEvents, 0);
   pending = ints(maxEvents, NONE);
-  maxValues = 3 * maxEvents + 1;
-  values = newTriples(maxValues);
-  valueTag = ints(maxValues, 0);
-  valueFirst = ints(maxValues, 0);
-  valueSecond = ints(maxValues, 0);
-  valueTextAt = ints(maxValues, 0);
-  valueTextLen = ints(maxValues, 0);
+  values = newTriples(256);
   valueId(NIL_VALUE, 0, 0, 0, 0);
   strings = newTexts(64);
   fNames = newTexts(16);
@@ -980,13 +1003,14 @@ export function check(length: i32, kv: i32, maxSteps: i32, maxCacheBytes: i32): 
   processes = newTriples(64);
 
   // `HEAD`, op maps, `TAIL`.
-  pos = lit(skipSep(0), "[");
-  if (pos < 0) return DECLINED;
+  pos = skipSep(0);
+  if (at(pos) != 91) return DECLINED;
+  pos++;
   let answer = READ_ON;
   while (answer == READ_ON) answer = readOp();
   if (answer == READ_DECLINED) return DECLINED;
-  const end = lit(skipSep(pos), "]");
-  if (end < 0 || skipSep(end) != length || ops == 0) return DECLINED;
+  const end = skipSep(pos);
+  if (at(end) != 93 || skipSep(end + 1) != length || ops == 0) return DECLINED;
 
   const kinds = ints(fNames.count, 0);
   for (let f = 0; f < fNames.count; f++) st(kinds, f, kindOf(f, kv == 1));
