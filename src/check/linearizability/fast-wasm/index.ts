@@ -10,6 +10,7 @@
  * fast path and the general checker, exactly as without it.
  */
 import { setFlagsFromString } from "node:v8";
+import { isMainThread } from "node:worker_threads";
 import type { Value } from "../types.js";
 import { FAST_MAX_STEPS } from "../fast/index.js";
 import type { FastVerdict } from "../fast/index.js";
@@ -53,13 +54,15 @@ function tieringChosenByUser(): boolean {
 
 /**
  * Compiles and instantiates a fast-path module. V8 would compile its hot functions again with TurboFan on
- * background threads while the first file is checked — CPU that the per-file figure counts (5–15 ms) for a
- * module that runs for a few milliseconds per file. So the module is compiled with `--liftoff-only` set just
- * around its compilation (V8 fixes a module's tiering when it is compiled) and the default restored at once;
- * other modules of the process keep theirs. Left alone when the user chose WebAssembly tiering flags.
+ * background threads while the first file is checked — CPU that the per-file figure counts (first files at 5–12
+ * ms instead of 3–6) for a module that runs for about a millisecond per file. So on the main thread the module
+ * is compiled with `--liftoff-only` set just around its compilation (V8 fixes a module's tiering when it is
+ * compiled) and the default restored at once; other modules keep theirs. V8's flags are the process's: worker
+ * threads leave them alone (their modules tier up as usual), and so does a user who chose WebAssembly tiering
+ * flags.
  */
 export function compileFastWasm(bytes: Uint8Array): FastWasmExports {
-  const pin = !tieringChosenByUser();
+  const pin = isMainThread && !tieringChosenByUser();
   if (pin) setFlagsFromString("--liftoff-only");
   try {
     const module = new wasmApi.Module(bytes);
