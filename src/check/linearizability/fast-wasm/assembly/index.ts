@@ -168,9 +168,9 @@ function newTriples(expected: i32): Triples {
   return t;
 }
 
-/** An array of `from` i32 copied into a new one of `to`. */
+/** An array of `from` i32 copied into a new one of `to` (the rest not cleared: the callers write before reading). */
 function copied(p: usize, from: i32, to: i32): usize {
-  const q = ints(to, 0);
+  const q = alloc(<usize>to << 2);
   memory.copy(q, p, <usize>from << 2);
   return q;
 }
@@ -753,15 +753,18 @@ let cacheArena: usize = 0;
 let cacheSize: i32 = 0;
 let cacheCapacity: i32 = 0;
 let cacheMaxBytes: i64 = 0;
+const INITIAL_ARENA_BYTES: i64 = 1 << 20;
 
 function cacheReset(expected: i32): void {
+  // As StateCache's first size: up to `expected` entries, but a first arena of at most 1 MiB.
   let capacity = 16;
-  while (capacity < expected) capacity <<= 1;
+  while (capacity < expected && <i64>capacity * 2 * words * 4 <= INITIAL_ARENA_BYTES) capacity <<= 1;
   if (capacity > cacheCapacity) {
     cacheCapacity = capacity;
-    cacheKeys = ints(capacity, 0);
-    cacheSids = ints(capacity, 0);
-    cacheArena = ints(capacity * words, 0);
+    // Keys, states and bitsets are written before they are read: not cleared.
+    cacheKeys = alloc(<usize>capacity << 2);
+    cacheSids = alloc(<usize>capacity << 2);
+    cacheArena = alloc(<usize>capacity * words << 2);
     cacheSlots = ints(capacity * 2, -1);
     cacheMask = capacity * 2 - 1;
   } else {
@@ -808,16 +811,25 @@ function cacheAdd(bits: usize, key: i32, sid: i32): bool {
   return true;
 }
 
+/** Bytes of the texts `append` has made for this file. */
+let appendedBytes: i64 = 0;
+
 /** The kv state after appending text `a` to state `sid` (TextStates.append in search.ts). */
 function append(sid: i32, a: i32): i32 {
   const e = appended.find(sid, a, 0);
   if (e >= 0) return ld(appended.data, e);
   const n1 = ld(texts.len, sid);
   const n2 = ld(texts.len, a);
+  // The texts appends make are held to the memo cache's budget too (a long chain of appends makes long texts).
+  appendedBytes += <i64>(n1 + n2);
+  if (appendedBytes > cacheMaxBytes) unreachable();
   const p = alloc(<usize>(n1 + n2));
   memory.copy(p, <usize>ld(texts.ptr, sid), n1);
   memory.copy(p + <usize>n1, <usize>ld(texts.ptr, a), n2);
+  const count = texts.count;
   const next = texts.id(p, n1 + n2);
+  // A text met before: its copy was the last allocation, and is given back.
+  if (texts.count == count) top = p;
   appended.find(sid, a, 0); // `texts.id` may have allocated, never touched `appended`: the slot is as found
   appended.add(sid, a, 0, next);
   return next;
@@ -841,6 +853,7 @@ function searchPartition(p: i32, bits: usize, zobrist: usize, stackOp: usize, st
   let sid = 0;
   let depth = 0;
   let setHash = 0;
+  // A successful search adds at least one entry per live op: sized for them (no growth on ordinary histories).
   cacheReset(ld(sizes, p));
   let steps = stepsLeft;
   while (true) {
@@ -1044,6 +1057,7 @@ export function check(length: i32, kv: i32, maxSteps: i32, maxCacheBytes: i32): 
   const stackOp = ints(ops, 0);
   const stackSid = ints(ops, 0);
   stepsLeft = maxSteps;
+  appendedBytes = 0;
   for (let p = 0; p < parts; p++) {
     const found = searchPartition(p, bits, zobrist, stackOp, stackSid);
     if (found < 0) return found;
