@@ -160,6 +160,16 @@ describe("the fast path in WebAssembly", () => {
     expect(wasm(text, "cas-register")).toEqual({ verdict: "linearizable", ops: 3 });
   });
 
+  it("declines past its memo cache budget (a trap), and checks the next file as before", () => {
+    // The first file is a kv history: its partitions' caches grow past their first size, where the budget is checked.
+    const { file, model } = manifest.histories[0]!;
+    const bytes = readFileSync(path.join(recordedDir, file));
+    const expected = wasmVerdictOfBytes(bytes, model, undefined);
+    expect(expected).toBeDefined();
+    expect(wasmVerdictOfBytes(bytes, model, undefined, { maxCacheBytes: 1024 })).toBeUndefined();
+    expect(wasmVerdictOfBytes(bytes, model, undefined)).toEqual(expected);
+  });
+
   it("leaves a non-linearizable history and a search past its step limit to the JavaScript paths", () => {
     const text = "[{:type :invoke, :f :write, :value 1, :process 0}\n {:type :ok, :f :write, :value 1, :process 0}\n {:type :invoke, :f :read, :value nil, :process 0}\n {:type :ok, :f :read, :value 1, :process 0}]";
     expect(wasm(text, "cas-register")).toEqual({ verdict: "linearizable", ops: 2 });

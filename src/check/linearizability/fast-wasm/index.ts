@@ -39,6 +39,8 @@ export interface FastWasmExports {
 /** Options of `wasmVerdictOfBytes` (for tests). */
 export interface FastWasmOptions {
   readonly maxSteps?: number;
+  /** Memo cache budget per partition, in bytes (tests: a small one). */
+  readonly maxCacheBytes?: number;
   /** The module to run instead of the committed one (tests: a deliberately broken build). */
   readonly exports?: FastWasmExports;
 }
@@ -97,7 +99,7 @@ export function wasmVerdictOfBytes(bytes: Uint8Array, model: string, initial: Va
   try {
     const at = wasm.input(bytes.length);
     new Uint8Array(wasm.memory.buffer, at, bytes.length).set(bytes);
-    const ops = wasm.check(bytes.length, model === "kv" ? 1 : 0, options.maxSteps ?? FAST_MAX_STEPS, FAST_WASM_MAX_CACHE_BYTES);
+    const ops = wasm.check(bytes.length, model === "kv" ? 1 : 0, options.maxSteps ?? FAST_MAX_STEPS, options.maxCacheBytes ?? FAST_WASM_MAX_CACHE_BYTES);
     return ops >= 0 ? { verdict: "linearizable", ops } : undefined;
   } catch (error) {
     // A trap (memory could not grow, or the memo cache reached its budget), or a file too large for its memory.
