@@ -8,8 +8,9 @@ import asc from "assemblyscript/asc";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The AssemblyScript source, relative to the repository. */
-export const FAST_WASM_SOURCE = "src/check/linearizability/fast-wasm/assembly/index.ts";
+/** The AssemblyScript source's folder and entry file, relative to the repository. */
+export const FAST_WASM_SOURCE_DIR = "src/check/linearizability/fast-wasm/assembly";
+export const FAST_WASM_SOURCE = `${FAST_WASM_SOURCE_DIR}/index.ts`;
 /** The generated TypeScript module holding the compiled bytes, relative to the repository. */
 export const FAST_WASM_GENERATED = "src/check/linearizability/fast-wasm/module.generated.ts";
 
@@ -24,15 +25,16 @@ const ASC_ARGS = [
   "--runtime", "stub",
   "-O3",
   "--noAssert",
-  "--use", `abort=${FAST_WASM_SOURCE.replace(/\.ts$/, "")}/trap`,
+  "--use", `abort=${FAST_WASM_SOURCE_DIR}/memory/trap`,
   "--outFile", "fast.wasm",
 ];
 
 /**
- * Compiles the module with asc; `source`, when given, replaces the text of FAST_WASM_SOURCE (tests compile
- * deliberately broken variants this way). @throws Error with the compiler's messages when it fails.
+ * Compiles the module with asc; `replaced` maps files of the source (paths relative to the repository) to the
+ * text to compile instead (tests compile deliberately broken variants this way). @throws Error with the
+ * compiler's messages when it fails.
  */
-export async function buildFastWasm(source?: string): Promise<Uint8Array> {
+export async function buildFastWasm(replaced: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
   let wasm: Uint8Array | undefined;
   let messages = "";
   const sink = { write: (text: string | Uint8Array): boolean => ((messages += String(text)), true) };
@@ -40,7 +42,8 @@ export async function buildFastWasm(source?: string): Promise<Uint8Array> {
     stdout: sink,
     stderr: sink,
     readFile: (name: string, baseDir: string) => {
-      if (source !== undefined && path.resolve(baseDir, name) === path.join(root, FAST_WASM_SOURCE)) return source;
+      const replacement = replaced[path.relative(root, path.resolve(baseDir, name))];
+      if (replacement !== undefined) return replacement;
       try {
         return readFileSync(path.resolve(baseDir, name), "utf8");
       } catch {
@@ -61,7 +64,7 @@ export function fastWasmModuleSource(wasm: Uint8Array): string {
   const lines: string[] = [];
   for (let i = 0; i < base64.length; i += 100) lines.push(`  "${base64.slice(i, i + 100)}",`);
   return [
-    `// Generated from ${FAST_WASM_SOURCE} by scripts/build-fast-wasm.ts; do not edit.`,
+    `// Generated from ${FAST_WASM_SOURCE_DIR}/ by scripts/build-fast-wasm.ts; do not edit.`,
     "// Regenerate: npm run build:wasm (a test fails while this file is stale).",
     "",
     `/** The compiled WebAssembly fast path (${wasm.length} bytes), in base64. */`,

@@ -17,7 +17,7 @@ import type { FastModelName } from "../../src/check/linearizability/fast/encode.
 import { fastVerdict, fastVerdictOfBytes } from "../../src/check/linearizability/fast/index.js";
 import { compileFastWasm, wasmVerdictOfBytes } from "../../src/check/linearizability/fast-wasm/index.js";
 import type { FastWasmExports } from "../../src/check/linearizability/fast-wasm/index.js";
-import { buildFastWasm, FAST_WASM_GENERATED, FAST_WASM_SOURCE, fastWasmModuleSource } from "../../scripts/build-fast-wasm.js";
+import { buildFastWasm, FAST_WASM_GENERATED, FAST_WASM_SOURCE_DIR, fastWasmModuleSource } from "../../scripts/build-fast-wasm.js";
 import { render, scenario } from "../support/fast-path-histories.js";
 
 const seed = Number(process.env["LIN_FAST_SEED"] ?? 20261205);
@@ -182,26 +182,28 @@ describe("the fast path in WebAssembly", () => {
 // Mutants: the module built from its source with one deliberate mistake. Each property above, run against it,
 // must find a history where it disagrees with the JavaScript fast path.
 describe("the WebAssembly fast path's tests catch broken builds", () => {
-  const source = readFileSync(path.join(root, FAST_WASM_SOURCE), "utf8");
-  // Each with the change to the generated history that shows it: none, trailing text, a 16-digit value.
+  // Each: the model, what it breaks, the source file, the text replaced and its replacement, and the change to the
+  // generated history that shows it (none, trailing text, a 16-digit value).
   const asGenerated = (text: string): string => text;
   const mutants = [
-    ["cas-register", "a cas that ignores its compare", "st(guard, op, ld(values.b, input));", "st(guard, op, ANY);", asGenerated],
-    ["kv", "a get that accepts any state", "st(guard, op, output == NONE ? NO_STATE : output == NIL ? ANY : observed);", "st(guard, op, output == NONE ? NO_STATE : ANY);", asGenerated],
-    ["kv", "an append that overwrites", "st(result, op, k == K_WRITE ? t : APPENDED);", "st(result, op, t);", asGenerated],
-    ["cas-register", "a reader that takes any text after the vector", "if (at(end) != 93 || skipSep(end + 1) != length || ops == 0)", "if (at(end) != 93 || ops == 0)", (text: string) => text.replace(/\]\n$/, "] 1\n")],
-    ["cas-register", "a reader that takes integers of 16 digits", "if (p - start > 15) return -1;", "if (p - start > 16) return -1;", (text: string) => text.replaceAll(":value 1,", ":value 1000000000000000,")],
+    ["cas-register", "a cas that ignores its compare", "encode.ts", "st(guard, op, ld(values.b, input));", "st(guard, op, ANY);", asGenerated],
+    ["kv", "a get that accepts any state", "encode.ts", "st(guard, op, output == NONE ? NO_STATE : output == NIL ? ANY : observed);", "st(guard, op, output == NONE ? NO_STATE : ANY);", asGenerated],
+    ["kv", "an append that overwrites", "encode.ts", "st(result, op, k == K_WRITE ? t : APPENDED);", "st(result, op, t);", asGenerated],
+    ["cas-register", "a reader that takes any text after the vector", "reader.ts", "return at(end) == 93 && skipSep(end + 1) == length && ops > 0;", "return at(end) == 93 && ops > 0;", (text: string) => text.replace(/\]\n$/, "] 1\n")],
+    ["cas-register", "a reader that takes integers of 16 digits", "reader.ts", "if (p - start > 15) return -1;", "if (p - start > 16) return -1;", (text: string) => text.replaceAll(":value 1,", ":value 1000000000000000,")],
   ] as const;
   const built = new Map<string, FastWasmExports>();
 
   beforeAll(async () => {
-    for (const [, what, from, to] of mutants) {
-      expect(source.split(from).length, `the mutant "${what}" changes exactly one place`).toBe(2);
-      built.set(what, compileFastWasm(await buildFastWasm(source.replace(from, to))));
+    for (const [, what, file, from, to] of mutants) {
+      const source = `${FAST_WASM_SOURCE_DIR}/${file}`;
+      const text = readFileSync(path.join(root, source), "utf8");
+      expect(text.split(from).length, `the mutant "${what}" changes exactly one place`).toBe(2);
+      built.set(what, compileFastWasm(await buildFastWasm({ [source]: text.replace(from, to) })));
     }
   }, 120_000);
 
-  it.each(mutants)("catches the %s mutant: %s", (model, what, _from, _to, change) => {
+  it.each(mutants)("catches the %s mutant: %s", (model, what, _file, _from, _to, change) => {
     const mutant = built.get(what)!;
     const outcome = fc.check(
       fc.property(scenario, (s) => {
