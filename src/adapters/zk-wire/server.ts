@@ -198,20 +198,22 @@ export async function startZkWireServer(options: ZkWireServerOptions): Promise<Z
       slot.reply = r;
       return;
     }
+    // One `then` per reply (no `finally`: each extra link is a promise and a microtask on every write).
     r.then(
-      (value) => {
-        slot.reply = value;
-      },
+      (value) => settle(conn, slot, value),
       (e: unknown) => {
         log(`zk-wire: closing ${conn.remote}: the backend failed a request: ${(e as Error).message}`);
-        slot.reply = { err: Code.CONNECTIONLOSS, clientSide: true, reason: "backend failure" };
+        settle(conn, slot, { err: Code.CONNECTIONLOSS, clientSide: true, reason: "backend failure" });
       },
-    ).finally(() => {
-      if (conn.socket.destroyed) return;
-      conn.socket.cork();
-      drainReplies(conn);
-      if (!conn.socket.destroyed && conn.socket.writableCorked > 0) conn.socket.uncork();
-    });
+    );
+  };
+  /** A reply the backend owed is known: sends it and the ones it held back. */
+  const settle = (conn: Connection, slot: PendingReply, value: ServiceReply) => {
+    slot.reply = value;
+    if (conn.socket.destroyed) return;
+    conn.socket.cork();
+    drainReplies(conn);
+    if (!conn.socket.destroyed && conn.socket.writableCorked > 0) conn.socket.uncork();
   };
 
   const handshake = (conn: Connection, frame: Uint8Array) => {
