@@ -5,7 +5,10 @@
  * Frame: `u32 headerLength`, header (UTF-8 JSON in which every `Uint8Array` is replaced by `{"$b": k}`), then
  * for each blob k in order `u32 length` and its bytes. `null` data stays JSON `null`.
  */
-import { fromUtf8, utf8 } from "../zk/index.js";
+import { utf8Length } from "../zk/bytes.js";
+import { fromUtf8 } from "../zk/index.js";
+
+const encoder = new TextEncoder();
 
 /** A frame that does not decode: a corrupt entry or snapshot. */
 export class EnsembleCodecError extends Error {
@@ -51,20 +54,29 @@ function restore(value: unknown, blobs: readonly Uint8Array[]): unknown {
 /** Encodes any JSON-like value that may hold `Uint8Array`s. */
 export function encodeFrame(value: unknown): Uint8Array {
   const blobs: Uint8Array[] = [];
-  const header = utf8(JSON.stringify(extract(value, blobs)));
-  let size = 4 + header.length;
+  const header = JSON.stringify(extract(value, blobs));
+  // The header is encoded straight into the frame (no intermediate bytes to copy): sized first.
+  const headerLength = utf8Length(header);
+  let size = 4 + headerLength;
   for (const b of blobs) size += 4 + b.length;
   const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, header.length);
-  out.set(header, 4);
-  let at = 4 + header.length;
+  putUint32(out, 0, headerLength);
+  encoder.encodeInto(header, out.subarray(4, 4 + headerLength));
+  let at = 4 + headerLength;
   for (const b of blobs) {
-    view.setUint32(at, b.length);
+    putUint32(out, at, b.length);
     out.set(b, at + 4);
     at += 4 + b.length;
   }
   return out;
+}
+
+/** Writes `n` big-endian at `at` (a DataView per frame would be one more allocation per entry). */
+function putUint32(out: Uint8Array, at: number, n: number): void {
+  out[at] = n >>> 24;
+  out[at + 1] = (n >>> 16) & 0xff;
+  out[at + 2] = (n >>> 8) & 0xff;
+  out[at + 3] = n & 0xff;
 }
 
 /** Decodes a frame written by {@link encodeFrame}; blobs are views into `bytes` (never mutated). */
