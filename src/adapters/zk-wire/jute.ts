@@ -187,6 +187,13 @@ export class JuteWriter {
   bytes(): Uint8Array {
     return this.buf.slice(0, this.at);
   }
+  /**
+   * The bytes written as a view of the writer's own buffer, without a copy: only for a writer that is not written
+   * to again (a finished frame; its buffer is sized for it, so the view keeps little else alive).
+   */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.at);
+  }
 }
 
 /** Runs `read` over `bytes` and returns its value or the typed error (never throws a {@link JuteError}). */

@@ -227,10 +227,13 @@ export function beginFrame(capacity = 128): JuteWriter {
   return new JuteWriter(capacity).int(0);
 }
 
-/** Writes the length prefix and returns the frame's bytes. */
+/**
+ * Writes the length prefix and returns the frame's bytes: a view of the writer's buffer (one allocation and copy
+ * less per reply); `w` must not be written to again.
+ */
 export function endFrame(w: JuteWriter): Uint8Array {
   w.patchInt(0, w.length - 4);
-  return w.bytes();
+  return w.written();
 }
 
 /**
