@@ -28,7 +28,7 @@ export function applyWrite(m: ModelLog, ops: readonly WalOp[]): ModelLog {
       case "entries":
         if (op.entries.length === 0) break;
         next.entries = next.entries.filter((e) => e.index < op.entries[0]!.index);
-        for (const e of op.entries) next.entries.push({ index: e.index, term: e.term, payload: [...e.payload] });
+        for (const e of op.entries) next.entries.push({ index: e.index, term: e.term, payload: e.payload instanceof Uint8Array ? [...e.payload] : e.payload.flatMap((p) => [...p]) });
         break;
       case "snapshot": {
         const at = next.entries.find((e) => e.index === op.index);

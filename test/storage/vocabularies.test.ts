@@ -11,6 +11,9 @@ import { Prng } from "../../src/adapters/simulator/prng.js";
 import { raftProtocol, type RaftDisk, type RaftWrite } from "../../src/adapters/simulator/raft-protocol.js";
 import { applyPersist } from "../../src/adapters/simulator/kraft-protocol.js";
 import { KRaftStorage, MemoryFileSystem, RaftStorage } from "../../src/adapters/storage/index.js";
+import { encodePayload } from "../../src/adapters/storage/core-storage.js";
+import { encodeBatch } from "../../src/adapters/storage/format.js";
+import { entryBodyParts, writeEntryBody } from "../../src/adapters/codec/raft.js";
 
 const quiet = (): void => undefined;
 const DIR = "/d";
@@ -196,5 +199,20 @@ describe("KRaft vocabulary (seeds 1..4; replay: npx vitest run test/storage/voca
     }
     expect(restarts).toBeGreaterThan(50);
     expect(snapshots).toBeGreaterThan(2);
+  });
+});
+
+describe("an entry written in parts", () => {
+  it("is the same bytes as its whole payload (the Raft vocabulary writes the kind's tag and the data straight into the batch)", () => {
+    const entries: raft.Entry[] = [
+      { index: 7, term: 2, kind: "normal", data: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff) },
+      { index: 8, term: 2, kind: "conf-change", data: Uint8Array.of(1, 2, 3) },
+      { index: 9, term: 3, kind: "normal", data: new Uint8Array(0) },
+    ];
+    const whole = encodeBatch(4, entries.map((e) => ({ type: "entry", index: e.index, term: e.term, payload: encodePayload((w) => writeEntryBody(w, e)) })));
+    const parts = encodeBatch(4, entries.map((e) => ({ type: "entry", index: e.index, term: e.term, payload: entryBodyParts(e) })));
+    expect(parts).toEqual(whole);
+    // And the parts carry the entry, not merely the same length: the tag byte, then the data.
+    expect(entryBodyParts(entries[1]!).map((p) => [...p])).toEqual([[1], [1, 2, 3]]);
   });
 });

@@ -29,9 +29,15 @@ export function writeEntryBody(w: ByteWriter, e: Entry): void {
   w.bytes(e.data);
 }
 
-/** The exact size of {@link writeEntryBody}'s bytes for `e`. */
-export function entryBodyBytes(e: Entry): number {
-  return 1 + e.data.length;
+/** One byte per entry kind (its tag), shared by every entry's {@link entryBodyParts}. */
+const KIND_BYTES: readonly Uint8Array[] = ENTRY_KINDS.map((_, i) => Uint8Array.of(i));
+
+/**
+ * The bytes of {@link writeEntryBody} as parts written one after the other (the kind's tag, then the data): the
+ * log writes them straight into its batch, so an entry's data is not first copied into a payload of its own.
+ */
+export function entryBodyParts(e: Entry): readonly Uint8Array[] {
+  return [KIND_BYTES[ENTRY_KINDS.indexOf(e.kind)] ?? Uint8Array.of(0xff), e.data];
 }
 
 /** Reads an entry body written by {@link writeEntryBody} (the rest of the bytes are the data). */

@@ -66,6 +66,14 @@ export interface EntryRecord {
   readonly payload: Uint8Array;
 }
 
+/** An entry to write: its payload may come in parts, written one after the other (the same bytes, no concatenation). */
+export interface EntryWrite {
+  readonly type: "entry";
+  readonly index: number;
+  readonly term: number;
+  readonly payload: Uint8Array | readonly Uint8Array[];
+}
+
 /** Drop every entry with index ≥ `from`. */
 export interface TruncateRecord {
   readonly type: "truncate";
@@ -88,6 +96,17 @@ export interface CommitRecord {
 
 /** Every record of a segment. */
 export type WalRecord = SegmentHeader | BatchHeader | EntryRecord | TruncateRecord | SnapshotMarker | CommitRecord;
+
+/** A record as it is written: an entry's payload may come in parts. */
+export type WalWriteRecord = Exclude<WalRecord, EntryRecord> | EntryWrite;
+
+/** The length of an entry's payload, whole or in parts. */
+function payloadLength(payload: Uint8Array | readonly Uint8Array[]): number {
+  if (payload instanceof Uint8Array) return payload.length;
+  let n = 0;
+  for (const p of payload) n += p.length;
+  return n;
+}
 
 /** The content of the hard-state file: the generic term (Raft term, KRaft epoch) and the vocabulary's payload. */
 export interface StateFile {
@@ -129,7 +148,7 @@ function frame(out: ByteWriter, body: (w: ByteWriter) => void): void {
 }
 
 /** Appends the frame of `r` to `out`. */
-export function writeRecord(out: ByteWriter, r: WalRecord): void {
+export function writeRecord(out: ByteWriter, r: WalWriteRecord): void {
   frame(out, (w) => {
     switch (r.type) {
       case "segment":
@@ -154,7 +173,8 @@ export function writeRecord(out: ByteWriter, r: WalRecord): void {
         w.u8(T.entry);
         w.varUint(r.index);
         w.varUint(r.term);
-        w.bytes(r.payload);
+        if (r.payload instanceof Uint8Array) w.bytes(r.payload);
+        else for (const p of r.payload) w.bytes(p);
         break;
       case "truncate":
         w.u8(T.truncate);
@@ -175,11 +195,11 @@ export function writeRecord(out: ByteWriter, r: WalRecord): void {
 }
 
 /** One batch as written by one group commit: the batch frame, then the frames of `records`. */
-export function encodeBatch(seq: number, records: readonly WalRecord[]): Uint8Array {
+export function encodeBatch(seq: number, records: readonly WalWriteRecord[]): Uint8Array {
   // Sized up front (a record's frame is its payload plus at most RECORD_OVERHEAD bytes): the batch's entries are
   // copied once, into the buffer that is written, not through a doubling buffer and two more copies.
   let estimate = 0;
-  for (const r of records) estimate += RECORD_OVERHEAD + (r.type === "entry" ? r.payload.length : 0);
+  for (const r of records) estimate += RECORD_OVERHEAD + (r.type === "entry" ? payloadLength(r.payload) : 0);
   const body = new ByteWriter(estimate);
   for (const r of records) writeRecord(body, r);
   const header = new ByteWriter(RECORD_OVERHEAD);

@@ -5,7 +5,7 @@
  * the log agrees at the snapshot (§7).
  * @module
  */
-import { entryBodyBytes, readConfig, readEntryBody, writeConfig, writeEntryBody } from "../codec/raft.js";
+import { entryBodyParts, readConfig, readEntryBody, writeConfig } from "../codec/raft.js";
 import type { Entry, HardState, Input, PersistOutput, PersistedState, Snapshot } from "../../core/raft/types.js";
 import { CoreStorage, decodePayload, encodePayload, openCoreLog, type CoreStorageOptions } from "./core-storage.js";
 import type { RecoveredLog } from "./recovery.js";
@@ -80,7 +80,7 @@ export class RaftStorage extends CoreStorage {
       if (s.index > this.commit) this.commit = s.index;
     }
     if (o.entries !== undefined && o.entries.length > 0) {
-      ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.index, term: e.term, payload: encodePayload((w) => writeEntryBody(w, e), entryBodyBytes(e)) })) });
+      ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.index, term: e.term, payload: entryBodyParts(e) })) });
     }
     if (hs !== undefined && hs.commit > this.knownCommit) this.knownCommit = hs.commit;
     if (this.knownCommit > this.commit) {

@@ -27,7 +27,7 @@ import {
   parseSegmentName,
   segmentName,
   snapshotName,
-  type WalRecord,
+  type WalWriteRecord,
 } from "./format.js";
 import { pathOf, type AppendHandle, type FileSystem } from "./fs.js";
 import { LogModel, type SnapshotRetention } from "./log-model.js";
@@ -36,7 +36,7 @@ import { finishRecovery, planRecovery, type RecoveredLog, type SegmentInfo } fro
 /** One operation of a write, in the generic vocabulary (indices from 1, terms from 0). */
 export type WalOp =
   /** Append entries (contiguous), overwriting any suffix of the log from the first one. */
-  | { readonly type: "entries"; readonly entries: readonly { readonly index: number; readonly term: number; readonly payload: Uint8Array }[] }
+  | { readonly type: "entries"; readonly entries: readonly { readonly index: number; readonly term: number; readonly payload: Uint8Array | readonly Uint8Array[] }[] }
   /** Drop entries with index ≥ `from`. */
   | { readonly type: "truncate"; readonly from: number }
   /** Install a snapshot; `retention` says which entries after it survive. */
@@ -91,7 +91,7 @@ export interface WalStats {
 }
 
 interface Pending {
-  readonly records: WalRecord[];
+  readonly records: WalWriteRecord[];
   readonly state: { readonly term: number; readonly payload: Uint8Array } | undefined;
   readonly snapshot: { readonly name: string; readonly bytes: Uint8Array } | undefined;
   readonly position: LogPosition;
@@ -226,7 +226,7 @@ export class WriteAheadLog {
    */
   append(ops: readonly WalOp[]): Promise<LogPosition> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
-    const records: WalRecord[] = [];
+    const records: WalWriteRecord[] = [];
     let state: Pending["state"];
     let snapshot: Pending["snapshot"];
     const m = this.model;
@@ -312,7 +312,7 @@ export class WriteAheadLog {
   private async flush(batch: readonly Pending[]): Promise<void> {
     let state: Pending["state"];
     let snapshot: Pending["snapshot"];
-    const records: WalRecord[] = [];
+    const records: WalWriteRecord[] = [];
     for (const p of batch) {
       if (p.state !== undefined) state = p.state;
       if (p.snapshot !== undefined) snapshot = p.snapshot;
