@@ -7,10 +7,12 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { request as httpRequest } from "node:http";
 import { RaftNode, type RaftNodeOptions, type RaftNodeStatus } from "../node/index.js";
 import type { Entry, Snapshot } from "../../core/raft/index.js";
 import type { TransportStats } from "../transport/index.js";
+import { HttpServer, type Respond } from "./http-server.js";
+import type { Http1Request } from "./http1.js";
 import { KV_PATHS, KvRequestError, errorJson, headerJson, parseKvRequest, responseJson, type KvPath, type KvRequest } from "./api.js";
 import { KvCommandError, KvMachine, KvSnapshotError, decodeCommand, encodeCommand, type Applied, type Command, type OpResult } from "./machine.js";
 
@@ -40,7 +42,7 @@ export class KvService {
   private readonly machine = new KvMachine();
   private applied = 0;
   private node!: RaftNode;
-  private server!: Server;
+  private server!: HttpServer;
   private readonly bootId = randomBytes(6).toString("hex");
   private seq = 0;
   private readonly writes = new Map<string, (a: Applied) => void>();
@@ -73,12 +75,14 @@ export class KvService {
         },
       },
     });
-    s.server = createServer((req, res) => s.handle(req, res));
-    s.server.keepAliveTimeout = 30_000;
     try {
-      await new Promise<void>((resolve, reject) => {
-        s.server.once("error", reject);
-        s.server.listen(o.client.port, o.client.host, () => resolve());
+      s.server = await HttpServer.listen({
+        host: o.client.host,
+        port: o.client.port,
+        handle: (req, respond) => s.handle(req, respond),
+        errorBody: (status, message) => JSON.stringify(errorJson(message, status >= 500 ? 13 : GRPC.invalidArgument)),
+        maxBodyBytes: MAX_BODY_BYTES,
+        idleMs: 30_000,
       });
     } catch (e) {
       await s.node.stop();
@@ -89,8 +93,7 @@ export class KvService {
 
   /** The client listen port. */
   get clientPort(): number {
-    const a = this.server.address();
-    return typeof a === "object" && a !== null ? a.port : 0;
+    return this.server.port;
   }
 
   /** The underlying node (peer port, status, stats). */
@@ -111,8 +114,7 @@ export class KvService {
 
   /** Stops the listener and the node. */
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
     await this.node.stop();
   }
 
@@ -150,42 +152,25 @@ export class KvService {
     return { clusterId: this.o.clusterId, memberId: this.o.id, revision: this.machine.revision, term: this.node.status().term };
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const send = (r: Reply): void => {
-      if (res.headersSent) return;
-      const text = JSON.stringify(r.body);
-      res.writeHead(r.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-      res.end(text);
-    };
-    const path = (req.url ?? "").split("?")[0]!;
+  private handle(req: Http1Request, respond: Respond): void {
+    const send = (r: Reply): void => respond(r.status, JSON.stringify(r.body));
+    const query = req.target.indexOf("?");
+    const path = query < 0 ? req.target : req.target.slice(0, query);
     if (req.method === "GET" && path === "/status") return send({ status: 200, body: { ...this.status(), peers: this.peerCounters() } });
     if (!(KV_PATHS as readonly string[]).includes(path)) return send({ status: 404, body: errorJson(`no such endpoint ${path}`, GRPC.notFound) });
     if (req.method !== "POST") return send({ status: 405, body: errorJson(`${path} takes POST`, GRPC.invalidArgument) });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        send({ status: 413, body: errorJson(`body over ${MAX_BODY_BYTES} bytes`, GRPC.invalidArgument) });
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on("error", () => undefined);
-    req.on("end", () => {
-      if (size > MAX_BODY_BYTES) return;
-      const body = Buffer.concat(chunks).toString("utf8");
-      let parsed: KvRequest;
-      try {
-        parsed = parseKvRequest(path as KvPath, body);
-      } catch (e) {
-        if (e instanceof KvRequestError) return send({ status: 400, body: errorJson(e.message, GRPC.invalidArgument) });
-        return send({ status: 500, body: errorJson(String(e), 13) });
-      }
-      this.serve(parsed, req.headers[FORWARDED] !== undefined).then(
-        (r) => (r === "forward" ? this.forward(path, body, send) : send(r)),
-        (e: unknown) => send({ status: 500, body: errorJson(String(e), 13) }),
-      );
-    });
+    const body = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength).toString("utf8");
+    let parsed: KvRequest;
+    try {
+      parsed = parseKvRequest(path as KvPath, body);
+    } catch (e) {
+      if (e instanceof KvRequestError) return send({ status: 400, body: errorJson(e.message, GRPC.invalidArgument) });
+      return send({ status: 500, body: errorJson(String(e), 13) });
+    }
+    this.serve(parsed, req.headers.get(FORWARDED) !== undefined).then(
+      (r) => (r === "forward" ? this.forward(path, body, send) : send(r)),
+      (e: unknown) => send({ status: 500, body: errorJson(String(e), 13) }),
+    );
   }
 
   /** Serves a parsed request here, or says it must go to the leader. */
