@@ -11,6 +11,7 @@ import { request as httpRequest } from "node:http";
 import { RaftNode, type RaftNodeOptions, type RaftNodeStatus } from "../node/index.js";
 import type { Entry, Snapshot } from "../../core/raft/index.js";
 import type { TransportStats } from "../transport/index.js";
+import { RequestDeadlines } from "./deadlines.js";
 import { HttpServer, type Respond } from "./http-server.js";
 import type { Http1Request } from "./http1.js";
 import { KV_PATHS, KvRequestError, errorJson, headerJson, parseKvRequest, responseJson, type KvPath, type KvRequest } from "./api.js";
@@ -51,9 +52,11 @@ export class KvService {
   private waitingApply: { index: number; go: () => void }[] = [];
 
   private readonly clients: Map<number, string>;
+  private readonly deadlines: RequestDeadlines;
 
   private constructor(private readonly o: KvServiceOptions) {
     this.clients = new Map(o.clientAddresses ?? []);
+    this.deadlines = new RequestDeadlines(o.requestTimeoutMs ?? 5000);
   }
 
   /** Adds or moves a node's client address (where a follower forwards to). */
@@ -114,6 +117,7 @@ export class KvService {
 
   /** Stops the listener and the node. */
   async stop(): Promise<void> {
+    this.deadlines.stop();
     await this.server.close();
     await this.node.stop();
   }
@@ -178,21 +182,20 @@ export class KvService {
     const st = this.node.status();
     if (r.kind === "read" && r.serializable) return { status: 200, body: responseJson(this.machine.range(r.range), this.header()) };
     if (st.role !== "leader") return forwarded || !this.canForward(st.leader) ? this.notLeader(st.leader) : "forward";
-    const timeout = this.o.requestTimeoutMs ?? 5000;
     if (r.kind === "read") {
-      const point = await this.readPoint(timeout);
+      const point = await this.readPoint();
       if (point !== "ok") return point === "timeout" ? this.timedOut() : this.notLeader(point.leader);
       return { status: 200, body: responseJson(this.machine.range(r.range), this.header()) };
     }
     const id = `${this.o.id}.${this.bootId}.${++this.seq}`;
     const command: Command = r.kind === "txn" ? { id, type: "txn", compare: r.compare, success: r.success, failure: r.failure } : { ...r.op, id };
     const applied = await new Promise<Applied | undefined>((resolve) => {
-      const timer = setTimeout(() => {
+      const finished = this.deadlines.add(() => {
         this.writes.delete(id);
         resolve(undefined);
-      }, timeout);
+      });
       this.writes.set(id, (a) => {
-        clearTimeout(timer);
+        finished();
         this.writes.delete(id);
         resolve(a);
       });
@@ -203,15 +206,15 @@ export class KvService {
   }
 
   /** Waits for a ReadIndex read point and for the machine to apply up to it. */
-  private readPoint(timeout: number): Promise<"ok" | "timeout" | { leader: number }> {
+  private readPoint(): Promise<"ok" | "timeout" | { leader: number }> {
     const id = `r.${this.bootId}.${++this.seq}`;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const finished = this.deadlines.add(() => {
         this.reads.delete(id);
         resolve("timeout");
-      }, timeout);
+      });
       const done = (v: "ok" | { leader: number }): void => {
-        clearTimeout(timer);
+        finished();
         this.reads.delete(id);
         resolve(v);
       };
