@@ -13,7 +13,7 @@ export default defineConfig({
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
-      exclude: ["src/**/index.ts", "src/**/*.d.ts", "**/.cache/**"],
+      exclude: ["src/**/index.ts", "src/**/*.d.ts", "**/.cache/**", "src/**/assembly/**"],
       reporter: ["text-summary", "json-summary"],
       reportsDirectory: "reports/coverage",
       thresholds: {

@@ -10,7 +10,9 @@
  * that `check --manifest` settles these files with is timed warm too, split where Porcupine's driver splits:
  * "fast parse" is `textChunks` + `encodeHistory` (decoding the file's bytes in chunks, reading them into typed
  * arrays, and the search's set-up: what `check --manifest` does before searching), "fast check"
- * is `searchHistory`. The machine is shared: the load average is printed with the figures.
+ * is `searchHistory`; "Qw p+c" is the fast path in WebAssembly (`wasmVerdictOfBytes`: copying the bytes into the
+ * module's memory, reading, encoding and searching), which `check --manifest` tries first. The machine is shared:
+ * the load average is printed with the figures.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -22,6 +24,7 @@ import { encodeHistory } from "../src/check/linearizability/fast/encode.js";
 import type { EncodedHistory, FastModelName } from "../src/check/linearizability/fast/encode.js";
 import { FAST_MAX_STEPS, textChunks } from "../src/check/linearizability/fast/index.js";
 import { searchHistory, TextStates } from "../src/check/linearizability/fast/search.js";
+import { wasmVerdictOfBytes } from "../src/check/linearizability/fast-wasm/index.js";
 import { checkLinearizability, modelByName, parseHistory, parseManifest } from "../src/check/linearizability/index.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,6 +45,8 @@ interface Row {
   /** The fast path, warm: encode (parse + set-up) and search; absent when it declines the file. */
   fastParse?: Cost;
   fastCheck?: Cost;
+  /** The fast path in WebAssembly, warm: parse + check; absent when it declines the file. */
+  wasm?: Cost;
   manifest: Cost;
   porcupineParse?: Cost;
   porcupineCheck?: Cost;
@@ -174,6 +179,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     const model = modelByName(entry.model, entry.initial);
     const checked = timed(reps, () => checkLinearizability(parsed.value, model));
     const fast = entry.format === "jepsen-edn" && entry.initial === undefined ? timeFastPath(reps, bytes, entry.model) : undefined;
+    const wasm = entry.format === "jepsen-edn" && entry.initial === undefined ? timed(reps, () => wasmVerdictOfBytes(bytes, entry.model, undefined)) : undefined;
     const row: Row = {
       file: entry.file,
       ops: parsed.value.length,
@@ -181,6 +187,7 @@ export async function run(argv: readonly string[]): Promise<void> {
       parse: parsed.cost,
       check: checked.cost,
       ...(fast !== undefined ? { fastParse: fast.parse, fastCheck: fast.check } : {}),
+      ...(wasm?.value !== undefined ? { wasm: wasm.cost } : {}),
       manifest: medianCost(manifestRuns.map((r) => r.perFile.get(entry.file)!)),
     };
     if (porcupineRuns.length > 0) {
@@ -194,8 +201,8 @@ export async function run(argv: readonly string[]): Promise<void> {
 
   for (const unit of ["ms", "cpu"] as const) {
     const title = unit === "ms" ? "wall ms" : "CPU ms (user + system, every thread of the process)";
-    process.stdout.write(`\n${title}, medians. P = Porcupine driver, Q = quorate warm in this process (general path; Qf = the fast path), Q manif = per file as check --manifest reports it (read + parse + check, fresh process)\n`);
-    process.stdout.write(`${"file".padEnd(24)} ${"ops".padStart(5)} ${"P parse".padStart(8)} ${"P check".padStart(8)} ${"Q parse".padStart(8)} ${"Q check".padStart(8)} ${"Qf parse".padStart(8)} ${"Qf check".padStart(8)} ${"Q manif".padStart(8)}  check≤P  Qf check≤P  manif≤P parse+check  verdict\n`);
+    process.stdout.write(`\n${title}, medians. P = Porcupine driver, Q = quorate warm in this process (general path; Qf = the fast path, Qw = the fast path in WebAssembly), Q manif = per file as check --manifest reports it (read + parse + check, fresh process)\n`);
+    process.stdout.write(`${"file".padEnd(24)} ${"ops".padStart(5)} ${"P parse".padStart(8)} ${"P check".padStart(8)} ${"Q parse".padStart(8)} ${"Q check".padStart(8)} ${"Qf parse".padStart(8)} ${"Qf check".padStart(8)} ${"Qw p+c".padStart(8)} ${"Q manif".padStart(8)}  check≤P  Qf check≤P  manif≤P parse+check  verdict\n`);
     let checkWins = 0;
     let fastCheckWins = 0;
     let manifestWins = 0;
@@ -210,10 +217,10 @@ export async function run(argv: readonly string[]): Promise<void> {
       if (fastCheckOk === "yes") fastCheckWins++;
       if (manifestOk === "yes") manifestWins++;
       const agree = r.porcupineVerdict === undefined || r.porcupineVerdict === r.verdict ? "" : `  DISAGREES with Porcupine (${r.porcupineVerdict})`;
-      process.stdout.write(`${r.file.padEnd(24)} ${String(r.ops).padStart(5)} ${f2(pParse)} ${f2(pCheck)} ${f2(r.parse[unit])} ${f2(r.check[unit])} ${f2(r.fastParse?.[unit])} ${f2(fastCheck)} ${f2(r.manifest[unit])}  ${checkOk.padEnd(7)}  ${fastCheckOk.padEnd(10)}  ${manifestOk.padEnd(19)}  ${r.verdict}${agree}\n`);
+      process.stdout.write(`${r.file.padEnd(24)} ${String(r.ops).padStart(5)} ${f2(pParse)} ${f2(pCheck)} ${f2(r.parse[unit])} ${f2(r.check[unit])} ${f2(r.fastParse?.[unit])} ${f2(fastCheck)} ${f2(r.wasm?.[unit])} ${f2(r.manifest[unit])}  ${checkOk.padEnd(7)}  ${fastCheckOk.padEnd(10)}  ${manifestOk.padEnd(19)}  ${r.verdict}${agree}\n`);
     }
     const sum = (pick: (r: Row) => number | undefined): number => rows.reduce((s, r) => s + (pick(r) ?? 0), 0);
-    process.stdout.write(`${"total".padEnd(24)} ${String(sum((r) => r.ops)).padStart(5)} ${f2(sum((r) => r.porcupineParse?.[unit]))} ${f2(sum((r) => r.porcupineCheck?.[unit]))} ${f2(sum((r) => r.parse[unit]))} ${f2(sum((r) => r.check[unit]))} ${f2(sum((r) => r.fastParse?.[unit]))} ${f2(sum((r) => r.fastCheck?.[unit]))} ${f2(sum((r) => r.manifest[unit]))}\n`);
+    process.stdout.write(`${"total".padEnd(24)} ${String(sum((r) => r.ops)).padStart(5)} ${f2(sum((r) => r.porcupineParse?.[unit]))} ${f2(sum((r) => r.porcupineCheck?.[unit]))} ${f2(sum((r) => r.parse[unit]))} ${f2(sum((r) => r.check[unit]))} ${f2(sum((r) => r.fastParse?.[unit]))} ${f2(sum((r) => r.fastCheck?.[unit]))} ${f2(sum((r) => r.wasm?.[unit]))} ${f2(sum((r) => r.manifest[unit]))}\n`);
     if (porcupineRuns.length > 0) process.stdout.write(`check ≤ Porcupine check on ${checkWins}/${rows.length} files (fast path's check: ${fastCheckWins}/${rows.length}); manifest per file ≤ Porcupine parse+check on ${manifestWins}/${rows.length}\n`);
   }
   const walls = manifestRuns.map((r) => r.wallMs);

@@ -85,6 +85,16 @@ describe("the fast path's chunked reading", () => {
     );
   });
 
+  it("reads a first chunk of nothing but a comment, as a long header cut off on its own", () => {
+    const text = "; a header\n[{:type :invoke, :f :write, :value 1, :process 0}\n {:type :ok, :f :write, :value 1, :process 0}]\n";
+    const whole = encodeHistory(text, "cas-register");
+    expect(whole).toBeDefined();
+    expect(encodeHistory(cutAt(text, [text.indexOf("\n") + 1]), "cas-register")).toEqual(whole);
+    expect(encodeHistory(["; a header\n", "; more\n", text.slice(text.indexOf("\n") + 1)], "cas-register")).toEqual(whole);
+    expect(encodeHistory(["; a header\n", "x\n", text.slice(text.indexOf("\n") + 1)], "cas-register")).toBeUndefined();
+    expect(encodeHistory(["; only a comment\n"], "cas-register")).toBeUndefined();
+  });
+
   it("declines a chunk that ends in anything but separators", () => {
     const text = "[{:type :invoke, :f :write, :value 1, :process 0}\n {:type :ok, :f :write, :value 1, :process 0}]\n";
     expect(encodeHistory([text], "cas-register")).toBeDefined();

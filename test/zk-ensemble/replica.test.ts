@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { EnsembleClient, EnsembleCluster } from "../../src/adapters/zk-ensemble/index.js";
 import type { ConnectionHandler } from "../../src/adapters/zk-ensemble/index.js";
 import * as raft from "../../src/core/raft/index.js";
-import { Code, createTree, utf8 } from "../../src/core/zk/index.js";
+import { Code, OPEN_ACL_UNSAFE, OpCode, createTree, utf8 } from "../../src/core/zk/index.js";
 import {
   EnsembleCodecError,
   EnsembleConfigError,
@@ -222,5 +222,33 @@ describe("leader duties, snapshots and timeouts", () => {
       cluster.tick(1);
     }
     expect(a.states()).toEqual(["connected"]);
+  });
+});
+
+describe("the proposer's own commands", () => {
+  it("apply exactly as the replicas that decode their entry bytes (the proposer skips decoding its own)", () => {
+    // One replica stepped by hand: persist outputs are acknowledged at once, and the entry bytes kept.
+    const r = createReplica({ id: 1, replicas: [1], seed: 5, batchProposals: true });
+    const entries = new Map<number, Uint8Array>();
+    const applied: { index: number; command: unknown }[] = [];
+    const drive = (input: Parameters<typeof step>[1]): void => {
+      for (const o of step(r, input).outputs) {
+        if (o.type === "applied" && o.command !== undefined) applied.push({ index: o.index, command: o.command });
+        if (o.type !== "persist") continue;
+        for (const e of o.write.entries ?? []) entries.set(e.index, e.data);
+        const last = o.write.entries?.at(-1);
+        if (last !== undefined) drive({ type: "persisted", index: last.index, term: last.term });
+      }
+    };
+    drive({ type: "timeout", timer: "election" });
+    drive({ type: "connect", conn: 1, timeoutMs: 10_000 });
+    drive({ type: "flush" });
+    const data = new Uint8Array([1, 2, 3]);
+    drive({ type: "request", conn: 1, xid: 1, request: { type: "create", opcode: OpCode.create, path: "/a", data, acl: OPEN_ACL_UNSAFE, flags: 0, ttl: -1 } });
+    drive({ type: "request", conn: 1, xid: 2, request: { type: "setData", path: "/a", data: new Uint8Array([9]), version: -1 } });
+    drive({ type: "flush" });
+    expect(applied.map((a) => a.index).length, "createSession, create and setData applied").toBe(3);
+    for (const a of applied) expect(a.command, `entry ${a.index}`).toStrictEqual(decodeCommand(entries.get(a.index)!));
+    expect(replicaTree(r).nodes.get("/a")?.data).toEqual(new Uint8Array([9]));
   });
 });

@@ -27,6 +27,7 @@ extendedTypesEnabled=true
 zookeeper.4lw.commands.whitelist=ruok, srvr ,mntr
 jute.maxbuffer=2000000
 znode.container.checkIntervalMs=1000
+zookeeper.snapCount=5000
 server.2=10.0.0.2:2888:3888
 server.1=10.0.0.1:2888:3888:participant;2181
 frobnicate=yes
@@ -47,6 +48,7 @@ frobnicate=yes
       maxFrameBytes: 2_000_000,
       containerCheckIntervalMs: 1000,
       maxClientCnxns: 10,
+      snapCount: 5000,
     });
     expect(unknownKeys).toEqual(["frobnicate"]);
     expect(ignoredKeys).toEqual(["initLimit", "syncLimit"]);
@@ -57,7 +59,7 @@ frobnicate=yes
   it("defaults to ZooKeeper's: tickTime 2000, sessions in [4 s, 40 s], only srvr, 1,048,575-byte frames, TTL off", () => {
     const { config } = parseZooCfg("");
     expect(config).toEqual(defaultConfig());
-    expect(config).toMatchObject({ tickTimeMs: 2000, minSessionTimeoutMs: 4000, maxSessionTimeoutMs: 40000, maxFrameBytes: 1_048_575, extendedTypesEnabled: false });
+    expect(config).toMatchObject({ tickTimeMs: 2000, minSessionTimeoutMs: 4000, maxSessionTimeoutMs: 40000, maxFrameBytes: 1_048_575, extendedTypesEnabled: false, snapCount: 100_000 });
     expect([...config.fourLetterWords]).toEqual(["srvr"]);
     expect(parseZooCfg("tickTime=100\nminSessionTimeout=-1\nmaxSessionTimeout=30000").config).toMatchObject({ minSessionTimeoutMs: 200, maxSessionTimeoutMs: 30000 });
     expect(isFourLetterWordEnabled(parseZooCfg("4lw.commands.whitelist=*").config, "dump")).toBe(true);
@@ -76,6 +78,7 @@ frobnicate=yes
     expect(bad("\nclientPort=70000")).toBe("zoo.cfg line 2: clientPort: must be in [0, 65535], got 70000");
     expect(bad("minSessionTimeout=5000\nmaxSessionTimeout=4000")).toContain("must not be larger than maxSessionTimeout");
     expect(bad("extendedTypesEnabled=yes")).toContain("expected true or false");
+    expect(bad("snapCount=0")).toBe("zoo.cfg line 1: snapCount: must be in [1, 2147483647], got 0");
     expect(bad("server.1=host:2888")).toContain("expected host:quorumPort:electionPort");
     expect(bad("server.1=host:2888:3888:leader")).toContain("role must be participant or observer");
   });

@@ -157,6 +157,42 @@ describe("a single zk-server with a data directory is durable", () => {
     c2.destroy();
   }, 60_000);
 
+  it("snapshots every snapCount entries (zoo.cfg; default 100,000) and recovers from the snapshot and the log after it", async () => {
+    const dir = tempDir();
+    const snapshots = (data: string) => readdirSync(data).filter((f) => f.endsWith(".snap"));
+    const fill = async (port: number, n: number) => {
+      const c = await WireClient.connect({ port });
+      for (let i = 0; i < n; i++) {
+        const w = create(`/s${i}`, [i & 0xff]);
+        expect((await c.request(w.opcode, w.body)).err, `create /s${i}`).toBe(0);
+      }
+      c.destroy();
+    };
+    // The default: 60 writes are far below ZooKeeper's snapCount, so no snapshot is taken.
+    const plain = path.join(dir, "plain");
+    const p = await start(["--port", "0", "--data", plain]);
+    await fill(p.port, 60);
+    await killHard(p);
+    expect(snapshots(plain), "no snapshot below the default snapCount").toEqual([]);
+
+    const cfg = path.join(dir, "zoo.cfg");
+    const data = path.join(dir, "data");
+    writeFileSync(cfg, `snapCount=25\ndataDir=${data}\n`);
+    const first = await start(["--config", cfg, "--port", "0"]);
+    await fill(first.port, 60);
+    await killHard(first);
+    expect(snapshots(data).length, "a snapshot after 25 entries (earlier ones are compacted away)").toBe(1);
+    const second = await start(["--config", cfg, "--port", "0"]);
+    const c = await WireClient.connect({ port: second.port });
+    for (let i = 0; i < 60; i++) {
+      const g = getData(`/s${i}`);
+      const r = await c.request(g.opcode, g.body);
+      expect(r.err, `/s${i} after the restart`).toBe(0);
+      expect(r.body[4], `/s${i}'s data`).toBe(i & 0xff);
+    }
+    c.destroy();
+  }, 90_000);
+
   it("refuses a data directory that is not one, or a corrupt log, with a clear error (exit 2)", async () => {
     const dir = tempDir();
     const file = path.join(dir, "file");

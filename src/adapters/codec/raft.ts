@@ -29,6 +29,11 @@ export function writeEntryBody(w: ByteWriter, e: Entry): void {
   w.bytes(e.data);
 }
 
+/** The exact size of {@link writeEntryBody}'s bytes for `e`. */
+export function entryBodyBytes(e: Entry): number {
+  return 1 + e.data.length;
+}
+
 /** Reads an entry body written by {@link writeEntryBody} (the rest of the bytes are the data). */
 export function readEntryBody(r: ByteReader, index: number, term: number): Entry {
   const kind = readEnum(r, ENTRY_KINDS, "entry kind");

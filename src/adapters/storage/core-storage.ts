@@ -18,11 +18,15 @@ export type CoreStorageOptions = Omit<WalOptions, "vocabulary"> & {
   readonly identity?: string;
 };
 
-/** A record payload written by `write`. */
-export function encodePayload(write: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter(64);
+/**
+ * A record payload written by `write`. `capacity` is the expected size in bytes: a payload that carries a blob
+ * (an entry's data, a snapshot) is then written into one buffer instead of one that doubles and copies its way up.
+ */
+export function encodePayload(write: (w: ByteWriter) => void, capacity = 64): Uint8Array {
+  const w = new ByteWriter(capacity);
   write(w);
-  return w.finish();
+  // The buffer is this call's alone: a view of the exact size needs no copy when the estimate was right.
+  return w.length === capacity ? w.view() : w.finish();
 }
 
 /** A record payload read by `read`; one that does not decode throws `corrupt-record` naming `what`. */

@@ -5,7 +5,7 @@
  * the log agrees at the snapshot (§7).
  * @module
  */
-import { readConfig, readEntryBody, writeConfig, writeEntryBody } from "../codec/raft.js";
+import { entryBodyBytes, readConfig, readEntryBody, writeConfig, writeEntryBody } from "../codec/raft.js";
 import type { Entry, HardState, Input, PersistOutput, PersistedState, Snapshot } from "../../core/raft/types.js";
 import { CoreStorage, decodePayload, encodePayload, openCoreLog, type CoreStorageOptions } from "./core-storage.js";
 import type { RecoveredLog } from "./recovery.js";
@@ -18,6 +18,8 @@ export type RaftStorageOptions = CoreStorageOptions;
 export type RaftDurableInput = Extract<Input, { type: "persisted" } | { type: "snapshot-persisted" }>;
 
 const VOCABULARY = "raft";
+/** Room for a snapshot's configuration ahead of its data (a few member ids; more only costs one copy). */
+const CONFIG_BYTES_HINT = 64;
 
 /** Maps recovered generic content to the Raft core's `PersistedState` (undefined: a fresh node). */
 export function toPersistedState(r: RecoveredLog): PersistedState | undefined {
@@ -74,11 +76,11 @@ export class RaftStorage extends CoreStorage {
     if (o.truncateFrom !== undefined) ops.push({ type: "truncate", from: o.truncateFrom });
     if (o.snapshot !== undefined) {
       const s = o.snapshot;
-      ops.push({ type: "snapshot", index: s.index, term: s.term, retention: "matching", payload: encodePayload((w) => { writeConfig(w, s.config); w.bytes(s.data); }) });
+      ops.push({ type: "snapshot", index: s.index, term: s.term, retention: "matching", payload: encodePayload((w) => { writeConfig(w, s.config); w.bytes(s.data); }, s.data.length + CONFIG_BYTES_HINT) });
       if (s.index > this.commit) this.commit = s.index;
     }
     if (o.entries !== undefined && o.entries.length > 0) {
-      ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.index, term: e.term, payload: encodePayload((w) => writeEntryBody(w, e)) })) });
+      ops.push({ type: "entries", entries: o.entries.map((e) => ({ index: e.index, term: e.term, payload: encodePayload((w) => writeEntryBody(w, e), entryBodyBytes(e)) })) });
     }
     if (hs !== undefined && hs.commit > this.knownCommit) this.knownCommit = hs.commit;
     if (this.knownCommit > this.commit) {

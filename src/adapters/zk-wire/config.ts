@@ -1,6 +1,6 @@
 /**
  * ZooKeeper's `zoo.cfg` (Java properties: `key=value`, `#`/`!` comments) as the wire server reads it. The settings
- * ZooKeeper takes as system properties (`jute.maxbuffer`, `znode.container.checkIntervalMs`,
+ * ZooKeeper takes as system properties (`jute.maxbuffer`, `znode.container.checkIntervalMs`, `snapCount`,
  * `extendedTypesEnabled`, `4lw.commands.whitelist`) are accepted as keys of the same file, with or without the
  * `zookeeper.` prefix. Unknown keys are reported, never silently dropped. Pure: the caller reads the file.
  */
@@ -37,6 +37,12 @@ export interface ZkWireConfig {
   readonly containerCheckIntervalMs: number;
   /** `maxClientCnxns`: concurrent connections allowed from one address (0 = no limit). Default 60. */
   readonly maxClientCnxns: number;
+  /**
+   * `snapCount`: a member with a data directory snapshots its tree (and compacts its log) every this many
+   * entries. Default 100,000, ZooKeeper's (and etcd's `--snapshot-count`): encoding the tree stalls the member
+   * for a time that grows with the tree, so a snapshot should be rare.
+   */
+  readonly snapCount: number;
 }
 
 /** The parse result: the configuration, keys quorate does not know, and known keys it accepts but does not act on. */
@@ -58,11 +64,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** ZooKeeper's default `snapCount` (its `zookeeper.snapCount` system property). */
+export const DEFAULT_SNAP_COUNT = 100_000;
+
 /** Keys ZooKeeper knows that a single quorate wire server accepts without acting on them. */
 const IGNORED = new Set([
   "dataLogDir", "initLimit", "syncLimit", "autopurge.snapRetainCount", "autopurge.purgeInterval",
   "admin.enableServer", "admin.serverPort", "admin.serverAddress", "standaloneEnabled", "reconfigEnabled", "preAllocSize",
-  "snapCount", "globalOutstandingLimit", "electionAlg", "quorumListenOnAllIPs", "metricsProvider.className",
+  "globalOutstandingLimit", "electionAlg", "quorumListenOnAllIPs", "metricsProvider.className",
   "metricsProvider.httpPort", "dynamicConfigFile", "secureClientPort", "secureClientPortAddress", "clientPortListenBacklog",
   "localSessionsEnabled", "localSessionsUpgradingEnabled", "syncEnabled", "peerType", "skipACL",
 ]);
@@ -81,6 +90,7 @@ export function defaultConfig(): ZkWireConfig {
     maxFrameBytes: MAX_FRAME_BYTES,
     containerCheckIntervalMs: 60_000,
     maxClientCnxns: 60,
+    snapCount: DEFAULT_SNAP_COUNT,
   };
 }
 
@@ -135,7 +145,7 @@ export function parseZooCfg(text: string): ParsedConfig {
       servers.push(parseServerLine(i + 1, key, Number(server[1]), value));
       continue;
     }
-    if (["tickTime", "clientPort", "clientPortAddress", "dataDir", "minSessionTimeout", "maxSessionTimeout", "extendedTypesEnabled", "4lw.commands.whitelist", "jute.maxbuffer", "znode.container.checkIntervalMs", "maxClientCnxns"].includes(name)) {
+    if (["tickTime", "clientPort", "clientPortAddress", "dataDir", "minSessionTimeout", "maxSessionTimeout", "extendedTypesEnabled", "4lw.commands.whitelist", "jute.maxbuffer", "znode.container.checkIntervalMs", "maxClientCnxns", "snapCount"].includes(name)) {
       values[name] = { value, line: i + 1 };
     } else if (IGNORED.has(name) || /^(group|weight)\.\d+$/.test(name)) ignoredKeys.push(key);
     else unknownKeys.push(key);
@@ -167,6 +177,7 @@ export function parseZooCfg(text: string): ParsedConfig {
       maxFrameBytes: get("jute.maxbuffer", (l, v) => parseInteger(l, "jute.maxbuffer", v, 1, 2 ** 31 - 1), base.maxFrameBytes),
       containerCheckIntervalMs: get("znode.container.checkIntervalMs", (l, v) => parseInteger(l, "znode.container.checkIntervalMs", v, 1, 2 ** 31 - 1), base.containerCheckIntervalMs),
       maxClientCnxns: get("maxClientCnxns", (l, v) => parseInteger(l, "maxClientCnxns", v, 0, 2 ** 31 - 1), base.maxClientCnxns),
+      snapCount: get("snapCount", (l, v) => parseInteger(l, "snapCount", v, 1, 2 ** 31 - 1), base.snapCount),
     },
     unknownKeys,
     ignoredKeys,

@@ -21,7 +21,6 @@ import type { ServiceReply } from "../zk/service.js";
 import type { BackendListener, BackendStats, ConnectResult, ZkWireBackend } from "./backend.js";
 import { treeStats } from "./backend.js";
 import type { ZkWireConfig } from "./config.js";
-import { DEFAULT_SNAPSHOT_COUNT } from "../node/compaction.js";
 import { interpretFrame } from "./protocol.js";
 
 /**
@@ -49,7 +48,7 @@ export interface EnsembleBackendOptions {
   readonly clusterId?: string;
   /** Milliseconds per replica tick. Default 50 (elections after 20 ticks, heartbeats every 2). */
   readonly tickMs?: number;
-  /** Compact the log with a snapshot every this many entries. Default 10,000 (as every quorate node). */
+  /** Compact the log with a snapshot every this many entries. Default: the configuration's `snapCount`. */
   readonly snapshotEvery?: number;
   /** Keep unsynced writes in process memory until fdatasync (kill -9 = power failure; tests). */
   readonly loseUnsynced?: boolean;
@@ -123,7 +122,7 @@ export class EnsembleBackend implements ZkWireBackend {
         reaperIntervalMs: o.config.containerCheckIntervalMs,
         extendedTypesEnabled: o.config.extendedTypesEnabled,
         secret: randomBytes(6).readUIntBE(0, 6),
-        snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_COUNT,
+        snapshotEvery: o.snapshotEvery ?? o.config.snapCount,
         maxSizePerMsg: 1 << 20,
       },
       log,

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fastVerdictOfBytes } from "./fast/index.js";
+import { wasmVerdictOfBytes } from "./fast-wasm/index.js";
 import type { HistoryFormat } from "./formats/index.js";
 import { decodeHistoryText } from "./formats/text.js";
 import type { Value, Verdict } from "./types.js";
@@ -64,9 +65,11 @@ export async function runCheckJob(job: CheckJob): Promise<CheckJobResult> {
   try {
     const bytes = readFileSync(job.path);
     // Ordinary histories (one op per line, a register or a kv store) that are linearizable are settled by the
-    // integer-coded fast path, which reads the text in chunks; anything else — other shapes, other models, other
-    // verdicts, text that is not UTF-8 — by the general path, which also gives the precise errors.
-    const fast = job.format === "jepsen-edn" ? fastVerdictOfBytes(bytes, job.model, job.initial) : undefined;
+    // fast path in WebAssembly (fast from a process's first file on), else by the integer-coded fast path in
+    // JavaScript, which reads the text in chunks; anything else — other shapes, other models, other verdicts,
+    // text that is not UTF-8 — by the general path, which also gives the precise errors.
+    const fast =
+      job.format === "jepsen-edn" ? (wasmVerdictOfBytes(bytes, job.model, job.initial) ?? fastVerdictOfBytes(bytes, job.model, job.initial)) : undefined;
     if (fast !== undefined) return { id: job.id, verdict: fast.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: fast.ops };
     const general = await generalVerdict(decodeHistoryText(bytes, job.label), job);
     return { id: job.id, verdict: general.verdict, ms: performance.now() - start, cpuMs: cpuMs(), ops: general.ops };

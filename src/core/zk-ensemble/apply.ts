@@ -47,6 +47,24 @@ export function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "ap
   }
 }
 
+/**
+ * The commands this process proposed, by their entry bytes: the proposer applies its own entry without decoding
+ * the bytes it has just encoded (`encodeFrame` keeps every field `decodeCommand` reads, so both give the same
+ * command). A weak cache, as tree-share.ts's: an entry's bytes are never mutated, and a forgotten entry (compacted
+ * away) takes its command with it. Other replicas, and a restarted proposer, decode.
+ */
+const proposedCommands = new WeakMap<Uint8Array, Command>();
+
+/** Remembers the command `data` encodes (the proposer's own, see {@link commandOf}). */
+export function rememberCommand(data: Uint8Array, command: Command): void {
+  proposedCommands.set(data, command);
+}
+
+/** The command of an entry: the proposer's own if remembered, else decoded (throws like {@link decodeCommand}). */
+export function commandOf(data: Uint8Array): Command {
+  return proposedCommands.get(data) ?? decodeCommand(data);
+}
+
 /** Decodes an entry's command; throws EnsembleCodecError for bytes no leader could have proposed. */
 export function decodeCommand(data: Uint8Array): Command {
   const c = decodeFrame(data) as Partial<Command> | null;
@@ -65,7 +83,7 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
   }
   let cmd: Command;
   try {
-    cmd = decodeCommand(e.data);
+    cmd = commandOf(e.data);
   } catch (err) {
     if (!(err instanceof EnsembleCodecError)) throw err;
     // Every replica decodes the same bytes the same way: all skip this entry alike.

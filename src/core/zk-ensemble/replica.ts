@@ -33,7 +33,7 @@ import {
   utf8,
 } from "../zk/index.js";
 import { encodeFrame } from "./codec.js";
-import { applyOutput } from "./apply.js";
+import { applyOutput, rememberCommand } from "./apply.js";
 import { decodeSnapshot } from "./snapshot.js";
 import type { ApplyInspector, Command, ConnId, ConnectionState, EnsembleMessage, ForwardedCommand, ReplicaConfig, ReplicaInput, ReplicaOutput } from "./types.js";
 import { EnsembleConfigError } from "./types.js";
@@ -338,6 +338,7 @@ function propose(s: ReplicaState, forwarded: ForwardedCommand): void {
     command = { ...command, sessionId, request: { type: "createSession", sessionId, password: password(s, sessionId), timeoutMs } };
   }
   const held: HeldProposal = { command, data: encodeFrame(command) };
+  rememberCommand(held.data, command);
   // Batching: the commands of one turn of the driver's loop become one Raft proposal (one log write, one append
   // per follower), as the KV node's proposals do.
   if (s.settings.batchProposals) s.batch.push(held);

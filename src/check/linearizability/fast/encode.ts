@@ -92,7 +92,12 @@ export class EncodedHistory {
   }
 }
 
-const SEP = String.raw`(?:[ ,\t\r\n]|;[^\n]*)*`;
+/**
+ * Separators and comments. A comment runs to the end of its line, never less (`(?![^\n])`): without that, a
+ * regular expression that fails after it would backtrack into it and read what it hides — `; x [` as a vector's
+ * opening bracket, `;]` as its end — where the EDN reader, rightly, refuses the file.
+ */
+const SEP = String.raw`(?:[ ,\t\r\n]|;[^\n]*(?![^\n]))*`;
 const NAME = String.raw`[A-Za-z_][\w\-?!*+.<>=]*`;
 /** Integers that are exact doubles, in canonical form (so equal texts are equal numbers). */
 const INT = String.raw`0|-?[1-9]\d{0,14}`;
@@ -366,14 +371,21 @@ const KV_F: Record<string, number> = { get: READ, read: READ, put: WRITE, write:
 export function encodeHistory(text: string | readonly string[], model: FastModelName): EncodedHistory | undefined {
   const chunks = typeof text === "string" ? [text] : text;
   if (chunks.length === 0) return undefined;
-  HEAD.lastIndex = 0;
-  if (!HEAD.test(chunks[0]!)) return undefined;
+  // The opening bracket may come after chunks of nothing but comments (a long header cut off on its own).
+  let first = 0;
+  for (;;) {
+    HEAD.lastIndex = 0;
+    if (HEAD.test(chunks[first]!)) break;
+    GAP.lastIndex = 0;
+    if (first === chunks.length - 1 || !GAP.test(chunks[first]!)) return undefined;
+    first++;
+  }
   // No op map is shorter than 40 characters: a bound on events that needs no growing arrays.
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
   const maxEvents = Math.ceil(length / 40) + 1;
   const reader = new EventReader(chunks, HEAD.lastIndex, maxEvents);
-  for (let c = 0; ; c++) {
+  for (let c = first; ; c++) {
     // Written on every chunk, the first too: one kind of store, so V8 never sees the field change on a later file.
     reader.chunk = c;
     let answer = 0;
