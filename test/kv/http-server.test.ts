@@ -13,8 +13,8 @@ afterEach(async () => {
   for (const c of open.splice(0).reverse()) await c.close();
 });
 
-async function server(handle: (r: Http1Request, respond: Respond) => void, idleMs?: number): Promise<HttpServer> {
-  const s = await HttpServer.listen({ host: "127.0.0.1", port: 0, handle, errorBody: (status, message) => JSON.stringify({ error: message, status }), maxBodyBytes: 64, ...(idleMs === undefined ? {} : { idleMs }) });
+async function server(handle: (r: Http1Request, respond: Respond) => void, idleMs?: number, requestMs?: number): Promise<HttpServer> {
+  const s = await HttpServer.listen({ host: "127.0.0.1", port: 0, handle, errorBody: (status, message) => JSON.stringify({ error: message, status }), maxBodyBytes: 64, ...(idleMs === undefined ? {} : { idleMs }), ...(requestMs === undefined ? {} : { requestMs }) });
   open.push(s);
   return s;
 }
@@ -95,6 +95,28 @@ describe("KV HTTP server", () => {
     d.s.end("POST /slow HTTP/1.1\r\nContent-Length: 1\r\n\r\nx");
     await d.closed;
     expect(bodies(d.text())).toEqual(['{"target":"/slow","body":"x"}']);
+  });
+
+  it("answers 408 and closes when a request trickles in slower than requestMs, though bytes keep coming", async () => {
+    const s = await server(echo, 10_000, 200);
+    const c = await raw(s.port);
+    c.s.write("POST /x HTTP/1.1\r\nhost: a\r\ncontent-length: 2\r\n\r\nab");
+    await waitFor("the first answer", () => c.text().includes('"body":"ab"'));
+    const trickle = setInterval(() => c.s.write("x"), 20); // never idle for the idle timeout
+    c.s.write("GET /slowloris HTTP/1.1\r\nx-pad: ");
+    try {
+      let closed = false;
+      void c.closed.then(() => (closed = true));
+      await waitFor("the server to close the trickling connection", () => closed);
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(c.text()).toMatch(/HTTP\/1\.1 408 /);
+    expect(c.text()).not.toContain("slowloris");
+    // A request sent whole within the limit on another connection is unaffected.
+    const d = await raw(s.port);
+    d.s.write("GET /y HTTP/1.1\r\nhost: a\r\n\r\n");
+    await waitFor("the answer", () => d.text().includes('"target":"/y"'));
   });
 
   it("a handler that throws answers 500; an idle connection is closed", async () => {

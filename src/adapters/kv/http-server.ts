@@ -2,7 +2,9 @@
  * The KV service's HTTP/1.1 server: plain TCP sockets and the pure {@link Http1Parser}, each response written
  * in one socket write. A connection's requests are served one at a time, in order (pipelined requests wait
  * for the responses before them); a request the parser refuses is answered with its status and the
- * connection closed; an idle connection is closed after `idleMs`. Nothing a client sends throws out of it.
+ * connection closed; an idle connection is closed after `idleMs`, and one whose request does not arrive whole
+ * within `requestMs` gets 408 and is closed (as node:http's `requestTimeout`: a client trickling bytes cannot
+ * hold a connection for ever). Nothing a client sends throws out of it.
  * @module
  */
 import * as net from "node:net";
@@ -24,6 +26,8 @@ export interface HttpServerOptions {
   readonly maxBodyBytes: number;
   /** A connection with no request in progress is closed after this many ms without input. Default 30000. */
   readonly idleMs?: number;
+  /** A request must arrive whole (head and body) within this many ms of its first byte, or 408. Default 60000. */
+  readonly requestMs?: number;
 }
 
 /** Requests read ahead on one connection before it stops reading. */
@@ -41,6 +45,9 @@ function httpDate(): string {
 /** A listening server; {@link HttpServer.close} stops it and every connection. */
 export class HttpServer {
   private readonly sockets = new Set<net.Socket>();
+  /** Connections part-way through receiving a request, by when its first byte arrived (one sweep, no timer each). */
+  private readonly receiving = new Map<net.Socket, { since: number; expire: () => void }>();
+  private sweep: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly server: net.Server,
@@ -61,6 +68,9 @@ export class HttpServer {
       });
     });
     server.on("error", () => undefined); // after listening: nothing a client does raises one
+    const requestMs = o.requestMs ?? 60_000;
+    s.sweep = setInterval(() => s.expireSlowRequests(requestMs), Math.max(10, Math.min(1000, requestMs / 4)));
+    s.sweep.unref();
     return s;
   }
 
@@ -71,8 +81,15 @@ export class HttpServer {
 
   /** Closes the listener and every connection (requests in progress get no answer). */
   async close(): Promise<void> {
+    if (this.sweep !== undefined) clearInterval(this.sweep);
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Answers 408 on every connection whose request began `requestMs` ago or more and is not whole yet. */
+  private expireSlowRequests(requestMs: number): void {
+    const now = Date.now();
+    for (const r of this.receiving.values()) if (now - r.since >= requestMs) r.expire();
   }
 
   private connection(socket: net.Socket): void {
@@ -122,10 +139,18 @@ export class HttpServer {
         respond(500, this.o.errorBody(500, String(e)));
       }
     };
+    const timedOut = (): void => {
+      this.receiving.delete(socket);
+      if (failed !== undefined || ended) return;
+      failed = { status: 408, message: "the request did not arrive whole in time" };
+      next();
+    };
     socket.on("data", (chunk: Buffer) => {
       if (ended || failed !== undefined) return;
       const r = parser.push(chunk);
       for (const request of r.requests) queue.push(request);
+      if (!parser.inRequest) this.receiving.delete(socket);
+      else if (!this.receiving.has(socket)) this.receiving.set(socket, { since: Date.now(), expire: timedOut });
       if (r.error !== undefined) failed = { status: r.error.status, message: r.error.message };
       else if (r.expectContinue && !busy && queue.length === 0) socket.write("HTTP/1.1 100 Continue\r\n\r\n");
       if (queue.length >= MAX_QUEUED) socket.pause();
@@ -142,6 +167,7 @@ export class HttpServer {
     socket.on("close", () => {
       ended = true;
       this.sockets.delete(socket);
+      this.receiving.delete(socket);
     });
   }
 }

@@ -101,6 +101,11 @@ export class Http1Parser {
     return this.buf.length;
   }
 
+  /** Whether a request has begun and is not complete yet (part of its head or body has arrived). */
+  get inRequest(): boolean {
+    return this.buf.length > 0 || (this.state.at !== "head" && this.state.at !== "failed");
+  }
+
   /** Adds the next bytes of the connection. */
   push(chunk: Uint8Array): Http1Parsed {
     const requests: Http1Request[] = [];
