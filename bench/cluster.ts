@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- cluster [--ms 3000] [--clients 1,16,64] [--node-args "…"] [--json]`: put throughput and latency of a 3-node
+ * `npm run bench -- cluster [--ms 3000] [--clients 1,16,64] [--warmup-ms 3000] [--node-args "…"] [--json]`: put throughput and latency of a 3-node
  * quorate cluster, then of a 3-member etcd 3.4 cluster (Debian /usr/bin/etcd), one after the other (never both at
  * once), on loopback free ports with data in temp dirs, fsync on, stopped by PID; both driven by the same
  * HTTP/JSON client (the etcd v3 gateway) at the leader, 100-byte values. `--json` prints
  * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms","cpuMsPerOp","wakeupsPerOp"},…]}` (`cpuMsPerOp`:
  * CPU time of the servers' processes per put; `wakeupsPerOp`: their threads' voluntary context switches per put;
- * both from /proc). `--node-args` replaces the Node.js options of the quorate nodes (space-separated; default
+ * both from /proc). Each system is warmed up the same way before its first case (`--warmup-ms` of puts at 4
+ * clients, then as long at 1 client): steady state, not start-up — a fresh Node process runs its first seconds
+ * in V8's interpreter, and a fresh member of either system prepares its log files. `--node-args` replaces the Node.js options of the quorate nodes (space-separated; default
  * {@link DEFAULT_NODE_ARGS}; `""` for none): to compare a V8 option, or to profile (`--cpu-prof --cpu-prof-dir=D`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -154,8 +156,14 @@ async function stopAll(procs: readonly ChildProcess[]): Promise<void> {
 
 /** Runs the suite. */
 export async function run(argv: readonly string[]): Promise<void> {
-  const { values } = parseArgs({ args: [...argv], options: { ms: { type: "string" }, clients: { type: "string" }, "node-args": { type: "string" }, json: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({ args: [...argv], options: { ms: { type: "string" }, clients: { type: "string" }, "warmup-ms": { type: "string" }, "node-args": { type: "string" }, json: { type: "boolean" } }, strict: true });
   const ms = Number(values.ms ?? 3000);
+  const warmupMs = Number(values["warmup-ms"] ?? 3000);
+  if (!Number.isFinite(warmupMs) || warmupMs < 0) throw new Error(`--warmup-ms must be a number of milliseconds ≥ 0, got ${values["warmup-ms"]}`);
+  const warmUp = async (leader: string): Promise<void> => {
+    await drive(leader, 4, warmupMs);
+    await drive(leader, 1, warmupMs);
+  };
   const concurrency = (values.clients ?? "1,16,64").split(",").map(Number);
   const nodeArgs = values["node-args"] === undefined ? DEFAULT_NODE_ARGS : values["node-args"].split(" ").filter((a) => a !== "");
   const log = (line: string): void => void (values.json === true ? undefined : process.stderr.write(`${line}\n`));
@@ -165,7 +173,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     const cluster = await LocalCluster.start({ nodes: 3, dir: join(dir, "quorate"), tickMs: 100, nodeArgs });
     try {
       const leader = await quorateLeader(cluster);
-      await drive(leader, 4, 500); // warm-up
+      await warmUp(leader);
       const pids = cluster.ids.map((id) => cluster.pid(id));
       for (const c of concurrency) {
         const u0 = await usage(pids);
@@ -180,7 +188,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     const etcd = await startEtcd(dir);
     try {
       const leader = await etcdLeader(etcd.urls);
-      await drive(leader, 4, 500);
+      await warmUp(leader);
       const pids = etcd.procs.map((p) => p.pid);
       for (const c of concurrency) {
         const u0 = await usage(pids);

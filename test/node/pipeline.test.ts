@@ -6,7 +6,7 @@ import { Cluster, enc } from "../raft/harness.js";
 
 type O = { type: "persist"; id: string } | { type: "send"; id: string } | { type: "apply"; id: string };
 
-function harness(sendsEarly?: (o: O) => boolean, stepLocal?: boolean) {
+function harness(sendsEarly?: (o: O) => boolean, stepLocal?: boolean, flushSends = false) {
   const events: string[] = [];
   const pending = new Map<string, (acks: string[]) => void>();
   const fatal: unknown[] = [];
@@ -22,6 +22,7 @@ function harness(sendsEarly?: (o: O) => boolean, stepLocal?: boolean) {
     fatal: (e) => fatal.push(e),
     ...(sendsEarly === undefined ? {} : { sendsEarly }),
     ...(stepLocal === undefined ? {} : { stepLocal }),
+    ...(flushSends ? { flushSends: () => events.push("flush") } : {}),
   });
   const settle = () => new Promise((r) => setTimeout(r, 0));
   return { p, events, pending, fatal, settle };
@@ -77,6 +78,23 @@ describe("output pipeline", () => {
     p.handle([{ type: "apply", id: "X" }]);
     await settle();
     expect(events).toEqual(["issue P1"]);
+  });
+
+  it("sends are flushed before an output that follows them, held or not: an acknowledgement does not wait for an apply", async () => {
+    const { p, events, pending, settle } = harness(undefined, true, true);
+    p.handle([{ type: "persist", id: "P1" }, { type: "send", id: "A" }, { type: "send", id: "B" }, { type: "apply", id: "X" }, { type: "send", id: "C" }]);
+    p.handle([{ type: "send", id: "D" }, { type: "persist", id: "P2" }]);
+    p.handle([{ type: "send", id: "E" }, { type: "apply", id: "Y" }]); // held behind X: no flush needed yet
+    p.handle([{ type: "apply", id: "Z" }, { type: "send", id: "F" }]); // no send before Z: nothing to flush
+    await settle();
+    expect(events).toEqual(["issue P1", "send D", "issue P2", "send E", "send F"]);
+    pending.get("P1")!(["ack1"]);
+    pending.get("P2")!(["ack2"]);
+    await settle();
+    expect(events.slice(5)).toEqual(["send A", "send B", "flush", "apply X", "send C", "feed ack1", "feed ack2", "apply Y", "apply Z"]);
+    // Step-local outputs performed at once: the sends of their step leave first.
+    p.handle([{ type: "send", id: "G" }, { type: "apply", id: "W" }]);
+    expect(events.slice(14)).toEqual(["send G", "flush", "apply W"]);
   });
 
   it("a failed persist is fatal and what followed it is not performed", async () => {

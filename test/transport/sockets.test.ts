@@ -98,6 +98,22 @@ describe("TCP transport on loopback", () => {
     expect(a.t.stats()).toMatchObject({ sent: 51, writes: 2 });
   });
 
+  it("flushAll writes what is queued at once, in that callback, not at its end", async () => {
+    const a = await node(1);
+    const b = await node(2);
+    a.t.setPeer(2, here(b.t));
+    await waitFor("a connection", () => a.t.isConnected(2));
+    a.t.send(hb(1, 2, 0));
+    a.t.send(hb(1, 2, 1));
+    expect(a.t.stats()).toMatchObject({ sent: 0, writes: 0 }); // queued for the end of the callback
+    a.t.flushAll();
+    expect(a.t.stats()).toMatchObject({ sent: 2, writes: 1 });
+    a.t.send(hb(1, 2, 2));
+    await waitFor("3 messages", () => b.got.length === 3);
+    expect(b.got.map((m) => (m as { commit: number }).commit)).toEqual([0, 1, 2]);
+    expect(a.t.stats()).toMatchObject({ sent: 3, writes: 2 });
+  });
+
   it("reconnects after the peer restarts on the same port", async () => {
     const a = await node(1);
     const b = await node(2);

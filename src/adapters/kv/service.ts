@@ -7,10 +7,13 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { request as httpRequest } from "node:http";
 import { RaftNode, type RaftNodeOptions, type RaftNodeStatus } from "../node/index.js";
 import type { Entry, Snapshot } from "../../core/raft/index.js";
 import type { TransportStats } from "../transport/index.js";
+import { RequestDeadlines } from "./deadlines.js";
+import { HttpServer, type Respond } from "./http-server.js";
+import type { Http1Request } from "./http1.js";
 import { KV_PATHS, KvRequestError, errorJson, headerJson, parseKvRequest, responseJson, type KvPath, type KvRequest } from "./api.js";
 import { KvCommandError, KvMachine, KvSnapshotError, decodeCommand, encodeCommand, type Applied, type Command, type OpResult } from "./machine.js";
 
@@ -40,7 +43,7 @@ export class KvService {
   private readonly machine = new KvMachine();
   private applied = 0;
   private node!: RaftNode;
-  private server!: Server;
+  private server!: HttpServer;
   private readonly bootId = randomBytes(6).toString("hex");
   private seq = 0;
   private readonly writes = new Map<string, (a: Applied) => void>();
@@ -49,9 +52,11 @@ export class KvService {
   private waitingApply: { index: number; go: () => void }[] = [];
 
   private readonly clients: Map<number, string>;
+  private readonly deadlines: RequestDeadlines;
 
   private constructor(private readonly o: KvServiceOptions) {
     this.clients = new Map(o.clientAddresses ?? []);
+    this.deadlines = new RequestDeadlines(o.requestTimeoutMs ?? 5000);
   }
 
   /** Adds or moves a node's client address (where a follower forwards to). */
@@ -73,12 +78,14 @@ export class KvService {
         },
       },
     });
-    s.server = createServer((req, res) => s.handle(req, res));
-    s.server.keepAliveTimeout = 30_000;
     try {
-      await new Promise<void>((resolve, reject) => {
-        s.server.once("error", reject);
-        s.server.listen(o.client.port, o.client.host, () => resolve());
+      s.server = await HttpServer.listen({
+        host: o.client.host,
+        port: o.client.port,
+        handle: (req, respond) => s.handle(req, respond),
+        errorBody: (status, message) => JSON.stringify(errorJson(message, status >= 500 ? 13 : GRPC.invalidArgument)),
+        maxBodyBytes: MAX_BODY_BYTES,
+        idleMs: 30_000,
       });
     } catch (e) {
       await s.node.stop();
@@ -89,8 +96,7 @@ export class KvService {
 
   /** The client listen port. */
   get clientPort(): number {
-    const a = this.server.address();
-    return typeof a === "object" && a !== null ? a.port : 0;
+    return this.server.port;
   }
 
   /** The underlying node (peer port, status, stats). */
@@ -111,8 +117,8 @@ export class KvService {
 
   /** Stops the listener and the node. */
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.deadlines.stop();
+    await this.server.close();
     await this.node.stop();
   }
 
@@ -150,42 +156,25 @@ export class KvService {
     return { clusterId: this.o.clusterId, memberId: this.o.id, revision: this.machine.revision, term: this.node.status().term };
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const send = (r: Reply): void => {
-      if (res.headersSent) return;
-      const text = JSON.stringify(r.body);
-      res.writeHead(r.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-      res.end(text);
-    };
-    const path = (req.url ?? "").split("?")[0]!;
+  private handle(req: Http1Request, respond: Respond): void {
+    const send = (r: Reply): void => respond(r.status, JSON.stringify(r.body));
+    const query = req.target.indexOf("?");
+    const path = query < 0 ? req.target : req.target.slice(0, query);
     if (req.method === "GET" && path === "/status") return send({ status: 200, body: { ...this.status(), peers: this.peerCounters() } });
     if (!(KV_PATHS as readonly string[]).includes(path)) return send({ status: 404, body: errorJson(`no such endpoint ${path}`, GRPC.notFound) });
     if (req.method !== "POST") return send({ status: 405, body: errorJson(`${path} takes POST`, GRPC.invalidArgument) });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        send({ status: 413, body: errorJson(`body over ${MAX_BODY_BYTES} bytes`, GRPC.invalidArgument) });
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on("error", () => undefined);
-    req.on("end", () => {
-      if (size > MAX_BODY_BYTES) return;
-      const body = Buffer.concat(chunks).toString("utf8");
-      let parsed: KvRequest;
-      try {
-        parsed = parseKvRequest(path as KvPath, body);
-      } catch (e) {
-        if (e instanceof KvRequestError) return send({ status: 400, body: errorJson(e.message, GRPC.invalidArgument) });
-        return send({ status: 500, body: errorJson(String(e), 13) });
-      }
-      this.serve(parsed, req.headers[FORWARDED] !== undefined).then(
-        (r) => (r === "forward" ? this.forward(path, body, send) : send(r)),
-        (e: unknown) => send({ status: 500, body: errorJson(String(e), 13) }),
-      );
-    });
+    const body = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength).toString("utf8");
+    let parsed: KvRequest;
+    try {
+      parsed = parseKvRequest(path as KvPath, body);
+    } catch (e) {
+      if (e instanceof KvRequestError) return send({ status: 400, body: errorJson(e.message, GRPC.invalidArgument) });
+      return send({ status: 500, body: errorJson(String(e), 13) });
+    }
+    this.serve(parsed, req.headers.get(FORWARDED) !== undefined).then(
+      (r) => (r === "forward" ? this.forward(path, body, send) : send(r)),
+      (e: unknown) => send({ status: 500, body: errorJson(String(e), 13) }),
+    );
   }
 
   /** Serves a parsed request here, or says it must go to the leader. */
@@ -193,21 +182,20 @@ export class KvService {
     const st = this.node.status();
     if (r.kind === "read" && r.serializable) return { status: 200, body: responseJson(this.machine.range(r.range), this.header()) };
     if (st.role !== "leader") return forwarded || !this.canForward(st.leader) ? this.notLeader(st.leader) : "forward";
-    const timeout = this.o.requestTimeoutMs ?? 5000;
     if (r.kind === "read") {
-      const point = await this.readPoint(timeout);
+      const point = await this.readPoint();
       if (point !== "ok") return point === "timeout" ? this.timedOut() : this.notLeader(point.leader);
       return { status: 200, body: responseJson(this.machine.range(r.range), this.header()) };
     }
     const id = `${this.o.id}.${this.bootId}.${++this.seq}`;
     const command: Command = r.kind === "txn" ? { id, type: "txn", compare: r.compare, success: r.success, failure: r.failure } : { ...r.op, id };
     const applied = await new Promise<Applied | undefined>((resolve) => {
-      const timer = setTimeout(() => {
+      const finished = this.deadlines.add(() => {
         this.writes.delete(id);
         resolve(undefined);
-      }, timeout);
+      });
       this.writes.set(id, (a) => {
-        clearTimeout(timer);
+        finished();
         this.writes.delete(id);
         resolve(a);
       });
@@ -218,15 +206,15 @@ export class KvService {
   }
 
   /** Waits for a ReadIndex read point and for the machine to apply up to it. */
-  private readPoint(timeout: number): Promise<"ok" | "timeout" | { leader: number }> {
+  private readPoint(): Promise<"ok" | "timeout" | { leader: number }> {
     const id = `r.${this.bootId}.${++this.seq}`;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const finished = this.deadlines.add(() => {
         this.reads.delete(id);
         resolve("timeout");
-      }, timeout);
+      });
       const done = (v: "ok" | { leader: number }): void => {
-        clearTimeout(timer);
+        finished();
         this.reads.delete(id);
         resolve(v);
       };

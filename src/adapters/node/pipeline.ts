@@ -17,6 +17,12 @@ export interface PipelineHooks<O extends { readonly type: string }, I> {
   send(o: O): void;
   /** Performs any other output (apply, commit, role change, …). */
   perform(o: O): void;
+  /**
+   * Hands the sends performed so far to the network now (a transport may otherwise hold them to the end of the
+   * callback, to write them together). Called before an output other than a send that follows sends in one
+   * batch: an acknowledgement leaves before the apply that comes after it, not after the application is done.
+   */
+  flushSends?(): void;
   /** Steps the core with an acknowledgement. */
   feed(input: I): void;
   /** Storage failed: the node must stop. */
@@ -73,7 +79,17 @@ export class OutputPipeline<O extends { readonly type: string }, I> {
         if (holds) this.held++;
         enqueue(() => {
           if (holds) this.held--;
-          for (const o of todo) (o.type === "send" ? h.send(o) : h.perform(o));
+          let unsent = false;
+          for (const o of todo) {
+            if (o.type === "send") {
+              h.send(o);
+              unsent = true;
+            } else {
+              if (unsent) h.flushSends?.();
+              unsent = false;
+              h.perform(o);
+            }
+          }
         });
       }
       if (durable !== undefined) {
@@ -84,6 +100,7 @@ export class OutputPipeline<O extends { readonly type: string }, I> {
     };
     // Outputs performed once this step's persist is issued: they wait for no write.
     const now: O[] = [];
+    let sentNow = false;
     for (const o of outputs) {
       if (o.type === "persist") {
         close();
@@ -94,11 +111,15 @@ export class OutputPipeline<O extends { readonly type: string }, I> {
         continue;
       }
       const gated = durable !== undefined;
-      if (o.type === "send" && (!gated || h.sendsEarly?.(o) === true)) h.send(o);
+      if (o.type === "send" && (!gated || h.sendsEarly?.(o) === true)) {
+        h.send(o);
+        sentNow = true;
+      }
       else if (!gated && h.stepLocal === true && this.held === 0) now.push(o);
       else batch.push(o);
     }
     close();
+    if (now.length > 0 && sentNow) h.flushSends?.();
     for (const o of now) if (!this.failed) h.perform(o);
   }
 

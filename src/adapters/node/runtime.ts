@@ -107,6 +107,7 @@ export class NodeRuntime<F extends Family, S, I, O extends { readonly type: stri
       perform: (x) => {
         if (!this.stopped) core.perform(x, (i) => this.step(i), this.log);
       },
+      flushSends: () => this.transport.flushAll(),
       feed: (i) => this.step(i),
       fatal: (e) => this.fatal(e),
       ...(early === undefined ? {} : { sendsEarly: (s: O) => early(s) }),

@@ -258,6 +258,15 @@ export class Transport<F extends Family> {
     return true;
   }
 
+  /**
+   * Writes what is queued for every connected peer now instead of at the end of the current callback: for a
+   * message that should not wait for the work the callback does next (a follower's acknowledgement, before it
+   * applies entries).
+   */
+  flushAll(): void {
+    for (const link of this.links.values()) if (link.queue.length > 0) this.flush(link);
+  }
+
   private flush(link: Link): void {
     const s = link.socket;
     if (s === undefined || !link.ready || this.closed) return;
