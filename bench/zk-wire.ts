@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- zk-wire [--clients 1,32] [--ms 2000] [--topology single,ensemble3] [--json]`
+ * `npm run bench -- zk-wire [--clients 1,32] [--ms 2000] [--warmup-ms 500] [--topology single,ensemble3] [--json]`
  *
  * The same client load against quorate's wire server (`quorate zk-server`, its own processes) and against a real
  * ZooKeeper 3.8 (Debian's package, started by the bench), one after the other in the same run, as a single server
@@ -9,6 +9,7 @@
  * `{"cases":[{"name":"quorate/ensemble3/setData/c32","opsPerSec":…,"p99Ms":…},…]}`. Equal durability: quorate's
  * single node runs with a data directory (every write fdatasynced before it is acknowledged, group commit) as
  * ZooKeeper fsyncs its transaction log (forceSync=yes); in the ensembles both fsync every write on a majority.
+ * Each server is warmed up the same way first: every operation for `--warmup-ms` at the largest client count.
  * The machine is shared: compare quorate and ZooKeeper within one run.
  */
 import { spawn } from "node:child_process";
@@ -114,11 +115,13 @@ async function load(ports: readonly number[], op: OpName, clients: number, ms: n
 
 /** Runs the suite. */
 export async function run(argv: readonly string[]): Promise<void> {
-  const { values } = parseArgs({ args: [...argv], options: { clients: { type: "string" }, ms: { type: "string" }, topology: { type: "string" }, json: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({ args: [...argv], options: { clients: { type: "string" }, ms: { type: "string" }, "warmup-ms": { type: "string" }, topology: { type: "string" }, json: { type: "boolean" } }, strict: true });
   const topologies = (values.topology ?? TOPOLOGIES.join(",")).split(",");
   if (topologies.some((t) => !(TOPOLOGIES as readonly string[]).includes(t))) throw new RangeError(`bench zk-wire: --topology must be a comma-separated subset of ${TOPOLOGIES.join(",")}`);
   const clients = (values.clients ?? "1,32").split(",").map(Number);
   const ms = Number(values.ms ?? 2000);
+  const warmupMs = Number(values["warmup-ms"] ?? 500);
+  if (!Number.isSafeInteger(warmupMs) || warmupMs < 0) throw new RangeError("bench zk-wire: --warmup-ms must be an integer ≥ 0");
   if (clients.some((c) => !Number.isSafeInteger(c) || c <= 0) || !Number.isSafeInteger(ms) || ms <= 0) {
     throw new RangeError("bench zk-wire: --clients must be positive integers (comma-separated) and --ms a positive integer");
   }
@@ -140,7 +143,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     const server = await start();
     try {
       // Warm-up (JIT, connection set-up) before anything is measured.
-      for (const op of OPS) await load(server.ports, op, Math.max(...clients), Math.min(500, ms), `${system}-warmup`);
+      if (warmupMs > 0) for (const op of OPS) await load(server.ports, op, Math.max(...clients), warmupMs, `${system}-warmup`);
       for (const c of clients) {
         for (const op of OPS) {
           const r = await load(server.ports, op, c, ms, system);
