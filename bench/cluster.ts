@@ -60,8 +60,12 @@ async function usage(pids: readonly (number | undefined)[]): Promise<{ cpuMs: nu
 
 const VALUE = "v".repeat(100);
 
-/** `clients` loops of put, each waiting for its answer, for `ms`. */
-async function drive(base: string, clients: number, ms: number): Promise<{ ops: number; latencies: number[]; errors: number }> {
+/**
+ * `clients` loops of put, each waiting for its answer, for `ms`. With `starts`, the start of each put that
+ * succeeded (milliseconds since the epoch, `performance.timeOrigin + performance.now()`) is pushed to it, in the
+ * order of `latencies`.
+ */
+export async function drive(base: string, clients: number, ms: number, starts?: number[]): Promise<{ ops: number; latencies: number[]; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const end = Date.now() + ms;
@@ -72,7 +76,7 @@ async function drive(base: string, clients: number, ms: number): Promise<{ ops: 
       while (Date.now() < end) {
         const t0 = performance.now();
         const r = await client.put(`bench/${c}/${i++ % 100}`, VALUE);
-        if (r.type === "ok") latencies.push(performance.now() - t0);
+        if (r.type === "ok") (latencies.push(performance.now() - t0), starts?.push(performance.timeOrigin + t0));
         else errors++;
       }
     }),
@@ -94,7 +98,8 @@ async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 30_000
   }
 }
 
-async function quorateLeader(cluster: LocalCluster): Promise<string> {
+/** The URL of the quorate cluster's leader, once there is one. */
+export async function quorateLeader(cluster: LocalCluster): Promise<string> {
   let leader = "";
   await waitUntil("a quorate leader", async () => {
     for (const id of cluster.ids) if ((await cluster.status(id))?.role === "leader") leader = cluster.url(id);
