@@ -3,9 +3,9 @@
  * quorate cluster, then of a 3-member etcd 3.4 cluster (Debian /usr/bin/etcd), one after the other (never both at
  * once), on loopback free ports with data in temp dirs, fsync on, stopped by PID; both driven by the same
  * HTTP/JSON client (the etcd v3 gateway) at the leader, 100-byte values. `--json` prints
- * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms","cpuMsPerOp","wakeupsPerOp"},…]}` (`cpuMsPerOp`:
- * CPU time of the servers' processes per put; `wakeupsPerOp`: their threads' voluntary context switches per put;
- * both from /proc). Each system is warmed up the same way before its first case (`--warmup-ms` of puts at 4
+ * `{"cases":[{"name":"quorate/put/c16","opsPerSec","p50Ms","p99Ms","cpuMsPerOp","wakeupsPerOp","diskKiBPerOp"},…]}`
+ * (`cpuMsPerOp`: CPU time of the servers' processes per put; `wakeupsPerOp`: their threads' voluntary context
+ * switches per put; `diskKiBPerOp`: what they wrote to the disk per put; all from /proc). Each system is warmed up the same way before its first case (`--warmup-ms` of puts at 4
  * clients, then as long at 1 client): steady state, not start-up — a fresh Node process runs its first seconds
  * in V8's interpreter, and a fresh member of either system prepares its log files. `--node-args` replaces the Node.js options of the quorate nodes (space-separated; default
  * {@link DEFAULT_NODE_ARGS}; `""` for none): to compare a V8 option, or to profile (`--cpu-prof --cpu-prof-dir=D`).
@@ -31,15 +31,25 @@ interface Case {
    * parks its threads on its own terms) this is the least noisy measure of the hand-offs on a put's path.
    */
   readonly wakeupsPerOp: number;
+  /** Bytes the servers' processes caused to be written to the disk per put (`write_bytes` of /proc/<pid>/io), in KiB. */
+  readonly diskKiBPerOp: number;
+}
+
+/** What the servers' processes used so far (see {@link Case}). */
+interface Usage {
+  readonly cpuMs: number;
+  readonly wakeups: number;
+  readonly diskBytes: number;
 }
 
 /**
- * CPU milliseconds (user + system) the processes `pids` used so far, and their threads' voluntary context
+ * CPU milliseconds (user + system) the processes `pids` used so far, the bytes they caused to be written to disk, and their threads' voluntary context
  * switches (Linux /proc; nothing for a process gone).
  */
-async function usage(pids: readonly (number | undefined)[]): Promise<{ cpuMs: number; wakeups: number }> {
+async function usage(pids: readonly (number | undefined)[]): Promise<Usage> {
   let ticks = 0;
   let wakeups = 0;
+  let diskBytes = 0;
   for (const pid of pids) {
     if (pid === undefined) continue;
     try {
@@ -47,6 +57,7 @@ async function usage(pids: readonly (number | undefined)[]): Promise<{ cpuMs: nu
       const stat = await readFile(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks += Number(fields[11]) + Number(fields[12]);
+      diskBytes += Number(/^write_bytes: (\d+)$/m.exec(await readFile(`/proc/${pid}/io`, "utf8").catch(() => ""))?.[1] ?? 0);
       for (const tid of await readdir(`/proc/${pid}/task`)) {
         const status = await readFile(`/proc/${pid}/task/${tid}/status`, "utf8").catch(() => "");
         wakeups += Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? 0);
@@ -55,13 +66,17 @@ async function usage(pids: readonly (number | undefined)[]): Promise<{ cpuMs: nu
       // gone
     }
   }
-  return { cpuMs: ticks * 10, wakeups }; // USER_HZ is 100 on Linux
+  return { cpuMs: ticks * 10, wakeups, diskBytes }; // USER_HZ is 100 on Linux
 }
 
 const VALUE = "v".repeat(100);
 
-/** `clients` loops of put, each waiting for its answer, for `ms`. */
-async function drive(base: string, clients: number, ms: number): Promise<{ ops: number; latencies: number[]; errors: number }> {
+/**
+ * `clients` loops of put, each waiting for its answer, for `ms`. With `starts`, the start of each put that
+ * succeeded (milliseconds since the epoch, `performance.timeOrigin + performance.now()`) is pushed to it, in the
+ * order of `latencies`.
+ */
+export async function drive(base: string, clients: number, ms: number, starts?: number[]): Promise<{ ops: number; latencies: number[]; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const end = Date.now() + ms;
@@ -72,7 +87,7 @@ async function drive(base: string, clients: number, ms: number): Promise<{ ops: 
       while (Date.now() < end) {
         const t0 = performance.now();
         const r = await client.put(`bench/${c}/${i++ % 100}`, VALUE);
-        if (r.type === "ok") latencies.push(performance.now() - t0);
+        if (r.type === "ok") (latencies.push(performance.now() - t0), starts?.push(performance.timeOrigin + t0));
         else errors++;
       }
     }),
@@ -80,10 +95,10 @@ async function drive(base: string, clients: number, ms: number): Promise<{ ops: 
   return { ops: latencies.length, latencies, errors };
 }
 
-function summarize(system: string, clients: number, ms: number, r: { ops: number; latencies: number[] }, used: { cpuMs: number; wakeups: number }): Case {
+function summarize(system: string, clients: number, ms: number, r: { ops: number; latencies: number[] }, used: Usage): Case {
   const sorted = r.latencies.slice().sort((a, b) => a - b);
   const q = (p: number): number => (sorted.length === 0 ? NaN : Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2)));
-  return { name: `${system}/put/c${clients}`, opsPerSec: Math.round((r.ops * 1000) / ms), p50Ms: q(0.5), p99Ms: q(0.99), cpuMsPerOp: r.ops === 0 ? NaN : Number((used.cpuMs / r.ops).toFixed(3)), wakeupsPerOp: r.ops === 0 ? NaN : Number((used.wakeups / r.ops).toFixed(2)) };
+  return { name: `${system}/put/c${clients}`, opsPerSec: Math.round((r.ops * 1000) / ms), p50Ms: q(0.5), p99Ms: q(0.99), cpuMsPerOp: r.ops === 0 ? NaN : Number((used.cpuMs / r.ops).toFixed(3)), wakeupsPerOp: r.ops === 0 ? NaN : Number((used.wakeups / r.ops).toFixed(2)), diskKiBPerOp: r.ops === 0 ? NaN : Number((used.diskBytes / 1024 / r.ops).toFixed(1)) };
 }
 
 async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -94,7 +109,8 @@ async function waitUntil(what: string, cond: () => Promise<boolean>, ms = 30_000
   }
 }
 
-async function quorateLeader(cluster: LocalCluster): Promise<string> {
+/** The URL of the quorate cluster's leader, once there is one. */
+export async function quorateLeader(cluster: LocalCluster): Promise<string> {
   let leader = "";
   await waitUntil("a quorate leader", async () => {
     for (const id of cluster.ids) if ((await cluster.status(id))?.role === "leader") leader = cluster.url(id);
@@ -179,7 +195,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         const u0 = await usage(pids);
         const r = await drive(leader, c, ms);
         const u1 = await usage(pids);
-        cases.push(summarize("quorate", c, ms, r, { cpuMs: u1.cpuMs - u0.cpuMs, wakeups: u1.wakeups - u0.wakeups }));
+        cases.push(summarize("quorate", c, ms, r, { cpuMs: u1.cpuMs - u0.cpuMs, wakeups: u1.wakeups - u0.wakeups, diskBytes: u1.diskBytes - u0.diskBytes }));
         log(`${JSON.stringify(cases.at(-1))}${r.errors > 0 ? ` (${r.errors} errors)` : ""}`);
       }
     } finally {
@@ -194,7 +210,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         const u0 = await usage(pids);
         const r = await drive(leader, c, ms);
         const u1 = await usage(pids);
-        cases.push(summarize("etcd", c, ms, r, { cpuMs: u1.cpuMs - u0.cpuMs, wakeups: u1.wakeups - u0.wakeups }));
+        cases.push(summarize("etcd", c, ms, r, { cpuMs: u1.cpuMs - u0.cpuMs, wakeups: u1.wakeups - u0.wakeups, diskBytes: u1.diskBytes - u0.diskBytes }));
         log(`${JSON.stringify(cases.at(-1))}${r.errors > 0 ? ` (${r.errors} errors)` : ""}`);
       }
     } finally {
@@ -205,7 +221,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   }
   if (values.json === true) process.stdout.write(`${JSON.stringify({ cases })}\n`);
   else {
-    process.stdout.write("case               ops/s    p50 ms   p99 ms  cpu ms/op  wakeups/op\n");
-    for (const c of cases) process.stdout.write(`${c.name.padEnd(18)} ${String(c.opsPerSec).padStart(6)} ${String(c.p50Ms).padStart(9)} ${String(c.p99Ms).padStart(8)} ${String(c.cpuMsPerOp).padStart(10)} ${String(c.wakeupsPerOp).padStart(11)}\n`);
+    process.stdout.write("case               ops/s    p50 ms   p99 ms  cpu ms/op  wakeups/op  disk KiB/op\n");
+    for (const c of cases) process.stdout.write(`${c.name.padEnd(18)} ${String(c.opsPerSec).padStart(6)} ${String(c.p50Ms).padStart(9)} ${String(c.p99Ms).padStart(8)} ${String(c.cpuMsPerOp).padStart(10)} ${String(c.wakeupsPerOp).padStart(11)} ${String(c.diskKiBPerOp).padStart(12)}\n`);
   }
 }

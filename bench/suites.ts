@@ -25,6 +25,7 @@ export const SUITES: Readonly<Record<string, Suite>> = {
   contract: { usage: "[--entries N] [--json]", load: () => import("./contract.js") },
   "zk-controller": { usage: "[--ops N] [--rounds R] [--json]", load: () => import("./zk-controller.js") },
   cluster: { usage: "[--ms 3000] [--clients 1,16,64] [--json]", load: () => import("./cluster.js") },
+  "cluster-tail": { usage: "[--ms 10000] [--warmup-ms 3000] [--node-args \"…\"] [--json]", load: () => import("./cluster-tail.js") },
   explore: { usage: "[--repeat R]", load: () => import("./explore.js") },
   storage: { usage: "[--ms 2000] [--clients 1,16,64] [--size 100] [--dir DIR] [--json]", load: () => import("./storage.js") },
   "zk-wire": { usage: "[--clients 1,32] [--ms 2000] [--json]", load: () => import("./zk-wire.js") },

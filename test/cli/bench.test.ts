@@ -13,7 +13,7 @@ describe("npm run bench", () => {
   it("--help lists every suite with its options and exits 0", async () => {
     const r = await bench(["--help"]);
     expect(r.code).toBe(0);
-    const names = ["metadata", "raft", "zk-ensemble", "sim", "kraft", "kraft-failover", "linearizability", "lin-recorded", "zk", "contract", "zk-controller", "cluster", "explore", "storage", "zk-wire"];
+    const names = ["metadata", "raft", "zk-ensemble", "sim", "kraft", "kraft-failover", "linearizability", "lin-recorded", "zk", "contract", "zk-controller", "cluster", "cluster-tail", "explore", "storage", "zk-wire"];
     for (const name of names) expect(r.out).toContain(`  ${name}`);
     expect(r.out).toContain("[--seconds S]");
     expect(Object.keys(SUITES).sort()).toEqual([...names].sort());

@@ -34,6 +34,11 @@ export interface LocalClusterOptions {
    * refuses). Default: {@link DEFAULT_NODE_ARGS}.
    */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Called with each line a node writes to stdout after its ready line (e.g. V8's `--trace-gc` lines), as it
+   * arrives. Without it that output is read and dropped (a full pipe would stall the node).
+   */
+  readonly onStdout?: (id: number, line: string) => void;
 }
 
 /**
@@ -131,6 +136,15 @@ export class LocalCluster {
       });
       child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`node ${id} exited with ${code} at start (see ${join(this.o.dir, `node-${id}.log`)})`))));
     });
+    const onStdout = this.o.onStdout;
+    if (onStdout !== undefined) {
+      let partial = "";
+      child.stdout!.on("data", (d: Buffer) => {
+        const lines = (partial + d.toString()).split("\n");
+        partial = lines.pop()!;
+        for (const line of lines) onStdout(id, line);
+      });
+    }
     child.stdout!.resume();
   }
 
