@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { parseJepsenEdn, parseJepsenEdnGeneral } from "../../src/check/linearizability/formats/jepsen-edn.js";
 import { readCanonicalMap, readEdnLineMaps, readMapPairs } from "../../src/check/linearizability/formats/jepsen-edn-lines.js";
 import type { OpMapFields } from "../../src/check/linearizability/formats/jepsen-edn-lines.js";
+import { withReplay } from "../support/replay.js";
 
 const seed = Number(process.env["LIN_EDN_SEED"] ?? 20261205);
 const numRuns = 300;
@@ -28,11 +29,7 @@ function bothWays(text: string): { fast: unknown; general: unknown } {
 }
 
 function withSeed(property: () => void): void {
-  try {
-    property();
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nreplay: LIN_EDN_SEED=${seed} npx vitest run test/properties/lin-edn-fast-path.test.ts`);
-  }
+  withReplay(`LIN_EDN_SEED=${seed} npx vitest run test/properties/lin-edn-fast-path.test.ts`, property);
 }
 
 describe("jepsen-edn fast path", () => {

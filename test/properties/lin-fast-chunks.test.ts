@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { encodeHistory } from "../../src/check/linearizability/fast/encode.js";
 import type { FastModelName } from "../../src/check/linearizability/fast/encode.js";
 import { fastVerdict, fastVerdictOfBytes, textChunks } from "../../src/check/linearizability/fast/index.js";
+import { withReplay } from "../support/replay.js";
 
 const seed = Number(process.env["LIN_FAST_SEED"] ?? 20261205);
 const recordedDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../data/histories/recorded");
@@ -19,11 +20,7 @@ const recorded = manifest.histories.map(({ file, model }) => ({ file, model, byt
 const CHUNK_LIMIT = 48 * 1024;
 
 function withSeed(property: () => void): void {
-  try {
-    property();
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nreplay: LIN_FAST_SEED=${seed} npx vitest run test/properties/lin-fast-chunks.test.ts`);
-  }
+  withReplay(`LIN_FAST_SEED=${seed} npx vitest run test/properties/lin-fast-chunks.test.ts`, property);
 }
 
 /** `text` cut at the offsets `cuts` (any order, duplicates ignored). */

@@ -9,36 +9,21 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkLinearizability, modelByName, parseJepsenEdn, validateOperations } from "../../src/check/linearizability/index.js";
 import { ANY, CAS, encodeHistory, READ } from "../../src/check/linearizability/fast/encode.js";
 import type { EncodedHistory, FastModelName } from "../../src/check/linearizability/fast/encode.js";
 import { fastVerdict } from "../../src/check/linearizability/fast/index.js";
 import { searchHistory, TextStates } from "../../src/check/linearizability/fast/search.js";
-import { render, scenario } from "../support/fast-path-histories.js";
+import { generalAnswer, render, scenario } from "../support/fast-path-histories.js";
+import { withReplay } from "../support/replay.js";
 
 const seed = Number(process.env["LIN_FAST_SEED"] ?? 20261205);
 const numRuns = 400;
 const recordedDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../data/histories/recorded");
 
 function withSeed(property: () => void): void {
-  try {
-    property();
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nreplay: LIN_FAST_SEED=${seed} npx vitest run test/properties/lin-fast-path.test.ts`);
-  }
+  withReplay(`LIN_FAST_SEED=${seed} npx vitest run test/properties/lin-fast-path.test.ts`, property);
 }
 
-/** The general path's answer: verdict and op count, or the error it reports. */
-function general(text: string, model: string): { verdict: string; ops: number } | { error: string } {
-  try {
-    const history = parseJepsenEdn(text, "h.edn");
-    const m = modelByName(model);
-    validateOperations(history, m, "h.edn");
-    return { verdict: checkLinearizability(history, m).verdict, ops: history.length };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
 
 /** The fast path run on an encoding changed by `mutate` (a mutant), as `fastVerdict` runs it. */
 function mutantVerdict(text: string, model: FastModelName, mutate: (h: EncodedHistory) => void): "linearizable" | undefined {
@@ -59,7 +44,7 @@ describe("the integer-coded fast path of check --manifest", () => {
       const text = readFileSync(path.join(recordedDir, file), "utf8");
       const fast = fastVerdict(text, model, undefined);
       expect(fast, file).toBeDefined();
-      expect(fast, file).toEqual(general(text, model));
+      expect(fast, file).toEqual(generalAnswer(text, model));
     }
   });
 
@@ -70,7 +55,7 @@ describe("the integer-coded fast path of check --manifest", () => {
         fc.assert(
           fc.property(scenario, (s) => {
             const text = render(model, s);
-            const reference = general(text, model);
+            const reference = generalAnswer(text, model);
             expect(reference, text).toHaveProperty("verdict");
             const fast = fastVerdict(text, model, undefined);
             const { verdict, ops } = reference as { verdict: string; ops: number };
@@ -100,7 +85,7 @@ describe("the integer-coded fast path of check --manifest", () => {
     const outcome = fc.check(
       fc.property(scenario, (s) => {
         const text = render(model, s);
-        const reference = general(text, model) as { verdict: string };
+        const reference = generalAnswer(text, model) as { verdict: string };
         return (mutantVerdict(text, model, mutate) === "linearizable") === (reference.verdict === "linearizable");
       }),
       { seed, numRuns },

@@ -12,13 +12,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkLinearizability, modelByName, parseJepsenEdn, validateOperations } from "../../src/check/linearizability/index.js";
 import type { FastModelName } from "../../src/check/linearizability/fast/encode.js";
 import { fastVerdict, fastVerdictOfBytes } from "../../src/check/linearizability/fast/index.js";
 import { compileFastWasm, wasmVerdictOfBytes } from "../../src/check/linearizability/fast-wasm/index.js";
 import type { FastWasmExports } from "../../src/check/linearizability/fast-wasm/index.js";
 import { buildFastWasm, FAST_WASM_GENERATED, FAST_WASM_SOURCE_DIR, fastWasmModuleSource } from "../../scripts/build-fast-wasm.js";
-import { render, scenario } from "../support/fast-path-histories.js";
+import { generalAnswer, render, scenario } from "../support/fast-path-histories.js";
+import { withReplay } from "../support/replay.js";
 
 const seed = Number(process.env["LIN_FAST_SEED"] ?? 20261205);
 const numRuns = 400;
@@ -28,24 +28,9 @@ const manifest = JSON.parse(readFileSync(path.join(recordedDir, "expected.json")
 const encoder = new TextEncoder();
 
 function withSeed(property: () => void): void {
-  try {
-    property();
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nreplay: LIN_FAST_SEED=${seed} npx vitest run test/properties/lin-fast-wasm.test.ts`);
-  }
+  withReplay(`LIN_FAST_SEED=${seed} npx vitest run test/properties/lin-fast-wasm.test.ts`, property);
 }
 
-/** The general path's answer: verdict and op count, or the error it reports. */
-function general(text: string, model: string): { verdict: string; ops: number } | { error: string } {
-  try {
-    const history = parseJepsenEdn(text, "h.edn");
-    const m = modelByName(model);
-    validateOperations(history, m, "h.edn");
-    return { verdict: checkLinearizability(history, m).verdict, ops: history.length };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
 
 /** The WebAssembly fast path on `text`, run by `exports` (a mutant) or the committed module. */
 function wasm(text: string, model: string, exports?: FastWasmExports): ReturnType<typeof wasmVerdictOfBytes> {
@@ -76,7 +61,7 @@ describe("the fast path in WebAssembly", () => {
       const answer = wasmVerdictOfBytes(bytes, model, undefined);
       expect(answer, file).toBeDefined();
       expect(answer, file).toEqual(fastVerdictOfBytes(bytes, model, undefined));
-      expect(answer, file).toEqual(general(bytes.toString("utf8"), model));
+      expect(answer, file).toEqual(generalAnswer(bytes.toString("utf8"), model));
     }
   });
 
@@ -89,7 +74,7 @@ describe("the fast path in WebAssembly", () => {
             const text = render(model, s);
             const answer = wasm(text, model);
             expect(answer, text).toEqual(fastVerdict(text, model, undefined));
-            const reference = general(text, model) as { verdict: string; ops: number };
+            const reference = generalAnswer(text, model) as { verdict: string; ops: number };
             if (reference.verdict === "linearizable") {
               verdicts.linearizable++;
               expect(answer, text).toEqual({ verdict: "linearizable", ops: reference.ops });
@@ -122,7 +107,7 @@ describe("the fast path in WebAssembly", () => {
               seen.declined++;
             } else {
               seen.accepted++;
-              expect(general(text, model), JSON.stringify(text)).toEqual(answer);
+              expect(generalAnswer(text, model), JSON.stringify(text)).toEqual(answer);
             }
           }),
           { seed, numRuns },

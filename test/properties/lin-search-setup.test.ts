@@ -8,16 +8,13 @@ import { partitionHistory } from "../../src/check/linearizability/check.js";
 import { kv } from "../../src/check/linearizability/models/index.js";
 import { timeOrderedEntries, twinPredecessors } from "../../src/check/linearizability/search-setup.js";
 import type { History, Operation } from "../../src/check/linearizability/types.js";
+import { withReplay } from "../support/replay.js";
 
 const seed = Number(process.env["LIN_SETUP_SEED"] ?? 20261205);
 const numRuns = 300;
 
 function withSeed(property: () => void): void {
-  try {
-    property();
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\nreplay: LIN_SETUP_SEED=${seed} npx vitest run test/properties/lin-search-setup.test.ts`);
-  }
+  withReplay(`LIN_SETUP_SEED=${seed} npx vitest run test/properties/lin-search-setup.test.ts`, property);
 }
 
 const value = fc.oneof(fc.constantFrom(null, 0, 1, "x", "y", true), fc.constantFrom([1, 2], [1, "2"], { a: 1, b: [2] }, { b: [2], a: 1 }));

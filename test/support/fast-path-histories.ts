@@ -3,6 +3,7 @@
 // :info and pending ops, nemesis lines, extra fields, and sometimes a read's value corrupted.
 import fc from "fast-check";
 import type { FastModelName } from "../../src/check/linearizability/fast/encode.js";
+import { checkLinearizability, modelByName, parseJepsenEdn, validateOperations } from "../../src/check/linearizability/index.js";
 
 // A generated history: processes invoke ops and complete them later; each op takes effect on a real object at its
 // invocation or its completion (so the history is linearizable) unless the outcome is unknown and it is dropped;
@@ -110,4 +111,16 @@ export function render(model: FastModelName, s: { steps: readonly Step[]; corrup
     lines[at] = lines[at]!.replace(/:value ([^,]+), :process/, `:value ${wrong}, :process`);
   }
   return `; generated\n[${lines.join("\n ")}]\n`;
+}
+
+/** The general path's answer on `text` (what `quorate check` says): verdict and op count, or the error it reports. */
+export function generalAnswer(text: string, model: string): { verdict: string; ops: number } | { error: string } {
+  try {
+    const history = parseJepsenEdn(text, "h.edn");
+    const m = modelByName(model);
+    validateOperations(history, m, "h.edn");
+    return { verdict: checkLinearizability(history, m).verdict, ops: history.length };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
 }
