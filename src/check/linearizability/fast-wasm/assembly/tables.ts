@@ -83,10 +83,16 @@ import { alloc, copied, hashBytes, ints, ld, mix32, st } from "./memory";
   }
 }
 
-export function newTriples(expected: i32): Triples {
-  const t = changetype<Triples>(alloc(offsetof<Triples>()));
+/** Slots of an open-addressing table for `expected` entries: a power of two, at least twice as many, at least 16. */
+function slotCountFor(expected: i32): i32 {
   let size = 16;
   while (size < expected * 2) size <<= 1;
+  return size;
+}
+
+export function newTriples(expected: i32): Triples {
+  const t = changetype<Triples>(alloc(offsetof<Triples>()));
+  const size = slotCountFor(expected);
   t.count = 0;
   t.capacity = size >> 1;
   t.mask = size - 1;
@@ -152,8 +158,7 @@ export function newTriples(expected: i32): Triples {
 
 export function newTexts(expected: i32): Texts {
   const t = changetype<Texts>(alloc(offsetof<Texts>()));
-  let size = 16;
-  while (size < expected * 2) size <<= 1;
+  const size = slotCountFor(expected);
   t.count = 0;
   t.capacity = size >> 1;
   t.mask = size - 1;
