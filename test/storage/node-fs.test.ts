@@ -2,7 +2,7 @@
  * The real `node:fs` file system under the log (temp directory), and the lose-unsynced wrapper: unsynced appends
  * stay in process memory, so abandoning the process (kill -9) loses exactly them.
  */
-import { mkdtemp, readFile, readdir, readlink, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -36,6 +36,29 @@ describe("on the real file system", () => {
     await handle.close();
     expect(perAppend).toBeGreaterThan(0); // the appends did reach the disk
     expect(perAppend).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it("allocate writes the whole file as zeros (on the zero-fill worker), and empties a file that was there", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "quorate-allocate-"));
+    dirs.push(dir);
+    const fs = nodeFileSystem();
+    const path = join(dir, "segment");
+    await writeFile(path, Buffer.alloc(70_000, 0x5a));
+    // Two files at once, neither a multiple of a page: both come back whole.
+    await Promise.all([fs.allocate(path, 3 * 4096 + 100), fs.allocate(join(dir, "other"), 10)]);
+    const bytes = await readFile(path);
+    expect(bytes.length).toBe(3 * 4096 + 100);
+    expect(bytes.every((b) => b === 0)).toBe(true);
+    expect([...(await readFile(join(dir, "other")))]).toEqual(new Array(10).fill(0));
+  });
+
+  it("allocate in a missing directory rejects with the system error, and the next allocate still works", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "quorate-allocate-"));
+    dirs.push(dir);
+    const fs = nodeFileSystem();
+    await expect(fs.allocate(join(dir, "missing", "segment"), 4096)).rejects.toMatchObject({ code: "ENOENT" });
+    await fs.allocate(join(dir, "segment"), 4096);
+    expect((await readFile(join(dir, "segment"))).length).toBe(4096);
   });
 
   it("writes, rotates, compacts and recovers a random script exactly", async () => {

@@ -7,6 +7,7 @@
 import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
+import { zeroFill } from "./zero-fill.js";
 
 /** An open file, written sequentially from a position (its end, or an offset given at open). */
 export interface AppendHandle {
@@ -106,7 +107,7 @@ class NodeAppendHandle implements AppendHandle {
  * by the writes that create them (Linux 6.x, ext4 with large folios), and writeback writes a dirty folio whole:
  * after a zero-fill in 1 MiB writes, every 230-byte `O_DSYNC` append wrote 1–2 MiB to the disk (3 MiB per put on
  * a 3-node cluster, from `/proc/<pid>/io`); after one in page-sized writes, 4 KiB. The fill costs more system
- * calls (150 ms for 16 MiB instead of 6, in the background).
+ * calls (150 ms for 16 MiB instead of 6, on a worker thread: `zero-fill.ts`).
  */
 const ZERO_CHUNK = 4096;
 
@@ -136,19 +137,7 @@ export function nodeFileSystem(): FileSystem {
     async openAt(path, offset) {
       return new NodeAppendHandle(await openDsync(path, false), offset);
     },
-    async allocate(path, bytes) {
-      const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
-      try {
-        const zeros = Buffer.alloc(Math.min(bytes, ZERO_CHUNK));
-        for (let at = 0; at < bytes; ) {
-          const { bytesWritten } = await fh.write(zeros, 0, Math.min(zeros.length, bytes - at), at);
-          at += bytesWritten;
-        }
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-    },
+    allocate: (path, bytes) => zeroFill(path, bytes, ZERO_CHUNK),
     rename: (from, to) => fsp.rename(from, to),
     unlink: (path) => fsp.unlink(path),
     async truncate(path, length) {
