@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FastModelName } from "../../src/check/linearizability/fast/encode.js";
 import { fastVerdict, fastVerdictOfBytes } from "../../src/check/linearizability/fast/index.js";
-import { compileFastWasm, wasmVerdictOfBytes } from "../../src/check/linearizability/fast-wasm/index.js";
+import { compileFastWasm, fastWasmRetainedBytes, wasmVerdictOfBytes } from "../../src/check/linearizability/fast-wasm/index.js";
 import type { FastWasmExports } from "../../src/check/linearizability/fast-wasm/index.js";
 import { buildFastWasm, FAST_WASM_GENERATED, FAST_WASM_SOURCE_DIR, fastWasmModuleSource } from "../../scripts/build-fast-wasm.js";
 import { generalAnswer, render, scenario } from "../support/fast-path-histories.js";
@@ -153,6 +153,17 @@ describe("the fast path in WebAssembly", () => {
     expect(expected).toBeDefined();
     expect(wasmVerdictOfBytes(bytes, model, undefined, { maxCacheBytes: 1024 })).toBeUndefined();
     expect(wasmVerdictOfBytes(bytes, model, undefined)).toEqual(expected);
+  });
+
+  it("drops an instance whose memory grew past the retained size, and checks the next file with a fresh one", () => {
+    const { file, model } = manifest.histories[0]!;
+    const bytes = readFileSync(path.join(recordedDir, file));
+    const expected = wasmVerdictOfBytes(bytes, model, undefined);
+    expect(fastWasmRetainedBytes()).toBeGreaterThan(0); // kept: below the default retained size
+    expect(wasmVerdictOfBytes(bytes, model, undefined, { retainedMemoryBytes: 1 })).toEqual(expected);
+    expect(fastWasmRetainedBytes()).toBe(0); // dropped: WebAssembly memory cannot shrink otherwise
+    expect(wasmVerdictOfBytes(bytes, model, undefined)).toEqual(expected);
+    expect(fastWasmRetainedBytes()).toBeGreaterThan(0);
   });
 
   it("leaves a non-linearizable history and a search past its step limit to the JavaScript paths", () => {

@@ -43,6 +43,8 @@ export interface FastWasmOptions {
   readonly maxCacheBytes?: number;
   /** The module to run instead of the committed one (tests: a deliberately broken build). */
   readonly exports?: FastWasmExports;
+  /** Memory above which the committed module's instance is dropped after a check (tests: a small one). */
+  readonly retainedMemoryBytes?: number;
 }
 
 /**
@@ -64,28 +66,46 @@ function tieringChosenByUser(): boolean {
  * flags.
  */
 export function compileFastWasm(bytes: Uint8Array): FastWasmExports {
+  return instantiate(compileModule(bytes));
+}
+
+function compileModule(bytes: Uint8Array): object {
   const pin = isMainThread && !tieringChosenByUser();
   if (pin) setFlagsFromString("--liftoff-only");
   try {
-    const module = new wasmApi.Module(bytes);
-    return new wasmApi.Instance(module, {}).exports as unknown as FastWasmExports;
+    return new wasmApi.Module(bytes);
   } finally {
     if (pin) setFlagsFromString("--no-liftoff-only");
   }
 }
 
+const instantiate = (module: object): FastWasmExports => new wasmApi.Instance(module, {}).exports as unknown as FastWasmExports;
+
+/**
+ * WebAssembly memory only grows: an instance that checked a large file (or filled its memo cache) would keep
+ * that memory for the life of the process. Past this many bytes the instance is dropped after its check and the
+ * next file gets a fresh one (instantiating the compiled module takes microseconds).
+ */
+const RETAINED_MEMORY_BYTES = 16 * 2 ** 20;
+
 /** The committed module, compiled once per process or worker; null when it could not be (then never used). */
-let committed: FastWasmExports | null | undefined;
+let committed: { readonly module: object; exports: FastWasmExports | undefined } | null | undefined;
 
 function committedModule(): FastWasmExports | null {
   if (committed === undefined) {
     try {
-      committed = compileFastWasm(Buffer.from(FAST_WASM_BASE64, "base64"));
+      committed = { module: compileModule(Buffer.from(FAST_WASM_BASE64, "base64")), exports: undefined };
     } catch {
       committed = null;
     }
   }
-  return committed;
+  if (committed === null) return null;
+  return (committed.exports ??= instantiate(committed.module));
+}
+
+/** @internal Bytes of WebAssembly memory the committed module's instance holds between checks (0: none). */
+export function fastWasmRetainedBytes(): number {
+  return committed?.exports?.memory.buffer.byteLength ?? 0;
 }
 
 /**
@@ -105,5 +125,7 @@ export function wasmVerdictOfBytes(bytes: Uint8Array, model: string, initial: Va
     // A trap (memory could not grow, or the memo cache reached its budget), or a file too large for its memory.
     if (error instanceof wasmApi.RuntimeError || error instanceof RangeError) return undefined;
     throw error;
+  } finally {
+    if (committed?.exports === wasm && wasm.memory.buffer.byteLength > (options.retainedMemoryBytes ?? RETAINED_MEMORY_BYTES)) committed.exports = undefined;
   }
 }
