@@ -49,7 +49,7 @@ const number = fc.oneof(
   fc.integer(),
   fc.maxSafeInteger(),
   fc.double(),
-  fc.constantFrom(0, -0, 1e21, -1e-7, 2 ** 53, -(2 ** 53), Number.MAX_VALUE, Number.NaN, Number.POSITIVE_INFINITY),
+  fc.constantFrom(0, -0, 9, 10, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 1e8, 1e8 - 1, 1e10 + 7, 2 ** 53 - 1, 1e21, -1e-7, 2 ** 53, -(2 ** 53), Number.MAX_VALUE, Number.NaN, Number.POSITIVE_INFINITY),
 );
 const leaf = fc.oneof(text, number, fc.boolean(), fc.constant(null), fc.constant(undefined), bytes);
 const { value } = fc.letrec<{ value: unknown }>((tie) => ({

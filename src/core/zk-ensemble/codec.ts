@@ -90,11 +90,30 @@ function jsonNumber(n: number): void {
     scratch[pos++] = 0x2d;
     n = -n;
   }
+  if (n <= 0x7fffffff) {
+    smallDigits(n);
+    return;
+  }
+  // Up to 2^53: the digits above the last eight (below 2^31), then those eight, zero-padded; 32-bit arithmetic.
+  const high = Math.floor(n / 1e8);
+  smallDigits(high);
+  let low = n - high * 1e8;
+  for (let i = pos + 7; i >= pos; i--) {
+    const q = (low / 10) | 0;
+    scratch[i] = 0x30 + low - q * 10;
+    low = q;
+  }
+  pos += 8;
+}
+
+/** The decimal digits of `n` (0 ≤ n < 2^31). */
+function smallDigits(n: number): void {
   let digits = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
   for (let i = pos + digits - 1; i >= pos; i--) {
-    scratch[i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+    const q = (n / 10) | 0;
+    scratch[i] = 0x30 + n - q * 10;
+    n = q;
   }
   pos += digits;
 }
