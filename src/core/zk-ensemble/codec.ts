@@ -19,7 +19,7 @@ export class EnsembleCodecError extends Error {
   }
 }
 
-/** Puts the blobs back where {@link extract} left `{ $b: k }` (in place: `value` is freshly parsed). */
+/** Puts the blobs back where {@link encodeFrame} left `{ $b: k }` (in place: `value` is freshly parsed). */
 function restore(value: unknown, blobs: readonly Uint8Array[]): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
