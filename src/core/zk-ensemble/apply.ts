@@ -113,10 +113,15 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
   let reply: Reply | undefined;
   if (!skip) {
     if (cmd.xid > 0 && s.tree.sessions.has(sessionId)) s.lastXid.set(sessionId, cmd.xid);
-    const tree = writableTree(s);
-    const result = s.settings.extendedTypesEnabled
-      ? applyTransaction(tree, { zxid: e.index, time: cmd.time, sessionId, auth: cmd.auth, request: req })
-      : applyTransaction(tree, { zxid: e.index, time: cmd.time, sessionId, auth: cmd.auth, request: req, extendedTypesEnabled: false });
+    // One literal (no conditional spread): the same hidden class for every transaction.
+    const result = applyTransaction(writableTree(s), {
+      zxid: e.index,
+      time: cmd.time,
+      sessionId,
+      auth: cmd.auth,
+      request: req,
+      extendedTypesEnabled: s.settings.extendedTypesEnabled,
+    });
     reply = result.reply;
     deliver(s, notify(s.watches, result.changes));
     if (req.type === "createSession") sessionCreated(s, cmd);
