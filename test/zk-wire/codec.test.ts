@@ -215,6 +215,34 @@ describe("jute primitives", () => {
     expect([...w.bytes()]).toEqual([1, 2, 3, 4, 255, 255, 255, 255, 255, 255, 255, 254, 1, 255, 255, 255, 255, 0, 0, 0, 2, 0xc3, 0xa9, 255, 255, 255, 255]);
   });
 
+  it("writes a long given as a number as DataView.setBigInt64 writes it (safe integers, either sign; a writer growing from nothing)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(safeLong, fc.constantFrom(0, -0, -1, 2 ** 32, -(2 ** 32), 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53) + 1)), { maxLength: 6 }), (values) => {
+        const w = new JuteWriter(1);
+        const expected = new Uint8Array(8 * values.length);
+        values.forEach((v, i) => {
+          w.long(v);
+          new DataView(expected.buffer).setBigInt64(8 * i, BigInt(v));
+        });
+        expect(w.bytes()).toEqual(expected);
+      }),
+      params,
+    );
+  });
+
+  it("a finished frame is a plain Uint8Array holding exactly the bytes written, whatever memory it shares", () => {
+    const a = encodeReply(7, { err: 0, zxid: 5, body: { kind: "path", path: "/a" } });
+    const b = encodeReply(8, { err: 0, zxid: 6, body: { kind: "path", path: "/b" } });
+    expect(a.constructor).toBe(Uint8Array);
+    expect([...a]).toEqual([0, 0, 0, 22, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0x2f, 0x61]);
+    expect([...b.subarray(0, 8)]).toEqual([0, 0, 0, 22, 0, 0, 0, 8]);
+    // A copy taken with bytes() does not change when the writer's memory is reused.
+    const w = new JuteWriter(16).int(1);
+    const copy = w.bytes();
+    w.patchInt(0, 2);
+    expect([...copy]).toEqual([0, 0, 0, 1]);
+  });
+
   it("reports truncation and impossible lengths as typed errors", () => {
     expect(decodeWith(Uint8Array.of(0, 0, 0), (r) => r.int())).toMatchObject({ ok: false, error: { reason: "truncated", offset: 0 } });
     expect(decodeWith(Uint8Array.of(255, 255, 255, 254), (r) => r.buffer())).toMatchObject({ ok: false, error: { reason: "invalid" } });

@@ -54,6 +54,8 @@ export class OutputPipeline<O extends { readonly type: string }, I> {
 
   /** Takes one step's outputs. */
   handle(outputs: readonly O[]): void {
+    // Most steps of a busy server (a write request held for the next proposal) have no output: nothing to order.
+    if (outputs.length === 0) return;
     const h = this.hooks;
     let batch: O[] = [];
     let durable: Promise<readonly I[]> | undefined;

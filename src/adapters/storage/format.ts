@@ -137,14 +137,19 @@ export type FrameRead =
 /** Appends one frame around the body written by `body` to `out`. */
 function frame(out: ByteWriter, body: (w: ByteWriter) => void): void {
   const start = out.length;
-  out.ensure(FRAME_HEADER);
-  for (let i = 0; i < FRAME_HEADER; i++) out.u8(0);
+  out.skip(FRAME_HEADER);
   body(out);
   const buf = out.view();
   const bodyBytes = buf.subarray(start + FRAME_HEADER);
-  const dv = new DataView(buf.buffer, buf.byteOffset + start, FRAME_HEADER);
-  dv.setUint32(0, bodyBytes.length, true);
-  dv.setUint32(4, crc32c(bodyBytes), true);
+  putUint32LE(buf, start, bodyBytes.length);
+  putUint32LE(buf, start + 4, crc32c(bodyBytes));
+}
+
+function putUint32LE(buf: Uint8Array, at: number, n: number): void {
+  buf[at] = n & 0xff;
+  buf[at + 1] = (n >>> 8) & 0xff;
+  buf[at + 2] = (n >>> 16) & 0xff;
+  buf[at + 3] = n >>> 24;
 }
 
 /** Appends the frame of `r` to `out`. */
@@ -196,18 +201,19 @@ export function writeRecord(out: ByteWriter, r: WalWriteRecord): void {
 
 /** One batch as written by one group commit: the batch frame, then the frames of `records`. */
 export function encodeBatch(seq: number, records: readonly WalWriteRecord[]): Uint8Array {
-  // Sized up front (a record's frame is its payload plus at most RECORD_OVERHEAD bytes): the batch's entries are
-  // copied once, into the buffer that is written, not through a doubling buffer and two more copies.
-  let estimate = 0;
+  // Sized up front (a record's frame is its payload plus at most RECORD_OVERHEAD bytes), with room in front for
+  // the batch frame, written last: the batch's entries are copied once, into the buffer that is written.
+  let estimate = RECORD_OVERHEAD;
   for (const r of records) estimate += RECORD_OVERHEAD + (r.type === "entry" ? payloadLength(r.payload) : 0);
-  const body = new ByteWriter(estimate);
-  for (const r of records) writeRecord(body, r);
+  const out = new ByteWriter(estimate);
+  out.skip(RECORD_OVERHEAD);
+  for (const r of records) writeRecord(out, r);
   const header = new ByteWriter(RECORD_OVERHEAD);
-  writeRecord(header, { type: "batch", seq, length: body.length });
-  const out = new Uint8Array(header.length + body.length);
-  out.set(header.view(), 0);
-  out.set(body.view(), header.length);
-  return out;
+  writeRecord(header, { type: "batch", seq, length: out.length - RECORD_OVERHEAD });
+  const bytes = out.view();
+  const start = RECORD_OVERHEAD - header.length;
+  bytes.set(header.view(), start);
+  return bytes.subarray(start);
 }
 
 /** A segment file's initial content: its header frame. */

@@ -4,6 +4,7 @@
  * Pure: no I/O. A reader never throws to its caller's caller — {@link decodeWith} turns every short or malformed
  * input into a typed {@link JuteError} result.
  */
+import { Buffer } from "node:buffer";
 
 /** Why a byte sequence does not decode as the expected record. */
 export class JuteError extends Error {
@@ -82,8 +83,15 @@ export class JuteReader {
   }
   /** A ustring; `null` for length −1. */
   ustringOrNull(): string | null {
-    const b = this.buffer();
-    return b === null ? null : decoder.decode(b);
+    const start = this.at;
+    const len = this.int();
+    if (len === -1) return null;
+    if (len < 0) throw new JuteError("invalid", start, `buffer length ${len} is negative`);
+    this.need(len, "buffer");
+    // Decoded straight from the received bytes: a string shares nothing with them, so no copy is needed.
+    const text = decoder.decode(this.bytes.subarray(this.at, this.at + len));
+    this.at += len;
+    return text;
   }
   /** A ustring; a null string reads as `""` (ZooKeeper's paths are never null on the wire). */
   ustring(): string {
@@ -107,23 +115,41 @@ export class JuteReader {
   }
 }
 
+/**
+ * `n` bytes for a writer: a slice of Node's shared 8 KiB pool when small (`Buffer.allocUnsafe`), so that a reply
+ * frame costs no off-heap allocation (a `new Uint8Array` above 64 bytes is a malloc, a zero-fill and backing-store
+ * bookkeeping, per reply). Uninitialised: a writer only ever exposes the bytes it wrote. Returned as a plain
+ * Uint8Array over the same memory (a `Buffer`'s `slice` would not copy).
+ */
+function writerBytes(n: number): Uint8Array {
+  const b = Buffer.allocUnsafe(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
+const TWO_32 = 2 ** 32;
+
 /** Growable big-endian writer. */
 export class JuteWriter {
   private buf: Uint8Array;
-  private view: DataView;
   private at = 0;
   constructor(capacity = 256) {
-    this.buf = new Uint8Array(capacity);
-    this.view = new DataView(this.buf.buffer);
+    this.buf = writerBytes(capacity);
   }
   private ensure(n: number): void {
     if (this.at + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, 16);
     while (size < this.at + n) size *= 2;
-    const next = new Uint8Array(size);
+    const next = writerBytes(size);
     next.set(this.buf.subarray(0, this.at));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+  }
+  /** Writes the low 32 bits of `v` big-endian at `at` (room already made). */
+  private put32(at: number, v: number): void {
+    const b = this.buf;
+    b[at] = v >>> 24;
+    b[at + 1] = (v >>> 16) & 0xff;
+    b[at + 2] = (v >>> 8) & 0xff;
+    b[at + 3] = v & 0xff;
   }
   /** Bytes written so far. */
   get length(): number {
@@ -133,14 +159,24 @@ export class JuteWriter {
   int(v: number): this {
     if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new RangeError(`jute int out of range: ${v}`);
     this.ensure(4);
-    this.view.setInt32(this.at, v);
+    this.put32(this.at, v);
     this.at += 4;
     return this;
   }
   /** An 8-byte signed long from a bigint or a safe integer. */
   long(v: bigint | number): this {
+    if (typeof v === "number" && !Number.isSafeInteger(v)) return this.long(BigInt(v));
     this.ensure(8);
-    this.view.setBigInt64(this.at, typeof v === "bigint" ? BigInt.asIntN(64, v) : BigInt(v));
+    if (typeof v === "number") {
+      // Two's complement of a safe integer from two 32-bit halves (no BigInt per Stat field).
+      const high = Math.floor(v / TWO_32);
+      this.put32(this.at, high);
+      this.put32(this.at + 4, v - high * TWO_32);
+    } else {
+      const u = BigInt.asUintN(64, v);
+      this.put32(this.at, Number(u >> 32n));
+      this.put32(this.at + 4, Number(u & 0xffffffffn));
+    }
     this.at += 8;
     return this;
   }
@@ -180,7 +216,7 @@ export class JuteWriter {
   }
   /** Overwrites a 4-byte int at `offset` (for a length prefix written last). */
   patchInt(offset: number, v: number): this {
-    this.view.setInt32(offset, v);
+    this.put32(offset, v);
     return this;
   }
   /** A copy of the bytes written. */

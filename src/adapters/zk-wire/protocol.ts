@@ -82,6 +82,8 @@ function malformed(opcode: number, detail: string): UndecodableRequest {
  * and the connect handshake are framed by the caller and not decoded here.
  */
 export function decodeRequest(opcode: number, bytes: Uint8Array): ClientRequest | UndecodableRequest {
+  // The frequent requests are built as literals, not spreads of the decoded record: one hidden class per kind of
+  // request keeps the serving and apply paths' property loads monomorphic (fields in the record's order).
   switch (opcode) {
     case OpCode.create:
     case OpCode.create2:
@@ -89,16 +91,16 @@ export function decodeRequest(opcode: number, bytes: Uint8Array): ClientRequest 
     case OpCode.createTTL:
       return mapDecoded(opcode, body(bytes, createCodecs[opcode as CreateOpcode]), (c) => c);
     case OpCode.delete:
-      return mapDecoded(opcode, body(bytes, PathVersionCodec), (d) => ({ type: "delete", ...d }));
+      return mapDecoded(opcode, body(bytes, PathVersionCodec), (d) => ({ type: "delete", path: d.path, version: d.version }));
     case OpCode.exists:
-      return mapDecoded(opcode, body(bytes, PathWatchCodec), (d) => ({ type: "exists", ...d }));
+      return mapDecoded(opcode, body(bytes, PathWatchCodec), (d) => ({ type: "exists", path: d.path, watch: d.watch }));
     case OpCode.getData:
-      return mapDecoded(opcode, body(bytes, PathWatchCodec), (d) => ({ type: "getData", ...d }));
+      return mapDecoded(opcode, body(bytes, PathWatchCodec), (d) => ({ type: "getData", path: d.path, watch: d.watch }));
     case OpCode.getChildren:
     case OpCode.getChildren2:
-      return mapDecoded(opcode, body(bytes, PathWatchCodec), (d) => ({ type: "getChildren", ...d, withStat: opcode === OpCode.getChildren2 }));
+      return mapDecoded(opcode, body(bytes, PathWatchCodec), (d) => ({ type: "getChildren", path: d.path, watch: d.watch, withStat: opcode === OpCode.getChildren2 }));
     case OpCode.setData:
-      return mapDecoded(opcode, body(bytes, SetDataCodec), (d) => ({ type: "setData", ...d }));
+      return mapDecoded(opcode, body(bytes, SetDataCodec), (d) => ({ type: "setData", path: d.path, data: d.data, version: d.version }));
     case OpCode.getACL:
       return mapDecoded(opcode, body(bytes, PathCodec), (path) => ({ type: "getACL", path }));
     case OpCode.setACL:

@@ -32,6 +32,12 @@ export class ByteWriter {
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
   }
+  /** Leaves `n` bytes (zeros) to be filled in later through {@link ByteWriter.view}. */
+  skip(n: number): void {
+    this.ensure(n);
+    this.buf.fill(0, this.pos, this.pos + n);
+    this.pos += n;
+  }
   /** Writes one byte. */
   u8(v: number): void {
     this.ensure(1);

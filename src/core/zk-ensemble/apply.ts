@@ -113,13 +113,14 @@ function applyEntry(s: ReplicaState, e: raft.Entry): void {
   let reply: Reply | undefined;
   if (!skip) {
     if (cmd.xid > 0 && s.tree.sessions.has(sessionId)) s.lastXid.set(sessionId, cmd.xid);
+    // One literal (no conditional spread): the same hidden class for every transaction.
     const result = applyTransaction(writableTree(s), {
       zxid: e.index,
       time: cmd.time,
       sessionId,
       auth: cmd.auth,
       request: req,
-      ...(s.settings.extendedTypesEnabled ? {} : { extendedTypesEnabled: false }),
+      extendedTypesEnabled: s.settings.extendedTypesEnabled,
     });
     reply = result.reply;
     deliver(s, notify(s.watches, result.changes));

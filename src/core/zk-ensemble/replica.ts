@@ -329,13 +329,13 @@ function propose(s: ReplicaState, forwarded: ForwardedCommand): void {
     if (s.proposed.has(key)) return;
     s.proposed.add(key);
   }
-  let command: Command = { ...forwarded, time: s.now };
+  let command = stamped(forwarded, forwarded.sessionId, forwarded.request, s.now);
   const req = forwarded.request;
   if (req.type === "createSession") {
     const sessionId = raft.term(s.raft) * 65536 + ++s.sessionCounter;
     const { tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs } = s.settings;
     const timeoutMs = negotiateTimeout(req.timeoutMs, { tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs });
-    command = { ...command, sessionId, request: { type: "createSession", sessionId, password: password(s, sessionId), timeoutMs } };
+    command = stamped(forwarded, sessionId, { type: "createSession", sessionId, password: password(s, sessionId), timeoutMs }, s.now);
   }
   const held: HeldProposal = { command, data: encodeFrame(command) };
   rememberCommand(held.data, command);
@@ -343,6 +343,19 @@ function propose(s: ReplicaState, forwarded: ForwardedCommand): void {
   // per follower), as the KV node's proposals do.
   if (s.settings.batchProposals) s.batch.push(held);
   else submit(s, [held]);
+}
+
+/**
+ * The command proposed for `f`: its fields in the order of `{ ...f, time }` (the order of the entry's JSON
+ * header), written as literals so that every command of a kind has one hidden class (a spread per proposal made
+ * V8 build new object maps and left the property loads of the apply path megamorphic).
+ */
+function stamped(f: ForwardedCommand, sessionId: number, request: WriteRequest, time: number): Command {
+  const { xid, auth, origin, nonce, expiry } = f;
+  if (nonce === undefined && expiry === undefined) return { sessionId, xid, auth, request, origin, time };
+  if (expiry === undefined) return { sessionId, xid, auth, request, origin, nonce, time };
+  if (nonce === undefined) return { sessionId, xid, auth, request, origin, expiry, time };
+  return { sessionId, xid, auth, request, origin, nonce, expiry, time };
 }
 
 /** Proposes the commands held for batching (the `flush` input). */
