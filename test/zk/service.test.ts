@@ -257,6 +257,13 @@ describe("wire-level creates through the raw entry point", () => {
     expect(decodeCreateBody(1, encodeCreateBody(plain, false))).toEqual(plain);
     const ttl = createRequest("/t", null, { mode: "PERSISTENT_WITH_TTL", ttl: 2 ** 33 + 5 });
     expect(decodeCreateBody(21, encodeCreateBody(ttl, true))).toEqual(ttl);
+    // From a Buffer (the wire server's chunks): the data is a copy, not a view keeping the whole chunk alive.
+    const chunk = Buffer.alloc(8192);
+    const body = encodeCreateBody(plain, false);
+    chunk.set(body);
+    const fromChunk = decodeCreateBody(1, chunk.subarray(0, body.length));
+    expect(fromChunk).toEqual(plain);
+    expect(fromChunk!.data!.buffer.byteLength).toBe(1);
     expect(a.send({ type: "raw", opcode: 19, body: encodeCreateBody(plain, false) })).toMatchObject({ err: 0, body: { kind: "create2", path: "/k" } });
     expect(s.tree.containers.has("/k")).toBe(true);
     const z = s.lastZxid;

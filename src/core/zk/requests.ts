@@ -162,7 +162,9 @@ export function decodeCreateBody(opcode: 1 | 15 | 19 | 21, body: Uint8Array): Cr
     if (len === undefined) return undefined;
     if (len < 0) return null;
     if (at + len > body.length) return undefined;
-    const b = body.slice(at, at + len);
+    // A copy: the body may be a Node Buffer (whose `slice` shares memory), and a node's data would keep the whole
+    // received chunk alive for as long as the node lives.
+    const b = new Uint8Array(body.subarray(at, at + len));
     at += len;
     return b;
   };
