@@ -74,3 +74,54 @@ export function matchesPrefix(got: ModelLog, states: readonly ModelLog[], acked:
   }
   return `recovered ${g} ${gs}; acknowledged prefix ${acked}: ${logPart(states[acked]!)} ${statePart(states[acked]!)}; issued ${issued}`;
 }
+
+/**
+ * What a restart may also find when local snapshots are written in the background (`backgroundSnapshots`): a
+ * snapshot whose marker is not durable yet is not there, and the log still holds the entries it summarises. A
+ * snapshot is local when the log holds an entry at its index with its term (and it is past the current snapshot);
+ * any other snapshot replaces the log and is never skipped. For each prefix: every log a restart may find in place
+ * of the prefix's own — an earlier snapshot since the last replacing one (or none, if none ever replaced the log),
+ * every entry written since it and not truncated, and the same commit index.
+ */
+export function fallbackLogs(script: readonly WalOp[][]): string[][] {
+  type Entry = ModelLog["entries"][number];
+  let m = emptyModel();
+  /** Snapshots since the last replacing one, oldest first (undefined: the empty log's). */
+  let snapshots: (ModelLog["snapshot"] | undefined)[] = [undefined];
+  /** Every entry written since the last replacing snapshot and not truncated or overwritten. */
+  let full: Entry[] = [];
+  const out: string[][] = [[]];
+  for (const ops of script) {
+    for (const op of ops) {
+      const before = m;
+      m = applyWrite(m, [op]);
+      if (op.type === "truncate") full = full.filter((e) => e.index < op.from);
+      else if (op.type === "entries" && op.entries.length > 0) full = [...full.filter((e) => e.index < op.entries[0]!.index), ...m.entries.filter((e) => e.index >= op.entries[0]!.index)];
+      else if (op.type === "snapshot") {
+        const local = op.index > (before.snapshot?.index ?? 0) && before.entries.some((e) => e.index === op.index && e.term === op.term);
+        if (local) snapshots.push(m.snapshot);
+        else {
+          snapshots = [m.snapshot];
+          full = m.entries.slice();
+        }
+      }
+    }
+    const alts = snapshots.slice(0, -1).map((s) => JSON.stringify([s, full.filter((e) => e.index > (s?.index ?? 0)), m.commit]));
+    out.push(alts);
+  }
+  return out;
+}
+
+/**
+ * {@link matchesPrefix}, also accepting for a prefix any of its {@link fallbackLogs} (the log a restart finds
+ * before a local snapshot's marker is durable). Returns the prefix, or a description of the mismatch.
+ */
+export function matchesPrefixOrFallback(got: ModelLog, states: readonly ModelLog[], fallbacks: readonly string[][], acked: number, issued: number): number | string {
+  const g = logPart(got);
+  const gs = statePart(got);
+  for (let k = acked; k <= issued; k++) {
+    if (logPart(states[k]!) !== g && !fallbacks[k]!.includes(g)) continue;
+    for (let j = k; j <= issued; j++) if (statePart(states[j]!) === gs) return k;
+  }
+  return `recovered ${g} ${gs}; acknowledged prefix ${acked}: ${logPart(states[acked]!)} ${statePart(states[acked]!)} or one of ${fallbacks[acked]!.length} fallbacks; issued ${issued}`;
+}

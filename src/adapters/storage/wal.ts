@@ -6,7 +6,10 @@
  *
  * Order inside one batch: the hard-state file (the batch's last hard state: term and vote only grow, so making
  * them durable before the log records of the same batch is safe), the snapshot file (inert until its marker is
- * durable), then the batch of log records and one fdatasync. After any write or fsync failure the log accepts
+ * durable), then the batch of log records and one fdatasync. With {@link WalOptions.backgroundSnapshots}, a
+ * snapshot the log can rebuild by itself (see {@link WalOptions.backgroundSnapshots}) leaves the batch: its file is
+ * written and synced beside the queue, and only then is its marker appended (a write of its own) and the log
+ * compacted. After any write or fsync failure the log accepts
  * nothing more (a failed fsync cannot be retried safely): restart and recover what is durable.
  *
  * Segments are preallocated, as etcd's WAL does: a segment is a file of zeros of the segment size, written and
@@ -70,6 +73,17 @@ export interface WalOptions {
   readonly groupCommit?: boolean;
   /** Where recovery reports what it cut off or removed. Default: stderr. */
   readonly log?: (line: string) => void;
+  /**
+   * Write a LOCAL snapshot's file in the background. A snapshot is local when the log itself holds what it
+   * summarises: its index is committed and the log's entry there has its term (the owner snapshotting its own
+   * applied state). Its write is then acknowledged with the batch's other records, without waiting for the file;
+   * the file is written and synced beside the queue, its marker appended once the file is durable, and the log
+   * compacted after that. Until the marker is durable the log keeps every entry, so a restart may find the
+   * previous snapshot and more entries instead of this snapshot: the same state for an owner that rebuilds its
+   * state by replaying committed entries over a snapshot (Raft). Default false: every snapshot is written in
+   * its batch, and a restart finds exactly the acknowledged snapshot.
+   */
+  readonly backgroundSnapshots?: boolean;
 }
 
 /** Counters of {@link WriteAheadLog.stats}. */
@@ -93,7 +107,8 @@ export interface WalStats {
 interface Pending {
   readonly records: WalWriteRecord[];
   readonly state: { readonly term: number; readonly payload: Uint8Array } | undefined;
-  readonly snapshot: { readonly name: string; readonly bytes: Uint8Array } | undefined;
+  /** The snapshot whose marker is in `records`; no bytes: its file was made durable in the background. */
+  readonly snapshot: { readonly name: string; readonly bytes: Uint8Array | undefined } | undefined;
   readonly position: LogPosition;
   readonly resolve: (p: LogPosition) => void;
   readonly reject: (e: StorageError) => void;
@@ -105,6 +120,15 @@ const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 interface Preparation {
   readonly seq: number;
   readonly done: Promise<unknown>;
+}
+
+/** A local snapshot waiting for, or in, its background write. */
+interface BackgroundSnapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly payload: Uint8Array;
+  /** The file of a later snapshot written in its batch, which made this one pointless before its marker was queued. */
+  supersededBy: string | undefined;
 }
 
 /** Whether `name` is the temp name of a segment (prepared, or being cut). */
@@ -132,7 +156,12 @@ export class WriteAheadLog {
   private markerSeq = -1;
   private batchSeq = 0;
   private durable!: LogPosition;
+  /** The snapshot of the last durable marker (what a restart loads), which segment headers and compaction use. */
+  private durableSnap = { index: 0, term: 0 };
   private snapshotFile: string | undefined;
+  /** The background snapshot write in progress, and the local snapshot queued after it (a newer one replaces it). */
+  private snapshotJob: { readonly current: BackgroundSnapshot; readonly file: Promise<void>; readonly done: Promise<void> } | undefined;
+  private nextSnapshot: BackgroundSnapshot | undefined;
   private stateTerm = 0;
   private readonly groupCommit: boolean;
   private readonly segmentBytes: number;
@@ -195,6 +224,7 @@ export class WriteAheadLog {
     this.model.appendEntries(m.start, m.terms);
     this.model.commit = m.commit;
     this.durable = this.position();
+    this.durableSnap = { index: m.snapIndex, term: m.snapTerm };
     this.stateTerm = plan.state?.term ?? 0;
     this.snapshotFile = plan.snapshotFile;
     this.segments = plan.segments;
@@ -229,6 +259,7 @@ export class WriteAheadLog {
     const records: WalWriteRecord[] = [];
     let state: Pending["state"];
     let snapshot: Pending["snapshot"];
+    let local: BackgroundSnapshot | undefined;
     const m = this.model;
     // A follower installing a leader's snapshot drops its whole log, committed entries included.
     const replacesLog = ops.some((op) => op.type === "snapshot" && op.index >= m.commit);
@@ -260,6 +291,16 @@ export class WriteAheadLog {
         case "snapshot": {
           why = m.checkSnapshot(op.index, op.term);
           if (why !== null) break;
+          if (this.o.backgroundSnapshots === true && op.index > m.snapIndex && m.termAt(op.index) === op.term) {
+            // Local: the log holds every entry the snapshot summarises, and keeps them (the model now refuses to
+            // truncate or overwrite them) until the marker is durable. The commit index the marker would raise
+            // is written now, so that a restart before the marker finds the same commit index.
+            if (op.index > m.commit) records.push({ type: "commit", index: op.index });
+            m.installSnapshot(op.index, op.term, false);
+            local = { index: op.index, term: op.term, payload: op.payload, supersededBy: undefined };
+            break;
+          }
+          local = undefined;
           const clear = m.snapshotClears(op.index, op.term, op.retention);
           m.installSnapshot(op.index, op.term, clear);
           records.push({ type: "snapshot", index: op.index, term: op.term, clear });
@@ -287,10 +328,76 @@ export class WriteAheadLog {
       }
     }
     if (state !== undefined) this.stateTerm = state.term;
+    if (snapshot !== undefined) {
+      // A snapshot written in its batch supersedes any local one whose marker is not queued yet.
+      if (this.snapshotJob !== undefined) this.snapshotJob.current.supersededBy ??= snapshot.name;
+      this.nextSnapshot = undefined;
+    }
+    const p = this.enqueue(records, state, snapshot);
+    if (local !== undefined) this.startBackground(local);
+    return p;
+  }
+
+  private enqueue(records: WalWriteRecord[], state: Pending["state"], snapshot: Pending["snapshot"]): Promise<LogPosition> {
     return new Promise<LogPosition>((resolve, reject) => {
       this.queue.push({ records, state, snapshot, position: this.position(), resolve, reject });
       if (this.flushing === undefined) this.flushing = this.drain();
     });
+  }
+
+  /** Writes `snap` in the background, or after the one in progress (replacing any older one waiting). */
+  private startBackground(snap: BackgroundSnapshot): void {
+    if (this.snapshotJob !== undefined) {
+      this.nextSnapshot = snap;
+      return;
+    }
+    let fileWritten!: () => void;
+    const file = new Promise<void>((resolve) => (fileWritten = resolve));
+    const done = this.writeBackground(snap, fileWritten).then(
+      () => {
+        this.snapshotJob = undefined;
+        const next = this.nextSnapshot;
+        this.nextSnapshot = undefined;
+        if (next !== undefined && this.failed === undefined) this.startBackground(next);
+      },
+      (e: unknown) => {
+        this.snapshotJob = undefined;
+        this.nextSnapshot = undefined;
+        this.stop(ioError(e, "snapshot write failed; the log stops accepting writes"));
+      },
+    );
+    this.snapshotJob = { current: snap, file, done };
+  }
+
+  /**
+   * The file, synced and renamed durably; then, unless a snapshot written in its batch superseded it meanwhile,
+   * the marker as a write of its own (never clearing: the entries after the snapshot are the log's own), whose
+   * batch compacts the log once durable.
+   */
+  private async writeBackground(snap: BackgroundSnapshot, fileWritten: () => void): Promise<void> {
+    const name = snapshotName(snap.index, snap.term);
+    try {
+      // Encoded here, not in `append`: the copy costs the write path nothing.
+      await this.writeAtomic(name, encodeSnapshotFile({ vocabulary: this.o.vocabulary, index: snap.index, term: snap.term, payload: snap.payload }));
+    } finally {
+      fileWritten();
+    }
+    if (this.failed !== undefined) return;
+    if (snap.supersededBy !== undefined) {
+      // No marker will name it (a restart would remove it too), unless the snapshot superseding it has its name.
+      if (snap.supersededBy !== name) {
+        await this.o.fs.unlink(this.path(name));
+        await this.syncDir();
+      }
+      return;
+    }
+    await this.enqueue([{ type: "snapshot", index: snap.index, term: snap.term, clear: false }], undefined, { name, bytes: undefined });
+  }
+
+  /** Stops the log: every queued write is refused with `e`. */
+  private stop(e: StorageError): void {
+    this.failed ??= e;
+    for (const p of this.queue.splice(0)) p.reject(this.failed);
   }
 
   private async drain(): Promise<void> {
@@ -312,14 +419,23 @@ export class WriteAheadLog {
   private async flush(batch: readonly Pending[]): Promise<void> {
     let state: Pending["state"];
     let snapshot: Pending["snapshot"];
+    /** Files of background snapshots whose markers a later marker of this batch supersedes. */
+    const superseded: string[] = [];
     const records: WalWriteRecord[] = [];
     for (const p of batch) {
       if (p.state !== undefined) state = p.state;
-      if (p.snapshot !== undefined) snapshot = p.snapshot;
+      if (p.snapshot !== undefined) {
+        if (snapshot?.bytes === undefined && snapshot !== undefined) superseded.push(snapshot.name);
+        snapshot = p.snapshot;
+      }
       for (const r of p.records) records.push(r);
     }
     if (state !== undefined) await this.writeAtomic(STATE_FILE, encodeStateFile({ vocabulary: this.o.vocabulary, ...state }));
-    if (snapshot !== undefined) await this.writeAtomic(snapshot.name, snapshot.bytes);
+    if (snapshot?.bytes !== undefined) {
+      // A background snapshot's file may have the same name: its write (only the file's) ends first.
+      await this.snapshotJob?.file;
+      await this.writeAtomic(snapshot.name, snapshot.bytes);
+    }
     if (records.length > 0) {
       if (this.segmentSize >= this.segmentBytes) await this.cut(this.segments[this.segments.length - 1]!.seq + 1);
       const bytes = encodeBatch(this.batchSeq, records);
@@ -332,7 +448,10 @@ export class WriteAheadLog {
       const seg = this.segments[this.segments.length - 1]!;
       for (const r of records) {
         if (r.type === "entry" && r.index > seg.maxIndex) seg.maxIndex = r.index;
-        if (r.type === "snapshot") this.markerSeq = seg.seq;
+        if (r.type === "snapshot") {
+          this.markerSeq = seg.seq;
+          this.durableSnap = { index: r.index, term: r.term };
+        }
       }
     }
     this.durable = batch[batch.length - 1]!.position;
@@ -342,7 +461,7 @@ export class WriteAheadLog {
     const bucket = Math.ceil(Math.log2(batch.length));
     this.sizes[bucket] = (this.sizes[bucket] ?? 0) + 1;
     for (const p of batch) p.resolve(p.position);
-    if (snapshot !== undefined) await this.compact(snapshot.name);
+    if (snapshot !== undefined) await this.compact(snapshot.name, superseded);
   }
 
   /** Starts zero-filling segment `seq`'s temp file in the background (its failure surfaces at {@link cut}). */
@@ -362,13 +481,14 @@ export class WriteAheadLog {
   private async cut(seq: number): Promise<void> {
     const fs = this.o.fs;
     const d = this.durable;
+    const snap = this.durableSnap;
     const name = segmentName(seq);
     const tmp = this.path(name + TMP_SUFFIX);
     if (this.preparing?.seq !== seq) this.prepare(seq);
     const failure = await this.preparing!.done;
     this.preparing = undefined;
     if (failure !== undefined) throw ioError(failure, `preallocating ${tmp}`);
-    const header = encodeSegmentHeader({ vocabulary: this.o.vocabulary, seq, snapIndex: d.snapIndex, snapTerm: d.snapTerm, lastIndex: d.lastIndex, lastTerm: d.lastTerm, commit: d.commit });
+    const header = encodeSegmentHeader({ vocabulary: this.o.vocabulary, seq, snapIndex: snap.index, snapTerm: snap.term, lastIndex: d.lastIndex, lastTerm: d.lastTerm, commit: d.commit });
     // The header goes at the start of the zero-filled file, which keeps its preallocated size.
     await this.syncAndRename(await fs.openAt(tmp, 0), header, tmp, name);
     const old = this.segments.length > 0 ? this.handle : undefined;
@@ -379,16 +499,20 @@ export class WriteAheadLog {
     this.prepare(seq + 1);
   }
 
-  /** After a snapshot marker is durable: removes the previous snapshot file and segments wholly below it. */
-  private async compact(current: string): Promise<void> {
+  /**
+   * After a snapshot marker is durable: removes the previous snapshot file, the files of background snapshots whose
+   * markers the same batch superseded, and the segments wholly below it.
+   */
+  private async compact(current: string, superseded: readonly string[]): Promise<void> {
     const fs = this.o.fs;
     let removed = false;
-    if (this.snapshotFile !== undefined && this.snapshotFile !== current) {
-      await fs.unlink(this.path(this.snapshotFile));
+    for (const old of [this.snapshotFile, ...superseded]) {
+      if (old === undefined || old === current) continue;
+      await fs.unlink(this.path(old));
       removed = true;
     }
     this.snapshotFile = current;
-    const upTo = this.durable.snapIndex;
+    const upTo = this.durableSnap.index;
     // Only a prefix, never the segment with the latest marker: recovery resumes from the first segment's header.
     while (this.segments.length > 1 && this.segments[0]!.seq < this.markerSeq && this.segments[0]!.maxIndex <= upTo) {
       await fs.unlink(this.path(this.segments.shift()!.name));
@@ -435,9 +559,12 @@ export class WriteAheadLog {
     return this.failed;
   }
 
-  /** Waits for the writes in flight, then closes the segment. Later writes are refused with `closed`. */
+  /**
+   * Waits for the writes in flight (a background snapshot's too: its file, marker and compaction), then closes
+   * the segment. Later writes are refused with `closed`.
+   */
   async close(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing;
+    while (this.flushing !== undefined || this.snapshotJob !== undefined) await (this.snapshotJob?.done ?? this.flushing);
     if (this.failed?.code === "closed") return;
     this.failed ??= new StorageError("closed", "the log is closed");
     const next = this.preparing;
