@@ -58,9 +58,13 @@ export class RaftStorage extends CoreStorage {
     this.knownCommit = this.commit;
   }
 
-  /** Opens (recovering) the storage in `options.dir`; `persisted` is what to give `createRaft`. */
+  /**
+   * Opens (recovering) the storage in `options.dir`; `persisted` is what to give `createRaft`. A local snapshot's
+   * file is written in the background unless `backgroundSnapshots` is false: Raft rebuilds the same state from the
+   * previous snapshot and the committed entries the log keeps until the new snapshot's marker is durable.
+   */
   static async open(options: RaftStorageOptions): Promise<{ storage: RaftStorage; persisted: PersistedState | undefined }> {
-    const { wal, persisted } = await openCoreLog(options, VOCABULARY, toPersistedState);
+    const { wal, persisted } = await openCoreLog({ backgroundSnapshots: true, ...options }, VOCABULARY, toPersistedState);
     return { storage: new RaftStorage(wal, persisted), persisted };
   }
 
