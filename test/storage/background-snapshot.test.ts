@@ -100,7 +100,7 @@ const entries = (from: number, n: number, term = 1): WalOp => ({ type: "entries"
 describe("background snapshots: crash at every fault point (seeded; replay: npx vitest run test/storage/background-snapshot.test.ts)", () => {
   const SEED = 7;
   const SEGMENT_BYTES = 500;
-  const script = localSnapshotScript(SEED, 80);
+  const script = localSnapshotScript(SEED, 100);
 
   it("the clean run writes snapshots in the background, compacts, and writes acknowledged while a file was being written", async () => {
     const fs = new MemoryFileSystem();

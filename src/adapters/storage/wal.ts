@@ -377,7 +377,10 @@ export class WriteAheadLog {
   private async writeBackground(snap: BackgroundSnapshot, fileWritten: () => void): Promise<void> {
     const name = snapshotName(snap.index, snap.term);
     try {
-      // Encoded here, not in `append`: the copy costs the write path nothing.
+      // Encoded after a turn of the event loop, not in `append`: the batch's write is issued first, and the copy
+      // of the snapshot does not lengthen the caller's step.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.failed !== undefined) return;
       await this.writeAtomic(name, encodeSnapshotFile({ vocabulary: this.o.vocabulary, index: snap.index, term: snap.term, payload: snap.payload }));
     } finally {
       fileWritten();
