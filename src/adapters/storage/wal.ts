@@ -7,10 +7,9 @@
  * Order inside one batch: the hard-state file (the batch's last hard state: term and vote only grow, so making
  * them durable before the log records of the same batch is safe), the snapshot file (inert until its marker is
  * durable), then the batch of log records and one fdatasync. With {@link WalOptions.backgroundSnapshots}, a
- * snapshot the log can rebuild by itself (see {@link WalOptions.backgroundSnapshots}) leaves the batch: its file is
- * written and synced beside the queue, and only then is its marker appended (a write of its own) and the log
- * compacted. After any write or fsync failure the log accepts
- * nothing more (a failed fsync cannot be retried safely): restart and recover what is durable.
+ * local snapshot leaves the batch: its file is written and synced beside the queue, and only then is its marker
+ * appended (a write of its own) and the log compacted. After any write or fsync failure the log accepts nothing
+ * more (a failed fsync cannot be retried safely): restart and recover what is durable.
  *
  * Segments are preallocated, as etcd's WAL does: a segment is a file of zeros of the segment size, written and
  * synced before it is used, so a batch is a positional write inside the file and its fdatasync has no file size
@@ -75,8 +74,8 @@ export interface WalOptions {
   readonly log?: (line: string) => void;
   /**
    * Write a LOCAL snapshot's file in the background. A snapshot is local when the log itself holds what it
-   * summarises: its index is committed and the log's entry there has its term (the owner snapshotting its own
-   * applied state). Its write is then acknowledged with the batch's other records, without waiting for the file;
+   * summarises: it is past the current snapshot and the log's entry at its index has its term (the owner
+   * snapshotting its own applied state; a snapshot beyond the log, a leader's, is written in its batch). Its write is then acknowledged with the batch's other records, without waiting for the file;
    * the file is written and synced beside the queue, its marker appended once the file is durable, and the log
    * compacted after that. Until the marker is durable the log keeps every entry, so a restart may find the
    * previous snapshot and more entries instead of this snapshot: the same state for an owner that rebuilds its
