@@ -207,6 +207,40 @@ describe("background snapshots: focused cases", () => {
     expect(r.commit).toBe(10);
   });
 
+  it("a leader's snapshot supersedes a local one in progress: its file is removed, the leader's is recovered", async () => {
+    const mem = new MemoryFileSystem();
+    const gate = gatedSnapshots(mem);
+    const wal = await open(gate.fs, 1 << 20);
+    await wal.append(start);
+    await wal.append([{ type: "snapshot", index: 5, term: 1, retention: "matching", payload: Uint8Array.of(5) }]);
+    for (let i = 0; i < 50 && !gate.waiting(); i++) await new Promise((r) => setImmediate(r));
+    expect(gate.waiting()).toBe(true);
+    // Beyond the log: not local, written in its batch, which waits for the local file's write before its own.
+    const leader = wal.append([{ type: "state", term: 2, payload: Uint8Array.of(2) }, { type: "snapshot", index: 20, term: 2, retention: "matching", payload: Uint8Array.of(20) }]);
+    gate.release();
+    await leader;
+    await wal.close();
+    expect((await mem.list(DIR)).filter((n) => n.includes(".snap"))).toEqual(["snap-0000000000000014-0000000000000002.snap"]);
+    const r = (await WriteAheadLog.open({ fs: mem.afterCrash("lose"), dir: DIR, vocabulary: "raft", log: quiet })).recovered;
+    expect(r.snapshot).toEqual({ index: 20, term: 2, payload: Uint8Array.of(20) });
+    expect(r.entries).toEqual([]);
+  });
+
+  it("a newer local snapshot replaces one still waiting: the newest is recovered after close", async () => {
+    const mem = new MemoryFileSystem();
+    const gate = gatedSnapshots(mem);
+    const wal = await open(gate.fs, 1 << 20);
+    await wal.append(start);
+    for (const at of [3, 6, 9]) await wal.append([{ type: "snapshot", index: at, term: 1, retention: "matching", payload: Uint8Array.of(at) }]);
+    gate.release();
+    await wal.close();
+    // 3 was in progress, 6 waited and was replaced by 9.
+    expect(mem.trace.filter((t) => / create .*\.snap\.tmp$/.test(t)).map((t) => t.replace(/.*snap-0*([0-9a-f]+)-.*/, "$1"))).toEqual(["3", "9"]);
+    const r = (await WriteAheadLog.open({ fs: mem.afterCrash("lose"), dir: DIR, vocabulary: "raft", log: quiet })).recovered;
+    expect(r.snapshot).toEqual({ index: 9, term: 1, payload: Uint8Array.of(9) });
+    expect(r.entries.map((e) => e.index)).toEqual([10]);
+  });
+
   it("a failed snapshot write stops the log; every acknowledged write is recovered", async () => {
     const mem = new MemoryFileSystem();
     const failing = wrapHandles(mem, (h, path): AppendHandle => ({
