@@ -9,42 +9,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Prng } from "../../src/adapters/simulator/prng.js";
 import { MemoryFileSystem, WriteAheadLog, wrapHandles, type AppendHandle, type FileSystem, type TearMode, type WalOp } from "../../src/adapters/storage/index.js";
 import { fallbackLogs, fromRecovered, matchesPrefixOrFallback } from "./model.js";
-import { drive, prefixStates, randomScript } from "./script.js";
+import { compactionScript, drive, prefixStates, randomScript } from "./script.js";
 
 const DIR = "/data";
 const quiet = (): void => undefined;
 const isSnapshotTemp = (p: string): boolean => p.endsWith(".snap.tmp");
-
-/**
- * Entries and commits, a local snapshot every few entries (`catchUp` behind the commit), and now and then a
- * snapshot from a leader beyond the log (which replaces it, and supersedes a background write in progress).
- */
-function localSnapshotScript(seed: number, writes: number, every = 8, catchUp = 3): WalOp[][] {
-  const rng = new Prng(seed);
-  const payload = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(256));
-  const out: WalOp[][] = [[{ type: "state", term: 1, payload: Uint8Array.of(1) }]];
-  let last = 0;
-  let snap = 0;
-  while (out.length < writes) {
-    const n = rng.range(1, 3);
-    out.push([{ type: "entries", entries: Array.from({ length: n }, (_, k) => ({ index: last + 1 + k, term: 1, payload: payload(rng.range(20, 60)) })) }, { type: "commit", index: last + n }]);
-    last += n;
-    if (last - catchUp - snap >= every) {
-      if (rng.chance(0.15)) {
-        snap = last + rng.range(1, 4);
-        last = snap;
-        out.push([{ type: "snapshot", index: snap, term: 1, retention: "matching", payload: payload(40) }]);
-      } else {
-        snap = last - catchUp;
-        out.push([{ type: "snapshot", index: snap, term: 1, retention: "matching", payload: payload(rng.range(50, 300)) }]);
-      }
-    }
-  }
-  return out;
-}
+/** Local snapshots every few entries and now and then a leader's beyond the log (which supersedes a background write in progress). */
+const localSnapshotScript = (seed: number, writes: number): WalOp[][] => compactionScript(seed, writes, { every: 8, catchUp: 3, leaderSnapshots: 0.15 });
 
 async function open(fs: FileSystem, segmentBytes: number): Promise<WriteAheadLog> {
   return (await WriteAheadLog.open({ fs, dir: DIR, vocabulary: "raft", segmentBytes, log: quiet, backgroundSnapshots: true })).wal;

@@ -7,33 +7,13 @@
  * (creations, renames and removals not durable) is caught (the check has teeth).
  */
 import { describe, expect, it } from "vitest";
-import { Prng } from "../../src/adapters/simulator/prng.js";
 import { MemoryFileSystem, WriteAheadLog, type FileSystem, type TearMode, type WalOp } from "../../src/adapters/storage/index.js";
 import { fromRecovered, matchesPrefix } from "./model.js";
-import { drive, prefixStates } from "./script.js";
+import { compactionScript, drive, prefixStates } from "./script.js";
 
 const DIR = "/data";
 const SEGMENT_BYTES = 500;
 const quiet = (): void => undefined;
-
-/** `writes` writes: entries then commit, and a snapshot write every `every` entries, `catchUp` behind the commit. */
-function compactionScript(seed: number, writes: number, every = 10, catchUp = 4): WalOp[][] {
-  const rng = new Prng(seed);
-  const payload = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(256));
-  const out: WalOp[][] = [[{ type: "state", term: 1, payload: Uint8Array.of(1) }]];
-  let last = 0;
-  let snap = 0;
-  while (out.length < writes) {
-    const n = rng.range(1, 3);
-    out.push([{ type: "entries", entries: Array.from({ length: n }, (_, k) => ({ index: last + 1 + k, term: 1, payload: payload(rng.range(20, 60)) })) }, { type: "commit", index: last + n }]);
-    last += n;
-    if (last - catchUp - snap >= every) {
-      snap = last - catchUp;
-      out.push([{ type: "snapshot", index: snap, term: 1, retention: "matching", payload: payload(rng.range(50, 300)) }]);
-    }
-  }
-  return out;
-}
 
 async function crashRun(fs: FileSystem, script: WalOp[][], group: number): Promise<{ acked: number; issued: number }> {
   const opened = await WriteAheadLog.open({ fs, dir: DIR, vocabulary: "raft", segmentBytes: SEGMENT_BYTES, log: quiet }).catch(() => undefined);

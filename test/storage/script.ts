@@ -51,6 +51,44 @@ export function randomScript(seed: number, writes: number, payloadMax = 40, snap
   return out;
 }
 
+/** Options of {@link compactionScript}. */
+export interface CompactionScriptOptions {
+  /** A snapshot every this many entries (default 10). */
+  readonly every?: number;
+  /** How far behind the commit index a local snapshot is taken (default 4). */
+  readonly catchUp?: number;
+  /** The chance that a snapshot is a leader's, beyond the log (which replaces it); default 0: all are local. */
+  readonly leaderSnapshots?: number;
+}
+
+/**
+ * An etcd-shaped write sequence: a leader appending and committing, and every few entries a snapshot at the
+ * commit index minus some catch-up entries (with `leaderSnapshots`, now and then one beyond the log instead).
+ */
+export function compactionScript(seed: number, writes: number, options: CompactionScriptOptions = {}): WalOp[][] {
+  const { every = 10, catchUp = 4, leaderSnapshots = 0 } = options;
+  const rng = new Prng(seed);
+  const out: WalOp[][] = [[{ type: "state", term: 1, payload: Uint8Array.of(1) }]];
+  let last = 0;
+  let snap = 0;
+  while (out.length < writes) {
+    const n = rng.range(1, 3);
+    out.push([{ type: "entries", entries: Array.from({ length: n }, (_, k) => ({ index: last + 1 + k, term: 1, payload: bytes(rng, rng.range(20, 60)) })) }, { type: "commit", index: last + n }]);
+    last += n;
+    if (last - catchUp - snap >= every) {
+      if (leaderSnapshots > 0 && rng.chance(leaderSnapshots)) {
+        snap = last + rng.range(1, 4);
+        last = snap;
+        out.push([{ type: "snapshot", index: snap, term: 1, retention: "matching", payload: bytes(rng, 40) }]);
+      } else {
+        snap = last - catchUp;
+        out.push([{ type: "snapshot", index: snap, term: 1, retention: "matching", payload: bytes(rng, rng.range(50, 300)) }]);
+      }
+    }
+  }
+  return out;
+}
+
 /** The model after each prefix of the script: states[k] = after k writes. */
 export function prefixStates(script: readonly WalOp[][]): ModelLog[] {
   const states = [emptyModel()];
