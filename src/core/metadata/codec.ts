@@ -15,6 +15,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export class ByteWriter {
   private buf: Uint8Array;
   private pos = 0;
+  /** A view of `buf` for {@link ByteWriter.f64}, made on first use and again after the buffer grows. */
+  private dv: DataView | undefined;
   /** @param initialCapacity - starting buffer size in bytes */
   constructor(initialCapacity = 256) {
     this.buf = new Uint8Array(Math.max(16, initialCapacity));
@@ -70,6 +72,13 @@ export class ByteWriter {
     this.varUint(bytes.length);
     this.bytes(bytes);
   }
+  /** Writes a number as an IEEE-754 double, big-endian: any JS number, exactly (for fields with no tighter bound). */
+  f64(v: number): void {
+    this.ensure(8);
+    if (this.dv === undefined || this.dv.buffer !== this.buf.buffer) this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.dv.setFloat64(this.pos, v);
+    this.pos += 8;
+  }
   /** Writes raw bytes. */
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
@@ -94,6 +103,8 @@ export class ByteWriter {
 export class ByteReader {
   /** Current read position. */
   pos: number;
+  /** A view of `buf` for {@link ByteReader.f64}, made on first use. */
+  private dv: DataView | undefined;
   /**
    * @param buf - bytes to read
    * @param code - error code for malformed input (MALFORMED_RECORD or MALFORMED_SNAPSHOT)
@@ -174,6 +185,21 @@ export class ByteReader {
     } catch {
       return this.fail("invalid UTF-8 in string");
     }
+  }
+  /** Reads a double written by {@link ByteWriter.f64}. */
+  f64(): number {
+    if (this.pos + 8 > this.buf.length) this.fail("unexpected end of data");
+    this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    const v = this.dv.getFloat64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  /** The next `n` bytes, as a view into the buffer (not a copy). */
+  bytes(n: number): Uint8Array {
+    if (n > this.buf.length - this.pos) this.fail(`${n} bytes overrun the data`);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
   }
   /** Reads a nullable boolean (0 false, 1 true, 2 null). */
   optBool(): boolean | null {

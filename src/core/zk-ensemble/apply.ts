@@ -10,7 +10,7 @@ import { Code, applyTransaction, notify, trackSession, untrackSession } from "..
 import { EnsembleCodecError, decodeFrame } from "./codec.js";
 import type { ReplicaState } from "./replica.js";
 import { deliver, drop, flush, isLeader, proposalKey, raftStep, stateOut } from "./replica.js";
-import { decodeSnapshot, encodeSnapshot } from "./snapshot.js";
+import { abandonSnapshot, beginSnapshot, continueSnapshot, decodeSnapshot } from "./snapshot.js";
 import { writableTree } from "./tree-share.js";
 import type { Command } from "./types.js";
 
@@ -24,6 +24,11 @@ export function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "ap
       if (!(e instanceof EnsembleCodecError)) throw e;
       s.out.push({ type: "rejected", reason: "malformed-snapshot", detail: `snapshot at index ${o.snapshot.index}: ${e.message}; the tree is kept` });
       restored = { tree: s.tree, lastXid: s.lastXid };
+    }
+    if (s.snapshotting !== undefined) {
+      // The leader's snapshot replaces the tree the local one was reading (and is at least as new).
+      abandonSnapshot(s.snapshotting);
+      s.snapshotting = undefined;
     }
     s.tree = restored.tree;
     s.lastXid = restored.lastXid;
@@ -41,10 +46,25 @@ export function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "ap
     raftStep(s, { type: "applied", index: s.applied });
   }
   const every = s.settings.snapshotEvery;
-  if (every > 0 && s.applied - s.lastSnapshotAt >= every) {
+  if (every > 0 && s.applied - s.lastSnapshotAt >= every && s.snapshotting === undefined) {
     s.lastSnapshotAt = s.applied;
-    raftStep(s, { type: "snapshot", index: s.applied, data: encodeSnapshot(s) });
+    s.snapshotting = beginSnapshot(s, s.applied);
+    continueSnapshotting(s);
   }
+}
+
+/**
+ * Encodes the next slice of the snapshot in progress (`step` calls this after every input), and hands the
+ * snapshot to Raft with its last slice: Raft then compacts the log up to it. A small tree is done in the step
+ * that starts it.
+ */
+export function continueSnapshotting(s: ReplicaState): void {
+  const e = s.snapshotting;
+  if (e === undefined) return;
+  const data = continueSnapshot(e, s.settings.snapshotSliceBytes);
+  if (data === undefined) return;
+  s.snapshotting = undefined;
+  raftStep(s, { type: "snapshot", index: e.index, data });
 }
 
 /**

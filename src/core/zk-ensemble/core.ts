@@ -8,6 +8,7 @@ import { Hasher } from "../fingerprint.js";
 import { cloneRaft, fingerprintRaft } from "../raft/core.js";
 import { cloneWatches, hashWatches } from "../zk/core.js";
 import { createReplica, step, type Connection, type ReplicaState } from "./replica.js";
+import { copySnapshotEncoding } from "./snapshot.js";
 import { cachedTreeFingerprint, freezeTree } from "./tree-share.js";
 import type { ReplicaConfig, ReplicaInput, ReplicaOutput } from "./types.js";
 
@@ -43,6 +44,7 @@ export function cloneReplica(s: ReplicaState): ReplicaState {
     proposed: new Set(s.proposed),
     batch: s.batch.slice(),
     reaping: new Set(s.reaping),
+    snapshotting: s.snapshotting === undefined ? undefined : copySnapshotEncoding(s.snapshotting),
     out: [],
     inspect: undefined,
   };
@@ -78,6 +80,8 @@ export function fingerprintReplica(s: ReplicaState, options: ReplicaFingerprintO
   numberMap(h, s.tracker.sessions, (t) => void h.num(t.timeoutMs).num(t.expiresAt).bool(t.closing));
   if (timers) h.num(s.ticks);
   h.num(s.now).num(s.applied).num(s.lastSnapshotAt);
+  // A snapshot in progress: how far its encoding got (what it encodes is fixed by lastSnapshotAt).
+  h.num(s.snapshotting === undefined ? -1 : s.snapshotting.next);
   numberMap(h, s.conns, (c) => hashConnection(h, c));
   numberMap(h, s.bySession, (v) => void h.num(v));
   numberMap(h, s.byNonce, (v) => void h.num(v));

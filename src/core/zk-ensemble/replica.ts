@@ -33,7 +33,7 @@ import {
   utf8,
 } from "../zk/index.js";
 import { encodeFrame } from "./codec.js";
-import { applyOutput, rememberCommand } from "./apply.js";
+import { applyOutput, continueSnapshotting, rememberCommand } from "./apply.js";
 import { decodeSnapshot } from "./snapshot.js";
 import type { ApplyInspector, Command, ConnId, ConnectionState, EnsembleMessage, ForwardedCommand, ReplicaConfig, ReplicaInput, ReplicaOutput } from "./types.js";
 import { EnsembleConfigError } from "./types.js";
@@ -70,6 +70,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     reaperIntervalMs: positiveInt("reaperIntervalMs", config.reaperIntervalMs, 1000, 0),
     secret: positiveInt("secret", config.secret, 0, 0),
     snapshotEvery: positiveInt("snapshotEvery", config.snapshotEvery, 0, 0),
+    snapshotSliceBytes: positiveInt("snapshotSliceBytes", config.snapshotSliceBytes, 1 << 20),
     extendedTypesEnabled: config.extendedTypesEnabled ?? true,
     batchProposals: config.batchProposals === true,
   };
@@ -104,6 +105,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     now: startTimeMs,
     applied: persisted?.snapshot?.index ?? 0,
     lastSnapshotAt: persisted?.snapshot?.index ?? 0,
+    snapshotting: undefined,
     conns: new Map(),
     bySession: new Map(),
     byNonce: new Map(),
@@ -134,6 +136,7 @@ export function step(s: ReplicaState, input: ReplicaInput, inspect?: ApplyInspec
   s.out = out;
   s.inspect = inspect;
   dispatch(s, input);
+  if (s.snapshotting !== undefined) continueSnapshotting(s);
   s.inspect = undefined;
   return { state: s, outputs: out };
 }

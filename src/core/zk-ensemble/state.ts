@@ -5,6 +5,7 @@
  */
 import type * as raft from "../raft/index.js";
 import type { AuthId, ClientRequest, Reply, SessionTracker, WatchRegistry, ZkTree } from "../zk/index.js";
+import type { SnapshotEncoding } from "./snapshot.js";
 import type { ApplyInspector, Command, ConnId, ReplicaId, ReplicaOutput } from "./types.js";
 
 /** A request waiting in its connection's queue. */
@@ -44,6 +45,7 @@ export interface Settings {
   readonly reaperIntervalMs: number;
   readonly secret: number;
   readonly snapshotEvery: number;
+  readonly snapshotSliceBytes: number;
   readonly extendedTypesEnabled: boolean;
   readonly batchProposals: boolean;
 }
@@ -70,6 +72,8 @@ export interface ReplicaState {
   /** Highest log index applied to the tree (entries that carry no command included). */
   applied: number;
   lastSnapshotAt: number;
+  /** The snapshot being encoded a slice per step (as of `lastSnapshotAt`), if any. */
+  snapshotting: SnapshotEncoding | undefined;
   readonly conns: Map<ConnId, Connection>;
   readonly bySession: Map<number, ConnId>;
   /** Connections waiting for their session to be created, by nonce (= connection id). */

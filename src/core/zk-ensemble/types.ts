@@ -44,6 +44,12 @@ export interface ReplicaConfig {
   readonly seed: number;
   /** Compact the Raft log with a snapshot of the tree every this many applied entries (default 0: never). */
   readonly snapshotEvery?: number;
+  /**
+   * A snapshot is encoded this many bytes per step at most (default 1 MiB, at least one node per step), from
+   * the tree as of its index, so that a large tree does not stall one step; the log is compacted when the
+   * last slice is written.
+   */
+  readonly snapshotSliceBytes?: number;
   /** Raft's maximum entry bytes per append message (default 1 MiB). */
   readonly maxSizePerMsg?: number;
   /**

@@ -11,7 +11,7 @@ import { Code } from "./codes.js";
 import { SPECIAL_PATHS, baseName, parentOf, pathProblem } from "./path.js";
 import { MAX_TTL_MS, MAX_DATA_BYTES } from "./limits.js";
 import type { ZNode, ZkTree } from "./tree.js";
-import { getNode, statOf } from "./tree.js";
+import { getNode, keepPreimage, statOf } from "./tree.js";
 import type {
   CheckRequest,
   CreateMode,
@@ -64,6 +64,7 @@ function removeNode(ctx: Context, path: string, parentPath: string): void {
   const node = tree.nodes.get(path)!;
   const name = baseName(path);
   const oldPzxid = parent.pzxid;
+  keepPreimage(tree, parent);
   parent.children.delete(name);
   if (txn.zxid > parent.pzxid) parent.pzxid = txn.zxid;
   tree.nodes.delete(path);
@@ -171,6 +172,7 @@ function create(ctx: Context, req: CreateRequest, inMulti: boolean): OpOutcome {
   };
   const name = baseName(path);
   const old = { cversion: parent.cversion, pzxid: parent.pzxid };
+  keepPreimage(tree, parent);
   parent.cversion += 1;
   parent.pzxid = txn.zxid;
   parent.children.add(name);
@@ -217,6 +219,7 @@ function setData(ctx: Context, req: SetDataRequest): OpOutcome {
   if (!versionMatches(node.version, req.version)) return fail(Code.BADVERSION);
   if (tooLarge(req.data)) return fail(Code.BADARGUMENTS);
   const old = { data: node.data, mtime: node.mtime, mzxid: node.mzxid, version: node.version };
+  keepPreimage(tree, node);
   node.data = req.data;
   node.mtime = txn.time;
   node.mzxid = txn.zxid;
@@ -238,6 +241,7 @@ function setAcl(ctx: Context, req: SetAclRequest): OpOutcome {
   if (node === undefined) return fail(Code.NONODE);
   if (!aclAllows(node.acl, Perms.ADMIN, txn.auth)) return fail(Code.NOAUTH);
   if (!versionMatches(node.aversion, req.version)) return fail(Code.BADVERSION);
+  keepPreimage(tree, node);
   node.acl = fixed.acl;
   node.aversion += 1;
   const stat = statOf(node);

@@ -44,6 +44,22 @@ export interface ZkTree {
   readonly sessions: Map<number, SessionRecord>;
   /** The zxid of the last applied transaction (0 on a fresh server). */
   lastZxid: number;
+  /**
+   * Set while a snapshot of this tree is being encoded a slice at a time: each node's state as of the snapshot,
+   * kept here by {@link keepPreimage} before its first write after it. Not part of the tree's state (not
+   * copied, compared or hashed).
+   */
+  preimages?: Map<ZNode, ZNode> | undefined;
+}
+
+/**
+ * Call before writing `node` in place: while a snapshot is being encoded, keeps the node's state as of the
+ * snapshot (once; data buffers and ACL lists are never written in place, so a shallow copy with its children
+ * copied is enough).
+ */
+export function keepPreimage(tree: ZkTree, node: ZNode): void {
+  const kept = tree.preimages;
+  if (kept !== undefined && !kept.has(node)) kept.set(node, { ...node, children: new Set(node.children) });
 }
 
 function systemNode(data: Data, acl: readonly Acl[], children: string[]): ZNode {
