@@ -69,7 +69,9 @@ export interface SnapshotEncoding {
   readonly index: number;
   /** The tree being encoded, whose `preimages` this encoding set. */
   readonly tree: ZkTree;
-  readonly nodes: readonly (readonly [string, ZNode])[];
+  /** The tree's paths and nodes at the start, in order (two arrays: no pair allocated per node). */
+  readonly paths: readonly string[];
+  readonly nodes: readonly ZNode[];
   readonly preimages: Map<ZNode, ZNode>;
   readonly sessions: readonly SessionRecord[];
   readonly lastXid: readonly (readonly [number, number])[];
@@ -83,12 +85,26 @@ export function beginSnapshot(state: ReplicatedState, index: number): SnapshotEn
   const tree = state.tree;
   const preimages = new Map<ZNode, ZNode>();
   tree.preimages = preimages;
-  const w = new ByteWriter(sizeBound(state));
+  const paths = new Array<string>(tree.nodes.size);
+  const nodes = new Array<ZNode>(tree.nodes.size);
+  // An upper bound of the encoding's size, so that the writer never grows (growing copies everything written):
+  // a string takes at most 3 bytes per UTF-16 unit plus its length; a child's name is no longer than its path,
+  // and every node is a child of one node, so the paths bound the children too.
+  let size = 64 + 16 * (state.lastXid.size + 1);
+  let i = 0;
+  for (const [path, n] of tree.nodes) {
+    paths[i] = path;
+    nodes[i++] = n;
+    size += 2 * (3 * path.length + 8) + 8 * 9 + 16 + (n.data === null ? 0 : n.data.length);
+    for (const a of n.acl) size += 8 + 3 * (a.scheme.length + a.id.length) + 16;
+  }
+  for (const session of tree.sessions.values()) size += 16 + 3 * session.password.length + 8;
+  const w = new ByteWriter(size);
   for (const b of MAGIC) w.u8(b);
   w.u8(VERSION);
   w.f64(tree.lastZxid);
   w.varUint(tree.nodes.size);
-  return { index, tree, nodes: Array.from(tree.nodes), preimages, sessions: [...tree.sessions.values()], lastXid: [...state.lastXid], next: 0, writer: w };
+  return { index, tree, paths, nodes, preimages, sessions: [...tree.sessions.values()], lastXid: [...state.lastXid], next: 0, writer: w };
 }
 
 /**
@@ -99,8 +115,8 @@ export function continueSnapshot(e: SnapshotEncoding, sliceBytes: number): Uint8
   const w = e.writer;
   const until = w.length + sliceBytes;
   while (e.next < e.nodes.length) {
-    const [path, live] = e.nodes[e.next++] as readonly [string, ZNode];
-    writeNode(w, path, e.preimages.get(live) ?? live);
+    const live = e.nodes[e.next] as ZNode;
+    writeNode(w, e.paths[e.next++] as string, e.preimages.get(live) ?? live);
     if (w.length >= until && e.next < e.nodes.length) return undefined;
   }
   w.varUint(e.sessions.length);
@@ -159,21 +175,6 @@ function writeNode(w: ByteWriter, path: string, n: ZNode): void {
   else if (o.kind === "ttl") w.f64(o.ttl);
   w.varUint(n.children.size);
   for (const child of n.children) w.string(child);
-}
-
-/**
- * An upper bound of the encoding's size, so that the writer never grows (growing copies everything written).
- * A string takes at most 3 bytes per UTF-16 unit plus its length; a child's name is no longer than its path,
- * and every node is a child of one node, so the paths bound the children too.
- */
-function sizeBound(state: ReplicatedState): number {
-  let size = 64;
-  for (const [path, n] of state.tree.nodes) {
-    size += 2 * (3 * path.length + 8) + 8 * 9 + 16 + (n.data === null ? 0 : n.data.length);
-    for (const a of n.acl) size += 8 + 3 * (a.scheme.length + a.id.length) + 16;
-  }
-  for (const session of state.tree.sessions.values()) size += 16 + 3 * session.password.length + 8;
-  return size + 16 * (state.lastXid.size + 1);
 }
 
 /** Rebuilds the replicated state from {@link encodeSnapshot}'s bytes (or version 1's); empty bytes give a fresh state. */
