@@ -202,7 +202,7 @@ describe("the snapshot encoding (version 2)", () => {
   });
 });
 
-describe("an ensemble whose snapshots take many steps", () => {
+describe("an ensemble whose snapshots take many ticks", () => {
   it("compacts its log, and a replica that was down catches up and restarts from the sliced snapshot", async () => {
     const cluster = EnsembleCluster.started({ seed: 41, replica: { snapshotEvery: 5, snapshotSliceBytes: 1 } });
     const leaderId = cluster.leader()!;
@@ -216,6 +216,11 @@ describe("an ensemble whose snapshots take many steps", () => {
       if (cluster.replica(leaderId)!.snapshotting !== undefined) seenInProgress++;
     }
     expect(seenInProgress, "a snapshot was still being encoded after some write").toBeGreaterThan(0);
+    cluster.tick(100);
+    expect(cluster.replica(leaderId)!.snapshotting, "a tick encodes a slice: 100 of them finish a snapshot of 30 nodes").toBeUndefined();
+    // The next snapshot starts with the next entry applied (the log is then more than snapshotEvery past the last).
+    await c.create("/last");
+    cluster.tick(100);
     expect(raft.snapshotIndex(cluster.replica(leaderId)!.raft)).toBeGreaterThan(20);
     cluster.restart(down);
     cluster.tick(40);

@@ -54,7 +54,7 @@ export function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "ap
 }
 
 /**
- * Encodes the next slice of the snapshot in progress (`step` calls this after every input), and hands the
+ * Encodes the next slice of the snapshot in progress (at its start, then on each tick or timer), and hands the
  * snapshot to Raft with its last slice: Raft then compacts the log up to it. A small tree is done in the step
  * that starts it.
  */

@@ -136,7 +136,6 @@ export function step(s: ReplicaState, input: ReplicaInput, inspect?: ApplyInspec
   s.out = out;
   s.inspect = inspect;
   dispatch(s, input);
-  if (s.snapshotting !== undefined) continueSnapshotting(s);
   s.inspect = undefined;
   return { state: s, outputs: out };
 }
@@ -149,11 +148,16 @@ function dispatch(s: ReplicaState, input: ReplicaInput): void {
   switch (input.type) {
     case "tick":
       tick(s);
+      // A snapshot in progress goes on a slice per tick, in the background as ZooKeeper's snapshot thread: one
+      // per step would have it take the whole CPU from the writes until it is done.
+      continueSnapshotting(s);
       break;
     case "timeout":
       for (const o of raftStep(s, { type: "timeout", timer: input.timer })) {
         if (o.type === "rejected") s.out.push({ type: "rejected", reason: "timer-refused", detail: `raft: ${o.detail}` });
       }
+      // Checkers that fire timers by choice never tick.
+      continueSnapshotting(s);
       break;
     case "message":
       receive(s, input.message);

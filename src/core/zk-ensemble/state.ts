@@ -72,7 +72,7 @@ export interface ReplicaState {
   /** Highest log index applied to the tree (entries that carry no command included). */
   applied: number;
   lastSnapshotAt: number;
-  /** The snapshot being encoded a slice per step (as of `lastSnapshotAt`), if any. */
+  /** The snapshot being encoded a slice per tick (as of `lastSnapshotAt`), if any. */
   snapshotting: SnapshotEncoding | undefined;
   readonly conns: Map<ConnId, Connection>;
   readonly bySession: Map<number, ConnId>;
