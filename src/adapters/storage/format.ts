@@ -125,6 +125,14 @@ export interface SnapshotFile {
   readonly payload: Uint8Array;
 }
 
+/** A snapshot file to write: its payload may come in parts, written one after the other (the same bytes, no concatenation). */
+export interface SnapshotFileWrite {
+  readonly vocabulary: string;
+  readonly index: number;
+  readonly term: number;
+  readonly payload: Uint8Array | readonly Uint8Array[];
+}
+
 /** Outcome of reading one frame at an offset. */
 export type FrameRead =
   | { readonly kind: "ok"; readonly record: WalRecord; readonly end: number }
@@ -226,13 +234,14 @@ export function encodeSegmentHeader(h: Omit<SegmentHeader, "type" | "version">):
 }
 
 /**
- * A hard-state or snapshot file's content as two parts written one after the other: `head` (the magic, the frame
- * header and the body's fields) and the payload itself, not copied (a snapshot's can be tens of megabytes). The
- * file is exactly their concatenation: one frame whose length and CRC32C cover the fields and the payload.
+ * A hard-state or snapshot file's content as parts written one after the other: `head` (the magic, the frame
+ * header and the body's fields), then the payload itself, whole or in its parts, not copied (a snapshot's can be
+ * tens of megabytes). The file is exactly their concatenation: one frame whose length and CRC32C cover the
+ * fields and the payload.
  */
-export type FileParts = readonly [head: Uint8Array, payload: Uint8Array];
+export type FileParts = readonly [head: Uint8Array, ...payload: Uint8Array[]];
 
-function fileParts(magic: Uint8Array, fields: (w: ByteWriter) => void, payload: Uint8Array): FileParts {
+function fileParts(magic: Uint8Array, fields: (w: ByteWriter) => void, payload: Uint8Array | readonly Uint8Array[]): FileParts {
   const out = new ByteWriter(64);
   out.bytes(magic);
   out.skip(FRAME_HEADER);
@@ -240,10 +249,13 @@ function fileParts(magic: Uint8Array, fields: (w: ByteWriter) => void, payload: 
   // The writer's buffer is this call's alone: a view, no copy.
   const head = out.view();
   const fieldBytes = head.subarray(magic.length + FRAME_HEADER);
-  putUint32LE(head, magic.length, fieldBytes.length + payload.length);
-  // CRC32C continued over the payload: the CRC of the whole body without concatenating it.
-  putUint32LE(head, magic.length + 4, crc32c(payload, crc32c(fieldBytes)));
-  return [head, payload];
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  // CRC32C continued over each part: the CRC of the whole body without concatenating it.
+  let crc = crc32c(fieldBytes);
+  for (const p of parts) crc = crc32c(p, crc);
+  putUint32LE(head, magic.length, fieldBytes.length + payloadLength(payload));
+  putUint32LE(head, magic.length + 4, crc);
+  return [head, ...parts];
 }
 
 /** The parts as one buffer (a copy of the payload): for tools and tests; the log writes the parts. */
@@ -274,7 +286,7 @@ export function stateFileParts(s: StateFile): FileParts {
 }
 
 /** A snapshot file's content, as the parts written one after the other (the payload not copied). */
-export function snapshotFileParts(s: SnapshotFile): FileParts {
+export function snapshotFileParts(s: SnapshotFileWrite): FileParts {
   return fileParts(
     SNAPSHOT_MAGIC,
     (w) => {
@@ -294,7 +306,7 @@ export function encodeStateFile(s: StateFile): Uint8Array {
 }
 
 /** A snapshot file's content in one buffer: the concatenation of {@link snapshotFileParts}. */
-export function encodeSnapshotFile(s: SnapshotFile): Uint8Array {
+export function encodeSnapshotFile(s: SnapshotFileWrite): Uint8Array {
   return concatParts(snapshotFileParts(s));
 }
 

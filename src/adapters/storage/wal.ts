@@ -42,8 +42,11 @@ export type WalOp =
   | { readonly type: "entries"; readonly entries: readonly { readonly index: number; readonly term: number; readonly payload: Uint8Array | readonly Uint8Array[] }[] }
   /** Drop entries with index ≥ `from`. */
   | { readonly type: "truncate"; readonly from: number }
-  /** Install a snapshot; `retention` says which entries after it survive. */
-  | { readonly type: "snapshot"; readonly index: number; readonly term: number; readonly payload: Uint8Array; readonly retention: SnapshotRetention }
+  /**
+   * Install a snapshot; `retention` says which entries after it survive. Its payload may come in parts, written
+   * one after the other (the same bytes, no concatenation), and is not copied: it must not change afterwards.
+   */
+  | { readonly type: "snapshot"; readonly index: number; readonly term: number; readonly payload: Uint8Array | readonly Uint8Array[]; readonly retention: SnapshotRetention }
   /** The commit index. */
   | { readonly type: "commit"; readonly index: number }
   /** The hard state: its term (never decreasing) and the vocabulary's payload. */
@@ -126,7 +129,7 @@ interface Preparation {
 interface BackgroundSnapshot {
   readonly index: number;
   readonly term: number;
-  readonly payload: Uint8Array;
+  readonly payload: Uint8Array | readonly Uint8Array[];
   /** The file of a later snapshot written in its batch, which made this one pointless before its marker was queued. */
   supersededBy: string | undefined;
 }
