@@ -9,8 +9,8 @@
  *   and then `entry` / `truncate` / `snapshot` / `commit` frames.
  * - The hard-state file `state` and snapshot files `snap-<index:16 hex>-<term:16 hex>.snap`: a 4-byte magic and
  *   one frame. They are written to a `.tmp` name, synced, renamed and the directory synced: never torn. They are
- *   encoded as two parts (`FileParts`: everything up to the payload, then the payload), so that a snapshot's
- *   payload is written as it is, never copied into a file-sized buffer.
+ *   encoded as parts (`FileParts`: everything up to the payload, then the payload in the parts it came in), so
+ *   that a snapshot's payload is written as it is, never copied into a file-sized buffer.
  *
  * See docs/runtime.md for the full layout.
  * @module
@@ -236,8 +236,8 @@ export function encodeSegmentHeader(h: Omit<SegmentHeader, "type" | "version">):
 /**
  * A hard-state or snapshot file's content as parts written one after the other: `head` (the magic, the frame
  * header and the body's fields), then the payload itself, whole or in its parts, not copied (a snapshot's can be
- * tens of megabytes). The file is exactly their concatenation: one frame whose length and CRC32C cover the
- * fields and the payload.
+ * tens of megabytes). The file is exactly their concatenation: the magic and one frame (as {@link writeRecord}'s)
+ * whose length and CRC32C cover the fields and the payload.
  */
 export type FileParts = readonly [head: Uint8Array, ...payload: Uint8Array[]];
 

@@ -104,7 +104,8 @@ class NodeAppendHandle implements AppendHandle {
 
 /**
  * What remains of `chunks` after a (possibly partial) write of their first `written` bytes: the chunks not
- * reached, the first of them cut to its unwritten rest (a view, no copy). Chunks wholly written (empty ones too) are dropped.
+ * reached, the first of them cut to its unwritten rest (a view, no copy). Chunks wholly written, empty ones
+ * included, are dropped.
  */
 export function unwritten(chunks: readonly Uint8Array[], written: number): Uint8Array[] {
   let k = 0;
