@@ -34,7 +34,7 @@ export function applyWrite(m: ModelLog, ops: readonly WalOp[]): ModelLog {
         const at = next.entries.find((e) => e.index === op.index);
         const keep = op.retention === "after" || (at !== undefined && at.term === op.term);
         next.entries = keep ? next.entries.filter((e) => e.index > op.index) : [];
-        next.snapshot = { index: op.index, term: op.term, payload: [...op.payload] };
+        next.snapshot = { index: op.index, term: op.term, payload: op.payload instanceof Uint8Array ? [...op.payload] : op.payload.flatMap((p) => [...p]) };
         next.commit = Math.max(next.commit, op.index);
         break;
       }

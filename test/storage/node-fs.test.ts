@@ -79,6 +79,27 @@ describe("on the real file system", () => {
     expect(matchesPrefix(fromRecovered(recovered), prefixStates(script), script.length, script.length)).toBe(script.length);
   });
 
+  it("writes a multi-megabyte snapshot file as its two parts and recovers it, in its batch and in the background", async () => {
+    const payload = new Uint8Array(3 * 1024 * 1024 + 7);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 2654435761) >>> 24;
+    for (const backgroundSnapshots of [false, true]) {
+      const dir = await mkdtemp(join(tmpdir(), "quorate-snap-"));
+      dirs.push(dir);
+      const { wal } = await WriteAheadLog.open({ fs: nodeFileSystem(), dir, vocabulary: "raft", backgroundSnapshots });
+      await wal.append([{ type: "state", term: 1, payload: Uint8Array.of(1) }, { type: "entries", entries: [1, 2, 3].map((i) => ({ index: i, term: 1, payload: Uint8Array.of(i) })) }, { type: "commit", index: 3 }]);
+      await wal.append([{ type: "snapshot", index: 3, term: 1, retention: "matching", payload }]);
+      await wal.close();
+      const file = await readFile(join(dir, "snap-0000000000000003-0000000000000001.snap"));
+      // magic, frame header, tag, version, "raft" with its length, index, term: 21 bytes before the payload
+      expect(file.length).toBe(21 + payload.length);
+      expect(Buffer.compare(file.subarray(21), payload)).toBe(0);
+      const { recovered, wal: again } = await WriteAheadLog.open({ fs: nodeFileSystem(), dir, vocabulary: "raft" });
+      await again.close();
+      expect([recovered.snapshot?.index, recovered.snapshot?.term]).toEqual([3, 1]);
+      expect(Buffer.compare(recovered.snapshot!.payload, payload)).toBe(0);
+    }
+  });
+
   it("a Raft storage directory round-trips hard state, entries and snapshot", async () => {
     const dir = await mkdtemp(join(tmpdir(), "quorate-raft-"));
     dirs.push(dir);

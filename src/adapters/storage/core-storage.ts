@@ -20,7 +20,8 @@ export type CoreStorageOptions = Omit<WalOptions, "vocabulary"> & {
 
 /**
  * A record payload written by `write`. `capacity` is the expected size in bytes: a payload that carries a blob
- * (an entry's data, a snapshot) is then written into one buffer instead of one that doubles and copies its way up.
+ * is then written into one buffer instead of one that doubles and copies its way up. (A snapshot's data is not
+ * copied at all: its payload goes to the log in parts, the encoded prefix and then the data.)
  */
 export function encodePayload(write: (w: ByteWriter) => void, capacity = 64): Uint8Array {
   const w = new ByteWriter(capacity);

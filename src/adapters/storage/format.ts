@@ -8,7 +8,9 @@
  *   fdatasync) is a `batch` frame (magic `QBAT`, batch sequence number, byte length of the frames that follow)
  *   and then `entry` / `truncate` / `snapshot` / `commit` frames.
  * - The hard-state file `state` and snapshot files `snap-<index:16 hex>-<term:16 hex>.snap`: a 4-byte magic and
- *   one frame. They are written to a `.tmp` name, synced, renamed and the directory synced: never torn.
+ *   one frame. They are written to a `.tmp` name, synced, renamed and the directory synced: never torn. They are
+ *   encoded as parts (`FileParts`: everything up to the payload, then the payload in the parts it came in), so
+ *   that a snapshot's payload is written as it is, never copied into a file-sized buffer.
  *
  * See docs/runtime.md for the full layout.
  * @module
@@ -123,6 +125,14 @@ export interface SnapshotFile {
   readonly payload: Uint8Array;
 }
 
+/** A snapshot file to write: its payload may come in parts, written one after the other (the same bytes, no concatenation). */
+export interface SnapshotFileWrite {
+  readonly vocabulary: string;
+  readonly index: number;
+  readonly term: number;
+  readonly payload: Uint8Array | readonly Uint8Array[];
+}
+
 /** Outcome of reading one frame at an offset. */
 export type FrameRead =
   | { readonly kind: "ok"; readonly record: WalRecord; readonly end: number }
@@ -223,32 +233,61 @@ export function encodeSegmentHeader(h: Omit<SegmentHeader, "type" | "version">):
   return out.finish();
 }
 
-function fileWithMagic(magic: Uint8Array, body: (w: ByteWriter) => void, sizeHint: number): Uint8Array {
-  const out = new ByteWriter(sizeHint + 32);
+/**
+ * A hard-state or snapshot file's content as parts written one after the other: `head` (the magic, the frame
+ * header and the body's fields), then the payload itself, whole or in its parts, not copied (a snapshot's can be
+ * tens of megabytes). The file is exactly their concatenation: the magic and one frame (as {@link writeRecord}'s)
+ * whose length and CRC32C cover the fields and the payload.
+ */
+export type FileParts = readonly [head: Uint8Array, ...payload: Uint8Array[]];
+
+function fileParts(magic: Uint8Array, fields: (w: ByteWriter) => void, payload: Uint8Array | readonly Uint8Array[]): FileParts {
+  const out = new ByteWriter(64);
   out.bytes(magic);
-  frame(out, body);
-  // The writer's buffer is this call's alone: a view spares a copy of a snapshot's whole payload.
-  return out.view();
+  out.skip(FRAME_HEADER);
+  fields(out);
+  // The writer's buffer is this call's alone: a view, no copy.
+  const head = out.view();
+  const fieldBytes = head.subarray(magic.length + FRAME_HEADER);
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  // CRC32C continued over each part: the CRC of the whole body without concatenating it.
+  let crc = crc32c(fieldBytes);
+  for (const p of parts) crc = crc32c(p, crc);
+  putUint32LE(head, magic.length, fieldBytes.length + payloadLength(payload));
+  putUint32LE(head, magic.length + 4, crc);
+  return [head, ...parts];
 }
 
-/** The hard-state file's content. */
-export function encodeStateFile(s: StateFile): Uint8Array {
-  return fileWithMagic(
+/** The parts as one buffer (a copy of the payload): for tools and tests; the log writes the parts. */
+function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The hard-state file's content, as the parts written one after the other. */
+export function stateFileParts(s: StateFile): FileParts {
+  return fileParts(
     STATE_MAGIC,
     (w) => {
       w.u8(T.state);
       w.varUint(FORMAT_VERSION);
       w.string(s.vocabulary);
       w.varUint(s.term);
-      w.bytes(s.payload);
     },
-    s.payload.length,
+    s.payload,
   );
 }
 
-/** A snapshot file's content. */
-export function encodeSnapshotFile(s: SnapshotFile): Uint8Array {
-  return fileWithMagic(
+/** A snapshot file's content, as the parts written one after the other (the payload not copied). */
+export function snapshotFileParts(s: SnapshotFileWrite): FileParts {
+  return fileParts(
     SNAPSHOT_MAGIC,
     (w) => {
       w.u8(T.snapfile);
@@ -256,10 +295,19 @@ export function encodeSnapshotFile(s: SnapshotFile): Uint8Array {
       w.string(s.vocabulary);
       w.varUint(s.index);
       w.varUint(s.term);
-      w.bytes(s.payload);
     },
-    s.payload.length,
+    s.payload,
   );
+}
+
+/** The hard-state file's content in one buffer: the concatenation of {@link stateFileParts}. */
+export function encodeStateFile(s: StateFile): Uint8Array {
+  return concatParts(stateFileParts(s));
+}
+
+/** A snapshot file's content in one buffer: the concatenation of {@link snapshotFileParts}. */
+export function encodeSnapshotFile(s: SnapshotFileWrite): Uint8Array {
+  return concatParts(snapshotFileParts(s));
 }
 
 // ---------------------------------------------------------------------------------------------------------

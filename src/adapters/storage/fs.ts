@@ -90,16 +90,29 @@ class NodeAppendHandle implements AppendHandle {
   }
 
   private async write(): Promise<void> {
-    const chunks = this.pending;
+    // One positional writev of every chunk: one system call (one sync, with O_DSYNC), and the chunks are not
+    // concatenated (a snapshot file's payload is written as it is).
+    let chunks = this.pending;
     this.pending = [];
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, this.position);
-      done += bytesWritten;
+    while (chunks.length > 0) {
+      const { bytesWritten } = await this.fh.writev(chunks, this.position);
       this.position += bytesWritten;
+      chunks = unwritten(chunks, bytesWritten);
     }
   }
+}
+
+/**
+ * What remains of `chunks` after a (possibly partial) write of their first `written` bytes: the chunks not
+ * reached, the first of them cut to its unwritten rest (a view, no copy). Chunks wholly written, empty ones
+ * included, are dropped.
+ */
+export function unwritten(chunks: readonly Uint8Array[], written: number): Uint8Array[] {
+  let k = 0;
+  while (k < chunks.length && written >= chunks[k]!.length) written -= chunks[k++]!.length;
+  const rest = chunks.slice(k);
+  if (rest.length > 0) rest[0] = rest[0]!.subarray(written);
+  return rest;
 }
 
 /**

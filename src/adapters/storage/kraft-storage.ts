@@ -66,7 +66,8 @@ export class KRaftStorage extends CoreStorage {
     }
     if (o.snapshot !== undefined) {
       const s = o.snapshot;
-      ops.push({ type: "snapshot", index: s.id.endOffset, term: s.id.epoch, retention: "after", payload: encodePayload((w) => { writeKeys(w, s.voters); w.bytes(s.data); }) });
+      // The voters, then the data as it is (written after them, never copied behind them).
+      ops.push({ type: "snapshot", index: s.id.endOffset, term: s.id.epoch, retention: "after", payload: [encodePayload((w) => writeKeys(w, s.voters)), s.data] });
     }
     return ops;
   }

@@ -18,8 +18,6 @@ export type RaftStorageOptions = CoreStorageOptions;
 export type RaftDurableInput = Extract<Input, { type: "persisted" } | { type: "snapshot-persisted" }>;
 
 const VOCABULARY = "raft";
-/** Room for a snapshot's configuration ahead of its data (a few member ids; more only costs one copy). */
-const CONFIG_BYTES_HINT = 64;
 
 /** Maps recovered generic content to the Raft core's `PersistedState` (undefined: a fresh node). */
 export function toPersistedState(r: RecoveredLog): PersistedState | undefined {
@@ -80,7 +78,8 @@ export class RaftStorage extends CoreStorage {
     if (o.truncateFrom !== undefined) ops.push({ type: "truncate", from: o.truncateFrom });
     if (o.snapshot !== undefined) {
       const s = o.snapshot;
-      ops.push({ type: "snapshot", index: s.index, term: s.term, retention: "matching", payload: encodePayload((w) => { writeConfig(w, s.config); w.bytes(s.data); }, s.data.length + CONFIG_BYTES_HINT) });
+      // The configuration, then the data as it is (written after it, never copied behind it).
+      ops.push({ type: "snapshot", index: s.index, term: s.term, retention: "matching", payload: [encodePayload((w) => writeConfig(w, s.config)), s.data] });
       if (s.index > this.commit) this.commit = s.index;
     }
     if (o.entries !== undefined && o.entries.length > 0) {

@@ -24,11 +24,12 @@ import {
   TMP_SUFFIX,
   encodeBatch,
   encodeSegmentHeader,
-  encodeSnapshotFile,
-  encodeStateFile,
   parseSegmentName,
   segmentName,
+  snapshotFileParts,
   snapshotName,
+  stateFileParts,
+  type FileParts,
   type WalWriteRecord,
 } from "./format.js";
 import { pathOf, type AppendHandle, type FileSystem } from "./fs.js";
@@ -41,8 +42,11 @@ export type WalOp =
   | { readonly type: "entries"; readonly entries: readonly { readonly index: number; readonly term: number; readonly payload: Uint8Array | readonly Uint8Array[] }[] }
   /** Drop entries with index ≥ `from`. */
   | { readonly type: "truncate"; readonly from: number }
-  /** Install a snapshot; `retention` says which entries after it survive. */
-  | { readonly type: "snapshot"; readonly index: number; readonly term: number; readonly payload: Uint8Array; readonly retention: SnapshotRetention }
+  /**
+   * Install a snapshot; `retention` says which entries after it survive. Its payload may come in parts, written
+   * one after the other (the same bytes, no concatenation), and is not copied: it must not change afterwards.
+   */
+  | { readonly type: "snapshot"; readonly index: number; readonly term: number; readonly payload: Uint8Array | readonly Uint8Array[]; readonly retention: SnapshotRetention }
   /** The commit index. */
   | { readonly type: "commit"; readonly index: number }
   /** The hard state: its term (never decreasing) and the vocabulary's payload. */
@@ -106,8 +110,8 @@ export interface WalStats {
 interface Pending {
   readonly records: WalWriteRecord[];
   readonly state: { readonly term: number; readonly payload: Uint8Array } | undefined;
-  /** The snapshot whose marker is in `records`; no bytes: its file was made durable in the background. */
-  readonly snapshot: { readonly name: string; readonly bytes: Uint8Array | undefined } | undefined;
+  /** The snapshot whose marker is in `records`; no parts: its file was made durable in the background. */
+  readonly snapshot: { readonly name: string; readonly parts: FileParts | undefined } | undefined;
   readonly position: LogPosition;
   readonly resolve: (p: LogPosition) => void;
   readonly reject: (e: StorageError) => void;
@@ -125,7 +129,7 @@ interface Preparation {
 interface BackgroundSnapshot {
   readonly index: number;
   readonly term: number;
-  readonly payload: Uint8Array;
+  readonly payload: Uint8Array | readonly Uint8Array[];
   /** The file of a later snapshot written in its batch, which made this one pointless before its marker was queued. */
   supersededBy: string | undefined;
 }
@@ -304,7 +308,7 @@ export class WriteAheadLog {
           m.installSnapshot(op.index, op.term, clear);
           records.push({ type: "snapshot", index: op.index, term: op.term, clear });
           const name = snapshotName(op.index, op.term);
-          snapshot = { name, bytes: encodeSnapshotFile({ vocabulary: this.o.vocabulary, index: op.index, term: op.term, payload: op.payload }) };
+          snapshot = { name, parts: snapshotFileParts({ vocabulary: this.o.vocabulary, index: op.index, term: op.term, payload: op.payload }) };
           break;
         }
         case "commit":
@@ -376,11 +380,11 @@ export class WriteAheadLog {
   private async writeBackground(snap: BackgroundSnapshot, fileWritten: () => void): Promise<void> {
     const name = snapshotName(snap.index, snap.term);
     try {
-      // Encoded after a turn of the event loop, not in `append`: the batch's write is issued first, and the copy
+      // Encoded after a turn of the event loop, not in `append`: the batch's write is issued first, and the CRC
       // of the snapshot does not lengthen the caller's step.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.failed !== undefined) return;
-      await this.writeAtomic(name, encodeSnapshotFile({ vocabulary: this.o.vocabulary, index: snap.index, term: snap.term, payload: snap.payload }));
+      await this.writeAtomic(name, snapshotFileParts({ vocabulary: this.o.vocabulary, index: snap.index, term: snap.term, payload: snap.payload }));
     } finally {
       fileWritten();
     }
@@ -393,7 +397,7 @@ export class WriteAheadLog {
       }
       return;
     }
-    await this.enqueue([{ type: "snapshot", index: snap.index, term: snap.term, clear: false }], undefined, { name, bytes: undefined });
+    await this.enqueue([{ type: "snapshot", index: snap.index, term: snap.term, clear: false }], undefined, { name, parts: undefined });
   }
 
   /** Stops the log: every queued write is refused with `e`. */
@@ -427,16 +431,16 @@ export class WriteAheadLog {
     for (const p of batch) {
       if (p.state !== undefined) state = p.state;
       if (p.snapshot !== undefined) {
-        if (snapshot?.bytes === undefined && snapshot !== undefined) superseded.push(snapshot.name);
+        if (snapshot?.parts === undefined && snapshot !== undefined) superseded.push(snapshot.name);
         snapshot = p.snapshot;
       }
       for (const r of p.records) records.push(r);
     }
-    if (state !== undefined) await this.writeAtomic(STATE_FILE, encodeStateFile({ vocabulary: this.o.vocabulary, ...state }));
-    if (snapshot?.bytes !== undefined) {
+    if (state !== undefined) await this.writeAtomic(STATE_FILE, stateFileParts({ vocabulary: this.o.vocabulary, ...state }));
+    if (snapshot?.parts !== undefined) {
       // A background snapshot's file may have the same name: its write (only the file's) ends first.
       await this.snapshotJob?.file;
-      await this.writeAtomic(snapshot.name, snapshot.bytes);
+      await this.writeAtomic(snapshot.name, snapshot.parts);
     }
     if (records.length > 0) {
       if (this.segmentSize >= this.segmentBytes) await this.cut(this.segments[this.segments.length - 1]!.seq + 1);
@@ -492,7 +496,7 @@ export class WriteAheadLog {
     if (failure !== undefined) throw ioError(failure, `preallocating ${tmp}`);
     const header = encodeSegmentHeader({ vocabulary: this.o.vocabulary, seq, snapIndex: snap.index, snapTerm: snap.term, lastIndex: d.lastIndex, lastTerm: d.lastTerm, commit: d.commit });
     // The header goes at the start of the zero-filled file, which keeps its preallocated size.
-    await this.syncAndRename(await fs.openAt(tmp, 0), header, tmp, name);
+    await this.syncAndRename(await fs.openAt(tmp, 0), [header], tmp, name);
     const old = this.segments.length > 0 ? this.handle : undefined;
     this.handle = await fs.openAt(this.path(name), header.length);
     if (old !== undefined) await old.close();
@@ -523,15 +527,18 @@ export class WriteAheadLog {
     if (removed) await this.syncDir();
   }
 
-  private async writeAtomic(name: string, bytes: Uint8Array): Promise<void> {
+  private async writeAtomic(name: string, parts: FileParts): Promise<void> {
     const tmp = this.path(name + TMP_SUFFIX);
-    await this.syncAndRename(await this.o.fs.openAppend(tmp, true), bytes, tmp, name);
+    await this.syncAndRename(await this.o.fs.openAppend(tmp, true), parts, tmp, name);
   }
 
-  /** Writes `bytes` through `h` and syncs it, then renames `tmp` to `name` durably (the directory synced). */
-  private async syncAndRename(h: AppendHandle, bytes: Uint8Array, tmp: string, name: string): Promise<void> {
+  /**
+   * Writes `parts` through `h`, one append each (a file's content is never concatenated: a snapshot's payload is
+   * written as it is), and syncs it; then renames `tmp` to `name` durably (the directory synced).
+   */
+  private async syncAndRename(h: AppendHandle, parts: readonly Uint8Array[], tmp: string, name: string): Promise<void> {
     try {
-      await h.append(bytes);
+      for (const part of parts) await h.append(part);
       await h.datasync();
     } finally {
       await h.close();
