@@ -90,16 +90,35 @@ class NodeAppendHandle implements AppendHandle {
   }
 
   private async write(): Promise<void> {
-    // One positional writev of every chunk: one system call (one sync, with O_DSYNC), and the chunks are not
-    // concatenated (a snapshot file's payload is written as it is).
+    // Positional writevs of the chunks, 1 MiB at most each (one system call and one sync for a log batch), and
+    // the chunks are not concatenated (a snapshot file's payload is written as it is).
     let chunks = this.pending;
     this.pending = [];
     while (chunks.length > 0) {
-      const { bytesWritten } = await this.fh.writev(chunks, this.position);
+      const { bytesWritten } = await this.fh.writev(upTo(chunks, WRITE_SLICE_BYTES), this.position);
       this.position += bytesWritten;
       chunks = unwritten(chunks, bytesWritten);
     }
   }
+}
+
+/** Bytes per O_DSYNC write: see {@link upTo}. */
+const WRITE_SLICE_BYTES = 1 << 20;
+
+/**
+ * The first `limit` bytes of `chunks` (views, no copy). A large file (a 63 MB snapshot) is written 1 MiB per
+ * O_DSYNC write: in one write, it held the log's own O_DSYNC writes behind it for its whole flush (the
+ * snapshot's write took 300–715 ms in the server and the writes around it slowed to a fifth; in 1 MiB writes,
+ * 69–111 ms).
+ */
+function upTo(chunks: readonly Uint8Array[], limit: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const c of chunks) {
+    if (limit <= 0) break;
+    out.push(c.length <= limit ? c : c.subarray(0, limit));
+    limit -= c.length;
+  }
+  return out;
 }
 
 /**
