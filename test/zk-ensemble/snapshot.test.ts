@@ -9,6 +9,7 @@ import * as raft from "../../src/core/raft/index.js";
 import type { Acl, WriteRequest, ZkTree } from "../../src/core/zk/index.js";
 import { OPEN_ACL_UNSAFE, applyTransaction, cloneTree, createTree, utf8 } from "../../src/core/zk/index.js";
 import { EnsembleCodecError, decodeSnapshot, encodeFrame, encodeSnapshot, replicaTree, treeDigest } from "../../src/core/zk-ensemble/index.js";
+import { snapshotThreshold } from "../../src/core/zk-ensemble/apply.js";
 import { beginSnapshot, continueSnapshot, copySnapshotEncoding } from "../../src/core/zk-ensemble/snapshot.js";
 
 const SEED = Number(process.env.QUORATE_SEED ?? 20261206);
@@ -230,5 +231,40 @@ describe("an ensemble whose snapshots take many ticks", () => {
     cluster.restart(down);
     cluster.tick(40);
     expect(treeDigest(replicaTree(cluster.replica(down)!))).toBe(treeDigest(leader));
+  });
+});
+
+describe("snapshot points (ZooKeeper's snapCount/2 + a random share of the other half)", () => {
+  it("fall between half of snapshotEvery (exclusive) and all of it, for any seed, replica and last snapshot", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.maxSafeNat(), fc.integer({ min: 1, max: 255 }), fc.maxSafeNat(), (every, seed, replica, last) => {
+        const t = snapshotThreshold(every, seed, replica, last);
+        expect(Number.isSafeInteger(t)).toBe(true);
+        expect(t).toBeGreaterThan(Math.floor(every / 2));
+        expect(t).toBeLessThanOrEqual(every);
+      }),
+      { seed: SEED, numRuns: 2000, reporter: (d) => { if (d.failed) throw new Error(`${fc.defaultReportMessage(d)}\nreplay: ${replay}`); } },
+    );
+  });
+
+  it("spread over the whole range, and differ between the members of an ensemble", () => {
+    const points = Array.from({ length: 2000 }, (_, k) => snapshotThreshold(100_000, 7, 1, k * 61_000));
+    expect(Math.min(...points)).toBeLessThan(52_000);
+    expect(Math.max(...points)).toBeGreaterThan(98_000);
+    const quarters = [0, 0, 0, 0];
+    for (const p of points) quarters[Math.min(3, Math.floor((p - 50_001) / 12_500))]!++;
+    for (const q of quarters) expect(q, `quarters ${quarters.join(" ")}`).toBeGreaterThan(400);
+    const members = [1, 2, 3].map((id) => snapshotThreshold(100_000, 7, id, 0));
+    expect(new Set(members).size, `members' points ${members.join(" ")}`).toBe(3);
+  });
+
+  it("an ensemble's members compact their logs at different indexes", async () => {
+    const cluster = EnsembleCluster.started({ seed: 43, replica: { snapshotEvery: 40 } });
+    const c = await EnsembleClient.connect(cluster, { replica: cluster.leader()!, timeoutMs: 400 });
+    for (let i = 0; i < 120; i++) await c.create(`/n${i}`, `${i}`);
+    cluster.tick(20);
+    const indexes = cluster.ids.map((id) => raft.snapshotIndex(cluster.replica(id)!.raft));
+    for (const index of indexes) expect(index).toBeGreaterThan(0);
+    expect(new Set(indexes).size, `snapshot indexes ${indexes.join(" ")}`).toBeGreaterThan(1);
   });
 });

@@ -46,11 +46,27 @@ export function applyOutput(s: ReplicaState, o: Extract<raft.Output, { type: "ap
     raftStep(s, { type: "applied", index: s.applied });
   }
   const every = s.settings.snapshotEvery;
-  if (every > 0 && s.applied - s.lastSnapshotAt >= every && s.snapshotting === undefined) {
+  if (every > 0 && s.applied - s.lastSnapshotAt >= snapshotThreshold(every, s.settings.seed, s.id, s.lastSnapshotAt) && s.snapshotting === undefined) {
     s.lastSnapshotAt = s.applied;
     s.snapshotting = beginSnapshot(s, s.applied);
     continueSnapshotting(s);
   }
+}
+
+/**
+ * How many entries after the last snapshot (at `lastSnapshotAt`) the next one starts: as ZooKeeper's
+ * `SyncRequestProcessor`, snapCount/2 plus a random share of the other half — between ⌊every/2⌋ + 1 and `every` —
+ * so that the members of an ensemble, applying the same entries, do not all snapshot at once. Random but
+ * deterministic: a hash of the seed, the replica and the last snapshot's index.
+ */
+export function snapshotThreshold(every: number, seed: number, replica: number, lastSnapshotAt: number): number {
+  const half = Math.floor(every / 2);
+  let h = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ Math.floor(seed / 2 ** 32), 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ replica, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16) ^ (lastSnapshotAt >>> 0), 0x165667b1);
+  h = Math.imul(h ^ (h >>> 15) ^ Math.floor(lastSnapshotAt / 2 ** 32), 0x85ebca6b);
+  return half + 1 + ((h ^ (h >>> 16)) >>> 0) % (every - half);
 }
 
 /**

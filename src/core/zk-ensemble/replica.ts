@@ -71,6 +71,7 @@ export function createReplica(config: ReplicaConfig, persisted?: raft.PersistedS
     secret: positiveInt("secret", config.secret, 0, 0),
     snapshotEvery: positiveInt("snapshotEvery", config.snapshotEvery, 0, 0),
     snapshotSliceBytes: positiveInt("snapshotSliceBytes", config.snapshotSliceBytes, 1 << 20),
+    seed: config.seed,
     extendedTypesEnabled: config.extendedTypesEnabled ?? true,
     batchProposals: config.batchProposals === true,
   };

@@ -46,6 +46,8 @@ export interface Settings {
   readonly secret: number;
   readonly snapshotEvery: number;
   readonly snapshotSliceBytes: number;
+  /** The config's seed: with the replica id, it spreads the members' snapshot points (`snapshotThreshold`). */
+  readonly seed: number;
   readonly extendedTypesEnabled: boolean;
   readonly batchProposals: boolean;
 }

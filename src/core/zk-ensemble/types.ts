@@ -42,7 +42,11 @@ export interface ReplicaConfig {
   readonly secret?: number;
   /** Seed of the Raft core's PRNG (randomized election timeouts). */
   readonly seed: number;
-  /** Compact the Raft log with a snapshot of the tree every this many applied entries (default 0: never). */
+  /**
+   * Compact the Raft log with a snapshot of the tree every this many applied entries at most (default 0: never):
+   * as ZooKeeper's snapCount, each snapshot comes after between half of it and all of it, a point drawn per
+   * replica (from `seed` and the replica id) so that an ensemble's members do not snapshot together.
+   */
   readonly snapshotEvery?: number;
   /**
    * A snapshot is encoded from the tree as of its index in slices of this many bytes (default 1 MiB, at least
