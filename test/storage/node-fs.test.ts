@@ -160,7 +160,7 @@ describe("a real append handle", () => {
   });
 
   it("writes a large append 1 MiB per O_DSYNC write, its bytes in order", async () => {
-    // One O_DSYNC write of a 63 MB snapshot held the log's own writes behind it for 300-700 ms (docs/zookeeper.md).
+    // One O_DSYNC write of a 63 MB snapshot held the log's own writes behind it for 300-700 ms (docs/zookeeper-bench.md).
     const dir = await mkdtemp(join(tmpdir(), "quorate-fs-"));
     dirs.push(dir);
     const path = join(dir, "f");

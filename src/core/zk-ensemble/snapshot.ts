@@ -5,8 +5,8 @@
  * Version 2 (written) is binary, through the core's shared {@link ByteWriter}: magic "QZKS", a version byte, then
  * `lastZxid`, the nodes in the tree's order, the sessions and the xid marks. Every number is an f64 (exact for
  * any JS number), every string and blob length-prefixed, node data copied once. It replaced version 1 (the
- * JSON-headed frame of codec.ts, still read) because encoding 55,000 nodes of 1 KiB took ≈ 180 ms inside the
- * replica's step, against ≈ 25 ms now (docs/zookeeper.md, "What is left at 32 sessions"). The two cannot be
+ * JSON-headed frame of codec.ts, still read) because it encodes 55,000 nodes of 1 KiB in ≈ 100 ms against ≈ 180
+ * (docs/zookeeper-bench.md, "The snapshot off the step"). The two cannot be
  * confused: version 1 starts with its header's length, and "QZKS" read as that length is 1.36 GB, past the
  * longest string JSON.parse could be given.
  */
