@@ -13,7 +13,7 @@
 import { ByteReader, ByteWriter } from "../metadata/codec.js";
 import { MetadataError } from "../metadata/errors.js";
 import type { Acl, Data, NodeOwner, SessionRecord, ZNode, ZkTree } from "../zk/index.js";
-import { OPEN_ACL_UNSAFE, Perms, createTree } from "../zk/index.js";
+import { OPEN_ACL_UNSAFE, Perms, createTree, indexNode } from "../zk/index.js";
 import { EnsembleCodecError, decodeFrame } from "./codec.js";
 
 const MAGIC = [0x51, 0x5a, 0x4b, 0x53]; // "QZKS"
@@ -219,7 +219,7 @@ function decodeVersion2(r: ByteReader): ReplicatedState {
     if (tree.nodes.has(path)) r.fail(`node ${path} appears twice`);
     const node: ZNode = { data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, owner, children };
     tree.nodes.set(path, node);
-    index(tree, path, owner);
+    indexNode(tree, path, owner);
   }
   const sessionCount = count(r, 17);
   for (let i = 0; i < sessionCount; i++) {
@@ -266,17 +266,6 @@ function readOwner(r: ByteReader): NodeOwner {
   }
 }
 
-/** Adds `path` to the tree's index of its owner's kind. */
-function index(tree: ZkTree, path: string, owner: NodeOwner): void {
-  if (owner.kind === "container") tree.containers.add(path);
-  else if (owner.kind === "ttl") tree.ttls.add(path);
-  else if (owner.kind === "ephemeral") {
-    let set = tree.ephemerals.get(owner.session);
-    if (set === undefined) tree.ephemerals.set(owner.session, (set = new Set()));
-    set.add(path);
-  }
-}
-
 /** Version 1: a codec.ts frame whose header holds the nodes as rows. */
 function decodeVersion1(bytes: Uint8Array): ReplicatedState {
   const body = decodeFrame(bytes) as Partial<SnapshotBody>;
@@ -288,7 +277,7 @@ function decodeVersion1(bytes: Uint8Array): ReplicatedState {
   for (const row of body.nodes) {
     const [path, data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, owner, children] = row;
     tree.nodes.set(path, { data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, owner, children: new Set(children) });
-    index(tree, path, owner);
+    indexNode(tree, path, owner);
   }
   for (const s of body.sessions) tree.sessions.set(s.id, s);
   tree.lastZxid = body.lastZxid;

@@ -11,7 +11,7 @@ import { Code } from "./codes.js";
 import { SPECIAL_PATHS, baseName, parentOf, pathProblem } from "./path.js";
 import { MAX_TTL_MS, MAX_DATA_BYTES } from "./limits.js";
 import type { ZNode, ZkTree } from "./tree.js";
-import { getNode, keepPreimage, statOf } from "./tree.js";
+import { getNode, indexNode as index, keepPreimage, statOf } from "./tree.js";
 import type {
   CheckRequest,
   CreateMode,
@@ -95,16 +95,6 @@ function unindex(tree: ZkTree, path: string, owner: NodeOwner): () => void {
     return () => index(tree, path, owner);
   }
   return () => undefined;
-}
-
-function index(tree: ZkTree, path: string, owner: NodeOwner): void {
-  if (owner.kind === "container") tree.containers.add(path);
-  else if (owner.kind === "ttl") tree.ttls.add(path);
-  else if (owner.kind === "ephemeral") {
-    let set = tree.ephemerals.get(owner.session);
-    if (set === undefined) tree.ephemerals.set(owner.session, (set = new Set()));
-    set.add(path);
-  }
 }
 
 /** `checkAndIncVersion`: −1 matches any version. */

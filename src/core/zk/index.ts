@@ -13,7 +13,7 @@ export * from "./limits.js";
 export { digestId, fixupAcl, aclAllows, authIdFor, clientInfo, isKnownAuthScheme } from "./acl.js";
 export type { FixupResult } from "./acl.js";
 export { utf8, fromUtf8, toBase64, fromBase64, sha1, dataEquals } from "./bytes.js";
-export { createTree, getNode, statOf, cloneTree, assertTreeInvariants, keepPreimage } from "./tree.js";
+export { createTree, getNode, statOf, cloneTree, assertTreeInvariants, indexNode, keepPreimage } from "./tree.js";
 export type { ZNode, ZkTree, SessionRecord } from "./tree.js";
 export { applyTransaction } from "./apply.js";
 export type { ApplyResult } from "./apply.js";

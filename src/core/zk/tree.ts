@@ -52,6 +52,17 @@ export interface ZkTree {
   preimages?: Map<ZNode, ZNode> | undefined;
 }
 
+/** Adds `path` to the tree's index of its owner's kind (ephemerals by session, containers, TTL nodes). */
+export function indexNode(tree: ZkTree, path: string, owner: NodeOwner): void {
+  if (owner.kind === "container") tree.containers.add(path);
+  else if (owner.kind === "ttl") tree.ttls.add(path);
+  else if (owner.kind === "ephemeral") {
+    let set = tree.ephemerals.get(owner.session);
+    if (set === undefined) tree.ephemerals.set(owner.session, (set = new Set()));
+    set.add(path);
+  }
+}
+
 /**
  * Call before writing `node` in place: while a snapshot is being encoded, keeps the node's state as of the
  * snapshot (once; data buffers and ACL lists are never written in place, so a shallow copy with its children
