@@ -18,7 +18,8 @@ afterEach(async () => {
 describe("on the real file system", () => {
   it("a small synced append into a preallocated segment writes a page to the disk, not a large folio", async () => {
     // Linux sizes page-cache folios by the writes that create them and writes a dirty folio back whole: a
-    // zero-fill in large writes made every small O_DSYNC append write up to 2 MiB (docs/runtime.md).
+    // zero-fill in large writes made every small O_DSYNC append write up to 2 MiB (docs/runtime-log.md, "One client's
+    // tail: what it is not, and the disk writes it was").
     const dir = await mkdtemp(join(tmpdir(), "quorate-prealloc-io-"));
     dirs.push(dir);
     const fs = nodeFileSystem();

@@ -44,7 +44,8 @@ export interface LocalClusterOptions {
 /**
  * The Node.js options a local cluster starts its nodes with. `--single-threaded-gc`: V8's parallel and concurrent
  * GC helper threads cost more CPU than they save on a machine whose cores are all busy (a 3-node cluster on 2
- * cores), and CPU per put is what limits one client's throughput there (docs/runtime.md, cluster benchmark).
+ * cores), and CPU per put is what limits one client's throughput there (docs/runtime-log.md, "Item 8: garbage
+ * collection on the main thread").
  */
 export const DEFAULT_NODE_ARGS: readonly string[] = ["--single-threaded-gc"];
 
